@@ -1,0 +1,54 @@
+/* `chaperone`: the operator's and records officer's command-line tool.
+ *
+ * Dispatches on the first argument through a table, so that later commands (modem,
+ * roster, ...) are one line each here and one file of their own. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef CHAPERONE_VERSION
+#define CHAPERONE_VERSION "unknown"
+#endif
+
+static const struct cli_command commands[] = {
+    {"pdu", "decode and encode SMS PDUs as modems show them", cli_pdu_main},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: chaperone COMMAND [ARGS...]\n"
+		   "       chaperone --help | --version\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'chaperone COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("chaperone %s\n", CHAPERONE_VERSION);
+		return CLI_EXIT_OK;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "chaperone: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}

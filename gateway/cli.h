@@ -1,0 +1,21 @@
+/* The `chaperone` command-line tool: one entry per top-level command.
+ *
+ * A command gets argv starting at its own name ("pdu", ...) and returns the process
+ * exit status: CLI_EXIT_OK, CLI_EXIT_INPUT for input it cannot use (a bad PDU, a number
+ * that is not one), CLI_EXIT_USAGE for a command line it does not understand. */
+#pragma once
+
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_INPUT = 1,
+	CLI_EXIT_USAGE = 2,
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+/* chaperone pdu decode|encode ... (cli_pdu.c) */
+int cli_pdu_main(int argc, char **argv);

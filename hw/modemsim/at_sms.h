@@ -1,0 +1,12 @@
+/* The modem's side of SMS (27.005): what it does with a message the network offers,
+ * per +CNMI/+CSMS/+CPMS, and the +CNMA acknowledgement timer. */
+#pragma once
+
+#include "network.h"
+
+struct modem;
+
+/* Offer a mobile-terminated message (DELIVER or STATUS-REPORT) to the modem. */
+enum mt_result at_sms_offer(struct modem *m, struct net_msg *msg);
+/* osmo_timer callback: a +CMT/+CDS was not acknowledged in time (27.005 §3.4.1). */
+void at_sms_ack_timeout(void *data);

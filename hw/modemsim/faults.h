@@ -1,0 +1,49 @@
+/* Faults a test can inject into one modem through the control socket.
+ *
+ * Each is something real modems do: stop answering, print line noise, refuse a submit,
+ * fill the SIM, lose the network, show CS detached on LTE, drop off the USB bus, slip
+ * a URC into a response, or ask for the SIM PIN. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+#include <osmocom/core/timer.h>
+
+struct modem;
+
+struct modem_faults {
+	bool hang;                      /* discard input, answer nothing */
+	struct osmo_timer_list hang_timer;
+	bool deregistered;              /* +CREG: x,2; submits fail with 331 */
+	struct osmo_timer_list dereg_timer;
+	bool cs_unregistered;           /* +CREG shows 0 while +CEREG shows 1 */
+	unsigned cms_error_code;        /* the next cms_error_count +CMGS fail with it */
+	unsigned cms_error_count;
+	bool urc_in_response;           /* next command with info lines gets a URC inside */
+	bool pin;                       /* SIM asks for PIN 1234 at power-on */
+	bool vanished;                  /* port gone until vanish_timer fires */
+	struct osmo_timer_list vanish_timer;
+};
+
+void faults_init(struct modem *m);
+/* Stop the fault timers (the modem is going away). */
+void faults_cleanup(struct modem *m);
+
+void fault_hang(struct modem *m, unsigned ms);
+void fault_garbage(struct modem *m, const uint8_t *bytes, size_t len);
+void fault_cms_error(struct modem *m, unsigned code, unsigned count);
+/* Returns how many filler messages were stored. */
+unsigned fault_sim_full(struct modem *m);
+void fault_deregister(struct modem *m, unsigned ms);
+void fault_register(struct modem *m);
+void fault_cs_unregistered(struct modem *m, bool on);
+void fault_vanish(struct modem *m, unsigned ms);
+void fault_urc_in_response(struct modem *m);
+void fault_pin(struct modem *m, bool on);
+void fault_clear(struct modem *m);
+
+/* The active faults, for `status`. */
+struct json_object *faults_json(const struct modem *m);

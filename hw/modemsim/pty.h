@@ -1,0 +1,43 @@
+/* The serial port of one simulated modem: a PTY pair and a stable symlink to it.
+ *
+ * The simulator owns the master side and keeps a slave fd open itself, so the master
+ * never reads EIO when a client closes its end and the slave's termios (raw, set once
+ * with cfmakeraw) survive between clients. The symlink (DIR/modemN) points at the
+ * current /dev/pts/N; "vanishing" closes both sides and removes the link, as a USB
+ * modem that resets or is unplugged takes its ttyUSB/ttyACM node away. */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <osmocom/core/select.h>
+
+#include "outbuf.h"
+
+/* What a client may leave unread in our queue before further output is dropped. */
+#define SIM_PTY_OUT_MAX (64 * 1024)
+
+struct sim_pty {
+	struct osmo_fd ofd; /* master */
+	int slave_fd;
+	bool up;
+	char pts_path[64];
+	char link_path[PATH_MAX];
+	struct outbuf out;
+	void *ctx;
+	const char *name; /* for logs */
+	/* Bytes the client wrote. */
+	void (*read_cb)(void *data, const uint8_t *buf, size_t len);
+	void *cb_data;
+};
+
+void sim_pty_init(struct sim_pty *p, void *ctx, const char *name, const char *link_path,
+		  void (*read_cb)(void *, const uint8_t *, size_t), void *cb_data);
+/* Create the PTY and point the symlink at it. Returns 0 or -errno. */
+int sim_pty_open(struct sim_pty *p);
+/* Close both sides, drop queued output and remove the symlink. */
+void sim_pty_close(struct sim_pty *p);
+/* Queue bytes for the client; dropped while the port is down. */
+void sim_pty_write(struct sim_pty *p, const void *buf, size_t len);

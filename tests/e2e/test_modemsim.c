@@ -1,0 +1,660 @@
+/* modemsim end to end: a real modemsim process, driven over its PTYs as a daemon would
+ * and over its control socket as tests and installers do. Checks the exact framing real
+ * modems use, both delivery modes, storage that fills, status reports, the +CNMA rules
+ * and every fault the driver's tests will rely on. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "sms_split.h"
+#include "sms_tpdu.h"
+
+#define PHONE "+15557770001"
+#define RELAY "+15550100"
+
+static const char *json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static int json_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : -1;
+}
+
+static struct json_object *json_at(struct json_object *o, const char *key, size_t i)
+{
+	struct json_object *arr;
+	if (!json_object_object_get_ex(o, key, &arr) || i >= json_object_array_length(arr))
+		return NULL;
+	return json_object_array_get_idx(arr, i);
+}
+
+/* A fast modemsim with one modem, and the port opened with echo off. */
+struct fixture {
+	struct sim *sim;
+	struct port *port;
+};
+
+static struct fixture *fixture_start(const char *arg, ...)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *args[16];
+	int n = 0;
+	va_list ap;
+
+	args[n++] = "--submit-ms";
+	args[n++] = "0";
+	args[n++] = "--deliver-ms";
+	args[n++] = "0";
+	va_start(ap, arg);
+	for (const char *a = arg; a && n < 14; a = va_arg(ap, const char *))
+		args[n++] = a;
+	va_end(ap);
+	while (n < 16)
+		args[n++] = NULL;
+	f->sim = sim_start(args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+			   args[7], args[8], args[9], args[10], args[11], args[12], args[13],
+			   (const char *)NULL);
+	assert_non_null(f->sim);
+	f->port = port_open(sim_modem_path(f->sim, 0));
+	assert_non_null(f->port);
+	return f;
+}
+
+static void fixture_stop(struct fixture *f)
+{
+	port_close(f->port);
+	sim_stop(f->sim);
+	free(f);
+}
+
+static void expect_cmd(struct port *p, const char *cmd, const char *expected)
+{
+	char *r = port_cmd(p, cmd, 5000);
+	assert_non_null(r);
+	if (strcmp(r, expected) != 0)
+		fail_msg("%s: got [%s], want [%s]", cmd, r, expected);
+	free(r);
+}
+
+static void echo_off(struct port *p)
+{
+	expect_cmd(p, "ATE0", "ATE0\r\r\nOK\r\n");
+}
+
+/* Submit UTF-8 text to `to` through +CMGS, each part; returns the last +CMGS response. */
+static char *submit_text(struct port *p, const char *to, const char *text, bool srr)
+{
+	struct sms_user_data parts[8];
+	int n = sms_split_utf8(parts, 8, text, strlen(text), 0x42);
+	char *r = NULL;
+
+	assert_true(n > 0);
+	for (int i = 0; i < n; i++) {
+		struct sms_submit sub = {.status_report_request = srr, .vpf = SMS_VPF_NONE};
+		uint8_t pdu[SMS_PDU_MAX];
+		char hex[2 * SMS_PDU_MAX + 8], cmd[64];
+
+		assert_int_equal(sms_address_from_text(&sub.destination, to), 0);
+		sub.ud = parts[i];
+		int len = sms_submit_encode(pdu, sizeof(pdu), &sub, true);
+		assert_true(len > 0);
+		assert_true(sms_hex_encode(hex, sizeof(hex), pdu, (size_t)len) > 0);
+		snprintf(cmd, sizeof(cmd), "AT+CMGS=%d", sms_tpdu_len(pdu, (size_t)len));
+		char *prompt = port_cmd(p, cmd, 5000);
+		assert_non_null(prompt);
+		assert_non_null(strstr(prompt, "\r\n> "));
+		free(prompt);
+		strcat(hex, "\x1a");
+		port_write(p, hex);
+		free(r);
+		r = port_read_until(p, "\r\nOK\r\n", 5000);
+		if (!r)
+			r = port_drain(p, 100);
+	}
+	return r;
+}
+
+static void test_framing_echo(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+
+	/* Power-on default: echo on; the modem sends the command line back first. */
+	expect_cmd(f->port, "AT", "AT\r\r\nOK\r\n");
+	expect_cmd(f->port, "ATE0", "ATE0\r\r\nOK\r\n");
+	expect_cmd(f->port, "AT", "\r\nOK\r\n");
+	expect_cmd(f->port, "at+csq", "\r\n+CSQ: 21,99\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+NOSUCHTHING", "\r\nERROR\r\n");
+	expect_cmd(f->port, "AT+CPIN?", "\r\n+CPIN: READY\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CREG?", "\r\n+CREG: 0,1\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CMGF=0", "\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CSMS=1", "\r\n+CSMS: 1,1,1\r\n\r\nOK\r\n");
+
+	char *r = port_cmd(f->port, "AT+CGSN", 2000);
+	assert_non_null(r);
+	assert_int_equal(strspn(r + 2, "0123456789"), 15);
+	free(r);
+	fixture_stop(f);
+}
+
+static void test_identity_models(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start("--model", "EC25", NULL);
+
+	echo_off(f->port);
+	char *r = port_cmd(f->port, "AT+CGMM", 2000);
+	assert_non_null(r);
+	assert_non_null(strstr(r, "EC25"));
+	free(r);
+	r = port_cmd(f->port, "AT+CGMI", 2000);
+	assert_non_null(strstr(r, "Quectel"));
+	free(r);
+	fixture_stop(f);
+}
+
+static void test_submit_reaches_phone(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+	const char *text = "Practice moved to 4pm — bring water €2";
+
+	echo_off(f->port);
+	char *r = submit_text(f->port, PHONE, text, false);
+	assert_non_null(r);
+	assert_non_null(strstr(r, "\r\n+CMGS: "));
+	assert_non_null(strstr(r, "\r\nOK\r\n"));
+	free(r);
+
+	struct json_object *inbox = sim_wait_inbox(f->sim, PHONE, 1, 5000);
+	struct json_object *m = json_at(inbox, "messages", 0);
+	assert_non_null(m);
+	assert_string_equal(json_str(m, "text"), text);
+	assert_string_equal(json_str(m, "from"), RELAY);
+	json_object_put(inbox);
+	fixture_stop(f);
+}
+
+static void test_submit_concatenated(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+	char text[400];
+
+	memset(text, 0, sizeof(text));
+	for (int i = 0; i < 35; i++)
+		strcat(text, "Game on! ");
+	echo_off(f->port);
+	free(submit_text(f->port, PHONE, text, false));
+	struct json_object *inbox = sim_wait_inbox(f->sim, PHONE, 1, 5000);
+	struct json_object *m = json_at(inbox, "messages", 0);
+	assert_non_null(m);
+	assert_int_equal(json_int(m, "parts"), 3);
+	assert_string_equal(json_str(m, "text"), text);
+	json_object_put(inbox);
+	fixture_stop(f);
+}
+
+static void test_cmgs_escape_and_bad_length(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+
+	echo_off(f->port);
+	char *r = port_cmd(f->port, "AT+CMGS=10", 2000);
+	assert_string_equal(r, "\r\n> ");
+	free(r);
+	port_write(f->port, "0011\x1b");
+	r = port_read_until(f->port, "\r\nOK\r\n", 3000);
+	assert_non_null(r);
+	free(r);
+
+	/* Announced length 5, PDU of 23 octets: the modem refuses it. */
+	r = port_cmd(f->port, "AT+CMGS=5", 2000);
+	free(r);
+	port_write(f->port, "0011000B916407281553F80000AA0AE8329BFD4697D9EC37\x1a");
+	r = port_read_until(f->port, "\r\n+CMS ERROR: 304\r\n", 3000);
+	assert_non_null(r);
+	free(r);
+
+	struct json_object *inbox = sim_ctl_ok(f->sim, "{\"cmd\":\"inbox\"}");
+	assert_null(json_at(inbox, "messages", 0));
+	json_object_put(inbox);
+	fixture_stop(f);
+}
+
+static void test_direct_delivery_cmt(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+	char hex[400];
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT+CSMS=1", "\r\n+CSMS: 1,1,1\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CNMI=2,2,0,1,0", "\r\nOK\r\n");
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"modem0\","
+					   "\"text\":\"Is practice on? 🏀\"}",
+				   PHONE));
+	char *r = port_read_until(f->port, "\r\n", 5000);
+	free(r);
+	r = port_read_until(f->port, "\r\n", 5000);
+	assert_non_null(r);
+	char *rest = port_read_until(f->port, "\r\n", 2000);
+	assert_non_null(rest);
+	char full[600];
+	snprintf(full, sizeof(full), "\r\n%s%s", r, rest);
+	assert_true(find_pdu_after(full, "+CMT: ,", hex, sizeof(hex)));
+
+	uint8_t pdu[SMS_PDU_MAX];
+	int len = sms_hex_decode(pdu, sizeof(pdu), hex, strlen(hex));
+	assert_true(len > 0);
+	/* The announced length is the TPDU's, without the SMSC prefix. */
+	int announced = atoi(strstr(full, "+CMT: ,") + 7);
+	assert_int_equal(announced, sms_tpdu_len(pdu, (size_t)len));
+	struct sms_deliver d;
+	assert_int_equal(sms_deliver_decode(&d, pdu, (size_t)len, true), 0);
+	assert_string_equal(d.originator.text, PHONE);
+	assert_string_equal(d.ud.text, "Is practice on? 🏀");
+	free(r);
+	free(rest);
+	expect_cmd(f->port, "AT+CNMA", "\r\nOK\r\n");
+	/* Nothing is waiting for an acknowledgement any more. */
+	expect_cmd(f->port, "AT+CNMA", "\r\n+CMS ERROR: 340\r\n");
+	fixture_stop(f);
+}
+
+static void test_stored_delivery_cmti(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+	char hex[400];
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT+CPMS=\"SM\",\"SM\",\"SM\"", "\r\n+CPMS: 0,30,0,30,0,30\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CNMI=2,1,0,0,0", "\r\nOK\r\n");
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"%s\","
+					   "\"text\":\"Hello coach\"}",
+				   PHONE, RELAY));
+	char *r = port_read_until(f->port, "\r\n+CMTI: \"SM\",", 5000);
+	assert_non_null(r);
+	free(r);
+	r = port_read_until(f->port, "\r\n", 2000);
+	int index = atoi(r);
+	free(r);
+	assert_true(index >= 0);
+
+	char cmd[32];
+	snprintf(cmd, sizeof(cmd), "AT+CMGR=%d", index);
+	r = port_cmd(f->port, cmd, 2000);
+	assert_non_null(strstr(r, "\r\n+CMGR: 0,,"));
+	assert_true(find_pdu_after(r, "+CMGR: ", hex, sizeof(hex)));
+	free(r);
+	uint8_t pdu[SMS_PDU_MAX];
+	struct sms_deliver d;
+	int len = sms_hex_decode(pdu, sizeof(pdu), hex, strlen(hex));
+	assert_int_equal(sms_deliver_decode(&d, pdu, (size_t)len, true), 0);
+	assert_string_equal(d.ud.text, "Hello coach");
+
+	/* Read once: now REC READ (1). */
+	r = port_cmd(f->port, cmd, 2000);
+	assert_non_null(strstr(r, "\r\n+CMGR: 1,,"));
+	free(r);
+	r = port_cmd(f->port, "AT+CMGL=4", 2000);
+	assert_non_null(strstr(r, "+CMGL: "));
+	free(r);
+	snprintf(cmd, sizeof(cmd), "AT+CMGD=%d", index);
+	expect_cmd(f->port, cmd, "\r\nOK\r\n");
+	snprintf(cmd, sizeof(cmd), "AT+CMGR=%d", index);
+	expect_cmd(f->port, cmd, "\r\n+CMS ERROR: 321\r\n");
+	expect_cmd(f->port, "AT+CMGL=4", "\r\nOK\r\n");
+	fixture_stop(f);
+}
+
+static void test_storage_fills_and_nothing_is_lost(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start("--sim-slots", "3", NULL);
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT+CNMI=2,1,0,0,0", "\r\nOK\r\n");
+	for (int i = 0; i < 5; i++)
+		json_object_put(sim_ctl_ok(f->sim,
+					   "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"modem0\","
+					   "\"text\":\"msg %d\"}",
+					   PHONE, i));
+	char *seen = port_drain(f->port, 500);
+	int cmti = 0;
+	for (char *s = seen; (s = strstr(s, "+CMTI:")); s++)
+		cmti++;
+	free(seen);
+	assert_int_equal(cmti, 3);
+	expect_cmd(f->port, "AT+CPMS?",
+		   "\r\n+CPMS: \"SM\",3,3,\"SM\",3,3,\"SM\",3,3\r\n\r\nOK\r\n");
+
+	/* Freeing slots lets the network deliver what it held back. */
+	char *r = port_cmd(f->port, "AT+CMGD=1,4", 2000);
+	assert_non_null(strstr(r, "OK"));
+	free(r);
+	seen = port_drain(f->port, 500);
+	cmti = 0;
+	for (char *s = seen; (s = strstr(s, "+CMTI:")); s++)
+		cmti++;
+	free(seen);
+	assert_int_equal(cmti, 2);
+	fixture_stop(f);
+}
+
+static void test_status_report_cds(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+	char hex[400];
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT+CNMI=2,2,0,1,0", "\r\nOK\r\n");
+	char *r = submit_text(f->port, PHONE, "Bus leaves at 7", true);
+	char *mr_s = strstr(r, "+CMGS: ");
+	assert_non_null(mr_s);
+	int mr = atoi(mr_s + 7);
+	free(r);
+	r = port_read_until(f->port, "+CDS: ", 5000);
+	assert_non_null(r);
+	free(r);
+	char *rest = port_read_until(f->port, "\r\n", 2000);
+	free(rest);
+	rest = port_read_until(f->port, "\r\n", 2000);
+	assert_non_null(rest);
+	snprintf(hex, sizeof(hex), "%.*s", (int)strlen(rest) - 2, rest);
+	free(rest);
+
+	uint8_t pdu[SMS_PDU_MAX];
+	struct sms_status_report sr;
+	int len = sms_hex_decode(pdu, sizeof(pdu), hex, strlen(hex));
+	assert_int_equal(sms_status_report_decode(&sr, pdu, (size_t)len, true), 0);
+	assert_int_equal(sr.mr, mr);
+	assert_string_equal(sr.recipient.text, PHONE);
+	assert_true(sms_status_is_delivered(sr.status));
+
+	/* An unreachable phone: the report says failed. */
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"phone\",\"number\":\"+15557770002\","
+					   "\"reachable\":false}"));
+	expect_cmd(f->port, "AT+CNMA", "\r\nOK\r\n");
+	r = submit_text(f->port, "+15557770002", "Bus leaves at 8", true);
+	free(r);
+	r = port_read_until(f->port, "+CDS: ", 5000);
+	assert_non_null(r);
+	free(r);
+	free(port_read_until(f->port, "\r\n", 2000));
+	rest = port_read_until(f->port, "\r\n", 2000);
+	snprintf(hex, sizeof(hex), "%.*s", (int)strlen(rest) - 2, rest);
+	free(rest);
+	len = sms_hex_decode(pdu, sizeof(pdu), hex, strlen(hex));
+	assert_int_equal(sms_status_report_decode(&sr, pdu, (size_t)len, true), 0);
+	assert_true(sms_status_is_failed(sr.status));
+	fixture_stop(f);
+}
+
+static void test_late_cnma_resets_cnmi(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start("--ack-timeout-ms", "300", NULL);
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT+CSMS=1", "\r\n+CSMS: 1,1,1\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CNMI=2,2,0,1,0", "\r\nOK\r\n");
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"modem0\","
+					   "\"text\":\"unacked\"}",
+				   PHONE));
+	char *r = port_read_until(f->port, "+CMT: ", 5000);
+	assert_non_null(r);
+	free(r);
+	free(port_drain(f->port, 800));
+	/* Too late: the modem gave up on the acknowledgement and switched routing off. */
+	expect_cmd(f->port, "AT+CNMA", "\r\n+CMS ERROR: 340\r\n");
+	expect_cmd(f->port, "AT+CNMI?", "\r\n+CNMI: 2,0,0,0,0\r\n\r\nOK\r\n");
+	/* The network delivered it again, into storage: nothing lost. */
+	long long deadline = now_ms() + 5000;
+	bool found = false;
+	while (!found && now_ms() < deadline) {
+		r = port_cmd(f->port, "AT+CMGL=4", 2000);
+		found = strstr(r, "+CMGL: ") != NULL;
+		free(r);
+		if (!found)
+			sleep_ms(50);
+	}
+	assert_true(found);
+	fixture_stop(f);
+}
+
+static void test_urc_between_command_and_result(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT+CNMI=2,1,0,0,0", "\r\nOK\r\n");
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"latency\",\"modem\":\"modem0\","
+					   "\"submit_ms\":800}"));
+	/* Start a slow submit, then make a phone text in while it runs. */
+	struct sms_submit sub = {.vpf = SMS_VPF_NONE};
+	uint8_t pdu[SMS_PDU_MAX];
+	char hex[400], cmd[32];
+	sms_address_from_text(&sub.destination, PHONE);
+	sms_ud_from_utf8(&sub.ud, "slow", 4);
+	int len = sms_submit_encode(pdu, sizeof(pdu), &sub, true);
+	sms_hex_encode(hex, sizeof(hex), pdu, (size_t)len);
+	snprintf(cmd, sizeof(cmd), "AT+CMGS=%d", sms_tpdu_len(pdu, (size_t)len));
+	free(port_cmd(f->port, cmd, 2000));
+	strcat(hex, "\x1a");
+	port_write(f->port, hex);
+	sleep_ms(200);
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"modem0\","
+					   "\"text\":\"mid\"}",
+				   PHONE));
+	char *r = port_read_until(f->port, "\r\nOK\r\n", 5000);
+	assert_non_null(r);
+	char *urc = strstr(r, "+CMTI: ");
+	char *res = strstr(r, "+CMGS: ");
+	assert_non_null(urc);
+	assert_non_null(res);
+	assert_true(urc < res);
+	free(r);
+
+	/* And forced inside another command's response: the URC lands between the
+	 * information line and the final result. */
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\","
+					   "\"kind\":\"urc_in_response\"}"));
+	r = port_cmd(f->port, "AT+CSQ", 2000);
+	assert_non_null(r);
+	char *info = strstr(r, "+CSQ: ");
+	urc = strstr(r, "\r\n+CREG: ");
+	assert_non_null(info);
+	assert_non_null(urc);
+	assert_true(info < urc);
+	assert_true(urc < strstr(r, "\r\nOK\r\n"));
+	free(r);
+	fixture_stop(f);
+}
+
+static void test_fault_cms_error_then_success(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+
+	echo_off(f->port);
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\","
+					   "\"kind\":\"cms_error\",\"code\":42,\"count\":2}"));
+	for (int i = 0; i < 2; i++) {
+		char *r = submit_text(f->port, PHONE, "retry me", false);
+		assert_non_null(strstr(r, "+CMS ERROR: 42"));
+		free(r);
+	}
+	char *r = submit_text(f->port, PHONE, "retry me", false);
+	assert_non_null(strstr(r, "+CMGS: "));
+	free(r);
+	struct json_object *inbox = sim_wait_inbox(f->sim, PHONE, 1, 5000);
+	struct json_object *msgs;
+	json_object_object_get_ex(inbox, "messages", &msgs);
+	assert_int_equal(json_object_array_length(msgs), 1);
+	json_object_put(inbox);
+	fixture_stop(f);
+}
+
+static void test_fault_hang_and_garbage(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+
+	echo_off(f->port);
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\","
+					   "\"kind\":\"hang\",\"ms\":0}"));
+	assert_null(port_cmd(f->port, "AT", 500));
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\","
+					   "\"kind\":\"clear\"}"));
+	free(port_drain(f->port, 100));
+	expect_cmd(f->port, "AT", "\r\nOK\r\n");
+
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\","
+					   "\"kind\":\"garbage\",\"hex\":\"00FF7E0D0A\"}"));
+	char *g = port_drain(f->port, 200);
+	assert_memory_equal(g, "\x00\xff\x7e\r\n", 5);
+	free(g);
+
+	/* Garbage the other way: the modem survives any bytes and answers again. */
+	char junk[300];
+	for (int i = 0; i < 299; i++)
+		junk[i] = (char)(1 + (i * 37) % 250);
+	junk[299] = '\0';
+	port_write(f->port, junk);
+	port_write(f->port, "\r");
+	free(port_drain(f->port, 200));
+	expect_cmd(f->port, "AT", "\r\nOK\r\n");
+	fixture_stop(f);
+}
+
+static void test_fault_deregister(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+
+	echo_off(f->port);
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\","
+					   "\"kind\":\"deregister\",\"ms\":0}"));
+	expect_cmd(f->port, "AT+CREG?", "\r\n+CREG: 0,2\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CSQ", "\r\n+CSQ: 99,99\r\n\r\nOK\r\n");
+	char *r = submit_text(f->port, PHONE, "no network", false);
+	assert_non_null(strstr(r, "+CMS ERROR: 331"));
+	free(r);
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\","
+					   "\"kind\":\"register\"}"));
+	expect_cmd(f->port, "AT+CREG?", "\r\n+CREG: 0,1\r\n\r\nOK\r\n");
+	fixture_stop(f);
+}
+
+static void test_fault_vanish_and_return(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+
+	echo_off(f->port);
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\","
+					   "\"kind\":\"vanish\",\"ms\":300}"));
+	sleep_ms(100);
+	/* The old port is dead. */
+	assert_null(port_cmd(f->port, "AT", 300));
+	port_close(f->port);
+	f->port = NULL;
+	long long deadline = now_ms() + 5000;
+	while (!f->port && now_ms() < deadline) {
+		sleep_ms(50);
+		f->port = port_open(sim_modem_path(f->sim, 0));
+	}
+	assert_non_null(f->port);
+	/* A fresh power-on: echo is on again. */
+	expect_cmd(f->port, "AT", "AT\r\r\nOK\r\n");
+	fixture_stop(f);
+}
+
+static void test_sim_full_fault(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start("--sim-slots", "4", NULL);
+
+	echo_off(f->port);
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\","
+					   "\"kind\":\"sim_full\"}"));
+	expect_cmd(f->port, "AT+CPMS?",
+		   "\r\n+CPMS: \"SM\",4,4,\"SM\",4,4,\"SM\",4,4\r\n\r\nOK\r\n");
+	/* The filler is real SMS a client can read. */
+	char *r = port_cmd(f->port, "AT+CMGR=1", 2000);
+	char hex[400];
+	assert_true(find_pdu_after(r, "+CMGR: ", hex, sizeof(hex)));
+	free(r);
+	uint8_t pdu[SMS_PDU_MAX];
+	struct sms_deliver d;
+	int len = sms_hex_decode(pdu, sizeof(pdu), hex, strlen(hex));
+	assert_int_equal(sms_deliver_decode(&d, pdu, (size_t)len, true), 0);
+	fixture_stop(f);
+}
+
+static void test_ctl_client_cli(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+	char cmd[1024], out[8192];
+
+	snprintf(cmd, sizeof(cmd), "%s/hw/modemsim/modemsim ctl %s status", harness_build_dir,
+		 f->sim->dir);
+	FILE *p = popen(cmd, "r");
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	assert_int_equal(pclose(p), 0);
+	struct json_object *st = json_tokener_parse(out);
+	assert_non_null(st);
+	struct json_object *m = json_at(st, "modems", 0);
+	assert_non_null(m);
+	assert_string_equal(json_str(m, "msisdn"), RELAY);
+	json_object_put(st);
+
+	/* Unknown modem: a clear error and exit status 1. */
+	snprintf(cmd, sizeof(cmd), "%s/hw/modemsim/modemsim ctl %s fault modem9 hang >/dev/null",
+		 harness_build_dir, f->sim->dir);
+	assert_int_not_equal(system(cmd), 0);
+	fixture_stop(f);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_framing_echo),
+		cmocka_unit_test(test_identity_models),
+		cmocka_unit_test(test_submit_reaches_phone),
+		cmocka_unit_test(test_submit_concatenated),
+		cmocka_unit_test(test_cmgs_escape_and_bad_length),
+		cmocka_unit_test(test_direct_delivery_cmt),
+		cmocka_unit_test(test_stored_delivery_cmti),
+		cmocka_unit_test(test_storage_fills_and_nothing_is_lost),
+		cmocka_unit_test(test_status_report_cds),
+		cmocka_unit_test(test_late_cnma_resets_cnmi),
+		cmocka_unit_test(test_urc_between_command_and_result),
+		cmocka_unit_test(test_fault_cms_error_then_success),
+		cmocka_unit_test(test_fault_hang_and_garbage),
+		cmocka_unit_test(test_fault_deregister),
+		cmocka_unit_test(test_fault_vanish_and_return),
+		cmocka_unit_test(test_sim_full_fault),
+		cmocka_unit_test(test_ctl_client_cli),
+	};
+	if (argc > 1)
+		harness_build_dir = argv[1];
+	return cmocka_run_group_tests_name("modemsim", tests, NULL, NULL);
+}
