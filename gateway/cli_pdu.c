@@ -1,7 +1,7 @@
 /* `chaperone pdu decode|encode`: the SMS codec at the command line.
  *
  * decode shows every field of a PDU the way a modem prints it (+CMT, +CDS, +CMGR, or a
- * PDU to be sent); encode produces what AT+CMGS takes, one line per part. Output is
+ * PDU to be sent); encode produces what AT+CMGS takes, part by part, with its fields. Output is
  * readable text, or JSON with --json. Errors go to stderr as
  * "chaperone: pdu decode: <message> (<name>)" with exit status 1; a command line that is
  * not understood exits with 2. */
@@ -34,8 +34,9 @@ static void usage(FILE *f)
 	    "decode  shows the fields of a PDU. The hex starts with the SMSC prefix, as modems\n"
 	    "        print it, unless --no-smsc. The type is taken from TP-MTI as seen by the\n"
 	    "        modem (0 SMS-DELIVER, 1 SMS-SUBMIT, 2 SMS-STATUS-REPORT) unless forced.\n"
-	    "encode  prints one line per part: the PDU in hex (with the SMSC prefix) and the\n"
-	    "        length AT+CMGS wants. Text that does not fit one SMS is split.\n");
+	    "encode  shows each part: the PDU in hex (with the SMSC prefix), the length\n"
+	    "        AT+CMGS wants, and its fields decoded back from those bytes. Text that\n"
+	    "        does not fit one SMS is split.\n");
 }
 
 static int fail(const char *what, int err)
@@ -344,6 +345,43 @@ static void print_json(struct json_object *obj)
 						     JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* Decode a PDU of the given type and show its fields. */
+static int show_pdu(struct out *o, const uint8_t *pdu, size_t n, bool with_smsc, int mti)
+{
+	int rc;
+
+	switch (mti) {
+	case SMS_MTI_DELIVER: {
+		static struct sms_deliver d;
+
+		rc = sms_deliver_decode(&d, pdu, (size_t)n, with_smsc);
+		if (rc == 0)
+			show_deliver(o, &d);
+		break;
+	}
+	case SMS_MTI_SUBMIT: {
+		static struct sms_submit s;
+
+		rc = sms_submit_decode(&s, pdu, (size_t)n, with_smsc);
+		if (rc == 0)
+			show_submit(o, &s);
+		break;
+	}
+	case SMS_MTI_STATUS_REPORT: {
+		static struct sms_status_report r;
+
+		rc = sms_status_report_decode(&r, pdu, (size_t)n, with_smsc);
+		if (rc == 0)
+			show_status_report(o, &r);
+		break;
+	}
+	default:
+		rc = SMS_ERR_MTI;
+		break;
+	}
+	return rc;
+}
+
 static int cmd_decode(int argc, char **argv)
 {
 	enum { FORCE_NONE = -1 };
@@ -407,35 +445,7 @@ static int cmd_decode(int argc, char **argv)
 
 	o.json = json;
 	o.obj = json ? json_object_new_object() : NULL;
-	switch (mti) {
-	case SMS_MTI_DELIVER: {
-		static struct sms_deliver d;
-
-		rc = sms_deliver_decode(&d, pdu, (size_t)n, with_smsc);
-		if (rc == 0)
-			show_deliver(&o, &d);
-		break;
-	}
-	case SMS_MTI_SUBMIT: {
-		static struct sms_submit s;
-
-		rc = sms_submit_decode(&s, pdu, (size_t)n, with_smsc);
-		if (rc == 0)
-			show_submit(&o, &s);
-		break;
-	}
-	case SMS_MTI_STATUS_REPORT: {
-		static struct sms_status_report r;
-
-		rc = sms_status_report_decode(&r, pdu, (size_t)n, with_smsc);
-		if (rc == 0)
-			show_status_report(&o, &r);
-		break;
-	}
-	default:
-		rc = SMS_ERR_MTI;
-		break;
-	}
+	rc = show_pdu(&o, pdu, (size_t)n, with_smsc, mti);
 	if (rc < 0) {
 		json_object_put(o.obj);
 		return fail("decode", rc);
@@ -618,17 +628,25 @@ static int cmd_encode(int argc, char **argv)
 		}
 		tl = sms_tpdu_len(pdu, (size_t)len);
 		sms_hex_encode(hex, sizeof(hex), pdu, (size_t)len);
-		if (json) {
-			struct json_object *p = json_object_new_object();
-
-			json_object_object_add(p, "part", json_object_new_int(i + 1));
-			json_object_object_add(p, "parts", json_object_new_int(n));
-			json_object_object_add(p, "pdu", json_object_new_string(hex));
-			json_object_object_add(p, "length", json_object_new_int(tl));
-			json_object_array_add(arr, p);
-		} else {
-			printf("%s %d\n", hex, tl);
+		/* The fields shown are decoded back from the bytes just produced, so an
+		 * installer sees what the modem and the network will see. */
+		struct out o = {.json = json, .obj = json ? json_object_new_object() : NULL};
+		if (!json && i > 0)
+			putchar('\n');
+		field(&o, "part", json_object_new_int(i + 1), "%d of %d", i + 1, n);
+		if (json)
+			json_object_object_add(o.obj, "parts", json_object_new_int(n));
+		field(&o, "pdu", json_object_new_string(hex), "%s", hex);
+		field(&o, "cmgs_length", json_object_new_int(tl), "%d (AT+CMGS=%d)", tl, tl);
+		rc = show_pdu(&o, pdu, (size_t)len, true,
+			      deliver ? SMS_MTI_DELIVER : SMS_MTI_SUBMIT);
+		if (rc < 0) {
+			json_object_put(o.obj);
+			status = fail("encode", rc);
+			goto out;
 		}
+		if (json)
+			json_object_array_add(arr, o.obj);
 	}
 	if (json)
 		print_json(arr);

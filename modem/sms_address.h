@@ -23,8 +23,8 @@ enum sms_ton {
 #define SMS_ADDR_TEXT_MAX 40
 
 struct sms_address {
-	uint8_t ton;   /* enum sms_ton */
-	uint8_t npi;   /* numbering plan, 1 = E.164 */
+	uint8_t ton; /* enum sms_ton */
+	uint8_t npi; /* numbering plan, 1 = E.164 */
 	char text[SMS_ADDR_TEXT_MAX];
 };
 

@@ -23,14 +23,14 @@ struct sms_reassembler;
  * A part handed over on its own (single-part message, or one that could not be placed)
  * comes with total = received = 1 and parts[0] being that part. */
 struct sms_reassembled {
-	const char *originator;    /* as in the parts' TP-OA */
+	const char *originator; /* as in the parts' TP-OA */
 	uint16_t ref;
-	uint8_t total;             /* parts announced (1 for a single-part message) */
-	uint8_t received;          /* parts present */
+	uint8_t total;	  /* parts announced (1 for a single-part message) */
+	uint8_t received; /* parts present */
 	bool complete;
-	int reason;                /* 0, or the enum sms_err why a part stood alone */
-	const char *text;          /* UTF-8 of the parts present, in order; a missing part
-				      is shown as "[…]" so a reader sees the gap */
+	int reason;	  /* 0, or the enum sms_err why a part stood alone */
+	const char *text; /* UTF-8 of the parts present, in order; a missing part
+			     is shown as "[…]" so a reader sees the gap */
 	size_t text_len;
 	/* The parts present, in sequence order; parts[i] is NULL where part i+1 is missing. */
 	const struct sms_deliver *const *parts;

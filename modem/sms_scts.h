@@ -13,12 +13,12 @@
 #define SMS_SCTS_LEN 7
 
 struct sms_time {
-	uint16_t year;      /* 2000..2099 as sent; two-digit years are taken as 20yy */
-	uint8_t month;      /* 1..12 */
-	uint8_t day;        /* 1..31 */
-	uint8_t hour;       /* 0..23 */
-	uint8_t minute;     /* 0..59 */
-	uint8_t second;     /* 0..59 */
+	uint16_t year;	    /* 2000..2099 as sent; two-digit years are taken as 20yy */
+	uint8_t month;	    /* 1..12 */
+	uint8_t day;	    /* 1..31 */
+	uint8_t hour;	    /* 0..23 */
+	uint8_t minute;	    /* 0..59 */
+	uint8_t second;	    /* 0..59 */
 	int16_t tz_minutes; /* local time minus UTC, a multiple of 15, -79*15..79*15 */
 };
 

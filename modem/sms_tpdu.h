@@ -20,7 +20,7 @@
 /* Largest TPDU (164 octets for a SUBMIT with a 7-octet enhanced VP) plus a 12-octet SMSC. */
 #define SMS_PDU_MAX 180
 /* User data: at most 140 octets / 160 septets. */
-#define SMS_UD_OCTETS 140
+#define SMS_UD_OCTETS  140
 #define SMS_UD_SEPTETS 160
 /* UTF-8 of one part: 160 septets of up to 3 bytes (€ is E2 82 AC), plus NUL. */
 #define SMS_TEXT_MAX (SMS_UD_SEPTETS * 3 + 1)
@@ -44,10 +44,10 @@ enum sms_alphabet {
 /* Concatenation information element (IEI 00: 8-bit reference, IEI 08: 16-bit). */
 struct sms_concat {
 	bool present;
-	bool ref16;     /* the reference was 16-bit (IEI 08) */
-	uint16_t ref;   /* message reference, the same in every part */
-	uint8_t total;  /* number of parts, 1..255 */
-	uint8_t seq;    /* this part, 1..total */
+	bool ref16;    /* the reference was 16-bit (IEI 08) */
+	uint16_t ref;  /* message reference, the same in every part */
+	uint8_t total; /* number of parts, 1..255 */
+	uint8_t seq;   /* this part, 1..total */
 };
 
 /* TP-UD with its header, in both decoded and wire-ready form.
@@ -61,14 +61,14 @@ struct sms_concat {
  * (sms_split.h) fill a struct from text. */
 struct sms_user_data {
 	enum sms_alphabet alphabet;
-	uint8_t msg_class;   /* 0..3 when has_class, from the DCS */
+	uint8_t msg_class; /* 0..3 when has_class, from the DCS */
 	bool has_class;
 	struct sms_concat concat;
 	uint8_t udh[SMS_UD_OCTETS]; /* information elements other than concatenation, raw */
 	uint8_t udh_len;
 	uint8_t payload[SMS_UD_SEPTETS]; /* GSM7: septet values 0..127; else octets */
-	uint16_t payload_len;            /* septets for GSM7, octets otherwise */
-	char text[SMS_TEXT_MAX];         /* UTF-8, NUL-terminated; empty for 8-bit data */
+	uint16_t payload_len;		 /* septets for GSM7, octets otherwise */
+	char text[SMS_TEXT_MAX];	 /* UTF-8, NUL-terminated; empty for 8-bit data */
 	uint16_t text_len;
 };
 
@@ -77,42 +77,42 @@ enum sms_vpf { SMS_VPF_NONE = 0, SMS_VPF_ENHANCED = 1, SMS_VPF_RELATIVE = 2, SMS
 
 struct sms_deliver {
 	struct sms_address smsc; /* empty (digits "") when the prefix was 00 or absent */
-	bool more_messages;      /* TP-MMS inverted: true when the SC has more to send */
-	bool status_report_ind;  /* TP-SRI */
-	bool reply_path;         /* TP-RP */
+	bool more_messages;	 /* TP-MMS inverted: true when the SC has more to send */
+	bool status_report_ind;	 /* TP-SRI */
+	bool reply_path;	 /* TP-RP */
 	struct sms_address originator;
 	uint8_t pid;
-	uint8_t dcs;             /* raw, as on the wire; on encode kept when it agrees with
-				    ud.alphabet/class (sms_dcs_parse), else derived from them */
+	uint8_t dcs; /* raw, as on the wire; on encode kept when it agrees with
+			ud.alphabet/class (sms_dcs_parse), else derived from them */
 	struct sms_time scts;
 	struct sms_user_data ud;
 };
 
 struct sms_submit {
 	struct sms_address smsc;
-	bool reject_duplicates;     /* TP-RD */
+	bool reject_duplicates;	    /* TP-RD */
 	bool status_report_request; /* TP-SRR */
-	bool reply_path;            /* TP-RP */
-	uint8_t mr;                 /* TP-MR; modems overwrite it, 0 is usual */
+	bool reply_path;	    /* TP-RP */
+	uint8_t mr;		    /* TP-MR; modems overwrite it, 0 is usual */
 	enum sms_vpf vpf;
-	uint8_t vp_relative;        /* when vpf == RELATIVE (TS 23.040 §9.2.3.12.1) */
+	uint8_t vp_relative;	     /* when vpf == RELATIVE (TS 23.040 §9.2.3.12.1) */
 	struct sms_time vp_absolute; /* when vpf == ABSOLUTE */
-	uint8_t vp_enhanced[7];     /* when vpf == ENHANCED, raw */
+	uint8_t vp_enhanced[7];	     /* when vpf == ENHANCED, raw */
 	struct sms_address destination;
 	uint8_t pid;
-	uint8_t dcs;                /* as in struct sms_deliver */
+	uint8_t dcs; /* as in struct sms_deliver */
 	struct sms_user_data ud;
 };
 
 struct sms_status_report {
 	struct sms_address smsc;
 	bool more_messages;
-	bool srq;                   /* TP-SRQ: report of an SMS-COMMAND */
-	uint8_t mr;                 /* matches the TP-MR the modem returned in +CMGS */
+	bool srq;   /* TP-SRQ: report of an SMS-COMMAND */
+	uint8_t mr; /* matches the TP-MR the modem returned in +CMGS */
 	struct sms_address recipient;
-	struct sms_time scts;       /* when the SC received the submit */
-	struct sms_time discharge;  /* when it was delivered, or the failure time */
-	uint8_t status;             /* TP-ST, see sms_status_*() */
+	struct sms_time scts;	   /* when the SC received the submit */
+	struct sms_time discharge; /* when it was delivered, or the failure time */
+	uint8_t status;		   /* TP-ST, see sms_status_*() */
 	/* Optional tail (TP-PI and what it announces). */
 	bool has_pid, has_dcs, has_ud;
 	uint8_t pid, dcs;

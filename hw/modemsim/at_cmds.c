@@ -11,10 +11,10 @@
 #include "modemsim.h"
 #include "profile.h"
 
-#define OPERATOR_NAME "Chaperone"
+#define OPERATOR_NAME  "Chaperone"
 #define OPERATOR_SHORT "Chaprn"
-#define OPERATOR_PLMN "00101"
-#define SIM_PIN "1234"
+#define OPERATOR_PLMN  "00101"
+#define SIM_PIN	       "1234"
 
 /* ---- V.250 basic commands ---- */
 
@@ -229,8 +229,7 @@ static struct at_res cmd_cpin(struct modem *m, const struct at_cmd *c)
 
 /* ---- network ---- */
 
-static struct at_res reg_cmd(struct modem *m, const struct at_cmd *c, const char *name,
-			     uint8_t *n)
+static struct at_res reg_cmd(struct modem *m, const struct at_cmd *c, const char *name, uint8_t *n)
 {
 	char buf[80];
 	long v;
@@ -296,7 +295,7 @@ static struct at_res cmd_cops(struct modem *m, const struct at_cmd *c)
 		if (!modem_attached(m)) {
 			at_info(m, "+COPS: 0");
 		} else {
-			const char *oper = m->at.cops_format == 2	? OPERATOR_PLMN
+			const char *oper = m->at.cops_format == 2   ? OPERATOR_PLMN
 					   : m->at.cops_format == 1 ? OPERATOR_SHORT
 								    : OPERATOR_NAME;
 
@@ -416,7 +415,7 @@ static struct at_res cmd_cpas(struct modem *m, const struct at_cmd *c)
 
 static struct at_res cmd_cscs(struct modem *m, const struct at_cmd *c)
 {
-	static const char *const sets[] = { "GSM", "IRA", "UCS2" };
+	static const char *const sets[] = {"GSM", "IRA", "UCS2"};
 
 	switch (c->op) {
 	case AT_OP_READ:
@@ -529,49 +528,49 @@ static struct at_res cmd_portsel(struct modem *m, const struct at_cmd *c)
 }
 
 const struct at_cmd_def at_general_cmds[] = {
-	{ .name = "E", .fn = cmd_echo },
-	{ .name = "V", .fn = cmd_verbose },
-	{ .name = "Q", .fn = cmd_quiet },
-	{ .name = "Z", .fn = cmd_defaults },
-	{ .name = "&F", .fn = cmd_defaults },
-	{ .name = "&C", .fn = cmd_accept },
-	{ .name = "&D", .fn = cmd_accept },
-	{ .name = "&W", .fn = cmd_accept },
-	{ .name = "X", .fn = cmd_accept },
-	{ .name = "L", .fn = cmd_accept },
-	{ .name = "M", .fn = cmd_accept },
-	{ .name = "H", .fn = cmd_accept },
-	{ .name = "I", .fn = cmd_ati },
-	{ .name = "S", .fn = cmd_sreg },
-	{ .name = "+CGMI", .fn = cmd_cgmi },
-	{ .name = "+GMI", .fn = cmd_cgmi },
-	{ .name = "+CGMM", .fn = cmd_cgmm },
-	{ .name = "+GMM", .fn = cmd_cgmm },
-	{ .name = "+CGMR", .fn = cmd_cgmr },
-	{ .name = "+GMR", .fn = cmd_cgmr },
-	{ .name = "+CGSN", .fn = cmd_cgsn },
-	{ .name = "+GSN", .fn = cmd_cgsn },
-	{ .name = "+GCAP", .fn = cmd_gcap },
-	{ .name = "+CIMI", .fn = cmd_cimi, .needs_sim = true },
-	{ .name = "+CCID", .fn = cmd_ccid, .needs_sim = true },
-	{ .name = "+CNUM", .fn = cmd_cnum, .needs_sim = true },
-	{ .name = "+CMEE", .fn = cmd_cmee },
-	{ .name = "+CPIN", .fn = cmd_cpin },
-	{ .name = "+CREG", .fn = cmd_creg },
-	{ .name = "+CGREG", .fn = cmd_cgreg },
-	{ .name = "+CEREG", .fn = cmd_cereg },
-	{ .name = "+CSQ", .fn = cmd_csq },
-	{ .name = "+COPS", .fn = cmd_cops },
-	{ .name = "+CFUN", .fn = cmd_cfun },
-	{ .name = "+CPAS", .fn = cmd_cpas },
-	{ .name = "+CGATT", .fn = cmd_cgatt },
-	{ .name = "+CUSD", .fn = cmd_cusd },
-	{ .name = "+CHUP", .fn = cmd_accept },
-	{ .name = "+CSCS", .fn = cmd_cscs },
-	{ .name = "+CCLK", .fn = cmd_cclk },
-	{ .name = "+IPR", .fn = cmd_ipr },
-	{ .name = "+CLIP", .fn = cmd_clip },
-	{ .name = "^CURC", .fn = cmd_curc },
-	{ .name = "^PORTSEL", .fn = cmd_portsel },
-	{ .name = NULL },
+    {.name = "E", .fn = cmd_echo},
+    {.name = "V", .fn = cmd_verbose},
+    {.name = "Q", .fn = cmd_quiet},
+    {.name = "Z", .fn = cmd_defaults},
+    {.name = "&F", .fn = cmd_defaults},
+    {.name = "&C", .fn = cmd_accept},
+    {.name = "&D", .fn = cmd_accept},
+    {.name = "&W", .fn = cmd_accept},
+    {.name = "X", .fn = cmd_accept},
+    {.name = "L", .fn = cmd_accept},
+    {.name = "M", .fn = cmd_accept},
+    {.name = "H", .fn = cmd_accept},
+    {.name = "I", .fn = cmd_ati},
+    {.name = "S", .fn = cmd_sreg},
+    {.name = "+CGMI", .fn = cmd_cgmi},
+    {.name = "+GMI", .fn = cmd_cgmi},
+    {.name = "+CGMM", .fn = cmd_cgmm},
+    {.name = "+GMM", .fn = cmd_cgmm},
+    {.name = "+CGMR", .fn = cmd_cgmr},
+    {.name = "+GMR", .fn = cmd_cgmr},
+    {.name = "+CGSN", .fn = cmd_cgsn},
+    {.name = "+GSN", .fn = cmd_cgsn},
+    {.name = "+GCAP", .fn = cmd_gcap},
+    {.name = "+CIMI", .fn = cmd_cimi, .needs_sim = true},
+    {.name = "+CCID", .fn = cmd_ccid, .needs_sim = true},
+    {.name = "+CNUM", .fn = cmd_cnum, .needs_sim = true},
+    {.name = "+CMEE", .fn = cmd_cmee},
+    {.name = "+CPIN", .fn = cmd_cpin},
+    {.name = "+CREG", .fn = cmd_creg},
+    {.name = "+CGREG", .fn = cmd_cgreg},
+    {.name = "+CEREG", .fn = cmd_cereg},
+    {.name = "+CSQ", .fn = cmd_csq},
+    {.name = "+COPS", .fn = cmd_cops},
+    {.name = "+CFUN", .fn = cmd_cfun},
+    {.name = "+CPAS", .fn = cmd_cpas},
+    {.name = "+CGATT", .fn = cmd_cgatt},
+    {.name = "+CUSD", .fn = cmd_cusd},
+    {.name = "+CHUP", .fn = cmd_accept},
+    {.name = "+CSCS", .fn = cmd_cscs},
+    {.name = "+CCLK", .fn = cmd_cclk},
+    {.name = "+IPR", .fn = cmd_ipr},
+    {.name = "+CLIP", .fn = cmd_clip},
+    {.name = "^CURC", .fn = cmd_curc},
+    {.name = "^PORTSEL", .fn = cmd_portsel},
+    {.name = NULL},
 };

@@ -20,7 +20,7 @@
 #define AT_TYPING_MS 500
 
 #define CTRL_Z 0x1a
-#define ESC 0x1b
+#define ESC    0x1b
 
 /* Everything the modem writes goes through here: nothing while the port is gone or the
  * firmware hangs. */
@@ -125,7 +125,8 @@ void at_flush_urcs(struct modem *m)
 
 		if (urc_blocked(m, &retry)) {
 			if (retry)
-				osmo_timer_schedule(&m->s.urc_timer, retry / 1000, (retry % 1000) * 1000);
+				osmo_timer_schedule(&m->s.urc_timer, retry / 1000,
+						    (retry % 1000) * 1000);
 			return;
 		}
 		u = llist_first_entry(&m->s.urcs, struct at_urc, list);
@@ -169,31 +170,31 @@ void at_urc(struct modem *m, const char *line, const char *pdu_line)
 /* ---- final results ---- */
 
 static const struct value_string cme_texts[] = {
-	{ 0, "phone failure" },
-	{ 1, "no connection to phone" },
-	{ 2, "phone-adaptor link reserved" },
-	{ 3, "operation not allowed" },
-	{ 4, "operation not supported" },
-	{ 5, "PH-SIM PIN required" },
-	{ 10, "SIM not inserted" },
-	{ 11, "SIM PIN required" },
-	{ 12, "SIM PUK required" },
-	{ 13, "SIM failure" },
-	{ 14, "SIM busy" },
-	{ 15, "SIM wrong" },
-	{ 16, "incorrect password" },
-	{ 20, "memory full" },
-	{ 21, "invalid index" },
-	{ 22, "not found" },
-	{ 23, "memory failure" },
-	{ 24, "text string too long" },
-	{ 25, "invalid characters in text string" },
-	{ 30, "no network service" },
-	{ 31, "network timeout" },
-	{ 32, "network not allowed - emergency calls only" },
-	{ 50, "Incorrect parameters" },
-	{ 100, "unknown" },
-	{ 0, NULL },
+    {0, "phone failure"},
+    {1, "no connection to phone"},
+    {2, "phone-adaptor link reserved"},
+    {3, "operation not allowed"},
+    {4, "operation not supported"},
+    {5, "PH-SIM PIN required"},
+    {10, "SIM not inserted"},
+    {11, "SIM PIN required"},
+    {12, "SIM PUK required"},
+    {13, "SIM failure"},
+    {14, "SIM busy"},
+    {15, "SIM wrong"},
+    {16, "incorrect password"},
+    {20, "memory full"},
+    {21, "invalid index"},
+    {22, "not found"},
+    {23, "memory failure"},
+    {24, "text string too long"},
+    {25, "invalid characters in text string"},
+    {30, "no network service"},
+    {31, "network timeout"},
+    {32, "network not allowed - emergency calls only"},
+    {50, "Incorrect parameters"},
+    {100, "unknown"},
+    {0, NULL},
 };
 
 static const char *cme_text(unsigned code)
@@ -252,7 +253,8 @@ void at_finish(struct modem *m, struct at_res res)
 		m->faults.urc_in_response = false;
 		if (!llist_empty(&m->s.urcs)) {
 			while (!llist_empty(&m->s.urcs)) {
-				struct at_urc *u = llist_first_entry(&m->s.urcs, struct at_urc, list);
+				struct at_urc *u =
+				    llist_first_entry(&m->s.urcs, struct at_urc, list);
 
 				urc_write(m, u->line, u->pdu_line);
 				urc_free(u);
@@ -455,7 +457,7 @@ static int parse_one(char **pp, struct at_cmd *c)
 
 static const struct at_cmd_def *find_def(const char *name)
 {
-	const struct at_cmd_def *tables[] = { at_general_cmds, at_sms_cmds };
+	const struct at_cmd_def *tables[] = {at_general_cmds, at_sms_cmds};
 
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
 		for (const struct at_cmd_def *d = tables[t]; d->name; d++) {

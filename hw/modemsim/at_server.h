@@ -33,8 +33,8 @@ struct at_cmd {
 enum at_res_kind {
 	AT_RES_OK,
 	AT_RES_ERROR,
-	AT_RES_CME, /* +CME ERROR: <code>, shown per +CMEE */
-	AT_RES_CMS, /* +CMS ERROR: <code>, always (27.005 §3.2.5) */
+	AT_RES_CME,   /* +CME ERROR: <code>, shown per +CMEE */
+	AT_RES_CMS,   /* +CMS ERROR: <code>, always (27.005 §3.2.5) */
 	AT_RES_ASYNC, /* final result follows later through at_finish() */
 };
 
@@ -43,11 +43,11 @@ struct at_res {
 	unsigned code;
 };
 
-#define RES_OK ((struct at_res){ AT_RES_OK, 0 })
-#define RES_ERROR ((struct at_res){ AT_RES_ERROR, 0 })
-#define RES_ASYNC ((struct at_res){ AT_RES_ASYNC, 0 })
-#define RES_CME(n) ((struct at_res){ AT_RES_CME, (n) })
-#define RES_CMS(n) ((struct at_res){ AT_RES_CMS, (n) })
+#define RES_OK	   ((struct at_res){AT_RES_OK, 0})
+#define RES_ERROR  ((struct at_res){AT_RES_ERROR, 0})
+#define RES_ASYNC  ((struct at_res){AT_RES_ASYNC, 0})
+#define RES_CME(n) ((struct at_res){AT_RES_CME, (n)})
+#define RES_CMS(n) ((struct at_res){AT_RES_CMS, (n)})
 
 /* 27.007 §9.2 codes used here. */
 enum {
@@ -78,7 +78,7 @@ struct at_cmd_def {
 	const char *name;
 	at_handler fn;
 	bool needs_sim; /* refused while the SIM waits for its PIN */
-	bool sms;       /* errors are +CMS ERROR */
+	bool sms;	/* errors are +CMS ERROR */
 };
 
 /* Command tables (NULL-name terminated). */

@@ -14,7 +14,7 @@
 #include "sms_error.h"
 #include "sms_tpdu.h"
 
-static const char *const mem_names[MEM_COUNT] = { "SM", "ME" };
+static const char *const mem_names[MEM_COUNT] = {"SM", "ME"};
 
 /* ---- helpers ---- */
 
@@ -197,7 +197,7 @@ static void release_held(struct modem *m, bool flush)
 static struct at_res cmd_cnmi(struct modem *m, const struct at_cmd *c)
 {
 	/* Values this modem supports for mode, mt, bm, ds, bfr. */
-	static const long max[5] = { 3, 3, 2, 2, 1 };
+	static const long max[5] = {3, 3, 2, 2, 1};
 	uint8_t v[5];
 	long x;
 
@@ -279,8 +279,9 @@ void at_sms_ack_timeout(void *data)
 	m->awaiting_ack = NULL;
 	/* 27.005 §3.4.1: no +CNMA in time → RP-ERROR to the network and routing to the TE
 	 * switched off; the network delivers again later, into storage. */
-	LOGP(DAT, LOGL_NOTICE, "%s: +CNMA not received within %u ms; +CNMI <mt> and <ds> set to 0\n",
-	     m->name, m->sim->cfg.ack_timeout_ms);
+	LOGP(DAT, LOGL_NOTICE,
+	     "%s: +CNMA not received within %u ms; +CNMI <mt> and <ds> set to 0\n", m->name,
+	     m->sim->cfg.ack_timeout_ms);
 	m->at.cnmi[1] = 0;
 	m->at.cnmi[3] = 0;
 	net_mt_failed(m, msg);
@@ -343,7 +344,7 @@ static struct at_res submit_now(struct modem *m)
 	net_submit(m->sim->net, m, s, m->s.submit_pdu, m->s.submit_len, mr);
 	talloc_free(s);
 	m->submitted++;
-	return (struct at_res){ AT_RES_OK, mr };
+	return (struct at_res){AT_RES_OK, mr};
 }
 
 static void cmgs_done(struct modem *m)
@@ -600,25 +601,25 @@ static struct at_res cmd_accept(struct modem *m, const struct at_cmd *c)
 }
 
 const struct at_cmd_def at_sms_cmds[] = {
-	{ .name = "+CSMS", .fn = cmd_csms, .sms = true },
-	{ .name = "+CMGF", .fn = cmd_cmgf, .sms = true },
-	{ .name = "+CSCA", .fn = cmd_csca, .needs_sim = true, .sms = true },
-	{ .name = "+CPMS", .fn = cmd_cpms, .needs_sim = true, .sms = true },
-	{ .name = "+CNMI", .fn = cmd_cnmi, .sms = true },
-	{ .name = "+CNMA", .fn = cmd_cnma, .sms = true },
-	{ .name = "+CMGS", .fn = cmd_cmgs, .needs_sim = true, .sms = true },
-	{ .name = "+CMGW", .fn = cmd_cmgw, .needs_sim = true, .sms = true },
-	{ .name = "+CMSS", .fn = cmd_cmss, .needs_sim = true, .sms = true },
-	{ .name = "+CMGL", .fn = cmd_cmgl, .needs_sim = true, .sms = true },
-	{ .name = "+CMGR", .fn = cmd_cmgr, .needs_sim = true, .sms = true },
-	{ .name = "+CMGD", .fn = cmd_cmgd, .needs_sim = true, .sms = true },
-	{ .name = "+CMMS", .fn = cmd_cmms, .sms = true },
-	{ .name = "+CSDH", .fn = cmd_csdh, .sms = true },
-	{ .name = "+CSMP", .fn = cmd_csmp, .sms = true },
-	{ .name = "+CSCB", .fn = cmd_cscb, .sms = true },
-	{ .name = "+CRES", .fn = cmd_accept, .sms = true },
-	{ .name = "+CSAS", .fn = cmd_accept, .sms = true },
-	{ .name = NULL },
+    {.name = "+CSMS", .fn = cmd_csms, .sms = true},
+    {.name = "+CMGF", .fn = cmd_cmgf, .sms = true},
+    {.name = "+CSCA", .fn = cmd_csca, .needs_sim = true, .sms = true},
+    {.name = "+CPMS", .fn = cmd_cpms, .needs_sim = true, .sms = true},
+    {.name = "+CNMI", .fn = cmd_cnmi, .sms = true},
+    {.name = "+CNMA", .fn = cmd_cnma, .sms = true},
+    {.name = "+CMGS", .fn = cmd_cmgs, .needs_sim = true, .sms = true},
+    {.name = "+CMGW", .fn = cmd_cmgw, .needs_sim = true, .sms = true},
+    {.name = "+CMSS", .fn = cmd_cmss, .needs_sim = true, .sms = true},
+    {.name = "+CMGL", .fn = cmd_cmgl, .needs_sim = true, .sms = true},
+    {.name = "+CMGR", .fn = cmd_cmgr, .needs_sim = true, .sms = true},
+    {.name = "+CMGD", .fn = cmd_cmgd, .needs_sim = true, .sms = true},
+    {.name = "+CMMS", .fn = cmd_cmms, .sms = true},
+    {.name = "+CSDH", .fn = cmd_csdh, .sms = true},
+    {.name = "+CSMP", .fn = cmd_csmp, .sms = true},
+    {.name = "+CSCB", .fn = cmd_cscb, .sms = true},
+    {.name = "+CRES", .fn = cmd_accept, .sms = true},
+    {.name = "+CSAS", .fn = cmd_accept, .sms = true},
+    {.name = NULL},
 };
 
 /* ---- incoming ---- */

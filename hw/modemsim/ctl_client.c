@@ -21,14 +21,14 @@ static const struct {
 	const char *cmd;
 	const char *pos[3];
 } positional[] = {
-	{ "send", { "text" } },	     { "inbox", { "phone" } },	  { "latency", { "modem" } },
-	{ "fault", { "modem", "kind" } }, { "phone", { "number" } }, { "sim", { "modem" } },
-	{ "trace", { "modem" } },    { "reset", { "modem" } },	  { "status", { NULL } },
+    {"send", {"text"}},		  {"inbox", {"phone"}},	 {"latency", {"modem"}},
+    {"fault", {"modem", "kind"}}, {"phone", {"number"}}, {"sim", {"modem"}},
+    {"trace", {"modem"}},	  {"reset", {"modem"}},	 {"status", {NULL}},
 };
 
-static const char *const int_fields[] = { "ms",	   "submit_ms", "deliver_ms", "code",
-					  "count", "random",	"last",	      NULL };
-static const char *const bool_fields[] = { "clear", "class0", "reachable", "on", NULL };
+static const char *const int_fields[] = {"ms",	  "submit_ms", "deliver_ms", "code",
+					 "count", "random",    "last",	     NULL};
+static const char *const bool_fields[] = {"clear", "class0", "reachable", "on", NULL};
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -54,17 +54,19 @@ static bool all_digits(const char *s)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: modemsim ctl DIR <command> [args]\n"
-		"  status\n"
-		"  send --from PHONE --to MODEM [--class0] TEXT | send --from PHONE --to MODEM --pdu HEX\n"
-		"  inbox [PHONE] [--clear]\n"
-		"  latency MODEM [--submit-ms N] [--deliver-ms N]\n"
-		"  fault MODEM KIND [--ms N] [--hex HEX] [--random N] [--code N] [--count N] [--on true|false]\n"
-		"  phone NUMBER [--reachable true|false]\n"
-		"  sim MODEM | trace MODEM [--last N] | reset MODEM\n"
-		"  raw '{\"cmd\":...}'\n"
-		"Options map to request fields (--submit-ms → \"submit_ms\"; --no-X → \"X\": false).\n");
+	fprintf(stderr, "usage: modemsim ctl DIR <command> [args]\n"
+			"  status\n"
+			"  send --from PHONE --to MODEM [--class0] TEXT | send --from PHONE --to "
+			"MODEM --pdu HEX\n"
+			"  inbox [PHONE] [--clear]\n"
+			"  latency MODEM [--submit-ms N] [--deliver-ms N]\n"
+			"  fault MODEM KIND [--ms N] [--hex HEX] [--random N] [--code N] [--count "
+			"N] [--on true|false]\n"
+			"  phone NUMBER [--reachable true|false]\n"
+			"  sim MODEM | trace MODEM [--last N] | reset MODEM\n"
+			"  raw '{\"cmd\":...}'\n"
+			"Options map to request fields (--submit-ms → \"submit_ms\"; --no-X → "
+			"\"X\": false).\n");
 }
 
 /* Build the request object from the command line. */
@@ -121,7 +123,8 @@ static struct json_object *build_request(int argc, char **argv, const char *cmd)
 				fprintf(stderr, "modemsim ctl: --%s needs a number\n", key);
 				goto err;
 			}
-			json_object_object_add(req, key, json_object_new_int64(strtoll(a, NULL, 10)));
+			json_object_object_add(req, key,
+					       json_object_new_int64(strtoll(a, NULL, 10)));
 		} else {
 			/* Numbers such as "+15550100" stay strings. */
 			json_object_object_add(req, key, json_object_new_string(a));
@@ -135,7 +138,7 @@ err:
 
 static int ctl_connect(const char *dir)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd;
 
 	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/ctl", dir) >=
@@ -178,7 +181,7 @@ static char *read_line(int fd)
 	char *buf = malloc(cap);
 
 	while (buf) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		char *nl;
 		ssize_t rc;
 
@@ -241,7 +244,7 @@ int ctl_client_main(int argc, char **argv)
 			return 2;
 	}
 	line = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE);
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
 	fd = ctl_connect(argv[1]);
 	if (fd < 0) {
 		json_object_put(req);
@@ -262,7 +265,7 @@ int ctl_client_main(int argc, char **argv)
 	resp = json_tokener_parse(answer);
 	free(answer);
 	rc = resp && json_object_object_get_ex(resp, "ok", &ok) && json_object_get_boolean(ok) ? 0
-											     : 1;
+											       : 1;
 	json_object_put(resp);
 	return rc;
 }

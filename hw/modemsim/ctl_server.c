@@ -140,7 +140,8 @@ static struct json_object *storage_counts(struct modem *m)
 	for (unsigned i = 0; i < MEM_COUNT; i++) {
 		struct json_object *s = json_object_new_object();
 
-		json_object_object_add(s, "used", json_object_new_int((int)sms_store_used(m->mem[i])));
+		json_object_object_add(s, "used",
+				       json_object_new_int((int)sms_store_used(m->mem[i])));
 		json_object_object_add(s, "total", json_object_new_int((int)m->mem[i]->total));
 		json_object_object_add(o, m->mem[i]->name, s);
 	}
@@ -199,7 +200,7 @@ static struct json_object *cmd_status(struct ctl_server *srv, struct json_object
 	for (unsigned i = 0; i < srv->sim->n_modems; i++)
 		json_object_array_add(modems, modem_status(srv, srv->sim->modems[i]));
 	llist_for_each_entry(p, &srv->sim->net->phones, list)
-		json_object_array_add(phones, phone_json(p));
+	    json_object_array_add(phones, phone_json(p));
 	json_object_object_add(o, "modems", modems);
 	json_object_object_add(o, "phones", phones);
 	return o;
@@ -236,7 +237,8 @@ static struct json_object *cmd_send(struct ctl_server *srv, struct json_object *
 
 		n = sms_hex_decode(tpdu, sizeof(tpdu), hex, strlen(hex));
 		if (n <= 0)
-			return resp_error("\"pdu\" is not hex: %s", n < 0 ? sms_strerror(n) : "empty");
+			return resp_error("\"pdu\" is not hex: %s",
+					  n < 0 ? sms_strerror(n) : "empty");
 		n = net_send_pdu(srv->sim->net, m, tpdu, (size_t)n);
 		if (n < 0)
 			return resp_error("cannot send PDU: %s", sms_strerror(n));
@@ -265,7 +267,7 @@ static struct json_object *cmd_inbox(struct ctl_server *srv, struct json_object 
 			phone_inbox_json(p, arr, clear);
 	} else {
 		llist_for_each_entry(p, &srv->sim->net->phones, list)
-			phone_inbox_json(p, arr, clear);
+		    phone_inbox_json(p, arr, clear);
 	}
 	o = resp_ok();
 	json_object_object_add(o, "messages", arr);
@@ -302,8 +304,9 @@ static struct json_object *fault_garbage_req(struct modem *m, struct json_object
 		len = strlen(hex);
 		if (len % 2 || len / 2 > sizeof(buf) ||
 		    osmo_hexparse(hex, buf, sizeof(buf)) != (int)(len / 2))
-			return resp_error("\"hex\" must be an even number of hex digits, at most %d bytes",
-					  GARBAGE_MAX);
+			return resp_error(
+			    "\"hex\" must be an even number of hex digits, at most %d bytes",
+			    GARBAGE_MAX);
 		fault_garbage(m, buf, len / 2);
 		return resp_ok();
 	}
@@ -375,8 +378,7 @@ static struct json_object *cmd_phone(struct ctl_server *srv, struct json_object 
 	struct phone *p;
 	bool reachable;
 
-	if (!number || sms_address_from_text(&addr, number) < 0 ||
-	    addr.ton == SMS_TON_ALPHANUMERIC)
+	if (!number || sms_address_from_text(&addr, number) < 0 || addr.ton == SMS_TON_ALPHANUMERIC)
 		return resp_error("\"number\" (a phone number) is required");
 	p = phone_get(srv->sim->net, number);
 	if (!p)
@@ -412,7 +414,8 @@ static struct json_object *cmd_sim(struct ctl_server *srv, struct json_object *r
 				hex[0] = '\0';
 			e = json_object_new_object();
 			json_object_object_add(e, "index", json_object_new_int((int)idx));
-			json_object_object_add(e, "stat", json_object_new_string(sms_stat_name(slot->stat)));
+			json_object_object_add(e, "stat",
+					       json_object_new_string(sms_stat_name(slot->stat)));
 			json_object_object_add(e, "pdu", json_object_new_string(hex));
 			json_object_array_add(arr, e);
 		}
@@ -456,9 +459,9 @@ static const struct {
 	const char *name;
 	struct json_object *(*fn)(struct ctl_server *srv, struct json_object *req);
 } commands[] = {
-	{ "status", cmd_status }, { "send", cmd_send },	  { "inbox", cmd_inbox },
-	{ "latency", cmd_latency }, { "fault", cmd_fault }, { "phone", cmd_phone },
-	{ "sim", cmd_sim },	  { "trace", cmd_trace }, { "reset", cmd_reset },
+    {"status", cmd_status},   {"send", cmd_send},   {"inbox", cmd_inbox},
+    {"latency", cmd_latency}, {"fault", cmd_fault}, {"phone", cmd_phone},
+    {"sim", cmd_sim},	      {"trace", cmd_trace}, {"reset", cmd_reset},
 };
 
 static struct json_object *handle_request(struct ctl_server *srv, const char *line, size_t len)
@@ -518,7 +521,7 @@ static void conn_send(struct ctl_conn *c, struct json_object *resp)
 {
 	size_t len;
 	const char *s = json_object_to_json_string_length(
-		resp, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	    resp, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 
 	if (outbuf_append(&c->out, c, s, len) < len || outbuf_append(&c->out, c, "\n", 1) < 1) {
 		LOGP(DCTL, LOGL_NOTICE, "control client does not read its responses, closing\n");
@@ -563,7 +566,8 @@ static int conn_cb(struct osmo_fd *ofd, unsigned int what)
 			c->closing = true;
 		} else if (rc > 0) {
 			if (c->in_len + (size_t)rc > CTL_LINE_MAX) {
-				conn_send(c, resp_error("request line longer than %d bytes", CTL_LINE_MAX));
+				conn_send(c, resp_error("request line longer than %d bytes",
+							CTL_LINE_MAX));
 				c->closing = true;
 				c->in_len = 0;
 			} else {
@@ -627,7 +631,7 @@ static int listen_cb(struct osmo_fd *ofd, unsigned int what)
 struct ctl_server *ctl_server_start(struct simulator *sim, const char *path)
 {
 	struct ctl_server *srv;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {

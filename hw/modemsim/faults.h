@@ -15,16 +15,16 @@
 struct modem;
 
 struct modem_faults {
-	bool hang;                      /* discard input, answer nothing */
+	bool hang; /* discard input, answer nothing */
 	struct osmo_timer_list hang_timer;
-	bool deregistered;              /* +CREG: x,2; submits fail with 331 */
+	bool deregistered; /* +CREG: x,2; submits fail with 331 */
 	struct osmo_timer_list dereg_timer;
-	bool cs_unregistered;           /* +CREG shows 0 while +CEREG shows 1 */
-	unsigned cms_error_code;        /* the next cms_error_count +CMGS fail with it */
+	bool cs_unregistered;	 /* +CREG shows 0 while +CEREG shows 1 */
+	unsigned cms_error_code; /* the next cms_error_count +CMGS fail with it */
 	unsigned cms_error_count;
-	bool urc_in_response;           /* next command with info lines gets a URC inside */
-	bool pin;                       /* SIM asks for PIN 1234 at power-on */
-	bool vanished;                  /* port gone until vanish_timer fires */
+	bool urc_in_response; /* next command with info lines gets a URC inside */
+	bool pin;	      /* SIM asks for PIN 1234 at power-on */
+	bool vanished;	      /* port gone until vanish_timer fires */
 	struct osmo_timer_list vanish_timer;
 };
 

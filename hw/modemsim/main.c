@@ -28,23 +28,35 @@
 #define MAX_PHONES 64
 
 static const struct log_info_cat log_cats[] = {
-	[DMAIN] = { .name = "DMAIN", .description = "start-up and shutdown",
-		    .enabled = 1, .loglevel = LOGL_NOTICE },
-	[DPTY] = { .name = "DPTY", .description = "PTYs and their symlinks",
-		   .enabled = 1, .loglevel = LOGL_NOTICE },
-	[DAT] = { .name = "DAT", .description = "AT commands in and out",
-		  .enabled = 1, .loglevel = LOGL_NOTICE },
-	[DNET] = { .name = "DNET", .description = "network: routing, delivery, reports",
-		   .enabled = 1, .loglevel = LOGL_NOTICE },
-	[DCTL] = { .name = "DCTL", .description = "control socket",
-		   .enabled = 1, .loglevel = LOGL_NOTICE },
-	[DFAULT] = { .name = "DFAULT", .description = "injected faults",
-		     .enabled = 1, .loglevel = LOGL_NOTICE },
+    [DMAIN] = {.name = "DMAIN",
+	       .description = "start-up and shutdown",
+	       .enabled = 1,
+	       .loglevel = LOGL_NOTICE},
+    [DPTY] = {.name = "DPTY",
+	      .description = "PTYs and their symlinks",
+	      .enabled = 1,
+	      .loglevel = LOGL_NOTICE},
+    [DAT] = {.name = "DAT",
+	     .description = "AT commands in and out",
+	     .enabled = 1,
+	     .loglevel = LOGL_NOTICE},
+    [DNET] = {.name = "DNET",
+	      .description = "network: routing, delivery, reports",
+	      .enabled = 1,
+	      .loglevel = LOGL_NOTICE},
+    [DCTL] = {.name = "DCTL",
+	      .description = "control socket",
+	      .enabled = 1,
+	      .loglevel = LOGL_NOTICE},
+    [DFAULT] = {.name = "DFAULT",
+		.description = "injected faults",
+		.enabled = 1,
+		.loglevel = LOGL_NOTICE},
 };
 
 static const struct log_info modemsim_log_info = {
-	.cat = log_cats,
-	.num_cat = ARRAY_SIZE(log_cats),
+    .cat = log_cats,
+    .num_cat = ARRAY_SIZE(log_cats),
 };
 
 static bool quit;
@@ -80,25 +92,26 @@ struct modem *sim_find_modem(struct simulator *sim, const char *name_or_msisdn)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: modemsim [options] DIR\n"
-		"       modemsim ctl DIR <command> [args]   (see modemsim ctl --help)\n"
-		"\n"
-		"Simulated GSM/LTE modems on PTYs (DIR/modem0, ...) and the network behind them,\n"
-		"driven through the control socket DIR/ctl. Prints \"modemsim ready DIR\" when up.\n"
-		"\n"
-		"  -n N                 number of modems (default 1)\n"
-		"  --msisdn-base NUM    MSISDN of modem0; modem i gets NUM+i (default +15550100)\n"
-		"  --model NAME         identity profile: %s (default generic)\n"
-		"  --submit-ms N        time an AT+CMGS takes (default 3000)\n"
-		"  --deliver-ms N       network delivery and status-report delay (default 1000)\n"
-		"  --sim-slots N        SMS slots on each SIM (default 30)\n"
-		"  --ack-timeout-ms N   how long a +CMT waits for AT+CNMA (default 12000)\n"
-		"  --smsc NUM           SMSC address (default +15550199000)\n"
-		"  --phone NUM          create a simulated phone (repeatable)\n"
-		"  -v                   log every AT line in and out, and more\n"
-		"  -h, --help           this text\n",
-		profile_names());
+	fprintf(
+	    f,
+	    "usage: modemsim [options] DIR\n"
+	    "       modemsim ctl DIR <command> [args]   (see modemsim ctl --help)\n"
+	    "\n"
+	    "Simulated GSM/LTE modems on PTYs (DIR/modem0, ...) and the network behind them,\n"
+	    "driven through the control socket DIR/ctl. Prints \"modemsim ready DIR\" when up.\n"
+	    "\n"
+	    "  -n N                 number of modems (default 1)\n"
+	    "  --msisdn-base NUM    MSISDN of modem0; modem i gets NUM+i (default +15550100)\n"
+	    "  --model NAME         identity profile: %s (default generic)\n"
+	    "  --submit-ms N        time an AT+CMGS takes (default 3000)\n"
+	    "  --deliver-ms N       network delivery and status-report delay (default 1000)\n"
+	    "  --sim-slots N        SMS slots on each SIM (default 30)\n"
+	    "  --ack-timeout-ms N   how long a +CMT waits for AT+CNMA (default 12000)\n"
+	    "  --smsc NUM           SMSC address (default +15550199000)\n"
+	    "  --phone NUM          create a simulated phone (repeatable)\n"
+	    "  -v                   log every AT line in and out, and more\n"
+	    "  -h, --help           this text\n",
+	    profile_names());
 }
 
 static bool parse_uint(const char *s, unsigned max, unsigned *out)
@@ -138,16 +151,16 @@ static void signal_cb(struct osmo_signalfd *osfd, const struct signalfd_siginfo 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "msisdn-base", required_argument, NULL, 'b' },
-		{ "model", required_argument, NULL, 'm' },
-		{ "submit-ms", required_argument, NULL, 's' },
-		{ "deliver-ms", required_argument, NULL, 'd' },
-		{ "sim-slots", required_argument, NULL, 'S' },
-		{ "ack-timeout-ms", required_argument, NULL, 'a' },
-		{ "smsc", required_argument, NULL, 'c' },
-		{ "phone", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"msisdn-base", required_argument, NULL, 'b'},
+	    {"model", required_argument, NULL, 'm'},
+	    {"submit-ms", required_argument, NULL, 's'},
+	    {"deliver-ms", required_argument, NULL, 'd'},
+	    {"sim-slots", required_argument, NULL, 'S'},
+	    {"ack-timeout-ms", required_argument, NULL, 'a'},
+	    {"smsc", required_argument, NULL, 'c'},
+	    {"phone", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *phones[MAX_PHONES];
 	unsigned n_phones = 0;

@@ -58,7 +58,8 @@ struct modem *modem_alloc(struct simulator *sim, unsigned idx, const char *msisd
 	OSMO_STRLCPY_ARRAY(m->msisdn, msisdn);
 	m->profile = sim->cfg.profile;
 	/* IMEI: the model's TAC, a serial that differs per modem, Luhn digit. */
-	snprintf(m->imei, sizeof(m->imei), "%.8s%06u", m->profile->tac, (idx * 7919 + 104729) % 1000000);
+	snprintf(m->imei, sizeof(m->imei), "%.8s%06u", m->profile->tac,
+		 (idx * 7919 + 104729) % 1000000);
 	m->imei[14] = luhn_digit(m->imei);
 	m->imei[15] = '\0';
 	/* IMSI: test network 001-01, then a subscriber number. */

@@ -64,7 +64,7 @@ struct at_settings {
 	uint8_t cops_format;
 	uint8_t cusd_n;
 	uint8_t curc, portsel; /* Huawei */
-	uint8_t sreg[32]; /* S-registers, remembered and shown, not acted on */
+	uint8_t sreg[32];      /* S-registers, remembered and shown, not acted on */
 };
 
 /* The AT command interpreter's state for one port. */
@@ -91,7 +91,7 @@ struct at_session {
 	uint8_t pending_in[AT_PENDING_IN_MAX];
 	size_t pending_in_len;
 
-	bool executing;     /* inside a command line: URCs wait for its final result */
+	bool executing;	    /* inside a command line: URCs wait for its final result */
 	bool info_started;  /* this command has begun its information text */
 	bool line_had_info; /* some command of this line wrote information text */
 

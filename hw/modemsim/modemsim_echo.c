@@ -44,7 +44,7 @@ static long long now_ms(void)
 static bool fill_until(struct port *p, const char *want, long long deadline)
 {
 	while (!memmem(p->buf, p->len, want, strlen(want))) {
-		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
 		long long left = deadline - now_ms();
 		ssize_t rc;
 
@@ -271,7 +271,7 @@ static int open_port(const char *dev)
 
 int main(int argc, char **argv)
 {
-	struct port p = { .timeout_ms = 10000 };
+	struct port p = {.timeout_ms = 10000};
 	struct sms_deliver *d = NULL;
 	struct sms_status_report *r = NULL;
 	uint8_t pdu[SMS_PDU_MAX];

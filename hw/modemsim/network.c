@@ -22,7 +22,7 @@
 
 /* TP-ST when the destination phone cannot be reached (TS 23.040 §9.2.3.15): permanent
  * error, the SC gives up at once instead of waiting out the validity period. */
-#define TP_ST_DELIVERED 0x00
+#define TP_ST_DELIVERED	  0x00
 #define TP_ST_UNREACHABLE 0x46
 
 /* A SUBMIT on its way to a simulated phone. */
@@ -160,7 +160,8 @@ void net_kick_cb(void *data)
 	struct network *net = m->sim->net;
 	struct net_msg *msg, *tmp;
 
-	llist_for_each_entry_safe(msg, tmp, &net->msgs, list) {
+	llist_for_each_entry_safe(msg, tmp, &net->msgs, list)
+	{
 		enum mt_result res;
 
 		if (msg->dest != m || !msg->ready || msg->in_flight)
@@ -195,8 +196,7 @@ void net_mt_failed(struct modem *m, struct net_msg *msg)
 {
 	unsigned delay = m->deliver_ms < NET_RETRY_MIN_MS ? NET_RETRY_MIN_MS : m->deliver_ms;
 
-	LOGP(DNET, LOGL_INFO, "%s: message not taken, delivering again in %u ms\n", m->name,
-	     delay);
+	LOGP(DNET, LOGL_INFO, "%s: message not taken, delivering again in %u ms\n", m->name, delay);
 	msg->in_flight = false;
 	msg->ready = false;
 	schedule_ms(&msg->timer, delay);
@@ -207,7 +207,8 @@ unsigned net_pending_for(const struct network *net, const struct modem *m)
 	const struct net_msg *msg;
 	unsigned n = 0;
 
-	llist_for_each_entry(msg, &net->msgs, list) {
+	llist_for_each_entry(msg, &net->msgs, list)
+	{
 		if (msg->dest == m && !msg->in_flight)
 			n++;
 	}
@@ -409,13 +410,15 @@ void net_modem_free(struct network *net, struct modem *m)
 	struct net_msg *msg, *tmp;
 	struct net_transfer *t;
 
-	llist_for_each_entry_safe(msg, tmp, &net->msgs, list) {
+	llist_for_each_entry_safe(msg, tmp, &net->msgs, list)
+	{
 		if (msg->dest == m)
 			msg_free(msg);
 		else if (msg->report_to == m)
 			msg->report_to = NULL;
 	}
-	llist_for_each_entry(t, &net->transfers, list) {
+	llist_for_each_entry(t, &net->transfers, list)
+	{
 		if (t->from == m)
 			t->from = NULL;
 	}

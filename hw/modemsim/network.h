@@ -34,7 +34,7 @@ struct net_msg {
 	enum net_msg_kind kind;
 	uint8_t tpdu[SMS_PDU_MAX]; /* without SMSC prefix */
 	size_t tpdu_len;
-	bool ready;     /* its delay has passed */
+	bool ready;	/* its delay has passed */
 	bool in_flight; /* shown as +CMT/+CDS, waiting for +CNMA */
 	struct osmo_timer_list timer;
 	/* A modem-to-modem SUBMIT that asked for a status report: report once delivered. */
@@ -47,9 +47,9 @@ struct net_msg {
 
 /* What a modem did with a message the network offered it. */
 enum mt_result {
-	MT_ACCEPTED,      /* stored, or shown without need of an acknowledgement */
-	MT_AWAITING_ACK,  /* shown as +CMT/+CDS; net_mt_acked()/net_mt_failed() follows */
-	MT_REFUSED,       /* cannot take it now (memory full); keep and offer again later */
+	MT_ACCEPTED,	 /* stored, or shown without need of an acknowledgement */
+	MT_AWAITING_ACK, /* shown as +CMT/+CDS; net_mt_acked()/net_mt_failed() follows */
+	MT_REFUSED,	 /* cannot take it now (memory full); keep and offer again later */
 };
 
 struct network {
@@ -57,7 +57,7 @@ struct network {
 	struct sms_address smsc;
 	uint8_t smsc_prefix[12];
 	size_t smsc_prefix_len;
-	struct llist_head msgs;      /* struct net_msg */
+	struct llist_head msgs;	     /* struct net_msg */
 	struct llist_head transfers; /* struct net_transfer, SUBMITs on their way to phones */
 	struct llist_head phones;    /* struct phone */
 	uint8_t next_concat_ref;

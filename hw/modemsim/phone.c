@@ -34,7 +34,8 @@ struct phone *phone_find(struct network *net, const char *number)
 {
 	struct phone *p;
 
-	llist_for_each_entry(p, &net->phones, list) {
+	llist_for_each_entry(p, &net->phones, list)
+	{
 		if (number_equal(p->number, number))
 			return p;
 	}
@@ -58,12 +59,12 @@ struct phone *phone_get(struct network *net, const char *number)
 	return p;
 }
 
-static struct phone_msg *find_partial(struct phone *p, const char *from,
-				      const struct sms_concat *c)
+static struct phone_msg *find_partial(struct phone *p, const char *from, const struct sms_concat *c)
 {
 	struct phone_msg *pm;
 
-	llist_for_each_entry(pm, &p->inbox, list) {
+	llist_for_each_entry(pm, &p->inbox, list)
+	{
 		if (pm->concat && pm->ref == c->ref && pm->total == c->total &&
 		    pm->received < pm->total && !pm->parts[c->seq - 1].have &&
 		    strcmp(pm->from, from) == 0)
@@ -105,7 +106,8 @@ void phone_receive(struct phone *p, const char *from, const struct sms_submit *s
 		}
 		llist_add_tail(&pm->list, &p->inbox);
 		if (++p->inbox_len > PHONE_INBOX_MAX) {
-			struct phone_msg *old = llist_first_entry(&p->inbox, struct phone_msg, list);
+			struct phone_msg *old =
+			    llist_first_entry(&p->inbox, struct phone_msg, list);
 
 			llist_del(&old->list);
 			talloc_free(old);
@@ -161,7 +163,8 @@ void phone_inbox_json(struct phone *p, struct json_object *arr, bool clear)
 {
 	struct phone_msg *pm, *tmp;
 
-	llist_for_each_entry_safe(pm, tmp, &p->inbox, list) {
+	llist_for_each_entry_safe(pm, tmp, &p->inbox, list)
+	{
 		json_object_array_add(arr, msg_json(p, pm));
 		if (clear) {
 			llist_del(&pm->list);

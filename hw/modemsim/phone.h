@@ -22,7 +22,7 @@ struct phone {
 	struct network *net;
 	char number[SMS_ADDR_TEXT_MAX];
 	bool reachable;
-	unsigned received; /* SMS (parts) received */
+	unsigned received;	 /* SMS (parts) received */
 	struct llist_head inbox; /* struct phone_msg */
 	unsigned inbox_len;
 };

@@ -9,18 +9,18 @@
 #include <stdint.h>
 
 struct modem_profile {
-	const char *name;         /* --model value */
+	const char *name;	  /* --model value */
 	const char *manufacturer; /* +CGMI */
-	const char *model;        /* +CGMM */
-	const char *revision;     /* +CGMR */
+	const char *model;	  /* +CGMM */
+	const char *revision;	  /* +CGMR */
 	const char *cgmr_prefix;  /* SIMCom LTE modules answer "+CGMR: <rev>" */
 	/* ATI lines; "%IMEI%" is replaced by the modem's IMEI. NULL-terminated. */
 	const char *ati[6];
-	const char *tac;          /* first 8 IMEI digits (type allocation code) */
-	bool lte;                 /* knows +CEREG */
-	bool huawei;              /* knows ^CURC and friends */
-	uint8_t act;              /* +COPS access technology: 0 GSM, 2 UTRAN, 7 E-UTRAN */
-	uint8_t cnmi[5];          /* power-on +CNMI */
+	const char *tac; /* first 8 IMEI digits (type allocation code) */
+	bool lte;	 /* knows +CEREG */
+	bool huawei;	 /* knows ^CURC and friends */
+	uint8_t act;	 /* +COPS access technology: 0 GSM, 2 UTRAN, 7 E-UTRAN */
+	uint8_t cnmi[5]; /* power-on +CNMI */
 };
 
 /* The profile called `name` (case-insensitive), or NULL. */

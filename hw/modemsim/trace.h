@@ -7,11 +7,11 @@
 
 #include <json-c/json.h>
 
-#define TRACE_ENTRIES 512
+#define TRACE_ENTRIES  512
 #define TRACE_LINE_MAX 400
 
 struct trace_entry {
-	uint64_t t_ms;  /* monotonic */
+	uint64_t t_ms;	 /* monotonic */
 	int64_t wall_ms; /* wall clock, for the readable time stamp */
 	bool out;
 	char line[TRACE_LINE_MAX]; /* escaped: control bytes as \r \n \xNN */

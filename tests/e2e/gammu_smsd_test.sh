@@ -11,7 +11,7 @@
 #   3. gammu-smsd-inject queues a reply → the phone receives it
 #   4. the same with a two-part reply   → the phone reassembles it
 #   5. gammu-smsd asked for delivery reports → it received the status report
-# Exits 0 when all pass, 77 when gammu-smsd is not installed (CTest: skipped), 1 otherwise,
+# Exits 0 when all pass, 1 otherwise (also when gammu-smsd is missing: ./dev installs it),
 # after printing gammu-smsd's log and the modem's AT trace.
 # MODEMSIM_MODEL=EC25 (SIM7600, SIM800, E173) runs it against another identity profile;
 # KEEP_WORKDIR=1 keeps the temporary directory (gammu-smsd log, config) for a look.
@@ -24,8 +24,8 @@ phone=+15557770001
 
 for tool in gammu-smsd gammu-smsd-inject; do
 	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP: $tool is not installed (Debian package gammu-smsd)"
-		exit 77
+		echo "FAIL: $tool is not installed (Debian package gammu-smsd; ./dev installs it)"
+		exit 1
 	fi
 done
 if [ ! -x "$modemsim" ]; then

@@ -353,13 +353,10 @@ static size_t final_result_end(const char *buf)
 	return best;
 }
 
-char *port_cmd(struct port *p, const char *cmd, int timeout_ms)
+char *port_read_final(struct port *p, int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
-	char line[1024];
 
-	snprintf(line, sizeof(line), "%s\r", cmd);
-	port_write(p, line);
 	for (;;) {
 		p->buf[p->len] = '\0';
 		size_t end = final_result_end(p->buf);
@@ -370,6 +367,15 @@ char *port_cmd(struct port *p, const char *cmd, int timeout_ms)
 			return NULL;
 		port_fill(p, left > 50 ? 50 : (int)left);
 	}
+}
+
+char *port_cmd(struct port *p, const char *cmd, int timeout_ms)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), "%s\r", cmd);
+	port_write(p, line);
+	return port_read_final(p, timeout_ms);
 }
 
 bool find_pdu_after(const char *s, const char *prefix, char *hex, size_t cap)

@@ -18,7 +18,7 @@ extern const char *harness_build_dir;
 struct sim {
 	pid_t pid;
 	char dir[64]; /* temporary directory with modem0.., ctl (short: socket paths are limited) */
-	int stdout_fd;   /* modemsim's stdout (read for the ready line) */
+	int stdout_fd; /* modemsim's stdout (read for the ready line) */
 };
 
 /* Start modemsim with extra arguments (NULL-terminated); waits for "modemsim ready".
@@ -32,10 +32,10 @@ const char *sim_modem_path(const struct sim *s, int n);
 /* One control request (printf-style JSON) and its parsed response; NULL on I/O error.
  * The caller json_object_put()s the result. */
 struct json_object *sim_ctl(const struct sim *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* The same, asserting "ok": true. */
 struct json_object *sim_ctl_ok(const struct sim *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Poll `inbox` for a phone until it holds at least `n` messages (or timeout); returns the
  * inbox response (caller puts it), with messages possibly fewer than n on timeout. */
 struct json_object *sim_wait_inbox(const struct sim *s, const char *phone, int n, int timeout_ms);
@@ -56,6 +56,8 @@ void port_write(struct port *p, const char *s);
 char *port_read_until(struct port *p, const char *needle, int timeout_ms);
 /* Read whatever arrives within `ms` (consumed); caller frees. */
 char *port_drain(struct port *p, int ms);
+/* Read up to and including the next final result code (or "> " prompt). Caller frees. */
+char *port_read_final(struct port *p, int timeout_ms);
 /* Send "CMD\r" and read the response up to and including its final result code
  * (OK, ERROR, +CMS ERROR: n, +CME ERROR: n, or "> " prompt). Caller frees. */
 char *port_cmd(struct port *p, const char *cmd, int timeout_ms);

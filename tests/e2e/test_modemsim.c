@@ -61,9 +61,9 @@ static struct fixture *fixture_start(const char *arg, ...)
 	va_end(ap);
 	while (n < 16)
 		args[n++] = NULL;
-	f->sim = sim_start(args[0], args[1], args[2], args[3], args[4], args[5], args[6],
-			   args[7], args[8], args[9], args[10], args[11], args[12], args[13],
-			   (const char *)NULL);
+	f->sim =
+	    sim_start(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7],
+		      args[8], args[9], args[10], args[11], args[12], args[13], (const char *)NULL);
 	assert_non_null(f->sim);
 	f->port = port_open(sim_modem_path(f->sim, 0));
 	assert_non_null(f->port);
@@ -117,11 +117,34 @@ static char *submit_text(struct port *p, const char *to, const char *text, bool 
 		strcat(hex, "\x1a");
 		port_write(p, hex);
 		free(r);
-		r = port_read_until(p, "\r\nOK\r\n", 5000);
-		if (!r)
-			r = port_drain(p, 100);
+		r = port_read_final(p, 5000);
+		assert_non_null(r);
 	}
 	return r;
+}
+
+/* Read a URC that carries a PDU ("+CMT: ,<len>" or "+CDS: <len>", then the PDU line),
+ * check the announced length against the TPDU, and return the PDU's bytes. */
+static int read_urc_pdu(struct port *p, const char *urc, uint8_t *pdu, size_t cap)
+{
+	char needle[32], hex[2 * SMS_PDU_MAX + 8];
+
+	snprintf(needle, sizeof(needle), "\r\n%s", urc);
+	char *head = port_read_until(p, needle, 5000);
+	assert_non_null(head);
+	free(head);
+	char *lenline = port_read_until(p, "\r\n", 2000);
+	char *pduline = port_read_until(p, "\r\n", 2000);
+	assert_non_null(lenline);
+	assert_non_null(pduline);
+	snprintf(hex, sizeof(hex), "%.*s", (int)strlen(pduline) - 2, pduline);
+	int len = sms_hex_decode(pdu, cap, hex, strlen(hex));
+	assert_true(len > 0);
+	/* The announced length is the TPDU's, without the SMSC prefix. */
+	assert_int_equal(atoi(lenline), sms_tpdu_len(pdu, (size_t)len));
+	free(lenline);
+	free(pduline);
+	return len;
 }
 
 static void test_framing_echo(void **state)
@@ -237,36 +260,20 @@ static void test_direct_delivery_cmt(void **state)
 {
 	(void)state;
 	struct fixture *f = fixture_start(NULL);
-	char hex[400];
 
 	echo_off(f->port);
 	expect_cmd(f->port, "AT+CSMS=1", "\r\n+CSMS: 1,1,1\r\n\r\nOK\r\n");
 	expect_cmd(f->port, "AT+CNMI=2,2,0,1,0", "\r\nOK\r\n");
-	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"modem0\","
-					   "\"text\":\"Is practice on? 🏀\"}",
+	json_object_put(sim_ctl_ok(f->sim,
+				   "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"modem0\","
+				   "\"text\":\"Is practice on? 🏀\"}",
 				   PHONE));
-	char *r = port_read_until(f->port, "\r\n", 5000);
-	free(r);
-	r = port_read_until(f->port, "\r\n", 5000);
-	assert_non_null(r);
-	char *rest = port_read_until(f->port, "\r\n", 2000);
-	assert_non_null(rest);
-	char full[600];
-	snprintf(full, sizeof(full), "\r\n%s%s", r, rest);
-	assert_true(find_pdu_after(full, "+CMT: ,", hex, sizeof(hex)));
-
 	uint8_t pdu[SMS_PDU_MAX];
-	int len = sms_hex_decode(pdu, sizeof(pdu), hex, strlen(hex));
-	assert_true(len > 0);
-	/* The announced length is the TPDU's, without the SMSC prefix. */
-	int announced = atoi(strstr(full, "+CMT: ,") + 7);
-	assert_int_equal(announced, sms_tpdu_len(pdu, (size_t)len));
+	int len = read_urc_pdu(f->port, "+CMT: ,", pdu, sizeof(pdu));
 	struct sms_deliver d;
 	assert_int_equal(sms_deliver_decode(&d, pdu, (size_t)len, true), 0);
 	assert_string_equal(d.originator.text, PHONE);
 	assert_string_equal(d.ud.text, "Is practice on? 🏀");
-	free(r);
-	free(rest);
 	expect_cmd(f->port, "AT+CNMA", "\r\nOK\r\n");
 	/* Nothing is waiting for an acknowledgement any more. */
 	expect_cmd(f->port, "AT+CNMA", "\r\n+CMS ERROR: 340\r\n");
@@ -280,10 +287,12 @@ static void test_stored_delivery_cmti(void **state)
 	char hex[400];
 
 	echo_off(f->port);
-	expect_cmd(f->port, "AT+CPMS=\"SM\",\"SM\",\"SM\"", "\r\n+CPMS: 0,30,0,30,0,30\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CPMS=\"SM\",\"SM\",\"SM\"",
+		   "\r\n+CPMS: 0,30,0,30,0,30\r\n\r\nOK\r\n");
 	expect_cmd(f->port, "AT+CNMI=2,1,0,0,0", "\r\nOK\r\n");
-	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"%s\","
-					   "\"text\":\"Hello coach\"}",
+	json_object_put(sim_ctl_ok(f->sim,
+				   "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"%s\","
+				   "\"text\":\"Hello coach\"}",
 				   PHONE, RELAY));
 	char *r = port_read_until(f->port, "\r\n+CMTI: \"SM\",", 5000);
 	assert_non_null(r);
@@ -358,28 +367,19 @@ static void test_status_report_cds(void **state)
 {
 	(void)state;
 	struct fixture *f = fixture_start(NULL);
-	char hex[400];
 
 	echo_off(f->port);
+	/* Phase 2+: every +CDS is acknowledged. */
+	expect_cmd(f->port, "AT+CSMS=1", "\r\n+CSMS: 1,1,1\r\n\r\nOK\r\n");
 	expect_cmd(f->port, "AT+CNMI=2,2,0,1,0", "\r\nOK\r\n");
 	char *r = submit_text(f->port, PHONE, "Bus leaves at 7", true);
 	char *mr_s = strstr(r, "+CMGS: ");
 	assert_non_null(mr_s);
 	int mr = atoi(mr_s + 7);
 	free(r);
-	r = port_read_until(f->port, "+CDS: ", 5000);
-	assert_non_null(r);
-	free(r);
-	char *rest = port_read_until(f->port, "\r\n", 2000);
-	free(rest);
-	rest = port_read_until(f->port, "\r\n", 2000);
-	assert_non_null(rest);
-	snprintf(hex, sizeof(hex), "%.*s", (int)strlen(rest) - 2, rest);
-	free(rest);
-
 	uint8_t pdu[SMS_PDU_MAX];
 	struct sms_status_report sr;
-	int len = sms_hex_decode(pdu, sizeof(pdu), hex, strlen(hex));
+	int len = read_urc_pdu(f->port, "+CDS: ", pdu, sizeof(pdu));
 	assert_int_equal(sms_status_report_decode(&sr, pdu, (size_t)len, true), 0);
 	assert_int_equal(sr.mr, mr);
 	assert_string_equal(sr.recipient.text, PHONE);
@@ -391,14 +391,7 @@ static void test_status_report_cds(void **state)
 	expect_cmd(f->port, "AT+CNMA", "\r\nOK\r\n");
 	r = submit_text(f->port, "+15557770002", "Bus leaves at 8", true);
 	free(r);
-	r = port_read_until(f->port, "+CDS: ", 5000);
-	assert_non_null(r);
-	free(r);
-	free(port_read_until(f->port, "\r\n", 2000));
-	rest = port_read_until(f->port, "\r\n", 2000);
-	snprintf(hex, sizeof(hex), "%.*s", (int)strlen(rest) - 2, rest);
-	free(rest);
-	len = sms_hex_decode(pdu, sizeof(pdu), hex, strlen(hex));
+	len = read_urc_pdu(f->port, "+CDS: ", pdu, sizeof(pdu));
 	assert_int_equal(sms_status_report_decode(&sr, pdu, (size_t)len, true), 0);
 	assert_true(sms_status_is_failed(sr.status));
 	fixture_stop(f);
@@ -412,8 +405,9 @@ static void test_late_cnma_resets_cnmi(void **state)
 	echo_off(f->port);
 	expect_cmd(f->port, "AT+CSMS=1", "\r\n+CSMS: 1,1,1\r\n\r\nOK\r\n");
 	expect_cmd(f->port, "AT+CNMI=2,2,0,1,0", "\r\nOK\r\n");
-	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"modem0\","
-					   "\"text\":\"unacked\"}",
+	json_object_put(sim_ctl_ok(f->sim,
+				   "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"modem0\","
+				   "\"text\":\"unacked\"}",
 				   PHONE));
 	char *r = port_read_until(f->port, "+CMT: ", 5000);
 	assert_non_null(r);
@@ -458,8 +452,9 @@ static void test_urc_between_command_and_result(void **state)
 	strcat(hex, "\x1a");
 	port_write(f->port, hex);
 	sleep_ms(200);
-	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"modem0\","
-					   "\"text\":\"mid\"}",
+	json_object_put(sim_ctl_ok(f->sim,
+				   "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"modem0\","
+				   "\"text\":\"mid\"}",
 				   PHONE));
 	char *r = port_read_until(f->port, "\r\nOK\r\n", 5000);
 	assert_non_null(r);
@@ -636,23 +631,23 @@ static void test_ctl_client_cli(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_framing_echo),
-		cmocka_unit_test(test_identity_models),
-		cmocka_unit_test(test_submit_reaches_phone),
-		cmocka_unit_test(test_submit_concatenated),
-		cmocka_unit_test(test_cmgs_escape_and_bad_length),
-		cmocka_unit_test(test_direct_delivery_cmt),
-		cmocka_unit_test(test_stored_delivery_cmti),
-		cmocka_unit_test(test_storage_fills_and_nothing_is_lost),
-		cmocka_unit_test(test_status_report_cds),
-		cmocka_unit_test(test_late_cnma_resets_cnmi),
-		cmocka_unit_test(test_urc_between_command_and_result),
-		cmocka_unit_test(test_fault_cms_error_then_success),
-		cmocka_unit_test(test_fault_hang_and_garbage),
-		cmocka_unit_test(test_fault_deregister),
-		cmocka_unit_test(test_fault_vanish_and_return),
-		cmocka_unit_test(test_sim_full_fault),
-		cmocka_unit_test(test_ctl_client_cli),
+	    cmocka_unit_test(test_framing_echo),
+	    cmocka_unit_test(test_identity_models),
+	    cmocka_unit_test(test_submit_reaches_phone),
+	    cmocka_unit_test(test_submit_concatenated),
+	    cmocka_unit_test(test_cmgs_escape_and_bad_length),
+	    cmocka_unit_test(test_direct_delivery_cmt),
+	    cmocka_unit_test(test_stored_delivery_cmti),
+	    cmocka_unit_test(test_storage_fills_and_nothing_is_lost),
+	    cmocka_unit_test(test_status_report_cds),
+	    cmocka_unit_test(test_late_cnma_resets_cnmi),
+	    cmocka_unit_test(test_urc_between_command_and_result),
+	    cmocka_unit_test(test_fault_cms_error_then_success),
+	    cmocka_unit_test(test_fault_hang_and_garbage),
+	    cmocka_unit_test(test_fault_deregister),
+	    cmocka_unit_test(test_fault_vanish_and_return),
+	    cmocka_unit_test(test_sim_full_fault),
+	    cmocka_unit_test(test_ctl_client_cli),
 	};
 	if (argc > 1)
 		harness_build_dir = argv[1];

@@ -47,16 +47,16 @@ cli_test(decode_missing_hex 2 "pdu|decode" ERR "missing HEX")
 cli_test(decode_unknown_option 2 "pdu|decode|--frob|00" ERR "Usage")
 
 cli_test(encode_submit 0 "pdu|encode|--to|+46708251358|--validity|5760|hellohello"
-  OUT "^${DREAMFABRIC_SUBMIT} 23\n$")
+  OUT "^part: +1 of 1\npdu: +${DREAMFABRIC_SUBMIT}\ncmgs length: +23 \\(AT\\+CMGS=23\\)\ntype: +SMS-SUBMIT\n.*destination: +\\+46708251358 .*validity: +.*text: +hellohello\n$")
 cli_test(encode_submit_srr_smsc 0 "pdu|encode|--to|+31628870634|--srr|--smsc|+31624000000|Price: 5€"
-  OUT "^07911326040000F021000B911326880736F400000A50797A5CD6816A9B32 22\n$")
+  OUT "^part: +1 of 1\npdu: +07911326040000F021000B911326880736F400000A50797A5CD6816A9B32\ncmgs length: +22 .*status report request: +yes\n.*text: +Price: 5€\n$")
 cli_test(encode_json 0 "pdu|encode|--json|--to|+46708251358|hellohello"
-  OUT "\"pdu\":\"0001000B916407281553F800000AE8329BFD4697D9EC37\".*\"length\":22")
+  OUT "\"pdu\":\"0001000B916407281553F800000AE8329BFD4697D9EC37\".*\"cmgs_length\":22.*\"text\":\"hellohello\"")
 cli_test(encode_three_parts 0
   "pdu|encode|--ref|7|--to|+15125551234|Lorem ipsum dolor sit amet, consectetur adipisicing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore"
-  OUT "^0041000B915121551532F40000A0050003070301[0-9A-F]+ 153\n0041000B915121551532F40000A0050003070302[0-9A-F]+ 153\n0041000B915121551532F40000[0-9A-F]+ [0-9]+\n$")
+  OUT "^part: +1 of 3\npdu: +0041000B915121551532F40000A0050003070301[0-9A-F]+\ncmgs length: +153 .*\npart: +2 of 3\npdu: +0041000B915121551532F40000A0050003070302[0-9A-F]+\ncmgs length: +153 .*\npart: +3 of 3\npdu: +0041000B915121551532F40000[0-9A-F]+\n.*concatenation: +reference 7 \\(8-bit\\), part 3 of 3\n.*text: +ore\n$")
 cli_test(encode_deliver 0 "pdu|encode|--deliver|--from|Chaperone|Hi"
-  OUT "^000410D04374185E96BFDD650000[0-9A-F]+ [0-9]+\n$")
+  OUT "^part: +1 of 1\npdu: +000410D04374185E96BFDD650000[0-9A-F]+\n.*type: +SMS-DELIVER\n.*originator: +Chaperone \\(alphanumeric.*text: +Hi\n$")
 cli_test(encode_bad_number 1 "pdu|encode|--to|+1 555 0100|hello"
   ERR "^chaperone: pdu encode: invalid address \\(address\\)\n$")
 cli_test(encode_missing_to 2 "pdu|encode|hello" ERR "missing --to")
