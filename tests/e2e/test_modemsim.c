@@ -602,6 +602,100 @@ static void test_sim_full_fault(void **state)
 	fixture_stop(f);
 }
 
+static void test_two_modems_route_by_msisdn(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start("-n", "2", NULL);
+	struct port *p1 = port_open(sim_modem_path(f->sim, 1));
+	uint8_t pdu[SMS_PDU_MAX];
+	struct sms_deliver d;
+
+	assert_non_null(p1);
+	echo_off(f->port);
+	expect_cmd(p1, "ATE0", "ATE0\r\r\nOK\r\n");
+	/* Each modem has its own identity and relay number. */
+	char *imei0 = port_cmd(f->port, "AT+CGSN", 2000);
+	char *imei1 = port_cmd(p1, "AT+CGSN", 2000);
+	assert_string_not_equal(imei0, imei1);
+	free(imei0);
+	free(imei1);
+	expect_cmd(p1, "AT+CNMI=2,2,0,0,0", "\r\nOK\r\n");
+
+	/* A phone texting the second relay number reaches the second modem only. */
+	json_object_put(sim_ctl_ok(f->sim,
+				   "{\"cmd\":\"send\",\"from\":\"%s\",\"to\":\"+15550101\","
+				   "\"text\":\"for modem1\"}",
+				   PHONE));
+	int len = read_urc_pdu(p1, "+CMT: ,", pdu, sizeof(pdu));
+	assert_int_equal(sms_deliver_decode(&d, pdu, (size_t)len, true), 0);
+	assert_string_equal(d.ud.text, "for modem1");
+	expect_cmd(f->port, "AT+CMGL=4", "\r\nOK\r\n");
+
+	/* Modem to modem: modem0 submits to modem1's number. */
+	free(submit_text(f->port, "+15550101", "relay to relay", false));
+	len = read_urc_pdu(p1, "+CMT: ,", pdu, sizeof(pdu));
+	assert_int_equal(sms_deliver_decode(&d, pdu, (size_t)len, true), 0);
+	assert_string_equal(d.originator.text, RELAY);
+	assert_string_equal(d.ud.text, "relay to relay");
+	port_close(p1);
+	fixture_stop(f);
+}
+
+static void test_status_report_stored_cdsi(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+	char hex[400];
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT+CNMI=2,1,0,2,0", "\r\nOK\r\n");
+	char *r = submit_text(f->port, PHONE, "stored report", true);
+	int mr = atoi(strstr(r, "+CMGS: ") + 7);
+	free(r);
+	r = port_read_until(f->port, "\r\n+CDSI: \"SM\",", 5000);
+	assert_non_null(r);
+	free(r);
+	r = port_read_until(f->port, "\r\n", 2000);
+	char cmd[32];
+	snprintf(cmd, sizeof(cmd), "AT+CMGR=%d", atoi(r));
+	free(r);
+	r = port_cmd(f->port, cmd, 2000);
+	assert_true(find_pdu_after(r, "+CMGR: ", hex, sizeof(hex)));
+	free(r);
+	uint8_t pdu[SMS_PDU_MAX];
+	struct sms_status_report sr;
+	int len = sms_hex_decode(pdu, sizeof(pdu), hex, strlen(hex));
+	assert_int_equal(sms_status_report_decode(&sr, pdu, (size_t)len, true), 0);
+	assert_int_equal(sr.mr, mr);
+	assert_true(sms_status_is_delivered(sr.status));
+	fixture_stop(f);
+}
+
+static void test_lte_cs_unregistered_and_pin(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start(NULL);
+
+	echo_off(f->port);
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\","
+					   "\"kind\":\"cs_unregistered\"}"));
+	/* LTE without circuit switching: +CREG says no, +CEREG says yes, SMS still works. */
+	expect_cmd(f->port, "AT+CREG?", "\r\n+CREG: 0,0\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CEREG?", "\r\n+CEREG: 0,1\r\n\r\nOK\r\n");
+	char *r = submit_text(f->port, PHONE, "over LTE", false);
+	assert_non_null(strstr(r, "+CMGS: "));
+	free(r);
+
+	json_object_put(sim_ctl_ok(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\","
+					   "\"kind\":\"pin\"}"));
+	expect_cmd(f->port, "AT+CMEE=1", "\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CPIN?", "\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CMGL=4", "\r\n+CMS ERROR: 311\r\n");
+	expect_cmd(f->port, "AT+CPIN=\"1234\"", "\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CPIN?", "\r\n+CPIN: READY\r\n\r\nOK\r\n");
+	fixture_stop(f);
+}
+
 static void test_ctl_client_cli(void **state)
 {
 	(void)state;
@@ -647,6 +741,9 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_fault_deregister),
 	    cmocka_unit_test(test_fault_vanish_and_return),
 	    cmocka_unit_test(test_sim_full_fault),
+	    cmocka_unit_test(test_two_modems_route_by_msisdn),
+	    cmocka_unit_test(test_status_report_stored_cdsi),
+	    cmocka_unit_test(test_lte_cs_unregistered_and_pin),
 	    cmocka_unit_test(test_ctl_client_cli),
 	};
 	if (argc > 1)
