@@ -13,6 +13,7 @@
 
 static const struct cli_command commands[] = {
     {"pdu", "decode and encode SMS PDUs as modems show them", cli_pdu_main},
+    {"modem", "probe modems, send and receive test messages", cli_modem_main},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -19,3 +19,5 @@ struct cli_command {
 
 /* chaperone pdu decode|encode ... (cli_pdu.c) */
 int cli_pdu_main(int argc, char **argv);
+/* chaperone modem probe|send|listen|profiles ... (cli_modem*.c) */
+int cli_modem_main(int argc, char **argv);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -47,11 +48,42 @@ static int pty_fd_cb(struct osmo_fd *ofd, unsigned int what)
 	return 0;
 }
 
+/* Bring the client count up to date with the opens and closes the kernel reported. */
+static void clients_update(struct sim_pty *p)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(p->ino.fd, buf, sizeof(buf))) > 0) {
+		for (char *q = buf; q < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)q;
+
+			if (ev->mask & IN_OPEN)
+				p->clients++;
+			if ((ev->mask & IN_CLOSE) && p->clients > 0 && --p->clients == 0) {
+				/* Nobody reads what is queued any more: a real tty discards it. */
+				outbuf_free(&p->out);
+				tcflush(p->slave_fd, TCIFLUSH);
+				LOGP(DPTY, LOGL_INFO, "%s: no client has the port open\n", p->name);
+			}
+			q += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+static int ino_fd_cb(struct osmo_fd *ofd, unsigned int what)
+{
+	(void)what;
+	clients_update(ofd->data);
+	return 0;
+}
+
 void sim_pty_init(struct sim_pty *p, void *ctx, const char *name, const char *link_path,
 		  void (*read_cb)(void *, const uint8_t *, size_t), void *cb_data)
 {
 	memset(p, 0, sizeof(*p));
 	p->ofd.fd = -1;
+	p->ino.fd = -1;
 	p->slave_fd = -1;
 	p->ctx = ctx;
 	p->name = name;
@@ -83,7 +115,7 @@ static int replace_symlink(const char *target, const char *link_path)
 int sim_pty_open(struct sim_pty *p)
 {
 	struct termios tio;
-	int master, slave, rc;
+	int master, slave, ino = -1, rc;
 
 	if (p->up)
 		return 0;
@@ -113,6 +145,12 @@ int sim_pty_open(struct sim_pty *p)
 		rc = -errno;
 		goto err;
 	}
+	/* Watch after our own open, so only clients are counted. */
+	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ino < 0 || inotify_add_watch(ino, p->pts_path, IN_OPEN | IN_CLOSE) < 0) {
+		rc = -errno;
+		goto err;
+	}
 	rc = replace_symlink(p->pts_path, p->link_path);
 	if (rc < 0) {
 		LOGP(DPTY, LOGL_ERROR, "%s: symlink %s -> %s: %s\n", p->name, p->link_path,
@@ -125,11 +163,21 @@ int sim_pty_open(struct sim_pty *p)
 		rc = -EIO;
 		goto err;
 	}
+	osmo_fd_setup(&p->ino, ino, OSMO_FD_READ, ino_fd_cb, p, 0);
+	if (osmo_fd_register(&p->ino) < 0) {
+		osmo_fd_unregister(&p->ofd);
+		unlink(p->link_path);
+		rc = -EIO;
+		goto err;
+	}
+	p->clients = 0;
 	p->slave_fd = slave;
 	p->up = true;
 	LOGP(DPTY, LOGL_INFO, "%s: %s -> %s\n", p->name, p->link_path, p->pts_path);
 	return 0;
 err:
+	if (ino >= 0)
+		close(ino);
 	close(slave);
 	close(master);
 	return rc;
@@ -144,8 +192,12 @@ void sim_pty_close(struct sim_pty *p)
 	osmo_fd_unregister(&p->ofd);
 	close(p->ofd.fd);
 	p->ofd.fd = -1;
+	osmo_fd_unregister(&p->ino);
+	close(p->ino.fd);
+	p->ino.fd = -1;
 	close(p->slave_fd);
 	p->slave_fd = -1;
+	p->clients = 0;
 	outbuf_free(&p->out);
 	p->up = false;
 	LOGP(DPTY, LOGL_INFO, "%s: port gone (%s)\n", p->name, p->pts_path);
@@ -156,6 +208,11 @@ void sim_pty_write(struct sim_pty *p, const void *buf, size_t len)
 	const uint8_t *b = buf;
 
 	if (!p->up || len == 0)
+		return;
+	/* An open that raced with this output must count: read the events now rather
+	 * than when the loop gets to them. */
+	clients_update(p);
+	if (p->clients == 0)
 		return;
 	if (outbuf_empty(&p->out)) {
 		ssize_t rc = write(p->ofd.fd, b, len);

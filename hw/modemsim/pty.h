@@ -2,7 +2,10 @@
  *
  * The simulator owns the master side and keeps a slave fd open itself, so the master
  * never reads EIO when a client closes its end and the slave's termios (raw, set once
- * with cfmakeraw) survive between clients. The symlink (DIR/modemN) points at the
+ * with cfmakeraw) survive between clients. It counts the clients that have the port
+ * open (inotify reports opens and closes of the pts node): while none has, output is
+ * dropped, as a USB modem's URCs are lost when no process holds its tty — so what a
+ * modem printed while the daemon was stopped is not waiting for the next one. The symlink (DIR/modemN) points at the
  * current /dev/pts/N; "vanishing" closes both sides and removes the link, as a USB
  * modem that resets or is unplugged takes its ttyUSB/ttyACM node away. */
 #pragma once
@@ -26,6 +29,8 @@ struct sim_pty {
 	char pts_path[64];
 	char link_path[PATH_MAX];
 	struct outbuf out;
+	struct osmo_fd ino; /* inotify on pts_path: IN_OPEN / IN_CLOSE */
+	int clients;        /* processes other than us that have the port open */
 	void *ctx;
 	const char *name; /* for logs */
 	/* Bytes the client wrote. */
@@ -39,5 +44,5 @@ void sim_pty_init(struct sim_pty *p, void *ctx, const char *name, const char *li
 int sim_pty_open(struct sim_pty *p);
 /* Close both sides, drop queued output and remove the symlink. */
 void sim_pty_close(struct sim_pty *p);
-/* Queue bytes for the client; dropped while the port is down. */
+/* Queue bytes for the client; dropped while the port is down or no client has it open. */
 void sim_pty_write(struct sim_pty *p, const void *buf, size_t len);

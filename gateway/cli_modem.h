@@ -1,0 +1,26 @@
+/* `chaperone modem`: what its subcommands share (cli_modem.c). */
+#pragma once
+
+#include <stdbool.h>
+
+#include "modem_profile.h"
+
+/* The event loop of one subcommand: runs osmo_select_main() until *done is set or
+ * SIGINT/SIGTERM arrives (then *interrupted is set too). */
+struct cli_loop {
+	bool done;
+	bool interrupted;
+};
+
+/* Talloc context, libosmocore logging on stderr (notices; debug with `verbose`), and
+ * SIGINT/SIGTERM delivered to the loop through a signalfd. Returns the context or NULL. */
+void *cli_modem_setup(const char *name, bool verbose, struct cli_loop *loop);
+void cli_modem_run(struct cli_loop *loop);
+void cli_modem_teardown(void *ctx);
+
+/* --profile NAME: the profile, or NULL after printing the known names. "auto" → *p NULL. */
+int cli_modem_profile_arg(const char *cmd, const char *name, const struct modem_profile **p);
+
+int cli_modem_probe(int argc, char **argv);
+int cli_modem_send(int argc, char **argv);
+int cli_modem_listen(int argc, char **argv);

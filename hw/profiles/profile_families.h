@@ -1,0 +1,10 @@
+/* The profiles each family file defines, for the table in profiles.c. */
+#pragma once
+
+#include "modem_profile.h"
+
+extern const struct modem_profile modem_profile_generic;
+extern const struct modem_profile modem_profile_quectel_ec25;
+extern const struct modem_profile modem_profile_simcom_sim7600;
+extern const struct modem_profile modem_profile_simcom_sim800;
+extern const struct modem_profile modem_profile_huawei_e173;

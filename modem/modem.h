@@ -1,0 +1,141 @@
+/* The modem driver: one modem's lifecycle, durable receive and send queue, and the pool
+ * of modems a box holds. This is what chaperoned (and `chaperone modem`) use.
+ *
+ * Promises:
+ * - each modem runs an osmo_fsm: opening → probing → sim → registering → sms-setup →
+ *   ready, with periodic health checks (+CSQ, registration, +CNMI?) in ready; a hang (no
+ *   answer), a vanished port or repeated errors take it to recovering (reopen; AT+CFUN=1,1
+ *   where the profile allows), with backoff, and it returns to ready on its own;
+ * - nothing the network delivered is dropped: every received PDU (+CMT, +CMGR, +CMGL,
+ *   +CDS) is handed up through on_rx, raw even when it does not decode, and the modem is
+ *   told it may forget it (+CNMA or +CMGD) only after the upper layer called
+ *   modem_rx_committed(); at start-up and after every recovery the SIM is swept (+CMGL=4);
+ * - every message queued with modem_send() is submitted once its turn comes; transient
+ *   +CMS errors are retried with backoff, permanent ones reported; parts of one message go
+ *   out back to back (AT+CMMS=2 where the profile supports it); each part's TP-MR is
+ *   matched with status reports, reported through on_part_status;
+ * - a modem that is down keeps its queue until it recovers.
+ *
+ * Everything runs on the caller's osmo_select_main loop; nothing blocks. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <osmocom/core/tdef.h>
+
+#include "modem_profile.h"
+#include "sms_tpdu.h"
+
+struct modem;
+struct modem_pool;
+
+enum modem_state {
+	MODEM_ST_OPENING,
+	MODEM_ST_PROBING,
+	MODEM_ST_SIM,
+	MODEM_ST_REGISTERING,
+	MODEM_ST_SMS_SETUP,
+	MODEM_ST_READY,
+	MODEM_ST_RECOVERING,
+	MODEM_ST_STOPPED,
+};
+const char *modem_state_name(enum modem_state st);
+
+/* Where a received PDU came from, and the handle to acknowledge it with. */
+enum modem_rx_kind {
+	MODEM_RX_SMS,		/* SMS-DELIVER (+CMT, or read from storage) */
+	MODEM_RX_STATUS_REPORT, /* SMS-STATUS-REPORT (+CDS, or from storage) */
+};
+
+struct modem_rx {
+	enum modem_rx_kind kind;
+	const uint8_t *pdu; /* as the modem showed it, SMSC prefix included */
+	size_t pdu_len;
+	const char *pdu_hex;
+	int decode_rc; /* 0, or the enum sms_err of the decode attempt */
+	/* Decoded form when decode_rc == 0 (one of the two, by kind). */
+	const struct sms_deliver *deliver;
+	const struct sms_status_report *report;
+	int storage_index; /* slot it was read from, or -1 for direct delivery */
+	uint64_t token;	   /* pass to modem_rx_committed() */
+};
+
+/* Identity and health, for the VTY, `chaperone modem probe` and tests. */
+struct modem_info {
+	const char *name; /* configured name, e.g. "modem0" */
+	const char *device;
+	const char *relay_number; /* the SIM's MSISDN as configured (E.164) */
+	const struct modem_profile *profile;
+	enum modem_state state;
+	char manufacturer[64], model[64], revision[64], imei[32], imsi[32];
+	char sim_status[32]; /* "READY", "SIM PIN", ... */
+	int creg, cereg;     /* last registration stat, -1 unknown */
+	int rssi, ber;	     /* last +CSQ */
+	int storage_used, storage_total;
+	unsigned queue_len; /* messages waiting to be submitted */
+	unsigned recoveries;
+	uint64_t rx_count, tx_count, tx_failed;
+};
+
+/* What the upper layer learns. Every callback is optional. */
+struct modem_events {
+	/* A PDU arrived. The upper layer commits it, then calls modem_rx_committed(token);
+	 * until then the modem keeps it (a stored slot, or an unacknowledged +CMT that the
+	 * network will deliver again). */
+	void (*on_rx)(struct modem *m, const struct modem_rx *rx, void *data);
+	/* One part of a queued message was submitted (mr valid) or failed for good. */
+	void (*on_part_sent)(struct modem *m, uint64_t msg_id, unsigned part, bool ok, uint8_t mr,
+			     int cms_error, void *data);
+	/* A status report matched a submitted part: TP-ST (see sms_status_is_*()). */
+	void (*on_part_status)(struct modem *m, uint64_t msg_id, unsigned part, uint8_t st,
+			       void *data);
+	/* The modem changed state (ready, recovering, ...). */
+	void (*on_state)(struct modem *m, enum modem_state st, void *data);
+};
+
+struct modem_config {
+	const char *name;
+	const char *device;
+	const char *relay_number;
+	const char *profile;	    /* NULL or "auto": chosen from +CGMM */
+	const char *sim_pin;	    /* NULL when the SIM has none */
+	unsigned health_interval_s; /* 0 → MODEM_T_HEALTH (30 s) */
+};
+
+struct modem_pool *modem_pool_alloc(void *ctx, const struct modem_events *ev, void *data);
+void modem_pool_free(struct modem_pool *pool);
+/* Add a modem and start its FSM. Returns NULL on a configuration error. */
+struct modem *modem_pool_add(struct modem_pool *pool, const struct modem_config *cfg);
+/* The modem holding the SIM with that relay number, or NULL. */
+struct modem *modem_pool_by_relay(struct modem_pool *pool, const char *relay_number);
+struct modem *modem_pool_by_name(struct modem_pool *pool, const char *name);
+unsigned modem_pool_count(const struct modem_pool *pool);
+struct modem *modem_pool_get(struct modem_pool *pool, unsigned i);
+
+/* Queue a message: its parts' SMS-SUBMIT PDUs (with SMSC prefix, as sms_submit_encode()
+ * writes them with with_smsc). `msg_id` is the caller's (archive row); callbacks carry it. */
+int modem_send(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus, const size_t *lens,
+	       unsigned n_parts);
+/* The upper layer has committed a received PDU: acknowledge or delete it now. */
+void modem_rx_committed(struct modem *m, uint64_t token);
+
+void modem_info(const struct modem *m, struct modem_info *info);
+enum modem_state modem_get_state(const struct modem *m);
+
+/* Timers and limits of the driver (osmo_tdef; milliseconds unless noted), exposed for
+ * configuration and tests (which shorten them). */
+extern struct osmo_tdef modem_tdefs[];
+enum {
+	MODEM_T_BACKOFF_MIN = -200,    /* first wait before reopening a port after a failure */
+	MODEM_T_BACKOFF_MAX = -201,    /* the wait doubles up to this */
+	MODEM_T_REG_POLL = -202,       /* +CREG?/+CEREG? poll while not registered */
+	MODEM_T_HEALTH = -203,	       /* health check interval when health_interval_s is 0 */
+	MODEM_T_SEND_RETRY = -204,     /* first wait before retrying a transient +CMS error */
+	MODEM_T_SEND_RETRY_MAX = -205, /* the wait doubles up to this */
+	MODEM_T_SEND_ATTEMPTS = -206,  /* attempts of one part before it fails (count) */
+	MODEM_T_MAX_ERRORS = -207,     /* errors in a row in ready before recovery (count) */
+	MODEM_T_CFUN = -208,	       /* how long AT+CFUN=1,1 may take to answer */
+	MODEM_T_SIM_POLL = -209,       /* +CPIN? poll while the SIM is not usable */
+};

@@ -1,0 +1,1007 @@
+/* One modem's lifecycle as an osmo_fsm: opening → probing → sim → registering →
+ * sms-setup (ending with a sweep of the storage) → ready, health checks in ready, and
+ * recovery (close, optionally AT+CFUN=1,1, reopen with backoff) from a hang, a vanished
+ * port or errors in a row.
+ *
+ * Timing: libosmocore 1.7.0 arms sub-second osmo_fsm timeouts wrongly, and tests need
+ * millisecond waits, so the FSM has no state timeouts; each modem has one osmo_timer
+ * that dispatches MODEM_EV_TIMER, armed by the state that needs it.
+ *
+ * Channel closing is always deferred to that timer: the events that cause recovery come
+ * from inside at_channel callbacks, where the channel must not be freed. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osmocom/core/fsm.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
+#include <osmocom/core/utils.h>
+
+#include "modem_internal.h"
+#include "modem_log.h"
+
+struct osmo_tdef modem_tdefs[] = {
+    {.T = MODEM_T_BACKOFF_MIN,
+     .default_val = 1000,
+     .val = 1000,
+     .unit = OSMO_TDEF_MS,
+     .desc = "first wait before reopening a modem after a failure"},
+    {.T = MODEM_T_BACKOFF_MAX,
+     .default_val = 30000,
+     .val = 30000,
+     .unit = OSMO_TDEF_MS,
+     .desc = "longest wait before reopening a modem"},
+    {.T = MODEM_T_REG_POLL,
+     .default_val = 1000,
+     .val = 1000,
+     .unit = OSMO_TDEF_MS,
+     .desc = "registration poll while not registered"},
+    {.T = MODEM_T_HEALTH,
+     .default_val = 30000,
+     .val = 30000,
+     .unit = OSMO_TDEF_MS,
+     .desc = "health check interval (when the modem's health-interval is 0)"},
+    {.T = MODEM_T_SEND_RETRY,
+     .default_val = 1000,
+     .val = 1000,
+     .unit = OSMO_TDEF_MS,
+     .desc = "first wait before retrying a transient +CMS error"},
+    {.T = MODEM_T_SEND_RETRY_MAX,
+     .default_val = 16000,
+     .val = 16000,
+     .unit = OSMO_TDEF_MS,
+     .desc = "longest wait before retrying a transient +CMS error"},
+    {.T = MODEM_T_SEND_ATTEMPTS,
+     .default_val = 5,
+     .val = 5,
+     .unit = OSMO_TDEF_CUSTOM,
+     .desc = "attempts of one part before it is reported failed"},
+    {.T = MODEM_T_MAX_ERRORS,
+     .default_val = 3,
+     .val = 3,
+     .unit = OSMO_TDEF_CUSTOM,
+     .desc = "health check errors in a row before recovery"},
+    {.T = MODEM_T_CFUN,
+     .default_val = 2000,
+     .val = 2000,
+     .unit = OSMO_TDEF_MS,
+     .desc = "how long AT+CFUN=1,1 may take to answer"},
+    {.T = MODEM_T_SIM_POLL,
+     .default_val = 5000,
+     .val = 5000,
+     .unit = OSMO_TDEF_MS,
+     .desc = "+CPIN? poll while the SIM is not usable"},
+    {}};
+
+static const struct value_string state_names[] = {{MODEM_ST_OPENING, "opening"},
+						  {MODEM_ST_PROBING, "probing"},
+						  {MODEM_ST_SIM, "sim"},
+						  {MODEM_ST_REGISTERING, "registering"},
+						  {MODEM_ST_SMS_SETUP, "sms-setup"},
+						  {MODEM_ST_READY, "ready"},
+						  {MODEM_ST_RECOVERING, "recovering"},
+						  {MODEM_ST_STOPPED, "stopped"},
+						  {0, NULL}};
+
+const char *modem_state_name(enum modem_state st)
+{
+	return get_value_string(state_names, st);
+}
+
+static const struct value_string event_names[] = {{MODEM_EV_TIMER, "TIMER"},
+						  {MODEM_EV_SCRIPT_DONE, "SCRIPT_DONE"},
+						  {MODEM_EV_FAILED, "FAILED"},
+						  {MODEM_EV_HANG, "HANG"},
+						  {MODEM_EV_PORT_CLOSED, "PORT_CLOSED"},
+						  {MODEM_EV_STOP, "STOP"},
+						  {0, NULL}};
+
+static unsigned long tdef_ms(int T)
+{
+	return osmo_tdef_get(modem_tdefs, T, OSMO_TDEF_MS, -1);
+}
+
+static void timer_ms(struct modem *m, unsigned long ms)
+{
+	osmo_timer_schedule(&m->timer, ms / 1000, (ms % 1000) * 1000);
+}
+
+static void state_chg(struct modem *m, enum modem_state st)
+{
+	osmo_fsm_inst_state_chg(m->fi, st, 0, 0);
+}
+
+bool modem_ready(const struct modem *m)
+{
+	return m->fi && m->fi->state == MODEM_ST_READY && m->ch;
+}
+
+const char *modem_resp_line(const struct at_response *resp, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (unsigned i = 0; i < resp->n_lines; i++) {
+		if (strncmp(resp->lines[i], prefix, n) == 0)
+			return resp->lines[i] + n;
+	}
+	return NULL;
+}
+
+/* First line that is not a "+XXX:" line (+CGMI and friends answer bare text; some
+ * modems prefix it anyway, e.g. SIM7600's "+CGMR: ..."). */
+static void copy_ident(char *dst, size_t cap, const struct at_response *resp, const char *prefix)
+{
+	const char *v;
+
+	if (resp->result != AT_RES_OK || resp->n_lines == 0)
+		return;
+	v = modem_resp_line(resp, prefix);
+	if (!v)
+		v = resp->lines[0];
+	while (*v == ' ')
+		v++;
+	osmo_strlcpy(dst, v, cap);
+}
+
+/* ---- scripts: one command after the other, each answer parsed ---- */
+
+struct cmd_ctx {
+	struct modem *m;
+	unsigned gen;
+	unsigned pos;
+};
+
+static void script_next(struct modem *m);
+
+static void script_cb(struct at_channel *ch, const struct at_response *resp, void *data)
+{
+	struct cmd_ctx *c = data;
+	struct modem *m = c->m;
+	unsigned gen = c->gen, pos = c->pos;
+	const struct modem_step *st;
+
+	(void)ch;
+	talloc_free(c);
+	if (m->stopping || gen != m->gen || resp->result == AT_RES_CLOSED)
+		return;
+	st = &m->script[pos];
+	if (resp->result == AT_RES_TIMEOUT) {
+		LOGPFSML(m->fi, LOGL_ERROR, "%s: no answer, the modem hangs\n",
+			 st->cmd ? st->cmd : "");
+		m->script_running = false;
+		modem_cmd_timeout(m);
+		return;
+	}
+	if (resp->result != AT_RES_OK && st->mandatory) {
+		LOGPFSML(m->fi, LOGL_ERROR, "%s: %s\n", st->cmd ? st->cmd : "", resp->final_line);
+		if (m->fi->state != MODEM_ST_READY) {
+			m->script_running = false;
+			osmo_fsm_inst_dispatch(m->fi, MODEM_EV_FAILED, NULL);
+			return;
+		}
+		/* In ready, a failing health command counts; a few in a row mean recovery. */
+		if (++m->errors_in_row >=
+		    osmo_tdef_get(modem_tdefs, MODEM_T_MAX_ERRORS, OSMO_TDEF_CUSTOM, -1)) {
+			m->script_running = false;
+			osmo_fsm_inst_dispatch(m->fi, MODEM_EV_FAILED, NULL);
+			return;
+		}
+	} else if (resp->result != AT_RES_OK) {
+		LOGPFSML(m->fi, LOGL_INFO, "%s: %s (optional, ignored)\n", st->cmd ? st->cmd : "",
+			 resp->final_line);
+	} else if (st->mandatory) {
+		m->errors_in_row = 0;
+	}
+	if (st->parse)
+		st->parse(m, resp);
+	if (gen != m->gen)
+		return;
+	m->script_pos++;
+	script_next(m);
+}
+
+static void script_next(struct modem *m)
+{
+	const struct modem_step *st;
+	struct cmd_ctx *c;
+	char buf[160];
+	const char *cmd;
+
+	if (m->script_pos >= m->script_len) {
+		m->script_running = false;
+		osmo_fsm_inst_dispatch(m->fi, MODEM_EV_SCRIPT_DONE, NULL);
+		return;
+	}
+	st = &m->script[m->script_pos];
+	cmd = st->cmd;
+	if (st->build) {
+		buf[0] = '\0';
+		st->build(m, buf, sizeof(buf));
+		cmd = buf;
+	}
+	c = talloc_zero(m, struct cmd_ctx);
+	c->m = m;
+	c->gen = m->gen;
+	c->pos = m->script_pos;
+	if (at_channel_cmd(m->ch, cmd, st->expect, 0, script_cb, c) < 0) {
+		/* The channel is closed: on_closed has been (or is being) reported. */
+		talloc_free(c);
+		m->script_running = false;
+	}
+}
+
+static void script_run(struct modem *m, const struct modem_step *steps, unsigned n)
+{
+	m->script = steps;
+	m->script_len = n;
+	m->script_pos = 0;
+	m->script_running = true;
+	script_next(m);
+}
+
+/* ---- parsers ---- */
+
+static void parse_cgmi(struct modem *m, const struct at_response *r)
+{
+	copy_ident(m->manufacturer, sizeof(m->manufacturer), r, "+CGMI:");
+}
+
+static void parse_cgmm(struct modem *m, const struct at_response *r)
+{
+	copy_ident(m->model, sizeof(m->model), r, "+CGMM:");
+}
+
+static void parse_cgmr(struct modem *m, const struct at_response *r)
+{
+	copy_ident(m->revision, sizeof(m->revision), r, "+CGMR:");
+}
+
+static void parse_cgsn(struct modem *m, const struct at_response *r)
+{
+	copy_ident(m->imei, sizeof(m->imei), r, "+CGSN:");
+}
+
+static void parse_cimi(struct modem *m, const struct at_response *r)
+{
+	copy_ident(m->imsi, sizeof(m->imsi), r, "+CIMI:");
+}
+
+static void parse_cpin(struct modem *m, const struct at_response *r)
+{
+	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CPIN:") : NULL;
+
+	if (!v) {
+		osmo_strlcpy(m->sim_status, r->result == AT_RES_OK ? "?" : r->final_line,
+			     sizeof(m->sim_status));
+		return;
+	}
+	while (*v == ' ')
+		v++;
+	osmo_strlcpy(m->sim_status, v, sizeof(m->sim_status));
+}
+
+static void build_cpin(struct modem *m, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "AT+CPIN=\"%s\"", m->cfg.sim_pin);
+}
+
+static void parse_cpin_set(struct modem *m, const struct at_response *r)
+{
+	if (r->result != AT_RES_OK) {
+		/* Never try a rejected PIN again: three tries lock the SIM for good. */
+		LOGPFSML(m->fi, LOGL_ERROR, "SIM PIN rejected (%s); not trying it again\n",
+			 r->final_line);
+		m->pin_rejected = true;
+	}
+}
+
+/* "+CREG: <n>,<stat>[,...]" as a command answer, "+CREG: <stat>[,...]" as a URC. */
+static int reg_stat(const char *v, bool answer)
+{
+	int a = -1, b = -1;
+	int n = sscanf(v, " %d , %d", &a, &b);
+
+	if (answer)
+		return n == 2 ? b : -1;
+	return n >= 1 ? a : -1;
+}
+
+static void parse_creg(struct modem *m, const struct at_response *r)
+{
+	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CREG:") : NULL;
+
+	m->creg = v ? reg_stat(v, true) : -1;
+}
+
+static void parse_cereg(struct modem *m, const struct at_response *r)
+{
+	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CEREG:") : NULL;
+
+	m->cereg = v ? reg_stat(v, true) : -1;
+}
+
+static void parse_csq(struct modem *m, const struct at_response *r)
+{
+	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CSQ:") : NULL;
+
+	if (!v || sscanf(v, " %d , %d", &m->rssi, &m->ber) != 2)
+		m->rssi = m->ber = -1;
+}
+
+/* "+CPMS: <used1>,<total1>,..." (set) or "+CPMS: "SM",<used1>,<total1>,..." (query). */
+static void parse_cpms(struct modem *m, const struct at_response *r)
+{
+	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CPMS:") : NULL;
+	int used, total;
+
+	if (!v)
+		return;
+	while (*v == ' ')
+		v++;
+	if (*v == '"') {
+		v = strchr(v + 1, '"');
+		if (!v || v[1] != ',')
+			return;
+		v += 2;
+	}
+	if (sscanf(v, "%d , %d", &used, &total) == 2) {
+		m->storage_used = used;
+		m->storage_total = total;
+	}
+}
+
+static const char *profile_storage(const struct modem *m)
+{
+	return m->profile->storage ? m->profile->storage : "SM";
+}
+
+/* "+CPMS: ("SM","ME","SR"),(...),(...)": the storages we can read from (the first
+ * group), except the profile's own, "MT" (SM and ME together: read through those) and
+ * "BM" (cell broadcast, not SMS). */
+static void parse_cpms_list(struct modem *m, const struct at_response *r)
+{
+	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CPMS:") : NULL;
+	const char *end;
+
+	m->drain_n = 0;
+	m->drain_pos = 0;
+	if (!v || !(v = strchr(v, '(')) || !(end = strchr(v, ')')))
+		return;
+	while ((v = memchr(v, '"', (size_t)(end - v))) && m->drain_n < ARRAY_SIZE(m->drain)) {
+		const char *q = memchr(v + 1, '"', (size_t)(end - v - 1));
+		char name[8];
+
+		if (!q)
+			break;
+		snprintf(name, sizeof(name), "%.*s", (int)(q - v - 1), v + 1);
+		v = q + 1;
+		if (strlen(name) != 2 || !strcmp(name, profile_storage(m)) || !strcmp(name, "MT") ||
+		    !strcmp(name, "BM"))
+			continue;
+		osmo_strlcpy(m->drain[m->drain_n++], name, sizeof(m->drain[0]));
+	}
+}
+
+/* Read and delete from the storage being drained (mem1 only). */
+static void build_cpms_drain(struct modem *m, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "AT+CPMS=\"%s\"", m->drain[m->drain_pos]);
+}
+
+static const char *cnmi_wanted(const struct modem *m)
+{
+	return m->profile->rx_mode == MODEM_RX_DIRECT ? m->profile->cnmi_direct
+						      : m->profile->cnmi_stored;
+}
+
+static void build_cpms(struct modem *m, char *buf, size_t cap)
+{
+	const char *s = profile_storage(m);
+
+	snprintf(buf, cap, "AT+CPMS=\"%s\",\"%s\",\"%s\"", s, s, s);
+}
+
+static void build_cnmi(struct modem *m, char *buf, size_t cap)
+{
+	osmo_strlcpy(m->cnmi_set, cnmi_wanted(m), sizeof(m->cnmi_set));
+	snprintf(buf, cap, "AT+CNMI=%s", m->cnmi_set);
+}
+
+static void build_init(struct modem *m, char *buf, size_t cap)
+{
+	osmo_strlcpy(buf, m->profile->init[m->init_pos], cap);
+}
+
+static void parse_init(struct modem *m, const struct at_response *r)
+{
+	(void)r;
+	m->init_pos++;
+}
+
+static void parse_cnmi_query(struct modem *m, const struct at_response *r)
+{
+	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CNMI:") : NULL;
+
+	m->cnmi_seen[0] = '\0';
+	if (v) {
+		while (*v == ' ')
+			v++;
+		osmo_strlcpy(m->cnmi_seen, v, sizeof(m->cnmi_seen));
+	}
+}
+
+static const struct modem_step probe_steps[] = {
+    {.cmd = "AT"}, /* may meet echo or line noise: only its answer matters */
+    {.cmd = "ATE0", .mandatory = true},
+    {.cmd = "AT+CMEE=1"},
+    {.cmd = "AT+CGMI", .parse = parse_cgmi},
+    {.cmd = "AT+CGMM", .parse = parse_cgmm},
+    {.cmd = "AT+CGMR", .parse = parse_cgmr},
+    {.cmd = "AT+CGSN", .parse = parse_cgsn},
+};
+
+static const struct modem_step cpin_steps[] = {
+    {.cmd = "AT+CPIN?", .expect = "+CPIN:", .parse = parse_cpin},
+};
+
+static const struct modem_step pin_steps[] = {
+    {.cmd = "AT+CPIN=<pin>", .build = build_cpin, .parse = parse_cpin_set},
+};
+
+static const struct modem_step reg_steps[] = {
+    {.cmd = "AT+CIMI", .parse = parse_cimi},
+    {.cmd = "AT+CREG?", .expect = "+CREG:", .parse = parse_creg},
+    /* ERROR on 2G/3G-only modems. */
+    {.cmd = "AT+CEREG?", .expect = "+CEREG:", .parse = parse_cereg},
+};
+
+static const struct modem_step drain_list_steps[] = {
+    {.cmd = "AT+CPMS=?", .expect = "+CPMS:", .parse = parse_cpms_list},
+};
+
+static const struct modem_step drain_select_steps[] = {
+    {.cmd = "AT+CPMS=<drain>", .expect = "+CPMS:", .build = build_cpms_drain, .parse = parse_cpms},
+};
+
+static const struct modem_step setup_steps[] = {
+    {.cmd = "AT+CMGF=0", .mandatory = true},
+    /* Phase 2+: +CMT and +CDS are acknowledged by us (+CNMA), after the commit. */
+    {.cmd = "AT+CSMS=1", .expect = "+CSMS:", .mandatory = true},
+    {.cmd = "AT+CPMS=<storage>",
+     .expect = "+CPMS:",
+     .mandatory = true,
+     .build = build_cpms,
+     .parse = parse_cpms},
+    {.cmd = "AT+CNMI=<profile>", .mandatory = true, .build = build_cnmi},
+};
+
+static const struct modem_step init_step[] = {
+    {.cmd = "<profile init>", .build = build_init, .parse = parse_init},
+};
+
+static const struct modem_step health_steps[] = {
+    {.cmd = "AT+CSQ", .expect = "+CSQ:", .mandatory = true, .parse = parse_csq},
+    {.cmd = "AT+CREG?", .expect = "+CREG:", .mandatory = true, .parse = parse_creg},
+    {.cmd = "AT+CEREG?", .expect = "+CEREG:", .parse = parse_cereg},
+    {.cmd = "AT+CNMI?", .expect = "+CNMI:", .mandatory = true, .parse = parse_cnmi_query},
+    {.cmd = "AT+CPMS?", .expect = "+CPMS:", .mandatory = true, .parse = parse_cpms},
+};
+
+static bool registered(const struct modem *m)
+{
+	return m->creg == 1 || m->creg == 5 || m->cereg == 1 || m->cereg == 5;
+}
+
+/* Compare "+CNMI: 2,2,0,1,0" with what we set, field by field for the fields we set. */
+static bool cnmi_matches(const char *seen, const char *set)
+{
+	int a[5], b[5];
+	int na = sscanf(seen, "%d,%d,%d,%d,%d", &a[0], &a[1], &a[2], &a[3], &a[4]);
+	int nb = sscanf(set, "%d,%d,%d,%d,%d", &b[0], &b[1], &b[2], &b[3], &b[4]);
+
+	if (nb <= 0 || na < nb)
+		return false;
+	for (int i = 0; i < nb; i++) {
+		if (a[i] != b[i])
+			return false;
+	}
+	return true;
+}
+
+static unsigned long health_ms(const struct modem *m)
+{
+	if (m->cfg.health_interval_s)
+		return m->cfg.health_interval_s * 1000UL;
+	return tdef_ms(MODEM_T_HEALTH);
+}
+
+static void cnmi_fix_cb(struct at_channel *ch, const struct at_response *resp, void *data)
+{
+	struct modem *m = data;
+
+	(void)ch;
+	if (m->stopping || resp->result == AT_RES_CLOSED)
+		return;
+	if (resp->result == AT_RES_TIMEOUT)
+		modem_cmd_timeout(m);
+	else if (resp->result != AT_RES_OK)
+		LOGPFSML(m->fi, LOGL_ERROR, "re-applying +CNMI: %s\n", resp->final_line);
+}
+
+static void health_done(struct modem *m)
+{
+	if (m->cnmi_seen[0] && !cnmi_matches(m->cnmi_seen, m->cnmi_set)) {
+		char cmd[64];
+
+		/* A late +CNMA makes the modem reset +CNMI (27.005 §3.4.1); what arrived
+		 * since then went to storage silently. */
+		LOGPFSML(m->fi, LOGL_NOTICE, "+CNMI is %s, not %s: re-applying and sweeping\n",
+			 m->cnmi_seen, m->cnmi_set);
+		snprintf(cmd, sizeof(cmd), "AT+CNMI=%s", m->cnmi_set);
+		at_channel_cmd(m->ch, cmd, NULL, 0, cnmi_fix_cb, m);
+		modem_rx_sweep(m);
+	} else if (m->storage_used > 0 && (unsigned)m->storage_used > modem_rx_stored_known(m)) {
+		/* Messages in storage we were not told about (or a full SIM): take them. */
+		LOGPFSML(m->fi, LOGL_INFO, "storage holds %d/%d, %u known: sweeping\n",
+			 m->storage_used, m->storage_total, modem_rx_stored_known(m));
+		modem_rx_sweep(m);
+	}
+	if (!registered(m))
+		LOGPFSML(m->fi, LOGL_NOTICE, "not registered (creg %d, cereg %d)\n", m->creg,
+			 m->cereg);
+	timer_ms(m, health_ms(m));
+}
+
+/* ---- the channel ---- */
+
+static void on_closed(struct at_channel *ch, void *data)
+{
+	struct modem *m = data;
+
+	if (m->stopping || ch != m->ch)
+		return;
+	LOGPFSML(m->fi, LOGL_NOTICE, "port %s vanished\n", m->cfg.device);
+	osmo_fsm_inst_dispatch(m->fi, MODEM_EV_PORT_CLOSED, NULL);
+}
+
+static const struct at_channel_ops ch_ops = {
+    .on_closed = on_closed,
+};
+
+static void close_channel(struct modem *m)
+{
+	struct at_channel *ch = m->ch;
+
+	if (!ch)
+		return;
+	m->ch = NULL;
+	m->cmms_on = false;
+	/* Completes what was queued with AT_RES_CLOSED: the send side takes its part back. */
+	at_channel_close(ch);
+}
+
+void modem_cmd_timeout(struct modem *m)
+{
+	m->hung = true;
+	osmo_fsm_inst_dispatch(m->fi, MODEM_EV_HANG, NULL);
+}
+
+/* ---- states ---- */
+
+static void st_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
+{
+	struct modem *m = fi->priv;
+	struct modem_pool *pool = m->pool;
+
+	m->gen++;
+	m->script_running = false;
+	osmo_timer_del(&m->timer);
+	switch (fi->state) {
+	case MODEM_ST_OPENING:
+		timer_ms(m, 0);
+		break;
+	case MODEM_ST_PROBING:
+		script_run(m, probe_steps, ARRAY_SIZE(probe_steps));
+		break;
+	case MODEM_ST_SIM:
+		m->pin_sent = false;
+		script_run(m, cpin_steps, ARRAY_SIZE(cpin_steps));
+		break;
+	case MODEM_ST_REGISTERING:
+		m->creg = m->cereg = -1;
+		script_run(m, reg_steps, ARRAY_SIZE(reg_steps));
+		break;
+	case MODEM_ST_SMS_SETUP:
+		m->init_pos = 0;
+		m->setup_sweep = false;
+		m->draining = false;
+		m->drain_n = m->drain_pos = 0;
+		script_run(m, drain_list_steps, ARRAY_SIZE(drain_list_steps));
+		break;
+	case MODEM_ST_READY:
+		LOGPFSML(fi, LOGL_NOTICE, "ready: %s %s, profile %s\n", m->manufacturer, m->model,
+			 m->profile->name);
+		m->backoff_ms = 0;
+		m->hung = false;
+		m->cfun_tried = false;
+		m->errors_in_row = 0;
+		timer_ms(m, health_ms(m));
+		modem_send_kick(m);
+		break;
+	case MODEM_ST_RECOVERING:
+		if (prev != MODEM_ST_OPENING)
+			m->recoveries++;
+		m->rec_step = REC_CLOSE;
+		timer_ms(m, 0);
+		break;
+	case MODEM_ST_STOPPED:
+		break;
+	}
+	if (pool->ev.on_state && prev != fi->state && !m->stopping)
+		pool->ev.on_state(m, fi->state, pool->ev_data);
+}
+
+static void st_opening(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct modem *m = fi->priv;
+
+	(void)data;
+	if (event != MODEM_EV_TIMER)
+		return;
+	m->ch = at_channel_open(m, m->cfg.device, &ch_ops, m);
+	if (!m->ch) {
+		LOGPFSML(fi, LOGL_NOTICE, "cannot open %s: %s\n", m->cfg.device, strerror(errno));
+		state_chg(m, MODEM_ST_RECOVERING);
+		return;
+	}
+	m->session++;
+	m->cmms_on = false;
+	modem_rx_new_session(m);
+	modem_rx_register_urcs(m);
+	state_chg(m, MODEM_ST_PROBING);
+}
+
+static void st_probing(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct modem *m = fi->priv;
+
+	(void)data;
+	if (event != MODEM_EV_SCRIPT_DONE)
+		return;
+	if (!m->profile_fixed)
+		m->profile = modem_profile_for_cgmm(m->model);
+	LOGPFSML(fi, LOGL_INFO, "%s %s rev %s IMEI %s: profile %s\n", m->manufacturer, m->model,
+		 m->revision, m->imei, m->profile->name);
+	state_chg(m, MODEM_ST_SIM);
+}
+
+static void st_sim(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct modem *m = fi->priv;
+
+	(void)data;
+	if (event == MODEM_EV_TIMER) {
+		script_run(m, cpin_steps, ARRAY_SIZE(cpin_steps));
+		return;
+	}
+	if (event != MODEM_EV_SCRIPT_DONE)
+		return;
+	if (m->script == pin_steps) {
+		/* Ask again: the SIM takes a moment to say READY on some modems. */
+		script_run(m, cpin_steps, ARRAY_SIZE(cpin_steps));
+		return;
+	}
+	if (strcmp(m->sim_status, "READY") == 0) {
+		state_chg(m, MODEM_ST_REGISTERING);
+		return;
+	}
+	if (strcmp(m->sim_status, "SIM PIN") == 0 && m->cfg.sim_pin && !m->pin_rejected &&
+	    !m->pin_sent) {
+		m->pin_sent = true;
+		script_run(m, pin_steps, ARRAY_SIZE(pin_steps));
+		return;
+	}
+	LOGPFSML(fi, LOGL_ERROR, "SIM not usable: %s%s\n", m->sim_status,
+		 strcmp(m->sim_status, "SIM PIN") == 0 && !m->cfg.sim_pin ? " (no PIN configured)"
+									  : "");
+	timer_ms(m, tdef_ms(MODEM_T_SIM_POLL));
+}
+
+static void st_registering(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct modem *m = fi->priv;
+
+	(void)data;
+	if (event == MODEM_EV_TIMER) {
+		script_run(m, reg_steps + 1, ARRAY_SIZE(reg_steps) - 1);
+		return;
+	}
+	if (event != MODEM_EV_SCRIPT_DONE)
+		return;
+	if (registered(m)) {
+		state_chg(m, MODEM_ST_SMS_SETUP);
+		return;
+	}
+	LOGPFSML(fi, LOGL_INFO, "not registered yet (creg %d, cereg %d)\n", m->creg, m->cereg);
+	m->creg = m->cereg = -1;
+	timer_ms(m, tdef_ms(MODEM_T_REG_POLL));
+}
+
+/* Next storage to drain, or on to the set-up proper when none is left. */
+static void drain_next(struct modem *m)
+{
+	m->draining = false;
+	if (m->drain_pos < m->drain_n) {
+		m->storage_used = -1;
+		script_run(m, drain_select_steps, ARRAY_SIZE(drain_select_steps));
+		return;
+	}
+	script_run(m, setup_steps, ARRAY_SIZE(setup_steps));
+}
+
+/* A drained storage is done once its sweep is over and every message of it is
+ * committed and deleted: only then may the read storage change under +CMGD. */
+static void drain_check(struct modem *m)
+{
+	if (!m->draining || m->sweeping || modem_rx_stored_known(m) > 0)
+		return;
+	m->drain_pos++;
+	drain_next(m);
+}
+
+static void st_sms_setup(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct modem *m = fi->priv;
+
+	(void)data;
+	if (event != MODEM_EV_SCRIPT_DONE)
+		return;
+	if (m->script == drain_list_steps) {
+		drain_next(m);
+		return;
+	}
+	if (m->script == drain_select_steps) {
+		if (m->storage_used > 0) {
+			LOGPFSML(fi, LOGL_NOTICE, "storage %s holds %d: taking them first\n",
+				 m->drain[m->drain_pos], m->storage_used);
+			m->draining = true;
+			if (!modem_rx_sweep(m))
+				drain_check(m);
+			return;
+		}
+		m->drain_pos++;
+		drain_next(m);
+		return;
+	}
+	if (m->profile->init && m->profile->init[m->init_pos]) {
+		script_run(m, init_step, 1);
+		return;
+	}
+	/* Take what is stored (messages that came while nobody listened) before declaring
+	 * ready; modem_fsm_sweep_done() follows. */
+	m->setup_sweep = true;
+	if (!modem_rx_sweep(m))
+		modem_fsm_sweep_done(m);
+}
+
+void modem_fsm_stored_deleted(struct modem *m)
+{
+	if (m->fi && m->fi->state == MODEM_ST_SMS_SETUP)
+		drain_check(m);
+}
+
+void modem_fsm_sweep_done(struct modem *m)
+{
+	if (!m->fi || m->fi->state != MODEM_ST_SMS_SETUP)
+		return;
+	if (m->draining) {
+		drain_check(m);
+		return;
+	}
+	if (!m->setup_sweep)
+		return;
+	m->setup_sweep = false;
+	state_chg(m, MODEM_ST_READY);
+}
+
+static void st_ready(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct modem *m = fi->priv;
+
+	(void)data;
+	switch (event) {
+	case MODEM_EV_TIMER:
+		if (m->script_running) {
+			timer_ms(m, health_ms(m));
+			return;
+		}
+		script_run(m, health_steps, ARRAY_SIZE(health_steps));
+		break;
+	case MODEM_EV_SCRIPT_DONE:
+		health_done(m);
+		break;
+	}
+}
+
+static void cfun_cb(struct at_channel *ch, const struct at_response *resp, void *data)
+{
+	struct modem *m = data;
+
+	(void)ch;
+	if (m->stopping || m->fi->state != MODEM_ST_RECOVERING || m->rec_step != REC_CFUN)
+		return;
+	LOGPFSML(m->fi, LOGL_NOTICE, "AT+CFUN=1,1: %s\n", at_result_name(resp->result));
+	m->rec_step = REC_CFUN_DONE;
+	timer_ms(m, 0);
+}
+
+static void st_recovering(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct modem *m = fi->priv;
+	unsigned long min = tdef_ms(MODEM_T_BACKOFF_MIN), max = tdef_ms(MODEM_T_BACKOFF_MAX);
+
+	(void)data;
+	if (event != MODEM_EV_TIMER)
+		return;
+	switch (m->rec_step) {
+	case REC_CLOSE:
+		close_channel(m);
+		if (m->hung && m->profile && m->profile->cfun_reset && !m->cfun_tried) {
+			/* The port is there but the firmware does not answer: reset it. */
+			m->cfun_tried = true;
+			m->ch = at_channel_open(m, m->cfg.device, &ch_ops, m);
+			if (m->ch) {
+				m->rec_step = REC_CFUN;
+				LOGPFSML(fi, LOGL_NOTICE, "resetting the modem (AT+CFUN=1,1)\n");
+				if (at_channel_cmd(m->ch, "AT+CFUN=1,1", NULL,
+						   tdef_ms(MODEM_T_CFUN), cfun_cb, m) == 0)
+					return;
+			}
+		}
+		m->backoff_ms = m->backoff_ms ? m->backoff_ms * 2 : min;
+		if (m->backoff_ms > max)
+			m->backoff_ms = max;
+		LOGPFSML(fi, LOGL_INFO, "reopening in %u ms\n", m->backoff_ms);
+		m->rec_step = REC_REOPEN;
+		timer_ms(m, m->backoff_ms);
+		break;
+	case REC_CFUN:
+		break;
+	case REC_CFUN_DONE:
+		close_channel(m);
+		m->rec_step = REC_REOPEN;
+		timer_ms(m, m->profile->reset_wait_s * 1000UL);
+		break;
+	case REC_REOPEN:
+		state_chg(m, MODEM_ST_OPENING);
+		break;
+	}
+}
+
+static void allstate(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct modem *m = fi->priv;
+
+	(void)data;
+	switch (event) {
+	case MODEM_EV_STOP:
+		m->stopping = true;
+		osmo_timer_del(&m->timer);
+		close_channel(m);
+		state_chg(m, MODEM_ST_STOPPED);
+		return;
+	case MODEM_EV_HANG:
+	case MODEM_EV_FAILED:
+	case MODEM_EV_PORT_CLOSED:
+		if (fi->state == MODEM_ST_RECOVERING || fi->state == MODEM_ST_STOPPED)
+			return;
+		if (event == MODEM_EV_FAILED)
+			LOGPFSML(fi, LOGL_ERROR, "commands fail: recovering\n");
+		state_chg(m, MODEM_ST_RECOVERING);
+		return;
+	}
+}
+
+#define S(x) (1 << (x))
+#define E(x) (1 << (x))
+/* Every live state may fall into recovery, and any may stop. */
+#define S_DOWN (S(MODEM_ST_RECOVERING) | S(MODEM_ST_STOPPED))
+
+static const struct osmo_fsm_state modem_states[] = {
+    [MODEM_ST_OPENING] = {.name = "OPENING",
+			  .in_event_mask = E(MODEM_EV_TIMER),
+			  .out_state_mask = S(MODEM_ST_PROBING) | S_DOWN,
+			  .onenter = st_onenter,
+			  .action = st_opening},
+    [MODEM_ST_PROBING] = {.name = "PROBING",
+			  .in_event_mask = E(MODEM_EV_SCRIPT_DONE),
+			  .out_state_mask = S(MODEM_ST_SIM) | S_DOWN,
+			  .onenter = st_onenter,
+			  .action = st_probing},
+    [MODEM_ST_SIM] = {.name = "SIM",
+		      .in_event_mask = E(MODEM_EV_SCRIPT_DONE) | E(MODEM_EV_TIMER),
+		      .out_state_mask = S(MODEM_ST_REGISTERING) | S_DOWN,
+		      .onenter = st_onenter,
+		      .action = st_sim},
+    [MODEM_ST_REGISTERING] = {.name = "REGISTERING",
+			      .in_event_mask = E(MODEM_EV_SCRIPT_DONE) | E(MODEM_EV_TIMER),
+			      .out_state_mask = S(MODEM_ST_SMS_SETUP) | S_DOWN,
+			      .onenter = st_onenter,
+			      .action = st_registering},
+    [MODEM_ST_SMS_SETUP] = {.name = "SMS_SETUP",
+			    .in_event_mask = E(MODEM_EV_SCRIPT_DONE),
+			    .out_state_mask = S(MODEM_ST_READY) | S_DOWN,
+			    .onenter = st_onenter,
+			    .action = st_sms_setup},
+    [MODEM_ST_READY] = {.name = "READY",
+			.in_event_mask = E(MODEM_EV_SCRIPT_DONE) | E(MODEM_EV_TIMER),
+			.out_state_mask = S_DOWN,
+			.onenter = st_onenter,
+			.action = st_ready},
+    [MODEM_ST_RECOVERING] = {.name = "RECOVERING",
+			     .in_event_mask = E(MODEM_EV_TIMER),
+			     .out_state_mask = S(MODEM_ST_OPENING) | S(MODEM_ST_STOPPED),
+			     .onenter = st_onenter,
+			     .action = st_recovering},
+    [MODEM_ST_STOPPED] = {.name = "STOPPED", .onenter = st_onenter},
+};
+
+static struct osmo_fsm modem_fsm = {
+    .name = "modem",
+    .states = modem_states,
+    .num_states = ARRAY_SIZE(modem_states),
+    .allstate_event_mask =
+	E(MODEM_EV_HANG) | E(MODEM_EV_FAILED) | E(MODEM_EV_PORT_CLOSED) | E(MODEM_EV_STOP),
+    .allstate_action = allstate,
+    .event_names = event_names,
+};
+
+static void fsm_timer_cb(void *data)
+{
+	struct modem *m = data;
+
+	osmo_fsm_inst_dispatch(m->fi, MODEM_EV_TIMER, NULL);
+}
+
+int modem_fsm_start(struct modem *m)
+{
+	static bool registered_fsm;
+	char id[64];
+
+	if (!registered_fsm) {
+		modem_fsm.log_subsys = DMODEM;
+		if (osmo_fsm_register(&modem_fsm) < 0)
+			return -EINVAL;
+		registered_fsm = true;
+	}
+	osmo_strlcpy(id, m->cfg.name, sizeof(id));
+	osmo_identifier_sanitize_buf(id, NULL, '_');
+	m->fi = osmo_fsm_inst_alloc(&modem_fsm, m, m, LOGL_INFO, id);
+	if (!m->fi)
+		return -ENOMEM;
+	osmo_timer_setup(&m->timer, fsm_timer_cb, m);
+	m->creg = m->cereg = m->rssi = m->ber = -1;
+	m->storage_used = m->storage_total = -1;
+	/* The instance starts in OPENING (state 0): open the port from the timer. */
+	timer_ms(m, 0);
+	return 0;
+}
+
+void modem_fsm_stop(struct modem *m)
+{
+	if (!m->fi)
+		return;
+	osmo_fsm_inst_dispatch(m->fi, MODEM_EV_STOP, NULL);
+	osmo_timer_del(&m->timer);
+	osmo_fsm_inst_term(m->fi, OSMO_FSM_TERM_REQUEST, NULL);
+	m->fi = NULL;
+}
+
+void modem_fsm_health_soon(struct modem *m)
+{
+	if (m->fi && m->fi->state == MODEM_ST_READY && !m->script_running)
+		timer_ms(m, 0);
+}

@@ -1,0 +1,178 @@
+/* Internal state of one modem and the pool, shared by modem_fsm.c, modem_receive.c,
+ * modem_send.c and modem_pool.c. Not for users of the driver: they have modem.h. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/timer.h>
+
+#include "at_channel.h"
+#include "modem.h"
+#include "sms_tpdu.h"
+
+struct osmo_fsm_inst;
+
+/* FSM events. The FSM's states are enum modem_state, numbered alike. */
+enum modem_fsm_event {
+	MODEM_EV_TIMER,	      /* the modem's own timer (ms resolution, see modem_fsm.c) */
+	MODEM_EV_SCRIPT_DONE, /* the state's command script finished */
+	MODEM_EV_FAILED,      /* a mandatory command failed, or too many errors in a row */
+	MODEM_EV_HANG,	      /* a command got no answer */
+	MODEM_EV_PORT_CLOSED, /* the port vanished (allstate) */
+	MODEM_EV_STOP,	      /* the pool is shutting down (allstate) */
+};
+
+/* A message waiting in a modem's send queue. */
+struct modem_part {
+	uint8_t pdu[SMS_PDU_MAX];
+	size_t len;
+	int tpdu_len;
+	char recipient[24]; /* TP-DA digits, for matching status reports */
+};
+
+struct modem_msg {
+	struct llist_head list;
+	uint64_t msg_id;
+	unsigned n_parts;
+	unsigned next_part; /* the part to submit next */
+	unsigned attempts;  /* failed transient attempts of next_part */
+	struct modem_part *parts;
+};
+
+/* A submitted part awaiting its status report, by TP-MR. */
+struct modem_mr_entry {
+	bool used;
+	uint8_t mr;
+	bool reported; /* a final status came (later copies are re-deliveries) */
+	uint64_t msg_id;
+	unsigned part;
+	char recipient[24];
+	uint64_t seq; /* age, to evict the oldest when the table is full */
+};
+#define MODEM_MR_TABLE 64
+
+/* A received PDU handed up and not yet forgotten by the modem. */
+enum modem_rx_state {
+	MODEM_RXS_OUTSTANDING, /* handed up, upper layer has not committed */
+	MODEM_RXS_DELETING,    /* committed, +CMGD/+CNMA not yet confirmed */
+};
+
+struct modem_rx_entry {
+	struct llist_head list;
+	uint64_t token;
+	int storage_index; /* -1: direct (+CMT/+CDS) */
+	unsigned session;  /* m->session when handed up: a direct one dies with it */
+	enum modem_rx_state state;
+	bool cmgd_inflight; /* a +CMGD for it is with the channel */
+};
+
+struct modem_pool {
+	struct llist_head modems;
+	unsigned count;
+	struct modem_events ev;
+	void *ev_data;
+};
+
+struct modem {
+	struct llist_head list;
+	struct modem_pool *pool;
+	struct modem_config cfg; /* strings owned by the modem */
+	const struct modem_profile *profile;
+	bool profile_fixed; /* configured, not chosen from +CGMM */
+
+	struct osmo_fsm_inst *fi;
+	struct at_channel *ch;
+	unsigned session; /* bumped each time a channel is opened */
+	unsigned gen;	  /* bumped on every state entry: stale script answers are ignored */
+	bool stopping;
+
+	/* The state's command script (modem_fsm.c). */
+	const struct modem_step *script;
+	unsigned script_len, script_pos;
+	bool script_running;
+	bool pin_sent;
+	bool setup_sweep; /* SMS_SETUP waits for its sweep */
+	/* SMS_SETUP first empties the storages other than the profile's, where messages may
+	 * have landed under another configuration or after a power cycle (modem_fsm.c). */
+	char drain[4][4];
+	unsigned drain_n, drain_pos;
+	bool draining;
+	unsigned init_pos; /* next profile init string */
+
+	/* Timers: the FSM's (dispatches MODEM_EV_TIMER) and the send retry. */
+	struct osmo_timer_list timer;
+	struct osmo_timer_list send_timer;
+
+	/* Recovery. */
+	unsigned backoff_ms;
+	unsigned errors_in_row;
+	bool hung;
+	enum { REC_CLOSE, REC_CFUN, REC_CFUN_DONE, REC_REOPEN } rec_step;
+	bool cfun_tried;
+	bool pin_rejected;
+
+	/* Identity and health (modem_info). */
+	char manufacturer[64], model[64], revision[64], imei[32], imsi[32];
+	char sim_status[32];
+	int creg, cereg, rssi, ber;
+	int storage_used, storage_total;
+	char cnmi_set[32]; /* the +CNMI arguments we applied */
+	char cnmi_seen[32];
+	unsigned recoveries;
+	uint64_t rx_count, tx_count, tx_failed;
+
+	/* Receive (modem_receive.c). */
+	struct llist_head rx_entries;
+	uint64_t next_token;
+	bool sweeping, sweep_again;
+
+	/* Send (modem_send.c). */
+	struct llist_head queue;
+	unsigned queue_len;
+	bool send_busy; /* a +CMGS (or +CMMS) is with the channel */
+	bool cmms_on;
+	struct modem_mr_entry mrs[MODEM_MR_TABLE];
+	uint64_t mr_seq;
+};
+
+/* One command of a script: `parse` sees the response (may be NULL); a mandatory command
+ * that fails takes the modem to recovery, an optional one is logged and skipped. */
+struct modem_step {
+	const char *cmd; /* NULL: built by `build` */
+	const char *expect;
+	bool mandatory;
+	void (*build)(struct modem *m, char *buf, size_t cap);
+	void (*parse)(struct modem *m, const struct at_response *resp);
+};
+
+/* modem_fsm.c */
+int modem_fsm_start(struct modem *m);
+void modem_fsm_stop(struct modem *m);
+/* A command of the receive or send path got no answer: the modem hangs. */
+void modem_cmd_timeout(struct modem *m);
+/* Find "<prefix> ..." among the intermediate lines. */
+const char *modem_resp_line(const struct at_response *resp, const char *prefix);
+bool modem_ready(const struct modem *m);
+/* The receive side finished a sweep (SMS_SETUP waits for the first). */
+void modem_fsm_sweep_done(struct modem *m);
+/* The receive side deleted a stored message (a drain waits for the last). */
+void modem_fsm_stored_deleted(struct modem *m);
+/* Run the health check now (after a late +CNMA: +CNMI is probably reset). */
+void modem_fsm_health_soon(struct modem *m);
+
+/* modem_receive.c */
+void modem_rx_register_urcs(struct modem *m);
+/* List the whole storage and hand up what is new. false when it cannot start now. */
+bool modem_rx_sweep(struct modem *m);
+/* A new channel session: direct (+CMT) entries of the old one are gone for good. */
+void modem_rx_new_session(struct modem *m);
+unsigned modem_rx_stored_known(const struct modem *m);
+void modem_rx_free_all(struct modem *m);
+
+/* modem_send.c */
+void modem_send_init(struct modem *m);
+void modem_send_kick(struct modem *m);
+void modem_send_free_all(struct modem *m);
+bool modem_send_match_report(struct modem *m, const struct sms_status_report *sr);

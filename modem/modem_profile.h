@@ -1,0 +1,38 @@
+/* Modem profiles: what differs between modem models, as data.
+ *
+ * The profiles themselves live in hw/profiles/ (one file per family); the driver asks
+ * modem_profile_find() by name (from configuration) or by the +CGMM answer.
+ *
+ * `init` commands are best effort: firmware versions differ in which vendor commands they
+ * know (modemsim's EC25 answers ERROR to AT+QURCCFG), so an ERROR is logged and set-up
+ * goes on; only the standard set-up (+CMGF, +CSMS, +CPMS, +CNMI) must succeed. */
+#pragma once
+
+#include <stdbool.h>
+
+enum modem_rx_mode {
+	MODEM_RX_DIRECT, /* +CNMI=2,2: +CMT, acknowledged with +CNMA after commit */
+	MODEM_RX_STORED, /* +CNMI=2,1: +CMTI, read with +CMGR, deleted with +CMGD after commit */
+};
+
+struct modem_profile {
+	const char *name;	       /* "generic", "quectel-ec25", ... (configuration key) */
+	const char *description;       /* "Quectel EC25/EG25 (LTE Cat 4)" */
+	const char *const *cgmm_match; /* substrings of +CGMM that select it, NULL-terminated */
+	const char *const *init; /* extra commands after the standard set-up, NULL-terminated */
+	enum modem_rx_mode rx_mode;
+	const char *cnmi_direct; /* +CNMI arguments for direct delivery, e.g. "2,2,0,1,0" */
+	const char *cnmi_stored; /* e.g. "2,1,0,2,0" */
+	const char *storage;	 /* +CPMS storage for everything: "SM", "ME" or "MT" */
+	bool cmms;		 /* AT+CMMS=2 keeps the link up between concatenated parts */
+	bool cfun_reset;	 /* AT+CFUN=1,1 may be used to recover a hung modem */
+	bool lte;		 /* registration counts if +CEREG says so, even with +CREG 0 */
+	unsigned reset_wait_s;	 /* how long the port is gone after AT+CFUN=1,1 */
+};
+
+/* The profile named `name`, or NULL. */
+const struct modem_profile *modem_profile_by_name(const char *name);
+/* The profile whose cgmm_match fits the +CGMM answer; the generic profile otherwise. */
+const struct modem_profile *modem_profile_for_cgmm(const char *cgmm);
+/* All profiles, NULL-terminated (for `chaperone modem profiles` and the VTY). */
+const struct modem_profile *const *modem_profiles(void);

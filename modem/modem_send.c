@@ -1,0 +1,334 @@
+/* The send queue of one modem: SMS-SUBMIT PDUs out with +CMGS, one command in flight,
+ * the next issued from the previous one's result; transient +CMS errors retried with
+ * backoff; TP-MRs kept to match status reports.
+ *
+ * Exactly once. A part counts as sent when +CMGS: <mr> arrives, and only then does the
+ * queue move on. When the answer never comes (the modem hangs, or the port vanishes)
+ * the part stays at the head of the queue and is submitted again after recovery. Where
+ * the command died decides whether that is right:
+ *  - no prompt ("> ") yet, or the port vanished: the modem never had the PDU, or a
+ *    modem that resets (USB drop, CFUN) loses the submit it was working on — resending
+ *    is the only way the message goes out;
+ *  - the PDU was written and the modem went silent: the SMSC may have it. This is the
+ *    one ambiguous case; we resend, because a duplicate text is a nuisance and a lost
+ *    one (a guardian's message) is a failure of the relay. The upper layer sees both
+ *    +CMGS answers through on_part_sent and the archive records them.
+ * A modem that answers an error sent nothing (27.005 §3.2.5), so errors never duplicate.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <osmocom/core/fsm.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/talloc.h>
+#include <osmocom/core/tdef.h>
+#include <osmocom/core/utils.h>
+
+#include "modem_internal.h"
+#include "modem_log.h"
+
+#define LOGM(m, level, fmt, args...) LOGP(DSMS, level, "%s: " fmt, (m)->cfg.name, ##args)
+
+struct send_ctx {
+	struct modem *m;
+	struct modem_msg *msg;
+	bool cmms;
+};
+
+/* 27.005 §3.2.5 and 24.011 causes that a later attempt may cure: network out of order,
+ * temporary failure, congestion, resources unavailable, SIM busy, no network service,
+ * network timeout, unknown error. */
+static bool cms_transient(int code)
+{
+	switch (code) {
+	case 38:
+	case 41:
+	case 42:
+	case 47:
+	case 314:
+	case 331:
+	case 332:
+	case 500:
+		return true;
+	}
+	return false;
+}
+
+static void send_timer_cb(void *data)
+{
+	modem_send_kick(data);
+}
+
+static void msg_free(struct modem *m, struct modem_msg *msg)
+{
+	llist_del(&msg->list);
+	m->queue_len--;
+	talloc_free(msg);
+}
+
+static void mr_remember(struct modem *m, struct modem_msg *msg, unsigned part, uint8_t mr)
+{
+	struct modem_mr_entry *slot = NULL;
+
+	/* One entry per MR: the counter wraps at 256, and the newer submit wins. */
+	for (unsigned i = 0; i < MODEM_MR_TABLE; i++) {
+		struct modem_mr_entry *e = &m->mrs[i];
+
+		if (e->used && e->mr == mr) {
+			slot = e;
+			break;
+		}
+		if (!e->used && !slot)
+			slot = e;
+	}
+	if (!slot) {
+		slot = &m->mrs[0];
+		for (unsigned i = 1; i < MODEM_MR_TABLE; i++) {
+			if (m->mrs[i].seq < slot->seq)
+				slot = &m->mrs[i];
+		}
+	}
+	*slot = (struct modem_mr_entry){
+	    .used = true,
+	    .mr = mr,
+	    .msg_id = msg->msg_id,
+	    .part = part,
+	    .seq = ++m->mr_seq,
+	};
+	osmo_strlcpy(slot->recipient, msg->parts[part].recipient, sizeof(slot->recipient));
+}
+
+static const char *digits(const char *s)
+{
+	return *s == '+' ? s + 1 : s;
+}
+
+bool modem_send_match_report(struct modem *m, const struct sms_status_report *sr)
+{
+	struct modem_pool *pool = m->pool;
+
+	for (unsigned i = 0; i < MODEM_MR_TABLE; i++) {
+		struct modem_mr_entry *e = &m->mrs[i];
+		uint64_t msg_id;
+		unsigned part;
+
+		if (!e->used || e->mr != sr->mr ||
+		    (e->recipient[0] && strcmp(digits(e->recipient), digits(sr->recipient.text))))
+			continue;
+		msg_id = e->msg_id;
+		part = e->part;
+		/* A temporary status is followed by the final one; keep the entry for it. */
+		if (!sms_status_is_temporary(sr->status))
+			e->used = false;
+		LOGM(m, LOGL_INFO, "status report for msg %llu part %u: %s\n",
+		     (unsigned long long)msg_id, part, sms_status_name(sr->status));
+		if (pool->ev.on_part_status)
+			pool->ev.on_part_status(m, msg_id, part, sr->status, pool->ev_data);
+		return true;
+	}
+	LOGM(m, LOGL_INFO, "status report for MR %u matches no part\n", sr->mr);
+	return false;
+}
+
+static void report_sent(struct modem *m, uint64_t msg_id, unsigned part, bool ok, uint8_t mr,
+			int cms)
+{
+	struct modem_pool *pool = m->pool;
+
+	if (ok)
+		m->tx_count++;
+	else
+		m->tx_failed++;
+	if (pool->ev.on_part_sent)
+		pool->ev.on_part_sent(m, msg_id, part, ok, mr, cms, pool->ev_data);
+}
+
+static unsigned long retry_ms(unsigned attempts)
+{
+	unsigned long ms = osmo_tdef_get(modem_tdefs, MODEM_T_SEND_RETRY, OSMO_TDEF_MS, -1);
+	unsigned long max = osmo_tdef_get(modem_tdefs, MODEM_T_SEND_RETRY_MAX, OSMO_TDEF_MS, -1);
+
+	for (unsigned i = 1; i < attempts && ms < max; i++)
+		ms *= 2;
+	return ms < max ? ms : max;
+}
+
+static void cmgs_cb(struct at_channel *ch, const struct at_response *resp, void *data)
+{
+	struct send_ctx *c = data;
+	struct modem *m = c->m;
+	struct modem_msg *msg = c->msg;
+	int cms = resp->result == AT_RES_CMS_ERROR ? resp->error_code : -1;
+	unsigned part;
+
+	(void)ch;
+	talloc_free(c);
+	if (m->stopping)
+		return;
+	part = msg->next_part;
+	switch (resp->result) {
+	case AT_RES_CLOSED:
+		/* The port went: the part is submitted again once the modem is back. */
+		m->send_busy = false;
+		LOGM(m, LOGL_NOTICE, "msg %llu part %u: port gone, sending again after recovery\n",
+		     (unsigned long long)msg->msg_id, part + 1);
+		return;
+	case AT_RES_TIMEOUT:
+		m->send_busy = false;
+		LOGM(m, LOGL_NOTICE, "msg %llu part %u: no answer, sending again after recovery\n",
+		     (unsigned long long)msg->msg_id, part + 1);
+		modem_cmd_timeout(m);
+		return;
+	case AT_RES_OK: {
+		const char *v = modem_resp_line(resp, "+CMGS:");
+		unsigned mr = 0;
+		bool last;
+
+		if (!v || sscanf(v, " %u", &mr) != 1)
+			LOGM(m, LOGL_NOTICE, "+CMGS answered OK without a TP-MR\n");
+		mr_remember(m, msg, part, (uint8_t)mr);
+		msg->next_part++;
+		msg->attempts = 0;
+		last = msg->next_part == msg->n_parts;
+		uint64_t id = msg->msg_id;
+		if (last)
+			msg_free(m, msg);
+		/* Still busy during the callback: a modem_send() from it only queues. */
+		report_sent(m, id, part, true, (uint8_t)mr, 0);
+		break;
+	}
+	default:
+		if (resp->result == AT_RES_CMS_ERROR && cms_transient(cms) &&
+		    ++msg->attempts <
+			osmo_tdef_get(modem_tdefs, MODEM_T_SEND_ATTEMPTS, OSMO_TDEF_CUSTOM, -1)) {
+			unsigned long ms = retry_ms(msg->attempts);
+
+			LOGM(m, LOGL_NOTICE,
+			     "msg %llu part %u: +CMS ERROR %d, retry %u in %lu ms\n",
+			     (unsigned long long)msg->msg_id, part + 1, cms, msg->attempts, ms);
+			osmo_timer_schedule(&m->send_timer, ms / 1000, (ms % 1000) * 1000);
+			m->send_busy = false;
+			return;
+		}
+		/* Permanent (or out of attempts): this part and the rest of the message fail,
+		 * since a concatenated message with a hole is not the message. */
+		LOGM(m, LOGL_ERROR, "msg %llu part %u failed: %s\n",
+		     (unsigned long long)msg->msg_id, part + 1, resp->final_line);
+		uint64_t id = msg->msg_id;
+		unsigned n = msg->n_parts;
+		msg_free(m, msg);
+		for (unsigned p = part; p < n; p++)
+			report_sent(m, id, p, false, 0, cms);
+		break;
+	}
+	m->send_busy = false;
+	modem_send_kick(m);
+}
+
+static void cmms_cb(struct at_channel *ch, const struct at_response *resp, void *data)
+{
+	struct send_ctx *c = data;
+	struct modem *m = c->m;
+
+	(void)ch;
+	talloc_free(c);
+	if (m->stopping)
+		return;
+	m->send_busy = false;
+	if (resp->result == AT_RES_TIMEOUT) {
+		modem_cmd_timeout(m);
+		return;
+	}
+	if (resp->result == AT_RES_CLOSED)
+		return;
+	/* Even when refused: the parts go out anyway, only the link may drop between. */
+	m->cmms_on = true;
+	modem_send_kick(m);
+}
+
+void modem_send_kick(struct modem *m)
+{
+	struct modem_msg *msg;
+	struct modem_part *p;
+	struct send_ctx *c;
+	char cmd[32], hex[2 * SMS_PDU_MAX + 1];
+	int rc;
+
+	if (m->send_busy || m->stopping || !modem_ready(m) || osmo_timer_pending(&m->send_timer) ||
+	    llist_empty(&m->queue))
+		return;
+	msg = llist_first_entry(&m->queue, struct modem_msg, list);
+	c = talloc_zero(m, struct send_ctx);
+	c->m = m;
+	c->msg = msg;
+	if (msg->n_parts > 1 && m->profile->cmms && !m->cmms_on) {
+		/* Keep the radio link up between the parts of this message (27.005 §3.5.6). */
+		c->cmms = true;
+		rc = at_channel_cmd(m->ch, "AT+CMMS=2", NULL, 0, cmms_cb, c);
+	} else {
+		p = &msg->parts[msg->next_part];
+		sms_hex_encode(hex, sizeof(hex), p->pdu, p->len);
+		snprintf(cmd, sizeof(cmd), "AT+CMGS=%d", p->tpdu_len);
+		rc = at_channel_cmd_pdu(m->ch, cmd, hex, 0, cmgs_cb, c);
+	}
+	if (rc < 0) {
+		talloc_free(c);
+		return;
+	}
+	m->send_busy = true;
+}
+
+int modem_send(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus, const size_t *lens,
+	       unsigned n_parts)
+{
+	struct modem_msg *msg;
+	struct sms_submit *sub;
+
+	if (!m || !pdus || !lens || n_parts == 0 || n_parts > 255)
+		return -EINVAL;
+	msg = talloc_zero(m, struct modem_msg);
+	msg->parts = talloc_zero_array(msg, struct modem_part, n_parts);
+	sub = talloc_zero(msg, struct sms_submit);
+	if (!msg->parts || !sub) {
+		talloc_free(msg);
+		return -ENOMEM;
+	}
+	msg->msg_id = msg_id;
+	msg->n_parts = n_parts;
+	for (unsigned i = 0; i < n_parts; i++) {
+		struct modem_part *p = &msg->parts[i];
+
+		/* Refuse what the modem would refuse (+CMS ERROR 304) before it is queued. */
+		if (!pdus[i] || lens[i] == 0 || lens[i] > sizeof(p->pdu) ||
+		    sms_submit_decode(sub, pdus[i], lens[i], true) < 0) {
+			talloc_free(msg);
+			return -EINVAL;
+		}
+		memcpy(p->pdu, pdus[i], lens[i]);
+		p->len = lens[i];
+		p->tpdu_len = sms_tpdu_len(p->pdu, p->len);
+		osmo_strlcpy(p->recipient, sub->destination.text, sizeof(p->recipient));
+	}
+	talloc_free(sub);
+	llist_add_tail(&msg->list, &m->queue);
+	m->queue_len++;
+	LOGM(m, LOGL_DEBUG, "queued msg %llu (%u parts), %u waiting\n", (unsigned long long)msg_id,
+	     n_parts, m->queue_len);
+	modem_send_kick(m);
+	return 0;
+}
+
+void modem_send_init(struct modem *m)
+{
+	INIT_LLIST_HEAD(&m->queue);
+	osmo_timer_setup(&m->send_timer, send_timer_cb, m);
+}
+
+void modem_send_free_all(struct modem *m)
+{
+	struct modem_msg *msg, *tmp;
+
+	osmo_timer_del(&m->send_timer);
+	llist_for_each_entry_safe(msg, tmp, &m->queue, list) msg_free(m, msg);
+}

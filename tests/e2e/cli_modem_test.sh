@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# `chaperone modem probe|send|listen` against a real modemsim process, as an installer
+# would run them against hardware.
+#
+#   tests/e2e/cli_modem_test.sh BUILD_DIR
+#
+#   1. probe: identity, SIM, registration, signal, SMS capabilities and the profile
+#      chosen from +CGMM, as a table and as JSON
+#   2. probe of a deregistered modem: answers, says it is not registered, exit 0
+#   3. probe of a hung modem: "no answer from DEVICE (is it the AT port?)", exit 1
+#   4. send of a two-part message: both parts submitted and delivered, exit 0, and the
+#      phone reassembles the text
+#   5. send to an unreachable phone: the status report says failed, exit 1
+#   6. listen: a message stored while nobody listened and one arriving while listening
+#      are printed decoded, and are gone from the SIM afterwards; SIGTERM exits 0
+# KEEP_WORKDIR=1 keeps the temporary directory.
+set -euo pipefail
+
+build=${1:?usage: cli_modem_test.sh BUILD_DIR}
+modemsim="$build/hw/modemsim/modemsim"
+chaperone="$build/gateway/chaperone"
+phone=+15557770001
+
+work=$(mktemp -d /tmp/chaperone-cli-XXXXXX)
+sim_pid=
+listen_pid=
+passed=0
+
+stop() {
+	local pid=$1
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	stop "$listen_pid"
+	stop "$sim_pid"
+	if [ -n "${KEEP_WORKDIR:-}" ]; then
+		echo "work directory kept: $work"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ctl() {
+	"$modemsim" ctl "$work/sim" "$@"
+}
+
+fail() {
+	echo "FAIL: $*"
+	for f in "$work"/*.out "$work"/*.err; do
+		[ -f "$f" ] && { echo "--- $(basename "$f") ---"; cat "$f"; }
+	done
+	echo "--- modemsim AT trace of modem0 (last 80 lines) ---"
+	ctl trace modem0 --last 80 2>/dev/null | sed 's/},{/},\n{/g' || true
+	echo "cli_modem: $passed passed, 1 failed"
+	exit 1
+}
+
+ok() {
+	passed=$((passed + 1))
+	echo "ok $passed - $*"
+}
+
+# wait_for SECONDS COMMAND...: run COMMAND until it succeeds, at most SECONDS long.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+
+# expect_rc WANT NAME COMMAND...: run COMMAND (stdout NAME.out, stderr NAME.err).
+expect_rc() {
+	local want=$1 name=$2 rc=0
+	shift 2
+	"$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+	[ "$rc" -eq "$want" ] || fail "$name: exit status $rc, want $want"
+}
+
+has() {
+	grep -qF -- "$2" "$work/$1" || fail "$1 lacks: $2"
+}
+
+"$modemsim" -n 2 --model EC25 --submit-ms 50 --deliver-ms 50 "$work/sim" \
+	>"$work/modemsim.stdout" 2>"$work/modemsim.log" &
+sim_pid=$!
+wait_for 10 grep -q "modemsim ready" "$work/modemsim.stdout" || fail "modemsim did not start"
+m0="$work/sim/modem0"
+m1="$work/sim/modem1"
+
+# 1. probe
+expect_rc 0 probe "$chaperone" modem probe "$m0"
+has probe.out "Manufacturer   Quectel"
+has probe.out "Model          EC25"
+has probe.out "Profile        quectel-ec25"
+has probe.out "SIM            READY"
+has probe.out "Registered     yes"
+has probe.out "Signal         -71 dBm (+CSQ: 21,99)"
+has probe.out "+CNMI          2,1,0,0,0"
+expect_rc 0 probe_json "$chaperone" modem probe --json --profile generic "$m0"
+python3 - "$work/probe_json.out" <<'PY' || fail "probe --json: unexpected content"
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["model"] == "EC25", p
+assert p["profile"]["name"] == "generic" and p["profile"]["chosen_by"] == "option", p
+assert p["registered"] is True and p["signal"]["dbm"] == -71, p
+assert p["cereg"]["stat"] == 1 and p["sms"]["cmms"] is True, p
+PY
+ok "probe shows identity, registration, signal, SMS capabilities and profile"
+
+# 2. a modem that does not register is still probed
+ctl fault modem1 deregister >/dev/null
+expect_rc 0 probe_dereg "$chaperone" modem probe "$m1"
+has probe_dereg.out "+CREG          2 (searching)"
+has probe_dereg.out "Registered     NO"
+ctl fault modem1 register >/dev/null
+ok "probe of a deregistered modem reports it"
+
+# 3. a hung modem
+ctl fault modem1 hang >/dev/null
+expect_rc 1 probe_hang "$chaperone" modem probe "$m1"
+has probe_hang.err "no answer from $m1 (is it the AT port?)"
+ctl fault modem1 clear >/dev/null
+ok "probe of a hung modem fails clearly"
+
+# 4. send, two parts
+text="Practice moved to 4pm. $(printf 'Bring water and cleats. %.0s' $(seq 8))"
+expect_rc 0 send "$chaperone" modem send --timeout 60 "$m0" "$phone" "$text"
+has send.out "part 1/2: submitted, TP-MR"
+has send.out "part 2/2: submitted, TP-MR"
+has send.out "part 2/2: TP-MR"
+[ "$(grep -c ' delivered (TP-ST 0x00' "$work/send.out")" -eq 2 ] || fail "send: not two delivered reports"
+has send.out "delivered"
+ctl inbox "$phone" >"$work/inbox.out"
+has inbox.out "\"complete\":true"
+has inbox.out "Practice moved to 4pm."
+ok "send submits every part and prints each part's delivery"
+
+# 5. send to a phone that cannot be reached
+ctl phone +15557770009 --reachable false >/dev/null
+expect_rc 1 send_fail "$chaperone" modem send --timeout 60 "$m0" +15557770009 "Hello?"
+has send_fail.out "FAILED"
+has send_fail.out "not delivered"
+ok "send reports a failed delivery with exit status 1"
+
+# 6. listen: one message stored before, one arriving while listening
+ctl reset modem0 >/dev/null
+ctl send --from "$phone" --to modem0 "Stored while nobody listened" >/dev/null
+wait_for 10 sh -c "'$modemsim' ctl '$work/sim' sim modem0 | grep -q REC" ||
+	fail "the message did not reach the SIM"
+"$chaperone" modem listen "$m0" >"$work/listen.out" 2>"$work/listen.err" &
+listen_pid=$!
+wait_for 20 grep -q "Stored while nobody listened" "$work/listen.out" ||
+	fail "listen did not print the stored message"
+ctl send --from +15557770002 --to modem0 "Is practice on? 🏀" >/dev/null
+wait_for 20 grep -q "Is practice on? 🏀" "$work/listen.out" ||
+	fail "listen did not print the new message"
+has listen.out "SMS from +15557770002 at "
+kill -TERM "$listen_pid"
+rc=0
+wait "$listen_pid" || rc=$?
+listen_pid=
+[ "$rc" -eq 0 ] || fail "listen: exit status $rc after SIGTERM"
+has listen.err "2 received"
+ctl sim modem0 >"$work/sim_after.out"
+grep -q '"SM":\[\]' "$work/sim_after.out" || fail "listen left messages on the SIM"
+ok "listen prints stored and new messages, deletes them, exits on SIGTERM"
+
+echo "cli_modem: $passed passed"
