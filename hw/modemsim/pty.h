@@ -5,9 +5,9 @@
  * with cfmakeraw) survive between clients. It counts the clients that have the port
  * open (inotify reports opens and closes of the pts node): while none has, output is
  * dropped, as a USB modem's URCs are lost when no process holds its tty — so what a
- * modem printed while the daemon was stopped is not waiting for the next one. The symlink (DIR/modemN) points at the
- * current /dev/pts/N; "vanishing" closes both sides and removes the link, as a USB
- * modem that resets or is unplugged takes its ttyUSB/ttyACM node away. */
+ * modem printed while the daemon was stopped is not waiting for the next one. The symlink
+ * (DIR/modemN) points at the current /dev/pts/N; "vanishing" closes both sides and removes the
+ * link, as a USB modem that resets or is unplugged takes its ttyUSB/ttyACM node away. */
 #pragma once
 
 #include <limits.h>
@@ -30,7 +30,7 @@ struct sim_pty {
 	char link_path[PATH_MAX];
 	struct outbuf out;
 	struct osmo_fd ino; /* inotify on pts_path: IN_OPEN / IN_CLOSE */
-	int clients;        /* processes other than us that have the port open */
+	int clients;	    /* processes other than us that have the port open */
 	void *ctx;
 	const char *name; /* for logs */
 	/* Bytes the client wrote. */
