@@ -94,8 +94,10 @@ static struct ledger_entry *ledger(struct t *t, const char *tpdu)
 	}
 	assert_true(t->n_ledger < MAX_LEDGER);
 	struct ledger_entry *e = &t->ledger[t->n_ledger++];
+	size_t n = strlen(tpdu);
+	assert_true(n < sizeof(e->tpdu));
 	memset(e, 0, sizeof(*e));
-	snprintf(e->tpdu, sizeof(e->tpdu), "%s", tpdu);
+	memcpy(e->tpdu, tpdu, n + 1);
 	return e;
 }
 
