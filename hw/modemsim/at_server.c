@@ -660,6 +660,18 @@ void at_start_busy(struct modem *m, unsigned ms, void (*done)(struct modem *m))
 	at_flush_urcs(m);
 }
 
+void at_abort_busy(struct modem *m)
+{
+	if (m->s.state != AT_ST_BUSY)
+		return;
+	osmo_timer_del(&m->s.busy_timer);
+	m->s.busy_done = NULL;
+	m->s.state = AT_ST_CMD;
+	m->s.executing = false;
+	m->s.info_started = false;
+	m->s.line_had_info = false;
+}
+
 void at_input(struct modem *m, const uint8_t *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {

@@ -110,6 +110,9 @@ void at_finish(struct modem *m, struct at_res res);
 struct at_res at_enter_pdu(struct modem *m, enum at_pdu_for what, unsigned tpdu_len);
 /* The running command continues after `ms`; URCs may be written meanwhile. */
 void at_start_busy(struct modem *m, unsigned ms, void (*done)(struct modem *m));
+/* The command being executed dies with the firmware (a hang): it never completes and
+ * does nothing — a submit in progress is not sent. */
+void at_abort_busy(struct modem *m);
 /* Bytes straight to the port, whatever the client is doing (line noise fault). */
 void at_write_raw(struct modem *m, const void *buf, size_t len);
 /* Write queued URCs if the port allows it now. */

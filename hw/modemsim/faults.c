@@ -61,6 +61,7 @@ void fault_hang(struct modem *m, unsigned ms)
 {
 	LOGP(DFAULT, LOGL_INFO, "%s: hang for %u ms\n", m->name, ms);
 	m->faults.hang = true;
+	at_abort_busy(m);
 	osmo_timer_del(&m->faults.hang_timer);
 	if (ms)
 		schedule_ms(&m->faults.hang_timer, ms);

@@ -542,21 +542,24 @@ static void test_concatenated_shuffled(void **state)
 	t_free(t);
 }
 
-/* The modem hangs as a message is queued: the command times out, the driver recovers
- * and the message goes out once. */
+/* The modem hangs while a submit is under way (modemsim: the submit dies with the
+ * firmware): the command times out, the driver recovers and the message goes out once. */
 static void test_hang_during_send(void **state)
 {
 	(void)state;
 	struct t *t = t_new();
-	t->sim = sim_start("--submit-ms", "50", "--deliver-ms", "0", NULL);
+	t->sim = sim_start("--submit-ms", "600", "--deliver-ms", "0", NULL);
 	assert_non_null(t->sim);
 	struct modem *m = add_modem(t, 0, NULL);
 	wait_ready(t, m);
 
+	/* The PDU is with the modem, the submit under way, when its firmware freezes. */
+	queue_text(m, 4, PHONE, "through a hang", false);
+	run_until(t, NULL, NULL, 200);
 	json_object_put(sim_ctl_ok(
 	    t->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\",\"kind\":\"hang\",\"ms\":2500}"));
-	queue_text(m, 4, PHONE, "through a hang", false);
-	assert_true(run_until(t, sent_at_least, (void *)1, 10000));
+	assert_int_equal(t->n_sent, 0);
+	assert_true(run_until(t, sent_at_least, (void *)1, 15000));
 	assert_true(t->sent[0].ok);
 	assert_true(t->recoveries_seen >= 1);
 	run_until(t, NULL, NULL, 300);
