@@ -39,33 +39,16 @@ sim_pid=
 smsd_pid=
 passed=0
 
-stop() {
-	local pid=$1
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 cleanup() {
 	stop "$smsd_pid"
 	stop "$sim_pid"
-	if [ -n "${KEEP_WORKDIR:-}" ]; then
-		echo "work directory kept: $work"
-	else
-		rm -rf "$work"
-	fi
+	remove_workdir
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-ctl() {
-	"$modemsim" ctl "$work/sim" "$@"
-}
 
 fail() {
 	echo "FAIL: $*"
