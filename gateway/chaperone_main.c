@@ -14,6 +14,11 @@
 static const struct cli_command commands[] = {
     {"pdu", "decode and encode SMS PDUs as modems show them", cli_pdu_main},
     {"modem", "probe modems, send and receive test messages", cli_modem_main},
+    {"roster", "import the district's roster (OneRoster, guardians, teams)", cli_roster_main},
+    {"person", "list, show, add and edit persons of the directory", cli_person_main},
+    {"team", "list, show and edit teams, members, subgroups, overseers", cli_team_main},
+    {"exception", "list, add and revoke approved exceptions to the rules", cli_exception_main},
+    {"held", "list, release or reject messages held by the policy", cli_held_main},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

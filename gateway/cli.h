@@ -21,3 +21,13 @@ struct cli_command {
 int cli_pdu_main(int argc, char **argv);
 /* chaperone modem probe|send|listen|profiles ... (cli_modem*.c) */
 int cli_modem_main(int argc, char **argv);
+/* chaperone held list|release|reject (cli_held.c) */
+int cli_held_main(int argc, char **argv);
+/* chaperone roster import (cli_roster.c) */
+int cli_roster_main(int argc, char **argv);
+/* chaperone person list|show|add|set|deactivate|activate (cli_person.c) */
+int cli_person_main(int argc, char **argv);
+/* chaperone team list|show|add|set|member|subgroup|overseer ... (cli_team.c) */
+int cli_team_main(int argc, char **argv);
+/* chaperone exception list|add|revoke (cli_exception.c) */
+int cli_exception_main(int argc, char **argv);

@@ -1,0 +1,91 @@
+/* chaperoned: the daemon's shared state, and the promises of its parts.
+ *
+ *   chaperoned_main.c   options, logging, start-up order, signals, the event loop
+ *   daemon_config.c     the config file / VTY config nodes (chaperone, policy, modem)
+ *   daemon_vty.c        show modems|queues|held|stats|policy at the telnet VTY
+ *   daemon_modems.c     modem events: receive (record, acknowledge, reassemble, route)
+ *                       and the transport that turns deliveries into SMS-SUBMITs
+ *
+ * Start-up order is what makes "nothing lost" hold across restarts: the store opens
+ * first; PDUs recorded but never assembled are fed to reassembly again; deliveries left
+ * queued or waiting are handed to their modem again (a modem that is down keeps them
+ * until it recovers). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/timer.h>
+
+#include "modem.h"
+#include "modem_log.h"
+#include "router.h"
+#include "store.h"
+
+/* Log categories: the modem driver's first (modem_log.h), then ours. */
+enum {
+	DRELAY = CHAPERONE_MODEM_LOG_NCAT, /* routing, verdicts, deliveries */
+	DSTORE,				   /* the archive */
+	CHAPERONED_LOG_NCAT,
+};
+
+/* Rate counters (show stats). */
+enum {
+	CTR_PDU_IN,
+	CTR_PDU_DUP,
+	CTR_MSG_IN,
+	CTR_MSG_OUT,
+	CTR_MSG_BLOCKED,
+	CTR_MSG_HELD,
+	CTR_MSG_UNKNOWN,
+	CTR_PART_SENT,
+	CTR_PART_FAILED,
+	CTR_PART_DELIVERED,
+	CTR_STORE_ERROR,
+};
+
+/* One `modem NAME` node of the config. */
+struct daemon_modem {
+	struct llist_head list;
+	char *name, *device, *relay_number, *label, *profile, *sim_pin;
+	struct modem *modem; /* once started */
+	struct sms_reassembler *reasm;
+};
+
+struct chaperoned {
+	void *ctx;
+	/* `chaperone` node */
+	char *district, *database, *timezone, *country_code;
+	unsigned thread_window_h, question_window_min;
+	/* `policy` node */
+	struct router_config rcfg;
+	char *notice_text;
+	/* `modem` nodes */
+	struct llist_head modems;
+
+	struct store *store;
+	struct router *router;
+	struct modem_pool *pool;
+	struct rate_ctr_group *ctrs;
+	struct osmo_timer_list poll_timer, reasm_timer, digest_timer;
+	struct timespec started;
+	bool stopping;
+};
+
+extern struct chaperoned *g_daemon;
+
+/* daemon_config.c */
+void daemon_config_init(struct chaperoned *d);
+struct daemon_modem *daemon_modem_find(struct chaperoned *d, const char *name);
+
+/* daemon_vty.c */
+void daemon_vty_init(void);
+
+/* daemon_modems.c */
+int daemon_modems_start(struct chaperoned *d);
+/* Feed PDUs recorded before a restart but never assembled into reassembly again. */
+int daemon_modems_recover(struct chaperoned *d);
+void daemon_modems_expire(struct chaperoned *d);
+extern const struct router_transport daemon_transport;

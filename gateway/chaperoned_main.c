@@ -1,0 +1,329 @@
+/* chaperoned: the relay daemon. One osmo_select_main loop, no threads.
+ *
+ *   chaperoned -c /etc/chaperone/chaperoned.cfg
+ *
+ * Start-up: config → archive (migrations) → directory → recovery of what a previous run
+ * left (unassembled PDUs, queued deliveries) → modems → telnet VTY on localhost.
+ * SIGTERM/SIGINT: stop taking work, let the modems finish what they are submitting (at
+ * most STOP_GRACE_MS), exit. Everything received is already in the archive; anything
+ * still queued is sent by the next run. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <osmocom/core/application.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/select.h>
+#include <osmocom/core/select.h>
+#include <osmocom/core/stats.h>
+#include <osmocom/core/talloc.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/logging.h>
+#include <osmocom/vty/ports.h>
+#include <osmocom/vty/stats.h>
+#include <osmocom/vty/telnet_interface.h>
+#include <osmocom/vty/vty.h>
+
+#include <talloc.h>
+
+#include "chaperoned.h"
+#include "directory_store.h"
+#include "records.h"
+
+#ifndef CHAPERONE_VERSION
+#define CHAPERONE_VERSION "unknown"
+#endif
+
+/* The VTY's default TCP port (localhost); `line vty` / `bind ADDR PORT` changes it. */
+#define CHAPERONED_VTY_PORT 4275
+#define POLL_MS		    500
+#define STOP_GRACE_MS	    10000
+
+struct chaperoned *g_daemon;
+
+static const struct log_info_cat log_cats[CHAPERONED_LOG_NCAT] = {
+    [DAT] = {.name = "DAT", .description = "AT channel", .enabled = 1, .loglevel = LOGL_NOTICE},
+    [DMODEM] = {.name = "DMODEM",
+		.description = "Modem lifecycle",
+		.enabled = 1,
+		.loglevel = LOGL_NOTICE},
+    [DSMS] = {.name = "DSMS",
+	      .description = "SMS receive and send",
+	      .enabled = 1,
+	      .loglevel = LOGL_NOTICE},
+    [DRELAY] = {.name = "DRELAY",
+		.description = "Routing, verdicts, deliveries",
+		.enabled = 1,
+		.loglevel = LOGL_NOTICE},
+    [DSTORE] = {.name = "DSTORE",
+		.description = "The archive",
+		.enabled = 1,
+		.loglevel = LOGL_NOTICE},
+};
+
+static const struct log_info log_info = {.cat = log_cats, .num_cat = CHAPERONED_LOG_NCAT};
+
+static const struct rate_ctr_desc ctr_desc[] = {
+    [CTR_PDU_IN] = {"pdu:in", "PDUs received from modems (recorded)"},
+    [CTR_PDU_DUP] = {"pdu:duplicate", "PDUs the network delivered again"},
+    [CTR_MSG_IN] = {"msg:in", "Messages received and routed"},
+    [CTR_MSG_OUT] = {"msg:out", "Deliveries handed to modems"},
+    [CTR_MSG_BLOCKED] = {"msg:blocked", "Messages blocked by policy"},
+    [CTR_MSG_HELD] = {"msg:held", "Messages held for release"},
+    [CTR_MSG_UNKNOWN] = {"msg:unknown", "Messages from numbers not in the directory"},
+    [CTR_PART_SENT] = {"part:sent", "SMS parts accepted by the network"},
+    [CTR_PART_FAILED] = {"part:failed", "SMS parts that failed for good"},
+    [CTR_PART_DELIVERED] = {"part:delivered", "SMS parts confirmed delivered"},
+    [CTR_STORE_ERROR] = {"store:error", "Archive writes that failed"},
+};
+
+static const struct rate_ctr_group_desc ctrg_desc = {
+    .group_name_prefix = "chaperoned",
+    .group_description = "Chaperone relay",
+    .class_id = OSMO_STATS_CLASS_GLOBAL,
+    .num_ctr = sizeof(ctr_desc) / sizeof(ctr_desc[0]),
+    .ctr_desc = ctr_desc,
+};
+
+static struct vty_app_info vty_info = {
+    .name = "chaperoned",
+    .version = CHAPERONE_VERSION,
+    .copyright = "Chaperone: the district's SMS relay.\r\n",
+};
+
+/* Router verdict counts feed the rate counters on each poll. */
+static struct router_stats last_stats;
+
+static void sync_counters(struct chaperoned *d)
+{
+	struct router_stats st;
+
+	router_stats(d->router, &st);
+	rate_ctr_add(rate_ctr_group_get_ctr(d->ctrs, CTR_MSG_BLOCKED),
+		     (int)(st.blocked - last_stats.blocked));
+	rate_ctr_add(rate_ctr_group_get_ctr(d->ctrs, CTR_MSG_HELD),
+		     (int)(st.held - last_stats.held));
+	rate_ctr_add(rate_ctr_group_get_ctr(d->ctrs, CTR_MSG_UNKNOWN),
+		     (int)(st.unknown - last_stats.unknown));
+	last_stats = st;
+}
+
+static void poll_cb(void *data)
+{
+	struct chaperoned *d = data;
+
+	daemon_modems_expire(d);
+	if (!d->stopping)
+		router_poll(d->router, store_now_ms());
+	sync_counters(d);
+	osmo_timer_schedule(&d->poll_timer, 0, POLL_MS * 1000);
+}
+
+static void digest_cb(void *data)
+{
+	struct chaperoned *d = data;
+	time_t now = time(NULL);
+	struct tm lt;
+
+	localtime_r(&now, &lt);
+	if (d->rcfg.policy.oversight == POLICY_OVERSIGHT_DIGEST &&
+	    (unsigned)lt.tm_hour == d->rcfg.digest_hour)
+		router_send_digests(d->router, store_now_ms());
+	osmo_timer_schedule(&d->digest_timer, 60, 0);
+}
+
+static int stop_deadline_ms;
+static bool quit;
+
+static bool modems_idle(struct chaperoned *d)
+{
+	struct daemon_modem *dm;
+
+	llist_for_each_entry(dm, &d->modems, list)
+	{
+		struct modem_info mi;
+		if (!dm->modem)
+			continue;
+		modem_info(dm->modem, &mi);
+		if (mi.queue_len && mi.state == MODEM_ST_READY)
+			return false;
+	}
+	return true;
+}
+
+static void stop_cb(void *data)
+{
+	struct chaperoned *d = data;
+
+	stop_deadline_ms -= 100;
+	if (modems_idle(d) || stop_deadline_ms <= 0) {
+		quit = true;
+		return;
+	}
+	osmo_timer_schedule(&d->reasm_timer, 0, 100 * 1000);
+}
+
+/* Signals arrive as events of the loop (signalfd), never in the middle of a callback. */
+static void on_signal(struct osmo_signalfd *osfd, const struct signalfd_siginfo *fdsi)
+{
+	struct chaperoned *d = osfd->data;
+	int signum = (int)fdsi->ssi_signo;
+
+	if (d->stopping) {
+		quit = true; /* a second signal: leave now */
+		return;
+	}
+	LOGP(DRELAY, LOGL_NOTICE, "signal %d: stopping once the modems are idle\n", signum);
+	d->stopping = true;
+	stop_deadline_ms = STOP_GRACE_MS;
+	osmo_timer_setup(&d->reasm_timer, stop_cb, d);
+	osmo_timer_schedule(&d->reasm_timer, 0, 0);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: chaperoned [-c CONFIG] [-V] [-h]\n"
+		   "  -c, --config FILE   configuration (default /etc/chaperone/chaperoned.cfg)\n"
+		   "  -V, --version       print the version and exit\n"
+		   "  -h, --help          this help\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *config = "/etc/chaperone/chaperoned.cfg";
+	void *ctx = talloc_named_const(NULL, 0, "chaperoned");
+	struct chaperoned *d;
+	char err[256];
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'V':
+			printf("chaperoned %s\n", CHAPERONE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	/* Records and the database must never be readable by others. */
+	umask(077);
+
+	d = g_daemon = talloc_zero(ctx, struct chaperoned);
+	d->ctx = ctx;
+	INIT_LLIST_HEAD(&d->modems);
+	router_config_defaults(&d->rcfg);
+	clock_gettime(CLOCK_MONOTONIC, &d->started);
+
+	osmo_init_logging2(ctx, &log_info);
+	log_set_print_category(osmo_stderr_target, 1);
+	log_set_print_category_hex(osmo_stderr_target, 0);
+	log_set_print_level(osmo_stderr_target, 1);
+	log_set_use_color(osmo_stderr_target, 0);
+	log_set_print_timestamp(osmo_stderr_target, 1);
+
+	vty_info.tall_ctx = ctx;
+	vty_init(&vty_info);
+	logging_vty_add_cmds();
+	osmo_stats_vty_add_cmds();
+	daemon_config_init(d);
+	daemon_vty_init();
+	d->ctrs = rate_ctr_group_alloc(ctx, &ctrg_desc, 0);
+
+	if (vty_read_config_file(config, NULL) < 0) {
+		fprintf(stderr, "chaperoned: cannot read config %s\n", config);
+		return 1;
+	}
+	if (!d->database) {
+		fprintf(stderr, "chaperoned: %s: 'chaperone' / 'database PATH' is required\n",
+			config);
+		return 1;
+	}
+	d->rcfg.district = d->district ? d->district : "the school district";
+	d->rcfg.default_cc = d->country_code ? d->country_code : "1";
+	d->store = store_open(ctx, d->database, err, sizeof(err));
+	if (!d->store) {
+		fprintf(stderr, "chaperoned: %s\n", err);
+		return 1;
+	}
+	/* Every configured relay number is in the directory, so that the router knows it. */
+	{
+		struct daemon_modem *dm;
+		llist_for_each_entry(dm, &d->modems, list)
+		{
+			int64_t id;
+			if (dm->relay_number &&
+			    store_relay_ensure(d->store, dm->relay_number, dm->label, &id) < 0) {
+				fprintf(stderr, "chaperoned: cannot record relay %s\n",
+					dm->relay_number);
+				return 1;
+			}
+		}
+	}
+	d->router = router_alloc(ctx, d->store, &d->rcfg, &daemon_transport, d);
+	if (router_load(d->router) < 0) {
+		fprintf(stderr, "chaperoned: cannot load the directory from %s\n", d->database);
+		return 1;
+	}
+	if (daemon_modems_start(d) < 0)
+		return 1;
+	if (daemon_modems_recover(d) < 0)
+		LOGP(DSTORE, LOGL_ERROR, "cannot read unassembled PDUs: %s\n",
+		     store_errmsg(d->store));
+	router_poll(d->router, store_now_ms());
+
+	rc = telnet_init_default(ctx, d, CHAPERONED_VTY_PORT);
+	if (rc < 0) {
+		fprintf(stderr, "chaperoned: cannot open the VTY on %s:%d\n", vty_get_bind_addr(),
+			vty_get_bind_port(CHAPERONED_VTY_PORT));
+		return 1;
+	}
+	{
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		if (!osmo_signalfd_setup(ctx, set, on_signal, d)) {
+			fprintf(stderr, "chaperoned: cannot set up signal handling\n");
+			return 1;
+		}
+		signal(SIGPIPE, SIG_IGN);
+	}
+
+	osmo_timer_setup(&d->poll_timer, poll_cb, d);
+	osmo_timer_schedule(&d->poll_timer, 0, POLL_MS * 1000);
+	osmo_timer_setup(&d->digest_timer, digest_cb, d);
+	osmo_timer_schedule(&d->digest_timer, 60, 0);
+
+	LOGP(DRELAY, LOGL_NOTICE, "chaperoned %s ready: %u modem(s), archive %s, VTY %s:%d\n",
+	     CHAPERONE_VERSION, llist_count(&d->modems), d->database, vty_get_bind_addr(),
+	     vty_get_bind_port(CHAPERONED_VTY_PORT));
+	fprintf(stderr, "chaperoned ready\n");
+	while (!quit)
+		osmo_select_main(0);
+
+	LOGP(DRELAY, LOGL_NOTICE, "stopped\n");
+	modem_pool_free(d->pool);
+	store_close(d->store);
+	log_fini();
+	talloc_free(ctx);
+	return 0;
+}

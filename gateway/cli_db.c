@@ -1,0 +1,162 @@
+/* Opening the database for the CLI, and the lookups its directory commands share. */
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <talloc.h>
+
+#include "cli_db.h"
+#include "phone_number.h"
+
+struct store *cli_open_store(void *ctx, const char *db_opt)
+{
+	const char *path = db_opt;
+	char err[512];
+	struct store *s;
+
+	if (!path || !*path)
+		path = getenv("CHAPERONE_DB");
+	if (!path || !*path)
+		path = CLI_DEFAULT_DB;
+	s = store_open(ctx, path, err, sizeof(err));
+	if (!s)
+		fprintf(stderr,
+			"chaperone: cannot open the database: %s\n"
+			"(the database is --db PATH, else $CHAPERONE_DB, else %s)\n",
+			err, CLI_DEFAULT_DB);
+	return s;
+}
+
+const char *cli_actor(void *ctx, const char *as_opt)
+{
+	struct passwd *pw;
+	const char *user;
+
+	if (as_opt && *as_opt)
+		return as_opt;
+	pw = getpwuid(geteuid());
+	if (pw && pw->pw_name && *pw->pw_name)
+		return talloc_strdup(ctx, pw->pw_name);
+	user = getenv("USER");
+	if (user && *user)
+		return user;
+	return talloc_asprintf(ctx, "uid %u", (unsigned)geteuid());
+}
+
+void cli_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "chaperone: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const char *role_noun(enum dir_role r)
+{
+	static const char *const n[] = {"a student", "a guardian", "staff", "an administrator"};
+
+	return (unsigned)r < 4 ? n[r] : "unknown";
+}
+
+int cli_find_person(struct store *s, void *ctx, const char *cmd, const char *handle,
+		    struct store_person *out)
+{
+	int rc;
+
+	if (handle && handle[0] == '@')
+		handle++;
+	rc = store_person_by_handle(s, ctx, handle, out);
+	if (rc < 0)
+		cli_err(cmd, "database: %s", store_errmsg(s));
+	else if (rc == 0)
+		cli_err(cmd, "no person with handle '%s' (see 'chaperone person list')", handle);
+	return rc > 0;
+}
+
+int cli_find_active(struct store *s, void *ctx, const char *cmd, const char *handle, unsigned roles,
+		    struct store_person *out)
+{
+	if (!cli_find_person(s, ctx, cmd, handle, out))
+		return 0;
+	if (!out->active) {
+		cli_err(cmd, "%s is inactive", out->handle);
+		return 0;
+	}
+	if (!(roles & (1u << out->role))) {
+		const char *want = roles == 1u << DIR_STUDENT	 ? "a student"
+				   : roles == 1u << DIR_GUARDIAN ? "a guardian"
+				   : roles == 1u << DIR_ADMIN	 ? "an administrator"
+				   : roles & (1u << DIR_STUDENT) ? "a student or staff"
+								 : "staff or an administrator";
+		cli_err(cmd, "%s is %s, not %s", out->handle, role_noun(out->role), want);
+		return 0;
+	}
+	return 1;
+}
+
+int cli_find_team(struct store *s, void *ctx, const char *cmd, const char *tag,
+		  struct store_team *out)
+{
+	int rc;
+
+	if (tag && tag[0] == '#')
+		tag++;
+	rc = store_team_by_tag(s, ctx, tag, out);
+	if (rc < 0)
+		cli_err(cmd, "database: %s", store_errmsg(s));
+	else if (rc == 0)
+		cli_err(cmd, "no team with tag '%s' (see 'chaperone team list')", tag);
+	return rc > 0;
+}
+
+int cli_phone(const char *cmd, const char *in, const char *cc, char *out, size_t cap)
+{
+	const char *why = "invalid";
+
+	if (phone_normalize(out, cap, in, cc ? cc : "1", &why) < 0) {
+		cli_err(cmd, "'%s' is not a phone number: %s", in, why);
+		return -1;
+	}
+	return 0;
+}
+
+void cli_format_date(char *out, size_t cap, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, cap, "%Y-%m-%d", &tm);
+}
+
+const char *cli_display(void *ctx, const struct store_person *p)
+{
+	struct directory *d = dir_new(ctx);
+	struct dir_person_spec spec = {
+	    .id = p->id,
+	    .role = p->role,
+	    .title = p->title,
+	    .given = p->given,
+	    .family = p->family,
+	    .handle = p->handle,
+	};
+	struct dir_person *dp;
+	const char *r;
+
+	/* Students and guardians show as "Jamie R." in messages; here, in full. */
+	if (p->role == DIR_STUDENT || p->role == DIR_GUARDIAN || !d) {
+		talloc_free(d);
+		return talloc_asprintf(ctx, "%s %s", p->given, p->family);
+	}
+	dp = dir_add_person(d, &spec);
+	r = talloc_strdup(ctx, dp && dp->display ? dp->display : p->given);
+	talloc_free(d);
+	return r;
+}

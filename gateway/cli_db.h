@@ -1,0 +1,44 @@
+/* What the `chaperone` commands that work on the database share: opening it, who is
+ * acting, looking up persons and teams with a clear message when they are not there.
+ *
+ * Messages go to stderr as "chaperone: COMMAND: message"; the lookups return 1 when
+ * found and 0 (message printed) when not, so that a command can validate everything
+ * before it changes anything. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "directory_store.h"
+
+#define CLI_DEFAULT_DB "/var/lib/chaperone/chaperone.db"
+
+/* Open the database: the --db option if given, else $CHAPERONE_DB, else CLI_DEFAULT_DB.
+ * NULL, with a message on stderr, when it cannot be opened. */
+struct store *cli_open_store(void *ctx, const char *db_opt);
+
+/* Who the change log records: --as if given, else the OS user name. */
+const char *cli_actor(void *ctx, const char *as_opt);
+
+void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A person by handle ("@jamier" or "jamier"), active or not. */
+int cli_find_person(struct store *s, void *ctx, const char *cmd, const char *handle,
+		    struct store_person *out);
+/* An active person by handle, of the role(s) in the mask (1 << DIR_STUDENT, ...). */
+int cli_find_active(struct store *s, void *ctx, const char *cmd, const char *handle, unsigned roles,
+		    struct store_person *out);
+/* A team by tag ("#soccer" or "soccer"). */
+int cli_find_team(struct store *s, void *ctx, const char *cmd, const char *tag,
+		  struct store_team *out);
+
+/* A phone number as typed, to E.164 (country code: "1" when NULL). -1 and a message when
+ * it is not one. */
+int cli_phone(const char *cmd, const char *in, const char *cc, char *out, size_t cap);
+
+/* "2026-06-30" (local time) for a time in ms. */
+void cli_format_date(char *out, size_t cap, int64_t ms);
+
+/* "Jamie Rivera", "Coach Dana Lee": a person as the directory shows them. */
+const char *cli_display(void *ctx, const struct store_person *p);

@@ -1,0 +1,174 @@
+/* chaperone held list|release|reject: an administrator's decision on held messages.
+ *
+ * The decision is recorded (who, when, note) with the deliveries it releases or rejects,
+ * in one transaction; chaperoned notices the change within a second and sends what was
+ * released. The sender is told either way. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <talloc.h>
+
+#include "cli.h"
+#include "cli_db.h"
+#include "records.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: chaperone held list [--db PATH]\n"
+		   "       chaperone held release ID [--by NAME] [--note TEXT] [--db PATH]\n"
+		   "       chaperone held reject ID [--by NAME] [--note TEXT] [--db PATH]\n\n"
+		   "Messages the policy held for an administrator (contact details, ambiguous\n"
+		   "requests) or for the end of quiet hours. ID is the number `list` shows.\n"
+		   "--by defaults to the OS user name.\n");
+}
+
+static void print_held(const struct rec_held *h, void *data)
+{
+	char at[32], until[32];
+	unsigned *n = data;
+
+	store_format_time(at, sizeof(at), h->at);
+	printf("%" PRId64 "\t%s\tfrom %s on %s\t[%s]\t%s", h->verdict_id, at, h->sender_number,
+	       h->relay, h->rules, h->release);
+	if (h->hold_until) {
+		store_format_time(until, sizeof(until), h->hold_until);
+		printf(" until %s", until);
+	}
+	printf("\n\treason: %s\n\ttext: %s\n\trecipients: %u\n", h->reason, h->body,
+	       h->n_deliveries);
+	(*n)++;
+}
+
+struct find_held {
+	int64_t id;
+	bool found;
+	char sender[64], relay[32];
+	int64_t sender_id, message_id;
+};
+
+static void match_held(const struct rec_held *h, void *data)
+{
+	struct find_held *f = data;
+
+	if (h->verdict_id != f->id)
+		return;
+	f->found = true;
+	snprintf(f->sender, sizeof(f->sender), "%s", h->sender_number);
+	snprintf(f->relay, sizeof(f->relay), "%s", h->relay);
+	f->sender_id = h->sender_id;
+	f->message_id = h->message_id;
+}
+
+static const char *os_user(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return pw ? pw->pw_name : "unknown";
+}
+
+static int decide(struct store *s, bool release, int argc, char **argv)
+{
+	const char *by = os_user(), *note = NULL;
+	struct find_held f = {0};
+	char *end;
+	struct rec_delivery d = {0};
+	char body[256];
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--by") && i + 1 < argc)
+			by = argv[++i];
+		else if (!strcmp(argv[i], "--note") && i + 1 < argc)
+			note = argv[++i];
+		else if (!strcmp(argv[i], "--db") && i + 1 < argc)
+			i++;
+		else if (!f.id) {
+			f.id = strtoll(argv[i], &end, 10);
+			if (*end || f.id <= 0) {
+				fprintf(stderr, "chaperone held: '%s' is not a held message id\n",
+					argv[i]);
+				return CLI_EXIT_USAGE;
+			}
+		} else {
+			usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (!f.id) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	rec_held_list(s, match_held, &f);
+	if (!f.found) {
+		fprintf(stderr,
+			"chaperone held: %" PRId64 " is not a message waiting for a decision\n",
+			f.id);
+		return CLI_EXIT_INPUT;
+	}
+	if (store_begin(s) < 0)
+		goto fail;
+	if (rec_hold_decide(s, f.id, store_now_ms(), release, by, note) < 0)
+		goto fail;
+	/* The sender learns the outcome from the relay number, like every other reply. */
+	snprintf(body, sizeof(body), "Your held message was %s by an administrator%s%s",
+		 release ? "released and sent" : "not approved; it was not sent", note ? ": " : ".",
+		 note ? note : "");
+	d.at = store_now_ms();
+	d.verdict_id = f.id;
+	d.message_id = f.message_id;
+	d.relay = f.relay;
+	d.recipient_id = f.sender_id;
+	d.recipient_number = f.sender;
+	d.why = "reply";
+	d.body = body;
+	d.status = "queued";
+	if (f.sender[0] == '+' && rec_delivery_add(s, &d) <= 0)
+		goto fail;
+	if (store_commit(s) < 0)
+		goto fail;
+	printf("%" PRId64 " %s by %s\n", f.id, release ? "released" : "rejected", by);
+	return CLI_EXIT_OK;
+fail:
+	store_rollback(s);
+	fprintf(stderr, "chaperone held: cannot record the decision: %s\n", store_errmsg(s));
+	return CLI_EXIT_INPUT;
+}
+
+int cli_held_main(int argc, char **argv)
+{
+	const char *db = NULL;
+	void *ctx;
+	struct store *s;
+	int rc;
+	unsigned n = 0;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	for (int i = 2; i < argc - 1; i++)
+		if (!strcmp(argv[i], "--db"))
+			db = argv[i + 1];
+	ctx = talloc_named_const(NULL, 0, "chaperone held");
+	s = cli_open_store(ctx, db);
+	if (!s) {
+		talloc_free(ctx);
+		return CLI_EXIT_INPUT;
+	}
+	if (!strcmp(argv[1], "list")) {
+		rc = rec_held_list(s, print_held, &n) < 0 ? CLI_EXIT_INPUT : CLI_EXIT_OK;
+		if (!n)
+			printf("No held messages.\n");
+	} else if (!strcmp(argv[1], "release") || !strcmp(argv[1], "reject")) {
+		rc = decide(s, !strcmp(argv[1], "release"), argc - 2, argv + 2);
+	} else {
+		usage(stderr);
+		rc = CLI_EXIT_USAGE;
+	}
+	talloc_free(ctx);
+	return rc;
+}

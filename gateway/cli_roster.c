@@ -1,0 +1,129 @@
+/* `chaperone roster import`: the district's roster files into the directory.
+ *
+ * Rejected rows go to stderr as "FILE:LINE: reason", like a compiler's errors, so that
+ * an editor can jump to them; the summary of what changed goes to stdout. Exit status 0
+ * when every row was imported, 1 when some were rejected (the rest imported), 2 when
+ * nothing could be imported (usage, unreadable directory, bad manifest). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "cli.h"
+#include "cli_db.h"
+#include "roster.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: chaperone roster import [--db PATH] [--country-code CC] [--dry-run] "
+		"[--verbose]\n"
+		"                               [--as ACTOR] DIR\n\n"
+		"Import the district's roster from DIR: OneRoster 1.1 CSV (manifest.csv, "
+		"orgs.csv,\n"
+		"users.csv, classes.csv, enrollments.csv) and/or guardians.csv, teams.csv and\n"
+		"titles.csv (docs/roster-formats.md). Each file present is the whole truth for "
+		"what\n"
+		"it brings: persons and teams it no longer lists are deactivated, memberships it\n"
+		"no longer lists are removed. What was added by hand is left alone.\n\n"
+		"  --db PATH            the database (default $CHAPERONE_DB, else %s)\n"
+		"  --country-code CC    for numbers written without one (default 1)\n"
+		"  --dry-run            report what would change, change nothing\n"
+		"  --verbose            list each change\n"
+		"  --as ACTOR           who the change log records (default: your user name)\n\n"
+		"Exit status: 0 all rows imported, 1 some rows rejected (the rest imported),\n"
+		"2 nothing imported.\n",
+		CLI_DEFAULT_DB);
+}
+
+static int roster_import_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"country-code", required_argument, NULL, 'c'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"as", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct roster_options ro = {.country_code = "1"};
+	const char *db = NULL, *as = NULL, *dir;
+	struct roster_report *rep;
+	bool verbose = false;
+	struct store *s;
+	void *ctx;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "hvn", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'c':
+			ro.country_code = optarg;
+			if (optarg[0] == '+')
+				ro.country_code++;
+			if (!*ro.country_code || strlen(ro.country_code) > 3 ||
+			    strspn(ro.country_code, "0123456789") != strlen(ro.country_code) ||
+			    ro.country_code[0] == '0') {
+				fprintf(stderr,
+					"chaperone: roster import: --country-code '%s' is not "
+					"a country calling code (1, 44, 353, ...)\n",
+					optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			ro.dry_run = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'a':
+			as = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "chaperone: roster import: %s\n",
+			argc - optind < 1 ? "missing DIR" : "only one DIR");
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	dir = argv[optind];
+	ctx = talloc_named_const(NULL, 0, "chaperone roster import");
+	s = cli_open_store(ctx, db);
+	if (!s) {
+		talloc_free(ctx);
+		return CLI_EXIT_USAGE;
+	}
+	ro.actor = cli_actor(ctx, as);
+	rc = (int)roster_import(ctx, s, dir, &ro, &rep);
+	for (unsigned i = 0; i < rep->n_problems; i++)
+		fprintf(stderr, "%s\n", rep->problems[i]);
+	roster_print_summary(stdout, rep, dir, verbose, ro.dry_run);
+	talloc_free(ctx);
+	return rc;
+}
+
+int cli_roster_main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "import"))
+		return roster_import_main(argc - 1, argv + 1);
+	fprintf(stderr, "chaperone: roster: unknown subcommand '%s'\n", argv[1]);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}

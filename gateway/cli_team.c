@@ -1,0 +1,628 @@
+/* `chaperone team ...`: teams, their members, subgroups, overseers and relay numbers.
+ *
+ * `team show` prints the team as the router sees it (the loaded directory, with the
+ * default overseers filled in), with each student's guardians and whether any of them
+ * can be reached by text: a student without one is a student whose messages no guardian
+ * is copied on, which the district should know before the season starts. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "cli.h"
+#include "cli_db.h"
+#include "phone_number.h"
+#include "roster.h"
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "Usage: chaperone team list [--all]\n"
+	    "       chaperone team show TAG\n"
+	    "       chaperone team add TAG --name NAME --kind sports|club|class [--relay NUMBER]\n"
+	    "       chaperone team set TAG [--name NAME] [--kind KIND] [--relay NUMBER|none]\n"
+	    "       chaperone team deactivate|activate TAG\n"
+	    "       chaperone team member add|remove TAG HANDLE...\n"
+	    "       chaperone team subgroup add TAG NAME [HANDLE...]\n"
+	    "       chaperone team subgroup remove TAG NAME [HANDLE...]\n"
+	    "       chaperone team overseer add|remove TAG HANDLE...\n\n"
+	    "Common options: --db PATH (default $CHAPERONE_DB, else %s),\n"
+	    "--as ACTOR (who the change log records; default: your user name),\n"
+	    "--country-code CC (for a relay number written without one; default 1).\n\n"
+	    "Members are staff, administrators and students (guardians are reached through\n"
+	    "their students). Subgroup members are students of the team. Overseers are\n"
+	    "administrators; a team without any is overseen by the athletic directors\n"
+	    "(sports) or the principals (others). 'subgroup remove' without handles removes\n"
+	    "the subgroup. Teams from teams.csv or classes.csv are updated by the next import.\n",
+	    CLI_DEFAULT_DB);
+}
+
+struct opts {
+	const char *db, *as, *cc, *name, *kind, *relay;
+	bool all;
+};
+
+enum { O_DB = 256, O_AS, O_CC, O_NAME, O_KIND, O_RELAY, O_ALL };
+#define B(o)   (1u << ((o)-O_DB))
+#define COMMON (B(O_DB) | B(O_AS))
+
+static int parse(int argc, char **argv, unsigned allowed, struct opts *o)
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, O_DB},
+	    {"as", required_argument, NULL, O_AS},
+	    {"country-code", required_argument, NULL, O_CC},
+	    {"name", required_argument, NULL, O_NAME},
+	    {"kind", required_argument, NULL, O_KIND},
+	    {"relay", required_argument, NULL, O_RELAY},
+	    {"all", no_argument, NULL, O_ALL},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c < O_DB || !(allowed & B(c))) {
+			if (c >= O_DB)
+				cli_err("team", "option --%s does not apply here",
+					opts[c - O_DB].name);
+			usage(stderr);
+			return -1;
+		}
+		switch (c) {
+		case O_DB:
+			o->db = optarg;
+			break;
+		case O_AS:
+			o->as = optarg;
+			break;
+		case O_CC:
+			o->cc = optarg[0] == '+' ? optarg + 1 : optarg;
+			break;
+		case O_NAME:
+			o->name = optarg;
+			break;
+		case O_KIND:
+			o->kind = optarg;
+			break;
+		case O_RELAY:
+			o->relay = optarg;
+			break;
+		case O_ALL:
+			o->all = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+static bool kind_valid(const char *k)
+{
+	return !strcmp(k, "sports") || !strcmp(k, "club") || !strcmp(k, "class");
+}
+
+static const char *source_of(void *ctx, const struct store_team *t)
+{
+	if (!t->origin)
+		return "added by hand";
+	if (!strcmp(t->origin, STORE_ORIGIN_TEAMS))
+		return "teams.csv";
+	return talloc_asprintf(ctx, "class %s (classes.csv)", t->source_id ? t->source_id : "?");
+}
+
+/* --- list and show ------------------------------------------------------------------- */
+
+static int team_list(struct store *s, void *ctx, const struct opts *o)
+{
+	struct store_team *teams;
+	struct store_person *persons;
+	struct store_link *links;
+	size_t n_teams, n_persons, n_links;
+	unsigned shown = 0;
+
+	if (store_teams_list(s, ctx, &teams, &n_teams) < 0 ||
+	    store_persons_list(s, ctx, &persons, &n_persons) < 0 ||
+	    store_links_list(s, ctx, STORE_LINK_MEMBER, 0, &links, &n_links) < 0) {
+		cli_err("team list", "database: %s", store_errmsg(s));
+		return CLI_EXIT_INPUT;
+	}
+	printf("%-16s %-7s %-24s %-14s %5s %8s\n", "TAG", "KIND", "NAME", "RELAY", "STAFF",
+	       "STUDENTS");
+	for (size_t i = 0; i < n_teams; i++) {
+		const struct store_team *t = &teams[i];
+		unsigned staff = 0, students = 0;
+
+		if (!t->active && !o->all)
+			continue;
+		for (size_t j = 0; j < n_links; j++) {
+			if (links[j].a != t->id)
+				continue;
+			/* Persons come ordered by id, one per id. */
+			for (size_t k = 0; k < n_persons; k++) {
+				if (persons[k].id != links[j].b || !persons[k].active)
+					continue;
+				if (persons[k].role == DIR_STUDENT)
+					students++;
+				else if (persons[k].role != DIR_GUARDIAN)
+					staff++;
+			}
+		}
+		printf("%-16s %-7s %-24s %-14s %5u %8u%s\n", t->tag, t->kind, t->name,
+		       t->relay_number ? t->relay_number : "-", staff, students,
+		       t->active ? "" : " (inactive)");
+		shown++;
+	}
+	printf("%u team%s\n", shown, shown == 1 ? "" : "s");
+	return CLI_EXIT_OK;
+}
+
+static int cmp_person(const void *a, const void *b)
+{
+	return strcmp((*(struct dir_person *const *)a)->handle,
+		      (*(struct dir_person *const *)b)->handle);
+}
+
+static struct dir_person **sorted(void *ctx, struct dir_person **arr, unsigned n)
+{
+	struct dir_person **r = talloc_array(ctx, struct dir_person *, n + 1);
+
+	if (n)
+		memcpy(r, arr, n * sizeof(*r));
+	qsort(r, n, sizeof(*r), cmp_person);
+	return r;
+}
+
+static void print_person(const char *indent, const struct dir_person *p, const char *name)
+{
+	printf("%s%-16s %-30s %s\n", indent, p->handle, name ? name : p->display,
+	       p->phone ? p->phone : "(no phone)");
+}
+
+static int team_show(struct store *s, void *ctx, const char *tag)
+{
+	struct store_team st;
+	struct directory *d;
+	struct dir_team *t;
+	struct store_link *links;
+	size_t n_links;
+	struct dir_person **list;
+	unsigned unreachable = 0;
+	bool explicit_overseers;
+
+	if (!cli_find_team(s, ctx, "team show", tag, &st))
+		return CLI_EXIT_INPUT;
+	printf("%s: %s (%s)\n", st.tag, st.name, st.kind);
+	printf("  %-10s %s\n", "relay", st.relay_number ? st.relay_number : "none");
+	printf("  %-10s %s\n", "source", source_of(ctx, &st));
+	if (!st.active) {
+		printf("  %-10s inactive%s\n", "status",
+		       st.manual_inactive ? " (deactivated by hand)" : " (gone from the roster)");
+		return CLI_EXIT_OK;
+	}
+	d = store_directory_load(s, ctx);
+	if (!d || !(t = dir_team_by_tag(d, st.tag))) {
+		cli_err("team show", "cannot load the directory: %s", store_errmsg(s));
+		return CLI_EXIT_INPUT;
+	}
+	printf("  %-10s %u\n", "staff", t->n_staff);
+	list = sorted(ctx, t->staff, t->n_staff);
+	for (unsigned i = 0; i < t->n_staff; i++)
+		print_person("    ", list[i], NULL);
+
+	for (unsigned i = 0; i < t->n_students; i++) {
+		bool any = false;
+		for (unsigned j = 0; j < t->students[i]->n_guardians; j++)
+			any |= dir_reachable(t->students[i]->guardians[j], t->relay);
+		unreachable += !any;
+	}
+	printf("  %-10s %u", "students", t->n_students);
+	if (unreachable)
+		printf(" (%u without a guardian reachable by text)", unreachable);
+	printf("\n");
+	list = sorted(ctx, t->students, t->n_students);
+	for (unsigned i = 0; i < t->n_students; i++) {
+		struct dir_person *p = list[i];
+		bool any = false;
+
+		print_person("    ", p, talloc_asprintf(ctx, "%s %s", p->given, p->family));
+		if (store_links_list(s, ctx, STORE_LINK_GUARDIAN, p->id, &links, &n_links) < 0)
+			n_links = 0;
+		for (unsigned j = 0; j < p->n_guardians; j++) {
+			struct dir_person *g = p->guardians[j];
+			const char *rel = NULL;
+
+			for (size_t k = 0; k < n_links; k++)
+				if (links[k].b == g->id)
+					rel = links[k].note;
+			print_person("      guardian ", g,
+				     talloc_asprintf(ctx, "%s %s%s%s%s", g->given, g->family,
+						     rel ? " (" : "", rel ? rel : "",
+						     rel ? ")" : ""));
+			any |= dir_reachable(g, t->relay);
+		}
+		if (!any)
+			printf("      ! no guardian reachable by text: guardians are not copied on "
+			       "messages with %s\n",
+			       p->handle);
+	}
+	printf("  %-10s %u\n", "subgroups", t->n_subgroups);
+	for (unsigned i = 0; i < t->n_subgroups; i++) {
+		struct dir_subgroup *g = t->subgroups[i];
+
+		list = sorted(ctx, g->members, g->n_members);
+		printf("    %-16s", g->name);
+		for (unsigned j = 0; j < g->n_members; j++)
+			printf("%s%s", j ? ", " : " ", list[j]->handle);
+		printf("%s\n", g->n_members ? "" : " (empty)");
+	}
+	explicit_overseers =
+	    store_links_list(s, ctx, STORE_LINK_OVERSEER, st.id, &links, &n_links) == 0 &&
+	    n_links > 0;
+	printf("  %-10s %u%s\n", "overseers", t->n_overseers,
+	       explicit_overseers ? ""
+	       : !strcmp(st.kind, "sports")
+		   ? " (default: the athletic directors, else the principals)"
+		   : " (default: the principals)");
+	list = sorted(ctx, t->overseers, t->n_overseers);
+	for (unsigned i = 0; i < t->n_overseers; i++)
+		print_person("    ", list[i], NULL);
+	return CLI_EXIT_OK;
+}
+
+/* --- changes ------------------------------------------------------------------------- */
+
+static int relay_arg(struct store *s, const char *cmd, const struct opts *o, int64_t *id,
+		     char *number, size_t cap)
+{
+	const char *why = "invalid";
+
+	if (!strcmp(o->relay, "none") || !*o->relay) {
+		*id = 0;
+		snprintf(number, cap, "none");
+		return 0;
+	}
+	if (phone_is_e164(o->relay)) {
+		snprintf(number, cap, "%s", o->relay);
+	} else if (phone_normalize(number, cap, o->relay, o->cc ? o->cc : "1", &why) < 0) {
+		cli_err(cmd, "relay '%s' is not a phone number: %s", o->relay, why);
+		return -1;
+	}
+	(void)s;
+	*id = -1; /* ensured inside the transaction */
+	return 0;
+}
+
+static int team_add(struct store *s, void *ctx, const char *tag_arg, const struct opts *o)
+{
+	const char *cmd = "team add";
+	struct store_team t = {.active = true};
+	char *tag = talloc_strdup(ctx, tag_arg[0] == '#' ? tag_arg + 1 : tag_arg);
+	char number[32];
+	int64_t relay = 0;
+
+	if (!o->name || !o->kind) {
+		cli_err(cmd, "--name and --kind are required");
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!roster_word_valid(tag)) {
+		cli_err(cmd, "tag '%s' is not a word (a-z, 0-9, _ and -, starting with a letter)",
+			tag);
+		return CLI_EXIT_INPUT;
+	}
+	if (store_tag_taken(s, tag) != 0) {
+		cli_err(cmd, "tag '%s' is taken", tag);
+		return CLI_EXIT_INPUT;
+	}
+	if (!roster_name_valid(o->name)) {
+		cli_err(cmd, "--name is 1 to 100 bytes of text without control characters");
+		return CLI_EXIT_INPUT;
+	}
+	if (!kind_valid(o->kind)) {
+		cli_err(cmd, "kind '%s' is not sports, club or class", o->kind);
+		return CLI_EXIT_INPUT;
+	}
+	if (o->relay && relay_arg(s, cmd, o, &relay, number, sizeof(number)) < 0)
+		return CLI_EXIT_INPUT;
+	t.tag = tag;
+	t.name = o->name;
+	t.kind = o->kind;
+	if (store_begin(s) < 0)
+		goto db_error;
+	if (relay < 0 && store_relay_ensure(s, number, NULL, &t.relay_id) < 0)
+		goto db_error;
+	if (store_team_add(s, cli_actor(ctx, o->as), &t) < 0 || store_commit(s) < 0)
+		goto db_error;
+	printf("added team %s: %s (%s), relay %s\n", t.tag, t.name, t.kind,
+	       relay < 0 ? number : "none");
+	return CLI_EXIT_OK;
+db_error:
+	cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
+	store_rollback(s);
+	return CLI_EXIT_INPUT;
+}
+
+static int team_set(struct store *s, void *ctx, const char *tag, const struct opts *o)
+{
+	const char *cmd = "team set";
+	struct store_team old, t;
+	char number[32];
+	int64_t relay = 0;
+	int rc;
+
+	if (!o->name && !o->kind && !o->relay) {
+		cli_err(cmd, "nothing to set");
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!cli_find_team(s, ctx, cmd, tag, &old))
+		return CLI_EXIT_INPUT;
+	t = old;
+	if (o->name) {
+		if (!roster_name_valid(o->name)) {
+			cli_err(cmd, "--name is 1 to 100 bytes of text without control characters");
+			return CLI_EXIT_INPUT;
+		}
+		t.name = o->name;
+	}
+	if (o->kind) {
+		if (!kind_valid(o->kind)) {
+			cli_err(cmd, "kind '%s' is not sports, club or class", o->kind);
+			return CLI_EXIT_INPUT;
+		}
+		t.kind = o->kind;
+	}
+	if (o->relay && relay_arg(s, cmd, o, &relay, number, sizeof(number)) < 0)
+		return CLI_EXIT_INPUT;
+	if (store_begin(s) < 0)
+		goto db_error;
+	if (o->relay) {
+		t.relay_id = 0;
+		if (relay < 0 && store_relay_ensure(s, number, NULL, &t.relay_id) < 0)
+			goto db_error;
+	}
+	rc = store_team_update(s, cli_actor(ctx, o->as), &old, &t);
+	if (rc < 0 || store_commit(s) < 0)
+		goto db_error;
+	if (rc == 0) {
+		printf("%s: nothing to change\n", old.tag);
+		return CLI_EXIT_OK;
+	}
+	printf("updated team %s\n", t.tag);
+	if (old.origin && (o->name || o->kind))
+		fprintf(stderr,
+			"note: %s comes from the roster (%s); the next import sets its "
+			"name and kind back to what the roster says\n",
+			old.tag, source_of(ctx, &old));
+	return CLI_EXIT_OK;
+db_error:
+	cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
+	store_rollback(s);
+	return CLI_EXIT_INPUT;
+}
+
+static int team_activity(struct store *s, void *ctx, const char *tag, bool activate,
+			 const struct opts *o)
+{
+	const char *cmd = activate ? "team activate" : "team deactivate";
+	struct store_team old, t;
+
+	if (!cli_find_team(s, ctx, cmd, tag, &old))
+		return CLI_EXIT_INPUT;
+	t = old;
+	if (activate ? old.active : (!old.active && old.manual_inactive)) {
+		printf("%s is %s already\n", old.tag, activate ? "active" : "inactive");
+		return CLI_EXIT_OK;
+	}
+	t.active = activate;
+	t.manual_inactive = !activate;
+	if (store_team_update(s, cli_actor(ctx, o->as), &old, &t) < 0) {
+		cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
+		return CLI_EXIT_INPUT;
+	}
+	printf("%s team %s\n", activate ? "activated" : "deactivated", t.tag);
+	return CLI_EXIT_OK;
+}
+
+/* member / overseer / subgroup: resolve every handle before changing anything. */
+static int links_cmd(struct store *s, void *ctx, const char *what, bool add, const char *tag,
+		     char **handles, int n, const char *subgroup, const struct opts *o)
+{
+	const char *cmd = talloc_asprintf(ctx, "team %s %s", what, add ? "add" : "remove");
+	bool overseer = !strcmp(what, "overseer"), sub = subgroup != NULL;
+	enum store_link_kind k = overseer ? STORE_LINK_OVERSEER
+				 : sub	  ? STORE_LINK_SUBGROUP
+					  : STORE_LINK_MEMBER;
+	unsigned roles = overseer ? 1u << DIR_ADMIN
+			 : sub	  ? 1u << DIR_STUDENT
+				  : (1u << DIR_STUDENT) | (1u << DIR_STAFF) | (1u << DIR_ADMIN);
+	struct store_person *persons = talloc_zero_array(ctx, struct store_person, n + 1);
+	struct store_subgroup g = {0};
+	struct store_team t;
+	const char *actor = cli_actor(ctx, o->as);
+	const char *label;
+	int have_group = 0;
+
+	if (!cli_find_team(s, ctx, cmd, tag, &t))
+		return CLI_EXIT_INPUT;
+	if (!t.active) {
+		cli_err(cmd, "team %s is inactive", t.tag);
+		return CLI_EXIT_INPUT;
+	}
+	if (sub) {
+		char *name = talloc_strdup(ctx, subgroup);
+		for (char *c = name; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		if (!roster_word_valid(name)) {
+			cli_err(cmd,
+				"subgroup '%s' is not a word (a-z, 0-9, _ and -, starting with a "
+				"letter)",
+				subgroup);
+			return CLI_EXIT_INPUT;
+		}
+		subgroup = name;
+		have_group = store_subgroup_by_name(s, ctx, t.id, subgroup, &g);
+		if (have_group < 0)
+			goto db_error;
+		if (!add && !have_group) {
+			cli_err(cmd, "team %s has no subgroup '%s'", t.tag, subgroup);
+			return CLI_EXIT_INPUT;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (add ? !cli_find_active(s, ctx, cmd, handles[i], roles, &persons[i])
+			: !cli_find_person(s, ctx, cmd, handles[i], &persons[i]))
+			return CLI_EXIT_INPUT;
+		/* A subgroup is a way of addressing part of a team: its students only. */
+		if (sub && add &&
+		    store_link_exists(s, STORE_LINK_MEMBER, t.id, persons[i].id) != 1) {
+			cli_err(cmd, "%s is not a member of %s (add them with 'team member add')",
+				persons[i].handle, t.tag);
+			return CLI_EXIT_INPUT;
+		}
+	}
+	if (store_begin(s) < 0)
+		goto db_error;
+	if (sub && add && !have_group) {
+		if (store_subgroup_add(s, actor, t.id, subgroup, NULL, &g.id) < 0)
+			goto db_error;
+		printf("added subgroup %s.%s\n", t.tag, subgroup);
+	}
+	if (sub && !add && n == 0) {
+		if (store_subgroup_remove(s, actor, g.id) < 0 || store_commit(s) < 0)
+			goto db_error;
+		printf("removed subgroup %s.%s\n", t.tag, subgroup);
+		return CLI_EXIT_OK;
+	}
+	label = sub ? talloc_asprintf(ctx, "%s.%s", t.tag, subgroup) : t.tag;
+	for (int i = 0; i < n; i++) {
+		int64_t a = sub ? g.id : t.id;
+		int rc = add ? store_link_add(s, actor, k, a, persons[i].id, NULL, NULL)
+			     : store_link_remove(s, actor, k, a, persons[i].id);
+
+		if (rc < 0)
+			goto db_error;
+		if (rc == 0) {
+			printf(add ? "%s is in %s already\n" : "%s is not in %s\n",
+			       persons[i].handle, label);
+			continue;
+		}
+		printf("%s %s %s %s\n", add ? "added" : "removed", persons[i].handle,
+		       add ? "to" : "from", label);
+		/* Leaving the team means leaving its subgroups. */
+		if (!add && k == STORE_LINK_MEMBER) {
+			struct store_subgroup *groups;
+			size_t n_groups;
+			if (store_subgroups_list(s, ctx, t.id, &groups, &n_groups) < 0)
+				goto db_error;
+			for (size_t j = 0; j < n_groups; j++)
+				if (store_link_remove(s, actor, STORE_LINK_SUBGROUP, groups[j].id,
+						      persons[i].id) < 0)
+					goto db_error;
+		}
+		if (!add && t.origin && persons[i].origin)
+			fprintf(stderr,
+				"note: if %s lists %s for %s, the next import adds them back\n",
+				source_of(ctx, &t), persons[i].handle, t.tag);
+	}
+	if (store_commit(s) < 0)
+		goto db_error;
+	return CLI_EXIT_OK;
+db_error:
+	cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
+	store_rollback(s);
+	return CLI_EXIT_INPUT;
+}
+
+int cli_team_main(int argc, char **argv)
+{
+	const char *sub;
+	struct opts o;
+	struct store *s;
+	void *ctx;
+	int rc, nargs, first_arg = 1, min_args, max_args;
+	unsigned allowed = COMMON;
+	const char *what = NULL;
+	bool add = false;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	sub = argv[1];
+	if (!strcmp(sub, "list")) {
+		allowed |= B(O_ALL);
+		min_args = max_args = 0;
+	} else if (!strcmp(sub, "show") || !strcmp(sub, "deactivate") || !strcmp(sub, "activate")) {
+		min_args = max_args = 1;
+	} else if (!strcmp(sub, "add") || !strcmp(sub, "set")) {
+		allowed |= B(O_CC) | B(O_NAME) | B(O_KIND) | B(O_RELAY);
+		min_args = max_args = 1;
+	} else if (!strcmp(sub, "member") || !strcmp(sub, "overseer") || !strcmp(sub, "subgroup")) {
+		what = sub;
+		if (argc < 3 || (strcmp(argv[2], "add") && strcmp(argv[2], "remove"))) {
+			fprintf(stderr, "chaperone: team %s: expects add or remove\n", sub);
+			usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+		add = !strcmp(argv[2], "add");
+		first_arg = 2;
+		/* TAG HANDLE...; subgroup: TAG NAME [HANDLE...] */
+		min_args = 2;
+		max_args = 1000;
+	} else {
+		fprintf(stderr, "chaperone: team: unknown subcommand '%s'\n", sub);
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	ctx = talloc_named_const(NULL, 0, "chaperone team");
+	rc = parse(argc - first_arg, argv + first_arg, allowed, &o);
+	if (rc) {
+		talloc_free(ctx);
+		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	}
+	nargs = argc - first_arg - optind;
+	if (nargs < min_args || nargs > max_args) {
+		fprintf(stderr, "chaperone: team %s: wrong number of arguments\n", sub);
+		usage(stderr);
+		talloc_free(ctx);
+		return CLI_EXIT_USAGE;
+	}
+	s = cli_open_store(ctx, o.db);
+	if (!s) {
+		talloc_free(ctx);
+		return CLI_EXIT_INPUT;
+	}
+	{
+		char **args = argv + first_arg + optind;
+
+		if (!strcmp(sub, "list"))
+			rc = team_list(s, ctx, &o);
+		else if (!strcmp(sub, "show"))
+			rc = team_show(s, ctx, args[0]);
+		else if (!strcmp(sub, "add"))
+			rc = team_add(s, ctx, args[0], &o);
+		else if (!strcmp(sub, "set"))
+			rc = team_set(s, ctx, args[0], &o);
+		else if (!strcmp(sub, "deactivate") || !strcmp(sub, "activate"))
+			rc = team_activity(s, ctx, args[0], !strcmp(sub, "activate"), &o);
+		else if (!strcmp(what, "subgroup"))
+			rc =
+			    links_cmd(s, ctx, what, add, args[0], args + 2, nargs - 2, args[1], &o);
+		else
+			rc = links_cmd(s, ctx, what, add, args[0], args + 1, nargs - 1, NULL, &o);
+	}
+	talloc_free(ctx);
+	return rc;
+}

@@ -1,0 +1,370 @@
+/* chaperoned's configuration: the `chaperone`, `policy` and `modem NAME` nodes, read from
+ * the config file with -c and shown by `show running-config` at the VTY.
+ *
+ *   chaperone
+ *    district Lakeview Public Schools
+ *    database /var/lib/chaperone/chaperone.db
+ *    timezone America/New_York
+ *    country-code 1
+ *    thread-window 24
+ *    question-window 60
+ *   policy
+ *    guardians-on-team-messages yes
+ *    quiet-hours 21:00 07:00
+ *    oversight copy
+ *    digest-hour 17
+ *    contact-screen yes
+ *    notice yes
+ *   modem modem0
+ *    device /dev/chaperone/modem0
+ *    relay-number +15550100
+ *    label Soccer
+ *    profile auto
+ *
+ * Settings that only take effect at start-up (database, modems) say so in their help. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/vty.h>
+
+#include <talloc.h>
+
+#include "chaperoned.h"
+#include "phone_number.h"
+
+enum {
+	CHAPERONE_NODE = _LAST_OSMOVTY_NODE + 1,
+	POLICY_NODE,
+	MODEM_NODE,
+};
+
+static struct cmd_node chaperone_node = {
+    .node = CHAPERONE_NODE, .prompt = "%s(config-chaperone)# ", .vtysh = 1};
+static struct cmd_node policy_node = {
+    .node = POLICY_NODE, .prompt = "%s(config-policy)# ", .vtysh = 1};
+static struct cmd_node modem_node = {
+    .node = MODEM_NODE, .prompt = "%s(config-modem)# ", .vtysh = 1};
+
+static void set_str(void *ctx, char **dst, const char *src)
+{
+	talloc_free(*dst);
+	*dst = talloc_strdup(ctx, src);
+}
+
+/* ---- chaperone ---- */
+
+DEFUN(cfg_chaperone, cfg_chaperone_cmd, "chaperone", "Configure the relay (district, archive)\n")
+{
+	vty->node = CHAPERONE_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_district, cfg_district_cmd, "district .NAME",
+      "The district's name, as notices and replies say it\nName\n")
+{
+	char *name = argv_concat(argv, argc, 0);
+
+	set_str(g_daemon, &g_daemon->district, name);
+	talloc_free(name);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_database, cfg_database_cmd, "database PATH",
+      "Path of the archive (SQLite); read at start-up\nPath\n")
+{
+	set_str(g_daemon, &g_daemon->database, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_timezone, cfg_timezone_cmd, "timezone ZONE",
+      "The district's time zone for quiet hours and digests (e.g. America/New_York)\nZone\n")
+{
+	set_str(g_daemon, &g_daemon->timezone, argv[0]);
+	setenv("TZ", argv[0], 1);
+	tzset();
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_country_code, cfg_country_code_cmd, "country-code <1-999>",
+      "Country calling code of national numbers in rosters and from the network\nCode\n")
+{
+	set_str(g_daemon, &g_daemon->country_code, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_thread_window, cfg_thread_window_cmd, "thread-window <1-168>",
+      "Hours an unaddressed staff reply still answers the last family message\nHours\n")
+{
+	g_daemon->rcfg.thread_window_s = (unsigned)atoi(argv[0]) * 3600;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_question_window, cfg_question_window_cmd, "question-window <1-1440>",
+      "Minutes a question the relay asked (which team? whom?) can be answered\nMinutes\n")
+{
+	g_daemon->rcfg.question_window_s = (unsigned)atoi(argv[0]) * 60;
+	return CMD_SUCCESS;
+}
+
+static int write_chaperone(struct vty *vty)
+{
+	struct chaperoned *d = g_daemon;
+
+	vty_out(vty, "chaperone%s", VTY_NEWLINE);
+	if (d->district)
+		vty_out(vty, " district %s%s", d->district, VTY_NEWLINE);
+	if (d->database)
+		vty_out(vty, " database %s%s", d->database, VTY_NEWLINE);
+	if (d->timezone)
+		vty_out(vty, " timezone %s%s", d->timezone, VTY_NEWLINE);
+	vty_out(vty, " country-code %s%s", d->country_code ? d->country_code : "1", VTY_NEWLINE);
+	vty_out(vty, " thread-window %u%s", d->rcfg.thread_window_s / 3600, VTY_NEWLINE);
+	vty_out(vty, " question-window %u%s", d->rcfg.question_window_s / 60, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+/* ---- policy ---- */
+
+DEFUN(cfg_policy, cfg_policy_cmd, "policy", "Configure the district's messaging policy\n")
+{
+	vty->node = POLICY_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_guardians_team, cfg_guardians_team_cmd, "guardians-on-team-messages (yes|no)",
+      "Copy guardians on whole-team messages too\nCopy them\nDo not\n")
+{
+	g_daemon->rcfg.policy.guardians_on_team_messages = !strcmp(argv[0], "yes");
+	return CMD_SUCCESS;
+}
+
+static int parse_hhmm(const char *s, int *min)
+{
+	int h, m;
+	char extra;
+
+	if (sscanf(s, "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 || m < 0 || m > 59)
+		return -1;
+	*min = h * 60 + m;
+	return 0;
+}
+
+DEFUN(cfg_quiet_hours, cfg_quiet_hours_cmd, "quiet-hours HH:MM HH:MM",
+      "Hold non-urgent staff messages to students between these local times\nStart\nEnd\n")
+{
+	int a, b;
+
+	if (parse_hhmm(argv[0], &a) < 0 || parse_hhmm(argv[1], &b) < 0 || a == b) {
+		vty_out(vty, "%% quiet hours are two different times HH:MM HH:MM%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	g_daemon->rcfg.policy.quiet_hours = true;
+	g_daemon->rcfg.policy.quiet_start_min = a;
+	g_daemon->rcfg.policy.quiet_end_min = b;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_quiet_hours, cfg_no_quiet_hours_cmd, "no quiet-hours", NO_STR "Deliver at any hour\n")
+{
+	g_daemon->rcfg.policy.quiet_hours = false;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_oversight, cfg_oversight_cmd, "oversight (copy|digest|off)",
+      "How the athletic director / principal is kept apprised of coaches' messages\n"
+      "A copy of each message\nA daily digest\nNot at all (not recommended)\n")
+{
+	enum policy_oversight o = POLICY_OVERSIGHT_COPY;
+
+	if (!strcmp(argv[0], "digest"))
+		o = POLICY_OVERSIGHT_DIGEST;
+	else if (!strcmp(argv[0], "off"))
+		o = POLICY_OVERSIGHT_OFF;
+	g_daemon->rcfg.policy.oversight = o;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_digest_hour, cfg_digest_hour_cmd, "digest-hour <0-23>",
+      "Local hour the daily oversight digest goes out\nHour\n")
+{
+	g_daemon->rcfg.digest_hour = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_contact_screen, cfg_contact_screen_cmd, "contact-screen (yes|no)",
+      "Hold staff-student messages that carry a phone number, e-mail or address\nHold\nDo not\n")
+{
+	g_daemon->rcfg.policy.contact_screen = !strcmp(argv[0], "yes");
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_notice, cfg_notice_cmd, "notice (yes|no)",
+      "Tell each new recipient once that messages are recorded\nTell\nDo not\n")
+{
+	g_daemon->rcfg.policy.notice = !strcmp(argv[0], "yes");
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_notice_text, cfg_notice_text_cmd, "notice-text .TEXT",
+      "The recording notice's text (default names the district)\nText\n")
+{
+	char *t = argv_concat(argv, argc, 0);
+
+	set_str(g_daemon, &g_daemon->notice_text, t);
+	talloc_free(t);
+	g_daemon->rcfg.policy.notice_text = g_daemon->notice_text;
+	return CMD_SUCCESS;
+}
+
+static int write_policy(struct vty *vty)
+{
+	const struct router_config *c = &g_daemon->rcfg;
+	static const char *const ov[] = {"copy", "digest", "off"};
+
+	vty_out(vty, "policy%s", VTY_NEWLINE);
+	vty_out(vty, " guardians-on-team-messages %s%s",
+		c->policy.guardians_on_team_messages ? "yes" : "no", VTY_NEWLINE);
+	if (c->policy.quiet_hours)
+		vty_out(vty, " quiet-hours %02d:%02d %02d:%02d%s", c->policy.quiet_start_min / 60,
+			c->policy.quiet_start_min % 60, c->policy.quiet_end_min / 60,
+			c->policy.quiet_end_min % 60, VTY_NEWLINE);
+	else
+		vty_out(vty, " no quiet-hours%s", VTY_NEWLINE);
+	vty_out(vty, " oversight %s%s", ov[c->policy.oversight], VTY_NEWLINE);
+	vty_out(vty, " digest-hour %u%s", c->digest_hour, VTY_NEWLINE);
+	vty_out(vty, " contact-screen %s%s", c->policy.contact_screen ? "yes" : "no", VTY_NEWLINE);
+	vty_out(vty, " notice %s%s", c->policy.notice ? "yes" : "no", VTY_NEWLINE);
+	if (g_daemon->notice_text)
+		vty_out(vty, " notice-text %s%s", g_daemon->notice_text, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+/* ---- modem NAME ---- */
+
+struct daemon_modem *daemon_modem_find(struct chaperoned *d, const char *name)
+{
+	struct daemon_modem *m;
+
+	llist_for_each_entry(m, &d->modems, list) if (!strcmp(m->name, name)) return m;
+	return NULL;
+}
+
+DEFUN(cfg_modem, cfg_modem_cmd, "modem NAME",
+      "Configure a modem (its SIM is a relay number); modems start at start-up\nName\n")
+{
+	struct daemon_modem *m = daemon_modem_find(g_daemon, argv[0]);
+
+	if (!m) {
+		m = talloc_zero(g_daemon, struct daemon_modem);
+		m->name = talloc_strdup(m, argv[0]);
+		llist_add_tail(&m->list, &g_daemon->modems);
+	}
+	vty->index = m;
+	vty->node = MODEM_NODE;
+	return CMD_SUCCESS;
+}
+
+#define MODEM_STR_SETTER(fn, field)                                                                \
+	static int fn(struct vty *vty, const char *v)                                              \
+	{                                                                                          \
+		struct daemon_modem *m = vty->index;                                               \
+		set_str(m, &m->field, v);                                                          \
+		return CMD_SUCCESS;                                                                \
+	}
+MODEM_STR_SETTER(set_device, device)
+MODEM_STR_SETTER(set_profile, profile)
+MODEM_STR_SETTER(set_pin, sim_pin)
+
+DEFUN(cfg_modem_device, cfg_modem_device_cmd, "device PATH",
+      "Serial device of the modem's AT port (a stable udev name)\nPath\n")
+{
+	return set_device(vty, argv[0]);
+}
+
+DEFUN(cfg_modem_profile, cfg_modem_profile_cmd, "profile NAME",
+      "Modem profile (AT quirks): auto, generic, quectel-ec25, ...\nName\n")
+{
+	return set_profile(vty, argv[0]);
+}
+
+DEFUN(cfg_modem_pin, cfg_modem_pin_cmd, "sim-pin PIN", "The SIM's PIN, if it has one\nPIN\n")
+{
+	return set_pin(vty, argv[0]);
+}
+
+DEFUN(cfg_modem_relay, cfg_modem_relay_cmd, "relay-number NUMBER",
+      "The SIM's own number (E.164), the relay number families see\nNumber\n")
+{
+	struct daemon_modem *m = vty->index;
+
+	if (!phone_is_e164(argv[0])) {
+		vty_out(vty, "%% relay number must be E.164, e.g. +15550100%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	set_str(m, &m->relay_number, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_modem_label, cfg_modem_label_cmd, "label .TEXT", "A label for operators\nText\n")
+{
+	struct daemon_modem *m = vty->index;
+	char *t = argv_concat(argv, argc, 0);
+
+	set_str(m, &m->label, t);
+	talloc_free(t);
+	return CMD_SUCCESS;
+}
+
+static int write_modems(struct vty *vty)
+{
+	struct daemon_modem *m;
+
+	llist_for_each_entry(m, &g_daemon->modems, list)
+	{
+		vty_out(vty, "modem %s%s", m->name, VTY_NEWLINE);
+		if (m->device)
+			vty_out(vty, " device %s%s", m->device, VTY_NEWLINE);
+		if (m->relay_number)
+			vty_out(vty, " relay-number %s%s", m->relay_number, VTY_NEWLINE);
+		if (m->label)
+			vty_out(vty, " label %s%s", m->label, VTY_NEWLINE);
+		if (m->profile)
+			vty_out(vty, " profile %s%s", m->profile, VTY_NEWLINE);
+		if (m->sim_pin) /* never shown back: a credential */
+			vty_out(vty, " sim-pin ****%s", VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+void daemon_config_init(struct chaperoned *d)
+{
+	(void)d;
+	install_element(CONFIG_NODE, &cfg_chaperone_cmd);
+	install_node(&chaperone_node, write_chaperone);
+	install_element(CHAPERONE_NODE, &cfg_district_cmd);
+	install_element(CHAPERONE_NODE, &cfg_database_cmd);
+	install_element(CHAPERONE_NODE, &cfg_timezone_cmd);
+	install_element(CHAPERONE_NODE, &cfg_country_code_cmd);
+	install_element(CHAPERONE_NODE, &cfg_thread_window_cmd);
+	install_element(CHAPERONE_NODE, &cfg_question_window_cmd);
+
+	install_element(CONFIG_NODE, &cfg_policy_cmd);
+	install_node(&policy_node, write_policy);
+	install_element(POLICY_NODE, &cfg_guardians_team_cmd);
+	install_element(POLICY_NODE, &cfg_quiet_hours_cmd);
+	install_element(POLICY_NODE, &cfg_no_quiet_hours_cmd);
+	install_element(POLICY_NODE, &cfg_oversight_cmd);
+	install_element(POLICY_NODE, &cfg_digest_hour_cmd);
+	install_element(POLICY_NODE, &cfg_contact_screen_cmd);
+	install_element(POLICY_NODE, &cfg_notice_cmd);
+	install_element(POLICY_NODE, &cfg_notice_text_cmd);
+
+	install_element(CONFIG_NODE, &cfg_modem_cmd);
+	install_node(&modem_node, write_modems);
+	install_element(MODEM_NODE, &cfg_modem_device_cmd);
+	install_element(MODEM_NODE, &cfg_modem_relay_cmd);
+	install_element(MODEM_NODE, &cfg_modem_label_cmd);
+	install_element(MODEM_NODE, &cfg_modem_profile_cmd);
+	install_element(MODEM_NODE, &cfg_modem_pin_cmd);
+}

@@ -1,0 +1,341 @@
+/* chaperoned and its modems: what arrives is recorded before it is acknowledged, then
+ * reassembled and routed; what the router queues is encoded and handed to the modem of
+ * its relay number.
+ *
+ * The order on receive is the "nothing lost" rule made concrete:
+ *   1. the PDU is written to rx_pdus (committed: SQLite synchronous=FULL);
+ *   2. only then modem_rx_committed() lets the modem delete or acknowledge it;
+ *   3. the reassembled message is routed; if the daemon dies between 2 and 3, start-up
+ *      finds the PDU unassembled (daemon_modems_recover) and routes it then. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <osmocom/core/logging.h>
+#include <osmocom/core/utils.h>
+
+#include <talloc.h>
+
+#include "chaperoned.h"
+#include "records.h"
+#include "phone_number.h"
+#include "sms_error.h"
+#include "sms_reassembly.h"
+#include "sms_split.h"
+
+/* The network sends a message again when our acknowledgement was lost: an identical
+ * PDU within this window is a repeat, recorded and acknowledged but not routed again. */
+#define DUP_WINDOW_MS (24LL * 3600 * 1000)
+/* How long an incomplete concatenated message waits for its missing parts. */
+#define REASSEMBLY_TIMEOUT_MS (120 * 1000)
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct daemon_modem *by_modem(struct chaperoned *d, const struct modem *m)
+{
+	struct daemon_modem *dm;
+
+	llist_for_each_entry(dm, &d->modems, list) if (dm->modem == m) return dm;
+	return NULL;
+}
+
+static struct daemon_modem *by_relay(struct chaperoned *d, const char *relay)
+{
+	struct daemon_modem *dm;
+
+	llist_for_each_entry(dm, &d->modems, list) if (dm->relay_number &&
+						       !strcmp(dm->relay_number, relay)) return dm;
+	return NULL;
+}
+
+/* The sender as the directory knows numbers: E.164 when it can be made one. */
+static void sender_e164(char *out, size_t cap, const char *text, const char *cc)
+{
+	const char *why;
+
+	if (text[0] == '+' || phone_normalize(out, cap, text, cc, &why) < 0)
+		snprintf(out, cap, "%s", text);
+}
+
+/* ---- Receive ---- */
+
+static void route(struct daemon_modem *dm, const struct sms_reassembled *msg, int64_t sent_at)
+{
+	struct chaperoned *d = g_daemon;
+	struct router_inbound in = {0};
+	int64_t ids[SMS_MAX_PARTS];
+	char sender[64];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < msg->total && i < SMS_MAX_PARTS; i++)
+		if (msg->tokens[i])
+			ids[n++] = (int64_t)(intptr_t)msg->tokens[i];
+	sender_e164(sender, sizeof(sender), msg->originator, d->country_code);
+	in.at = store_now_ms();
+	in.sent_at = sent_at;
+	in.relay = dm->relay_number;
+	in.modem = dm->name;
+	in.sender = sender;
+	in.text = msg->text;
+	in.parts = msg->total;
+	in.complete = msg->complete;
+	in.rx_pdu_ids = ids;
+	in.n_rx_pdu_ids = n;
+	if (router_inbound(d->router, &in) < 0) {
+		rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_STORE_ERROR));
+		LOGP(DRELAY, LOGL_ERROR,
+		     "%s: message from %s could not be recorded; it is routed at next start\n",
+		     dm->name, sender);
+		return;
+	}
+	rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_MSG_IN));
+	LOGP(DRELAY, LOGL_INFO, "%s: message from %s (%u part%s) routed\n", dm->name, sender,
+	     msg->total, msg->total == 1 ? "" : "s");
+}
+
+static void on_reassembled(const struct sms_reassembled *msg, void *data)
+{
+	struct daemon_modem *dm = data;
+	int64_t sent_at = 0;
+
+	for (unsigned i = 0; i < msg->total; i++)
+		if (msg->parts[i]) {
+			sent_at = (int64_t)sms_time_to_utc(&msg->parts[i]->scts) * 1000;
+			break;
+		}
+	route(dm, msg, sent_at);
+}
+
+static void on_rx(struct modem *m, const struct modem_rx *rx, void *data)
+{
+	struct chaperoned *d = data;
+	struct daemon_modem *dm = by_modem(d, m);
+	bool report = rx->kind == MODEM_RX_STATUS_REPORT;
+	int64_t id, dup = 0;
+
+	if (!dm)
+		return;
+	rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_PDU_IN));
+	id = rec_rx_pdu_add(d->store, store_now_ms(), dm->name, dm->relay_number, report,
+			    rx->pdu_hex, rx->decode_rc, DUP_WINDOW_MS, &dup);
+	if (id <= 0) {
+		/* Not recorded, so not acknowledged: the modem keeps it and we see it again. */
+		rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_STORE_ERROR));
+		LOGP(DSTORE, LOGL_ERROR, "%s: cannot record a PDU (%s); leaving it on the modem\n",
+		     dm->name, store_errmsg(d->store));
+		return;
+	}
+	modem_rx_committed(m, rx->token);
+	if (report)
+		return; /* matched to its delivery through on_part_status */
+	if (dup) {
+		rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_PDU_DUP));
+		LOGP(DRELAY, LOGL_INFO,
+		     "%s: PDU %" PRId64 " repeats PDU %" PRId64 "; not routed again\n", dm->name,
+		     id, dup);
+		return;
+	}
+	if (rx->decode_rc || !rx->deliver) {
+		/* Undecodable: a message of its own, from nobody, that the router records. */
+		struct sms_reassembled msg = {0};
+		void *tok[1] = {(void *)(intptr_t)id};
+		const struct sms_deliver *parts[1] = {NULL};
+		msg.originator = "";
+		msg.total = 1;
+		msg.text = "";
+		msg.parts = parts;
+		msg.tokens = tok;
+		route(dm, &msg, 0);
+		return;
+	}
+	sms_reassembler_add(dm->reasm, rx->deliver, (void *)(intptr_t)id, mono_ms());
+}
+
+static void on_part_sent(struct modem *m, uint64_t msg_id, unsigned part, bool ok, uint8_t mr,
+			 int cms_error, void *data)
+{
+	struct chaperoned *d = data;
+	struct daemon_modem *dm = by_modem(d, m);
+
+	rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, ok ? CTR_PART_SENT : CTR_PART_FAILED));
+	router_part_sent(d->router, (int64_t)msg_id, dm ? dm->name : NULL, part + 1, 0, ok, mr,
+			 cms_error);
+}
+
+static void on_part_status(struct modem *m, uint64_t msg_id, unsigned part, uint8_t st, void *data)
+{
+	struct chaperoned *d = data;
+	struct daemon_modem *dm = by_modem(d, m);
+
+	if (sms_status_is_delivered(st))
+		rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_PART_DELIVERED));
+	router_part_status(d->router, (int64_t)msg_id, dm ? dm->name : NULL, part + 1, st);
+}
+
+static void on_state(struct modem *m, enum modem_state st, void *data)
+{
+	struct chaperoned *d = data;
+	struct daemon_modem *dm = by_modem(d, m);
+
+	LOGP(DMODEM, LOGL_NOTICE, "%s: %s\n", dm ? dm->name : "?", modem_state_name(st));
+	/* Deliveries recorded as waiting while it was down are on its queue already; a poll
+	 * records nothing new but picks up anything queued meanwhile. */
+	if (st == MODEM_ST_READY && d->router)
+		router_poll(d->router, store_now_ms());
+}
+
+static const struct modem_events events = {
+    .on_rx = on_rx,
+    .on_part_sent = on_part_sent,
+    .on_part_status = on_part_status,
+    .on_state = on_state,
+};
+
+int daemon_modems_start(struct chaperoned *d)
+{
+	struct daemon_modem *dm;
+	struct sms_reassembler_config rc = {.timeout_ms = REASSEMBLY_TIMEOUT_MS};
+
+	d->pool = modem_pool_alloc(d->ctx, &events, d);
+	llist_for_each_entry(dm, &d->modems, list)
+	{
+		struct modem_config mc = {0};
+		if (!dm->device || !dm->relay_number) {
+			LOGP(DMODEM, LOGL_ERROR, "modem %s: needs a device and a relay-number\n",
+			     dm->name);
+			return -1;
+		}
+		dm->reasm = sms_reassembler_alloc(dm, &rc, on_reassembled, dm);
+		mc.name = dm->name;
+		mc.device = dm->device;
+		mc.relay_number = dm->relay_number;
+		mc.profile = dm->profile;
+		mc.sim_pin = dm->sim_pin;
+		dm->modem = modem_pool_add(d->pool, &mc);
+		if (!dm->modem) {
+			LOGP(DMODEM, LOGL_ERROR,
+			     "modem %s: cannot start (check the profile name)\n", dm->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void recover_pdu(int64_t id, int64_t at, const char *modem, const char *relay,
+			const char *pdu_hex, void *data)
+{
+	struct chaperoned *d = data;
+	struct daemon_modem *dm = by_relay(d, relay);
+	uint8_t pdu[SMS_PDU_MAX];
+	struct sms_deliver deliver;
+	int len = sms_hex_decode(pdu, sizeof(pdu), pdu_hex, strlen(pdu_hex));
+
+	(void)at;
+	(void)modem;
+	if (!dm) {
+		LOGP(DRELAY, LOGL_ERROR,
+		     "PDU %" PRId64 " was received on %s, which no modem serves now\n", id, relay);
+		return;
+	}
+	if (len <= 0 || sms_deliver_decode(&deliver, pdu, (size_t)len, true) < 0) {
+		struct sms_reassembled msg = {0};
+		void *tok[1] = {(void *)(intptr_t)id};
+		const struct sms_deliver *parts[1] = {NULL};
+		msg.originator = "";
+		msg.total = 1;
+		msg.text = "";
+		msg.parts = parts;
+		msg.tokens = tok;
+		route(dm, &msg, 0);
+		return;
+	}
+	sms_reassembler_add(dm->reasm, &deliver, (void *)(intptr_t)id, mono_ms());
+}
+
+int daemon_modems_recover(struct chaperoned *d)
+{
+	return rec_rx_pdus_unassembled(d->store, recover_pdu, d);
+}
+
+void daemon_modems_expire(struct chaperoned *d)
+{
+	struct daemon_modem *dm;
+
+	llist_for_each_entry(dm, &d->modems, list) if (dm->reasm)
+	    sms_reassembler_expire(dm->reasm, mono_ms());
+}
+
+/* ---- Send ---- */
+
+static enum router_send_result transport_send(const struct router_send *o, const char **why,
+					      void *data)
+{
+	struct chaperoned *d = data;
+	struct daemon_modem *dm = by_relay(d, o->relay);
+	struct sms_user_data *ud;
+	struct sms_submit sub = {0};
+	struct pdu_buf {
+		uint8_t b[SMS_PDU_MAX];
+	} *pdus;
+	const uint8_t *ptrs[SMS_MAX_PARTS];
+	size_t lens[SMS_MAX_PARTS];
+	int n, rc = 0;
+	enum router_send_result res = ROUTER_SEND_QUEUED;
+
+	if (!dm || !dm->modem) {
+		*why = "no modem serves this relay number";
+		return ROUTER_SEND_FAILED;
+	}
+	if (!o->to || sms_address_from_text(&sub.destination, o->to) < 0) {
+		*why = "recipient number cannot be addressed";
+		return ROUTER_SEND_FAILED;
+	}
+	ud = talloc_zero_array(d, struct sms_user_data, SMS_MAX_PARTS);
+	pdus = talloc_zero_array(d, struct pdu_buf, SMS_MAX_PARTS);
+	/* The reference only has to differ between messages to the same phone. */
+	n = sms_split_utf8(ud, SMS_MAX_PARTS, o->body, strlen(o->body), (uint8_t)o->delivery_id);
+	if (n <= 0) {
+		*why = "text cannot be encoded";
+		talloc_free(ud);
+		talloc_free(pdus);
+		return ROUTER_SEND_FAILED;
+	}
+	sub.status_report_request = true;
+	sub.vpf = SMS_VPF_RELATIVE;
+	sub.vp_relative = sms_vp_relative_from_minutes(3 * 24 * 60);
+	for (int i = 0; i < n && rc >= 0; i++) {
+		sub.ud = ud[i];
+		sub.dcs = sms_dcs_for(ud[i].alphabet, false, 0);
+		rc = sms_submit_encode(pdus[i].b, SMS_PDU_MAX, &sub, true);
+		ptrs[i] = pdus[i].b;
+		lens[i] = rc > 0 ? (size_t)rc : 0;
+	}
+	if (rc < 0 ||
+	    modem_send(dm->modem, (uint64_t)o->delivery_id, ptrs, lens, (unsigned)n) < 0) {
+		*why = "cannot be encoded or queued";
+		res = ROUTER_SEND_FAILED;
+	} else if (modem_get_state(dm->modem) != MODEM_ST_READY) {
+		/* The router copies it into the record before the next send. */
+		static char waiting[96];
+		snprintf(waiting, sizeof(waiting), "modem %s is %s", dm->name,
+			 modem_state_name(modem_get_state(dm->modem)));
+		*why = waiting;
+		res = ROUTER_SEND_WAITING;
+	}
+	rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_MSG_OUT));
+	LOGP(DRELAY, LOGL_INFO, "delivery %" PRId64 " to %s via %s: %d part%s%s\n", o->delivery_id,
+	     o->to, dm->name, n, n == 1 ? "" : "s", res == ROUTER_SEND_WAITING ? " (waiting)" : "");
+	talloc_free(ud);
+	talloc_free(pdus);
+	return res;
+}
+
+const struct router_transport daemon_transport = {.send = transport_send};

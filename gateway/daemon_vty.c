@@ -1,0 +1,147 @@
+/* What an operator sees at chaperoned's telnet VTY (localhost only):
+ *   show modems   each modem's state, identity, signal, storage and queue
+ *   show queues   deliveries by status (queued, waiting, sent, delivered, failed, held)
+ *   show held     messages held for an administrator or for quiet hours
+ *   show stats    rate counters and totals from the records
+ *   show policy   the rules in the order they run, and the district's settings
+ * Nothing here reveals message bodies beyond what `chaperone held list` shows, and
+ * nothing dumps memory. */
+#include <inttypes.h>
+#include <string.h>
+
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/misc.h>
+#include <osmocom/vty/vty.h>
+
+#include "chaperoned.h"
+#include "records.h"
+
+DEFUN(show_modems, show_modems_cmd, "show modems", SHOW_STR "Modems and their relay numbers\n")
+{
+	struct daemon_modem *dm;
+
+	llist_for_each_entry(dm, &g_daemon->modems, list)
+	{
+		struct modem_info mi;
+		if (!dm->modem) {
+			vty_out(vty, "%s %s: not started%s", dm->name, dm->relay_number,
+				VTY_NEWLINE);
+			continue;
+		}
+		modem_info(dm->modem, &mi);
+		vty_out(vty, "%s %s %s%s", mi.name, mi.relay_number, modem_state_name(mi.state),
+			VTY_NEWLINE);
+		vty_out(vty, "  device %s, profile %s, %s %s rev %s%s", mi.device,
+			mi.profile ? mi.profile->name : "-", mi.manufacturer, mi.model, mi.revision,
+			VTY_NEWLINE);
+		vty_out(vty, "  SIM %s, IMSI %s, registration %d/%d, signal %d%s", mi.sim_status,
+			mi.imsi, mi.creg, mi.cereg, mi.rssi, VTY_NEWLINE);
+		vty_out(vty,
+			"  storage %d/%d, queue %u, received %" PRIu64 ", sent %" PRIu64
+			", failed %" PRIu64 ", recoveries %u%s",
+			mi.storage_used, mi.storage_total, mi.queue_len, mi.rx_count, mi.tx_count,
+			mi.tx_failed, mi.recoveries, VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+static void count_line(const char *status, int64_t n, void *data)
+{
+	struct vty *vty = data;
+
+	vty_out(vty, "  %-10s %" PRId64 "%s", status, n, VTY_NEWLINE);
+}
+
+DEFUN(show_queues, show_queues_cmd, "show queues", SHOW_STR "Deliveries by status\n")
+{
+	struct daemon_modem *dm;
+
+	vty_out(vty, "Deliveries by latest status:%s", VTY_NEWLINE);
+	rec_delivery_counts(g_daemon->store, count_line, vty);
+	vty_out(vty, "Modem queues:%s", VTY_NEWLINE);
+	llist_for_each_entry(dm, &g_daemon->modems, list)
+	{
+		struct modem_info mi;
+		if (!dm->modem)
+			continue;
+		modem_info(dm->modem, &mi);
+		vty_out(vty, "  %-10s %u waiting to be submitted (%s)%s", dm->name, mi.queue_len,
+			modem_state_name(mi.state), VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+static void held_line(const struct rec_held *h, void *data)
+{
+	struct vty *vty = data;
+	char at[32], until[32] = "";
+
+	store_format_time(at, sizeof(at), h->at);
+	if (h->hold_until)
+		store_format_time(until, sizeof(until), h->hold_until);
+	vty_out(vty, "%" PRId64 " %s from %s on %s [%s] %s%s%s: %s%s", h->verdict_id, at,
+		h->sender_number, h->relay, h->rules, h->release, h->hold_until ? " until " : "",
+		until, h->reason, VTY_NEWLINE);
+}
+
+DEFUN(show_held, show_held_cmd, "show held", SHOW_STR "Messages held for release\n")
+{
+	rec_held_list(g_daemon->store, held_line, vty);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_stats, show_stats_cmd, "show stats", SHOW_STR "Message counters\n")
+{
+	struct rec_counts c;
+
+	vty_out_rate_ctr_group(vty, "", g_daemon->ctrs);
+	rec_counts(g_daemon->store, &c);
+	vty_out(vty,
+		"Records: %" PRId64 " messages in, %" PRId64 " deliveries, %" PRId64
+		" blocked, %" PRId64 " held, %" PRId64 " from unknown numbers, %" PRId64
+		" opt-outs%s",
+		c.messages_in, c.deliveries, c.blocked, c.held, c.unknown, c.optouts, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_policy, show_policy_cmd, "show policy", SHOW_STR "Policy rules and settings\n")
+{
+	unsigned n;
+	const struct policy_rule_info *rules = policy_rules(&n);
+	const struct policy_config *p = &g_daemon->rcfg.policy;
+
+	for (unsigned i = 0; i < n; i++)
+		vty_out(vty, "%2u %-15s %s%s", i + 1, rules[i].id, rules[i].summary, VTY_NEWLINE);
+	vty_out(vty, "guardians on team messages: %s; quiet hours: ",
+		p->guardians_on_team_messages ? "yes" : "no");
+	if (p->quiet_hours)
+		vty_out(vty, "%02d:%02d-%02d:%02d", p->quiet_start_min / 60,
+			p->quiet_start_min % 60, p->quiet_end_min / 60, p->quiet_end_min % 60);
+	else
+		vty_out(vty, "off");
+	vty_out(vty, "; oversight: %s; contact screen: %s; notice: %s%s",
+		p->oversight == POLICY_OVERSIGHT_COPY	  ? "copy"
+		: p->oversight == POLICY_OVERSIGHT_DIGEST ? "digest"
+							  : "off",
+		p->contact_screen ? "yes" : "no", p->notice ? "yes" : "no", VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(send_digest, send_digest_cmd, "digest send",
+      "Oversight digest\nSend the daily digest now to overseers who have not had one today\n")
+{
+	unsigned n = router_send_digests(g_daemon->router, store_now_ms());
+
+	vty_out(vty, "%u digest%s queued%s", n, n == 1 ? "" : "s", VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+void daemon_vty_init(void)
+{
+	install_element_ve(&show_modems_cmd);
+	install_element_ve(&show_queues_cmd);
+	install_element_ve(&show_held_cmd);
+	install_element_ve(&show_stats_cmd);
+	install_element_ve(&show_policy_cmd);
+	install_element(ENABLE_NODE, &send_digest_cmd);
+}

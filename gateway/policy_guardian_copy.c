@@ -1,0 +1,258 @@
+/* guardian-copy — Sharon INJDB: "Employees are discouraged from communicating with
+ * students directly without copying another adult", "(and the parent/guardian is
+ * included on the communication(s))"; guideline 9 allows "communication with an
+ * individual member, or a defined subgroup of a group" (an injured player, the club
+ * officers); SafeSport MAAPP: no one-on-one electronic communication with minors.
+ *
+ * Addressing other than a whole team is resolved here:
+ *   TO_SUBGROUP, TO_PEOPLE from staff: every addressed student's reachable guardians
+ *     (phone on file, not opted out of this relay) are copied. An addressed student
+ *     with no reachable guardian blocks the whole message, unless crisis or an
+ *     exception let it through one-to-one; the sender is told which student and
+ *     to message the whole team or ask for an exception. Guardians and staff named
+ *     with @ are addressed and need no copy. Students and guardians named must be
+ *     reachable through a team on this relay that the sender is staff of.
+ *   TO_STAFF from a student or guardian: the team's staff are addressed; a student's
+ *     reachable guardians are copied (none reachable does not block: a student must
+ *     always be able to reach their coach). A staff sender may use it to reach the
+ *     other staff of their team.
+ * Students and guardians cannot address people or subgroups. */
+#include <talloc.h>
+
+#include "policy_internal.h"
+
+static unsigned copy_guardians(struct pol_state *st, const struct dir_person *student)
+{
+	unsigned n = 0;
+
+	for (unsigned g = 0; g < student->n_guardians; g++) {
+		if (!dir_reachable(student->guardians[g], st->req->relay))
+			continue;
+		pol_add(st, student->guardians[g], POLICY_WHY_GUARDIAN_COPY);
+		n++;
+	}
+	return n;
+}
+
+static void block_family_addressing(struct pol_state *st)
+{
+	const struct dir_team *t = st->req->team;
+
+	pol_block(st, POLICY_RULE_GUARDIAN_COPY,
+		  talloc_asprintf(st->tmp, "a %s cannot address people or groups",
+				  dir_role_name(st->req->sender->role)),
+		  talloc_asprintf(st->tmp,
+				  "Not sent: students and families cannot message people or groups "
+				  "by # or @. To reach the %s %s, send your message without # or "
+				  "@ words.",
+				  t->name, pol_staff_word(t)));
+}
+
+static void block_not_staff(struct pol_state *st)
+{
+	const struct dir_team *t = st->req->team;
+
+	pol_block(
+	    st, POLICY_RULE_GUARDIAN_COPY,
+	    talloc_asprintf(st->tmp, "%s is not on the staff of %s", st->req->sender->display,
+			    t->name),
+	    talloc_asprintf(st->tmp,
+			    "Not sent: you are not on the staff of %s. Use the #tag of a team "
+			    "you are staff of, or ask an administrator to add you to %s.",
+			    t->name, t->name));
+}
+
+static void block_unreachable(struct pol_state *st, const struct dir_person **who, unsigned n)
+{
+	const struct dir_team *t = st->req->team;
+	char *names = pol_names(st->tmp, who, n);
+
+	pol_block(
+	    st, POLICY_RULE_GUARDIAN_COPY,
+	    talloc_asprintf(st->tmp, "no guardian reachable to copy for %s", names),
+	    talloc_asprintf(st->tmp,
+			    "Not sent: no guardian of %s can be reached on this number, and a "
+			    "guardian must be copied on messages to %s. Message the whole team "
+			    "instead (#%s ...), or ask an administrator for an exception.",
+			    names, n == 1 ? "a student" : "students", t->tag));
+}
+
+static void to_subgroup(struct pol_state *st)
+{
+	const struct policy_request *req = st->req;
+	const struct dir_subgroup *g = req->subgroup;
+	const struct dir_person **unreachable;
+	unsigned n_unreachable = 0, n_students = 0;
+
+	if (!dir_is_staff_side(req->sender)) {
+		block_family_addressing(st);
+		return;
+	}
+	if (!pol_is_team_staff(req->team, req->sender)) {
+		block_not_staff(st);
+		return;
+	}
+	if (!g->n_members) {
+		pol_block(
+		    st, POLICY_RULE_GUARDIAN_COPY,
+		    talloc_asprintf(st->tmp, "%s %s has no members", req->team->name, g->name),
+		    talloc_asprintf(st->tmp,
+				    "Not sent: %s %s has no members. Ask an administrator to "
+				    "update it, or message the whole team (#%s ...).",
+				    req->team->name, g->name, req->team->tag));
+		return;
+	}
+	unreachable = talloc_array(st->tmp, const struct dir_person *, g->n_members);
+	for (unsigned i = 0; i < g->n_members; i++)
+		pol_add(st, g->members[i], POLICY_WHY_ADDRESSED);
+	for (unsigned i = 0; i < g->n_members; i++) {
+		const struct dir_person *s = g->members[i];
+		if (s->role != DIR_STUDENT)
+			continue;
+		n_students++;
+		if (!copy_guardians(st, s))
+			unreachable[n_unreachable++] = s;
+	}
+	pol_applied(st, POLICY_RULE_GUARDIAN_COPY);
+	if (n_unreachable) {
+		block_unreachable(st, unreachable, n_unreachable);
+		return;
+	}
+	pol_note(st, "subgroup %s %s (%u student%s)", req->team->name, g->name, n_students,
+		 n_students == 1 ? "" : "s");
+}
+
+static void to_people(struct pol_state *st)
+{
+	const struct policy_request *req = st->req;
+	const struct dir_person **who, **bad, **unreachable;
+	unsigned n_who, n_bad = 0, n_unreachable = 0, n_copied = 0;
+
+	if (!dir_is_staff_side(req->sender)) {
+		block_family_addressing(st);
+		return;
+	}
+	who = talloc_array(st->tmp, const struct dir_person *, req->n_people);
+	bad = talloc_array(st->tmp, const struct dir_person *, req->n_people);
+	unreachable = talloc_array(st->tmp, const struct dir_person *, req->n_people);
+	n_who = pol_people_unique(st, who);
+	if (!n_who) {
+		pol_block(st, POLICY_RULE_GUARDIAN_COPY,
+			  talloc_strdup(st->tmp, "the sender addressed only themselves"),
+			  talloc_strdup(st->tmp,
+					"Not sent: you addressed only yourself. Start your "
+					"message with @name or #team."));
+		return;
+	}
+	for (unsigned i = 0; i < n_who; i++)
+		if (!dir_is_staff_side(who[i]) && !pol_sender_reaches(st, who[i]))
+			bad[n_bad++] = who[i];
+	if (n_bad) {
+		char *names = pol_names(st->tmp, bad, n_bad);
+		pol_block(st, POLICY_RULE_GUARDIAN_COPY,
+			  talloc_asprintf(st->tmp,
+					  "%s not on a team %s is staff of on this relay number",
+					  names, req->sender->display),
+			  talloc_asprintf(st->tmp,
+					  "Not sent: %s %s not on a team you are staff of on this "
+					  "number. Check the @name, or ask an administrator.",
+					  names, n_bad == 1 ? "is" : "are"));
+		return;
+	}
+	for (unsigned i = 0; i < n_who; i++)
+		pol_add(st, who[i], POLICY_WHY_ADDRESSED);
+	for (unsigned i = 0; i < n_who; i++) {
+		unsigned n;
+
+		if (who[i]->role != DIR_STUDENT)
+			continue;
+		/* Crisis and family/safety exceptions go one-to-one by design. */
+		if (st->crisis || (st->exc && !st->exc_copies))
+			continue;
+		/* A guardian who is the sender (a parent who coaches) counts as included. */
+		n = copy_guardians(st, who[i]);
+		n_copied += n;
+		if (!n && !st->exc)
+			unreachable[n_unreachable++] = who[i];
+	}
+	if (n_copied || n_unreachable)
+		pol_applied(st, POLICY_RULE_GUARDIAN_COPY);
+	if (n_unreachable) {
+		block_unreachable(st, unreachable, n_unreachable);
+		return;
+	}
+	pol_note(st, "to %s", pol_names(st->tmp, who, n_who));
+}
+
+static void to_staff(struct pol_state *st)
+{
+	const struct policy_request *req = st->req;
+	const struct dir_team *t = req->team;
+	const struct dir_person *sender = req->sender;
+	bool member = false;
+
+	switch (sender->role) {
+	case DIR_STUDENT:
+		member = dir_team_has_member(t, sender);
+		break;
+	case DIR_GUARDIAN:
+		for (unsigned w = 0; w < sender->n_wards && !member; w++)
+			member = dir_team_has_member(t, sender->wards[w]);
+		break;
+	case DIR_STAFF:
+	case DIR_ADMIN:
+		member = pol_is_team_staff(t, sender);
+		break;
+	}
+	if (!member) {
+		pol_block(
+		    st, POLICY_RULE_GUARDIAN_COPY,
+		    talloc_asprintf(st->tmp, "%s is not connected to %s", sender->display, t->name),
+		    talloc_asprintf(st->tmp,
+				    "Not sent: %s on %s's roster. Contact the school office "
+				    "if this is a mistake.",
+				    sender->role == DIR_GUARDIAN ? "none of your children is"
+								 : "you are not",
+				    t->name));
+		return;
+	}
+	if (!t->n_staff) {
+		pol_block(st, POLICY_RULE_GUARDIAN_COPY,
+			  talloc_asprintf(st->tmp, "%s has no staff on file", t->name),
+			  talloc_asprintf(st->tmp,
+					  "Not sent: %s has no %s on file. Contact the school "
+					  "office.",
+					  t->name, pol_staff_word(t)));
+		return;
+	}
+	for (unsigned i = 0; i < t->n_staff; i++)
+		pol_add(st, t->staff[i], POLICY_WHY_ADDRESSED);
+	if (sender->role != DIR_STUDENT) {
+		pol_note(st, "to the %s %s", t->name, pol_staff_word(t));
+		return;
+	}
+	if (copy_guardians(st, sender)) {
+		pol_applied(st, POLICY_RULE_GUARDIAN_COPY);
+		pol_note(st, "to the %s %s", t->name, pol_staff_word(t));
+	} else {
+		pol_note(st, "to the %s %s; no guardian of %s can be reached to copy", t->name,
+			 pol_staff_word(t), sender->display);
+	}
+}
+
+void policy_rule_guardian_copy(struct pol_state *st)
+{
+	switch (st->req->addr) {
+	case POLICY_TO_TEAM:
+		return;
+	case POLICY_TO_SUBGROUP:
+		to_subgroup(st);
+		return;
+	case POLICY_TO_PEOPLE:
+		to_people(st);
+		return;
+	case POLICY_TO_STAFF:
+		to_staff(st);
+		return;
+	}
+}

@@ -1,0 +1,42 @@
+/* oversight — Sharon INJDB: "The Athletic Director and/or the Principal will be kept
+ * apprised of all digital communications from coaches."
+ *
+ * A message from a staff member (coach, advisor, teacher, volunteer: role staff, not
+ * administrators, who are the overseers) to any student or guardian is, by the district's
+ * setting, copied to each of the team's overseers who does not already get it, or marked
+ * for the overseers' daily digest, or neither. */
+#include "policy_internal.h"
+
+void policy_rule_oversight(struct pol_state *st)
+{
+	const struct policy_request *req = st->req;
+	const struct dir_team *t = req->team;
+	unsigned added = 0;
+
+	if (req->sender->role != DIR_STAFF)
+		return;
+	if (!pol_has_role_recipient(st, DIR_STUDENT) && !pol_has_role_recipient(st, DIR_GUARDIAN))
+		return;
+	switch (st->cfg->oversight) {
+	case POLICY_OVERSIGHT_OFF:
+		return;
+	case POLICY_OVERSIGHT_DIGEST:
+		st->v->digest = true;
+		pol_applied(st, POLICY_RULE_OVERSIGHT);
+		pol_note(st, "in the overseers' digest");
+		return;
+	case POLICY_OVERSIGHT_COPY:
+		break;
+	}
+	for (unsigned i = 0; i < t->n_overseers; i++) {
+		const struct dir_person *o = t->overseers[i];
+		if (o == req->sender || pol_find(st, o) >= 0)
+			continue;
+		pol_add(st, o, POLICY_WHY_OVERSIGHT);
+		added++;
+	}
+	if (added)
+		pol_applied(st, POLICY_RULE_OVERSIGHT);
+	else if (!t->n_overseers)
+		pol_note(st, "no overseer on file for %s", t->name);
+}

@@ -1,0 +1,102 @@
+/* Roster import: the district's directory from its Student Information System.
+ *
+ * A roster directory holds whichever of these the district has (docs/roster-formats.md):
+ *   OneRoster 1.1 CSV   manifest.csv, orgs.csv, users.csv, classes.csv, enrollments.csv
+ *   guardians.csv       guardian links and phones the SIS export lacks
+ *   teams.csv           sports teams and clubs: members, subgroups, overseers, relay
+ *   titles.csv          staff titles (coach, athletic_director, principal, ...)
+ *
+ * An import is a reconciliation, not an append: each file present is the whole truth for
+ * what it brings (a person gone from users.csv is deactivated, a membership gone from
+ * teams.csv is removed), a file absent leaves what it once brought alone, and what was
+ * added by hand through the CLI is never touched. Importing the same files twice changes
+ * nothing the second time. Everything is applied in one transaction; a bad row is
+ * reported as "FILE:LINE: reason", skipped, and leaves the person it names as they were. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct store;
+
+enum roster_status {
+	ROSTER_OK = 0,	     /* every row imported */
+	ROSTER_REJECTED = 1, /* some rows rejected, the rest imported */
+	ROSTER_FAILED = 2,   /* nothing imported: unreadable directory or file, bad manifest */
+};
+
+struct roster_options {
+	const char *country_code; /* for numbers written without one; NULL: "1" */
+	const char *actor;	  /* recorded with every change */
+	bool dry_run;		  /* work everything out and report it, change nothing */
+};
+
+enum roster_count {
+	ROSTER_PERSONS_ADDED,
+	ROSTER_PERSONS_UPDATED,
+	ROSTER_PERSONS_DEACTIVATED,
+	ROSTER_PERSONS_REACTIVATED,
+	ROSTER_TEAMS_ADDED,
+	ROSTER_TEAMS_UPDATED,
+	ROSTER_TEAMS_DEACTIVATED,
+	ROSTER_TEAMS_REACTIVATED,
+	ROSTER_MEMBERS_ADDED,
+	ROSTER_MEMBERS_REMOVED,
+	ROSTER_OVERSEERS_ADDED,
+	ROSTER_OVERSEERS_REMOVED,
+	ROSTER_SUBGROUPS_ADDED,
+	ROSTER_SUBGROUPS_REMOVED,
+	ROSTER_SUBGROUP_MEMBERS_ADDED,
+	ROSTER_SUBGROUP_MEMBERS_REMOVED,
+	ROSTER_GUARDIANSHIPS_ADDED,
+	ROSTER_GUARDIANSHIPS_UPDATED,
+	ROSTER_GUARDIANSHIPS_REMOVED,
+	ROSTER_RELAYS_ADDED,
+	ROSTER_N_COUNTS,
+};
+
+struct roster_report {
+	enum roster_status status;
+	/* Rejected rows and file-level errors, "PATH:LINE: reason", in the order found. */
+	char **problems;
+	unsigned n_problems;
+	/* Each change made (or that would be, in a dry run), readable. */
+	char **changes;
+	unsigned n_changes;
+	unsigned counts[ROSTER_N_COUNTS];
+	/* The files read, by name ("users.csv"), and the district's name from orgs.csv. */
+	const char **files;
+	unsigned n_files;
+	const char *district;
+	unsigned rows; /* data rows read, all files */
+};
+
+/* Import the roster directory `dir` into the store. The report is allocated under ctx
+ * (always, also on failure). Returns the report's status. */
+enum roster_status roster_import(void *ctx, struct store *s, const char *dir,
+				 const struct roster_options *opt, struct roster_report **report);
+
+/* Total number of changes in the report. */
+unsigned roster_changed(const struct roster_report *r);
+/* The summary (counts; each change too when verbose) as `chaperone roster import`
+ * prints it. Problems are not printed: they go to stderr as they are. */
+void roster_print_summary(FILE *f, const struct roster_report *r, const char *dir, bool verbose,
+			  bool dry_run);
+
+/* Names, as imports generate them and the CLI checks them. */
+
+/* The handle a person would get: given name and family initial, lower-case ASCII letters
+ * and digits ("Jamie", "Rivera" → "jamier"; "José", "Núñez" → "josen"). Empty when the
+ * names have no Latin letters. */
+void roster_handle_base(char *out, size_t cap, const char *given, const char *family);
+/* Make `base` unique with the `taken` predicate: base, base2, base3, ... (base-2 when base
+ * ends in a digit). `fallback` is used when base is empty. -1 when taken() fails. */
+int roster_unique_name(char *out, size_t cap, const char *base, const char *fallback,
+		       int (*taken)(void *arg, const char *name), void *arg);
+/* Handles: 1-32 of [a-z0-9_-], starting with a letter or digit. */
+bool roster_handle_valid(const char *h);
+/* Team tags and subgroup names: 1-32 of [a-z0-9_-], starting with a letter. */
+bool roster_word_valid(const char *w);
+/* A name as people type it: valid UTF-8, no control characters, 1-100 bytes. */
+bool roster_name_valid(const char *s);

@@ -1,0 +1,466 @@
+/* OneRoster 1.1 CSV: manifest.csv, orgs.csv, users.csv, classes.csv, enrollments.csv.
+ *
+ * Only what the directory needs is read; other files of the export (academicSessions,
+ * courses, demographics, ...) and other columns are ignored. Only bulk exports are
+ * supported: a delta export lists changes, and applying it as a whole roster would
+ * deactivate everyone it does not mention. */
+#include <string.h>
+#include <strings.h>
+
+#include <talloc.h>
+
+#include "roster_internal.h"
+
+/* users.csv roles (OneRoster 1.1 RoleEnum) to the directory's. */
+static const struct {
+	const char *word;
+	enum dir_role role;
+} oneroster_roles[] = {
+    {"student", DIR_STUDENT}, {"teacher", DIR_STAFF},	    {"aide", DIR_STAFF},
+    {"proctor", DIR_STAFF},   {"administrator", DIR_ADMIN}, {"guardian", DIR_GUARDIAN},
+    {"parent", DIR_GUARDIAN}, {"relative", DIR_GUARDIAN},
+};
+
+static const char *role_noun(enum dir_role r)
+{
+	switch (r) {
+	case DIR_STUDENT:
+		return "student";
+	case DIR_GUARDIAN:
+		return "guardian";
+	case DIR_STAFF:
+		return "staff member";
+	case DIR_ADMIN:
+	default:
+		return "administrator";
+	}
+}
+
+/* OneRoster status: "active" (or empty) and "tobedeleted" (1.1), "inactive" (1.0).
+ * Returns 0 active, 1 deleted, -1 unknown. */
+static int parse_status(const char *s)
+{
+	if (!*s || !strcasecmp(s, "active"))
+		return 0;
+	if (!strcasecmp(s, "tobedeleted") || !strcasecmp(s, "inactive"))
+		return 1;
+	return -1;
+}
+
+bool roster_read_manifest(struct rimport *im)
+{
+	struct rcsv *c = im->files[RF_MANIFEST];
+	int c_name = rcsv_col(c, "propertyName"), c_value = rcsv_col(c, "value");
+	static const struct {
+		const char *prop;
+		enum rfile file;
+	} declared[] = {
+	    {"file.orgs", RF_ORGS},
+	    {"file.users", RF_USERS},
+	    {"file.classes", RF_CLASSES},
+	    {"file.enrollments", RF_ENROLLMENTS},
+	};
+	bool version_seen = false;
+
+	for (unsigned i = 0; i < c->n_rows; i++) {
+		const struct rcsv_row *r = &c->rows[i];
+		const char *name = rcsv_get(r, c_name), *value = rcsv_get(r, c_value);
+
+		if (r->bad) {
+			rim_fatal(im, c->path, r->line, "unreadable manifest row");
+			continue;
+		}
+		if (!strcasecmp(name, "oneroster.version")) {
+			version_seen = true;
+			if (strcmp(value, "1.1"))
+				rim_fatal(im, c->path, r->line,
+					  "OneRoster version %s is not supported (only 1.1)",
+					  value);
+			continue;
+		}
+		for (unsigned j = 0; j < sizeof(declared) / sizeof(declared[0]); j++) {
+			bool present = im->files[declared[j].file] != NULL;
+			const char *fname = rfile_names[declared[j].file];
+
+			if (strcasecmp(name, declared[j].prop))
+				continue;
+			if (!strcasecmp(value, "delta"))
+				rim_fatal(im, c->path, r->line,
+					  "%s is a delta export: only bulk exports are supported",
+					  fname);
+			else if (!strcasecmp(value, "bulk") && !present)
+				rim_fatal(im, c->path, r->line,
+					  "%s is declared bulk but is missing", fname);
+			else if (!strcasecmp(value, "absent") && present)
+				rim_fatal(im, c->path, r->line,
+					  "%s is declared absent but is present", fname);
+			else if (strcasecmp(value, "bulk") && strcasecmp(value, "absent"))
+				rim_fatal(im, c->path, r->line, "%s: unknown value '%s'", name,
+					  value);
+		}
+	}
+	if (!version_seen)
+		rim_fatal(im, c->path, 0, "no oneroster.version property (expected 1.1)");
+	return !im->failed;
+}
+
+void roster_read_orgs(struct rimport *im)
+{
+	struct rcsv *c = im->files[RF_ORGS];
+	int c_id = rcsv_col(c, "sourcedId"), c_name = rcsv_col(c, "name"),
+	    c_type = rcsv_col(c, "type"), c_status = rcsv_col(c, "status");
+
+	for (unsigned i = 0; i < c->n_rows; i++) {
+		const struct rcsv_row *r = &c->rows[i];
+		const char *id = rcsv_get(r, c_id);
+
+		/* An org is only a reference target: even a rejected one still exists. */
+		if (*id)
+			rmap_put(im->org_ids, id, im);
+		if (r->bad)
+			continue;
+		if (!*id) {
+			rim_problem(im, c->path, r->line, "missing sourcedId");
+			continue;
+		}
+		if (parse_status(rcsv_get(r, c_status)) < 0) {
+			rim_problem(im, c->path, r->line, "unknown status '%s'",
+				    rcsv_get(r, c_status));
+			continue;
+		}
+		if (!strcasecmp(rcsv_get(r, c_type), "district") && !im->rep->district)
+			im->rep->district = talloc_strdup(im->rep, rcsv_get(r, c_name));
+	}
+}
+
+/* Whether a person defined now stays inactive because someone deactivated them by hand. */
+static void set_active(struct rperson *p)
+{
+	if (p->cur.id && !p->cur.active && p->cur.manual_inactive) {
+		p->want.active = false;
+		p->want.manual_inactive = true;
+	} else {
+		p->want.active = true;
+		p->want.manual_inactive = false;
+	}
+}
+
+void roster_read_users(struct rimport *im)
+{
+	struct rcsv *c = im->files[RF_USERS];
+	int c_id = rcsv_col(c, "sourcedId"), c_status = rcsv_col(c, "status"),
+	    c_enabled = rcsv_col(c, "enabledUser"), c_role = rcsv_col(c, "role"),
+	    c_given = rcsv_col(c, "givenName"), c_family = rcsv_col(c, "familyName"),
+	    c_sms = rcsv_col(c, "sms"), c_phone = rcsv_col(c, "phone"),
+	    c_agents = rcsv_col(c, "agentSourcedIds");
+	struct rmap *lines = rmap_new(im->ctx);
+
+	for (unsigned i = 0; i < c->n_rows; i++) {
+		const struct rcsv_row *r = &c->rows[i];
+		const char *sid = rcsv_get(r, c_id), *enabled = rcsv_get(r, c_enabled);
+		const char *role_s = rcsv_get(r, c_role), *given = rcsv_get(r, c_given),
+			   *family = rcsv_get(r, c_family), *phone_s = rcsv_get(r, c_sms);
+		uintptr_t first;
+		int status;
+		bool deleting, role_ok = false;
+		enum dir_role role = DIR_STUDENT;
+		struct rperson *p;
+
+		if (r->bad) {
+			rim_keep(im, sid);
+			continue;
+		}
+		if (!*sid) {
+			rim_problem(im, c->path, r->line, "missing sourcedId");
+			continue;
+		}
+		if ((first = (uintptr_t)rmap_get(lines, sid))) {
+			rim_problem(im, c->path, r->line,
+				    "duplicate sourcedId '%s' (first on line %u)", sid,
+				    (unsigned)first);
+			continue;
+		}
+		rmap_put(lines, sid, (void *)(uintptr_t)r->line);
+		status = parse_status(rcsv_get(r, c_status));
+		if (status < 0) {
+			rim_problem(im, c->path, r->line,
+				    "unknown status '%s' (active or tobedeleted)",
+				    rcsv_get(r, c_status));
+			rim_keep(im, sid);
+			continue;
+		}
+		deleting = status == 1;
+		if (!strcasecmp(enabled, "false") || !strcmp(enabled, "0")) {
+			deleting = true;
+		} else if (*enabled && strcasecmp(enabled, "true") && strcmp(enabled, "1")) {
+			rim_problem(im, c->path, r->line,
+				    "enabledUser '%s' is neither true nor false", enabled);
+			rim_keep(im, sid);
+			continue;
+		}
+		for (unsigned j = 0; j < sizeof(oneroster_roles) / sizeof(oneroster_roles[0]);
+		     j++) {
+			if (!strcasecmp(role_s, oneroster_roles[j].word)) {
+				role = oneroster_roles[j].role;
+				role_ok = true;
+			}
+		}
+		if (!role_ok) {
+			rim_problem(im, c->path, r->line, "%s role '%s'",
+				    *role_s ? "unknown" : "missing", role_s);
+			rim_keep(im, sid);
+			continue;
+		}
+		p = rim_person_by_source(im, sid);
+		if (deleting) {
+			/* Never imported: nothing to deactivate. */
+			if (!p)
+				continue;
+			p->seen_in = RF_USERS;
+			p->path = c->path;
+			p->line = r->line;
+			p->want.origin = STORE_ORIGIN_ONEROSTER;
+			p->want.manual_inactive =
+			    p->cur.id && !p->cur.active && p->cur.manual_inactive;
+			p->want.active = false;
+			continue;
+		}
+		if (!*given || !*family) {
+			rim_problem(im, c->path, r->line, "missing %s",
+				    !*given ? "givenName" : "familyName");
+			rim_keep(im, sid);
+			continue;
+		}
+		if (!roster_name_valid(given) || !roster_name_valid(family)) {
+			rim_problem(im, c->path, r->line,
+				    "%s is not a name (control characters, or over 100 bytes)",
+				    !roster_name_valid(given) ? "givenName" : "familyName");
+			rim_keep(im, sid);
+			continue;
+		}
+		/* sms is the number that takes texts; phone may be a landline. */
+		if (!*phone_s)
+			phone_s = rcsv_get(r, c_phone);
+		if (!p && !(p = rim_person_new(im, sid)))
+			continue;
+		p->seen_in = RF_USERS;
+		p->path = c->path;
+		p->line = r->line;
+		p->order = im->next_order++;
+		p->want.origin = STORE_ORIGIN_ONEROSTER;
+		p->want.role = role;
+		p->want.given = talloc_strdup(p, given);
+		p->want.family = talloc_strdup(p, family);
+		p->want.phone = rim_phone(im, c->path, r->line, "phone", phone_s);
+		set_active(p);
+		p->default_title = !strcasecmp(role_s, "teacher") ? DIR_T_TEACHER : DIR_T_NONE;
+		if (*rcsv_get(r, c_agents))
+			p->agents = talloc_strdup(p, rcsv_get(r, c_agents));
+		if (role == DIR_GUARDIAN)
+			p->oneroster_role = rim_lower(p, role_s, 0);
+	}
+	talloc_free(lines);
+}
+
+void roster_resolve_agents(struct rimport *im)
+{
+	struct rcsv *c = im->files[RF_USERS];
+
+	for (unsigned i = 0; c && i < im->n_persons; i++) {
+		struct rperson *p = im->persons[i];
+		char *list, *save = NULL, *a;
+
+		if (!p->agents || p->seen_in != RF_USERS)
+			continue;
+		list = talloc_strdup(im->ctx, p->agents);
+		/* A multi-valued OneRoster field: ids separated by commas inside one field. */
+		for (a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+			char *id = rim_trim(list, a); /* ids are case-sensitive: trim only */
+			struct rperson *q;
+
+			if (!*id)
+				continue;
+			q = rim_person_by_source(im, id);
+			if (!q) {
+				if (!rim_was_rejected(im, id))
+					rim_problem(
+					    im, c->path, p->line,
+					    "unknown agentSourcedIds entry '%s'; link skipped", id);
+				continue;
+			}
+			if (p->want.role == DIR_STUDENT && q->want.role == DIR_GUARDIAN)
+				rim_guardianship(im, p, q, q->oneroster_role,
+						 STORE_ORIGIN_ONEROSTER);
+			else if (p->want.role == DIR_GUARDIAN && q->want.role == DIR_STUDENT)
+				rim_guardianship(im, q, p, p->oneroster_role,
+						 STORE_ORIGIN_ONEROSTER);
+			else
+				rim_problem(
+				    im, c->path, p->line,
+				    "agent '%s' is a %s: a %s's agents must be %s; link skipped",
+				    id, role_noun(q->want.role), role_noun(p->want.role),
+				    p->want.role == DIR_STUDENT ? "guardians" : "students");
+		}
+		talloc_free(list);
+	}
+}
+
+void roster_read_classes(struct rimport *im)
+{
+	struct rcsv *c = im->files[RF_CLASSES];
+	int c_id = rcsv_col(c, "sourcedId"), c_status = rcsv_col(c, "status"),
+	    c_title = rcsv_col(c, "title"), c_code = rcsv_col(c, "classCode"),
+	    c_school = rcsv_col(c, "schoolSourcedId");
+	struct rmap *lines = rmap_new(im->ctx);
+
+	for (unsigned i = 0; i < c->n_rows; i++) {
+		const struct rcsv_row *r = &c->rows[i];
+		const char *sid = rcsv_get(r, c_id), *title = rcsv_get(r, c_title),
+			   *school = rcsv_get(r, c_school);
+		struct rteam *t = *sid ? rmap_get(im->team_by_source, sid) : NULL;
+		uintptr_t first;
+		int status;
+
+		if (r->bad) {
+			rim_keep_team(im, t);
+			continue;
+		}
+		if (!*sid) {
+			rim_problem(im, c->path, r->line, "missing sourcedId");
+			continue;
+		}
+		if ((first = (uintptr_t)rmap_get(lines, sid))) {
+			rim_problem(im, c->path, r->line,
+				    "duplicate sourcedId '%s' (first on line %u)", sid,
+				    (unsigned)first);
+			continue;
+		}
+		rmap_put(lines, sid, (void *)(uintptr_t)r->line);
+		if (t && t->want.origin && strcmp(t->want.origin, STORE_ORIGIN_ONEROSTER)) {
+			rim_problem(im, c->path, r->line,
+				    "sourcedId '%s' is team %s's, not a class", sid, t->want.tag);
+			continue;
+		}
+		status = parse_status(rcsv_get(r, c_status));
+		if (status < 0) {
+			rim_problem(im, c->path, r->line,
+				    "unknown status '%s' (active or tobedeleted)",
+				    rcsv_get(r, c_status));
+			rim_keep_team(im, t);
+			continue;
+		}
+		if (*school && im->files[RF_ORGS] && !rmap_get(im->org_ids, school)) {
+			rim_problem(im, c->path, r->line, "unknown schoolSourcedId '%s'", school);
+			rim_keep_team(im, t);
+			continue;
+		}
+		if (status == 1) {
+			if (t) {
+				t->seen = true;
+				t->path = c->path;
+				t->line = r->line;
+				t->want.manual_inactive =
+				    t->cur.id && !t->cur.active && t->cur.manual_inactive;
+				t->want.active = false;
+			}
+			continue;
+		}
+		if (!*title || !roster_name_valid(title)) {
+			rim_problem(im, c->path, r->line, "%s title",
+				    *title ? "invalid" : "missing");
+			rim_keep_team(im, t);
+			continue;
+		}
+		if (!t) {
+			if (!(t = rim_team_new(im)))
+				continue;
+			t->want.source_id = talloc_strdup(t, sid);
+			t->tag_base =
+			    talloc_strdup(t, *rcsv_get(r, c_code) ? rcsv_get(r, c_code) : title);
+			rmap_put(im->team_by_source, sid, t);
+		}
+		t->seen = true;
+		t->path = c->path;
+		t->line = r->line;
+		t->want.origin = STORE_ORIGIN_ONEROSTER;
+		t->want.name = talloc_strdup(t, title);
+		t->want.kind = "class";
+		if (t->cur.id && !t->cur.active && t->cur.manual_inactive) {
+			t->want.active = false;
+			t->want.manual_inactive = true;
+		} else {
+			t->want.active = true;
+			t->want.manual_inactive = false;
+		}
+	}
+	talloc_free(lines);
+}
+
+void roster_read_enrollments(struct rimport *im)
+{
+	struct rcsv *c = im->files[RF_ENROLLMENTS];
+	int c_id = rcsv_col(c, "sourcedId"), c_status = rcsv_col(c, "status"),
+	    c_class = rcsv_col(c, "classSourcedId"), c_user = rcsv_col(c, "userSourcedId");
+	struct rmap *lines = rmap_new(im->ctx);
+
+	for (unsigned i = 0; i < c->n_rows; i++) {
+		const struct rcsv_row *r = &c->rows[i];
+		const char *sid = rcsv_get(r, c_id), *class_id = rcsv_get(r, c_class),
+			   *user_id = rcsv_get(r, c_user);
+		struct rteam *t = *class_id ? rmap_get(im->team_by_source, class_id) : NULL;
+		struct rperson *p;
+		uintptr_t first;
+		int status;
+
+		if (r->bad) {
+			/* Whatever the row said, the class's membership is not known in full. */
+			rim_keep_team(im, t);
+			continue;
+		}
+		if (*sid) {
+			if ((first = (uintptr_t)rmap_get(lines, sid))) {
+				rim_problem(im, c->path, r->line,
+					    "duplicate sourcedId '%s' (first on line %u)", sid,
+					    (unsigned)first);
+				continue;
+			}
+			rmap_put(lines, sid, (void *)(uintptr_t)r->line);
+		}
+		status = parse_status(rcsv_get(r, c_status));
+		if (status < 0) {
+			rim_problem(im, c->path, r->line,
+				    "unknown status '%s' (active or tobedeleted)",
+				    rcsv_get(r, c_status));
+			rim_keep_team(im, t);
+			continue;
+		}
+		if (status == 1)
+			continue;
+		if (!*class_id || !*user_id) {
+			rim_problem(im, c->path, r->line, "missing %s",
+				    !*class_id ? "classSourcedId" : "userSourcedId");
+			continue;
+		}
+		if (!t || !t->want.origin || strcmp(t->want.origin, STORE_ORIGIN_ONEROSTER)) {
+			rim_problem(im, c->path, r->line, "unknown classSourcedId '%s'", class_id);
+			continue;
+		}
+		p = rim_person_by_source(im, user_id);
+		if (!p) {
+			if (!rim_was_rejected(im, user_id))
+				rim_problem(im, c->path, r->line, "unknown userSourcedId '%s'",
+					    user_id);
+			continue;
+		}
+		if (p->want.role == DIR_GUARDIAN) {
+			rim_problem(im, c->path, r->line,
+				    "'%s' is a guardian: guardians are not class members", user_id);
+			continue;
+		}
+		/* Enrollments of people who left are expected in an export; skip quietly. */
+		if (!p->want.active || !t->want.active)
+			continue;
+		rim_team_add(t, &t->members, &t->n_members, p);
+	}
+	talloc_free(lines);
+}

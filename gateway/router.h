@@ -1,0 +1,101 @@
+/* The router: from a message that arrived on a relay number to the records and the
+ * deliveries it causes.
+ *
+ * For each inbound message (already reassembled; its PDUs already recorded) the router
+ *   1. records the message;
+ *   2. works out who sent it (directory, by number) and what they mean: a command (HELP,
+ *      WHO, STOP, START, DISCARD), an addressed message (grammar.h), an unaddressed reply
+ *      (the last student or guardian message forwarded to this staff member within the
+ *      thread window), or the answer to a question the gateway asked;
+ *   3. asks the policy engine for a verdict, or — when it cannot tell what the sender
+ *      means — holds the message and asks (it never guesses);
+ *   4. records the verdict and one delivery per recipient (and the reply to the sender),
+ *      all in the same transaction as the message;
+ *   5. only then hands the queued deliveries to the transport (the modems).
+ * Unknown numbers are recorded, never forwarded, and get one polite reply a day.
+ *
+ * router_poll() does the rest of the work over time: deliveries released by an
+ * administrator (`chaperone held release`, another process), quiet-hours holds that are
+ * due, deliveries left queued by a crash, directory edits.
+ *
+ * The router does no I/O of its own but through the store and the transport, and takes
+ * the time from its callers, so that tests and benchmarks drive it directly. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "store.h"
+
+struct router;
+
+struct router_config {
+	struct policy_config policy;
+	const char *district;	    /* "Lakeview Public Schools" */
+	const char *default_cc;	    /* country code for national numbers, "1" */
+	unsigned thread_window_s;   /* unaddressed replies go to a thread this recent (24 h) */
+	unsigned question_window_s; /* an open question can be answered this long (1 h) */
+	unsigned unknown_reply_s;   /* at most one reply per unknown number per (24 h) */
+	unsigned digest_hour;	    /* local hour of the daily oversight digest (17) */
+};
+void router_config_defaults(struct router_config *cfg);
+
+/* One recorded delivery to hand to a modem. */
+struct router_send {
+	int64_t delivery_id;
+	const char *relay; /* send from this relay number */
+	const char *to;	   /* E.164 */
+	const char *body;
+};
+
+enum router_send_result {
+	ROUTER_SEND_QUEUED = 0,	 /* on a ready modem's queue */
+	ROUTER_SEND_WAITING = 1, /* on the queue of a modem that is down: recorded as waiting */
+	ROUTER_SEND_FAILED = -1, /* cannot be sent at all (no modem for that relay, bad text) */
+};
+
+struct router_transport {
+	enum router_send_result (*send)(const struct router_send *o, const char **why, void *data);
+};
+
+struct router *router_alloc(void *ctx, struct store *s, const struct router_config *cfg,
+			    const struct router_transport *tp, void *tp_data);
+void router_free(struct router *r);
+
+/* (Re)load the directory and the opt-out and notice state from the store. */
+int router_load(struct router *r);
+const struct directory *router_directory(const struct router *r);
+
+struct router_inbound {
+	int64_t at;	 /* ms UTC, when the (first part of the) message arrived */
+	int64_t sent_at; /* SMSC time stamp, ms UTC, or 0 */
+	const char *relay, *modem;
+	const char *sender; /* E.164 (or whatever the network gave: alphanumeric senders) */
+	const char *text;
+	unsigned parts;
+	bool complete; /* false when reassembly gave up on missing parts */
+	const int64_t *rx_pdu_ids;
+	unsigned n_rx_pdu_ids;
+};
+/* Handle one message. Returns the message's record id, or -1 when it could not be
+ * recorded (then nothing was sent and the caller must not acknowledge its PDUs). */
+int64_t router_inbound(struct router *r, const struct router_inbound *in);
+
+/* Periodic work (see above); `now` in ms UTC. Returns the number of deliveries sent. */
+unsigned router_poll(struct router *r, int64_t now);
+
+/* What the modem reported about a delivery's part (n_parts: how many it has). */
+void router_part_sent(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
+		      unsigned n_parts, bool ok, int mr, int cms_error);
+void router_part_status(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
+			uint8_t st);
+
+/* Send the oversight digest now to every overseer who has not had one in 20 hours.
+ * Returns the number of digests queued. chaperoned calls it at digest_hour. */
+unsigned router_send_digests(struct router *r, int64_t now);
+
+struct router_stats {
+	uint64_t in, out, blocked, held, unknown, commands, questions, failed;
+};
+void router_stats(const struct router *r, struct router_stats *st);

@@ -1,0 +1,88 @@
+/* Applying the named migrations of each storage/ concern, once each, in order. */
+#include <stdio.h>
+#include <string.h>
+
+#include "migrations.h"
+#include "store.h"
+
+static const struct store_migration *const lists[] = {
+    store_migrations_directory,
+    store_migrations_records,
+};
+
+static bool applied(struct store *s, const char *name)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM schema_migrations WHERE name = ?1");
+	bool yes;
+
+	store_bind_text(st, 1, name);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return yes;
+}
+
+static bool known(const char *name)
+{
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+		for (const struct store_migration *m = lists[l]; m->name; m++)
+			if (!strcmp(m->name, name))
+				return true;
+	return false;
+}
+
+int store_migrate(struct store *s, char *err, size_t errlen)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (store_exec(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			  " name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)") < 0) {
+		snprintf(err, errlen, "schema_migrations: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	/* Refuse a database written by a newer Chaperone rather than guess at its schema. */
+	if (sqlite3_prepare_v2(db, "SELECT name FROM schema_migrations", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "schema_migrations: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		if (!known(name)) {
+			snprintf(err, errlen,
+				 "database has migration '%s' this version does not know "
+				 "(written by a newer Chaperone?)",
+				 name);
+			rc = -1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		for (const struct store_migration *m = lists[l]; m->name; m++) {
+			if (applied(s, m->name))
+				continue;
+			if (store_begin(s) < 0 || store_exec(s, m->sql) < 0) {
+				snprintf(err, errlen, "migration %s: %s", m->name,
+					 sqlite3_errmsg(db));
+				store_rollback(s);
+				return -1;
+			}
+			st = store_stmt(s, "INSERT INTO schema_migrations(name, applied_at) "
+					   "VALUES (?1, ?2)");
+			store_bind_text(st, 1, m->name);
+			sqlite3_bind_int64(st, 2, store_now_ms());
+			if (sqlite3_step(st) != SQLITE_DONE || store_commit(s) < 0) {
+				snprintf(err, errlen, "migration %s: %s", m->name,
+					 sqlite3_errmsg(db));
+				store_rollback(s);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}

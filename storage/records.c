@@ -1,0 +1,719 @@
+/* The message records: SQL for what the router and `chaperone held` write and read. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "records.h"
+
+#define TXT(st, i) ((const char *)sqlite3_column_text(st, i))
+
+static int64_t insert_done(struct store *s, sqlite3_stmt *st)
+{
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_last_insert_rowid(store_db(s));
+}
+
+static int exec_done(sqlite3_stmt *st)
+{
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- Inbound ---- */
+
+int64_t rec_rx_pdu_add(struct store *s, int64_t at, const char *modem, const char *relay,
+		       bool status_report, const char *pdu_hex, int decode_error,
+		       int64_t dup_window_ms, int64_t *dup_of)
+{
+	sqlite3_stmt *st;
+	int64_t dup = 0;
+
+	if (!status_report && dup_window_ms > 0) {
+		st = store_stmt(s, "SELECT id FROM rx_pdus WHERE relay = ?1 AND pdu = ?2 AND"
+				   " at >= ?3 AND duplicate_of IS NULL ORDER BY id DESC LIMIT 1");
+		if (!st)
+			return -1;
+		store_bind_text(st, 1, relay);
+		store_bind_text(st, 2, pdu_hex);
+		sqlite3_bind_int64(st, 3, at - dup_window_ms);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			dup = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	if (dup_of)
+		*dup_of = dup;
+	st = store_stmt(s, "INSERT INTO rx_pdus(at, modem, relay, kind, pdu, decode_error,"
+			   " duplicate_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, at);
+	store_bind_text(st, 2, modem);
+	store_bind_text(st, 3, relay);
+	store_bind_text(st, 4, status_report ? "status-report" : "sms");
+	store_bind_text(st, 5, pdu_hex);
+	sqlite3_bind_int(st, 6, decode_error);
+	store_bind_id(st, 7, dup);
+	return insert_done(s, st);
+}
+
+int rec_rx_pdus_unassembled(struct store *s,
+			    void (*cb)(int64_t id, int64_t at, const char *modem, const char *relay,
+				       const char *pdu_hex, void *data),
+			    void *data)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* Not a cached statement: callbacks may write records while we iterate. */
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT p.id, p.at, p.modem, p.relay, p.pdu FROM rx_pdus p"
+			       " WHERE p.kind = 'sms' AND p.duplicate_of IS NULL AND NOT EXISTS"
+			       " (SELECT 1 FROM message_parts m WHERE m.rx_pdu_id = p.id)"
+			       " ORDER BY p.id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), TXT(st, 2), TXT(st, 3),
+		   TXT(st, 4), data);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t rec_message_add(struct store *s, const struct rec_message *m)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+
+	if (store_begin(s) < 0)
+		return -1;
+	st =
+	    store_stmt(s, "INSERT INTO messages(at, relay, modem, sender_number, sender_id, text,"
+			  " parts, complete, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, m->at);
+	store_bind_text(st, 2, m->relay);
+	store_bind_text(st, 3, m->modem);
+	store_bind_text(st, 4, m->sender_number);
+	store_bind_id(st, 5, m->sender_id);
+	store_bind_text(st, 6, m->text ? m->text : "");
+	sqlite3_bind_int(st, 7, (int)m->parts);
+	sqlite3_bind_int(st, 8, m->complete);
+	if (m->sent_at)
+		sqlite3_bind_int64(st, 9, m->sent_at);
+	id = insert_done(s, st);
+	if (id <= 0)
+		goto fail;
+	for (unsigned i = 0; i < m->n_rx_pdu_ids; i++) {
+		if (!m->rx_pdu_ids[i])
+			continue;
+		st = store_stmt(s, "INSERT INTO message_parts(message_id, rx_pdu_id, part)"
+				   " VALUES (?1, ?2, ?3)");
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, m->rx_pdu_ids[i]);
+		sqlite3_bind_int(st, 3, (int)i + 1);
+		if (exec_done(st) < 0)
+			goto fail;
+	}
+	if (store_commit(s) < 0)
+		return -1;
+	return id;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* ---- Verdicts ---- */
+
+int64_t rec_verdict_add(struct store *s, const struct rec_verdict *v)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s,
+	    "INSERT INTO verdicts(at, message_id, relay, sender_id, team_id, kind, action, rules,"
+	    " reason, flagged, digest, exception_id, release, hold_until, body) VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, v->at);
+	store_bind_id(st, 2, v->message_id);
+	store_bind_text(st, 3, v->relay);
+	store_bind_id(st, 4, v->sender_id);
+	store_bind_id(st, 5, v->team_id);
+	store_bind_text(st, 6, v->kind);
+	store_bind_text(st, 7, v->action);
+	store_bind_text(st, 8, v->rules ? v->rules : "");
+	store_bind_text(st, 9, v->reason ? v->reason : "");
+	sqlite3_bind_int(st, 10, v->flagged);
+	sqlite3_bind_int(st, 11, v->digest);
+	store_bind_id(st, 12, v->exception_id);
+	store_bind_text(st, 13, v->release);
+	if (v->hold_until)
+		sqlite3_bind_int64(st, 14, v->hold_until);
+	store_bind_text(st, 15, v->body);
+	return insert_done(s, st);
+}
+
+/* ---- Deliveries ---- */
+
+int64_t rec_delivery_add(struct store *s, const struct rec_delivery *d)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+
+	if (store_begin(s) < 0)
+		return -1;
+	st = store_stmt(s, "INSERT INTO deliveries(at, verdict_id, message_id, relay, recipient_id,"
+			   " recipient_number, why, body, notice) VALUES"
+			   " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, d->at);
+	store_bind_id(st, 2, d->verdict_id);
+	store_bind_id(st, 3, d->message_id);
+	store_bind_text(st, 4, d->relay);
+	store_bind_id(st, 5, d->recipient_id);
+	store_bind_text(st, 6, d->recipient_number);
+	store_bind_text(st, 7, d->why);
+	store_bind_text(st, 8, d->body);
+	sqlite3_bind_int(st, 9, d->notice);
+	id = insert_done(s, st);
+	if (id <= 0)
+		goto fail;
+	if (rec_delivery_event(s, id, d->at, d->status ? d->status : "queued", NULL, -1, -1,
+			       d->detail) < 0)
+		goto fail;
+	if (store_commit(s) < 0)
+		return -1;
+	return id;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int rec_delivery_event(struct store *s, int64_t delivery_id, int64_t at, const char *status,
+		       const char *modem, int part, int mr, const char *detail)
+{
+	sqlite3_stmt *st =
+	    store_stmt(s, "INSERT INTO delivery_events(delivery_id, at, status,"
+			  " modem, part, mr, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, delivery_id);
+	sqlite3_bind_int64(st, 2, at);
+	store_bind_text(st, 3, status);
+	store_bind_text(st, 4, modem);
+	if (part >= 0)
+		sqlite3_bind_int(st, 5, part);
+	if (mr >= 0)
+		sqlite3_bind_int(st, 6, mr);
+	store_bind_text(st, 7, detail);
+	return exec_done(st);
+}
+
+#define DELIVERY_COLS                                                                              \
+	"d.id, d.verdict_id, d.recipient_id, d.relay, d.recipient_number, d.body, s.status,"       \
+	" d.why, d.at, s.parts_sent, s.parts_delivered"
+
+static void delivery_row(sqlite3_stmt *st, struct rec_delivery_row *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->verdict_id = sqlite3_column_int64(st, 1);
+	r->recipient_id = sqlite3_column_int64(st, 2);
+	r->relay = TXT(st, 3);
+	r->recipient_number = TXT(st, 4);
+	r->body = TXT(st, 5);
+	r->status = TXT(st, 6);
+	r->why = TXT(st, 7);
+	r->at = sqlite3_column_int64(st, 8);
+	r->parts_sent = (unsigned)sqlite3_column_int(st, 9);
+	r->parts_delivered = (unsigned)sqlite3_column_int(st, 10);
+}
+
+/* Iterations use their own statement so that callbacks may write records meanwhile. */
+static int each_delivery(struct store *s, const char *sql, const char *text, int64_t num,
+			 void (*cb)(const struct rec_delivery_row *row, void *data), void *data)
+{
+	sqlite3_stmt *st;
+	struct rec_delivery_row r;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (text)
+		store_bind_text(st, 1, text);
+	sqlite3_bind_int64(st, text ? 2 : 1, num);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		delivery_row(st, &r);
+		cb(&r, data);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int rec_deliveries_in_status(struct store *s, const char *status, unsigned limit,
+			     void (*cb)(const struct rec_delivery_row *row, void *data), void *data)
+{
+	return each_delivery(s,
+			     "SELECT " DELIVERY_COLS " FROM delivery_state s JOIN deliveries d"
+			     " ON d.id = s.delivery_id WHERE s.status = ?1 ORDER BY d.id LIMIT ?2",
+			     status, limit ? (int64_t)limit : -1, cb, data);
+}
+
+int rec_delivery_get(struct store *s, int64_t id,
+		     void (*cb)(const struct rec_delivery_row *row, void *data), void *data)
+{
+	return each_delivery(s,
+			     "SELECT " DELIVERY_COLS " FROM delivery_state s JOIN deliveries d"
+			     " ON d.id = s.delivery_id WHERE d.id = ?1",
+			     NULL, id, cb, data);
+}
+
+int rec_delivery_counts(struct store *s, void (*cb)(const char *status, int64_t n, void *data),
+			void *data)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT status, count(*) FROM delivery_state GROUP BY status"
+			       " ORDER BY status",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(TXT(st, 0), sqlite3_column_int64(st, 1), data);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- Holds ---- */
+
+#define HELD_SELECT                                                                                \
+	"SELECT v.id, v.message_id, v.sender_id, v.at, coalesce(v.hold_until, 0), v.relay,"        \
+	" v.rules, v.reason, v.release, coalesce(v.body, ''), coalesce(m.sender_number, ''),"      \
+	" (SELECT count(*) FROM deliveries d WHERE d.verdict_id = v.id)"                           \
+	" FROM verdicts v LEFT JOIN messages m ON m.id = v.message_id"                             \
+	" WHERE v.action = 'hold' AND NOT EXISTS"                                                  \
+	" (SELECT 1 FROM hold_decisions h WHERE h.verdict_id = v.id)"
+
+static int each_held(struct store *s, const char *sql, int64_t now,
+		     void (*cb)(const struct rec_held *h, void *data), void *data)
+{
+	sqlite3_stmt *st;
+	struct rec_held h;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (now)
+		sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		h.verdict_id = sqlite3_column_int64(st, 0);
+		h.message_id = sqlite3_column_int64(st, 1);
+		h.sender_id = sqlite3_column_int64(st, 2);
+		h.at = sqlite3_column_int64(st, 3);
+		h.hold_until = sqlite3_column_int64(st, 4);
+		h.relay = TXT(st, 5);
+		h.rules = TXT(st, 6);
+		h.reason = TXT(st, 7);
+		h.release = TXT(st, 8);
+		h.body = TXT(st, 9);
+		h.sender_number = TXT(st, 10);
+		h.n_deliveries = (unsigned)sqlite3_column_int(st, 11);
+		cb(&h, data);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int rec_held_list(struct store *s, void (*cb)(const struct rec_held *h, void *data), void *data)
+{
+	return each_held(s, HELD_SELECT " ORDER BY v.id", 0, cb, data);
+}
+
+int rec_held_due(struct store *s, int64_t now, void (*cb)(const struct rec_held *h, void *data),
+		 void *data)
+{
+	return each_held(s,
+			 HELD_SELECT " AND v.release = 'time' AND v.hold_until <= ?1 ORDER BY v.id",
+			 now, cb, data);
+}
+
+int rec_hold_decide(struct store *s, int64_t verdict_id, int64_t at, bool release, const char *by,
+		    const char *note)
+{
+	sqlite3_stmt *st, *q;
+	int found = 0;
+	int64_t *ids = NULL;
+	size_t n_ids = 0;
+
+	if (store_begin(s) < 0)
+		return -1;
+	st =
+	    store_stmt(s, "SELECT 1 FROM verdicts v WHERE v.id = ?1 AND v.action = 'hold' AND"
+			  " NOT EXISTS (SELECT 1 FROM hold_decisions h WHERE h.verdict_id = v.id)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, verdict_id);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (!found)
+		goto fail;
+	st = store_stmt(s, "INSERT INTO hold_decisions(verdict_id, at, decision, decided_by, note)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, verdict_id);
+	sqlite3_bind_int64(st, 2, at);
+	store_bind_text(st, 3, release ? "released" : "rejected");
+	store_bind_text(st, 4, by ? by : "unknown");
+	store_bind_text(st, 5, note);
+	if (exec_done(st) < 0)
+		goto fail;
+	/* Move the held deliveries on; the daemon picks queued ones up and sends them. The
+	 * ids are collected first: inserting events changes the rows the query reads. */
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT d.id FROM deliveries d JOIN delivery_state s ON"
+			       " s.delivery_id = d.id WHERE d.verdict_id = ?1 AND s.status = 'held'"
+			       " ORDER BY d.id",
+			       -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(q, 1, verdict_id);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int64_t *grown = realloc(ids, (n_ids + 1) * sizeof(*ids));
+		if (!grown) {
+			sqlite3_finalize(q);
+			goto fail;
+		}
+		ids = grown;
+		ids[n_ids++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	for (size_t i = 0; i < n_ids; i++)
+		if (rec_delivery_event(s, ids[i], at, release ? "queued" : "rejected", NULL, -1, -1,
+				       note) < 0)
+			goto fail;
+	free(ids);
+	return store_commit(s);
+fail:
+	free(ids);
+	store_rollback(s);
+	return -1;
+}
+
+/* ---- Notices, opt-outs, unknown senders ---- */
+
+int rec_notice_add(struct store *s, int64_t at, const char *relay, int64_t person_id,
+		   int64_t delivery_id)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO notices(at, relay, person_id,"
+					 " delivery_id) VALUES (?1, ?2, ?3, ?4)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, at);
+	store_bind_text(st, 2, relay);
+	sqlite3_bind_int64(st, 3, person_id);
+	store_bind_id(st, 4, delivery_id);
+	return exec_done(st);
+}
+
+int rec_notices_each(struct store *s, void (*cb)(const char *relay, int64_t person_id, void *data),
+		     void *data)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_db(s), "SELECT relay, person_id FROM notices", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(TXT(st, 0), sqlite3_column_int64(st, 1), data);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int rec_optout_add(struct store *s, int64_t at, const char *relay, const char *number,
+		   int64_t person_id, bool stop, int64_t message_id)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO optouts(at, relay, number, person_id, action,"
+					 " message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, at);
+	store_bind_text(st, 2, relay);
+	store_bind_text(st, 3, number);
+	store_bind_id(st, 4, person_id);
+	store_bind_text(st, 5, stop ? "stop" : "start");
+	store_bind_id(st, 6, message_id);
+	return exec_done(st);
+}
+
+int rec_optouts_each(struct store *s,
+		     void (*cb)(const char *relay, const char *number, int64_t person_id,
+				void *data),
+		     void *data)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(
+		store_db(s),
+		"SELECT o.relay, o.number, coalesce(o.person_id, 0) FROM optouts o"
+		" WHERE o.id = (SELECT max(id) FROM optouts p WHERE p.relay = o.relay"
+		" AND p.number = o.number) AND o.action = 'stop'",
+		-1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(TXT(st, 0), TXT(st, 1), sqlite3_column_int64(st, 2), data);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+bool rec_optout_active(struct store *s, const char *relay, const char *number)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT action FROM optouts WHERE relay = ?1 AND"
+					 " number = ?2 ORDER BY id DESC LIMIT 1");
+	bool stop = false;
+
+	if (!st)
+		return false;
+	store_bind_text(st, 1, relay);
+	store_bind_text(st, 2, number);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		stop = !strcmp(TXT(st, 0), "stop");
+	sqlite3_reset(st);
+	return stop;
+}
+
+int rec_unknown_sender_add(struct store *s, int64_t at, const char *relay, const char *number,
+			   int64_t message_id, bool replied)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO unknown_senders(at, relay, number,"
+					 " message_id, replied) VALUES (?1, ?2, ?3, ?4, ?5)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, at);
+	store_bind_text(st, 2, relay);
+	store_bind_text(st, 3, number);
+	store_bind_id(st, 4, message_id);
+	sqlite3_bind_int(st, 5, replied);
+	return exec_done(st);
+}
+
+int64_t rec_unknown_last_reply(struct store *s, const char *relay, const char *number)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT max(at) FROM unknown_senders WHERE relay = ?1 AND"
+					 " number = ?2 AND replied = 1");
+	int64_t at = 0;
+
+	if (!st)
+		return 0;
+	store_bind_text(st, 1, relay);
+	store_bind_text(st, 2, number);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		at = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return at;
+}
+
+/* ---- Threads and questions ---- */
+
+int rec_thread_add(struct store *s, int64_t at, const char *relay, int64_t person_id,
+		   int64_t team_id, int64_t counterpart_id, int64_t message_id)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO threads(at, relay, person_id, team_id,"
+					 " counterpart_id, message_id) VALUES"
+					 " (?1, ?2, ?3, ?4, ?5, ?6)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, at);
+	store_bind_text(st, 2, relay);
+	sqlite3_bind_int64(st, 3, person_id);
+	store_bind_id(st, 4, team_id);
+	store_bind_id(st, 5, counterpart_id);
+	store_bind_id(st, 6, message_id);
+	return exec_done(st);
+}
+
+int rec_thread_last(struct store *s, const char *relay, int64_t person_id, int64_t since,
+		    int64_t *team_id, int64_t *counterpart_id)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(team_id, 0), coalesce(counterpart_id, 0)"
+					 " FROM threads WHERE person_id = ?1 AND relay = ?2 AND"
+					 " at >= ?3 ORDER BY id DESC LIMIT 1");
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, person_id);
+	store_bind_text(st, 2, relay);
+	sqlite3_bind_int64(st, 3, since);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*team_id = sqlite3_column_int64(st, 0);
+		*counterpart_id = sqlite3_column_int64(st, 1);
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int64_t rec_question_add(struct store *s, const struct rec_question *q)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO questions(at, relay, person_id, message_id,"
+					 " kind, body, urgent, crisis) VALUES"
+					 " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, q->at);
+	store_bind_text(st, 2, q->relay);
+	sqlite3_bind_int64(st, 3, q->person_id);
+	sqlite3_bind_int64(st, 4, q->message_id);
+	store_bind_text(st, 5, q->kind);
+	store_bind_text(st, 6, q->body ? q->body : "");
+	sqlite3_bind_int(st, 7, q->urgent);
+	sqlite3_bind_int(st, 8, q->crisis);
+	return insert_done(s, st);
+}
+
+int rec_question_open(struct store *s, const char *relay, int64_t person_id, int64_t since,
+		      void (*cb)(const struct rec_question *q, void *data), void *data)
+{
+	sqlite3_stmt *st;
+	struct rec_question q;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(
+		store_db(s),
+		"SELECT q.id, q.at, q.person_id, q.message_id, q.relay, q.kind, q.body,"
+		" q.urgent, q.crisis FROM questions q WHERE q.person_id = ?1 AND"
+		" q.relay = ?2 AND q.at >= ?3 AND NOT EXISTS (SELECT 1 FROM"
+		" question_answers a WHERE a.question_id = q.id)"
+		" ORDER BY q.id DESC LIMIT 1",
+		-1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, person_id);
+	store_bind_text(st, 2, relay);
+	sqlite3_bind_int64(st, 3, since);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		q.id = sqlite3_column_int64(st, 0);
+		q.at = sqlite3_column_int64(st, 1);
+		q.person_id = sqlite3_column_int64(st, 2);
+		q.message_id = sqlite3_column_int64(st, 3);
+		q.relay = TXT(st, 4);
+		q.kind = TXT(st, 5);
+		q.body = TXT(st, 6);
+		q.urgent = sqlite3_column_int(st, 7);
+		q.crisis = sqlite3_column_int(st, 8);
+		cb(&q, data);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int rec_question_close(struct store *s, int64_t question_id, int64_t at, const char *outcome,
+		       int64_t message_id)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO question_answers(question_id, at,"
+					 " outcome, message_id) VALUES (?1, ?2, ?3, ?4)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, question_id);
+	sqlite3_bind_int64(st, 2, at);
+	store_bind_text(st, 3, outcome);
+	store_bind_id(st, 4, message_id);
+	return exec_done(st);
+}
+
+/* ---- Oversight digest ---- */
+
+int rec_digest_items(struct store *s, int64_t team_id, int64_t from, int64_t to,
+		     void (*cb)(const struct rec_digest_item *it, void *data), void *data)
+{
+	sqlite3_stmt *st;
+	struct rec_digest_item it;
+	int rc;
+
+	if (sqlite3_prepare_v2(
+		store_db(s),
+		"SELECT id, at, coalesce(sender_id, 0), coalesce(team_id, 0), action,"
+		" coalesce(body, ''), reason FROM verdicts WHERE digest = 1 AND"
+		" team_id = ?1 AND at >= ?2 AND at < ?3 ORDER BY id",
+		-1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, team_id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		it.verdict_id = sqlite3_column_int64(st, 0);
+		it.at = sqlite3_column_int64(st, 1);
+		it.sender_id = sqlite3_column_int64(st, 2);
+		it.team_id = sqlite3_column_int64(st, 3);
+		it.action = TXT(st, 4);
+		it.body = TXT(st, 5);
+		it.reason = TXT(st, 6);
+		cb(&it, data);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t rec_last_digest(struct store *s, int64_t person_id)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(max(at), 0) FROM deliveries WHERE"
+					 " recipient_id = ?1 AND why = 'digest'");
+	int64_t at = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, person_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		at = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return at;
+}
+
+/* ---- Counts ---- */
+
+static int64_t count_of(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int64_t n = 0;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	return n;
+}
+
+int rec_counts(struct store *s, struct rec_counts *c)
+{
+	c->messages_in = count_of(s, "SELECT count(*) FROM messages");
+	c->deliveries = count_of(s, "SELECT count(*) FROM deliveries");
+	c->blocked = count_of(s, "SELECT count(*) FROM verdicts WHERE action = 'block'");
+	c->held = count_of(s, "SELECT count(*) FROM verdicts WHERE action = 'hold'");
+	c->unknown = count_of(s, "SELECT count(*) FROM unknown_senders");
+	c->optouts = count_of(s, "SELECT count(*) FROM optouts WHERE action = 'stop'");
+	return 0;
+}

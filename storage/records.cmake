@@ -1,0 +1,1 @@
+list(APPEND STORAGE_SOURCES schema_records.c records.c)

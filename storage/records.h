@@ -1,0 +1,175 @@
+/* The message records: what arrived, what was decided, what was sent and what became of
+ * it. The daemon's router writes them; `chaperone held` and (later) the records officer's
+ * commands read them.
+ *
+ * Promises:
+ * - records are appended, never edited (status changes and hold decisions are rows of
+ *   their own); times are ms since the epoch, UTC;
+ * - every function that writes joins the caller's transaction if one is open
+ *   (store_begin), else commits on its own before returning — so a caller that wants
+ *   "message + verdict + deliveries, or nothing" wraps them in store_begin/commit;
+ * - ids returned are the rows' ids; 0 or -1 means failure (message via store_errmsg). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* ---- Inbound ---- */
+
+/* Record a PDU as the modem handed it up. *dup_of is set to the id of an earlier
+ * identical PDU on the same relay number within `dup_window_ms` (the network delivers
+ * again when an acknowledgement was lost), else 0; a duplicate is recorded too. */
+int64_t rec_rx_pdu_add(struct store *s, int64_t at, const char *modem, const char *relay,
+		       bool status_report, const char *pdu_hex, int decode_error,
+		       int64_t dup_window_ms, int64_t *dup_of);
+
+/* PDUs recorded but not yet part of a message (and not duplicates, not status reports):
+ * what a restart must feed to reassembly again. Calls cb for each, oldest first. */
+int rec_rx_pdus_unassembled(struct store *s,
+			    void (*cb)(int64_t id, int64_t at, const char *modem, const char *relay,
+				       const char *pdu_hex, void *data),
+			    void *data);
+
+struct rec_message {
+	int64_t at, sent_at;
+	const char *relay, *modem, *sender_number;
+	int64_t sender_id; /* 0 when the number is not in the directory */
+	const char *text;
+	unsigned parts;
+	bool complete;
+	const int64_t *rx_pdu_ids; /* the parts, in order; n = parts */
+	unsigned n_rx_pdu_ids;
+};
+int64_t rec_message_add(struct store *s, const struct rec_message *m);
+
+/* ---- Verdicts ---- */
+
+struct rec_verdict {
+	int64_t at, message_id, sender_id, team_id, exception_id;
+	const char *relay;
+	const char *kind;   /* "relay", "command", "unknown-sender", "question", "answer", ... */
+	const char *action; /* "deliver", "hold", "block", "reply", "ignore" */
+	const char *rules;  /* comma-separated rule ids, "" if none */
+	const char *reason;
+	const char *body;
+	bool flagged, digest;
+	const char *release; /* "admin", "time" or NULL */
+	int64_t hold_until;
+};
+int64_t rec_verdict_add(struct store *s, const struct rec_verdict *v);
+
+/* ---- Deliveries ---- */
+
+struct rec_delivery {
+	int64_t at, verdict_id, message_id, recipient_id;
+	const char *relay, *recipient_number;
+	const char *why; /* "addressed", "guardian-copy", "oversight", "reply", "digest", ... */
+	const char *body;
+	bool notice;
+	const char *status; /* first status: "queued", "held" or "skipped" */
+	const char *detail; /* for the first event, may be NULL */
+};
+int64_t rec_delivery_add(struct store *s, const struct rec_delivery *d);
+
+/* A status change: "queued", "waiting", "sent" (part, mr), "delivered" (part),
+ * "failed" (detail), "rejected", "skipped". */
+int rec_delivery_event(struct store *s, int64_t delivery_id, int64_t at, const char *status,
+		       const char *modem, int part, int mr, const char *detail);
+
+/* What a delivery is: for sending it again after a restart or a release. */
+struct rec_delivery_row {
+	int64_t id, verdict_id, recipient_id;
+	const char *relay, *recipient_number, *body, *status, *why;
+	int64_t at;
+	unsigned parts_sent, parts_delivered;
+};
+/* Deliveries whose latest status is `status` ("queued", "waiting", "held", ...), oldest
+ * first; limit 0 = all. */
+int rec_deliveries_in_status(struct store *s, const char *status, unsigned limit,
+			     void (*cb)(const struct rec_delivery_row *row, void *data),
+			     void *data);
+int rec_delivery_get(struct store *s, int64_t id,
+		     void (*cb)(const struct rec_delivery_row *row, void *data), void *data);
+/* Count of deliveries per latest status, for `show queues` / `show stats`. */
+int rec_delivery_counts(struct store *s, void (*cb)(const char *status, int64_t n, void *data),
+			void *data);
+
+/* ---- Holds ---- */
+
+struct rec_held {
+	int64_t verdict_id, message_id, sender_id, at, hold_until;
+	const char *relay, *rules, *reason, *release, *body, *sender_number;
+	unsigned n_deliveries;
+};
+/* Verdicts that held a message and have no decision yet, oldest first. */
+int rec_held_list(struct store *s, void (*cb)(const struct rec_held *h, void *data), void *data);
+/* Time-released holds whose hold_until <= now. */
+int rec_held_due(struct store *s, int64_t now, void (*cb)(const struct rec_held *h, void *data),
+		 void *data);
+/* Decide a hold: "released" moves its held deliveries to queued, "rejected" to rejected,
+ * in one transaction with the decision row. -1 if the verdict is not an undecided hold
+ * (unknown id, not a hold, or already decided). */
+int rec_hold_decide(struct store *s, int64_t verdict_id, int64_t at, bool release, const char *by,
+		    const char *note);
+
+/* ---- Notices, opt-outs, unknown senders ---- */
+
+int rec_notice_add(struct store *s, int64_t at, const char *relay, int64_t person_id,
+		   int64_t delivery_id);
+/* Every (relay, person) that has had the notice. */
+int rec_notices_each(struct store *s, void (*cb)(const char *relay, int64_t person_id, void *data),
+		     void *data);
+int rec_optout_add(struct store *s, int64_t at, const char *relay, const char *number,
+		   int64_t person_id, bool stop, int64_t message_id);
+/* The current opt-out state: cb for each (relay, number, person) whose latest action is stop. */
+int rec_optouts_each(struct store *s,
+		     void (*cb)(const char *relay, const char *number, int64_t person_id,
+				void *data),
+		     void *data);
+/* Has this number been opted out of this relay (latest action stop)? */
+bool rec_optout_active(struct store *s, const char *relay, const char *number);
+int rec_unknown_sender_add(struct store *s, int64_t at, const char *relay, const char *number,
+			   int64_t message_id, bool replied);
+/* When did we last reply to this unknown number on this relay (ms), 0 if never. */
+int64_t rec_unknown_last_reply(struct store *s, const char *relay, const char *number);
+
+/* ---- Threads and questions ---- */
+
+int rec_thread_add(struct store *s, int64_t at, const char *relay, int64_t person_id,
+		   int64_t team_id, int64_t counterpart_id, int64_t message_id);
+/* The latest thread of person on relay at or after `since`: 0 and ids set, or -1. */
+int rec_thread_last(struct store *s, const char *relay, int64_t person_id, int64_t since,
+		    int64_t *team_id, int64_t *counterpart_id);
+
+struct rec_question {
+	int64_t id, at, person_id, message_id;
+	const char *relay, *kind, *body;
+	bool urgent, crisis;
+};
+int64_t rec_question_add(struct store *s, const struct rec_question *q);
+/* The open (unanswered) question of person on relay asked at or after `since`. */
+int rec_question_open(struct store *s, const char *relay, int64_t person_id, int64_t since,
+		      void (*cb)(const struct rec_question *q, void *data), void *data);
+int rec_question_close(struct store *s, int64_t question_id, int64_t at, const char *outcome,
+		       int64_t message_id);
+
+/* ---- Oversight digest ---- */
+
+struct rec_digest_item {
+	int64_t verdict_id, at, sender_id, team_id;
+	const char *action, *body, *reason;
+};
+/* Verdicts marked for the digest with at in [from, to), for the given team. */
+int rec_digest_items(struct store *s, int64_t team_id, int64_t from, int64_t to,
+		     void (*cb)(const struct rec_digest_item *it, void *data), void *data);
+/* Time of the last digest delivery to this person (0 if none). */
+int64_t rec_last_digest(struct store *s, int64_t person_id);
+
+/* ---- Counts for `show stats` ---- */
+struct rec_counts {
+	int64_t messages_in, deliveries, blocked, held, unknown, optouts;
+};
+int rec_counts(struct store *s, struct rec_counts *c);

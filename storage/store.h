@@ -1,0 +1,58 @@
+/* The archive's database: one SQLite file, opened the one way Chaperone opens it.
+ *
+ * Promises:
+ * - the file is created readable and writable by its owner only (0600), whatever the
+ *   umask, and an existing file with wider permissions is narrowed to 0600;
+ * - WAL journal, synchronous=FULL (a commit survives power loss: "nothing lost"),
+ *   foreign keys on, a busy timeout so the CLI and the daemon can share the file;
+ * - the schema is brought up to date by named, ordered migrations (storage/migrations.c)
+ *   each applied once, in its own transaction, and recorded in schema_migrations;
+ *   a database from a newer Chaperone (an unknown migration) is refused, not touched.
+ *
+ * SQL stays in storage/: the daemon, the CLI and (later) the records portal call the
+ * functions of the storage/ headers, never sqlite3 directly. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+struct store;
+
+/* Open (creating if need be) and migrate. NULL on failure, with a message in err. */
+struct store *store_open(void *ctx, const char *path, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* The handle, for storage/ modules only. */
+sqlite3 *store_db(struct store *s);
+const char *store_path(const struct store *s);
+
+/* Transactions. store_begin() takes the write lock at once (BEGIN IMMEDIATE) so that a
+ * transaction never fails half-way for a lock. Nested calls are counted: only the
+ * outermost commit commits. Return 0 or -1 (message via store_errmsg). */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+const char *store_errmsg(struct store *s);
+
+/* Run one statement with no result rows (for migrations and simple updates). */
+int store_exec(struct store *s, const char *sql);
+
+/* A cached prepared statement for `sql` (the pointer identity of the string literal is
+ * the cache key, so pass literals). Reset and cleared, ready to bind. NULL on error. */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+
+/* Has another connection (the CLI, the daemon) committed since the last call? Cheap:
+ * PRAGMA data_version. The daemon polls it to notice releases and directory edits. */
+bool store_changed_elsewhere(struct store *s);
+
+/* Milliseconds since the Unix epoch, UTC: how every time in the archive is stored. */
+int64_t store_now_ms(void);
+/* "2026-11-22T14:03:07.250Z" */
+void store_format_time(char *out, size_t cap, int64_t ms);
+
+/* Binding helpers: NULL strings bind as SQL NULL. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *s);
+void store_bind_id(sqlite3_stmt *st, int i, int64_t id); /* 0 binds NULL */

@@ -1,0 +1,613 @@
+/* Property test of the policy engine: random districts, random requests, and the
+ * invariants that must hold on every verdict whatever the rules decided.
+ *
+ *   test_policy_property [SEED [REQUESTS]]
+ *
+ * The seed is printed so that a failure can be replayed. The directory is rebuilt every
+ * DIR_EVERY requests; bodies carry directory numbers in the forms people type them. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <talloc.h>
+
+#include "directory.h"
+#include "phone_number.h"
+#include "policy.h"
+
+#define DIR_EVERY 500
+#define NOW	  ((time_t)1750000000)
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	/* splitmix64: tiny, good enough, reproducible across platforms. */
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static unsigned below(unsigned n)
+{
+	return n ? (unsigned)(rnd() % n) : 0;
+}
+
+static bool chance(unsigned percent)
+{
+	return below(100) < percent;
+}
+
+static uint64_t seed;
+static unsigned long n_req;
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "test_policy_property: FAIL (seed %" PRIu64 ", request %lu): ", seed,
+		n_req);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* ---- random districts ---- */
+
+struct world {
+	struct directory *d;
+	struct dir_person **staff, **students, **guardians, **everyone;
+	unsigned n_staff, n_students, n_guardians, n_everyone;
+	/* Phones, as digits keyed by their last six, for the masking invariant. */
+	struct key {
+		uint32_t last6;
+		const struct dir_person *p;
+	} * keys;
+	unsigned n_keys;
+};
+
+static int64_t next_id;
+
+static char *random_phone(void *ctx, struct world *w)
+{
+	/* Now and then a family shares one phone. */
+	if (w->n_everyone && chance(3)) {
+		struct dir_person *o = w->everyone[below(w->n_everyone)];
+		if (o->phone)
+			return talloc_strdup(ctx, o->phone);
+	}
+	if (chance(15)) /* a UK number: 44 and ten digits */
+		return talloc_asprintf(ctx, "+447%03u%06u", below(1000), below(1000000));
+	return talloc_asprintf(ctx, "+1%u%02u%u%02u%04u", 2 + below(8), below(100), 2 + below(8),
+			       below(100), below(10000));
+}
+
+static struct dir_person *add_person(void *tmp, struct world *w, enum dir_role role)
+{
+	static const enum dir_title staff_titles[] = {DIR_T_COACH, DIR_T_ADVISOR, DIR_T_TEACHER,
+						      DIR_T_VOLUNTEER, DIR_T_NONE};
+	static const enum dir_title admin_titles[] = {DIR_T_ATHLETIC_DIRECTOR, DIR_T_PRINCIPAL,
+						      DIR_T_COUNSELOR, DIR_T_NONE};
+	static const char *const given[] = {"Dana", "Jamie", "Alex", "Pat",	    "Sam",
+					    "Lee",  "Kai",   "Noa",  "Jos\xc3\xa9", "Ren"};
+	static const char *const family[] = {"Lee",  "Rivera", "Kim",
+					     "Park", "Ortiz",  "\xc3\x96zt\xc3\xbcrk",
+					     "Ng",   "O'Neil", "Smith"};
+	struct dir_person_spec s = {0};
+	struct dir_person *p;
+	int64_t id = ++next_id;
+
+	s.id = id;
+	s.role = role;
+	s.title = role == DIR_STAFF   ? staff_titles[below(5)]
+		  : role == DIR_ADMIN ? admin_titles[below(4)]
+				      : DIR_T_NONE;
+	s.given = given[below(10)];
+	s.family = family[below(9)];
+	s.handle = talloc_asprintf(tmp, "p%" PRId64, id);
+	s.phone = chance(role == DIR_STUDENT ? 15 : 8) ? NULL : random_phone(tmp, w);
+	p = dir_add_person(w->d, &s);
+	w->everyone = talloc_realloc(w->d, w->everyone, struct dir_person *, w->n_everyone + 1);
+	w->everyone[w->n_everyone++] = p;
+	return p;
+}
+
+#define PUSH(w, arr, n, p)                                                                         \
+	do {                                                                                       \
+		(arr) = talloc_realloc((w)->d, arr, struct dir_person *, (n) + 1);                 \
+		(arr)[(n)++] = (p);                                                                \
+	} while (0)
+
+static uint32_t last6_of(const char *digits, size_t n)
+{
+	uint32_t k = 0;
+
+	for (size_t i = n - 6; i < n; i++)
+		k = k * 10 + (uint32_t)(digits[i] - '0');
+	return k;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	uint32_t x = ((const struct key *)a)->last6, y = ((const struct key *)b)->last6;
+	return x < y ? -1 : x > y;
+}
+
+static struct world *build_world(void *ctx)
+{
+	struct world *w = talloc_zero(ctx, struct world);
+	void *tmp = talloc_new(w);
+	struct dir_relay *relays[3];
+	unsigned n_relays = 1 + below(3), n_teams = 1 + below(5), n_admins = below(4);
+
+	w->d = dir_new(w);
+	for (unsigned i = 0; i < n_relays; i++)
+		relays[i] =
+		    dir_add_relay(w->d, i + 1, talloc_asprintf(tmp, "+1555000000%u", i), NULL);
+	for (unsigned i = 0; i < n_admins; i++)
+		PUSH(w, w->staff, w->n_staff, add_person(tmp, w, DIR_ADMIN));
+	for (unsigned i = 0, n = 2 + below(7); i < n; i++)
+		PUSH(w, w->staff, w->n_staff, add_person(tmp, w, DIR_STAFF));
+	for (unsigned i = 0, n = 5 + below(26); i < n; i++) {
+		struct dir_person *s = add_person(tmp, w, DIR_STUDENT);
+		PUSH(w, w->students, w->n_students, s);
+		for (unsigned g = 0, ng = below(4); g < ng; g++) {
+			struct dir_person *gp;
+			if (w->n_guardians && chance(20)) /* a sibling's guardian */
+				gp = w->guardians[below(w->n_guardians)];
+			else if (chance(3)) /* a staff member who is a parent */
+				gp = w->staff[below(w->n_staff)];
+			else
+				PUSH(w, w->guardians, w->n_guardians,
+				     gp = add_person(tmp, w, DIR_GUARDIAN));
+			dir_add_guardianship(s, gp);
+		}
+	}
+	for (unsigned i = 0; i < n_teams; i++) {
+		static const char *const kinds[] = {"sports", "club", "class"};
+		struct dir_team *t =
+		    dir_add_team(w->d, i + 1, NULL, talloc_asprintf(tmp, "t%u", i),
+				 talloc_asprintf(tmp, "Team %u", i), kinds[below(3)]);
+		if (!chance(10))
+			dir_team_set_relay(t, relays[below(n_relays)]);
+		for (unsigned k = 0, n = 1 + below(3); k < n; k++)
+			dir_team_add_member(t, w->staff[below(w->n_staff)]);
+		for (unsigned k = 0; k < w->n_students; k++)
+			if (chance(40))
+				dir_team_add_member(t, w->students[k]);
+		if (chance(20) && n_admins)
+			dir_team_add_overseer(t, w->staff[below(n_admins)]);
+		for (unsigned g = 0, ng = below(3); g < ng && t->n_students; g++) {
+			struct dir_subgroup *sg = dir_team_add_subgroup(
+			    t, i * 10 + g + 1, talloc_asprintf(tmp, "g%u", g));
+			for (unsigned k = 0, n = below(5); k < n; k++)
+				dir_subgroup_add(sg, t->students[below(t->n_students)]);
+		}
+	}
+	/* Most students play somewhere. */
+	for (unsigned k = 0; k < w->n_students; k++)
+		if (!w->students[k]->n_teams && chance(90))
+			dir_team_add_member(w->d->teams[below(w->d->n_teams)], w->students[k]);
+	/* Exceptions between staff and students of their teams, about half expired. */
+	for (unsigned i = 0, n = below(3 * n_teams + 1); i < n; i++) {
+		struct dir_team *t = w->d->teams[below(w->d->n_teams)];
+		time_t expires = NOW + (time_t)below(7200) - 3600;
+		if (!t->n_students)
+			continue;
+		dir_add_exception(w->d, i + 1, t->staff[below(t->n_staff)],
+				  t->students[below(t->n_students)],
+				  (enum dir_exception_kind)below(4), "test",
+				  n_admins ? w->staff[0] : NULL, NOW - 86400, expires);
+	}
+	dir_finish(w->d);
+	for (unsigned i = 0; i < w->n_everyone; i++) {
+		struct dir_person *p = w->everyone[i];
+		for (unsigned r = 0; r < n_relays; r++) {
+			if (chance(15))
+				p->opted_out |= 1u << r;
+			if (chance(70))
+				p->noticed |= 1u << r;
+		}
+	}
+
+	w->keys = talloc_array(w, struct key, w->n_everyone + 1);
+	for (unsigned i = 0; i < w->n_everyone; i++) {
+		const char *ph = w->everyone[i]->phone;
+		if (ph)
+			w->keys[w->n_keys++] =
+			    (struct key){last6_of(ph + 1, strlen(ph + 1)), w->everyone[i]};
+	}
+	qsort(w->keys, w->n_keys, sizeof(w->keys[0]), cmp_key);
+	talloc_free(tmp);
+	return w;
+}
+
+/* ---- random bodies ---- */
+
+/* A directory number written the way people write numbers. */
+static char *typed_phone(void *ctx, const char *e164)
+{
+	const char *d = e164 + 1;
+	size_t n = strlen(d);
+
+	if (d[0] == '1' && n == 11) {
+		const char *a = d + 1;
+		switch (below(9)) {
+		case 0:
+			return talloc_strdup(ctx, e164);
+		case 1:
+			return talloc_asprintf(ctx, "(%.3s) %.3s-%.4s", a, a + 3, a + 6);
+		case 2:
+			return talloc_asprintf(ctx, "%.3s.%.3s.%.4s", a, a + 3, a + 6);
+		case 3:
+			return talloc_asprintf(ctx, "%.3s-%.3s-%.4s", a, a + 3, a + 6);
+		case 4:
+			return talloc_asprintf(ctx, "1-%.3s-%.3s-%.4s", a, a + 3, a + 6);
+		case 5:
+			return talloc_asprintf(ctx, "+1 %.3s %.3s %.4s", a, a + 3, a + 6);
+		case 6:
+			return talloc_asprintf(ctx, "%.3s-%.4s", a + 3, a + 6);
+		case 7:
+			return talloc_asprintf(ctx, "%.10s", a);
+		default:
+			return talloc_asprintf(ctx, "%.3s %.3s %.4s", a, a + 3, a + 6);
+		}
+	}
+	switch (below(3)) {
+	case 0:
+		return talloc_strdup(ctx, e164);
+	case 1:
+		return talloc_asprintf(ctx, "0%s", d + 2); /* national, trunk 0 */
+	default:
+		return talloc_asprintf(ctx, "+%.2s %.4s %s", d, d + 2, d + 6);
+	}
+}
+
+static char *random_body(void *ctx, struct world *w)
+{
+	static const char *const words[] = {
+	    "practice",	   "at",    "5",  "on",	  "the", "court", "bus", "leaves",
+	    "now",	   "game",  "12", "Elm",  "St",	 "call",  "me",	 "\xf0\x9f\x98\x80",
+	    "caf\xc3\xa9", "#1",    "@",  "team", "!",	 "4:30",  "3-2", "Ave",
+	    "1600",	   "Drive", "x",  "555",  "123", "0001",  "(",	 ")",
+	};
+	char *b = talloc_strdup(ctx, "");
+	unsigned n = below(12);
+
+	for (unsigned i = 0; i < n; i++) {
+		const char *sep = i ? (chance(80) ? " " : chance(50) ? ", " : "") : "";
+		unsigned what = below(10);
+
+		if (what < 2 && w->n_everyone) {
+			const struct dir_person *p = w->everyone[below(w->n_everyone)];
+			b = talloc_asprintf_append(b, "%s%s", sep,
+						   p->phone ? typed_phone(b, p->phone) : "none");
+		} else if (what == 2) {
+			b = talloc_asprintf_append(b, "%s%03u-%03u-%04u", sep, below(1000),
+						   below(1000), below(10000));
+		} else if (what == 3 && chance(30)) {
+			b = talloc_asprintf_append(b, "%sme%u@example.org", sep, below(100));
+		} else {
+			b = talloc_asprintf_append(b, "%s%s", sep,
+						   words[below(sizeof(words) / sizeof(words[0]))]);
+		}
+	}
+	return b;
+}
+
+/* ---- the invariants ---- */
+
+static const struct policy_delivery *delivery_to(const struct policy_verdict *v,
+						 const struct dir_person *p)
+{
+	for (unsigned i = 0; i < v->n_deliveries; i++)
+		if (v->deliveries[i].to == p)
+			return &v->deliveries[i];
+	return NULL;
+}
+
+static bool opted_out(const struct dir_person *p, const struct dir_relay *r)
+{
+	return (p->opted_out >> r->index) & 1u;
+}
+
+/* Does `digits` (a run in text) denote the phone of someone other than `to`? Fast path
+ * by the last six digits (every matching form ends in them); `full` also checks all. */
+static const struct dir_person *other_number(const struct world *w, const char *digits,
+					     const struct dir_person *to, bool full)
+{
+	size_t n = strlen(digits);
+
+	if (full) {
+		for (unsigned i = 0; i < w->n_everyone; i++) {
+			const struct dir_person *p = w->everyone[i];
+			if (p != to && p->phone && phone_digits_match(digits, p->phone))
+				return p;
+		}
+		return NULL;
+	}
+	if (n < 6)
+		return NULL;
+	{
+		uint32_t k = last6_of(digits, n);
+		size_t lo = 0, hi = w->n_keys;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (w->keys[mid].last6 < k)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < w->n_keys && w->keys[lo].last6 == k; lo++)
+			if (w->keys[lo].p != to && phone_digits_match(digits, w->keys[lo].p->phone))
+				return w->keys[lo].p;
+	}
+	return NULL;
+}
+
+static bool is_team_student(const struct dir_team *t, const struct dir_person *p)
+{
+	for (unsigned i = 0; i < t->n_students; i++)
+		if (t->students[i] == p)
+			return true;
+	return false;
+}
+
+static void check(const struct world *w, const struct policy_request *req,
+		  const struct policy_verdict *v, bool full)
+{
+	const struct dir_person *sender = req->sender;
+	bool student_recipient = false;
+
+	/* (5) readable reasons; a block says why and what to do. */
+	if (!v->reason || !*v->reason)
+		fail("no reason");
+	if (v->action == POLICY_BLOCK && (!v->reply || !*v->reply))
+		fail("block without reply: %s", v->reason);
+	/* (6) a hold or block names the rule that decided it. */
+	if (v->action != POLICY_DELIVER && v->n_rules < 1)
+		fail("%s without rule", policy_action_name(v->action));
+	if (v->action == POLICY_DELIVER && !v->n_deliveries)
+		fail("deliver to nobody: %s", v->reason);
+	if (v->action == POLICY_HOLD && v->release == POLICY_RELEASE_TIME &&
+	    (v->hold_until <= req->now || v->hold_until > req->now + 86400))
+		fail("hold_until out of range");
+
+	for (unsigned i = 0; i < v->n_deliveries; i++) {
+		const struct policy_delivery *d = &v->deliveries[i];
+		size_t from = 0, a, b;
+		char digits[16];
+
+		/* (4) never to the sender, nobody twice. */
+		if (d->to == sender)
+			fail("delivery to the sender");
+		for (unsigned j = 0; j < i; j++)
+			if (v->deliveries[j].to == d->to)
+				fail("%s twice", d->to->display);
+		/* Nobody without a phone or opted out of this relay. */
+		if (!d->to->phone || opted_out(d->to, req->relay))
+			fail("delivery to %s who cannot receive", d->to->display);
+		/* (3) the sender is named. */
+		if (!d->body || !strstr(d->body, sender->display))
+			fail("body does not name %s: %s", sender->display, d->body);
+		/* (2) no number of anyone but the recipient. */
+		while (phone_find_in_text(d->body, from, &a, &b, digits)) {
+			const struct dir_person *o = other_number(w, digits, d->to, full);
+			if (o)
+				fail("body to %s carries %s's number %s: %s", d->to->display,
+				     o->display, o->phone, d->body);
+			from = b;
+		}
+		if (d->to->role == DIR_STUDENT)
+			student_recipient = true;
+	}
+
+	/* (1) staff to students: the whole team, or every reachable guardian copied. */
+	if (v->action != POLICY_DELIVER || !dir_is_staff_side(sender) || !student_recipient)
+		return;
+	if (v->flagged || v->exception_id)
+		return;
+	if (req->addr == POLICY_TO_TEAM) {
+		for (unsigned i = 0; i < req->team->n_students; i++) {
+			const struct dir_person *s = req->team->students[i];
+			if (s->phone && !opted_out(s, req->relay) && s != sender &&
+			    !delivery_to(v, s))
+				fail("team message missed %s", s->display);
+		}
+		for (unsigned i = 0; i < v->n_deliveries; i++)
+			if (v->deliveries[i].to->role == DIR_STUDENT &&
+			    !is_team_student(req->team, v->deliveries[i].to))
+				fail("team message to a student not on the team");
+		return;
+	}
+	for (unsigned i = 0; i < v->n_deliveries; i++) {
+		const struct dir_person *s = v->deliveries[i].to;
+		unsigned reachable = 0;
+
+		if (s->role != DIR_STUDENT)
+			continue;
+		for (unsigned g = 0; g < s->n_guardians; g++) {
+			const struct dir_person *gp = s->guardians[g];
+			if (!dir_reachable(gp, req->relay))
+				continue;
+			reachable++;
+			if (gp != sender && !delivery_to(v, gp))
+				fail("%s's guardian %s not copied", s->display, gp->display);
+		}
+		if (!reachable)
+			fail("%s reached with no guardian reachable", s->display);
+	}
+}
+
+/* ---- random requests ---- */
+
+static void random_request(void *ctx, struct world *w, struct policy_request *req,
+			   struct policy_config *cfg)
+{
+	const struct directory *d = w->d;
+	const struct dir_person **people;
+	const struct dir_person *s;
+	unsigned pick = below(10);
+
+	memset(req, 0, sizeof(*req));
+	if (pick < 5)
+		s = w->staff[below(w->n_staff)];
+	else if (pick < 8)
+		s = w->students[below(w->n_students)];
+	else
+		s = w->everyone[below(w->n_everyone)];
+	req->sender = s;
+
+	/* Mostly a team of the sender (or of a ward), sometimes any. */
+	if (s->n_teams && chance(80))
+		req->team = s->teams[below(s->n_teams)];
+	else if (s->n_wards && s->wards[0]->n_teams && chance(80))
+		req->team = s->wards[0]->teams[below(s->wards[0]->n_teams)];
+	else
+		req->team = d->teams[below(d->n_teams)];
+	req->relay =
+	    req->team->relay && chance(90) ? req->team->relay : d->relays[below(d->n_relays)];
+
+	/* Mostly what each role may do, often enough what it may not. */
+	if (chance(15))
+		req->addr = (enum policy_addr)below(4);
+	else if (dir_is_staff_side(s))
+		req->addr = (enum policy_addr)below(3);
+	else
+		req->addr = POLICY_TO_STAFF;
+	if (req->addr == POLICY_TO_SUBGROUP) {
+		if (req->team->n_subgroups)
+			req->subgroup = req->team->subgroups[below(req->team->n_subgroups)];
+		else
+			req->addr = POLICY_TO_TEAM;
+	}
+	if (req->addr == POLICY_TO_PEOPLE) {
+		unsigned n = 1 + below(4);
+		people = talloc_array(ctx, const struct dir_person *, n);
+		for (unsigned i = 0; i < n; i++) {
+			unsigned k = below(20);
+			const struct dir_person *st =
+			    req->team->n_students
+				? req->team->students[below(req->team->n_students)]
+				: NULL;
+			if (k < 14 && st)
+				people[i] = st;
+			else if (k < 16 && st && st->n_guardians)
+				people[i] = st->guardians[below(st->n_guardians)];
+			else if (k < 17)
+				people[i] = s;
+			else
+				people[i] = w->everyone[below(w->n_everyone)];
+		}
+		/* Crisis and exceptions are about exactly one student. */
+		if (chance(40))
+			n = 1;
+		req->people = people;
+		req->n_people = n;
+	}
+	req->body = random_body(ctx, w);
+	req->urgent = chance(20);
+	req->crisis = chance(15);
+	req->now = NOW + (time_t)below(3600) - 1800;
+	req->local.tm_hour = (int)below(24);
+	req->local.tm_min = (int)below(60);
+	req->local.tm_sec = (int)below(60);
+
+	policy_config_defaults(cfg);
+	cfg->district = "Test District";
+	cfg->guardians_on_team_messages = chance(50);
+	cfg->quiet_hours = chance(70);
+	cfg->quiet_start_min = (int)below(1440);
+	cfg->quiet_end_min = (int)below(1440);
+	cfg->oversight = (enum policy_oversight)below(3);
+	cfg->contact_screen = chance(60);
+	cfg->notice = chance(70);
+}
+
+static struct {
+	const char *rule;
+	unsigned long n;
+} deciders[POLICY_MAX_RULES];
+
+static void count_decider(const char *rule)
+{
+	unsigned i;
+
+	for (i = 0; i < POLICY_MAX_RULES && deciders[i].rule; i++)
+		if (!strcmp(deciders[i].rule, rule))
+			break;
+	if (i == POLICY_MAX_RULES)
+		return;
+	deciders[i].rule = rule;
+	deciders[i].n++;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long total = 100000, counts[3] = {0}, deliveries = 0, flagged = 0, excepted = 0;
+	void *root = talloc_new(NULL);
+	struct world *w = NULL;
+	struct timespec t0, t1;
+
+	seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 0x5eed2024ULL;
+	if (argc > 2)
+		total = strtoul(argv[2], NULL, 0);
+	rng_state = seed;
+	printf("test_policy_property: seed %" PRIu64 ", %lu requests\n", seed, total);
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	for (n_req = 0; n_req < total; n_req++) {
+		struct policy_request req;
+		struct policy_config cfg;
+		struct policy_verdict v;
+		void *ctx;
+		int rc;
+
+		if (n_req % DIR_EVERY == 0) {
+			talloc_free(w);
+			w = build_world(root);
+		}
+		ctx = talloc_new(root);
+		random_request(ctx, w, &req, &cfg);
+		rc = policy_evaluate(ctx, w->d, &cfg, &req, &v);
+		if (rc != 0)
+			fail("well-formed request refused");
+		/* Every 64th verdict's bodies are checked against every person, not the index. */
+		check(w, &req, &v, n_req % 64 == 0);
+		counts[v.action]++;
+		if (v.action != POLICY_DELIVER)
+			count_decider(v.rules[0]);
+		deliveries += v.n_deliveries;
+		flagged += v.flagged;
+		excepted += v.exception_id != 0;
+		talloc_free(ctx);
+
+		/* Malformed requests are refused, not evaluated. */
+		if (n_req % 1000 == 0) {
+			req.sender = NULL;
+			if (policy_evaluate(root, w->d, &cfg, &req, &v) != -1)
+				fail("request without sender accepted");
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("test_policy_property: %lu requests in %.2f s: %lu delivered, %lu held, %lu "
+	       "blocked, %lu deliveries\n",
+	       total, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	       counts[POLICY_DELIVER], counts[POLICY_HOLD], counts[POLICY_BLOCK], deliveries);
+	printf("  crisis-flagged %lu, allowed by an exception %lu\n", flagged, excepted);
+	for (unsigned i = 0; i < POLICY_MAX_RULES && deciders[i].rule; i++)
+		printf("  held or blocked by %s: %lu\n", deciders[i].rule, deciders[i].n);
+	talloc_free(root);
+	return 0;
+}
