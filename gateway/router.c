@@ -294,7 +294,9 @@ static int record_policy(struct work *w, const struct policy_request *req,
 		id = rec_delivery_add(r->store, &d);
 		if (id <= 0)
 			return -1;
-		if (pd->notice) {
+		/* A held delivery carries the notice too, but only one that goes out now
+		 * counts as given: a rejected hold must not use up the recipient's notice. */
+		if (pd->notice && pv->action == POLICY_DELIVER) {
 			if (rec_notice_add(r->store, w->in->at, w->in->relay, pd->to->id, id) < 0)
 				return -1;
 			((struct dir_person *)pd->to)->noticed |= 1u << w->relay->index;

@@ -5,6 +5,6 @@ add_test(NAME unit_phone_number COMMAND test_phone_number)
 
 if(TARGET chaperone-relay AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/test_router.c)
   add_executable(test_router test_router.c)
-  target_link_libraries(test_router PRIVATE chaperone-relay PkgConfig::CMOCKA)
+  target_link_libraries(test_router PRIVATE chaperone-relay chaperone-roster PkgConfig::CMOCKA)
   add_test(NAME unit_router COMMAND test_router ${PROJECT_SOURCE_DIR}/tests/fixtures/district)
 endif()

@@ -1,0 +1,336 @@
+/* The router against a real SQLite file and the sample district, with a transport that
+ * only counts: what the end-to-end tests cannot reach quickly — restarts, the clock
+ * (quiet-hours release, once-a-day replies, question expiry), a failing archive, and
+ * directory edits made by another process. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <talloc.h>
+
+#include "directory_store.h"
+#include "records.h"
+#include "roster.h"
+#include "router.h"
+
+static const char *fixture_dir;
+
+/* 2026-11-23 (a Monday) 15:00:00 UTC */
+#define T0   (1795446000LL * 1000)
+#define HOUR (3600LL * 1000)
+
+#define COACH	     "+16175550101"
+#define JAMIE	     "+16175550301"
+#define SOCCER_RELAY "+15550100"
+
+struct sent {
+	int64_t id;
+	char to[32];
+	char body[1024];
+};
+
+struct env {
+	void *ctx;
+	char path[64];
+	struct store *store;
+	struct router *router;
+	struct router_config cfg;
+	struct sent sent[512];
+	unsigned n_sent;
+	enum router_send_result result;
+};
+
+static enum router_send_result count_send(const struct router_send *o, const char **why, void *data)
+{
+	struct env *e = data;
+
+	(void)why;
+	if (e->n_sent < 512) {
+		e->sent[e->n_sent].id = o->delivery_id;
+		snprintf(e->sent[e->n_sent].to, sizeof(e->sent[0].to), "%s", o->to);
+		snprintf(e->sent[e->n_sent].body, sizeof(e->sent[0].body), "%s", o->body);
+	}
+	e->n_sent++;
+	return e->result;
+}
+
+static const struct router_transport transport = {.send = count_send};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct roster_report *rep;
+	char err[256];
+	int fd;
+
+	e->ctx = talloc_new(NULL);
+	snprintf(e->path, sizeof(e->path), "/tmp/chaperone-router-XXXXXX");
+	fd = mkstemp(e->path);
+	assert_true(fd >= 0);
+	close(fd);
+	e->store = store_open(e->ctx, e->path, err, sizeof(err));
+	assert_non_null(e->store);
+	assert_int_equal(roster_import(e->ctx, e->store, fixture_dir, NULL, &rep), ROSTER_OK);
+	router_config_defaults(&e->cfg);
+	e->cfg.district = "Lakeview Public Schools";
+	e->cfg.policy.district = e->cfg.district;
+	e->router = router_alloc(e->ctx, e->store, &e->cfg, &transport, e);
+	assert_int_equal(router_load(e->router), 0);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	char side[96];
+
+	talloc_free(e->ctx);
+	unlink(e->path);
+	snprintf(side, sizeof(side), "%s-wal", e->path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", e->path);
+	unlink(side);
+	free(e);
+	return 0;
+}
+
+static int64_t text_at(struct env *e, const char *from, const char *relay, const char *text,
+		       int64_t at)
+{
+	struct router_inbound in = {.at = at,
+				    .relay = relay,
+				    .modem = "modem0",
+				    .sender = from,
+				    .text = text,
+				    .parts = 1,
+				    .complete = true};
+
+	return router_inbound(e->router, &in);
+}
+
+static int64_t count(struct env *e, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(e->store), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static bool sent_to(struct env *e, const char *to, const char *needle)
+{
+	for (unsigned i = 0; i < e->n_sent && i < 512; i++)
+		if (!strcmp(e->sent[i].to, to) && (!needle || strstr(e->sent[i].body, needle)))
+			return true;
+	return false;
+}
+
+/* Everything sent was recorded first: every transport call names a delivery row whose
+ * recipient and body are the ones handed over. */
+static void assert_all_recorded(struct env *e)
+{
+	for (unsigned i = 0; i < e->n_sent && i < 512; i++) {
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_prepare_v2(store_db(e->store),
+						    "SELECT recipient_number, body FROM deliveries"
+						    " WHERE id = ?1",
+						    -1, &st, NULL),
+				 SQLITE_OK);
+		sqlite3_bind_int64(st, 1, e->sent[i].id);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(st, 0), e->sent[i].to);
+		assert_string_equal((const char *)sqlite3_column_text(st, 1), e->sent[i].body);
+		sqlite3_finalize(st);
+	}
+}
+
+static void test_broadcast_recorded_then_sent(void **state)
+{
+	struct env *e = *state;
+	int64_t id = text_at(e, COACH, SOCCER_RELAY, "#soccer Practice at 5", T0);
+
+	assert_true(id > 0);
+	/* 8 students, the assistant coach, the athletic director. */
+	assert_int_equal(e->n_sent, 10);
+	assert_true(sent_to(e, JAMIE, "[Soccer] Coach Dana Lee: Practice at 5"));
+	assert_true(sent_to(e, "+16175550201", "to the Soccer team"));
+	assert_int_equal(count(e, "SELECT count(*) FROM verdicts WHERE action = 'deliver'"), 1);
+	assert_int_equal(count(e, "SELECT count(*) FROM deliveries"), 10);
+	assert_int_equal(count(e, "SELECT count(*) FROM notices"), 10);
+	assert_all_recorded(e);
+}
+
+static void test_restart_resends_queued_only(void **state)
+{
+	struct env *e = *state;
+	sqlite3_stmt *st;
+
+	text_at(e, COACH, SOCCER_RELAY, "#soccer Bus at 7", T0);
+	assert_int_equal(e->n_sent, 10);
+	/* One delivery went out before the "crash"; the others were still queued. */
+	assert_int_equal(
+	    rec_delivery_event(e->store, e->sent[0].id, T0 + 1, "sent", "modem0", 1, 7, NULL), 0);
+	router_free(e->router);
+	e->n_sent = 0;
+	e->router = router_alloc(e->ctx, e->store, &e->cfg, &transport, e);
+	assert_int_equal(router_load(e->router), 0);
+	assert_int_equal(router_poll(e->router, T0 + 2), 9);
+	assert_int_equal(e->n_sent, 9);
+	/* Polling again sends nothing twice. */
+	assert_int_equal(router_poll(e->router, T0 + 3), 0);
+	assert_int_equal(e->n_sent, 9);
+	assert_int_equal(
+	    sqlite3_prepare_v2(store_db(e->store),
+			       "SELECT status FROM delivery_state WHERE delivery_id = ?1", -1, &st,
+			       NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(st, 1, e->sent[0].id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "queued");
+	sqlite3_finalize(st);
+}
+
+static void test_waiting_recorded(void **state)
+{
+	struct env *e = *state;
+
+	e->result = ROUTER_SEND_WAITING;
+	text_at(e, COACH, SOCCER_RELAY, "#soccer Field closed", T0);
+	assert_int_equal(count(e, "SELECT count(*) FROM delivery_state WHERE status = 'waiting'"),
+			 10);
+	/* The modem's queue holds them; a poll does not hand them over twice. */
+	assert_int_equal(router_poll(e->router, T0 + 1000), 0);
+}
+
+static void test_quiet_hours_release_at_end(void **state)
+{
+	struct env *e = *state;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	e->cfg.policy.quiet_hours = true;
+	e->cfg.policy.quiet_start_min = 14 * 60; /* 14:00-16:00 UTC covers T0 (15:00) */
+	e->cfg.policy.quiet_end_min = 16 * 60;
+	router_free(e->router);
+	e->router = router_alloc(e->ctx, e->store, &e->cfg, &transport, e);
+	assert_int_equal(router_load(e->router), 0);
+
+	text_at(e, COACH, SOCCER_RELAY, "#soccer Remember your cleats", T0);
+	/* Only the coach hears back: the message waits for 16:00. */
+	assert_int_equal(e->n_sent, 1);
+	assert_true(sent_to(e, COACH, "16:00"));
+	assert_int_equal(count(e, "SELECT count(*) FROM verdicts WHERE release = 'time'"), 1);
+	assert_int_equal(router_poll(e->router, T0 + HOUR - 1000), 0);
+	assert_int_equal(router_poll(e->router, T0 + HOUR), 10);
+	assert_true(sent_to(e, JAMIE, "Remember your cleats"));
+	assert_int_equal(count(e, "SELECT count(*) FROM hold_decisions WHERE decided_by ="
+				  " 'quiet-hours' AND decision = 'released'"),
+			 1);
+	/* !urgent is not held. */
+	e->n_sent = 0;
+	text_at(e, COACH, SOCCER_RELAY, "!urgent #soccer Game cancelled", T0 + 60 * 1000);
+	assert_int_equal(e->n_sent, 10);
+}
+
+static void test_unknown_sender_once_a_day(void **state)
+{
+	struct env *e = *state;
+	const char *stranger = "+19785550000";
+
+	text_at(e, stranger, SOCCER_RELAY, "hello?", T0);
+	text_at(e, stranger, SOCCER_RELAY, "hello??", T0 + HOUR);
+	assert_int_equal(e->n_sent, 1);
+	text_at(e, stranger, SOCCER_RELAY, "anyone?", T0 + 25 * HOUR);
+	assert_int_equal(e->n_sent, 2);
+	assert_int_equal(count(e, "SELECT count(*) FROM unknown_senders"), 3);
+	assert_int_equal(count(e, "SELECT count(*) FROM unknown_senders WHERE replied = 1"), 2);
+	/* Never forwarded to anyone. */
+	assert_int_equal(count(e, "SELECT count(*) FROM deliveries WHERE why <> 'reply'"), 0);
+}
+
+static void test_question_answered_then_expired(void **state)
+{
+	struct env *e = *state;
+
+	text_at(e, COACH, SOCCER_RELAY, "Great game today", T0);
+	assert_int_equal(e->n_sent, 1);
+	assert_true(sent_to(e, COACH, "Who is this for?"));
+	text_at(e, COACH, SOCCER_RELAY, "#soccer", T0 + 60 * 1000);
+	assert_true(sent_to(e, JAMIE, "[Soccer] Coach Dana Lee: Great game today"));
+	assert_int_equal(count(e, "SELECT count(*) FROM question_answers WHERE outcome ="
+				  " 'answered'"),
+			 1);
+
+	/* A question older than the window cannot be answered any more. */
+	e->n_sent = 0;
+	text_at(e, COACH, SOCCER_RELAY, "See you Monday", T0 + 2 * HOUR);
+	text_at(e, COACH, SOCCER_RELAY, "#soccer", T0 + 4 * HOUR);
+	assert_false(sent_to(e, JAMIE, "See you Monday"));
+	assert_true(sent_to(e, COACH, "no text"));
+}
+
+static void test_archive_failure_sends_nothing(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(store_exec(e->store, "PRAGMA query_only = 1"), 0);
+	assert_int_equal(text_at(e, COACH, SOCCER_RELAY, "#soccer Practice at 5", T0), -1);
+	assert_int_equal(e->n_sent, 0);
+	assert_int_equal(store_exec(e->store, "PRAGMA query_only = 0"), 0);
+	assert_true(text_at(e, COACH, SOCCER_RELAY, "#soccer Practice at 5", T0 + 1) > 0);
+	assert_int_equal(e->n_sent, 10);
+}
+
+static void test_directory_edit_seen(void **state)
+{
+	struct env *e = *state;
+	struct store_person p = {.role = DIR_GUARDIAN,
+				 .given = "Nora",
+				 .family = "Rivera",
+				 .handle = "norar",
+				 .phone = "+16175550499",
+				 .active = true};
+	struct store_person jamie;
+	int64_t id;
+
+	/* Not yet in the directory: an unknown sender. */
+	text_at(e, "+16175550499", SOCCER_RELAY, "Hi coach", T0);
+	assert_int_equal(count(e, "SELECT count(*) FROM unknown_senders"), 1);
+	/* Another process adds her as Jamie's guardian. */
+	assert_int_equal(store_person_add(e->store, "test", &p), 0);
+	assert_int_equal(store_person_by_handle(e->store, e->ctx, "jamier", &jamie), 1);
+	id = p.id;
+	assert_true(store_link_add(e->store, "test", STORE_LINK_GUARDIAN, jamie.id, id, "mother",
+				   NULL) >= 0);
+	router_poll(e->router, T0 + 1000);
+	e->n_sent = 0;
+	text_at(e, "+16175550499", SOCCER_RELAY, "Hi coach", T0 + 2000);
+	assert_true(sent_to(e, COACH, "Nora R., guardian of Jamie R."));
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_broadcast_recorded_then_sent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restart_resends_queued_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_waiting_recorded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quiet_hours_release_at_end, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_sender_once_a_day, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_question_answered_then_expired, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_archive_failure_sends_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_directory_edit_seen, setup, teardown),
+	};
+
+	fixture_dir = argc > 1 ? argv[1] : "tests/fixtures/district";
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
