@@ -25,7 +25,6 @@
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/logging.h>
 #include <osmocom/vty/ports.h>
-#include <osmocom/vty/stats.h>
 #include <osmocom/vty/telnet_interface.h>
 #include <osmocom/vty/vty.h>
 
@@ -242,7 +241,8 @@ int main(int argc, char **argv)
 	vty_info.tall_ctx = ctx;
 	vty_init(&vty_info);
 	logging_vty_add_cmds();
-	osmo_stats_vty_add_cmds();
+	/* Not osmo_stats_vty_add_cmds(): its `show stats` would shadow ours, which adds the
+	 * totals from the records to the rate counters. */
 	daemon_config_init(d);
 	daemon_vty_init();
 	d->ctrs = rate_ctr_group_alloc(ctx, &ctrg_desc, 0);

@@ -180,12 +180,32 @@ static void on_part_status(struct modem *m, uint64_t msg_id, unsigned part, uint
 	router_part_status(d->router, (int64_t)msg_id, dm ? dm->name : NULL, part + 1, st);
 }
 
+struct mark_waiting {
+	struct daemon_modem *dm;
+	const char *why;
+};
+
+static void mark_waiting(const struct rec_delivery_row *row, void *data)
+{
+	struct mark_waiting *mw = data;
+
+	if (strcmp(row->relay, mw->dm->relay_number))
+		return;
+	rec_delivery_event(g_daemon->store, row->id, store_now_ms(), "waiting", mw->dm->name, -1,
+			   -1, mw->why);
+}
+
 static void on_state(struct modem *m, enum modem_state st, void *data)
 {
 	struct chaperoned *d = data;
 	struct daemon_modem *dm = by_modem(d, m);
 
 	LOGP(DMODEM, LOGL_NOTICE, "%s: %s\n", dm ? dm->name : "?", modem_state_name(st));
+	/* Its queue waits for it: say so in the records of what was queued on it. */
+	if (dm && st == MODEM_ST_RECOVERING && d->store) {
+		struct mark_waiting mw = {dm, "modem recovering"};
+		rec_deliveries_in_status(d->store, "queued", 0, mark_waiting, &mw);
+	}
 	/* Deliveries recorded as waiting while it was down are on its queue already; a poll
 	 * records nothing new but picks up anything queued meanwhile. */
 	if (st == MODEM_ST_READY && d->router)
@@ -284,7 +304,7 @@ static enum router_send_result transport_send(const struct router_send *o, const
 	struct sms_submit sub = {0};
 	struct pdu_buf {
 		uint8_t b[SMS_PDU_MAX];
-	} *pdus;
+	} * pdus;
 	const uint8_t *ptrs[SMS_MAX_PARTS];
 	size_t lens[SMS_MAX_PARTS];
 	int n, rc = 0;
