@@ -23,7 +23,7 @@ int cli_pdu_main(int argc, char **argv);
 int cli_modem_main(int argc, char **argv);
 /* chaperone held list|release|reject (cli_held.c) */
 int cli_held_main(int argc, char **argv);
-/* chaperone roster import (cli_roster.c) */
+/* chaperone roster import|log (cli_roster.c) */
 int cli_roster_main(int argc, char **argv);
 /* chaperone person list|show|add|set|deactivate|activate (cli_person.c) */
 int cli_person_main(int argc, char **argv);

@@ -114,9 +114,10 @@ static int decide(struct store *s, bool release, int argc, char **argv)
 	if (rec_hold_decide(s, f.id, store_now_ms(), release, by, note) < 0)
 		goto fail;
 	/* The sender learns the outcome from the relay number, like every other reply. */
-	snprintf(body, sizeof(body), "Your held message was %s by an administrator%s%s",
-		 release ? "released and sent" : "not approved; it was not sent", note ? ": " : ".",
-		 note ? note : "");
+	snprintf(body, sizeof(body), "Your held message was %s%s%s",
+		 release ? "released and sent by an administrator."
+			 : "not approved by an administrator; it was not sent.",
+		 note ? " Note: " : "", note ? note : "");
 	d.at = store_now_ms();
 	d.verdict_id = f.id;
 	d.message_id = f.message_id;

@@ -5,7 +5,9 @@
  * when every row was imported, 1 when some were rejected (the rest imported), 2 when
  * nothing could be imported (usage, unreadable directory, bad manifest). */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <talloc.h>
@@ -33,7 +35,11 @@ static void usage(FILE *f)
 		"  --verbose            list each change\n"
 		"  --as ACTOR           who the change log records (default: your user name)\n\n"
 		"Exit status: 0 all rows imported, 1 some rows rejected (the rest imported),\n"
-		"2 nothing imported.\n",
+		"2 nothing imported.\n\n"
+		"Usage: chaperone roster log [--db PATH] [--last N]\n\n"
+		"The directory's change log, oldest first: every change made by an import or by\n"
+		"hand, with when, who (--as) and what. --last N shows the last N (default 50; 0\n"
+		"for all).\n",
 		CLI_DEFAULT_DB);
 }
 
@@ -115,6 +121,74 @@ static int roster_import_main(int argc, char **argv)
 	return rc;
 }
 
+static int roster_log_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"last", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *db = NULL;
+	long last = 50;
+	struct store_change *c;
+	struct store *s;
+	size_t n;
+	int64_t version, since;
+	char when[40], *end;
+	void *ctx;
+	int opt;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'l':
+			last = strtol(optarg, &end, 10);
+			if (!*optarg || *end || last < 0) {
+				fprintf(stderr,
+					"chaperone: roster log: --last '%s' is not a count\n",
+					optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	ctx = talloc_named_const(NULL, 0, "chaperone roster log");
+	s = cli_open_store(ctx, db);
+	if (!s) {
+		talloc_free(ctx);
+		return CLI_EXIT_INPUT;
+	}
+	version = store_directory_version(s);
+	since = last && version > last ? version - last : 0;
+	if (version < 0 || store_directory_changes(s, ctx, since, 0, &c, &n) < 0) {
+		fprintf(stderr, "chaperone: roster log: database: %s\n", store_errmsg(s));
+		talloc_free(ctx);
+		return CLI_EXIT_INPUT;
+	}
+	for (size_t i = 0; i < n; i++) {
+		store_format_time(when, sizeof(when), c[i].at);
+		printf("%-6" PRId64 " %s  %-12s %-22s %s%s%s\n", c[i].id, when, c[i].actor,
+		       c[i].action, c[i].entity, c[i].detail ? ": " : "",
+		       c[i].detail ? c[i].detail : "");
+	}
+	talloc_free(ctx);
+	return CLI_EXIT_OK;
+}
+
 int cli_roster_main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -123,6 +197,8 @@ int cli_roster_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "import"))
 		return roster_import_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "log"))
+		return roster_log_main(argc - 1, argv + 1);
 	fprintf(stderr, "chaperone: roster: unknown subcommand '%s'\n", argv[1]);
 	usage(stderr);
 	return CLI_EXIT_USAGE;

@@ -339,7 +339,8 @@ static int team_add(struct store *s, void *ctx, const char *tag_arg, const struc
 	t.kind = o->kind;
 	if (store_begin(s) < 0)
 		goto db_error;
-	if (relay < 0 && store_relay_ensure(s, number, NULL, &t.relay_id) < 0)
+	if (relay < 0 &&
+	    store_relay_ensure_as(s, cli_actor(ctx, o->as), number, NULL, &t.relay_id) < 0)
 		goto db_error;
 	if (store_team_add(s, cli_actor(ctx, o->as), &t) < 0 || store_commit(s) < 0)
 		goto db_error;
@@ -388,7 +389,8 @@ static int team_set(struct store *s, void *ctx, const char *tag, const struct op
 		goto db_error;
 	if (o->relay) {
 		t.relay_id = 0;
-		if (relay < 0 && store_relay_ensure(s, number, NULL, &t.relay_id) < 0)
+		if (relay < 0 &&
+		    store_relay_ensure_as(s, cli_actor(ctx, o->as), number, NULL, &t.relay_id) < 0)
 			goto db_error;
 	}
 	rc = store_team_update(s, cli_actor(ctx, o->as), &old, &t);

@@ -334,7 +334,8 @@ static int apply_teams(struct rimport *im, struct rmap *relays)
 			int64_t id = (int64_t)(intptr_t)rmap_get(relays, t->relay);
 
 			if (!id) {
-				if (store_relay_ensure(im->s, t->relay, NULL, &id) < 0)
+				if (store_relay_ensure_as(im->s, im->opt->actor, t->relay, NULL,
+							  &id) < 0)
 					return -1;
 				rmap_put(relays, t->relay, (void *)(intptr_t)id);
 				cnt[ROSTER_RELAYS_ADDED]++;

@@ -224,6 +224,7 @@ int rcsv_read(struct rimport *im, const char *name, struct rcsv **out)
 	struct stat stt;
 	char *buf;
 	size_t len = 0;
+	bool failed_before;
 	int fd;
 
 	*out = NULL;
@@ -268,10 +269,14 @@ int rcsv_read(struct rimport *im, const char *name, struct rcsv **out)
 	buf[len] = '\0';
 
 	p.c = c;
+	/* An earlier file's failure must not pass for this one's. */
+	failed_before = im->failed;
+	im->failed = false;
 	parse_buffer(&p, buf, len);
 	talloc_free(buf);
 	if (im->failed)
 		return -1;
+	im->failed = failed_before;
 	if (!p.header_done) {
 		rim_fatal(im, c->path, 1, "empty file: a header line is required");
 		return -1;

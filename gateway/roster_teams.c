@@ -163,12 +163,6 @@ void roster_read_teams(struct rimport *im)
 					    pref);
 				rim_keep_team(im, t);
 				ok = false;
-			} else if (!p->want.active) {
-				rim_problem(
-				    im, c->path, r->line,
-				    "'%s' is inactive (gone from the roster, or deactivated)",
-				    pref);
-				ok = false;
 			} else if (p->want.role == DIR_GUARDIAN) {
 				rim_problem(
 				    im, c->path, r->line,

@@ -387,9 +387,10 @@ static char next_ascii(const char **s)
 		return '\0';
 	}
 	/* Anything else: skip the whole sequence. */
-	*s += 1;
-	while ((**(const unsigned char **)s & 0xC0) == 0x80)
-		*s += 1;
+	u++;
+	while ((*u & 0xC0) == 0x80)
+		u++;
+	*s = (const char *)u;
 	return '\0';
 }
 

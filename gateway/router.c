@@ -1,5 +1,6 @@
 /* The router: inbound message → sender, meaning, verdict → records → deliveries. */
 #include <ctype.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,10 @@ int router_load(struct router *r)
 	if (rec_optouts_each(r->store, apply_optout, r) < 0 ||
 	    rec_notices_each(r->store, apply_notice, r) < 0)
 		return -1;
+	/* Loading built the directory next to the store's row lists and the old directory,
+	 * all freed by now; malloc keeps those pages unless asked: 40 MiB of chaperoned's
+	 * 105 MiB with 50,000 persons (docs/performance.md). */
+	malloc_trim(0);
 	return 0;
 }
 
@@ -583,7 +588,13 @@ static int resolve_handles(struct work *w, const struct grammar_parse *g,
 			return 1;
 		}
 	}
-	return ask(w, "address", body, g->urgent, g->crisis,
+	/* The question keeps the @ words with the text: the answer names the team, and the
+	 * message must still go to these people, not to the team (staff_message). */
+	char *asked = talloc_strdup(w->tmp, "");
+	for (unsigned i = 0; i < g->n_addrs; i++)
+		asked = talloc_asprintf_append(asked, "@%s ", g->addrs[i].word);
+	asked = talloc_asprintf_append(asked, "%s", body);
+	return ask(w, "address", asked, g->urgent, g->crisis,
 		   "addressees share several of the sender's teams",
 		   talloc_asprintf(w->tmp,
 				   "Which team is this about? Reply %s to send it, or DISCARD to "
@@ -629,7 +640,7 @@ static int staff_message(struct work *w, const struct grammar_parse *g)
 	const char *body = body_of(w, g);
 	struct open_q *oq = open_question(w);
 	struct grammar_parse merged;
-	int64_t thread_team = 0, counterpart = 0;
+	int64_t thread_team = 0, counterpart = 0, answer_team = 0;
 	int rc;
 	bool answering = false;
 
@@ -649,6 +660,24 @@ static int staff_message(struct work *w, const struct grammar_parse *g)
 		g = &merged;
 		body = oq->body;
 		answering = true;
+		/* "Which team is this about?" was asked about a message to people (its body
+		 * keeps their @ words): "#track" names the team of the conversation, and the
+		 * message goes to those people in Track's context, not to all of Track. */
+		if (g->n_addrs == 1 && g->addrs[0].kind == GRAMMAR_ADDR_TAG &&
+		    !g->addrs[0].sub[0]) {
+			struct grammar_parse asked;
+			struct dir_team *t = dir_team_by_tag(w->r->dir, g->addrs[0].word);
+
+			grammar_parse(oq->body, strlen(oq->body), &asked);
+			if (asked.n_addrs && asked.addrs[0].kind == GRAMMAR_ADDR_HANDLE) {
+				asked.urgent = merged.urgent;
+				asked.crisis = merged.crisis;
+				merged = asked;
+				body = talloc_strndup(w->tmp, oq->body + asked.body_off,
+						      asked.body_len);
+				answer_team = t ? t->id : -1;
+			}
+		}
 	}
 	if (g->n_addrs && !*body)
 		return block(w, NULL, body, "the message has an address but no text.",
@@ -694,7 +723,7 @@ static int staff_message(struct work *w, const struct grammar_parse *g)
 		if (rc <= 0)
 			return rc;
 	} else {
-		rc = resolve_handles(w, g, &req, body, thread_team);
+		rc = resolve_handles(w, g, &req, body, answer_team ? answer_team : thread_team);
 		if (rc <= 0)
 			return rc;
 	}
@@ -713,10 +742,20 @@ static int family_message(struct work *w, const struct grammar_parse *g)
 	const char *body = w->in->text;
 	int64_t thread_team = 0, cp = 0;
 
-	(void)g;
 	if (!n)
 		return block(w, NULL, body, "this number serves teams you are not on.",
 			     "Contact the school office.");
+	/* '#' and '@' words address teams, groups and people, which only staff do. A
+	 * family's message goes to the team's staff, so forwarding "#soccer hi team" would
+	 * mislead the sender about who reads it (on a number serving two teams, possibly
+	 * the other team's coaches): refuse and say how to write instead, as the policy's
+	 * own replies do. "#track" alone may answer "which team?" and is handled below. */
+	if (g->n_addrs && !(oq->found && !strcmp(oq->kind, "team") && !g->body_len))
+		return block(w, NULL, body,
+			     "students and families cannot message a team, a group or a person by "
+			     "# or @.",
+			     "To reach your team's coaches or advisors, send your message without "
+			     "# or @ words.");
 	if (n == 1) {
 		req.team = teams[0];
 	} else {
@@ -778,7 +817,7 @@ static char *who_text(struct work *w, const struct grammar_parse *g)
 		for (unsigned i = 0; i < n; i++) {
 			s = talloc_asprintf_append(s, "%s%s:", i ? "\n" : "", teams[i]->name);
 			for (unsigned j = 0; j < teams[i]->n_staff; j++)
-				s = talloc_asprintf_append(s, " %s%s", j ? ", " : "",
+				s = talloc_asprintf_append(s, "%s%s", j ? ", " : " ",
 							   teams[i]->staff[j]->display);
 		}
 		return *s ? s : talloc_strdup(w->tmp, "You are not on a team this number serves.");
@@ -911,6 +950,13 @@ static void dispatch_row(const struct rec_delivery_row *row, void *data)
 
 	if (id_set_has(&r->in_flight, row->id))
 		return;
+	/* A released hold's notice is given now: later messages need not repeat it. */
+	if (row->notice && row->recipient_id) {
+		struct dir_person *p = dir_person_by_id(r->dir, row->recipient_id);
+		struct dir_relay *rl = dir_relay_by_number(r->dir, row->relay);
+		if (p && rl)
+			p->noticed |= 1u << rl->index;
+	}
 	if (!r->tp.send) {
 		id_set_put(r, &r->in_flight, row->id);
 		return;
@@ -934,9 +980,16 @@ static void dispatch_row(const struct rec_delivery_row *row, void *data)
 static void dispatch_ids(struct router *r, const int64_t *ids, unsigned n, int64_t now)
 {
 	struct send_ctx sc = {r, now, 0};
+	/* One transaction for the lot: outside one, every read takes and drops SQLite's
+	 * read lock (a fifth of routing a team message), and every "waiting" or "failed"
+	 * event is a commit of its own, one fsync per recipient while a modem is down. A
+	 * transaction that wrote nothing commits without touching the disk. */
+	bool txn = n > 1 && store_begin(r->store) == 0;
 
 	for (unsigned i = 0; i < n; i++)
 		rec_delivery_get(r->store, ids[i], dispatch_row, &sc);
+	if (txn && store_commit(r->store) < 0)
+		store_rollback(r->store);
 }
 
 int64_t router_inbound(struct router *r, const struct router_inbound *in)

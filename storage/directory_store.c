@@ -257,6 +257,12 @@ static char *subgroup_name(struct store *s, void *ctx, int64_t id)
 
 int store_relay_ensure(struct store *s, const char *number, const char *label, int64_t *id)
 {
+	return store_relay_ensure_as(s, "chaperoned", number, label, id);
+}
+
+int store_relay_ensure_as(struct store *s, const char *actor, const char *number, const char *label,
+			  int64_t *id)
+{
 	sqlite3_stmt *st;
 	int64_t found = 0;
 	char *old_label = NULL;
@@ -292,7 +298,7 @@ int store_relay_ensure(struct store *s, const char *number, const char *label, i
 		}
 		found = sqlite3_last_insert_rowid(store_db(s));
 		rc = store_directory_change(
-		    s, "chaperone", "relay.add", talloc_asprintf(tmp, "relay:%s", number),
+		    s, actor, "relay.add", talloc_asprintf(tmp, "relay:%s", number),
 		    label && *label ? talloc_asprintf(tmp, "label %s", label) : NULL);
 	} else if (label && *label && !str_eq(label, old_label)) {
 		st = store_stmt(s, "UPDATE relays SET label = ?2 WHERE id = ?1");
@@ -305,8 +311,7 @@ int store_relay_ensure(struct store *s, const char *number, const char *label, i
 		rc = step_done(st);
 		if (rc == 0)
 			rc = store_directory_change(
-			    s, "chaperone", "relay.update",
-			    talloc_asprintf(tmp, "relay:%s", number),
+			    s, actor, "relay.update", talloc_asprintf(tmp, "relay:%s", number),
 			    talloc_asprintf(tmp, "label %s -> %s", or_none(old_label), label));
 	}
 out:

@@ -117,6 +117,9 @@ int64_t store_directory_version(struct store *s);
 /* The relay with this number, created if need be (label updated when given and
  * different). The daemon calls it for each configured modem. */
 int store_relay_ensure(struct store *s, const char *number, const char *label, int64_t *id);
+/* The same, recording `actor` in the change log (store_relay_ensure: "chaperoned"). */
+int store_relay_ensure_as(struct store *s, const char *actor, const char *number, const char *label,
+			  int64_t *id);
 int store_relays_list(struct store *s, void *ctx, struct store_relay **out, size_t *n);
 int store_relay_by_id(struct store *s, void *ctx, int64_t id, struct store_relay *out);
 

@@ -227,7 +227,7 @@ int rec_delivery_event(struct store *s, int64_t delivery_id, int64_t at, const c
 
 #define DELIVERY_COLS                                                                              \
 	"d.id, d.verdict_id, d.recipient_id, d.relay, d.recipient_number, d.body, s.status,"       \
-	" d.why, d.at, s.parts_sent, s.parts_delivered"
+	" d.why, d.at, s.parts_sent, s.parts_delivered, d.notice"
 
 static void delivery_row(sqlite3_stmt *st, struct rec_delivery_row *r)
 {
@@ -242,6 +242,7 @@ static void delivery_row(sqlite3_stmt *st, struct rec_delivery_row *r)
 	r->at = sqlite3_column_int64(st, 8);
 	r->parts_sent = (unsigned)sqlite3_column_int(st, 9);
 	r->parts_delivered = (unsigned)sqlite3_column_int(st, 10);
+	r->notice = sqlite3_column_int(st, 11);
 }
 
 /* Iterations use their own statement so that callbacks may write records meanwhile. */
@@ -274,13 +275,61 @@ int rec_deliveries_in_status(struct store *s, const char *status, unsigned limit
 			     status, limit ? (int64_t)limit : -1, cb, data);
 }
 
+/* Copy the strings *str[0..n) point to (column text of a cached statement) into one
+ * allocation and point them at the copies, so that the statement can be reset before a
+ * callback that may use the store. Returns the allocation (free it), or NULL. */
+static char *copy_texts(const char **const *str, unsigned n)
+{
+	size_t size = 1;
+	char *buf, *p;
+
+	for (unsigned i = 0; i < n; i++)
+		size += *str[i] ? strlen(*str[i]) + 1 : 0;
+	if (!(buf = p = malloc(size)))
+		return NULL;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len;
+
+		if (!*str[i])
+			continue;
+		len = strlen(*str[i]) + 1;
+		memcpy(p, *str[i], len);
+		*str[i] = p;
+		p += len;
+	}
+	return buf;
+}
+
+/* The router calls this once per delivery it dispatches (122 times for a team message with
+ * guardians): a cached statement, since preparing it on every call was over half the cost
+ * of routing such a message (docs/performance.md). The row's strings are copied and the
+ * statement reset before the callback, which may write records or come back here. */
 int rec_delivery_get(struct store *s, int64_t id,
 		     void (*cb)(const struct rec_delivery_row *row, void *data), void *data)
 {
-	return each_delivery(s,
-			     "SELECT " DELIVERY_COLS " FROM delivery_state s JOIN deliveries d"
-			     " ON d.id = s.delivery_id WHERE d.id = ?1",
-			     NULL, id, cb, data);
+	sqlite3_stmt *st = store_stmt(s, "SELECT " DELIVERY_COLS " FROM delivery_state s JOIN"
+					 " deliveries d ON d.id = s.delivery_id WHERE d.id = ?1");
+	struct rec_delivery_row r;
+	const char **const str[] = {&r.relay, &r.recipient_number, &r.body, &r.status, &r.why};
+	char *buf;
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	delivery_row(st, &r);
+	buf = copy_texts(str, sizeof(str) / sizeof(str[0]));
+	sqlite3_reset(st);
+	if (!buf)
+		return -1;
+	cb(&r, data);
+	free(buf);
+	return 0;
 }
 
 int rec_delivery_counts(struct store *s, void (*cb)(const char *status, int64_t n, void *data),
@@ -302,12 +351,15 @@ int rec_delivery_counts(struct store *s, void (*cb)(const char *status, int64_t 
 
 /* ---- Holds ---- */
 
+/* Holds an administrator decides: not the questions the relay asked a sender ("who is this
+ * for?"), which are answered or discarded by the sender and would otherwise stay listed
+ * as held after the message went out. */
 #define HELD_SELECT                                                                                \
 	"SELECT v.id, v.message_id, v.sender_id, v.at, coalesce(v.hold_until, 0), v.relay,"        \
 	" v.rules, v.reason, v.release, coalesce(v.body, ''), coalesce(m.sender_number, ''),"      \
 	" (SELECT count(*) FROM deliveries d WHERE d.verdict_id = v.id)"                           \
 	" FROM verdicts v LEFT JOIN messages m ON m.id = v.message_id"                             \
-	" WHERE v.action = 'hold' AND NOT EXISTS"                                                  \
+	" WHERE v.action = 'hold' AND v.kind <> 'question' AND NOT EXISTS"                         \
 	" (SELECT 1 FROM hold_decisions h WHERE h.verdict_id = v.id)"
 
 static int each_held(struct store *s, const char *sql, int64_t now,
@@ -363,9 +415,12 @@ int rec_hold_decide(struct store *s, int64_t verdict_id, int64_t at, bool releas
 
 	if (store_begin(s) < 0)
 		return -1;
-	st =
-	    store_stmt(s, "SELECT 1 FROM verdicts v WHERE v.id = ?1 AND v.action = 'hold' AND"
-			  " NOT EXISTS (SELECT 1 FROM hold_decisions h WHERE h.verdict_id = v.id)");
+	/* A question the relay asked (kind 'question') waits for its sender's answer, not
+	 * for an administrator: releasing one would send nothing, yet tell the sender it was
+	 * sent. */
+	st = store_stmt(s, "SELECT 1 FROM verdicts v WHERE v.id = ?1 AND v.action = 'hold' AND"
+			   " v.kind <> 'question' AND NOT EXISTS"
+			   " (SELECT 1 FROM hold_decisions h WHERE h.verdict_id = v.id)");
 	if (!st)
 		goto fail;
 	sqlite3_bind_int64(st, 1, verdict_id);
@@ -408,6 +463,20 @@ int rec_hold_decide(struct store *s, int64_t verdict_id, int64_t at, bool releas
 				       note) < 0)
 			goto fail;
 	free(ids);
+	ids = NULL;
+	/* Released deliveries that carry the recording notice give it now. */
+	if (release) {
+		st =
+		    store_stmt(s, "INSERT OR IGNORE INTO notices(at, relay, person_id, delivery_id)"
+				  " SELECT ?2, relay, recipient_id, id FROM deliveries WHERE"
+				  " verdict_id = ?1 AND notice = 1 AND recipient_id IS NOT NULL");
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, verdict_id);
+		sqlite3_bind_int64(st, 2, at);
+		if (exec_done(st) < 0)
+			goto fail;
+	}
 	return store_commit(s);
 fail:
 	free(ids);
@@ -594,40 +663,49 @@ int64_t rec_question_add(struct store *s, const struct rec_question *q)
 	return insert_done(s, st);
 }
 
+/* The router asks this for every message from someone in the directory: a cached
+ * statement, since preparing it each time was a sixth of routing a message that fans out
+ * to a few people (docs/performance.md). */
 int rec_question_open(struct store *s, const char *relay, int64_t person_id, int64_t since,
 		      void (*cb)(const struct rec_question *q, void *data), void *data)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT q.id, q.at, q.person_id, q.message_id, q.relay, q.kind, q.body,"
+			  " q.urgent, q.crisis FROM questions q WHERE q.person_id = ?1 AND"
+			  " q.relay = ?2 AND q.at >= ?3 AND NOT EXISTS (SELECT 1 FROM"
+			  " question_answers a WHERE a.question_id = q.id)"
+			  " ORDER BY q.id DESC LIMIT 1");
 	struct rec_question q;
-	int rc = -1;
+	const char **const str[] = {&q.relay, &q.kind, &q.body};
+	char *buf;
+	int rc;
 
-	if (sqlite3_prepare_v2(
-		store_db(s),
-		"SELECT q.id, q.at, q.person_id, q.message_id, q.relay, q.kind, q.body,"
-		" q.urgent, q.crisis FROM questions q WHERE q.person_id = ?1 AND"
-		" q.relay = ?2 AND q.at >= ?3 AND NOT EXISTS (SELECT 1 FROM"
-		" question_answers a WHERE a.question_id = q.id)"
-		" ORDER BY q.id DESC LIMIT 1",
-		-1, &st, NULL) != SQLITE_OK)
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, person_id);
 	store_bind_text(st, 2, relay);
 	sqlite3_bind_int64(st, 3, since);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		q.id = sqlite3_column_int64(st, 0);
-		q.at = sqlite3_column_int64(st, 1);
-		q.person_id = sqlite3_column_int64(st, 2);
-		q.message_id = sqlite3_column_int64(st, 3);
-		q.relay = TXT(st, 4);
-		q.kind = TXT(st, 5);
-		q.body = TXT(st, 6);
-		q.urgent = sqlite3_column_int(st, 7);
-		q.crisis = sqlite3_column_int(st, 8);
-		cb(&q, data);
-		rc = 0;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return -1; /* none open, or an error: either way no question to answer */
 	}
-	sqlite3_finalize(st);
-	return rc;
+	q.id = sqlite3_column_int64(st, 0);
+	q.at = sqlite3_column_int64(st, 1);
+	q.person_id = sqlite3_column_int64(st, 2);
+	q.message_id = sqlite3_column_int64(st, 3);
+	q.relay = TXT(st, 4);
+	q.kind = TXT(st, 5);
+	q.body = TXT(st, 6);
+	q.urgent = sqlite3_column_int(st, 7);
+	q.crisis = sqlite3_column_int(st, 8);
+	buf = copy_texts(str, sizeof(str) / sizeof(str[0]));
+	sqlite3_reset(st);
+	if (!buf)
+		return -1;
+	cb(&q, data);
+	free(buf);
+	return 0;
 }
 
 int rec_question_close(struct store *s, int64_t question_id, int64_t at, const char *outcome,

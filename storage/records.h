@@ -85,6 +85,7 @@ struct rec_delivery_row {
 	const char *relay, *recipient_number, *body, *status, *why;
 	int64_t at;
 	unsigned parts_sent, parts_delivered;
+	bool notice; /* the body carries the recording notice */
 };
 /* Deliveries whose latest status is `status` ("queued", "waiting", "held", ...), oldest
  * first; limit 0 = all. */
@@ -109,8 +110,9 @@ int rec_held_list(struct store *s, void (*cb)(const struct rec_held *h, void *da
 /* Time-released holds whose hold_until <= now. */
 int rec_held_due(struct store *s, int64_t now, void (*cb)(const struct rec_held *h, void *data),
 		 void *data);
-/* Decide a hold: "released" moves its held deliveries to queued, "rejected" to rejected,
- * in one transaction with the decision row. -1 if the verdict is not an undecided hold
+/* Decide a hold: "released" moves its held deliveries to queued (and records the notice
+ * of those that carry it as given), "rejected" to rejected, in one transaction with the
+ * decision row. -1 if the verdict is not an undecided hold
  * (unknown id, not a hold, or already decided). */
 int rec_hold_decide(struct store *s, int64_t verdict_id, int64_t at, bool release, const char *by,
 		    const char *note);

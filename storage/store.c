@@ -12,7 +12,7 @@
 #include "migrations.h"
 #include "store.h"
 
-#define STMT_CACHE 128
+#define STMT_CACHE 256
 
 struct stmt_slot {
 	const char *key;

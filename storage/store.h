@@ -31,7 +31,9 @@ const char *store_path(const struct store *s);
 
 /* Transactions. store_begin() takes the write lock at once (BEGIN IMMEDIATE) so that a
  * transaction never fails half-way for a lock. Nested calls are counted: only the
- * outermost commit commits. Return 0 or -1 (message via store_errmsg). */
+ * outermost commit commits, and a rollback at any depth rolls back the whole
+ * transaction (the outer caller's commit then fails) — a record is all or nothing.
+ * Return 0 or -1 (message via store_errmsg). */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
@@ -41,7 +43,10 @@ const char *store_errmsg(struct store *s);
 int store_exec(struct store *s, const char *sql);
 
 /* A cached prepared statement for `sql` (the pointer identity of the string literal is
- * the cache key, so pass literals). Reset and cleared, ready to bind. NULL on error. */
+ * the cache key, so pass literals). Reset and cleared, ready to bind. NULL on error.
+ * Use it within one call: do not hold it across another store call, which may reset it
+ * (or, once the cache is full, finalize it). Iterations that call back into the store
+ * prepare their own statement. */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 
 /* Has another connection (the CLI, the daemon) committed since the last call? Cheap:

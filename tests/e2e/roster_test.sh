@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# `chaperone roster import`, `person`, `team` and `exception` as the district's IT person
+# runs them: the real binary, a real SQLite file, the sample district.
+#
+#   tests/e2e/roster_test.sh BUILD_DIR
+#
+#   1. import of the sample district: exit 0, the summary, a 0600 database
+#   2. the same import again changes nothing; a dry run of a changed export changes nothing
+#   3. team show: staff, students with guardians, the student no guardian can be reached
+#      for, subgroups, relay, overseers; person list and show
+#   4. bad input to the import: each rejected row as FILE:LINE: reason, exit 1; a bad
+#      manifest, a missing directory, a bad command line: exit 2, nothing imported
+#   5. person add/set/deactivate/activate, with bad input refused (exit 1, nothing changed)
+#   6. team add/set/member/subgroup/overseer, with bad input refused (team show unchanged)
+#   7. exception add/list/revoke: only administrators approve and revoke
+#   8. a hand deactivation survives the next import; the database stays 0600
+# KEEP_WORKDIR=1 keeps the temporary directory.
+set -euo pipefail
+
+build=${1:?usage: roster_test.sh BUILD_DIR}
+chaperone="$build/gateway/chaperone"
+fixtures="$(cd "$(dirname "$0")/../fixtures" && pwd)"
+district="$fixtures/district"
+
+work=$(mktemp -d /tmp/chaperone-roster-XXXXXX)
+export CHAPERONE_DB="$work/chaperone.db"
+passed=0
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+trap remove_workdir EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $*"
+	for f in "$work"/*.out "$work"/*.err; do
+		[ -f "$f" ] && { echo "--- $(basename "$f") ---"; cat "$f"; }
+	done
+	echo "roster: $passed passed, 1 failed"
+	exit 1
+}
+
+ok() {
+	passed=$((passed + 1))
+	echo "ok $passed - $*"
+}
+
+# expect_rc WANT NAME COMMAND...: run COMMAND (stdout NAME.out, stderr NAME.err).
+expect_rc() {
+	local want=$1 name=$2 rc=0
+	shift 2
+	"$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+	[ "$rc" -eq "$want" ] || fail "$name: exit status $rc, want $want"
+}
+
+has() {
+	grep -qF -- "$2" "$work/$1" || fail "$1 lacks: $2"
+}
+
+lacks() {
+	! grep -qF -- "$2" "$work/$1" || fail "$1 has: $2"
+}
+
+# same A B: two outputs are identical (nothing changed in between).
+same() {
+	cmp -s "$work/$1" "$work/$2" || fail "$1 and $2 differ: $(diff "$work/$1" "$work/$2")"
+}
+
+mode_0600() {
+	[ "$(stat -c %a "$CHAPERONE_DB")" = 600 ] || fail "database mode $(stat -c %a "$CHAPERONE_DB")"
+}
+
+snapshot() {
+	"$chaperone" team show soccer >"$work/$1.soccer.out"
+	"$chaperone" team show robotics >"$work/$1.robotics.out"
+	"$chaperone" person list --all >"$work/$1.persons.out"
+	"$chaperone" exception list --all >"$work/$1.exceptions.out"
+}
+
+unchanged_since() {
+	snapshot now
+	same "$1.soccer.out" now.soccer.out
+	same "$1.robotics.out" now.robotics.out
+	same "$1.persons.out" now.persons.out
+	same "$1.exceptions.out" now.exceptions.out
+}
+
+# 1. the sample district
+umask 022
+expect_rc 0 import "$chaperone" roster import --as it-admin "$district"
+has import.out "(Lakeview Public Schools)"
+has import.out "persons        35 added, 0 updated, 0 deactivated, 0 reactivated"
+has import.out "teams          4 added"
+has import.out "guardianships  16 added"
+has import.out "relays         2 added"
+[ ! -s "$work/import.err" ] || fail "import wrote to stderr"
+mode_0600
+ok "import of the sample district"
+
+# 2. idempotent; dry run
+expect_rc 0 reimport "$chaperone" roster import "$district"
+has reimport.out "No changes: the directory already matches this roster."
+snapshot before
+expect_rc 0 dry "$chaperone" roster import --dry-run --verbose "$fixtures/roster/changed"
+has dry.out "Would change (dry run, nothing written):"
+has dry.out "deactivated morganp (Morgan Patel): gone from the roster"
+has dry.out "updated mariar: phone +16175550401 -> +16175550499"
+has dry.out "added student noahr: Noah Reed, +16175550313"
+unchanged_since before
+ok "re-import changes nothing; a dry run changes nothing"
+
+# 3. what the district sees
+expect_rc 0 soccer "$chaperone" team show soccer
+has soccer.out "soccer: Soccer (sports)"
+has soccer.out "relay      +15550100"
+has soccer.out "danal            Coach Dana Lee                 +16175550101"
+has soccer.out "students   8 (1 without a guardian reachable by text)"
+has soccer.out "guardian mariar           Maria Rivera (parent)          +16175550401"
+has soccer.out "guardian elenao           Elena Ortiz (parent)           (no phone)"
+has soccer.out "! no guardian reachable by text: guardians are not copied on messages with samo"
+has soccer.out "injured          alexk, caseym"
+has soccer.out "rosad            Athletic Director Rosa Delgado +16175550201"
+expect_rc 0 robotics "$chaperone" team show '#robotics'
+has robotics.out "overseers  1 (default: the principals)"
+has robotics.out "officers         averyj, emmag"
+lacks robotics.out "without a guardian"
+expect_rc 0 teams "$chaperone" team list
+has teams.out "soccer           sports  Soccer                   +15550100          2        8"
+has teams.out "4 teams"
+expect_rc 0 plist "$chaperone" person list --team robotics
+has plist.out "6 persons"
+has plist.out "rileyc           student       -                 Riley Chen                   +16175550307     eng201,soccer,robotics"
+expect_rc 0 pshow "$chaperone" person show @samo
+has pshow.out "guardians    elenao         Elena Ortiz                  no phone (parent)"
+has pshow.out "source       s-3003 (oneroster)"
+ok "team show, team list, person list and show"
+
+# 4. bad imports
+expect_rc 1 bad env CHAPERONE_DB="$work/bad.db" \
+	"$chaperone" roster import "$fixtures/roster/bad-rows"
+has bad.err "bad-rows/users.csv:5: missing sourcedId"
+has bad.err "bad-rows/users.csv:6: unknown role 'wizard'"
+has bad.err "bad-rows/users.csv:9: broken quoting"
+has bad.err "bad-rows/guardians.csv:3: unknown student 'u-404'"
+has bad.err "bad-rows/teams.csv:10: invalid relay 'not-a-number'"
+has bad.out "persons        8 added"
+has bad.out "30 rows rejected or partly imported"
+expect_rc 2 manifest env CHAPERONE_DB="$work/bad2.db" \
+	"$chaperone" roster import "$fixtures/roster/bad-manifest"
+has manifest.err "manifest.csv:3: OneRoster version 1.0 is not supported (only 1.1)"
+has manifest.out "Nothing imported"
+expect_rc 2 nodir "$chaperone" roster import "$work/nonexistent"
+has nodir.err "No such file or directory"
+expect_rc 2 noarg "$chaperone" roster import
+has noarg.err "missing DIR"
+expect_rc 2 badcc "$chaperone" roster import --country-code x1 "$district"
+unchanged_since before
+ok "bad imports: rows reported as FILE:LINE, exit 1; unusable input exit 2, nothing changed"
+
+# 5. persons by hand
+expect_rc 0 padd "$chaperone" person add --as it-admin --role staff --title volunteer \
+	--given Vic --family Vance --phone "(617) 555-0999"
+has padd.out "added staff vicv: Volunteer Vic Vance"
+expect_rc 0 log "$chaperone" roster log --last 1
+has log.out "it-admin     person.add             person:vicv: id 36, staff volunteer, Vic Vance"
+expect_rc 0 log_all "$chaperone" roster log --last 0
+has log_all.out "it-admin     roster.import          roster: $district: 88 changes; persons +35"
+snapshot p0
+expect_rc 1 padd_dup "$chaperone" person add --role staff --given Val --family Vance \
+	--phone 617-555-0999
+has padd_dup.err "+16175550999 is already vicv's phone"
+expect_rc 1 padd_role "$chaperone" person add --role janitor --given A --family B
+has padd_role.err "unknown role 'janitor'"
+expect_rc 1 padd_title "$chaperone" person add --role student --title coach --given A --family B
+has padd_title.err "title coach does not fit role student"
+expect_rc 1 padd_phone "$chaperone" person add --role guardian --given A --family B --phone 555-12
+has padd_phone.err "'555-12' is not a phone number"
+expect_rc 1 padd_ward "$chaperone" person add --role guardian --given A --family B \
+	--guardian-of nosuch
+has padd_ward.err "no person with handle 'nosuch'"
+expect_rc 2 padd_usage "$chaperone" person add --role staff
+expect_rc 1 pset_unknown "$chaperone" person set nosuch --phone 617-555-0998
+expect_rc 1 pset_taken "$chaperone" person set vicv --handle danal
+has pset_taken.err "handle 'danal' is taken"
+expect_rc 2 pset_nothing "$chaperone" person set vicv
+unchanged_since p0
+expect_rc 0 pset "$chaperone" person set vicv --phone none --title coach
+has pset.out "updated vicv"
+expect_rc 0 pshow2 "$chaperone" person show vicv
+has pshow2.out "phone        none on file"
+has pshow2.out "source       added by hand"
+expect_rc 0 padd_g "$chaperone" person add --role guardian --given Ana --family Ortiz \
+	--phone 617-555-0998 --guardian-of samo --relationship aunt
+expect_rc 0 soccer2 "$chaperone" team show soccer
+has soccer2.out "guardian anao             Ana Ortiz (aunt)               +16175550998"
+lacks soccer2.out "without a guardian"
+ok "person add, set and show; bad input refused, nothing changed"
+
+# 6. teams by hand
+snapshot t0
+expect_rc 1 m_unknown "$chaperone" team member add soccer vicv nosuch
+has m_unknown.err "no person with handle 'nosuch'"
+expect_rc 1 m_guardian "$chaperone" team member add soccer mariar
+has m_guardian.err "mariar is a guardian"
+expect_rc 1 m_team "$chaperone" team member add nosuch vicv
+has m_team.err "no team with tag 'nosuch'"
+expect_rc 1 sg_staff "$chaperone" team subgroup add soccer captains jamier danal
+expect_rc 1 sg_nonmember "$chaperone" team subgroup add soccer captains averyj
+has sg_nonmember.err "averyj is not a member of soccer"
+expect_rc 1 sg_name "$chaperone" team subgroup add soccer 'Bad Name' jamier
+expect_rc 1 o_staff "$chaperone" team overseer add soccer danal
+has o_staff.err "danal is staff, not an administrator"
+expect_rc 1 t_dup "$chaperone" team add soccer --name Soccer --kind sports
+has t_dup.err "tag 'soccer' is taken"
+expect_rc 1 t_kind "$chaperone" team add chess --name Chess --kind boardgame
+expect_rc 1 t_relay "$chaperone" team set robotics --relay not-a-number
+expect_rc 2 t_usage "$chaperone" team member add soccer
+expect_rc 2 t_sub "$chaperone" team frobnicate
+unchanged_since t0
+expect_rc 0 m_add "$chaperone" team member add soccer vicv
+has m_add.out "added vicv to soccer"
+expect_rc 0 sg_add "$chaperone" team subgroup add soccer captains jamier jordanb
+expect_rc 0 o_add "$chaperone" team overseer add robotics omarh
+expect_rc 0 t_add "$chaperone" team add chess --name "Chess Club" --kind club --relay +15550102
+has t_add.out "added team chess: Chess Club (club), relay +15550102"
+expect_rc 0 t_set "$chaperone" team set robotics --relay none
+expect_rc 0 soccer3 "$chaperone" team show soccer
+has soccer3.out "vicv             Coach Vic Vance"
+has soccer3.out "captains         jamier, jordanb"
+expect_rc 0 robotics3 "$chaperone" team show robotics
+has robotics3.out "relay      none"
+has robotics3.out "omarh            Counselor Omar Haddad"
+lacks robotics3.out "default"
+expect_rc 0 sg_rm "$chaperone" team subgroup remove soccer captains jordanb
+expect_rc 0 sg_rm2 "$chaperone" team subgroup remove soccer captains
+expect_rc 1 sg_rm3 "$chaperone" team subgroup remove soccer captains
+expect_rc 0 t_set2 "$chaperone" team set robotics --relay +15550101
+# The import keeps what was added by hand.
+expect_rc 0 reimport2 "$chaperone" roster import "$district"
+has reimport2.out "No changes"
+expect_rc 0 soccer4 "$chaperone" team show soccer
+has soccer4.out "vicv             Coach Vic Vance"
+ok "team add, set, member, subgroup, overseer; bad input refused, nothing changed"
+
+# 7. exceptions
+snapshot e0
+expect_rc 1 x_approver "$chaperone" exception add --staff danal --student jamier --kind family \
+	--reason "Dana is Jamie's aunt" --approved-by marcusb --expires 2099-06-30
+has x_approver.err "marcusb is staff, not an administrator"
+expect_rc 1 x_student "$chaperone" exception add --staff danal --student mariar --kind family \
+	--reason "x" --approved-by rosad --expires 2099-06-30
+expect_rc 1 x_kind "$chaperone" exception add --staff danal --student jamier --kind friendly \
+	--reason "x" --approved-by rosad --expires 2099-06-30
+expect_rc 1 x_date "$chaperone" exception add --staff danal --student jamier --kind family \
+	--reason "x" --approved-by rosad --expires 2099-02-30
+has x_date.err "is not a date"
+expect_rc 1 x_past "$chaperone" exception add --staff danal --student jamier --kind family \
+	--reason "x" --approved-by rosad --expires 2001-01-01
+expect_rc 2 x_usage "$chaperone" exception add --staff danal --student jamier
+unchanged_since e0
+expect_rc 0 x_add "$chaperone" exception add --staff danal --student jamier --kind family \
+	--reason "Dana is Jamie's aunt" --approved-by rosad --expires 2099-06-30
+has x_add.out "added exception 1: family, danal and jamier, approved by rosad, through 2099-06-30"
+expect_rc 1 x_again "$chaperone" exception add --staff danal --student jamier --kind family \
+	--reason "again" --approved-by rosad --expires 2099-06-30
+has x_again.err "exception 1 (family, danal and jamier) is in force already"
+expect_rc 0 x_list "$chaperone" exception list
+has x_list.out "in force Dana is Jamie's aunt"
+expect_rc 1 x_rev_staff "$chaperone" exception revoke 1 --by danal
+expect_rc 1 x_rev_none "$chaperone" exception revoke 7 --by helenp
+expect_rc 0 x_rev "$chaperone" exception revoke 1 --by helenp
+expect_rc 1 x_rev_again "$chaperone" exception revoke 1 --by helenp
+has x_rev_again.err "exception 1 is revoked already"
+expect_rc 0 x_list2 "$chaperone" exception list
+has x_list2.out "0 exceptions in force"
+expect_rc 0 x_all "$chaperone" exception list --all
+has x_all.out "revoked by helenp"
+ok "exception add, list, revoke; only administrators approve and revoke"
+
+# 8. a hand deactivation survives the import
+expect_rc 0 deact "$chaperone" person deactivate jamier
+expect_rc 0 reimport3 "$chaperone" roster import "$district"
+has reimport3.out "No changes"
+expect_rc 0 soccer5 "$chaperone" team show soccer
+lacks soccer5.out "jamier"
+expect_rc 0 pshow3 "$chaperone" person show jamier
+has pshow3.out "inactive (deactivated by hand)"
+expect_rc 0 act "$chaperone" person activate jamier
+expect_rc 0 soccer6 "$chaperone" team show soccer
+has soccer6.out "jamier"
+mode_0600
+ok "a hand deactivation survives the import; the database stays 0600"
+
+echo "roster: $passed passed"

@@ -1,0 +1,802 @@
+/* Roster import and the directory in storage, against temporary SQLite files: the sample
+ * district, re-imports, a changed export, each kind of bad row, broken quoting, bad
+ * manifests, missing files, partial imports, hand-made changes an import must respect,
+ * and what store_directory_load() builds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <talloc.h>
+
+#include "directory_store.h"
+#include "roster.h"
+
+#ifndef FIXTURES
+#error "FIXTURES must name tests/fixtures"
+#endif
+
+#define DISTRICT  FIXTURES "/district"
+#define ROSTER(d) FIXTURES "/roster/" d
+
+struct env {
+	void *ctx;
+	char dir[64];
+	char path[96];
+	struct store *s;
+};
+
+static int setup(void **state)
+{
+	struct env *e = talloc_zero(NULL, struct env);
+	char err[256];
+
+	e->ctx = e;
+	snprintf(e->dir, sizeof(e->dir), "/tmp/test_roster-XXXXXX");
+	assert_non_null(mkdtemp(e->dir));
+	snprintf(e->path, sizeof(e->path), "%s/chaperone.db", e->dir);
+	e->s = store_open(e, e->path, err, sizeof(err));
+	if (!e->s)
+		fail_msg("store_open: %s", err);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	char cmd[128];
+
+	store_close(e->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", e->dir);
+	talloc_free(e);
+	return 0;
+}
+
+static struct roster_report *import(struct env *e, const char *dir, enum roster_status want)
+{
+	struct roster_options opt = {.country_code = "1", .actor = "test"};
+	struct roster_report *r;
+	enum roster_status st = roster_import(e->ctx, e->s, dir, &opt, &r);
+
+	if (st != want) {
+		for (unsigned i = 0; i < r->n_problems; i++)
+			fprintf(stderr, "  %s\n", r->problems[i]);
+		fail_msg("import of %s: status %d, want %d", dir, st, want);
+	}
+	return r;
+}
+
+/* Is there a problem ending with "FILE:LINE: reason-prefix"? */
+static bool has_problem(const struct roster_report *r, const char *file_line, const char *reason)
+{
+	for (unsigned i = 0; i < r->n_problems; i++) {
+		const char *p = strstr(r->problems[i], file_line);
+		if (p && p[strlen(file_line)] == ':' && strstr(p, reason))
+			return true;
+	}
+	return false;
+}
+
+static void assert_problem(const struct roster_report *r, const char *file_line, const char *reason)
+{
+	if (!has_problem(r, file_line, reason)) {
+		for (unsigned i = 0; i < r->n_problems; i++)
+			fprintf(stderr, "  %s\n", r->problems[i]);
+		fail_msg("no problem %s: %s", file_line, reason);
+	}
+}
+
+static struct dir_person *person(const struct directory *d, const char *handle)
+{
+	struct dir_person *p = dir_person_by_handle(d, handle);
+
+	if (!p)
+		fail_msg("no active person %s", handle);
+	return p;
+}
+
+static bool in(struct dir_person **arr, unsigned n, const struct dir_person *p)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (arr[i] == p)
+			return true;
+	return false;
+}
+
+static struct directory *load(struct env *e)
+{
+	struct directory *d = store_directory_load(e->s, e->ctx);
+
+	assert_non_null(d);
+	assert_true(d->finished);
+	return d;
+}
+
+/* --- The sample district ------------------------------------------------------------ */
+
+static void test_district(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r = import(e, DISTRICT, ROSTER_OK);
+	struct directory *d;
+	struct dir_team *soccer, *robotics, *bio;
+	struct dir_person *samo, *rileyc, *patm, *rosad, *helenp, *danal;
+	struct dir_subgroup *injured, *officers;
+	struct stat st;
+
+	assert_int_equal(r->n_problems, 0);
+	assert_int_equal(r->counts[ROSTER_PERSONS_ADDED], 35);
+	assert_int_equal(r->counts[ROSTER_TEAMS_ADDED], 4);
+	assert_int_equal(r->counts[ROSTER_GUARDIANSHIPS_ADDED], 16);
+	assert_int_equal(r->counts[ROSTER_MEMBERS_ADDED], 24);
+	assert_int_equal(r->counts[ROSTER_SUBGROUPS_ADDED], 2);
+	assert_int_equal(r->counts[ROSTER_SUBGROUP_MEMBERS_ADDED], 4);
+	assert_int_equal(r->counts[ROSTER_OVERSEERS_ADDED], 1);
+	assert_int_equal(r->counts[ROSTER_RELAYS_ADDED], 2);
+	assert_string_equal(r->district, "Lakeview Public Schools");
+	assert_int_equal(r->n_files, 8);
+
+	/* The database is the owner's alone. */
+	assert_int_equal(stat(e->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	d = load(e);
+	assert_int_equal(d->n_persons, 35);
+	assert_int_equal(d->n_teams, 4);
+	assert_int_equal(d->n_relays, 2);
+
+	soccer = dir_team_by_tag(d, "soccer");
+	robotics = dir_team_by_tag(d, "robotics");
+	bio = dir_team_by_tag(d, "bio101");
+	assert_non_null(soccer);
+	assert_non_null(robotics);
+	assert_non_null(bio);
+	assert_non_null(dir_team_by_tag(d, "eng201"));
+	assert_string_equal(soccer->name, "Soccer");
+	assert_string_equal(soccer->kind, "sports");
+	assert_string_equal(robotics->kind, "club");
+	assert_string_equal(bio->kind, "class");
+	assert_non_null(soccer->relay);
+	assert_string_equal(soccer->relay->number, "+15550100");
+	assert_string_equal(robotics->relay->number, "+15550101");
+	assert_null(bio->relay);
+	assert_ptr_equal(dir_relay_by_number(d, "+15550100"), soccer->relay);
+	assert_int_equal(soccer->n_staff, 2);
+	assert_int_equal(soccer->n_students, 8);
+	assert_int_equal(robotics->n_staff, 1);
+	assert_int_equal(robotics->n_students, 5);
+	assert_int_equal(bio->n_staff, 1);
+	assert_int_equal(bio->n_students, 3);
+
+	danal = person(d, "danal");
+	assert_int_equal(danal->role, DIR_STAFF);
+	assert_int_equal(danal->title, DIR_T_COACH);
+	assert_string_equal(danal->display, "Coach Dana Lee");
+	assert_string_equal(danal->phone, "+16175550101");
+	assert_ptr_equal(dir_person_by_phone(d, "+16175550101"), danal);
+	assert_true(in(soccer->staff, soccer->n_staff, danal));
+	assert_string_equal(person(d, "priyas")->phone, "+16175550103"); /* "+1 617 555 0103" */
+	assert_string_equal(person(d, "alant")->phone, "+16175550104");	 /* phone, no sms */
+
+	/* Administrators, by OneRoster role and titles.csv. */
+	rosad = person(d, "rosad");
+	helenp = person(d, "helenp");
+	assert_int_equal(rosad->role, DIR_ADMIN);
+	assert_int_equal(rosad->title, DIR_T_ATHLETIC_DIRECTOR);
+	assert_int_equal(helenp->title, DIR_T_PRINCIPAL);
+	assert_int_equal(person(d, "omarh")->title, DIR_T_COUNSELOR);
+	/* Soccer's overseer is explicit; robotics gets the principal by default. */
+	assert_int_equal(soccer->n_overseers, 1);
+	assert_ptr_equal(soccer->overseers[0], rosad);
+	assert_int_equal(robotics->n_overseers, 1);
+	assert_ptr_equal(robotics->overseers[0], helenp);
+
+	/* Guardianships: agentSourcedIds and guardians.csv. */
+	assert_int_equal(person(d, "jamier")->n_guardians, 2);
+	assert_true(dir_is_guardian_of(person(d, "mariar"), person(d, "jamier")));
+	assert_true(dir_is_guardian_of(person(d, "luisr"), person(d, "jamier")));
+	samo = person(d, "samo");
+	assert_int_equal(samo->n_guardians, 1);
+	assert_null(samo->guardians[0]->phone);
+	assert_false(dir_reachable(samo->guardians[0], soccer->relay));
+	/* Pat Morgan: no phone in users.csv, guardians.csv supplies it. */
+	patm = person(d, "patm");
+	assert_string_equal(patm->phone, "+16175550408");
+	assert_true(dir_is_guardian_of(patm, person(d, "caseym")));
+	rileyc = person(d, "rileyc");
+	assert_int_equal(rileyc->n_guardians, 2);
+	assert_int_equal(rileyc->n_teams, 3); /* soccer, robotics, eng201 */
+	assert_true(dir_team_has_member(soccer, rileyc));
+	assert_true(dir_team_has_member(robotics, rileyc));
+	assert_int_equal(person(d, "weic")->role, DIR_GUARDIAN);
+
+	injured = dir_subgroup_by_name(soccer, "injured");
+	officers = dir_subgroup_by_name(robotics, "officers");
+	assert_non_null(injured);
+	assert_non_null(officers);
+	assert_int_equal(injured->n_members, 2);
+	assert_true(in(injured->members, 2, person(d, "alexk")));
+	assert_true(in(injured->members, 2, person(d, "caseym")));
+	assert_int_equal(officers->n_members, 2);
+	assert_true(in(officers->members, 2, person(d, "averyj")));
+	assert_null(dir_subgroup_by_name(soccer, "officers"));
+
+	/* Every phone on file is unique and E.164. */
+	for (unsigned i = 0; i < d->n_persons; i++) {
+		const struct dir_person *p = d->persons[i];
+		if (!p->phone)
+			continue;
+		assert_true(strncmp(p->phone, "+1617555", 8) == 0);
+		assert_ptr_equal(dir_person_by_phone(d, p->phone), p);
+	}
+}
+
+static void test_reimport_changes_nothing(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r;
+	int64_t v;
+
+	import(e, DISTRICT, ROSTER_OK);
+	v = store_directory_version(e->s);
+	assert_true(v > 0);
+	r = import(e, DISTRICT, ROSTER_OK);
+	assert_int_equal(roster_changed(r), 0);
+	assert_int_equal(r->n_changes, 0);
+	assert_int_equal(store_directory_version(e->s), v);
+}
+
+static void test_change_log(void **state)
+{
+	struct env *e = *state;
+	struct store_change *c;
+	size_t n;
+
+	import(e, DISTRICT, ROSTER_OK);
+	assert_int_equal(store_directory_changes(e->s, e->ctx, 0, 0, &c, &n), 0);
+	assert_true(n > 35);
+	assert_int_equal((int64_t)c[n - 1].id, store_directory_version(e->s));
+	assert_string_equal(c[n - 1].action, "roster.import");
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(c[i].actor, "test");
+	assert_string_equal(c[0].action, "person.add");
+	/* The log is append-only, and persons are never deleted. */
+	assert_int_equal(store_exec(e->s, "DELETE FROM directory_changes"), -1);
+	assert_int_equal(store_exec(e->s, "UPDATE directory_changes SET actor = 'x'"), -1);
+	assert_int_equal(store_exec(e->s, "DELETE FROM persons WHERE handle = 'jamier'"), -1);
+}
+
+static void test_changed_export(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r;
+	struct directory *d;
+	struct dir_team *soccer;
+	struct store_person p;
+
+	import(e, DISTRICT, ROSTER_OK);
+	r = import(e, ROSTER("changed"), ROSTER_OK);
+	assert_int_equal(r->counts[ROSTER_PERSONS_ADDED], 2);
+	assert_int_equal(r->counts[ROSTER_PERSONS_UPDATED], 1);
+	assert_int_equal(r->counts[ROSTER_PERSONS_DEACTIVATED], 3);
+	assert_int_equal(r->counts[ROSTER_PERSONS_REACTIVATED], 0);
+	assert_int_equal(r->counts[ROSTER_TEAMS_DEACTIVATED], 1);
+	assert_int_equal(r->counts[ROSTER_MEMBERS_ADDED], 1);
+	assert_int_equal(r->counts[ROSTER_GUARDIANSHIPS_ADDED], 1);
+	assert_int_equal(r->counts[ROSTER_SUBGROUP_MEMBERS_REMOVED], 1);
+	assert_int_equal(roster_changed(r), 10);
+
+	d = load(e);
+	assert_int_equal(d->n_persons, 34);
+	assert_null(dir_person_by_handle(d, "morganp")); /* gone from users.csv */
+	assert_null(dir_person_by_handle(d, "taylorn")); /* status tobedeleted */
+	assert_null(dir_person_by_handle(d, "anitap"));	 /* gone from guardians.csv */
+	assert_null(dir_team_by_tag(d, "eng201"));	 /* class tobedeleted */
+	assert_string_equal(person(d, "mariar")->phone, "+16175550499");
+	soccer = dir_team_by_tag(d, "soccer");
+	assert_true(dir_team_has_member(soccer, person(d, "noahr")));
+	assert_true(dir_is_guardian_of(person(d, "oliviar"), person(d, "noahr")));
+	assert_int_equal(dir_subgroup_by_name(soccer, "injured")->n_members, 1);
+	assert_int_equal(soccer->n_students, 7); /* 8 - morganp - taylorn + noahr */
+
+	/* Deactivated, not deleted: the row stays, with its handle. */
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "morganp", &p), 1);
+	assert_false(p.active);
+	assert_false(p.manual_inactive);
+
+	/* Back to the first export: they come back, with their teams and families. */
+	r = import(e, DISTRICT, ROSTER_OK);
+	assert_int_equal(r->counts[ROSTER_PERSONS_REACTIVATED], 3);
+	assert_int_equal(r->counts[ROSTER_PERSONS_DEACTIVATED], 2); /* noahr, oliviar */
+	assert_int_equal(r->counts[ROSTER_TEAMS_REACTIVATED], 1);
+	d = load(e);
+	assert_true(dir_team_has_member(dir_team_by_tag(d, "soccer"), person(d, "morganp")));
+	assert_true(dir_is_guardian_of(person(d, "anitap"), person(d, "morganp")));
+	assert_int_equal(dir_team_by_tag(d, "eng201")->n_students, 3);
+}
+
+/* --- Bad input ----------------------------------------------------------------------- */
+
+static void test_bad_rows(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r = import(e, ROSTER("bad-rows"), ROSTER_REJECTED);
+	struct directory *d;
+	struct dir_team *soccer;
+
+	assert_problem(r, "users.csv:5", "missing sourcedId");
+	assert_problem(r, "users.csv:6", "unknown role 'wizard'");
+	assert_problem(r, "users.csv:7", "invalid phone '555-0302'");
+	assert_problem(r, "users.csv:8", "duplicate sourcedId 'u-2' (first on line 3)");
+	assert_problem(r, "users.csv:9", "broken quoting");
+	assert_problem(r, "users.csv:11", "enabledUser 'maybe'");
+	assert_problem(r, "users.csv:12", "missing givenName");
+	assert_problem(r, "users.csv:13", "phone +16175550301 is already Jamie Rivera");
+	assert_problem(r, "users.csv:14", "10 fields where the header has 9");
+	assert_problem(r, "users.csv:3", "unknown agentSourcedIds entry 'g-404'");
+	assert_problem(r, "guardians.csv:3", "unknown student 'u-404'");
+	assert_problem(r, "guardians.csv:4", "missing guardian_given");
+	assert_problem(r, "guardians.csv:5", "'u-1' is a staff member, not a student");
+	assert_problem(r, "guardians.csv:6", "duplicate row");
+	assert_problem(r, "teams.csv:4", "unknown person 'u-404'");
+	assert_problem(r, "teams.csv:5", "kind 'boardgames'");
+	assert_problem(r, "teams.csv:6", "guardian");
+	assert_problem(r, "teams.csv:7", "not an administrator");
+	assert_problem(r, "teams.csv:8", "team_name 'Football' differs");
+	assert_problem(r, "teams.csv:9", "is not a word");
+	assert_problem(r, "teams.csv:10", "invalid relay 'not-a-number'");
+	assert_problem(r, "titles.csv:3", "only staff have titles");
+	assert_problem(r, "titles.csv:4", "listed already (line 2)");
+	assert_problem(r, "titles.csv:5", "unknown person 'u-404'");
+	assert_problem(r, "titles.csv:6", "unknown title 'wizard'");
+	assert_problem(r, "classes.csv:3", "missing title");
+	assert_problem(r, "enrollments.csv:3", "unknown classSourcedId 'c-404'");
+	assert_problem(r, "enrollments.csv:4", "unknown userSourcedId 'u-404'");
+	assert_problem(r, "enrollments.csv:5", "guardians are not class members");
+	assert_problem(r, "enrollments.csv:6", "duplicate sourcedId 'e-1'");
+	assert_int_equal(r->n_problems, 30);
+	/* Sorted by file, then line. */
+	assert_non_null(strstr(r->problems[0], "classes.csv:3:"));
+	assert_non_null(strstr(r->problems[r->n_problems - 1], "users.csv:14:"));
+
+	/* The good rows are in, whole. */
+	d = load(e);
+	assert_int_equal(d->n_persons, 8);	 /* u-1 u-2 g-1 u-4 u-6 u-9 u-11 g-2 */
+	assert_null(person(d, "alexk")->phone);	 /* invalid phone: imported without */
+	assert_null(person(d, "rileyc")->phone); /* duplicate phone: the first keeps it */
+	assert_string_equal(person(d, "jamier")->phone, "+16175550301");
+	assert_string_equal(person(d, "caseym")->given, "Casey"); /* the row after the break */
+	assert_int_equal(person(d, "danal")->title, DIR_T_COACH);
+	assert_true(dir_is_guardian_of(person(d, "mariar"), person(d, "jamier")));
+	assert_true(dir_is_guardian_of(person(d, "patm"), person(d, "caseym")));
+	soccer = dir_team_by_tag(d, "soccer");
+	assert_non_null(soccer);
+	assert_string_equal(soccer->name, "Soccer");
+	assert_string_equal(soccer->relay->number, "+15550100");
+	assert_int_equal(soccer->n_staff, 1);
+	assert_int_equal(soccer->n_students, 1);
+	assert_null(dir_team_by_tag(d, "chess"));
+	assert_int_equal(d->n_teams, 2); /* soccer and bio101 */
+	assert_int_equal(dir_team_by_tag(d, "bio101")->n_students, 1);
+}
+
+static void test_bad_quoting(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r = import(e, ROSTER("bad-quoting"), ROSTER_REJECTED);
+	struct directory *d;
+
+	/* An unterminated quote on line 3 does not swallow the rows after it. */
+	assert_problem(r, "users.csv:3", "broken quoting");
+	assert_problem(r, "users.csv:6", "givenName is not a name"); /* a line break in it */
+	assert_problem(r, "users.csv:9", "broken quoting");	     /* Ja"ne */
+	assert_problem(r, "users.csv:11", "broken quoting");	     /* never closed */
+	assert_int_equal(r->n_problems, 4);
+	d = load(e);
+	assert_int_equal(d->n_persons, 5);
+	person(d, "jamier");
+	person(d, "samo");
+	person(d, "dreww");
+	person(d, "emmag");
+	assert_string_equal(person(d, "caseycjm")->given, "Casey \"CJ\"");
+}
+
+static void test_bad_rows_leave_persons_alone(void **state)
+{
+	struct env *e = *state;
+	char dir[96], path[128];
+	FILE *f;
+	struct directory *d;
+	struct roster_report *r;
+
+	/* First a good import, then one where Jamie's row is broken: Jamie stays as is,
+	 * where a missing row would have deactivated them. */
+	snprintf(dir, sizeof(dir), "%s/roster", e->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/users.csv", dir);
+	f = fopen(path, "w");
+	fputs("sourcedId,role,givenName,familyName,sms\n"
+	      "u-1,student,Jamie,Rivera,617-555-0301\n"
+	      "u-2,student,Alex,Kim,617-555-0302\n",
+	      f);
+	fclose(f);
+	import(e, dir, ROSTER_OK);
+	f = fopen(path, "w");
+	fputs("sourcedId,role,givenName,familyName,sms\n"
+	      "u-1,student,\"Jamie,Rivera,617-555-0399\n"
+	      "u-2,student,Alex,Kim,617-555-0302\n",
+	      f);
+	fclose(f);
+	r = import(e, dir, ROSTER_REJECTED);
+	assert_int_equal(roster_changed(r), 0);
+	d = load(e);
+	assert_string_equal(person(d, "jamier")->phone, "+16175550301");
+	person(d, "alexk");
+}
+
+static void test_bad_manifest(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r = import(e, ROSTER("bad-manifest"), ROSTER_FAILED);
+
+	assert_problem(r, "manifest.csv:3", "OneRoster version 1.0 is not supported");
+	assert_int_equal(roster_changed(r), 0);
+	assert_int_equal(store_directory_version(e->s), 0);
+
+	r = import(e, ROSTER("delta"), ROSTER_FAILED);
+	assert_problem(r, "manifest.csv:4", "delta export");
+	assert_int_equal(store_directory_version(e->s), 0);
+}
+
+static void test_missing_column(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r = import(e, ROSTER("missing-column"), ROSTER_FAILED);
+
+	assert_problem(r, "users.csv:1", "missing column role");
+	assert_problem(r, "guardians.csv:1", "missing column guardian_id");
+	assert_int_equal(store_directory_version(e->s), 0);
+}
+
+static void test_missing_files(void **state)
+{
+	struct env *e = *state;
+	char dir[96];
+	struct roster_report *r;
+
+	r = import(e, "/nonexistent/roster", ROSTER_FAILED);
+	assert_int_equal(r->n_problems, 1);
+	assert_non_null(strstr(r->problems[0], "No such file or directory"));
+
+	snprintf(dir, sizeof(dir), "%s/empty", e->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	r = import(e, dir, ROSTER_FAILED);
+	assert_non_null(strstr(r->problems[0], "no roster files"));
+
+	r = import(e, DISTRICT "/users.csv", ROSTER_FAILED);
+	assert_non_null(strstr(r->problems[0], "not a directory"));
+	assert_int_equal(store_directory_version(e->s), 0);
+}
+
+static void test_empty_file(void **state)
+{
+	struct env *e = *state;
+	char dir[96], path[128];
+	FILE *f;
+	struct roster_report *r;
+
+	snprintf(dir, sizeof(dir), "%s/r", e->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/users.csv", dir);
+	f = fopen(path, "w");
+	fclose(f);
+	r = import(e, dir, ROSTER_FAILED);
+	assert_problem(r, "users.csv:1", "empty file");
+
+	/* A BOM, CRLF line ends, a blank line and a row of empty cells: all fine. */
+	f = fopen(path, "w");
+	fputs("\xEF\xBB\xBFsourcedId,role,givenName,familyName\r\n"
+	      "u-1,student,Jamie,Rivera\r\n\r\n,,,\r\n"
+	      "u-2,student,Zoë,Ødegård\r\n",
+	      f);
+	fclose(f);
+	r = import(e, dir, ROSTER_OK);
+	assert_int_equal(r->counts[ROSTER_PERSONS_ADDED], 2);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "zoeo", &(struct store_person){0}),
+			 1);
+
+	/* Binary junk and invalid UTF-8 are rejected rows, not crashes. */
+	f = fopen(path, "w");
+	fputs("sourcedId,role,givenName,familyName\n"
+	      "u-1,student,Jamie,Rivera\n"
+	      "u-3,student,\xC3\x28,Bad\n",
+	      f);
+	fputc(0, f);
+	fputs(",x\n", f);
+	fclose(f);
+	r = import(e, dir, ROSTER_REJECTED);
+	assert_problem(r, "users.csv:3", "not valid UTF-8");
+}
+
+/* --- Partial imports and hand-made changes -------------------------------------------- */
+
+static void test_titles_only(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r;
+	struct directory *d;
+
+	import(e, DISTRICT, ROSTER_OK);
+	/* A file absent leaves what it brought alone: only titles.csv here. */
+	r = import(e, ROSTER("titles-only"), ROSTER_OK);
+	assert_int_equal(roster_changed(r), 1);
+	assert_int_equal(r->counts[ROSTER_PERSONS_UPDATED], 1);
+	d = load(e);
+	assert_int_equal(d->n_persons, 35);
+	assert_int_equal(person(d, "marcusb")->title, DIR_T_VOLUNTEER);
+	assert_int_equal(d->n_teams, 4);
+	/* The next full import brings its own titles.csv back: coach again. */
+	r = import(e, DISTRICT, ROSTER_OK);
+	assert_int_equal(roster_changed(r), 1);
+}
+
+static void test_hand_made_changes(void **state)
+{
+	struct env *e = *state;
+	struct store_person p = {.role = DIR_STAFF,
+				 .title = DIR_T_VOLUNTEER,
+				 .given = "Vic",
+				 .family = "Volunteer",
+				 .handle = "vicv",
+				 .phone = "+16175550999",
+				 .active = true};
+	struct store_person jamie, j2;
+	struct store_team soccer;
+	struct roster_report *r;
+	struct directory *d;
+
+	import(e, DISTRICT, ROSTER_OK);
+	/* Added by hand: a volunteer coach, on soccer. */
+	assert_int_equal(store_person_add(e->s, "it", &p), 0);
+	assert_int_equal(store_team_by_tag(e->s, e->ctx, "soccer", &soccer), 1);
+	assert_int_equal(store_link_add(e->s, "it", STORE_LINK_MEMBER, soccer.id, p.id, NULL, NULL),
+			 1);
+	/* Deactivated by hand: the import must not bring Jamie back. */
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "jamier", &jamie), 1);
+	j2 = jamie;
+	j2.active = false;
+	j2.manual_inactive = true;
+	assert_int_equal(store_person_update(e->s, "it", &jamie, &j2), 1);
+
+	r = import(e, DISTRICT, ROSTER_OK);
+	assert_int_equal(roster_changed(r), 0);
+	d = load(e);
+	assert_null(dir_person_by_handle(d, "jamier"));
+	assert_true(dir_team_has_member(dir_team_by_tag(d, "soccer"), person(d, "vicv")));
+	assert_int_equal(person(d, "vicv")->title, DIR_T_VOLUNTEER);
+}
+
+static void test_dry_run(void **state)
+{
+	struct env *e = *state;
+	struct roster_options opt = {.actor = "test", .dry_run = true};
+	struct roster_report *r;
+
+	assert_int_equal(roster_import(e->ctx, e->s, DISTRICT, &opt, &r), ROSTER_OK);
+	assert_int_equal(r->counts[ROSTER_PERSONS_ADDED], 35);
+	assert_int_equal(store_directory_version(e->s), 0);
+	assert_int_equal(load(e)->n_persons, 0);
+}
+
+/* --- Storage ------------------------------------------------------------------------ */
+
+static void test_relays_and_exceptions(void **state)
+{
+	struct env *e = *state;
+	struct store_person danal, jamier, rosad;
+	struct store_exception x = {0}, *list;
+	struct directory *d;
+	int64_t id1, id2, now = store_now_ms();
+	size_t n;
+
+	import(e, DISTRICT, ROSTER_OK);
+	assert_int_equal(store_relay_ensure(e->s, "+15550100", "modem0", &id1), 0);
+	assert_int_equal(store_relay_ensure(e->s, "+15550100", NULL, &id2), 0);
+	assert_true(id1 == id2);
+	assert_int_equal(store_relay_ensure(e->s, "+15550102", "modem2", &id2), 0);
+	assert_true(id2 != id1);
+	d = load(e);
+	assert_int_equal(d->n_relays, 3);
+	assert_string_equal(dir_relay_by_number(d, "+15550100")->label, "modem0");
+
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "danal", &danal), 1);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "jamier", &jamier), 1);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "rosad", &rosad), 1);
+	x.staff_id = danal.id;
+	x.student_id = jamier.id;
+	x.approved_by = rosad.id;
+	x.kind = DIR_EXC_FAMILY;
+	x.reason = "Dana is Jamie's aunt";
+	x.expires_at = now + 86400000;
+	assert_int_equal(store_exception_add(e->s, "it", &x), 0);
+	assert_true(x.id > 0);
+	d = load(e);
+	assert_int_equal(d->n_exceptions, 1);
+	assert_non_null(dir_exception_find(d, person(d, "danal"), person(d, "jamier"), -1,
+					   (time_t)(now / 1000)));
+	assert_ptr_equal(d->exceptions[0]->approved_by, person(d, "rosad"));
+
+	assert_int_equal(store_exception_revoke(e->s, "it", x.id, rosad.id), 1);
+	assert_int_equal(store_exception_revoke(e->s, "it", x.id, rosad.id), 0);
+	assert_int_equal(load(e)->n_exceptions, 0);
+	assert_int_equal(store_exceptions_list(e->s, e->ctx, false, now, &list, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_exceptions_list(e->s, e->ctx, true, now, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(list[0].revoked_at > 0);
+	assert_true(list[0].revoked_by == rosad.id);
+}
+
+/* --- Corrupted files ------------------------------------------------------------------- */
+
+static char *slurp(void *ctx, const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = talloc_size(ctx, 1 << 16);
+
+	assert_non_null(f);
+	*len = fread(buf, 1, (1 << 16) - 1, f);
+	fclose(f);
+	return buf;
+}
+
+/* The district's files with bytes flipped, quotes and separators inserted, lines cut:
+ * whatever comes of it, the import must not crash, read out of bounds (ASan) or leave a
+ * directory that does not load. */
+static void test_corrupted_files(void **state)
+{
+	struct env *e = *state;
+	static const char *const names[] = {"users.csv",    "guardians.csv", "teams.csv",
+					    "titles.csv",   "classes.csv",   "enrollments.csv",
+					    "manifest.csv", "orgs.csv"};
+	static const char junk[] = {'"', ',', '\n', '\r', '\0', '\xff', '\xc3', '#', '@', ' '};
+	char dir[96], path[160];
+	/* Fixed by default; ROSTER_FUZZ_SEED and ROSTER_FUZZ_ROUNDS explore further. */
+	unsigned seed =
+	    getenv("ROSTER_FUZZ_SEED") ? (unsigned)atoi(getenv("ROSTER_FUZZ_SEED")) : 20261122;
+	unsigned rounds =
+	    getenv("ROSTER_FUZZ_ROUNDS") ? (unsigned)atoi(getenv("ROSTER_FUZZ_ROUNDS")) : 200;
+
+	snprintf(dir, sizeof(dir), "%s/fuzz", e->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	for (unsigned round = 0; round < rounds; round++) {
+		struct roster_report *r;
+		enum roster_status st;
+		struct roster_options opt = {.actor = "fuzz"};
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			size_t len, edits;
+			char *buf;
+			FILE *f;
+
+			size_t body;
+
+			snprintf(path, sizeof(path), "%s/%s", DISTRICT, names[i]);
+			buf = slurp(e->ctx, path, &len);
+			/* Mostly the rows: a broken header or manifest fails the whole import,
+			 * which every fifth round tries. */
+			body = round % 5 ? (size_t)(strchr(buf, '\n') - buf) + 1 : 0;
+			edits = (size_t)(rand_r(&seed) % 6);
+			if (round % 5 && !strcmp(names[i], "manifest.csv"))
+				edits = 0;
+			for (size_t k = 0; k < edits && len > body; k++) {
+				size_t at = body + (size_t)rand_r(&seed) % (len - body);
+				switch (rand_r(&seed) % 3) {
+				case 0: /* overwrite */
+					buf[at] = junk[rand_r(&seed) % sizeof(junk)];
+					break;
+				case 1: /* cut */
+					len = at;
+					break;
+				default: /* flip */
+					buf[at] = (char)(buf[at] ^ (1 << (rand_r(&seed) % 8)));
+				}
+			}
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+			f = fopen(path, "wb");
+			assert_non_null(f);
+			fwrite(buf, 1, len, f);
+			fclose(f);
+			talloc_free(buf);
+		}
+		st = roster_import(e->ctx, e->s, dir, &opt, &r);
+		assert_true(st == ROSTER_OK || st == ROSTER_REJECTED || st == ROSTER_FAILED);
+		assert_true(st != ROSTER_OK || r->n_problems == 0);
+		talloc_free(r);
+		talloc_free(load(e));
+	}
+}
+
+/* --- Names ---------------------------------------------------------------------------- */
+
+static int taken_set(void *arg, const char *name)
+{
+	const char *const *set = arg;
+
+	for (; *set; set++)
+		if (!strcmp(*set, name))
+			return 1;
+	return 0;
+}
+
+static void test_names(void **state)
+{
+	char out[64];
+	const char *taken[] = {"jamier", "jamier2", "bio101", NULL};
+
+	(void)state;
+	roster_handle_base(out, sizeof(out), "Jamie", "Rivera");
+	assert_string_equal(out, "jamier");
+	roster_handle_base(out, sizeof(out), "José", "Núñez");
+	assert_string_equal(out, "josen");
+	roster_handle_base(out, sizeof(out), "Mary-Kate", "O'Brien");
+	assert_string_equal(out, "marykateo");
+	roster_handle_base(out, sizeof(out), "Łukasz", "Żółć");
+	assert_string_equal(out, "lukaszz");
+	roster_handle_base(out, sizeof(out), "明", "王");
+	assert_string_equal(out, "");
+	roster_handle_base(out, 4, "Jamie", "Rivera");
+	assert_string_equal(out, "jam");
+
+	assert_int_equal(roster_unique_name(out, sizeof(out), "jamier", "x", taken_set, taken), 0);
+	assert_string_equal(out, "jamier3");
+	assert_int_equal(roster_unique_name(out, sizeof(out), "bio101", "x", taken_set, taken), 0);
+	assert_string_equal(out, "bio101-2");
+	assert_int_equal(roster_unique_name(out, sizeof(out), "", "student", taken_set, taken), 0);
+	assert_string_equal(out, "student");
+
+	assert_true(roster_handle_valid("jamier"));
+	assert_true(roster_handle_valid("2pac"));
+	assert_false(roster_handle_valid("Jamie"));
+	assert_false(roster_handle_valid("a.b"));
+	assert_false(roster_handle_valid(""));
+	assert_true(roster_word_valid("soccer"));
+	assert_false(roster_word_valid("101bio"));
+	assert_false(roster_word_valid("this-is-a-very-long-tag-of-33-chr"));
+	assert_true(roster_name_valid("Zoë"));
+	assert_false(roster_name_valid("Riley\nAnn"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_district, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reimport_changes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_change_log, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_changed_export, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_rows, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_quoting, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_rows_leave_persons_alone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_manifest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_column, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_titles_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hand_made_changes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_relays_and_exceptions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupted_files, setup, teardown),
+	    cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
