@@ -22,8 +22,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: chaperone held list [--db PATH]\n"
 		   "       chaperone held release ID [--by NAME] [--note TEXT] [--db PATH]\n"
 		   "       chaperone held reject ID [--by NAME] [--note TEXT] [--db PATH]\n\n"
-		   "Messages the policy held for an administrator (contact details, ambiguous\n"
-		   "requests) or for the end of quiet hours. ID is the number `list` shows.\n"
+		   "Messages the policy held for an administrator (contact details) or for the\n"
+		   "end of quiet hours. ID is the number `list` shows.\n"
 		   "--by defaults to the OS user name.\n");
 }
 

@@ -204,7 +204,12 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 	/* Its queue waits for it: say so in the records of what was queued on it. */
 	if (dm && st == MODEM_ST_RECOVERING && d->store) {
 		struct mark_waiting mw = {dm, "modem recovering"};
+		/* One commit for the lot, not one fsync per delivery. */
+		bool txn = store_begin(d->store) == 0;
 		rec_deliveries_in_status(d->store, "queued", 0, mark_waiting, &mw);
+		if (txn && store_commit(d->store) < 0)
+			LOGP(DSTORE, LOGL_ERROR, "cannot record waiting deliveries: %s\n",
+			     store_errmsg(d->store));
 	}
 	/* Deliveries recorded as waiting while it was down are on its queue already; a poll
 	 * records nothing new but picks up anything queued meanwhile. */

@@ -153,10 +153,15 @@ struct directory *dir_new(void *ctx)
 	return talloc_zero(ctx, struct directory);
 }
 
-/* Append to a talloc'd pointer array. */
+/* Append to a talloc'd pointer array. Arrays grow only through APPEND, so their capacity
+ * is the power of two at or above the largest count they had: doubling when the count is
+ * a power of two keeps loading 50,000 persons linear (growing by one was quadratic under
+ * ASan's allocator). */
 #define APPEND(parent, arr, n, item)                                                               \
 	do {                                                                                       \
-		(arr) = talloc_realloc(parent, arr, __typeof__(*(arr)), (n) + 1);                  \
+		if ((n) == 0 || ((n) & ((n)-1)) == 0)                                              \
+			(arr) = talloc_realloc(parent, arr, __typeof__(*(arr)),                    \
+					       (n) < 2 ? 2 : 2 * (n));                             \
 		(arr)[(n)++] = (item);                                                             \
 	} while (0)
 

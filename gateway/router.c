@@ -588,6 +588,13 @@ static int resolve_handles(struct work *w, const struct grammar_parse *g,
 			return 1;
 		}
 	}
+	/* A crisis answer does not wait for "which team?": the team only labels it and
+	 * chooses the overseers alerted, and every principal and counselor is alerted
+	 * whatever the team. */
+	if (g->crisis) {
+		req->team = shared[0];
+		return 1;
+	}
 	/* The question keeps the @ words with the text: the answer names the team, and the
 	 * message must still go to these people, not to the team (staff_message). */
 	char *asked = talloc_strdup(w->tmp, "");

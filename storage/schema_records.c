@@ -160,5 +160,10 @@ const struct store_migration store_migrations_records[] = {
      " at INTEGER NOT NULL,"
      " outcome TEXT NOT NULL CHECK (outcome IN ('answered', 'discarded', 'expired')),"
      " message_id INTEGER REFERENCES messages(id));"},
+    /* Found by bench_relay: the daemon's 500 ms poll for quiet-hours holds and the
+     * per-message lookup of an open question read whole tables without these. */
+    {"records-2",
+     "CREATE INDEX verdicts_holds ON verdicts(release, hold_until) WHERE action = 'hold';"
+     "CREATE INDEX questions_person ON questions(person_id, relay, id);"},
     {NULL, NULL},
 };
