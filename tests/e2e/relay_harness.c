@@ -1040,7 +1040,7 @@ void relay_assert_attributed(struct relay_env *e)
 		if (json_object_object_get_ex(m, "complete", &c) && !json_object_get_boolean(c))
 			continue;
 		for (size_t k = 0; k < sizeof(replies) / sizeof(replies[0]) && !ok; k++)
-			ok = !strncmp(text, replies[k], strlen(replies[k]));
+			ok = strstr(text, replies[k]) == text;
 		if (!ok && (relay_body_starts(text, "[") || relay_body_starts(text, "CRISIS ["))) {
 			/* "[Team] Sender...": a team name, then a sender's name. */
 			const char *open = strchr(text, '[');
