@@ -166,7 +166,7 @@ static void on_part_sent(struct modem *m, uint64_t msg_id, unsigned part, bool o
 	struct daemon_modem *dm = by_modem(d, m);
 
 	rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, ok ? CTR_PART_SENT : CTR_PART_FAILED));
-	router_part_sent(d->router, (int64_t)msg_id, dm ? dm->name : NULL, part + 1, 0, ok, mr,
+	router_part_sent(d->router, (int64_t)msg_id, dm ? dm->name : NULL, part + 1, ok, mr,
 			 cms_error);
 }
 

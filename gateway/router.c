@@ -1083,11 +1083,10 @@ unsigned router_poll(struct router *r, int64_t now)
 }
 
 void router_part_sent(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
-		      unsigned n_parts, bool ok, int mr, int cms_error)
+		      bool ok, int mr, int cms_error)
 {
 	char detail[64];
 
-	(void)n_parts;
 	if (ok) {
 		rec_delivery_event(r->store, delivery_id, store_now_ms(), "sent", modem, (int)part,
 				   mr, NULL);

@@ -85,9 +85,9 @@ int64_t router_inbound(struct router *r, const struct router_inbound *in);
 /* Periodic work (see above); `now` in ms UTC. Returns the number of deliveries sent. */
 unsigned router_poll(struct router *r, int64_t now);
 
-/* What the modem reported about a delivery's part (n_parts: how many it has). */
+/* What the modem reported about a delivery's part (parts count from 1). */
 void router_part_sent(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
-		      unsigned n_parts, bool ok, int mr, int cms_error);
+		      bool ok, int mr, int cms_error);
 void router_part_status(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
 			uint8_t st);
 

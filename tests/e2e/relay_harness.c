@@ -1071,3 +1071,11 @@ bool relay_body_starts(const char *text, const char *prefix)
 	}
 	return !strncmp(text, prefix, strlen(prefix));
 }
+
+void relay_test_finish(struct relay_env *e)
+{
+	relay_settle(e);
+	relay_assert_masked(e);
+	relay_assert_attributed(e);
+	relay_clear(e);
+}

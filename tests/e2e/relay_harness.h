@@ -150,6 +150,9 @@ void relay_assert_masked(struct relay_env *e);
  * recording notice) starts with "[Team] " and a sender, a crisis alert ("CRISIS [Team]
  * "), or a reply from the relay itself (RELAY_REPLY, or the outcome of a held message). */
 void relay_assert_attributed(struct relay_env *e);
+/* What every relay test ends with, whatever it did: wait until the relay is idle, assert
+ * masking and attribution over every phone's inbox, forget the inboxes. */
+void relay_test_finish(struct relay_env *e);
 
 /* ---- Tools ---- */
 

@@ -56,10 +56,7 @@ static int test_start(void **state)
 static int test_end(void **state)
 {
 	(void)state;
-	relay_settle(env);
-	relay_assert_masked(env);
-	relay_assert_attributed(env);
-	relay_clear(env);
+	relay_test_finish(env);
 	return 0;
 }
 
