@@ -8,6 +8,7 @@
 static const struct store_migration *const lists[] = {
     store_migrations_directory,
     store_migrations_records,
+    store_migrations_archive,
 };
 
 static bool applied(struct store *s, const char *name)
@@ -69,6 +70,10 @@ int store_migrate(struct store *s, char *err, size_t errlen)
 			if (store_begin(s) < 0 || store_exec(s, m->sql) < 0) {
 				snprintf(err, errlen, "migration %s: %s", m->name,
 					 sqlite3_errmsg(db));
+				store_rollback(s);
+				return -1;
+			}
+			if (m->after && m->after(s, err, errlen) < 0) {
 				store_rollback(s);
 				return -1;
 			}

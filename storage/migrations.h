@@ -6,16 +6,21 @@
  * are new entries appended to the list. */
 #pragma once
 
+#include <stddef.h>
+
 struct store;
 
 struct store_migration {
 	const char *name; /* "directory-1", unique across all lists */
 	const char *sql;  /* one or more statements */
+	/* Optional: run after sql, in the same transaction (data the SQL cannot move). */
+	int (*after)(struct store *s, char *err, size_t errlen);
 };
 
 /* Each list ends with a {NULL, NULL} entry. */
 extern const struct store_migration store_migrations_directory[];
 extern const struct store_migration store_migrations_records[];
+extern const struct store_migration store_migrations_archive[];
 
 /* Apply what is missing. Returns 0, or -1 with a message in err. */
 int store_migrate(struct store *s, char *err, size_t errlen);

@@ -119,6 +119,6 @@ static const char directory_1[] =
     " BEGIN SELECT RAISE(ABORT, 'exceptions are revoked, never deleted'); END;";
 
 const struct store_migration store_migrations_directory[] = {
-    {"directory-1", directory_1},
-    {NULL, NULL},
+    {"directory-1", directory_1, NULL},
+    {NULL, NULL, NULL},
 };

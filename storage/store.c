@@ -9,6 +9,7 @@
 
 #include <talloc.h>
 
+#include "chain.h"
 #include "migrations.h"
 #include "store.h"
 
@@ -80,6 +81,12 @@ struct store *store_open(void *ctx, const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
+	/* The chain's hashing functions, which the archive's triggers call on every insert. */
+	if (chain_register_functions(s->db) < 0) {
+		snprintf(err, errlen, "%s: cannot register the archive's hash functions", path);
+		talloc_free(s);
+		return NULL;
+	}
 	if (store_exec(s, "PRAGMA journal_mode=WAL") < 0 ||
 	    store_exec(s, "PRAGMA synchronous=FULL") < 0 ||
 	    store_exec(s, "PRAGMA foreign_keys=ON") < 0) {

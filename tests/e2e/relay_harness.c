@@ -24,6 +24,8 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 
+#include "chain.h"
+
 const char *relay_source_dir = ".";
 
 /* Latencies short enough for many messages per test, long enough that the daemon still
@@ -324,6 +326,9 @@ static sqlite3 *db_open(struct relay_env *e, bool write)
 	}
 	/* The daemon writes at the same time: wait for its transactions, never fail on them. */
 	sqlite3_busy_timeout(db, 5000);
+	/* Without the archive's hash functions no record can be added (by design). */
+	if (write && chain_register_functions(db) < 0)
+		RELAY_FAIL(e, "cannot register the archive's hash functions");
 	return db;
 }
 

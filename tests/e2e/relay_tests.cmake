@@ -2,7 +2,7 @@
 # texting relay numbers. Arguments: the build directory (programs) and the source
 # directory (fixtures).
 add_library(e2e-relay-harness STATIC relay_harness.c)
-target_link_libraries(e2e-relay-harness PUBLIC e2e-harness PkgConfig::SQLITE)
+target_link_libraries(e2e-relay-harness PUBLIC e2e-harness chaperone-storage PkgConfig::SQLITE)
 
 foreach(t rules grammar)
   add_executable(test_relay_${t} test_relay_${t}.c)
