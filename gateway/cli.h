@@ -31,3 +31,6 @@ int cli_person_main(int argc, char **argv);
 int cli_team_main(int argc, char **argv);
 /* chaperone exception list|add|revoke (cli_exception.c) */
 int cli_exception_main(int argc, char **argv);
+/* chaperone records search|export|verify-export|hold|retention|dispose|verify|anchor|audit
+ * (cli_records*.c) */
+int cli_records_main(int argc, char **argv);

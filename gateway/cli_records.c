@@ -1,0 +1,48 @@
+/* chaperone records: dispatch to the records officer's subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_records.h"
+
+static const struct cli_command subcommands[] = {
+    {"search", "find messages by person, team, dates, verdict, rule or text", cli_records_search},
+    {"export", "write a public-records bundle (HTML, CSV, JSON Lines, manifest)",
+     cli_records_export},
+    {"verify-export", "check a bundle against its manifest", cli_records_verify_export},
+    {"hold", "add, list and release legal holds", cli_records_hold},
+    {"retention", "show the retention schedule in force", cli_records_retention},
+    {"dispose", "dispose of records past retention and not held", cli_records_dispose},
+    {"verify", "check the whole archive's hash chain", cli_records_verify},
+    {"anchor", "print the archive's head, to keep outside the machine", cli_records_anchor},
+    {"audit", "list who searched, exported, held, disposed", cli_records_audit},
+};
+#define N_SUB (sizeof(subcommands) / sizeof(subcommands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: chaperone records SUBCOMMAND [OPTIONS]\n\nSubcommands:\n");
+	for (size_t i = 0; i < N_SUB; i++)
+		fprintf(f, "  %-14s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(f, "\nEvery subcommand takes --db PATH and --as NAME (the operator recorded in\n"
+		   "the access log; default the OS user). docs/records.md is the records\n"
+		   "officer's guide.\n");
+}
+
+int cli_records_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	for (size_t i = 0; i < N_SUB; i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "chaperone: records: unknown subcommand '%s'\n", argv[1]);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}

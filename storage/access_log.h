@@ -1,0 +1,48 @@
+/* The access log: who searched, exported, held, disposed, verified or audited the
+ * archive, when, with what query, and how many records it returned — and whose records
+ * (students and guardians) an access returned, so that "who has looked at this
+ * student's records" is one query (FERPA's record of access and disclosure).
+ *
+ * Access rows are records like any other: chained, never edited. The operator is the
+ * name given with --as (a label the officer chooses), os_user the account that ran the
+ * command (what the operating system vouches for); both are kept. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct access_entry {
+	int64_t at;
+	const char *operator, *os_user;
+	const char *action;     /* "search", "export", "hold-add", "hold-release", "dispose",
+				 * "verify", "anchor", "audit", "verify-export" */
+	const char *query_json; /* the query as JSON, may be NULL */
+	int64_t results;        /* -1 when not applicable */
+	const char *detail;     /* may be NULL */
+	const int64_t *subjects; /* person ids whose records were returned */
+	size_t n_subjects;
+};
+/* Joins the caller's transaction if one is open. Returns the access id, or -1. */
+int64_t access_log_add(struct store *s, const struct access_entry *a);
+
+struct access_filter {
+	const char *operator; /* NULL = anyone */
+	const char *action;   /* NULL = any */
+	int64_t person_id;    /* 0 = any: accesses that returned this person's records */
+	int64_t since, until; /* ms, 0 = open */
+	unsigned limit;       /* 0 = all */
+};
+struct access_row {
+	int64_t id, at, results;
+	const char *operator, *os_user, *action, *query_json, *detail;
+	unsigned n_subjects;
+};
+/* Oldest first. */
+int access_log_list(struct store *s, const struct access_filter *f,
+		    void (*cb)(const struct access_row *row, void *data), void *data);
+
+/* The OS user running this process ("uid N" if it has no name). */
+const char *access_os_user(void);

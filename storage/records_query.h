@@ -1,0 +1,109 @@
+/* The records officer's query: which messages of the archive match a person, a team, a
+ * date range, a direction, a verdict or rule, and words of their text — the one query
+ * that `chaperone records search`, `records export`, holds and (later) the records
+ * portal all use, so a request answered on screen and the bundle handed over select
+ * the same records.
+ *
+ * The unit is the message: what someone texted to a relay number, with the verdict the
+ * policy gave it and every delivery the relay made of it (the copies to the team, the
+ * guardians, the overseers, the reply to the sender). A person "took part" in a message
+ * when they sent it or were one of its recipients.
+ *
+ * Threads: a message belongs to the conversation
+ *   (relay number, team, staff member, student)
+ * where the student is the one student the message was from, to, or about (a guardian's
+ * message is about their student), or "the team" when it went to more than one student.
+ * `--thread` widens the results to every message of each matched conversation (within
+ * the query's dates, if any) and orders them conversation by conversation.
+ *
+ * Promises:
+ * - every filter narrows (AND); a person or team that is not in the directory is an
+ *   error naming it, not an empty result; a person given by a name that several persons
+ *   share is an error listing them (give the handle);
+ * - a number that is not in the directory still matches messages from or to it (unknown
+ *   senders are records too);
+ * - the text filter is an SQLite FTS5 query over what people wrote ("bus AND late",
+ *   "practice*", "\"field trip\""); a malformed one is an error, not a crash;
+ * - disposed messages are returned only with include_disposed, marked as such, without
+ *   content;
+ * - results are sorted by time (then id), or by conversation then time with thread;
+ *   everything returned is allocated under the result. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+enum rq_direction {
+	RQ_ANY = 0,
+	RQ_SENT,     /* messages the person sent */
+	RQ_RECEIVED, /* messages the person was a recipient of */
+};
+
+struct rq_query {
+	const char *person;          /* handle ("@rileyc"), full name, or phone number */
+	enum rq_direction direction; /* relative to person; RQ_ANY without one */
+	const char *team;            /* tag ("#soccer") or name */
+	const char *relay;           /* relay number, any spelling */
+	int64_t since, until;        /* ms UTC, [since, until); 0 = open */
+	const char *verdict;         /* "deliver", "hold", "block", "reply", "ignore" */
+	const char *rule;            /* a rule id the verdict cites: "guardian-copy", ... */
+	bool flagged;                /* only messages flagged for review (crisis) */
+	bool held;                   /* only messages that were held for review */
+	const char *text;            /* FTS5 query */
+	bool thread;                 /* widen to whole conversations */
+	bool include_disposed;
+	unsigned limit; /* 0 = no limit (applied before thread widening) */
+};
+
+struct rq_person {
+	int64_t id; /* 0 when the number is not in the directory */
+	const char *name, *handle, *role, *number;
+};
+
+struct rq_delivery {
+	int64_t id, at;
+	struct rq_person to;
+	const char *why;    /* "addressed", "guardian-copy", "oversight", "reply", ... */
+	const char *status; /* the latest: "delivered", "sent", "failed", "held", ... */
+	const char *body;   /* what the recipient's phone received */
+};
+
+struct rq_message {
+	int64_t id, at;
+	const char *relay;
+	struct rq_person from;
+	int64_t team_id; /* 0 if none */
+	const char *team_tag, *team_name;
+	const char *text;
+	/* The verdict (the latest one about this message). */
+	int64_t verdict_id;
+	const char *action, *rules, *reason;
+	bool flagged, held, disposed;
+	/* "RELAY|team id|staff id|student id or 'team'" — equal for one conversation. */
+	const char *thread_key;
+	struct rq_delivery *deliveries;
+	size_t n_deliveries;
+};
+
+struct rq_result {
+	struct rq_message *messages;
+	size_t n;
+	/* Distinct directory persons among senders and recipients, for the access log. */
+	int64_t *person_ids;
+	size_t n_persons;
+	/* The query as JSON (canonical: only the filters given), for the access log and
+	 * export manifests. */
+	const char *query_json;
+};
+
+/* Run the query. NULL on error, with a message in err. */
+struct rq_result *rq_run(struct store *s, void *ctx, const struct rq_query *q, char *err,
+			 size_t errlen);
+
+/* Parse a date for --since/--until: "2026-09-01" (local midnight) or
+ * "2026-09-01T14:30" (local) or ms; until_end rounds a bare date up to the end of that
+ * day. 0 or -1. */
+int rq_parse_date(const char *s, bool until_end, int64_t *ms);
