@@ -1,7 +1,8 @@
 /* chaperoned: the daemon's shared state, and the promises of its parts.
  *
  *   chaperoned_main.c   options, logging, start-up order, signals, the event loop
- *   daemon_config.c     the config file / VTY config nodes (chaperone, policy, modem)
+ *   daemon_config.c     the config file / VTY config nodes (chaperone, policy, modem,
+ *                       records)
  *   daemon_vty.c        show modems|queues|held|stats|policy at the telnet VTY
  *   daemon_modems.c     modem events: receive (record, acknowledge, reassemble, route)
  *                       and the transport that turns deliveries into SMS-SUBMITs
@@ -21,6 +22,7 @@
 
 #include "modem.h"
 #include "modem_log.h"
+#include "retention.h"
 #include "router.h"
 #include "store.h"
 
@@ -64,6 +66,12 @@ struct chaperoned {
 	char *notice_text;
 	/* `modem` nodes */
 	struct llist_head modems;
+	/* `records` node: the retention schedule chaperoned records at start-up (the
+	 * defaults until a `retention` line changes a class), and the group that may read
+	 * the archive's file (NULL: its owner only). */
+	struct retention_schedule retention;
+	bool retention_configured;
+	char *file_group;
 
 	struct store *store;
 	struct router *router;

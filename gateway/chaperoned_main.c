@@ -32,7 +32,9 @@
 
 #include "chaperoned.h"
 #include "directory_store.h"
+#include "file_access.h"
 #include "records.h"
+#include "retention.h"
 
 #ifndef CHAPERONE_VERSION
 #define CHAPERONE_VERSION "unknown"
@@ -262,6 +264,27 @@ int main(int argc, char **argv)
 	if (!d->store) {
 		fprintf(stderr, "chaperoned: %s\n", err);
 		return 1;
+	}
+	/* Who may read the archive (`records` / `file-group`), and the retention schedule in
+	 * force, recorded in the archive when it differs from the last one recorded. */
+	if (file_access_apply(d->database, d->file_group, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chaperoned: %s\n", err);
+		return 1;
+	}
+	{
+		char *abs = realpath(config, NULL);
+		const char *source = d->retention_configured
+					 ? talloc_asprintf(ctx, "config %s", abs ? abs : config)
+					 : "default";
+		bool recorded;
+		free(abs);
+		if (retention_record(d->store, &d->retention, source, &recorded) < 0) {
+			fprintf(stderr, "chaperoned: cannot record the retention schedule: %s\n",
+				store_errmsg(d->store));
+			return 1;
+		}
+		if (recorded)
+			LOGP(DSTORE, LOGL_NOTICE, "retention schedule recorded (%s)\n", source);
 	}
 	/* Every configured relay number is in the directory, so that the router knows it. */
 	{

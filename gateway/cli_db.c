@@ -12,16 +12,37 @@
 #include "cli_db.h"
 #include "phone_number.h"
 
-struct store *cli_open_store(void *ctx, const char *db_opt)
+static const char *db_path(const char *db_opt)
 {
 	const char *path = db_opt;
-	char err[512];
-	struct store *s;
 
 	if (!path || !*path)
 		path = getenv("CHAPERONE_DB");
 	if (!path || !*path)
 		path = CLI_DEFAULT_DB;
+	return path;
+}
+
+struct store *cli_open_archive(void *ctx, const char *db_opt)
+{
+	const char *path = db_path(db_opt);
+
+	if (access(path, F_OK) < 0) {
+		fprintf(stderr,
+			"chaperone: there is no archive at %s\n"
+			"(the database is --db PATH, else $CHAPERONE_DB, else %s)\n",
+			path, CLI_DEFAULT_DB);
+		return NULL;
+	}
+	return cli_open_store(ctx, path);
+}
+
+struct store *cli_open_store(void *ctx, const char *db_opt)
+{
+	const char *path = db_path(db_opt);
+	char err[512];
+	struct store *s;
+
 	s = store_open(ctx, path, err, sizeof(err));
 	if (!s)
 		fprintf(stderr,

@@ -17,6 +17,9 @@
 /* Open the database: the --db option if given, else $CHAPERONE_DB, else CLI_DEFAULT_DB.
  * NULL, with a message on stderr, when it cannot be opened. */
 struct store *cli_open_store(void *ctx, const char *db_opt);
+/* The same for commands that read an archive: a missing file is an error, not a new,
+ * empty archive (the records officer's commands use this). */
+struct store *cli_open_archive(void *ctx, const char *db_opt);
 
 /* Who the change log records: --as if given, else the OS user name. */
 const char *cli_actor(void *ctx, const char *as_opt);

@@ -1,15 +1,406 @@
-/* PLACEHOLDER: being written (issue 5). */
+/* `chaperone records export` and `chaperone records verify-export`: the records officer's
+ * answer to a public-records request, and checking it later.
+ *
+ * Promises:
+ * - export selects exactly what `records search` would with the same filters
+ *   (records_query.h), writes the bundle (storage/records_export.h) and records it; a
+ *   bad command line exits CLI_EXIT_USAGE, a query or directory the export cannot use
+ *   CLI_EXIT_INPUT, and either way nothing is written and nothing recorded;
+ * - verify-export exits 0 when the bundle holds, CLI_EXIT_TAMPERED with one line per
+ *   problem when it does not, CLI_EXIT_INPUT when the directory is not a bundle; with
+ *   an archive (--db or $CHAPERONE_DB) it also checks that the manifest is the one the
+ *   archive recorded, and records the check in the access log. */
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "access_log.h"
+#include "cli.h"
+#include "cli_db.h"
 #include "cli_records.h"
+#include "records_export.h"
+#include "records_query.h"
+
+#define CMD	   "records export"
+#define CMD_VERIFY "records verify-export"
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "Usage: chaperone records export --request ID --requester NAME --purpose TEXT\n"
+	    "           --out DIR [--redact students|guardians|students,guardians]\n"
+	    "           [--group GROUP] [QUERY] [--db PATH] [--as NAME]\n\n"
+	    "Writes a public-records bundle into DIR (new, or empty): transcript.html\n"
+	    "(readable, printable, grouped by conversation), records.csv, deliveries.csv,\n"
+	    "records.jsonl, README.txt and manifest.json (the request, the query, the\n"
+	    "archive's chain head, and the SHA-256 of every file). The export is recorded in\n"
+	    "the archive, with a FERPA disclosure record for each student whose records leave.\n"
+	    "  --request ID      the request's id (PRR-2026-041)\n"
+	    "  --requester NAME  who asked\n"
+	    "  --purpose TEXT    why (as the request states it)\n"
+	    "  --redact WHO      replace students' (and/or guardians') names, handles and\n"
+	    "                    numbers, in every field and inside the texts, by pseudonyms\n"
+	    "  --group GROUP     let GROUP read the bundle (0750/0640); default owner only\n"
+	    "QUERY is the filters of `chaperone records search`: --person P, --direction\n"
+	    "sent|received, --team T, --relay NUMBER, --since DATE, --until DATE, --verdict V,\n"
+	    "--rule ID, --flagged, --held, --text QUERY, --thread.\n\n"
+	    "Usage: chaperone records verify-export DIR [--db PATH] [--as NAME]\n\n"
+	    "Checks every file of the bundle against its manifest (changed, missing, added),\n"
+	    "and with an archive (--db or $CHAPERONE_DB) that the manifest is the one the\n"
+	    "archive recorded. Exit status 0: it holds; %d: it does not.\n",
+	    CLI_EXIT_TAMPERED);
+}
+
+static int bad_usage(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "chaperone: %s: ", cmd);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}
+
+enum {
+	O_REQUEST = 256,
+	O_REQUESTER,
+	O_PURPOSE,
+	O_OUT,
+	O_REDACT,
+	O_GROUP,
+	O_PERSON,
+	O_DIRECTION,
+	O_TEAM,
+	O_RELAY,
+	O_SINCE,
+	O_UNTIL,
+	O_VERDICT,
+	O_RULE,
+	O_FLAGGED,
+	O_HELD,
+	O_TEXT,
+	O_THREAD,
+	O_DB,
+	O_AS,
+};
+
+static const struct option options[] = {
+    {"request", required_argument, NULL, O_REQUEST},
+    {"requester", required_argument, NULL, O_REQUESTER},
+    {"purpose", required_argument, NULL, O_PURPOSE},
+    {"out", required_argument, NULL, O_OUT},
+    {"redact", required_argument, NULL, O_REDACT},
+    {"group", required_argument, NULL, O_GROUP},
+    {"person", required_argument, NULL, O_PERSON},
+    {"direction", required_argument, NULL, O_DIRECTION},
+    {"team", required_argument, NULL, O_TEAM},
+    {"relay", required_argument, NULL, O_RELAY},
+    {"since", required_argument, NULL, O_SINCE},
+    {"until", required_argument, NULL, O_UNTIL},
+    {"verdict", required_argument, NULL, O_VERDICT},
+    {"rule", required_argument, NULL, O_RULE},
+    {"flagged", no_argument, NULL, O_FLAGGED},
+    {"held", no_argument, NULL, O_HELD},
+    {"text", required_argument, NULL, O_TEXT},
+    {"thread", no_argument, NULL, O_THREAD},
+    {"db", required_argument, NULL, O_DB},
+    {"as", required_argument, NULL, O_AS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct args {
+	struct export_request r;
+	struct rq_query q;
+	const char *since, *until, *db, *as;
+};
+
+/* "students", "guardians", "students,guardians" (either order). -1 if not. */
+static int parse_redact(const char *s, unsigned *out)
+{
+	char *copy = strdup(s), *save = NULL;
+	int rc = 0;
+
+	*out = 0;
+	if (!copy)
+		return -1;
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(w, "students"))
+			*out |= EXPORT_REDACT_STUDENTS;
+		else if (!strcmp(w, "guardians"))
+			*out |= EXPORT_REDACT_GUARDIANS;
+		else
+			rc = -1;
+	}
+	free(copy);
+	return rc < 0 || !*out ? -1 : 0;
+}
+
+static bool blank(const char *s)
+{
+	return !s || !s[strspn(s, " \t\r\n")];
+}
+
+/* -1: go on; else the exit status. */
+static int parse(int argc, char **argv, struct args *a)
+{
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		case O_REQUEST:
+			a->r.request = optarg;
+			break;
+		case O_REQUESTER:
+			a->r.requester = optarg;
+			break;
+		case O_PURPOSE:
+			a->r.purpose = optarg;
+			break;
+		case O_OUT:
+			a->r.out_dir = optarg;
+			break;
+		case O_REDACT:
+			if (parse_redact(optarg, &a->r.redact) < 0)
+				return bad_usage(CMD,
+						 "--redact is students, guardians or "
+						 "students,guardians, not '%s'",
+						 optarg);
+			break;
+		case O_GROUP:
+			a->r.group = optarg;
+			break;
+		case O_PERSON:
+			a->q.person = optarg;
+			break;
+		case O_DIRECTION:
+			if (!strcmp(optarg, "sent"))
+				a->q.direction = RQ_SENT;
+			else if (!strcmp(optarg, "received"))
+				a->q.direction = RQ_RECEIVED;
+			else
+				return bad_usage(CMD, "--direction is sent or received, not '%s'",
+						 optarg);
+			break;
+		case O_TEAM:
+			a->q.team = optarg;
+			break;
+		case O_RELAY:
+			a->q.relay = optarg;
+			break;
+		case O_SINCE:
+			a->since = optarg;
+			break;
+		case O_UNTIL:
+			a->until = optarg;
+			break;
+		case O_VERDICT:
+			if (strcmp(optarg, "deliver") && strcmp(optarg, "hold") &&
+			    strcmp(optarg, "block") && strcmp(optarg, "reply") &&
+			    strcmp(optarg, "ignore"))
+				return bad_usage(CMD,
+						 "--verdict is deliver, hold, block, reply or "
+						 "ignore, not '%s'",
+						 optarg);
+			a->q.verdict = optarg;
+			break;
+		case O_RULE:
+			a->q.rule = optarg;
+			break;
+		case O_FLAGGED:
+			a->q.flagged = true;
+			break;
+		case O_HELD:
+			a->q.held = true;
+			break;
+		case O_TEXT:
+			a->q.text = optarg;
+			break;
+		case O_THREAD:
+			a->q.thread = true;
+			break;
+		case O_DB:
+			a->db = optarg;
+			break;
+		case O_AS:
+			a->as = optarg;
+			break;
+		case ':':
+			return bad_usage(CMD, "%s needs a value", argv[optind - 1]);
+		default:
+			return bad_usage(CMD, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad_usage(CMD, "unexpected argument '%s'", argv[optind]);
+	if (blank(a->r.request))
+		return bad_usage(CMD, "%s", "--request ID is required (the request's id)");
+	if (blank(a->r.requester))
+		return bad_usage(CMD, "%s", "--requester NAME is required (who asked)");
+	if (blank(a->r.purpose))
+		return bad_usage(CMD, "%s", "--purpose TEXT is required");
+	if (blank(a->r.out_dir))
+		return bad_usage(CMD, "%s", "--out DIR is required (a new or empty directory)");
+	if (a->q.direction && !a->q.person)
+		return bad_usage(CMD, "%s", "--direction needs --person");
+	if (a->since && rq_parse_date(a->since, false, &a->q.since) < 0)
+		return bad_usage(CMD, "--since is YYYY-MM-DD or YYYY-MM-DDTHH:MM, not '%s'",
+				 a->since);
+	if (a->until && rq_parse_date(a->until, true, &a->q.until) < 0)
+		return bad_usage(CMD, "--until is YYYY-MM-DD or YYYY-MM-DDTHH:MM, not '%s'",
+				 a->until);
+	if (a->q.since && a->q.until && a->q.until <= a->q.since)
+		return bad_usage(CMD, "%s", "--until must be after --since");
+	return -1;
+}
+
 int cli_records_export(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "chaperone: records %s: not built yet\n", argv[0]);
-	return 2;
+	struct args a = {0};
+	struct export_summary sum;
+	void *ctx;
+	struct store *s;
+	char err[1024];
+	int rc = parse(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	ctx = talloc_named_const(NULL, 0, "chaperone records export");
+	s = cli_open_archive(ctx, a.db);
+	if (!s) {
+		talloc_free(ctx);
+		return CLI_EXIT_INPUT;
+	}
+	// clang-format off
+	a.r.operator = cli_actor(ctx, a.as);
+	// clang-format on
+	a.r.os_user = access_os_user();
+	a.r.query = &a.q;
+	if (export_write(s, ctx, &a.r, &sum, err, sizeof(err)) < 0) {
+		cli_err(CMD, "%s", err);
+		rc = CLI_EXIT_INPUT;
+	} else {
+		printf("Export %" PRId64 " of request %s: %zu message%s, %zu deliver%s, %zu "
+		       "disclosure record%s.\n"
+		       "Bundle: %s\nManifest SHA-256: %s\n"
+		       "Check it later with: chaperone records verify-export %s\n",
+		       sum.export_id, a.r.request, sum.messages, sum.messages == 1 ? "" : "s",
+		       sum.deliveries, sum.deliveries == 1 ? "y" : "ies", sum.disclosures,
+		       sum.disclosures == 1 ? "" : "s", a.r.out_dir, sum.manifest_sha256,
+		       a.r.out_dir);
+		rc = CLI_EXIT_OK;
+	}
+	store_close(s);
+	talloc_free(ctx);
+	return rc;
 }
+
+/* ---- verify-export ---- */
+
+/* One report line, indented; a file name from the directory may hold anything, and
+ * control characters never reach the terminal. */
+static void print_line(const char *s, size_t n)
+{
+	fputs("  ", stdout);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, stdout);
+	}
+	fputc('\n', stdout);
+}
+
 int cli_records_verify_export(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "chaperone: records %s: not built yet\n", argv[0]);
-	return 2;
+	static const struct option vopts[] = {
+	    {"db", required_argument, NULL, O_DB},
+	    {"as", required_argument, NULL, O_AS},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *db = NULL, *as = NULL, *dir;
+	struct store *s = NULL;
+	void *ctx;
+	char report[8192];
+	int c, v, rc;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", vopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		case O_DB:
+			db = optarg;
+			break;
+		case O_AS:
+			as = optarg;
+			break;
+		case ':':
+			return bad_usage(CMD_VERIFY, "%s needs a value", argv[optind - 1]);
+		default:
+			return bad_usage(CMD_VERIFY, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return bad_usage(CMD_VERIFY, "%s", "give one bundle directory");
+	dir = argv[optind];
+	ctx = talloc_named_const(NULL, 0, "chaperone records verify-export");
+	if ((db && *db) || (getenv("CHAPERONE_DB") && *getenv("CHAPERONE_DB"))) {
+		s = cli_open_archive(ctx, db);
+		if (!s) {
+			talloc_free(ctx);
+			return CLI_EXIT_INPUT;
+		}
+	}
+	v = export_verify(dir, s, report, sizeof(report));
+	if (v < 0) {
+		cli_err(CMD_VERIFY, "%s", report);
+		rc = CLI_EXIT_INPUT;
+	} else if (v > 0) {
+		printf("%s: the bundle does NOT hold:\n", dir);
+		for (const char *line = report; *line;) {
+			size_t n = strcspn(line, "\n");
+			print_line(line, n);
+			line += n + (line[n] == '\n');
+		}
+		rc = CLI_EXIT_TAMPERED;
+	} else {
+		printf("%s: the bundle holds: every file matches manifest.json%s\n", dir,
+		       s ? ", and the archive recorded this manifest"
+			 : " (no archive given: the manifest itself was not checked)");
+		rc = CLI_EXIT_OK;
+	}
+	if (s) {
+		struct access_entry e = {
+		    // clang-format off
+		    .operator = cli_actor(ctx, as),
+		    // clang-format on
+		    .os_user = access_os_user(),
+		    .action = "verify-export",
+		    .results = -1,
+		    .detail = talloc_asprintf(ctx, "%s: %s", dir,
+					      v == 0  ? "holds"
+					      : v > 0 ? "does not hold"
+						      : "not a bundle"),
+		};
+		if (access_log_add(s, &e) < 0) {
+			cli_err(CMD_VERIFY, "cannot record the check in the access log: %s",
+				store_errmsg(s));
+			if (rc == CLI_EXIT_OK)
+				rc = CLI_EXIT_INPUT;
+		}
+		store_close(s);
+	}
+	talloc_free(ctx);
+	return rc;
 }

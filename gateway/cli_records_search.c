@@ -1,9 +1,611 @@
-/* PLACEHOLDER: being written (issue 5). */
+/* `chaperone records search`: the records officer's search of the archive, as a table for
+ * the terminal, CSV for a spreadsheet or JSON for a program.
+ *
+ * Promises:
+ * - the records selected are exactly rq_run()'s (storage/records_query.h), the query
+ *   export and holds use;
+ * - every search that runs is recorded in the access log (operator, query, result count,
+ *   and the students and guardians whose records it returned) before anything is shown;
+ *   a search that fails records nothing and shows nothing;
+ * - a bad command line exits CLI_EXIT_USAGE, a query the archive cannot answer (unknown
+ *   person or team, ambiguous name, bad date or text query) CLI_EXIT_INPUT, with the
+ *   reason on stderr;
+ * - the table never passes control characters from message text to the terminal. */
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+#include <json-c/json.h>
+#include <talloc.h>
+
+#include "access_log.h"
+#include "cli.h"
+#include "cli_db.h"
 #include "cli_records.h"
+#include "records_query.h"
+
+#define CMD "records search"
+
+enum format { FMT_TABLE, FMT_CSV, FMT_JSON };
+
+static void synopsis(FILE *f)
+{
+	fprintf(f,
+		"Usage: chaperone records search [--person P] [--direction sent|received]\n"
+		"           [--team T] [--relay NUMBER] [--since DATE] [--until DATE]\n"
+		"           [--verdict deliver|hold|block|reply|ignore] [--rule ID] [--flagged]\n"
+		"           [--held] [--text QUERY] [--thread] [--include-disposed] [--limit N]\n"
+		"           [--format table|csv|json] [--db PATH] [--as NAME]\n");
+}
+
+static void usage(FILE *f)
+{
+	synopsis(f);
+	fprintf(f,
+		"\nFinds the messages of the archive that match every filter given.\n"
+		"  --person P      a handle (@rileyc), a full name, or a phone number (a number\n"
+		"                  not in the directory finds its own messages)\n"
+		"  --direction D   with --person: only what they sent, or only what they received\n"
+		"  --team T        a team's tag (#soccer) or name\n"
+		"  --since, --until  YYYY-MM-DD or YYYY-MM-DDTHH:MM (local time); --until is\n"
+		"                  exclusive, and a bare date includes that whole day\n"
+		"  --verdict, --rule  the policy's decision and a rule it cites (guardian-copy)\n"
+		"  --flagged       only messages flagged for review (crisis)\n"
+		"  --held          only messages that were held\n"
+		"  --text QUERY    words of the text, SQLite FTS5 syntax: bus AND late,\n"
+		"                  practice*, \"field trip\"\n"
+		"  --thread        show whole conversations, not only the matching messages\n"
+		"  --include-disposed  list disposed messages too (without their content)\n"
+		"  --limit N       the first N matches (before --thread widens them)\n"
+		"Every search is recorded in the access log with --as NAME (default: your user\n"
+		"name). docs/records.md is the records officer's guide.\n");
+}
+
+/* ---- Table ---- */
+
+/* Text as the terminal should show it: control characters (escape sequences) become
+ * '?', line breaks continue the indented block. */
+static void put_clean(FILE *f, const char *s, const char *newline)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '\n')
+			fputs(newline, f);
+		else if (*c == '\r')
+			continue;
+		else if (*c < 0x20 || *c == 0x7f)
+			fputc('?', f);
+		else
+			fputc(*c, f);
+	}
+}
+
+static const char *who(void *ctx, const struct rq_person *p)
+{
+	if (!p->id)
+		return talloc_asprintf(ctx, "%s (not in the directory)", p->number);
+	return talloc_asprintf(ctx, "%s (%s)", p->name, p->role);
+}
+
+static unsigned n_recipients(const struct rq_message *m)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < m->n_deliveries; i++)
+		n += strcmp(m->deliveries[i].why, "reply") != 0;
+	return n;
+}
+
+/* A whole team as its tag; a few people by name. */
+static const char *to_line(void *ctx, const struct rq_message *m)
+{
+	unsigned addressed = 0, n = n_recipients(m), shown = 0;
+	char *s;
+
+	for (size_t i = 0; i < m->n_deliveries; i++)
+		addressed += !strcmp(m->deliveries[i].why, "addressed");
+	if (!n)
+		return "nobody";
+	if (addressed > 3 && m->team_id)
+		return talloc_asprintf(ctx, "#%s (%u recipient%s)", m->team_tag, n,
+				       n == 1 ? "" : "s");
+	s = talloc_strdup(ctx, "");
+	for (size_t i = 0; i < m->n_deliveries && s; i++) {
+		const struct rq_delivery *d = &m->deliveries[i];
+		bool show = addressed ? !strcmp(d->why, "addressed") : strcmp(d->why, "reply") != 0;
+		if (!show)
+			continue;
+		if (shown == 3) {
+			s = talloc_asprintf_append(s, " and others");
+			break;
+		}
+		s = talloc_asprintf_append(s, "%s%s", shown++ ? ", " : "",
+					   d->to.id ? d->to.name : d->to.number);
+	}
+	return talloc_asprintf(ctx, "%s (%u recipient%s)", s, n, n == 1 ? "" : "s");
+}
+
+static const char *person_name(void *ctx, struct store *s, int64_t id)
+{
+	struct store_person p;
+
+	if (id > 0 && store_person_by_id(s, ctx, id, &p) > 0)
+		return talloc_asprintf(ctx, "%s %s", p.given, p.family);
+	return NULL;
+}
+
+/* "== +15550100 #soccer: Dana Lee with Jamie Rivera (4 messages)" */
+static void thread_header(void *ctx, struct store *s, const struct rq_result *res, size_t i)
+{
+	const struct rq_message *m = &res->messages[i];
+	const char *key = m->thread_key, *p = strrchr(key, '|');
+	size_t n = 0;
+	int64_t staff = 0;
+	const char *staff_name, *other;
+	char *k = talloc_strdup(ctx, key), *f;
+
+	while (i + n < res->n && !strcmp(res->messages[i + n].thread_key, key))
+		n++;
+	/* RELAY|team|staff|student */
+	f = k ? strchr(k, '|') : NULL;
+	if (f && (f = strchr(f + 1, '|')))
+		staff = strtoll(f + 1, NULL, 10);
+	staff_name = person_name(ctx, s, staff);
+	p = p ? p + 1 : "";
+	if (!strcmp(p, "team"))
+		other = "the team";
+	else if (!strcmp(p, "0"))
+		other = "no student";
+	else if (*p == '+' || !(other = person_name(ctx, s, strtoll(p, NULL, 10))))
+		other = p;
+	printf("== %s%s%s: %s with ", m->relay, m->team_id ? " #" : "",
+	       m->team_id ? m->team_tag : "", staff_name ? staff_name : "no staff member");
+	put_clean(stdout, other, " ");
+	printf(" (%zu message%s)\n", n, n == 1 ? "" : "s");
+	talloc_free(k);
+}
+
+static void print_table(void *ctx, struct store *s, const struct rq_query *q,
+			const struct rq_result *res)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		const struct rq_message *m = &res->messages[i];
+		char at[40];
+		void *tmp = talloc_new(ctx);
+
+		if (q->thread && (!i || strcmp(res->messages[i - 1].thread_key, m->thread_key)))
+			thread_header(tmp, s, res, i);
+		store_format_time(at, sizeof(at), m->at);
+		printf("%" PRId64 "  %s  %s  from ", m->id, at, m->relay);
+		put_clean(stdout, who(tmp, &m->from), " ");
+		printf("  to ");
+		put_clean(stdout, to_line(tmp, m), " ");
+		printf("  %s", *m->action ? m->action : "no verdict");
+		if (*m->rules)
+			printf(" [%s]", m->rules);
+		if (m->flagged)
+			printf(" FLAGGED");
+		if (m->disposed)
+			printf(" DISPOSED");
+		printf("\n    ");
+		if (m->disposed)
+			printf("(disposed: content removed under the retention schedule)");
+		else
+			put_clean(stdout, m->text, "\n    ");
+		printf("\n");
+		talloc_free(tmp);
+	}
+}
+
+/* ---- CSV ---- */
+
+static void csv_field(const char *s, bool last)
+{
+	csv_fwrite(stdout, s ? s : "", s ? strlen(s) : 0);
+	fputc(last ? '\n' : ',', stdout);
+}
+
+static void print_csv(void *ctx, const struct rq_result *res)
+{
+	static const char *const head[] = {
+	    "id",	   "time",     "relay",	  "from",  "from_handle", "from_role",
+	    "from_number", "team",     "verdict", "rules", "reason",	  "flagged",
+	    "held",	   "disposed", "thread",  "text",  "recipients",
+	};
+	const size_t n_head = sizeof(head) / sizeof(head[0]);
+
+	for (size_t i = 0; i < n_head; i++)
+		csv_field(head[i], i + 1 == n_head);
+	for (size_t i = 0; i < res->n; i++) {
+		const struct rq_message *m = &res->messages[i];
+		void *tmp = talloc_new(ctx);
+		char at[40];
+		char *to = talloc_strdup(tmp, "");
+
+		store_format_time(at, sizeof(at), m->at);
+		for (size_t j = 0; j < m->n_deliveries && to; j++) {
+			const struct rq_delivery *d = &m->deliveries[j];
+			to = talloc_asprintf_append(to, "%s%s <%s> %s", j ? "; " : "",
+						    d->to.id ? d->to.name : d->to.number,
+						    d->to.role, d->status);
+		}
+		csv_field(talloc_asprintf(tmp, "%" PRId64, m->id), false);
+		csv_field(at, false);
+		csv_field(m->relay, false);
+		csv_field(m->from.id ? m->from.name : "", false);
+		csv_field(m->from.handle, false);
+		csv_field(m->from.role, false);
+		csv_field(m->from.number, false);
+		csv_field(m->team_id ? talloc_asprintf(tmp, "#%s", m->team_tag) : "", false);
+		csv_field(m->action, false);
+		csv_field(m->rules, false);
+		csv_field(m->reason, false);
+		csv_field(m->flagged ? "yes" : "no", false);
+		csv_field(m->held ? "yes" : "no", false);
+		csv_field(m->disposed ? "yes" : "no", false);
+		csv_field(m->thread_key, false);
+		csv_field(m->text, false);
+		csv_field(to, true);
+		talloc_free(tmp);
+	}
+}
+
+/* ---- JSON ---- */
+
+static struct json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *jperson(const struct rq_person *p)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", p->id ? json_object_new_int64(p->id) : NULL);
+	json_object_object_add(o, "name", p->id ? jstr(p->name) : NULL);
+	json_object_object_add(o, "handle", p->id ? jstr(p->handle) : NULL);
+	json_object_object_add(o, "role", jstr(p->role));
+	json_object_object_add(o, "number", jstr(p->number));
+	return o;
+}
+
+static struct json_object *jtime(int64_t ms)
+{
+	char at[40];
+
+	store_format_time(at, sizeof(at), ms);
+	return json_object_new_string(at);
+}
+
+static struct json_object *jmessage(const struct rq_message *m)
+{
+	struct json_object *o = json_object_new_object(), *v, *rules, *dels, *t = NULL;
+	const char *r = m->rules;
+
+	json_object_object_add(o, "id", json_object_new_int64(m->id));
+	json_object_object_add(o, "at", jtime(m->at));
+	json_object_object_add(o, "at_ms", json_object_new_int64(m->at));
+	json_object_object_add(o, "relay", jstr(m->relay));
+	json_object_object_add(o, "from", jperson(&m->from));
+	if (m->team_id) {
+		t = json_object_new_object();
+		json_object_object_add(t, "id", json_object_new_int64(m->team_id));
+		json_object_object_add(t, "tag", jstr(m->team_tag));
+		json_object_object_add(t, "name", jstr(m->team_name));
+	}
+	json_object_object_add(o, "team", t);
+	json_object_object_add(o, "text", m->disposed ? NULL : jstr(m->text));
+	v = json_object_new_object();
+	rules = json_object_new_array();
+	while (r && *r) {
+		size_t len = strcspn(r, ",");
+		if (len)
+			json_object_array_add(rules, json_object_new_string_len(r, (int)len));
+		r += len + (r[len] == ',');
+	}
+	json_object_object_add(v, "id",
+			       m->verdict_id ? json_object_new_int64(m->verdict_id) : NULL);
+	json_object_object_add(v, "action", *m->action ? jstr(m->action) : NULL);
+	json_object_object_add(v, "rules", rules);
+	json_object_object_add(v, "reason", jstr(m->reason));
+	json_object_object_add(o, "verdict", v);
+	json_object_object_add(o, "flagged", json_object_new_boolean(m->flagged));
+	json_object_object_add(o, "held", json_object_new_boolean(m->held));
+	json_object_object_add(o, "disposed", json_object_new_boolean(m->disposed));
+	json_object_object_add(o, "thread", jstr(m->thread_key));
+	dels = json_object_new_array();
+	for (size_t i = 0; i < m->n_deliveries; i++) {
+		const struct rq_delivery *d = &m->deliveries[i];
+		struct json_object *jd = json_object_new_object();
+		json_object_object_add(jd, "id", json_object_new_int64(d->id));
+		json_object_object_add(jd, "at", jtime(d->at));
+		json_object_object_add(jd, "to", jperson(&d->to));
+		json_object_object_add(jd, "why", jstr(d->why));
+		json_object_object_add(jd, "status", jstr(d->status));
+		json_object_object_add(jd, "body", m->disposed ? NULL : jstr(d->body));
+		json_object_array_add(dels, jd);
+	}
+	json_object_object_add(o, "deliveries", dels);
+	return o;
+}
+
+/* One array, one message per line: valid JSON that line tools can still read. */
+static void print_json(const struct rq_result *res)
+{
+	printf("[");
+	for (size_t i = 0; i < res->n; i++) {
+		struct json_object *o = jmessage(&res->messages[i]);
+		printf("%s\n%s", i ? "," : "",
+		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+	printf("%s]\n", res->n ? "\n" : "");
+}
+
+/* ---- The access log ---- */
+
+static int cmp_id(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+static void add_subject(void *ctx, int64_t **ids, size_t *n, const struct rq_person *p)
+{
+	if (!p->id || (strcmp(p->role, "student") && strcmp(p->role, "guardian")))
+		return;
+	*ids = talloc_realloc(ctx, *ids, int64_t, *n + 1);
+	if (*ids)
+		(*ids)[(*n)++] = p->id;
+}
+
+/* The students and guardians whose records the search returned (FERPA's record of
+ * access), among the result's persons. */
+static int log_access(void *ctx, struct store *s, const char *operator,
+		      const struct rq_result * res)
+{
+	int64_t *ids = talloc_array(ctx, int64_t, 1);
+	size_t n = 0, u = 0;
+	struct access_entry a = {0};
+
+	for (size_t i = 0; i < res->n && ids; i++) {
+		add_subject(ctx, &ids, &n, &res->messages[i].from);
+		for (size_t j = 0; j < res->messages[i].n_deliveries && ids; j++)
+			add_subject(ctx, &ids, &n, &res->messages[i].deliveries[j].to);
+	}
+	if (!ids)
+		return -1;
+	qsort(ids, n, sizeof(*ids), cmp_id);
+	for (size_t i = 0; i < n; i++)
+		if (!u || ids[u - 1] != ids[i])
+			ids[u++] = ids[i];
+	a.at = store_now_ms();
+	a.operator= operator;
+	a.action = "search";
+	a.query_json = res->query_json;
+	a.results = (int64_t)res->n;
+	a.subjects = ids;
+	a.n_subjects = u;
+	return access_log_add(s, &a) < 0 ? -1 : 0;
+}
+
+/* ---- The command ---- */
+
+enum {
+	O_PERSON = 256,
+	O_DIRECTION,
+	O_TEAM,
+	O_RELAY,
+	O_SINCE,
+	O_UNTIL,
+	O_VERDICT,
+	O_RULE,
+	O_FLAGGED,
+	O_HELD,
+	O_TEXT,
+	O_THREAD,
+	O_DISPOSED,
+	O_LIMIT,
+	O_FORMAT,
+	O_DB,
+	O_AS,
+};
+
+static const struct option options[] = {
+    {"person", required_argument, NULL, O_PERSON},
+    {"direction", required_argument, NULL, O_DIRECTION},
+    {"team", required_argument, NULL, O_TEAM},
+    {"relay", required_argument, NULL, O_RELAY},
+    {"since", required_argument, NULL, O_SINCE},
+    {"until", required_argument, NULL, O_UNTIL},
+    {"verdict", required_argument, NULL, O_VERDICT},
+    {"rule", required_argument, NULL, O_RULE},
+    {"flagged", no_argument, NULL, O_FLAGGED},
+    {"held", no_argument, NULL, O_HELD},
+    {"text", required_argument, NULL, O_TEXT},
+    {"thread", no_argument, NULL, O_THREAD},
+    {"include-disposed", no_argument, NULL, O_DISPOSED},
+    {"limit", required_argument, NULL, O_LIMIT},
+    {"format", required_argument, NULL, O_FORMAT},
+    {"db", required_argument, NULL, O_DB},
+    {"as", required_argument, NULL, O_AS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct args {
+	struct rq_query q;
+	const char *since, *until, *db, *as;
+	enum format format;
+};
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "chaperone: " CMD ": ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	synopsis(stderr);
+	return CLI_EXIT_USAGE;
+}
+
+/* -1: go on; else the exit status. */
+static int parse(int argc, char **argv, struct args *a)
+{
+	int c;
+	char *end;
+	unsigned long lim;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		case O_PERSON:
+			a->q.person = optarg;
+			break;
+		case O_DIRECTION:
+			if (!strcmp(optarg, "sent"))
+				a->q.direction = RQ_SENT;
+			else if (!strcmp(optarg, "received"))
+				a->q.direction = RQ_RECEIVED;
+			else
+				return bad_usage("--direction is sent or received, not '%s'",
+						 optarg);
+			break;
+		case O_TEAM:
+			a->q.team = optarg;
+			break;
+		case O_RELAY:
+			a->q.relay = optarg;
+			break;
+		case O_SINCE:
+			a->since = optarg;
+			break;
+		case O_UNTIL:
+			a->until = optarg;
+			break;
+		case O_VERDICT:
+			if (strcmp(optarg, "deliver") && strcmp(optarg, "hold") &&
+			    strcmp(optarg, "block") && strcmp(optarg, "reply") &&
+			    strcmp(optarg, "ignore"))
+				return bad_usage("--verdict is deliver, hold, block, reply or "
+						 "ignore, not '%s'",
+						 optarg);
+			a->q.verdict = optarg;
+			break;
+		case O_RULE:
+			a->q.rule = optarg;
+			break;
+		case O_FLAGGED:
+			a->q.flagged = true;
+			break;
+		case O_HELD:
+			a->q.held = true;
+			break;
+		case O_TEXT:
+			a->q.text = optarg;
+			break;
+		case O_THREAD:
+			a->q.thread = true;
+			break;
+		case O_DISPOSED:
+			a->q.include_disposed = true;
+			break;
+		case O_LIMIT:
+			lim = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || optarg[0] == '-' || lim == 0 || lim > 100000000)
+				return bad_usage("--limit is a number of messages, not '%s'",
+						 optarg);
+			a->q.limit = (unsigned)lim;
+			break;
+		case O_FORMAT:
+			if (!strcmp(optarg, "table"))
+				a->format = FMT_TABLE;
+			else if (!strcmp(optarg, "csv"))
+				a->format = FMT_CSV;
+			else if (!strcmp(optarg, "json"))
+				a->format = FMT_JSON;
+			else
+				return bad_usage("--format is table, csv or json, not '%s'",
+						 optarg);
+			break;
+		case O_DB:
+			a->db = optarg;
+			break;
+		case O_AS:
+			a->as = optarg;
+			break;
+		case ':':
+			return bad_usage("%s needs a value", argv[optind - 1]);
+		default:
+			return bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad_usage("unexpected argument '%s'", argv[optind]);
+	if (a->q.direction != RQ_ANY && !a->q.person)
+		return bad_usage("%s needs --person", "--direction");
+	return -1;
+}
+
 int cli_records_search(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "chaperone: records %s: not built yet\n", argv[0]);
-	return 2;
+	struct args a = {0};
+	void *ctx;
+	struct store *s;
+	struct rq_result *res;
+	char err[512];
+	int rc = parse(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (a.since && rq_parse_date(a.since, false, &a.q.since) < 0) {
+		cli_err(CMD, "--since '%s' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
+			a.since);
+		return CLI_EXIT_INPUT;
+	}
+	if (a.until && rq_parse_date(a.until, true, &a.q.until) < 0) {
+		cli_err(CMD, "--until '%s' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
+			a.until);
+		return CLI_EXIT_INPUT;
+	}
+	ctx = talloc_named_const(NULL, 0, "chaperone records search");
+	s = cli_open_archive(ctx, a.db);
+	if (!s) {
+		talloc_free(ctx);
+		return CLI_EXIT_INPUT;
+	}
+	res = rq_run(s, ctx, &a.q, err, sizeof(err));
+	if (!res) {
+		cli_err(CMD, "%s", err);
+		talloc_free(ctx);
+		return CLI_EXIT_INPUT;
+	}
+	/* Recorded before it is shown: no one sees records the log does not know of. */
+	if (log_access(ctx, s, cli_actor(ctx, a.as), res) < 0) {
+		cli_err(CMD, "cannot record the search in the access log: %s", store_errmsg(s));
+		talloc_free(ctx);
+		return CLI_EXIT_INPUT;
+	}
+	switch (a.format) {
+	case FMT_TABLE:
+		print_table(ctx, s, &a.q, res);
+		break;
+	case FMT_CSV:
+		print_csv(ctx, res);
+		break;
+	case FMT_JSON:
+		print_json(res);
+		break;
+	}
+	fflush(stdout);
+	fprintf(stderr, "%zu message%s\n", res->n, res->n == 1 ? "" : "s");
+	talloc_free(ctx);
+	return CLI_EXIT_OK;
 }

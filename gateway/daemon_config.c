@@ -1,5 +1,5 @@
-/* chaperoned's configuration: the `chaperone`, `policy` and `modem NAME` nodes, read from
- * the config file with -c and shown by `show running-config` at the VTY.
+/* chaperoned's configuration: the `chaperone`, `policy`, `modem NAME` and `records` nodes, read
+ * from the config file with -c and shown by `show running-config` at the VTY.
  *
  *   chaperone
  *    district Lakeview Public Schools
@@ -20,6 +20,10 @@
  *    relay-number +15550100
  *    label Soccer
  *    profile auto
+ *   records
+ *    retention messages 7 years
+ *    retention verdicts forever
+ *    file-group records
  *
  * Settings that only take effect at start-up (database, modems) say so in their help. */
 #include <stdlib.h>
@@ -32,11 +36,13 @@
 
 #include "chaperoned.h"
 #include "phone_number.h"
+#include "retention.h"
 
 enum {
 	CHAPERONE_NODE = _LAST_OSMOVTY_NODE + 1,
 	POLICY_NODE,
 	MODEM_NODE,
+	RECORDS_NODE,
 };
 
 static struct cmd_node chaperone_node = {
@@ -45,6 +51,8 @@ static struct cmd_node policy_node = {
     .node = POLICY_NODE, .prompt = "%s(config-policy)# ", .vtysh = 1};
 static struct cmd_node modem_node = {
     .node = MODEM_NODE, .prompt = "%s(config-modem)# ", .vtysh = 1};
+static struct cmd_node records_node = {
+    .node = RECORDS_NODE, .prompt = "%s(config-records)# ", .vtysh = 1};
 
 static void set_str(void *ctx, char **dst, const char *src)
 {
@@ -337,9 +345,100 @@ static int write_modems(struct vty *vty)
 	return CMD_SUCCESS;
 }
 
+/* ---- records ----
+ *
+ * The retention schedule is recorded in the archive at start-up (when it differs from
+ * the one recorded last), so a change made at the VTY takes effect at the next start.
+ * A month is 30 days and a year 365 days (storage/retention.h). */
+
+DEFUN(cfg_records, cfg_records_cmd, "records",
+      "Configure records keeping (retention, who may read the archive)\n")
+{
+	vty->node = RECORDS_NODE;
+	return CMD_SUCCESS;
+}
+
+#define RET_CLASS_STR                                                                              \
+	"How long a class of records is kept before it may be disposed of\n"                       \
+	"Messages: what people wrote (text, raw PDUs, questions, unknown senders)\n"               \
+	"Deliveries: what the relay sent, to whom\n"                                               \
+	"Verdicts: what the policy decided, and why\n"                                             \
+	"Call records (reserved)\n"
+
+DEFUN(cfg_retention, cfg_retention_cmd,
+      "retention (messages|deliveries|verdicts|calls) <1-100> (days|months|years)",
+      RET_CLASS_STR "Number of units\nDays\nMonths (30 days)\nYears (365 days)\n")
+{
+	enum retention_class c;
+	int64_t days;
+
+	if (retention_class_parse(argv[0], &c) < 0 ||
+	    retention_period_days(atol(argv[1]), argv[2], &days) < 0) {
+		vty_out(vty, "%% retention CLASS 1-100 days|months|years%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	g_daemon->retention.days[c] = days;
+	g_daemon->retention_configured = true;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_retention_forever, cfg_retention_forever_cmd,
+      "retention (messages|deliveries|verdicts|calls) forever",
+      RET_CLASS_STR "Keep them for good (never disposed of)\n")
+{
+	enum retention_class c;
+
+	if (retention_class_parse(argv[0], &c) < 0)
+		return CMD_WARNING;
+	g_daemon->retention.days[c] = RETENTION_FOREVER;
+	g_daemon->retention_configured = true;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_file_group, cfg_file_group_cmd, "file-group NAME",
+      "A group that may read the archive (file mode 0640); applied at start-up\nGroup name\n")
+{
+	set_str(g_daemon, &g_daemon->file_group, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_file_group, cfg_no_file_group_cmd, "no file-group",
+      NO_STR "Only the daemon's user may read the archive (file mode 0600)\n")
+{
+	TALLOC_FREE(g_daemon->file_group);
+	return CMD_SUCCESS;
+}
+
+static int write_records(struct vty *vty)
+{
+	struct chaperoned *d = g_daemon;
+
+	vty_out(vty, "records%s", VTY_NEWLINE);
+	for (unsigned c = 0; c < RET_N_CLASSES; c++) {
+		/* Written in the largest unit that divides the period, as it reads back. */
+		if (d->retention.days[c] == RETENTION_FOREVER)
+			vty_out(vty, " retention %s forever%s", retention_class_name(c),
+				VTY_NEWLINE);
+		else if (d->retention.days[c] % RETENTION_DAYS_YEAR == 0)
+			vty_out(vty, " retention %s %lld years%s", retention_class_name(c),
+				(long long)(d->retention.days[c] / RETENTION_DAYS_YEAR),
+				VTY_NEWLINE);
+		else if (d->retention.days[c] % RETENTION_DAYS_MONTH == 0)
+			vty_out(vty, " retention %s %lld months%s", retention_class_name(c),
+				(long long)(d->retention.days[c] / RETENTION_DAYS_MONTH),
+				VTY_NEWLINE);
+		else
+			vty_out(vty, " retention %s %lld days%s", retention_class_name(c),
+				(long long)d->retention.days[c], VTY_NEWLINE);
+	}
+	if (d->file_group)
+		vty_out(vty, " file-group %s%s", d->file_group, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
 void daemon_config_init(struct chaperoned *d)
 {
-	(void)d;
+	retention_defaults(&d->retention);
 	install_element(CONFIG_NODE, &cfg_chaperone_cmd);
 	install_node(&chaperone_node, write_chaperone);
 	install_element(CHAPERONE_NODE, &cfg_district_cmd);
@@ -367,4 +466,11 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(MODEM_NODE, &cfg_modem_label_cmd);
 	install_element(MODEM_NODE, &cfg_modem_profile_cmd);
 	install_element(MODEM_NODE, &cfg_modem_pin_cmd);
+
+	install_element(CONFIG_NODE, &cfg_records_cmd);
+	install_node(&records_node, write_records);
+	install_element(RECORDS_NODE, &cfg_retention_cmd);
+	install_element(RECORDS_NODE, &cfg_retention_forever_cmd);
+	install_element(RECORDS_NODE, &cfg_file_group_cmd);
+	install_element(RECORDS_NODE, &cfg_no_file_group_cmd);
 }

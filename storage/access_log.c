@@ -99,3 +99,39 @@ int access_log_list(struct store *s, const struct access_filter *f,
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
+
+int access_disclosures_list(struct store *s, int64_t student_id,
+			    void (*cb)(const struct disclosure_row *row, void *data), void *data)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT d.id, d.at, d.export_id, d.student_id, p.handle,"
+			       " p.given || ' ' || p.family, e.request, e.requester, e.purpose,"
+			       " e.operator, d.redacted"
+			       " FROM disclosures d JOIN exports e ON e.id = d.export_id"
+			       " JOIN persons p ON p.id = d.student_id"
+			       " WHERE ?1 IS NULL OR d.student_id = ?1 ORDER BY d.id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	store_bind_id(st, 1, student_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct disclosure_row r = {
+		    .id = sqlite3_column_int64(st, 0),
+		    .at = sqlite3_column_int64(st, 1),
+		    .export_id = sqlite3_column_int64(st, 2),
+		    .student_id = sqlite3_column_int64(st, 3),
+		    .student_handle = (const char *)sqlite3_column_text(st, 4),
+		    .student_name = (const char *)sqlite3_column_text(st, 5),
+		    .request = (const char *)sqlite3_column_text(st, 6),
+		    .requester = (const char *)sqlite3_column_text(st, 7),
+		    .purpose = (const char *)sqlite3_column_text(st, 8),
+		    .operator = (const char *)sqlite3_column_text(st, 9),
+		    .redacted = sqlite3_column_int(st, 10) != 0,
+		};
+		cb(&r, data);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -46,3 +46,15 @@ int access_log_list(struct store *s, const struct access_filter *f,
 
 /* The OS user running this process ("uid N" if it has no name). */
 const char *access_os_user(void);
+
+/* FERPA's record of disclosure: each export that took a student's records out of the
+ * district, per student. */
+struct disclosure_row {
+	int64_t id, at, export_id, student_id;
+	const char *student_handle, *student_name;
+	const char *request, *requester, *purpose, *operator;
+	bool redacted;
+};
+/* student_id 0 = every student; oldest first. */
+int access_disclosures_list(struct store *s, int64_t student_id,
+			    void (*cb)(const struct disclosure_row *row, void *data), void *data);

@@ -87,6 +87,13 @@ static const char archive_1[] =
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
     " archive_id BLOB NOT NULL,"
     " created_at INTEGER NOT NULL);"
+    /* A secret that never leaves the archive (not chained, never exported): the key of
+     * the pseudonyms of redacted exports, so that nobody holding a bundle can map a
+     * pseudonym back to a person (the archive id is public: it is in every anchor). */
+    "CREATE TABLE archive_secret ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " secret BLOB NOT NULL);"
+    "INSERT INTO archive_secret(id, secret) VALUES (1, randomblob(32));"
 
     /* Legal holds override retention until released. */
     "CREATE TABLE legal_holds ("
@@ -174,6 +181,14 @@ static const char archive_1[] =
     "CREATE INDEX messages_at ON messages(at);"
     "CREATE INDEX verdicts_team ON verdicts(team_id, at);"
     "CREATE INDEX deliveries_message ON deliveries(message_id);"
+    /* Search by a number that is not in the directory, and by flagged or not-delivered
+     * verdicts: partial indexes, small, since these are the few records. */
+    "CREATE INDEX messages_unknown_sender ON messages(sender_number, at)"
+    " WHERE sender_id IS NULL;"
+    "CREATE INDEX deliveries_unknown_recipient ON deliveries(recipient_number, at)"
+    " WHERE recipient_id IS NULL;"
+    "CREATE INDEX verdicts_flagged ON verdicts(at) WHERE flagged = 1;"
+    "CREATE INDEX verdicts_action ON verdicts(action, at) WHERE action <> 'deliver';"
 
 #define X(table, cls, cols) CHAIN_TABLE(table, cls, cols)
     CHAIN_CLASSES_GUARDED

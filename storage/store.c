@@ -35,12 +35,18 @@ struct store {
 static int create_private(const char *path, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	struct stat st;
+	mode_t mode = 0600;
 
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fchmod(fd, 0600) < 0) {
+	/* Keep the group read that chaperoned's `file-group` gave (storage/file_access.h);
+	 * everything else is narrowed. */
+	if (fstat(fd, &st) == 0 && (st.st_mode & 0040))
+		mode = 0640;
+	if (fchmod(fd, mode) < 0) {
 		snprintf(err, errlen, "%s: chmod: %s", path, strerror(errno));
 		close(fd);
 		return -1;

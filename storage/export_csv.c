@@ -1,0 +1,123 @@
+/* The bundle's records.csv (one row per message) and deliveries.csv (one row per copy
+ * the relay sent), RFC 4180 quoting by libcsv.
+ *
+ * Promises: a header row naming the columns; every text field quoted; times in UTC ISO
+ * 8601; a field that a spreadsheet would run as a formula (starting with = + - @, a tab
+ * or a carriage return, other than a phone number) is prefixed with an apostrophe, so
+ * that opening the file cannot run what a message said (records.jsonl keeps the text
+ * exactly). */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "export_internal.h"
+#include "phone_number.h"
+#include "store.h"
+
+struct out {
+	FILE *f;
+	bool bad; /* out of memory, or the stream failed */
+};
+
+/* One field, then "," or the end of the row. */
+static void cell(struct out *o, const char *s, bool last)
+{
+	s = s ? s : "";
+	if (s[0] && strchr("=+-@\t\r", s[0]) && !phone_is_e164(s)) {
+		size_t n = strlen(s);
+		char *buf = malloc(n + 2);
+		if (buf) {
+			buf[0] = '\'';
+			memcpy(buf + 1, s, n + 1);
+			if (csv_fwrite(o->f, buf, n + 1) == EOF)
+				o->bad = true;
+		} else {
+			o->bad = true;
+		}
+		free(buf);
+	} else if (csv_fwrite(o->f, s, strlen(s)) == EOF) {
+		o->bad = true;
+	}
+	fputs(last ? "\r\n" : ",", o->f);
+}
+
+static void num(struct out *o, int64_t v, bool last)
+{
+	fprintf(o->f, "%" PRId64 "%s", v, last ? "\r\n" : ",");
+}
+
+static void when(struct out *o, int64_t ms)
+{
+	char at[32];
+
+	store_format_time(at, sizeof(at), ms);
+	cell(o, at, false);
+}
+
+static void who(struct out *o, const struct rq_person *p)
+{
+	cell(o, p->name, false);
+	cell(o, p->role, false);
+	cell(o, p->handle, false);
+	cell(o, p->number, false);
+}
+
+static int done(struct out *o)
+{
+	return o->bad || ferror(o->f) ? -1 : 0;
+}
+
+int export_csv_records(FILE *f, const struct export_doc *d)
+{
+	struct out o = {.f = f};
+
+	fputs("message_id,time,conversation,relay,team_tag,team_name,from_name,from_role,"
+	      "from_handle,from_number,text,action,rules,reason,flagged,held,disposed,"
+	      "deliveries\r\n",
+	      f);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct rq_message *m = &d->msgs[i];
+		num(&o, m->id, false);
+		when(&o, m->at);
+		num(&o, (int64_t)d->conv[i], false);
+		cell(&o, m->relay, false);
+		cell(&o, m->team_tag, false);
+		cell(&o, m->team_name, false);
+		who(&o, &m->from);
+		cell(&o, m->disposed ? "" : m->text, false);
+		cell(&o, m->action, false);
+		cell(&o, m->rules, false);
+		cell(&o, m->reason, false);
+		num(&o, m->flagged, false);
+		num(&o, m->held, false);
+		num(&o, m->disposed, false);
+		num(&o, (int64_t)m->n_deliveries, true);
+	}
+	return done(&o);
+}
+
+int export_csv_deliveries(FILE *f, const struct export_doc *d)
+{
+	struct out o = {.f = f};
+
+	fputs("delivery_id,message_id,time,to_name,to_role,to_handle,to_number,why,status,"
+	      "body\r\n",
+	      f);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct rq_message *m = &d->msgs[i];
+		for (size_t j = 0; j < m->n_deliveries; j++) {
+			const struct rq_delivery *dl = &m->deliveries[j];
+			num(&o, dl->id, false);
+			num(&o, m->id, false);
+			when(&o, dl->at);
+			who(&o, &dl->to);
+			cell(&o, dl->why, false);
+			cell(&o, dl->status, false);
+			cell(&o, dl->body, true);
+		}
+	}
+	return done(&o);
+}

@@ -1,0 +1,295 @@
+/* The bundle's transcript.html: the records for reading and printing.
+ *
+ * Promises: one self-contained page (inline CSS; no script, no image, no link to
+ * anything, and a Content-Security-Policy that forbids loading any), every value
+ * escaped so that a message body is always shown as text, a cover with the request and
+ * how the records were selected, then the messages conversation by conversation, each
+ * with its time, sender, recipients and their status, the verdict and the text; it
+ * prints (@media print: no message split across pages). */
+#include <inttypes.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "export_internal.h"
+#include "store.h"
+
+static bool has(const char *s)
+{
+	return s && *s;
+}
+
+static void esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+static const char style[] =
+    "body{font:11pt/1.45 system-ui,-apple-system,\"Segoe UI\",Helvetica,Arial,sans-serif;"
+    "color:#111;background:#fff;margin:2em auto;max-width:62em;padding:0 1em}"
+    "h1{font-size:1.5em;margin-bottom:.2em}"
+    "h2{font-size:1.15em;border-bottom:1px solid #888;margin-top:2em;padding-bottom:.2em}"
+    "table{border-collapse:collapse}"
+    "table.cover th{text-align:left;padding:.25em 1.2em .25em 0;vertical-align:top;"
+    "white-space:nowrap}"
+    "table.cover td{padding:.25em 0;vertical-align:top}"
+    ".mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;"
+    "overflow-wrap:anywhere}"
+    ".msg{border:1px solid #bbb;border-radius:4px;padding:.5em .8em;margin:.8em 0;"
+    "break-inside:avoid;page-break-inside:avoid}"
+    ".meta{color:#333;font-size:.9em;margin:.15em 0}"
+    ".text{white-space:pre-wrap;overflow-wrap:anywhere;margin:.5em 0;padding:.4em .6em;"
+    "background:#f4f4f4;border-left:3px solid #888}"
+    ".gone{font-style:italic;color:#555}"
+    ".flag{color:#a00;font-weight:bold}"
+    "table.to{width:100%;font-size:.85em;margin-top:.3em}"
+    "table.to th,table.to td{border-top:1px solid #ddd;padding:.15em .4em;text-align:left;"
+    "vertical-align:top}"
+    "table.to td.body{white-space:pre-wrap;overflow-wrap:anywhere}"
+    ".note{font-size:.9em;color:#333}"
+    "@media print{body{margin:0;max-width:none;font-size:9.5pt}"
+    "h2{break-after:avoid;page-break-after:avoid}"
+    ".text{background:none}.msg{border-color:#888}}";
+
+static void row(FILE *f, const char *label, const char *value)
+{
+	fputs("<tr><th>", f);
+	esc(f, label);
+	fputs("</th><td>", f);
+	esc(f, value);
+	fputs("</td></tr>\n", f);
+}
+
+/* The query as "filter: value" lines. */
+static void query_rows(FILE *f, const char *json)
+{
+	struct json_object *q = json ? json_tokener_parse(json) : NULL;
+	bool any = false;
+
+	fputs("<tr><th>Query</th><td>", f);
+	if (q && json_object_is_type(q, json_type_object)) {
+		json_object_object_foreach(q, key, val)
+		{
+			const char *v =
+			    json_object_is_type(val, json_type_string)
+				? json_object_get_string(val)
+				: json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
+			fputs(any ? "<br>" : "", f);
+			esc(f, key);
+			fputs(": ", f);
+			esc(f, v);
+			any = true;
+		}
+	}
+	if (!any)
+		fputs("every message of the archive", f);
+	fputs("</td></tr>\n", f);
+	json_object_put(q);
+}
+
+static void cover(FILE *f, const struct export_doc *d)
+{
+	char n[160];
+
+	fputs("<header>\n<h1>Text message records</h1>\n<p class=\"note\">Public-records "
+	      "export from the district's Chaperone archive.</p>\n<table class=\"cover\">\n",
+	      f);
+	row(f, "Request", d->request);
+	row(f, "Requester", d->requester);
+	row(f, "Purpose", d->purpose);
+	row(f, "Exported", d->created);
+	fputs("<tr><th>Operator</th><td>", f);
+	esc(f, d->operator);
+	fputs(" (account ", f);
+	esc(f, d->os_user);
+	fputs(")</td></tr>\n", f);
+	query_rows(f, d->query_json);
+	row(f, "Redaction",
+	    !strcmp(d->redaction, "none") ? "none"
+	    : !strcmp(d->redaction, "students")
+		? "students' names, handles and numbers replaced by pseudonyms"
+	    : !strcmp(d->redaction, "guardians")
+		? "guardians' names, handles and numbers replaced by pseudonyms"
+		: "students' and guardians' names, handles and numbers replaced by "
+		  "pseudonyms");
+	snprintf(n, sizeof(n), "%zu messages in %zu conversations; %zu deliveries", d->n, d->n_conv,
+		 d->n_deliveries);
+	row(f, "Records", n);
+	snprintf(n, sizeof(n), "record %" PRId64 ", hash %s", d->head_seq, d->head_hash);
+	fputs("<tr><th>Archive chain head</th><td><span class=\"mono\">", f);
+	esc(f, n);
+	fputs("</span><br><span class=\"mono\">", f);
+	esc(f, d->anchor);
+	fputs("</span></td></tr>\n</table>\n", f);
+	fputs("<p class=\"note\">Times are UTC. Each message shows who sent it to the "
+	      "relay number, the decision the district's policy made about it, and every "
+	      "copy the relay sent (to whom, why, its last known status, and the text the "
+	      "recipient received). The same records are in records.csv, deliveries.csv and "
+	      "records.jsonl; manifest.json holds the SHA-256 of each file.</p>\n</header>\n",
+	      f);
+}
+
+/* "Dana Lee (staff, +16175550101)", "Student K7QF (student)", "+16175550999 (not in
+ * the directory)". */
+static void person(FILE *f, const struct rq_person *p)
+{
+	bool unknown = !has(p->role) || !strcmp(p->role, "unknown");
+
+	if (has(p->name))
+		esc(f, p->name);
+	else if (has(p->number))
+		esc(f, p->number);
+	else
+		fputs("(unknown)", f);
+	if (unknown) {
+		fputs(" (not in the directory)", f);
+		return;
+	}
+	fputs(" (", f);
+	esc(f, p->role);
+	if (has(p->name) && has(p->number) && strcmp(p->name, p->number)) {
+		fputs(", ", f);
+		esc(f, p->number);
+	}
+	fputs(")", f);
+}
+
+static void deliveries(FILE *f, const struct rq_message *m)
+{
+	char at[32];
+
+	if (!m->n_deliveries) {
+		fputs("<div class=\"meta\"><b>To:</b> nobody (nothing was sent)</div>\n", f);
+		return;
+	}
+	fputs("<table class=\"to\"><tr><th>To</th><th>Why</th><th>Status</th><th>Sent</th>"
+	      "<th>Text received</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < m->n_deliveries; i++) {
+		const struct rq_delivery *dl = &m->deliveries[i];
+		store_format_time(at, sizeof(at), dl->at);
+		fputs("<tr><td>", f);
+		person(f, &dl->to);
+		fputs("</td><td>", f);
+		esc(f, dl->why);
+		fputs("</td><td>", f);
+		esc(f, dl->status);
+		fputs("</td><td>", f);
+		esc(f, at);
+		fputs("</td><td class=\"body\">", f);
+		esc(f, dl->body);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static void message(FILE *f, const struct rq_message *m)
+{
+	char at[32];
+
+	store_format_time(at, sizeof(at), m->at);
+	fprintf(f,
+		"<article class=\"msg\" id=\"m%" PRId64 "\">\n<div class=\"meta\">Message %" PRId64
+		" &middot; ",
+		m->id, m->id);
+	esc(f, at);
+	fputs(" &middot; relay number ", f);
+	esc(f, m->relay);
+	if (has(m->team_tag) || has(m->team_name)) {
+		fputs(" &middot; team ", f);
+		esc(f, has(m->team_name) ? m->team_name : m->team_tag);
+		if (has(m->team_tag) && has(m->team_name)) {
+			fputs(" (#", f);
+			esc(f, m->team_tag[0] == '#' ? m->team_tag + 1 : m->team_tag);
+			fputs(")", f);
+		}
+	}
+	fputs("</div>\n<div class=\"meta\"><b>From:</b> ", f);
+	person(f, &m->from);
+	fputs("</div>\n", f);
+	if (m->disposed)
+		fputs("<p class=\"text gone\">(content disposed of under the retention schedule; "
+		      "the record's tombstone remains in the archive)</p>\n",
+		      f);
+	else {
+		fputs("<p class=\"text\">", f);
+		esc(f, m->text);
+		fputs("</p>\n", f);
+	}
+	fputs("<div class=\"meta\"><b>Verdict:</b> ", f);
+	if (has(m->action)) {
+		esc(f, m->action);
+		if (has(m->rules)) {
+			fputs(" &middot; rules: ", f);
+			esc(f, m->rules);
+		}
+		if (has(m->reason)) {
+			fputs(" &middot; ", f);
+			esc(f, m->reason);
+		}
+	} else {
+		fputs("none recorded", f);
+	}
+	if (m->flagged)
+		fputs(" &middot; <span class=\"flag\">flagged for review</span>", f);
+	if (m->held)
+		fputs(" &middot; held for review", f);
+	fputs("</div>\n", f);
+	deliveries(f, m);
+	fputs("</article>\n", f);
+}
+
+int export_html(FILE *f, const struct export_doc *d)
+{
+	size_t conv = 0;
+
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'\">\n<meta name=\"referrer\" content=\"no-referrer\">\n"
+	      "<title>Text message records: ",
+	      f);
+	esc(f, d->request);
+	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", style);
+	cover(f, d);
+	fputs("<main>\n", f);
+	if (!d->n)
+		fputs("<p>No message matched the query.</p>\n", f);
+	for (size_t i = 0; i < d->n; i++) {
+		size_t k = d->by_conv[i];
+		if (d->conv[k] != conv) {
+			if (conv)
+				fputs("</section>\n", f);
+			conv = d->conv[k];
+			fprintf(f, "<section class=\"conv\">\n<h2>Conversation %zu: ", conv);
+			esc(f, d->conv_title[conv]);
+			fputs("</h2>\n", f);
+		}
+		message(f, &d->msgs[k]);
+	}
+	if (conv)
+		fputs("</section>\n", f);
+	fputs("</main>\n<footer><p class=\"note\">End of the records of request ", f);
+	esc(f, d->request);
+	fputs(".</p></footer>\n</body>\n</html>\n", f);
+	return ferror(f) ? -1 : 0;
+}

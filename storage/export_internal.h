@@ -1,0 +1,55 @@
+/* What the export's writers share (storage/records_export.c and export_*.c only).
+ *
+ * The writers are handed the records exactly as they will leave the district: the
+ * redaction (redact.h) has already been applied to every string, and redacted persons
+ * carry their pseudonym as their name, no handle, no number and no id. A writer only
+ * formats; it decides nothing about what may be disclosed. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "chain.h"
+#include "records_query.h"
+
+struct export_doc {
+	/* The cover, as printed. */
+	const char *request, *requester, *purpose;
+	const char *operator, * os_user;
+	const char *created;	/* "2026-11-22T14:03:07.250Z" */
+	const char *query_json; /* the (redacted) query, a JSON object */
+	const char *redaction;	/* "none", "students", "guardians", "students,guardians" */
+	int64_t head_seq;
+	char head_hash[2 * CHAIN_HASH_LEN + 1];
+	char anchor[CHAIN_ANCHOR_LEN];
+	/* The records, in the query's order (time, or conversation with --thread). */
+	const struct rq_message *msgs;
+	size_t n, n_deliveries;
+	/* Conversations, numbered 1..n_conv in order of their first message; conv[i] is
+	 * message i's, conv_title[c] conversation c's heading. */
+	const size_t *conv;
+	const char *const *conv_title;
+	size_t n_conv;
+	/* Message indexes conversation by conversation (time order within each). */
+	const size_t *by_conv;
+};
+
+/* Each returns 0, or -1 when the stream failed. */
+int export_html(FILE *f, const struct export_doc *d);		/* export_html.c */
+int export_csv_records(FILE *f, const struct export_doc *d);	/* export_csv.c */
+int export_csv_deliveries(FILE *f, const struct export_doc *d); /* export_csv.c */
+int export_jsonl(FILE *f, const struct export_doc *d);		/* export_jsonl.c */
+
+/* The bundle's files in the manifest's order (manifest.json itself is not listed). */
+#define EXPORT_MANIFEST "manifest.json"
+#define EXPORT_FILES                                                                               \
+	X("transcript.html") X("records.csv") X("deliveries.csv") X("records.jsonl") X("README."   \
+										       "txt")
+
+/* SHA-256 (hex) and size of a file of a bundle, read from the disk: 0, or -1 with errno
+ * (records_export.c). */
+int export_hash_file(int dfd, const char *name, char hex[65], int64_t *size);
+
+/* The manifest's format name, checked by export_verify(). */
+#define EXPORT_FORMAT "chaperone-export/1"

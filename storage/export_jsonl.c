@@ -1,0 +1,111 @@
+/* The bundle's records.jsonl: one JSON object per line per message, with its verdict
+ * and deliveries (json-c).
+ *
+ * Promises: the text of every message and delivery exactly as disclosed; times both as
+ * UTC ISO 8601 and as milliseconds; absent values are null, never left out, so every
+ * line has the same keys. */
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "export_internal.h"
+#include "store.h"
+
+static struct json_object *str(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL; /* NULL is JSON null to json-c */
+}
+
+static struct json_object *when(int64_t ms)
+{
+	char at[32];
+
+	store_format_time(at, sizeof(at), ms);
+	return json_object_new_string(at);
+}
+
+static struct json_object *who(const struct rq_person *p)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", str(p->name));
+	json_object_object_add(o, "role", str(p->role));
+	json_object_object_add(o, "handle", str(p->handle));
+	json_object_object_add(o, "number", str(p->number));
+	return o;
+}
+
+static struct json_object *rules(const char *s)
+{
+	struct json_object *a = json_object_new_array();
+	const char *p = s ? s : "";
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (n)
+			json_object_array_add(a, json_object_new_string_len(p, (int)n));
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return a;
+}
+
+static struct json_object *message(const struct export_doc *d, size_t i)
+{
+	const struct rq_message *m = &d->msgs[i];
+	struct json_object *o = json_object_new_object(), *v, *team = NULL, *dl;
+
+	json_object_object_add(o, "id", json_object_new_int64(m->id));
+	json_object_object_add(o, "time", when(m->at));
+	json_object_object_add(o, "time_ms", json_object_new_int64(m->at));
+	json_object_object_add(o, "conversation", json_object_new_int64((int64_t)d->conv[i]));
+	json_object_object_add(o, "relay", str(m->relay));
+	if (m->team_id || (m->team_tag && *m->team_tag)) {
+		team = json_object_new_object();
+		json_object_object_add(team, "tag", str(m->team_tag));
+		json_object_object_add(team, "name", str(m->team_name));
+	}
+	json_object_object_add(o, "team", team);
+	json_object_object_add(o, "from", who(&m->from));
+	json_object_object_add(o, "text", m->disposed ? NULL : str(m->text));
+	json_object_object_add(o, "disposed", json_object_new_boolean(m->disposed));
+	v = json_object_new_object();
+	json_object_object_add(v, "action", str(m->action));
+	json_object_object_add(v, "rules", rules(m->rules));
+	json_object_object_add(v, "reason", str(m->reason));
+	json_object_object_add(v, "flagged", json_object_new_boolean(m->flagged));
+	json_object_object_add(v, "held", json_object_new_boolean(m->held));
+	json_object_object_add(o, "verdict", v);
+	dl = json_object_new_array();
+	for (size_t j = 0; j < m->n_deliveries; j++) {
+		const struct rq_delivery *x = &m->deliveries[j];
+		struct json_object *e = json_object_new_object();
+		json_object_object_add(e, "id", json_object_new_int64(x->id));
+		json_object_object_add(e, "time", when(x->at));
+		json_object_object_add(e, "to", who(&x->to));
+		json_object_object_add(e, "why", str(x->why));
+		json_object_object_add(e, "status", str(x->status));
+		json_object_object_add(e, "body", str(x->body));
+		json_object_array_add(dl, e);
+	}
+	json_object_object_add(o, "deliveries", dl);
+	return o;
+}
+
+int export_jsonl(FILE *f, const struct export_doc *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct json_object *o = message(d, i);
+		const char *line =
+		    o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE)
+		      : NULL;
+		if (!line || fputs(line, f) == EOF || fputc('\n', f) == EOF) {
+			json_object_put(o);
+			return -1;
+		}
+		json_object_put(o);
+	}
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,914 @@
+/* Public-records export: select the records (records_query.h), redact them (redact.h),
+ * write the bundle's files with owner-only (or group-readable) modes and fsync them,
+ * write the manifest, and record the export, its FERPA disclosures and the access in
+ * one transaction. See records_export.h for the promises. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+#include <talloc.h>
+
+#include "access_log.h"
+#include "chain.h"
+#include "directory_store.h"
+#include "export_internal.h"
+#include "records_export.h"
+#include "redact.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- The bundle directory ------------------------------------------------------------ */
+
+#define MAX_FILES 8
+
+struct bundle {
+	const char *dir;
+	int dfd;
+	bool created; /* the directory is ours to remove on failure */
+	mode_t dmode, fmode;
+	bool group;
+	gid_t gid;
+	const char *written[MAX_FILES];
+	size_t n_written;
+};
+
+static bool is_empty_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	bool empty = true;
+
+	if (!d)
+		return false;
+	while (empty && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = false;
+	closedir(d);
+	return empty;
+}
+
+/* Before anything is selected: the directory must be new, or an empty directory. */
+static int bundle_check(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return fail(err, errlen, "%s exists and is not a directory", dir);
+		if (!is_empty_dir(dir))
+			return fail(
+			    err, errlen,
+			    "%s exists and is not empty: give a new directory for the bundle", dir);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return fail(err, errlen, "cannot use %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+static int give(struct bundle *b, int fd, mode_t mode, const char *what, char *err, size_t errlen)
+{
+	/* The mode is set explicitly: the umask must not widen (or narrow) it. */
+	if (fchmod(fd, mode) < 0)
+		return fail(err, errlen, "cannot set the mode of %s: %s", what, strerror(errno));
+	if (b->group && fchown(fd, (uid_t)-1, b->gid) < 0)
+		return fail(err, errlen,
+			    "cannot give %s to the group: %s (the account must be a member of it)",
+			    what, strerror(errno));
+	return 0;
+}
+
+static int bundle_open(struct bundle *b, char *err, size_t errlen)
+{
+	if (mkdir(b->dir, 0700) == 0)
+		b->created = true;
+	else if (errno != EEXIST)
+		return fail(err, errlen, "cannot create %s: %s", b->dir, strerror(errno));
+	else if (!is_empty_dir(b->dir))
+		return fail(err, errlen, "%s is not empty", b->dir);
+	b->dfd = open(b->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (b->dfd < 0)
+		return fail(err, errlen, "cannot open %s: %s", b->dir, strerror(errno));
+	return give(b, b->dfd, b->dmode, b->dir, err, errlen);
+}
+
+/* Remove what this export wrote: its files, and the directory if it made it. */
+static void bundle_remove(struct bundle *b)
+{
+	for (size_t i = 0; b->dfd >= 0 && i < b->n_written; i++)
+		unlinkat(b->dfd, b->written[i], 0);
+	b->n_written = 0;
+	if (b->dfd >= 0) {
+		close(b->dfd);
+		b->dfd = -1;
+	}
+	if (b->created)
+		rmdir(b->dir);
+	b->created = false;
+}
+
+typedef int (*writer_fn)(FILE *f, const struct export_doc *d);
+
+/* Create one file (never over an existing one), write it, and make it durable. */
+static int bundle_write(struct bundle *b, const char *name, writer_fn fn,
+			const struct export_doc *d, const char *text, char *err, size_t errlen)
+{
+	int fd, rc;
+	FILE *f;
+
+	if (b->n_written >= MAX_FILES)
+		return fail(err, errlen, "too many files");
+	fd = openat(b->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(err, errlen, "cannot create %s/%s: %s", b->dir, name, strerror(errno));
+	b->written[b->n_written++] = name;
+	if (give(b, fd, b->fmode, name, err, errlen) < 0) {
+		close(fd);
+		return -1;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return fail(err, errlen, "cannot write %s: %s", name, strerror(errno));
+	}
+	errno = 0;
+	rc = fn ? fn(f, d) : (fputs(text, f) == EOF ? -1 : 0);
+	if (rc == 0 && (fflush(f) == EOF || fsync(fileno(f)) < 0))
+		rc = -1;
+	if (fclose(f) == EOF)
+		rc = -1;
+	if (rc < 0)
+		return fail(err, errlen, "cannot write %s/%s: %s", b->dir, name,
+			    errno ? strerror(errno) : "write error");
+	return 0;
+}
+
+int export_hash_file(int dfd, const char *name, char hex[65], int64_t *size)
+{
+	crypto_hash_sha256_state st;
+	uint8_t buf[65536], md[crypto_hash_sha256_BYTES];
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	*size = 0;
+	crypto_hash_sha256_init(&st);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+		*size += n;
+	}
+	if (n < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	crypto_hash_sha256_final(&st, md);
+	chain_hex(md, sizeof(md), hex);
+	return 0;
+}
+
+/* ---- What is disclosed --------------------------------------------------------------- */
+
+struct ctx {
+	void *tmp;
+	const struct redactor *rd;
+	const struct store_person *persons; /* by id */
+	size_t n_persons;
+	bool oom;
+};
+
+static const char *red(struct ctx *c, const char *s)
+{
+	char *out;
+
+	if (!s)
+		return NULL;
+	out = redact_text(c->tmp, c->rd, s);
+	if (!out)
+		c->oom = true;
+	return out;
+}
+
+static int cmp_person(const void *a, const void *b)
+{
+	const struct store_person *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static const struct store_person *person_by_id(const struct ctx *c, int64_t id)
+{
+	struct store_person key = {.id = id};
+
+	if (id <= 0 || !c->n_persons)
+		return NULL;
+	return bsearch(&key, c->persons, c->n_persons, sizeof(key), cmp_person);
+}
+
+/* A sender or recipient as disclosed: a redacted person is their pseudonym alone. */
+static struct rq_person disclose(struct ctx *c, const struct rq_person *in)
+{
+	struct rq_person out = *in;
+	const char *ps = redact_pseudonym(c->rd, in->id);
+
+	out.id = 0; /* the archive's ids stay in the archive */
+	if (ps) {
+		out.name = ps;
+		out.handle = NULL;
+		out.number = NULL;
+		return out;
+	}
+	out.name = red(c, in->name);
+	out.handle = red(c, in->handle);
+	out.number = red(c, in->number);
+	return out;
+}
+
+static struct rq_message *disclose_messages(struct ctx *c, const struct rq_result *res,
+					    size_t *n_deliveries)
+{
+	struct rq_message *v = talloc_zero_array(c->tmp, struct rq_message, res->n + 1);
+
+	*n_deliveries = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < res->n; i++) {
+		const struct rq_message *m = &res->messages[i];
+		struct rq_message *o = &v[i];
+		*o = *m;
+		o->from = disclose(c, &m->from);
+		o->team_tag = red(c, m->team_tag);
+		o->team_name = red(c, m->team_name);
+		o->text = m->disposed ? NULL : red(c, m->text);
+		o->reason = red(c, m->reason);
+		o->thread_key = NULL;
+		o->deliveries = talloc_zero_array(v, struct rq_delivery, m->n_deliveries + 1);
+		if (!o->deliveries)
+			return NULL;
+		for (size_t j = 0; j < m->n_deliveries; j++) {
+			o->deliveries[j] = m->deliveries[j];
+			o->deliveries[j].to = disclose(c, &m->deliveries[j].to);
+			/* A disposed message's copies are its content too. */
+			o->deliveries[j].body = m->disposed ? NULL : red(c, m->deliveries[j].body);
+		}
+		*n_deliveries += m->n_deliveries;
+	}
+	return c->oom ? NULL : v;
+}
+
+/* "RELAY|team id|staff id|student id or 'team'": field k (0-based), or "". */
+static void thread_field(const char *key, int k, char *out, size_t cap)
+{
+	const char *p = key ? key : "";
+
+	out[0] = '\0';
+	for (int i = 0; i < k && p; i++) {
+		p = strchr(p, '|');
+		if (p)
+			p++;
+	}
+	if (p)
+		snprintf(out, cap, "%.*s", (int)strcspn(p, "|"), p);
+}
+
+static int64_t thread_id(const char *key, int k)
+{
+	char f[32], *end;
+	long long v;
+
+	thread_field(key, k, f, sizeof(f));
+	v = strtoll(f, &end, 10);
+	return f[0] && !*end && v > 0 ? (int64_t)v : 0;
+}
+
+static const char *person_label(struct ctx *c, int64_t id)
+{
+	const struct store_person *p = person_by_id(c, id);
+	const char *ps = redact_pseudonym(c->rd, id);
+
+	if (ps)
+		return ps;
+	if (!p)
+		return NULL;
+	return red(c, talloc_asprintf(c->tmp, "%s %s", p->given, p->family));
+}
+
+/* "Soccer (#soccer) on +15550100: Dana Lee with Student K7QF". */
+static const char *conv_title(struct ctx *c, const struct rq_message *m,
+			      const struct rq_message *shown)
+{
+	char other[32];
+	const char *staff = person_label(c, thread_id(m->thread_key, 2)), *who = NULL;
+	const char *tag = shown->team_tag && *shown->team_tag ? shown->team_tag : NULL;
+	char *t;
+
+	if (shown->team_name && *shown->team_name) {
+		t = talloc_strdup(c->tmp, shown->team_name);
+		if (t && tag)
+			t = talloc_asprintf_append(t, " (#%s)", tag[0] == '#' ? tag + 1 : tag);
+	} else {
+		t = talloc_strdup(c->tmp, tag ? tag : "no team");
+	}
+	thread_field(m->thread_key, 3, other, sizeof(other));
+	if (!strcmp(other, "team"))
+		who = "the team";
+	else if (thread_id(m->thread_key, 3))
+		who = person_label(c, thread_id(m->thread_key, 3));
+	else if (*other && strcmp(other, "0")) /* a number not in the directory */
+		who = red(c, other);
+	if (t)
+		t = talloc_asprintf_append(t, " on %s", shown->relay ? shown->relay : "?");
+	if (t && (staff || who))
+		t = talloc_asprintf_append(t, ": %s%s%s", staff ? staff : "",
+					   staff && who ? " with " : "", who ? who : "");
+	return t;
+}
+
+struct conv_sort {
+	const char *key;
+	size_t i;
+};
+
+static int cmp_conv_key(const void *a, const void *b)
+{
+	const struct conv_sort *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Number the conversations by their first message, and order the messages by
+ * conversation (the query's order within each). */
+static int group_conversations(struct ctx *c, const struct rq_result *res, struct export_doc *d,
+			       const struct rq_message *shown)
+{
+	size_t n = res->n, n_conv = 0;
+	struct conv_sort *s = talloc_array(c->tmp, struct conv_sort, n + 1);
+	size_t *firsts = talloc_array(c->tmp, size_t, n + 1);
+	size_t *conv = talloc_array(c->tmp, size_t, n + 1);
+	size_t *by_conv = talloc_array(c->tmp, size_t, n + 1);
+	const char **titles = talloc_zero_array(c->tmp, const char *, n + 2);
+
+	if (!s || !firsts || !conv || !by_conv || !titles)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *k = res->messages[i].thread_key;
+		s[i] = (struct conv_sort){k ? k : "", i};
+	}
+	if (n)
+		qsort(s, n, sizeof(*s), cmp_conv_key);
+	for (size_t i = 0; i < n; i++)
+		if (!i || strcmp(s[i].key, s[i - 1].key))
+			firsts[n_conv++] = s[i].i;
+	if (n_conv)
+		qsort(firsts, n_conv, sizeof(*firsts), cmp_size);
+	for (size_t k = 0; k < n_conv; k++) {
+		size_t f = firsts[k];
+		titles[k + 1] = conv_title(c, &res->messages[f], &shown[f]);
+		if (!titles[k + 1])
+			return -1;
+		/* Conversation numbers by key: look the first message up among the sorted. */
+		struct conv_sort key = {
+		    res->messages[f].thread_key ? res->messages[f].thread_key : "", f};
+		struct conv_sort *at = bsearch(&key, s, n, sizeof(*s), cmp_conv_key);
+		for (struct conv_sort *q = at; q && q < s + n && !strcmp(q->key, key.key); q++)
+			conv[q->i] = k + 1;
+	}
+	/* By conversation, then the query's order: a counting placement keeps it stable. */
+	size_t *start = talloc_zero_array(c->tmp, size_t, n_conv + 2);
+	if (!start)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		start[conv[i] + 1]++;
+	for (size_t k = 1; k <= n_conv + 1; k++)
+		start[k] += start[k - 1];
+	for (size_t i = 0; i < n; i++)
+		by_conv[start[conv[i]]++] = i;
+	d->conv = conv;
+	d->conv_title = titles;
+	d->n_conv = n_conv;
+	d->by_conv = by_conv;
+	return c->oom ? -1 : 0;
+}
+
+static int redact_json_value(struct ctx *c, struct json_object *o)
+{
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, key, val)
+		{
+			if (json_object_is_type(val, json_type_string)) {
+				const char *r = red(c, json_object_get_string(val));
+				if (!r)
+					return -1;
+				json_object_object_add(o, key, json_object_new_string(r));
+			} else if (redact_json_value(c, val) < 0) {
+				return -1;
+			}
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			struct json_object *val = json_object_array_get_idx(o, i);
+			if (json_object_is_type(val, json_type_string)) {
+				const char *r = red(c, json_object_get_string(val));
+				if (!r)
+					return -1;
+				json_object_array_put_idx(o, i, json_object_new_string(r));
+			} else if (redact_json_value(c, val) < 0) {
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The query as it may be disclosed: every string in it redacted. */
+static const char *redact_query(struct ctx *c, const char *json)
+{
+	struct json_object *q = json_tokener_parse(json && *json ? json : "{}");
+	const char *out = NULL;
+
+	if (!q || !json_object_is_type(q, json_type_object)) {
+		json_object_put(q);
+		q = json_object_new_object();
+	}
+	if (q && redact_json_value(c, q) == 0)
+		out = talloc_strdup(
+		    c->tmp, json_object_to_json_string_ext(q, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(q);
+	return out;
+}
+
+static const char *redaction_word(unsigned r)
+{
+	switch (r & (EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS)) {
+	case EXPORT_REDACT_STUDENTS:
+		return "students";
+	case EXPORT_REDACT_GUARDIANS:
+		return "guardians";
+	case EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS:
+		return "students,guardians";
+	default:
+		return "none";
+	}
+}
+
+/* ---- README and manifest ------------------------------------------------------------- */
+
+static int write_readme(FILE *f, const struct export_doc *d)
+{
+	fprintf(f,
+		"Text message records: public-records export\r\n"
+		"============================================\r\n\r\n"
+		"Request:    %s\r\nRequester:  %s\r\nPurpose:    %s\r\n"
+		"Exported:   %s by %s (account %s)\r\nRedaction:  %s\r\n"
+		"Records:    %zu messages in %zu conversations, %zu deliveries\r\n\r\n",
+		d->request, d->requester, d->purpose, d->created, d->operator, d->os_user,
+		d->redaction, d->n, d->n_conv, d->n_deliveries);
+	fputs("These are text messages relayed by the district's Chaperone gateway, taken from\r\n"
+	      "its archive. Each message is shown with who sent it, the decision the district's\r\n"
+	      "policy made about it, and every copy the relay sent (to whom, why, its last\r\n"
+	      "known status, and the text the recipient's phone received).\r\n\r\n"
+	      "Files\r\n-----\r\n"
+	      "transcript.html  the messages conversation by conversation, for reading and\r\n"
+	      "                 printing; self-contained (open it in any web browser; it loads\r\n"
+	      "                 nothing from anywhere)\r\n"
+	      "records.csv      one row per message\r\n"
+	      "deliveries.csv   one row per copy the relay sent\r\n"
+	      "records.jsonl    one JSON object per line: a message with its verdict and copies\r\n"
+	      "manifest.json    the request, the query that selected the records, the\r\n"
+	      "                 archive's chain head they were taken from, and the SHA-256 and\r\n"
+	      "                 size of every other file\r\n"
+	      "README.txt       this file\r\n\r\n"
+	      "Times are UTC. In the CSV files a field that starts with = + - or @ is preceded\r\n"
+	      "by an apostrophe, so that a spreadsheet shows it rather than running it;\r\n"
+	      "records.jsonl has every text exactly.\r\n\r\n",
+	      f);
+	if (strcmp(d->redaction, "none"))
+		fputs("Redaction\r\n---------\r\n"
+		      "The names, handles and phone numbers of the persons of the roles named "
+		      "above\r\n"
+		      "are replaced, in every field and inside the texts, by pseudonyms such as\r\n"
+		      "\"Student K7QF\": the same person has the same pseudonym throughout this\r\n"
+		      "request's files, and the pseudonyms cannot be traced back without the\r\n"
+		      "district's archive. Where a word names several such persons it reads\r\n"
+		      "\"[student]\" or \"[guardian]\".\r\n\r\n",
+		      f);
+	fputs("Checking the bundle\r\n-------------------\r\n"
+	      "The district can check that no file has changed since the export with\r\n\r\n"
+	      "    chaperone records verify-export DIRECTORY\r\n\r\n"
+	      "which recomputes each file's SHA-256 against manifest.json and confirms that\r\n"
+	      "manifest.json is the one the archive recorded for this export. Anyone can\r\n"
+	      "recompute the hashes (sha256sum *.html *.csv *.jsonl README.txt) and compare\r\n"
+	      "them with manifest.json.\r\n",
+	      f);
+	return ferror(f) ? -1 : 0;
+}
+
+struct file_entry {
+	const char *name;
+	char sha256[65];
+	int64_t bytes;
+};
+
+static char *manifest_text(void *ctx, const struct export_doc *d, const struct file_entry *files,
+			   size_t n_files)
+{
+	struct json_object *m = json_object_new_object(), *req, *head, *arr, *q;
+	char *out = NULL;
+
+	if (!m)
+		return NULL;
+	json_object_object_add(m, "format", json_object_new_string(EXPORT_FORMAT));
+	req = json_object_new_object();
+	json_object_object_add(req, "id", json_object_new_string(d->request));
+	json_object_object_add(req, "requester", json_object_new_string(d->requester));
+	json_object_object_add(req, "purpose", json_object_new_string(d->purpose));
+	json_object_object_add(m, "request", req);
+	json_object_object_add(m, "operator", json_object_new_string(d->operator));
+	json_object_object_add(m, "os_user", json_object_new_string(d->os_user));
+	json_object_object_add(m, "created", json_object_new_string(d->created));
+	q = json_tokener_parse(d->query_json);
+	json_object_object_add(m, "query", q ? q : json_object_new_object());
+	json_object_object_add(m, "redaction", json_object_new_string(d->redaction));
+	json_object_object_add(m, "messages", json_object_new_int64((int64_t)d->n));
+	json_object_object_add(m, "deliveries", json_object_new_int64((int64_t)d->n_deliveries));
+	json_object_object_add(m, "conversations", json_object_new_int64((int64_t)d->n_conv));
+	head = json_object_new_object();
+	json_object_object_add(head, "seq", json_object_new_int64(d->head_seq));
+	json_object_object_add(head, "hash", json_object_new_string(d->head_hash));
+	json_object_object_add(head, "anchor", json_object_new_string(d->anchor));
+	json_object_object_add(m, "chain_head", head);
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n_files; i++) {
+		struct json_object *e = json_object_new_object();
+		json_object_object_add(e, "name", json_object_new_string(files[i].name));
+		json_object_object_add(e, "sha256", json_object_new_string(files[i].sha256));
+		json_object_object_add(e, "bytes", json_object_new_int64(files[i].bytes));
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(m, "files", arr);
+	out = talloc_asprintf(
+	    ctx, "%s\n",
+	    json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(m);
+	return out;
+}
+
+/* ---- Recording ----------------------------------------------------------------------- */
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Distinct persons of the results with a role in `roles` (1 << role): the senders and
+ * recipients, and the student each conversation is about. */
+static int64_t *subjects(struct ctx *c, const struct rq_result *res, unsigned roles, size_t *n)
+{
+	int64_t *ids = talloc_array(c->tmp, int64_t, res->n_persons + res->n + 1);
+	size_t k = 0, o = 0;
+
+	*n = 0;
+	if (!ids)
+		return NULL;
+	for (size_t i = 0; i < res->n_persons; i++)
+		ids[k++] = res->person_ids[i];
+	for (size_t i = 0; i < res->n; i++)
+		if (thread_id(res->messages[i].thread_key, 3))
+			ids[k++] = thread_id(res->messages[i].thread_key, 3);
+	if (k)
+		qsort(ids, k, sizeof(*ids), cmp_id);
+	for (size_t i = 0; i < k; i++) {
+		const struct store_person *p = person_by_id(c, ids[i]);
+		if ((o && ids[o - 1] == ids[i]) || !p || !(roles & (1u << p->role)))
+			continue;
+		ids[o++] = ids[i];
+	}
+	*n = o;
+	return ids;
+}
+
+struct record {
+	const struct export_request *r;
+	const struct rq_result *res;
+	const struct export_doc *d;
+	const char *query_json;	       /* as the manifest has it */
+	const char *officer, *os_user; /* as given (the bundle's may be redacted) */
+	int64_t at;
+	const struct chain_head *head;
+	const char *manifest_sha256;
+	const char *out_dir;
+};
+
+static int record_export(struct store *s, struct ctx *c, const struct record *x,
+			 struct export_summary *out, char *err, size_t errlen)
+{
+	size_t n_students, n_subjects;
+	int64_t *students = subjects(c, x->res, 1u << DIR_STUDENT, &n_students);
+	int64_t *subj =
+	    subjects(c, x->res, (1u << DIR_STUDENT) | (1u << DIR_GUARDIAN), &n_subjects);
+	sqlite3_stmt *st;
+	int64_t id;
+	char *detail;
+
+	if (!students || !subj)
+		return fail(err, errlen, "out of memory");
+	if (store_begin(s) < 0)
+		goto fail;
+	st = store_stmt(
+	    s, "INSERT INTO exports(at, request, requester, purpose, operator, os_user,"
+	       " query, redaction, messages, head_seq, head_hash, manifest_sha256,"
+	       " out_dir) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, x->at);
+	store_bind_text(st, 2, x->r->request);
+	store_bind_text(st, 3, x->r->requester);
+	store_bind_text(st, 4, x->r->purpose);
+	store_bind_text(st, 5, x->officer);
+	store_bind_text(st, 6, x->os_user);
+	store_bind_text(st, 7, x->query_json);
+	store_bind_text(st, 8, x->d->redaction);
+	sqlite3_bind_int64(st, 9, (int64_t)x->res->n);
+	sqlite3_bind_int64(st, 10, x->head->seq);
+	sqlite3_bind_blob(st, 11, x->head->hash, CHAIN_HASH_LEN, SQLITE_TRANSIENT);
+	store_bind_text(st, 12, x->manifest_sha256);
+	store_bind_text(st, 13, x->out_dir);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	id = sqlite3_last_insert_rowid(store_db(s));
+	/* FERPA: a record of each disclosure of a student's records. */
+	for (size_t i = 0; i < n_students; i++) {
+		st = store_stmt(s, "INSERT INTO disclosures(export_id, at, student_id, redacted)"
+				   " VALUES (?1, ?2, ?3, ?4)");
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, x->at);
+		sqlite3_bind_int64(st, 3, students[i]);
+		sqlite3_bind_int(st, 4, (x->r->redact & EXPORT_REDACT_STUDENTS) != 0);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+	}
+	detail = talloc_asprintf(c->tmp, "export %" PRId64 " of request %s to %s (redaction: %s)",
+				 id, x->r->request, x->out_dir, x->d->redaction);
+	struct access_entry a = {
+	    .at = x->at,
+	    // clang-format off
+	    .operator = x->officer,
+	    // clang-format on
+	    .os_user = x->os_user,
+	    .action = "export",
+	    .query_json = x->res->query_json,
+	    .results = (int64_t)x->res->n,
+	    .detail = detail,
+	    .subjects = subj,
+	    .n_subjects = n_subjects,
+	};
+	if (!detail || access_log_add(s, &a) < 0)
+		goto fail;
+	if (store_commit(s) < 0)
+		goto fail;
+	out->export_id = id;
+	out->disclosures = n_students;
+	return 0;
+fail:
+	fail(err, errlen, "cannot record the export: %s", store_errmsg(s));
+	store_rollback(s);
+	return -1;
+}
+
+/* ---- The export ---------------------------------------------------------------------- */
+
+static int check_request(const struct export_request *r, char *err, size_t errlen)
+{
+	if (!r->request || !*r->request)
+		return fail(err, errlen, "the request's id is missing (--request)");
+	if (!r->requester || !*r->requester)
+		return fail(err, errlen, "who asked is missing (--requester)");
+	if (!r->purpose || !*r->purpose)
+		return fail(err, errlen, "the purpose is missing (--purpose)");
+	if (!r->out_dir || !*r->out_dir)
+		return fail(err, errlen, "the bundle's directory is missing (--out)");
+	if (!r->query)
+		return fail(err, errlen, "no query");
+	if (r->redact & ~(unsigned)(EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS))
+		return fail(err, errlen, "unknown redaction");
+	return 0;
+}
+
+static int resolve_group(struct bundle *b, const char *group, char *err, size_t errlen)
+{
+	struct group *g;
+
+	b->dmode = 0700;
+	b->fmode = 0600;
+	if (!group || !*group)
+		return 0;
+	g = getgrnam(group);
+	if (!g)
+		return fail(err, errlen, "there is no group '%s'", group);
+	b->group = true;
+	b->gid = g->gr_gid;
+	b->dmode = 0750;
+	b->fmode = 0640;
+	return 0;
+}
+
+/* Select the records and the head they come from, under one lock: the head the
+ * manifest names is exactly the archive the records were read from. */
+static struct rq_result *select_records(struct store *s, struct ctx *c,
+					const struct export_request *r, struct chain_head *head,
+					struct store_person **persons, size_t *n_persons, char *err,
+					size_t errlen)
+{
+	struct rq_result *res = NULL;
+
+	if (store_begin(s) < 0) {
+		fail(err, errlen, "cannot read the archive: %s", store_errmsg(s));
+		return NULL;
+	}
+	if (chain_head(s, head) < 0 || store_persons_list(s, c->tmp, persons, n_persons) < 0) {
+		fail(err, errlen, "cannot read the archive: %s", store_errmsg(s));
+		store_rollback(s);
+		return NULL;
+	}
+	res = rq_run(s, c->tmp, r->query, err, errlen);
+	if (!res) {
+		store_rollback(s);
+		return NULL;
+	}
+	if (store_commit(s) < 0) {
+		fail(err, errlen, "cannot read the archive: %s", store_errmsg(s));
+		return NULL;
+	}
+	return res;
+}
+
+int export_write(struct store *s, void *ctx, const struct export_request *r,
+		 struct export_summary *out, char *err, size_t errlen)
+{
+	void *tmp = talloc_new(ctx);
+	struct ctx c = {.tmp = tmp};
+	struct bundle b = {.dfd = -1};
+	struct export_doc d = {0};
+	struct chain_head head;
+	uint8_t secret[CHAIN_SECRET_LEN];
+	struct store_person *persons = NULL;
+	struct rq_result *res;
+	struct file_entry files[MAX_FILES];
+	size_t n_files = 0;
+	char created[32], manifest_sha[65], real[PATH_MAX];
+	const char *manifest, *officer, *os_user;
+	int64_t at = store_now_ms(), size;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!tmp)
+		return fail(err, errlen, "out of memory");
+	if (check_request(r, err, errlen) < 0 || resolve_group(&b, r->group, err, errlen) < 0 ||
+	    bundle_check(r->out_dir, err, errlen) < 0)
+		goto done;
+	b.dir = r->out_dir;
+	res = select_records(s, &c, r, &head, &persons, &c.n_persons, err, errlen);
+	if (!res)
+		goto done;
+	c.persons = persons;
+	if (chain_archive_secret(s, secret) < 0) {
+		fail(err, errlen, "the archive has no secret to key pseudonyms with");
+		goto done;
+	}
+	c.rd = redact_new(tmp, persons, c.n_persons, secret, r->request,
+			  r->redact & (EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS));
+	if (!c.rd)
+		goto oom;
+
+	/* The document, as it will leave the district. */
+	store_format_time(created, sizeof(created), at);
+	d.request = red(&c, r->request);
+	d.requester = red(&c, r->requester);
+	d.purpose = red(&c, r->purpose);
+	os_user = r->os_user ? r->os_user : access_os_user();
+	// clang-format off
+	officer = r->operator ? r->operator : os_user;
+	d.operator = red(&c, officer);
+	// clang-format on
+	d.os_user = red(&c, os_user);
+	d.created = created;
+	d.query_json = redact_query(&c, res->query_json);
+	d.redaction = redaction_word(r->redact);
+	d.head_seq = head.seq;
+	chain_hex(head.hash, CHAIN_HASH_LEN, d.head_hash);
+	chain_anchor_format(&head, d.anchor, sizeof(d.anchor));
+	d.msgs = disclose_messages(&c, res, &d.n_deliveries);
+	d.n = res->n;
+	if (c.oom || !d.query_json || !d.msgs || group_conversations(&c, res, &d, d.msgs) < 0)
+		goto oom;
+
+	/* The files, each durable before the manifest names it. */
+	if (bundle_open(&b, err, errlen) < 0)
+		goto remove;
+#define X(file) files[n_files++].name = file;
+	EXPORT_FILES
+#undef X
+	for (size_t i = 0; i < n_files; i++) {
+		const char *nm = files[i].name;
+		writer_fn fn = !strcmp(nm, "transcript.html")  ? export_html
+			       : !strcmp(nm, "records.csv")    ? export_csv_records
+			       : !strcmp(nm, "deliveries.csv") ? export_csv_deliveries
+			       : !strcmp(nm, "records.jsonl")  ? export_jsonl
+							       : write_readme;
+		if (bundle_write(&b, nm, fn, &d, NULL, err, errlen) < 0)
+			goto remove;
+		if (export_hash_file(b.dfd, nm, files[i].sha256, &files[i].bytes) < 0) {
+			fail(err, errlen, "cannot read back %s/%s: %s", b.dir, nm, strerror(errno));
+			goto remove;
+		}
+	}
+	manifest = manifest_text(tmp, &d, files, n_files);
+	if (!manifest)
+		goto oom_remove;
+	if (bundle_write(&b, EXPORT_MANIFEST, NULL, &d, manifest, err, errlen) < 0)
+		goto remove;
+	if (export_hash_file(b.dfd, EXPORT_MANIFEST, manifest_sha, &size) < 0) {
+		fail(err, errlen, "cannot read back %s/%s: %s", b.dir, EXPORT_MANIFEST,
+		     strerror(errno));
+		goto remove;
+	}
+	if (fsync(b.dfd) < 0) {
+		fail(err, errlen, "cannot sync %s: %s", b.dir, strerror(errno));
+		goto remove;
+	}
+
+	/* Only now, with the bundle on disk, is the export recorded. */
+	struct record x = {
+	    .r = r,
+	    .res = res,
+	    .d = &d,
+	    .query_json = d.query_json,
+	    .officer = officer,
+	    .os_user = os_user,
+	    .at = at,
+	    .head = &head,
+	    .manifest_sha256 = manifest_sha,
+	    .out_dir = realpath(b.dir, real) ? real : b.dir,
+	};
+	if (record_export(s, &c, &x, out, err, errlen) < 0)
+		goto remove;
+	out->messages = d.n;
+	out->deliveries = d.n_deliveries;
+	memcpy(out->manifest_sha256, manifest_sha, sizeof(out->manifest_sha256));
+	close(b.dfd);
+	b.dfd = -1;
+	rc = 0;
+	goto done;
+oom:
+	fail(err, errlen, "out of memory");
+	goto done;
+oom_remove:
+	fail(err, errlen, "out of memory");
+remove:
+	bundle_remove(&b);
+done:
+	sodium_memzero(secret, sizeof(secret));
+	if (b.dfd >= 0)
+		close(b.dfd);
+	talloc_free(tmp);
+	return rc;
+}

@@ -1,0 +1,68 @@
+/* Public-records export: the bundle a records officer hands to a requester, and its
+ * later verification.
+ *
+ * A bundle is a directory holding
+ *   transcript.html  a readable, self-contained (no external resources), printable
+ *                    transcript grouped by conversation (records_query.h threads);
+ *   records.csv      one row per message, and deliveries.csv one row per delivery;
+ *   records.jsonl    one JSON object per message, with its deliveries;
+ *   README.txt       what the bundle is and how to check it;
+ *   manifest.json    the request (id, requester, purpose), the operator, the query, the
+ *                    redaction, the archive's chain head it was taken from (an anchor
+ *                    line, chain.h), and the SHA-256 and size of every other file.
+ *
+ * Promises:
+ * - the directory is created 0700 and its files 0600 (or 0750/0640 with a group);
+ *   an existing non-empty directory is refused; a failed export removes what it wrote;
+ * - the export is recorded in the archive (exports row, chained) with the manifest's
+ *   SHA-256, and when students' records leave the district, one disclosure row per
+ *   student (FERPA's record of disclosure), and an access-log entry;
+ * - redaction (EXPORT_REDACT_STUDENTS / _GUARDIANS) replaces every such person of the
+ *   directory (not only those in the results) — names, handles and phone numbers, in
+ *   the fields and inside message bodies, in any spelling of the number — with a stable
+ *   pseudonym ("Student K7QF"): the same person gets the same pseudonym for the same
+ *   request on this archive, and no one can reverse it without the archive;
+ *   the query in the manifest is redacted too;
+ * - export_verify() recomputes every file's hash against the manifest, reports files
+ *   added, missing or changed, and (with a store) that the manifest is the one the
+ *   archive recorded. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "records_query.h"
+#include "store.h"
+
+enum export_redact {
+	EXPORT_REDACT_STUDENTS = 1 << 0,
+	EXPORT_REDACT_GUARDIANS = 1 << 1,
+};
+
+struct export_request {
+	const char *request;   /* the request's id, e.g. "PRR-2026-041" */
+	const char *requester; /* who asked */
+	const char *purpose;
+	const char *operator, *os_user; /* who exported (NULL: the OS user) */
+	const char *out_dir;
+	const char *group; /* NULL, or a group to give read access */
+	unsigned redact;   /* enum export_redact */
+	const struct rq_query *query;
+};
+
+struct export_summary {
+	int64_t export_id;
+	size_t messages, deliveries, disclosures;
+	char manifest_sha256[65];
+};
+
+/* Run the query and write the bundle. 0, or -1 with a message in err (nothing left
+ * behind, nothing recorded). */
+int export_write(struct store *s, void *ctx, const struct export_request *r,
+		 struct export_summary *out, char *err, size_t errlen);
+
+/* Check a bundle. s may be NULL (files against the manifest only). Returns 0 if it
+ * holds, 1 if not (each problem is one line in report), -1 if the directory is not a
+ * bundle (message in report). */
+int export_verify(const char *dir, struct store *s, char *report, size_t cap);

@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# `chaperone records export --redact students` and `records verify-export` as a records
+# officer runs them: the sample district, chaperoned and modemsim as real processes,
+# phones texting the relay numbers, then the real CLI on the archive they wrote.
+#
+#   tests/e2e/records_export_test.sh BUILD_DIR SOURCE_DIR
+#
+#   1. the coach, students and an unknown number text the relays; the messages name
+#      students by full name, first name and handle, and give their numbers as
+#      "(617) 555-0307", "617.555.0301", "617 555 0301", "6175550311", "617-555-0309"
+#   2. an unredacted export: the bundle's files, modes 700/600, the hostile body escaped
+#      in the HTML; and the students' names and numbers ARE in it (the greps below work)
+#   3. export --redact students: grep -r -i -w the WHOLE bundle for every word of every
+#      student's name and handle in the directory, grep -r -F for every student's number
+#      in E.164 and national form (and grep -E for it with separators, and its local 7
+#      digits): none is there; pseudonyms are; staff names stay
+#   4. a query naming a student (--person "Riley Chen") is redacted in the manifest
+#   5. verify-export holds; one byte of records.csv changed: exit 3, naming records.csv;
+#      a missing file and an added file are named too
+#   6. bad input: a non-empty directory, an unknown person, a missing --request: nothing
+#      written, nothing recorded
+# KEEP_WORKDIR=1 keeps the temporary directory.
+set -euo pipefail
+
+build=${1:?usage: records_export_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: records_export_test.sh BUILD_DIR SOURCE_DIR}
+modemsim="$build/hw/modemsim/modemsim"
+chaperone="$build/gateway/chaperone"
+chaperoned="$build/gateway/chaperoned"
+
+coach=+16175550101
+advisor=+16175550103
+jamie=+16175550301
+riley=+16175550307
+stranger=+16175559999
+
+work=$(mktemp -d /tmp/chaperone-export-XXXXXX)
+db="$work/archive.db"
+export CHAPERONE_DB="$db"
+sim_pid=
+daemon_pid=
+passed=0
+port=$((20000 + RANDOM % 20000))
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+cleanup() {
+	stop "$daemon_pid"
+	stop "$sim_pid"
+	remove_workdir
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $*"
+	for f in "$work"/*.out "$work"/*.err; do
+		[ -f "$f" ] && { echo "--- $(basename "$f") ---"; tail -n 40 "$f"; }
+	done
+	echo "records_export: $passed passed, 1 failed"
+	exit 1
+}
+
+ok() {
+	passed=$((passed + 1))
+	echo "ok $passed - $*"
+}
+
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.2
+	done
+}
+
+# expect_rc WANT NAME COMMAND...: run COMMAND (stdout NAME.out, stderr NAME.err).
+expect_rc() {
+	local want=$1 name=$2 rc=0
+	shift 2
+	"$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+	[ "$rc" -eq "$want" ] || fail "$name: exit status $rc, want $want"
+}
+
+inbox_has() {
+	ctl inbox "$1" | grep -q -F -- "$2"
+}
+
+mode_of() {
+	stat -c %a "$1"
+}
+
+# ---- 1. Messages through the real relay ------------------------------------------------
+
+"$chaperone" roster import "$src/tests/fixtures/district" >/dev/null || fail "roster import"
+"$modemsim" -n 2 --msisdn-base +15550100 --submit-ms 20 --deliver-ms 20 "$work/sim" \
+	>"$work/sim.out" 2>&1 &
+sim_pid=$!
+wait_for 10 grep -q "modemsim ready" "$work/sim.out" || fail "modemsim did not start"
+
+cat >"$work/chaperoned.cfg" <<CFG
+chaperone
+ district Lakeview Public Schools
+ database $db
+ timezone UTC
+policy
+ guardians-on-team-messages yes
+ no quiet-hours
+ oversight copy
+ contact-screen no
+ notice no
+modem modem0
+ device $work/sim/modem0
+ relay-number +15550100
+modem modem1
+ device $work/sim/modem1
+ relay-number +15550101
+line vty
+ bind 127.0.0.1 $port
+CFG
+
+# vty CMD: one command at the telnet VTY, its output on stdout.
+vty() {
+	local out
+	exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+	{
+		sleep 0.2
+		printf '%s\r\n' "$1"
+		sleep 0.5
+		printf 'exit\r\n'
+	} >&3
+	out=$(timeout 5 cat <&3 | tr -d '\r' | tr -cd '\11\12\40-\176' || true)
+	exec 3<&- 3>&-
+	printf '%s\n' "$out"
+}
+
+modems_ready() {
+	[ "$(vty 'show modems' 2>/dev/null | grep -c ' ready$')" = 2 ]
+}
+
+"$chaperoned" -c "$work/chaperoned.cfg" 2>>"$work/daemon.err" &
+daemon_pid=$!
+wait_for 20 modems_ready || fail "modems not ready"
+
+send() {
+	ctl send --from "$1" --to "$2" "$3" >/dev/null || fail "modemsim send from $1"
+}
+
+send "$coach" modem0 "#soccer Riley Chen and @jamier: the bus leaves at 5. Riley, your number (617) 555-0307 is on the list; Jamie use 617.555.0301"
+wait_for 30 inbox_has "$riley" "the bus leaves at 5" || fail "the team message never reached Riley"
+send "$jamie" modem0 "Coach, Jamie Rivera here, my other phone is 617 555 0301. Sam Ortiz and taylorn say hi"
+wait_for 30 inbox_has "$coach" "say hi" || fail "Jamie's message never reached the coach"
+send "$coach" modem0 "@rileyc Riley, Lin Chen called about the ride with Morgan Patel"
+wait_for 30 inbox_has "$riley" "called about the ride" || fail "the coach's reply never reached Riley"
+send "$riley" modem1 "Drew Walsh and quinnf are late, Emma Garcia has the key, call 6175550311"
+wait_for 30 inbox_has "$advisor" "has the key" || fail "Riley's message never reached the advisor"
+send "$coach" modem0 "#soccer <script>alert(1)</script> & done"
+wait_for 30 inbox_has "$riley" "& done" || fail "the hostile message never reached Riley"
+send "$stranger" modem0 "is this Avery Johnson's team? call me back, her number is 617-555-0309"
+# The unknown number is recorded (and perhaps answered) but never relayed.
+sleep 3
+stop "$daemon_pid"
+daemon_pid=
+ok "six texts through chaperoned and modemsim, naming students in several spellings"
+
+# ---- 2. An unredacted export ---------------------------------------------------------------
+
+# The students of the directory, from the CLI: handle, name words, number.
+"$chaperone" person list --role student --all >"$work/students.out" || fail "person list"
+students=()
+while IFS= read -r line; do
+	students+=("$line")
+done < <(awk 'NR == 1 { n = index($0, "NAME"); p = index($0, "PHONE"); next }
+	$2 == "student" { printf "%s|%s|%s\n", $1, substr($0, n, p - n), substr($0, p, 16) }' "$work/students.out" |
+	sed 's/ *|/|/g; s/ *$//')
+[ "${#students[@]}" -eq 12 ] || fail "expected the district's 12 students, got ${#students[@]}"
+
+# leaks DIR: print every student word or number found in the bundle DIR.
+leaks() {
+	local dir=$1 entry handle name number w
+	for entry in "${students[@]}"; do
+		IFS='|' read -r handle name number <<<"$entry"
+		for w in $handle $name; do
+			if grep -r -q -i -w -F -- "$w" "$dir"; then
+				echo "$w ($handle)"
+			fi
+		done
+		number=${number// /}
+		if [ -n "$number" ] && [ "$number" != - ]; then
+			grep -r -q -F -- "$number" "$dir" && echo "$number ($handle)"
+			grep -r -q -F -- "${number#+1}" "$dir" && echo "${number#+1} ($handle)"
+			# Any other spelling: (617) 555-0307, 617.555.0307, 555 0307.
+			local d=${number#+1} x='[^0-9]{0,3}'
+			grep -r -q -E -- "(^|[^0-9])${d:0:3}\)?$x${d:3:3}$x${d:6:4}([^0-9]|$)" "$dir" &&
+				echo "${d:0:3}-${d:3:3}-${d:6:4} ($handle)"
+			grep -r -q -E -- "(^|[^0-9])${d:3:3}$x${d:6:4}([^0-9]|$)" "$dir" &&
+				echo "${d:3:3}-${d:6:4} ($handle)"
+		fi
+	done
+	return 0
+}
+
+expect_rc 0 plain "$chaperone" records export --request PRR-2026-040 --requester "Pat Reporter" \
+	--purpose "Internal review" --out "$work/plain" --as "Records Officer"
+grep -q "^Export [0-9]* of request PRR-2026-040: 6 messages" "$work/plain.out" ||
+	fail "export summary: $(cat "$work/plain.out")"
+for f in transcript.html records.csv deliveries.csv records.jsonl README.txt manifest.json; do
+	[ -f "$work/plain/$f" ] || fail "the bundle lacks $f"
+	[ "$(mode_of "$work/plain/$f")" = 600 ] || fail "$f has mode $(mode_of "$work/plain/$f")"
+done
+[ "$(mode_of "$work/plain")" = 700 ] || fail "the bundle has mode $(mode_of "$work/plain")"
+[ "$(wc -l <"$work/plain/records.jsonl")" -eq 6 ] || fail "records.jsonl is not 6 messages"
+! grep -q "<script" "$work/plain/transcript.html" || fail "the hostile body is live HTML"
+grep -q "&lt;script&gt;alert(1)&lt;/script&gt; &amp; done" "$work/plain/transcript.html" ||
+	fail "the hostile body is not shown as text"
+! grep -q -E "https?://|src=|href=" "$work/plain/transcript.html" || fail "the HTML links out"
+# The control: the same greps do find students in a bundle that was not redacted.
+leaks "$work/plain" >"$work/plain-leaks.out"
+for w in Riley rileyc Jamie jamier Walsh quinnf Emma Sam taylorn +16175550307 6175550301 \
+	617-555-0307 555-0301; do
+	grep -q -F -- "$w" "$work/plain-leaks.out" || fail "the unredacted bundle lacks $w?"
+done
+ok "unredacted export: six files 600 in a 700 directory, hostile HTML escaped, students present"
+
+# ---- 3. --redact students --------------------------------------------------------------
+
+expect_rc 0 redacted "$chaperone" records export --request PRR-2026-041 \
+	--requester "Pat Reporter, Lakeview Ledger" --purpose "Coach messages, September" \
+	--out "$work/bundle" --redact students --as "Records Officer"
+grep -q "6 messages" "$work/redacted.out" || fail "redacted export summary: $(cat "$work/redacted.out")"
+leaks "$work/bundle" >"$work/leaks.out"
+[ ! -s "$work/leaks.out" ] || fail "students in the redacted bundle: $(tr '\n' ' ' <"$work/leaks.out")"
+grep -r -q -E "Student [A-Z2-7]{4,}" "$work/bundle" || fail "no pseudonyms in the bundle"
+grep -q -w "Dana" "$work/bundle/transcript.html" || fail "the coach's name was redacted"
+[ "$(wc -l <"$work/bundle/records.jsonl")" -eq 6 ] || fail "redaction lost messages"
+ok "--redact students: no name, handle or number of any of the 12 students anywhere in the bundle"
+
+# ---- 4. A query that names a student -----------------------------------------------------
+
+expect_rc 0 byperson "$chaperone" records export --request PRR-2026-042 --requester "A parent" \
+	--purpose "Complaint" --out "$work/byperson" --redact students --person "Riley Chen"
+leaks "$work/byperson" >"$work/byperson-leaks.out"
+[ ! -s "$work/byperson-leaks.out" ] ||
+	fail "students in the bundle: $(tr '\n' ' ' <"$work/byperson-leaks.out")"
+grep -q '"person": "Student ' "$work/byperson/manifest.json" ||
+	fail "the manifest's query is not the redacted one"
+ok "a query naming a student is redacted in the manifest too"
+
+# ---- 5. verify-export ------------------------------------------------------------------------
+
+expect_rc 0 verify "$chaperone" records verify-export "$work/bundle"
+grep -q "holds" "$work/verify.out" || fail "verify-export: $(cat "$work/verify.out")"
+cp "$work/bundle/records.csv" "$work/records.csv.orig"
+size=$(stat -c %s "$work/bundle/records.csv")
+off=$((size / 2))
+byte=$(dd if="$work/bundle/records.csv" bs=1 skip="$off" count=1 2>/dev/null)
+new=X
+[ "$byte" != X ] || new=Y
+printf '%s' "$new" | dd of="$work/bundle/records.csv" bs=1 seek="$off" conv=notrunc 2>/dev/null
+cmp -s "$work/bundle/records.csv" "$work/records.csv.orig" && fail "the byte did not change"
+expect_rc 3 tampered "$chaperone" records verify-export "$work/bundle"
+grep -q "changed file: records.csv" "$work/tampered.out" ||
+	fail "verify-export does not name records.csv: $(cat "$work/tampered.out")"
+expect_rc 3 tampered-nodb env -u CHAPERONE_DB "$chaperone" records verify-export "$work/bundle"
+cp "$work/records.csv.orig" "$work/bundle/records.csv"
+rm "$work/bundle/README.txt"
+echo "added" >"$work/bundle/extra.txt"
+expect_rc 3 missing "$chaperone" records verify-export "$work/bundle"
+grep -q "missing file: README.txt" "$work/missing.out" || fail "missing file not named"
+grep -q "extra file: extra.txt" "$work/missing.out" || fail "extra file not named"
+expect_rc 1 notbundle "$chaperone" records verify-export "$work"
+ok "verify-export: holds; a changed byte in records.csv exits 3 naming it; missing and extra files named"
+
+# ---- 6. Bad input --------------------------------------------------------------------------
+
+expect_rc 1 nonempty "$chaperone" records export --request R --requester X --purpose Y \
+	--out "$work/bundle"
+grep -q "not empty" "$work/nonempty.err" || fail "non-empty directory: $(cat "$work/nonempty.err")"
+expect_rc 1 nobody "$chaperone" records export --request R --requester X --purpose Y \
+	--out "$work/nobody" --person @nobody
+[ ! -e "$work/nobody" ] || fail "a failed export left a directory"
+expect_rc 2 norequest "$chaperone" records export --requester X --purpose Y --out "$work/x"
+expect_rc 2 badredact "$chaperone" records export --request R --requester X --purpose Y \
+	--out "$work/x" --redact teachers
+[ ! -e "$work/x" ] || fail "a refused export left a directory"
+ok "bad input: non-empty directory, unknown person, missing --request, bad --redact refused"
+
+echo "records_export: $passed passed, 0 failed"
