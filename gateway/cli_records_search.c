@@ -66,24 +66,30 @@ static void usage(FILE *f)
 
 /* ---- Table ---- */
 
-/* Text as the terminal should show it: control characters (escape sequences) become
- * '?', line breaks continue the indented block. */
+/* Text as the terminal should show it: control characters (escape sequences, C0 and
+ * the C1 ones UTF-8 can carry) become '?', line breaks continue the indented block. */
 static void put_clean(FILE *f, const char *s, const char *newline)
 {
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '\n')
+		if (*c == '\n') {
 			fputs(newline, f);
-		else if (*c == '\r')
+		} else if (*c == '\r') {
 			continue;
-		else if (*c < 0x20 || *c == 0x7f)
+		} else if (*c < 0x20 || *c == 0x7f) {
 			fputc('?', f);
-		else
+		} else if (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) {
+			fputc('?', f);
+			c++;
+		} else {
 			fputc(*c, f);
+		}
 	}
 }
 
 static const char *who(void *ctx, const struct rq_person *p)
 {
+	if (!p->id && !*p->number)
+		return "(removed by disposal)";
 	if (!p->id)
 		return talloc_asprintf(ctx, "%s (not in the directory)", p->number);
 	return talloc_asprintf(ctx, "%s (%s)", p->name, p->role);

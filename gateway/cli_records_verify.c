@@ -3,9 +3,8 @@
  * verify walks the whole hash chain and every record table (storage/chain.h) and names
  * the first record that was altered, inserted, removed or moved. With --anchor, it also
  * proves the archive still extends a head printed earlier by `records anchor`, which
- * catches even an edit followed by a rebuilt chain. Neither command writes to the
- * archive: a copy on read-only media can be verified, and they return no one's records
- * (so there is no access to log). */
+ * catches even an edit followed by a rebuilt chain. Neither command adds a record:
+ * they return no one's records, so there is no access to log. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>

@@ -10,9 +10,13 @@
  *    (messages_at). Their candidate counts are measured with a cap (a bounded index
  *    walk), and the smallest drives; every other filter is a check on the candidate's
  *    own rows (point lookups by message id). Nothing scans a whole table unless the
- *    query has no filter at all.
- * 3. Only the matched messages are loaded: their verdicts and deliveries by message id,
- *    persons and teams from a cache kept for this call.
+ *    query has no filter an index serves (only --relay, --rule, --verdict deliver).
+ *    A text query within dates is bounded by the ids of the messages in those dates
+ *    (FTS5 seeks a rowid range; it knows nothing of times), and the first N matches of
+ *    a common word are found by walking the archive in time order a window at a time.
+ * 3. Only the matched messages are loaded, a batch of ids per statement: their
+ *    verdicts and deliveries by message id, persons and teams from a cache kept for
+ *    this call (never across calls: the directory changes).
  *
  * Times: a message's verdicts and deliveries are written with it, at its time (later
  * rows about it — a hold decision's reply — go to its sender), so the date range can
@@ -34,6 +38,8 @@
 #include "records_query.h"
 
 #define TXT(st, i) ((const char *)sqlite3_column_text(st, i))
+#define STR(x)	   #x
+#define TOSTR(x)   STR(x)
 /* A driver whose candidates are counted at most this far: beyond it, any index is as
  * bad as the next and the cheapest to walk wins. */
 #define COUNT_CAP 20000
@@ -572,6 +578,7 @@ static int check_text(struct run *r)
 		fail(r, "bad text query '%s': %s", r->q->text, sqlite3_errmsg(r->db));
 		return -1;
 	}
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -588,10 +595,13 @@ static bool valid_verdict(const char *v)
 static int exists(struct run *r, const char *sql)
 {
 	sqlite3_stmt *st = prepare_tmp(r, sql);
+	int rc;
 
 	if (!st)
 		return -1;
-	return sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc;
 }
 
 /* ---- The query as JSON ---- */
@@ -729,13 +739,58 @@ static char *driver_sql(struct run *r, enum driver d)
 	return NULL;
 }
 
+/* How many candidates a driver has, at most COUNT_CAP, from its index alone (no row is
+ * read: a message with several verdicts or deliveries counts more than once, which is
+ * close enough for choosing). */
 static int64_t count_driver(struct run *r, enum driver d)
 {
-	char *sql =
-	    talloc_asprintf(r->tmp, "SELECT count(*) FROM (%s LIMIT :cap)", driver_sql(r, d));
-	sqlite3_stmt *st = sql ? prepare(r, sql) : NULL;
+	const struct rq_query *q = r->q;
+	const char *sql = NULL;
+	char *own = NULL;
+	sqlite3_stmt *st;
 	int64_t n = -1;
 
+#define CAPPED(x) "(SELECT count(*) FROM (SELECT 1 FROM " x " LIMIT :cap))"
+#define DATES	  " AND at >= :since AND at < :until"
+	switch (d) {
+	case DRIVE_PERSON: {
+		const char *sent = r->person_id ? CAPPED("messages WHERE sender_id = :person" DATES)
+						: CAPPED("messages WHERE sender_id IS NULL"
+							 " AND sender_number = :number" DATES);
+		const char *recv = r->person_id
+				       ? CAPPED("deliveries WHERE recipient_id = :person" DATES)
+				       : CAPPED("deliveries WHERE recipient_id IS NULL"
+						" AND recipient_number = :number" DATES);
+		sql = own = talloc_asprintf(r->tmp, "SELECT %s + %s",
+					    q->direction == RQ_RECEIVED ? "0" : sent,
+					    q->direction == RQ_SENT ? "0" : recv);
+		break;
+	}
+	case DRIVE_TEAM:
+		sql = "SELECT " CAPPED("verdicts WHERE team_id = :team" DATES);
+		break;
+	case DRIVE_FLAGGED:
+		sql = "SELECT " CAPPED("verdicts WHERE flagged = 1" DATES);
+		break;
+	case DRIVE_ACTION:
+		sql = q->held ? "SELECT " CAPPED("verdicts WHERE action = 'hold'"
+						 " AND action <> 'deliver'" DATES)
+			      : "SELECT " CAPPED("verdicts WHERE action = :verdict"
+						 " AND action <> 'deliver'" DATES);
+		break;
+	case DRIVE_TEXT:
+		sql = own = talloc_asprintf(r->tmp, "SELECT count(*) FROM (%s LIMIT :cap)",
+					    driver_sql(r, d));
+		break;
+	case DRIVE_DATES:
+		sql = "SELECT " CAPPED("messages WHERE 1" DATES);
+		break;
+	case N_DRIVERS:
+		break;
+	}
+#undef CAPPED
+#undef DATES
+	st = sql ? prepare(r, sql) : NULL;
 	if (!st)
 		return -1;
 	bind_query(r, st);
@@ -744,7 +799,7 @@ static int64_t count_driver(struct run *r, enum driver d)
 	else
 		fail_db(r);
 	sqlite3_finalize(st);
-	talloc_free(sql);
+	talloc_free(own);
 	return n;
 }
 
@@ -870,55 +925,120 @@ static char *checks_sql(struct run *r, enum driver d, const int64_t count[N_DRIV
 	return w;
 }
 
+/* Append the ids a statement yields. */
+static int collect_ids(struct run *r, sqlite3_stmt *st, int64_t **ids, size_t *n)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == talloc_array_length(*ids)) {
+			*ids = talloc_realloc(r->tmp, *ids, int64_t, *n * 2);
+			if (!*ids)
+				return -1;
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		fail_db(r);
+		return -1;
+	}
+	return 0;
+}
+
+static char *match_sql(struct run *r, enum driver d, const int64_t count[N_DRIVERS])
+{
+	char *checks = checks_sql(r, d, count);
+
+	if (!checks)
+		return NULL;
+	if (d == DRIVE_DATES)
+		return talloc_asprintf(r->tmp,
+				       "SELECT m.id FROM messages m WHERE %s"
+				       " ORDER BY m.at, m.id LIMIT :limit",
+				       checks);
+	/* CROSS JOIN: the driver is the outer loop, whatever the planner guesses. */
+	return talloc_asprintf(r->tmp,
+			       "WITH c(id) AS (%s) SELECT m.id FROM c CROSS JOIN messages m"
+			       " ON m.id = c.id WHERE %s ORDER BY m.at, m.id LIMIT :limit",
+			       driver_sql(r, d), checks);
+}
+
+#define WINDOW 4096
+
+/* The first matches of a common word (a limit, and far more matches than it): walk the
+ * archive in time order a window of messages at a time, each window's text matches
+ * found within its own ids, and stop at the limit — rather than collect and sort every
+ * match of the word. */
+static int match_windows(struct run *r, int64_t **ids, size_t *n)
+{
+	const int64_t since = r->since, until = r->until;
+	const int64_t count[N_DRIVERS] = {0}; /* the text check: the window's match set */
+	sqlite3_stmt *edge, *st;
+	char *sql;
+	int rc = 0;
+
+	r->id_range = true; /* the text check bound by :lo and :hi, set per window */
+	edge = prepare_tmp(r, "SELECT at FROM messages WHERE at >= :since AND at < :until"
+			      " ORDER BY at LIMIT 1 OFFSET " TOSTR(WINDOW));
+	sql = match_sql(r, DRIVE_DATES, count);
+	st = sql ? prepare_tmp(r, sql) : NULL;
+	if (!edge || !st)
+		return -1;
+	while (rc == 0 && *n < r->q->limit && r->since < until) {
+		/* This window: [since, the time of the WINDOW-th message after it). */
+		int64_t end = until;
+		r->until = until;
+		sqlite3_reset(edge);
+		bind_query(r, edge);
+		if (sqlite3_step(edge) == SQLITE_ROW)
+			end = sqlite3_column_int64(edge, 0);
+		sqlite3_reset(edge);
+		if (end <= r->since)
+			end = r->since + 1; /* a window of messages all at one instant */
+		r->until = end;
+		rc = id_range(r);
+		if (rc == 0) {
+			sqlite3_reset(st);
+			bind_query(r, st);
+			rc = collect_ids(r, st, ids, n);
+			sqlite3_reset(st);
+		}
+		r->since = end;
+	}
+	r->since = since;
+	r->until = until;
+	r->id_range = false;
+	if (*n > r->q->limit)
+		*n = r->q->limit;
+	return rc;
+}
+
 /* The matched ids, in time order, at most limit. */
 static int64_t *match(struct run *r, size_t *n_out)
 {
 	enum driver d;
 	int64_t count[N_DRIVERS];
-	char *sql, *checks;
+	char *sql;
 	sqlite3_stmt *st;
-	int64_t *ids;
-	size_t n = 0, cap = 256;
-	int rc;
+	int64_t *ids = talloc_array(r->tmp, int64_t, 256);
+	size_t n = 0;
 
-	if (choose_driver(r, &d, count) < 0)
+	if (!ids || choose_driver(r, &d, count) < 0)
 		return NULL;
-	checks = checks_sql(r, d, count);
-	if (!checks)
-		return NULL;
-	if (d == DRIVE_DATES)
-		sql = talloc_asprintf(r->tmp,
-				      "SELECT m.id FROM messages m WHERE %s"
-				      " ORDER BY m.at, m.id LIMIT :limit",
-				      checks);
-	else
-		/* CROSS JOIN: the driver is the outer loop, whatever the planner guesses. */
-		sql = talloc_asprintf(r->tmp,
-				      "WITH c(id) AS (%s) SELECT m.id FROM c CROSS JOIN messages m"
-				      " ON m.id = c.id WHERE %s ORDER BY m.at, m.id LIMIT :limit",
-				      driver_sql(r, d), checks);
-	if (!sql)
-		return NULL;
-	st = prepare_tmp(r, sql);
+	if (r->q->limit && r->q->text && (d == DRIVE_TEXT || d == DRIVE_DATES) &&
+	    count[DRIVE_TEXT] >= 10 * (int64_t)r->q->limit) {
+		if (match_windows(r, &ids, &n) < 0)
+			return NULL;
+		*n_out = n;
+		return ids;
+	}
+	sql = match_sql(r, d, count);
+	st = sql ? prepare_tmp(r, sql) : NULL;
 	if (!st)
 		return NULL;
 	bind_query(r, st);
-	ids = talloc_array(r->tmp, int64_t, cap);
-	while (ids && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap *= 2;
-			ids = talloc_realloc(r->tmp, ids, int64_t, cap);
-			if (!ids)
-				return NULL;
-		}
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	if (!ids)
+	if (collect_ids(r, st, &ids, &n) < 0)
 		return NULL;
-	if (rc != SQLITE_DONE) {
-		fail_db(r);
-		return NULL;
-	}
 	*n_out = n;
 	return ids;
 }

@@ -1380,7 +1380,10 @@ static int optout(struct gen *g, int64_t at, struct gteam *t)
 	char reason[128];
 	int64_t mid, vid;
 
-	if (g->n_opted && chance(r, 0.35)) {
+	/* About one person in forty has opted out at any time: past that, a STOP is
+	 * balanced by a START (else a long archive would end with half the district
+	 * opted out). */
+	if (g->n_opted && (chance(r, 0.35) || g->n_opted * 40 >= g->n_persons)) {
 		unsigned k = below(r, g->n_opted);
 		who = g->opted[k];
 		if (g->persons[who].opted_out & (1u << relay)) {
@@ -1474,7 +1477,7 @@ enum mkind {
 	K_UNKNOWN,
 	N_KINDS
 };
-static const double kind_weight[N_KINDS] = {5.5, 11, 42, 24, 2, 0.6, 3.5, 0.05, 0.35, 1.5};
+static const double kind_weight[N_KINDS] = {5.5, 11, 42, 24, 2, 0.6, 3.5, 0.05, 0.1, 1.5};
 
 static int one_message(struct gen *g, int64_t day, int64_t sec, struct gteam *t)
 {

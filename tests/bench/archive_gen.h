@@ -37,7 +37,7 @@
 
 #include "store.h"
 
-#define ARCHIVE_GEN_VERSION "archive_gen-1"
+#define ARCHIVE_GEN_VERSION "archive_gen-2"
 
 struct archive_gen_params {
 	uint64_t messages;

@@ -136,10 +136,16 @@ expect_rc 0 unknown "$chaperone" records search --person '(617) 555-0999' --thre
 has unknown.out "from +16175550999 (not in the directory)"
 has unknown.out "    who is this"
 has unknown.out "== +15550100: no staff member with +16175550999 (1 message)"
-ok "--thread: whole conversations under a header; an unknown number"
+# What a stranger texts reaches the officer's terminal without its escape sequences.
+expect_rc 0 escape "$chaperone" records search --person +16175550888
+has escape.out "    ?[2J?]0;owned? ?31m hello"
+! grep -q $'[\x1b\x07]' "$work/escape.out" || fail "control characters reached the terminal"
+expect_rc 0 escapejson "$chaperone" records search --person +16175550888 --format json
+has escapejson.out '"text":"\u001b[2J\u001b]0;owned\u0007'
+ok "--thread: whole conversations under a header; an unknown number; no escapes"
 
 # 5. the access log
-[ "$(searches)" -eq 8 ] || fail "$(searches) searches in the access log, want 8"
+[ "$(searches)" -eq 10 ] || fail "$(searches) searches in the access log, want 10"
 has audit.out "officer-kim"
 has audit.out 'query: {"team":"#soccer"}'
 has audit.out 'query: {"person":"@jamier","since":"'

@@ -36,7 +36,7 @@
 /* 2026-09-01T12:00:00Z */
 #define T0 1788264000000LL
 
-enum { M1 = 1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11, M12, N_MSG };
+enum { M1 = 1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11, M12, M13, N_MSG };
 
 struct env {
 	void *ctx;
@@ -170,7 +170,8 @@ static void import_district(struct env *e)
  *  9 +6d  Dana → #soccer        blocked (quiet-hours), a reply to Dana only
  * 10 +20d Dana → @jamier        "Great game, the field trip form is due"
  * 11 +8d  Riley → robotics staff
- * 12 +7d  Dana → #soccer        "Game on Saturday" */
+ * 12 +7d  Dana → #soccer        "Game on Saturday"
+ * 13 +30d +16175550888 → soccer number, with terminal escape sequences; ignored */
 static void fill(struct env *e)
 {
 	const struct rcpt team1[] = {SOCCER_STUDENTS, {NULL, NULL, NULL}};
@@ -228,6 +229,10 @@ static void fill(struct env *e)
 			false, "Can I bring the robot home", riley);
 	e->m[M12] = msg(e, T0 + 7 * DAY, SOCCER, "danal", "soccer", "deliver",
 			"guardian-copy,oversight", false, "Game on Saturday", team12);
+	e->m[M13] = msg(e, T0 + 30 * DAY, SOCCER, "+16175550888", NULL, "ignore", "", false,
+			"\x1b[2J\x1b]0;owned\x07 \xc2\x9b"
+			"31m hello",
+			NULL);
 }
 
 static int setup(void **state)
@@ -649,6 +654,110 @@ static void test_thread(void **state)
 	expect(e, run(e, &q), M6, M12, 0);
 }
 
+/* ---- The first matches of a common word ---- */
+
+#define N_DRILLS 9000
+#define DRILL0	 (T0 + 40 * DAY)
+
+/* Message i is at minute (i * 7919) mod N_DRILLS after DRILL0: ids and times in
+ * different orders, as when a long message is assembled after later ones arrived. */
+static int64_t drill_at(unsigned i)
+{
+	return DRILL0 + (int64_t)((i * 7919u) % N_DRILLS) * 60000;
+}
+
+static void expect_n(const struct rq_result *r, size_t n)
+{
+	assert_int_equal(r->n, n);
+}
+
+static void test_first_matches(void **state)
+{
+	struct env *e = *state;
+	struct rec_message m = {.relay = SOCCER, .modem = "m1", .parts = 1, .complete = true};
+	struct rq_query q = {.text = "drill", .limit = 20};
+	struct rq_result *r;
+	char text[64];
+
+	m.sender_number = phone_of(e, "danal");
+	m.sender_id = pid(e, "danal");
+	assert_int_equal(store_begin(e->s), 0);
+	for (unsigned i = 0; i < N_DRILLS; i++) {
+		m.at = drill_at(i);
+		snprintf(text, sizeof(text), "fire drill number %u", i);
+		m.text = text;
+		m.relay = i % 1000 ? SOCCER : ROBOTICS; /* 9 of them, spread over the windows */
+		assert_true(rec_message_add(e->s, &m) > 0);
+	}
+	assert_int_equal(store_commit(e->s), 0);
+
+	/* The 20 earliest of 9000 matches, in time order (several windows of the archive
+	 * when the range starts late: 9000 messages are more than one window). */
+	r = run(e, &q);
+	assert_int_equal(r->n, 20);
+	for (size_t i = 0; i < r->n; i++)
+		assert_int_equal(r->messages[i].at, DRILL0 + (int64_t)i * 60000);
+	q.since = DRILL0 + 5000 * 60000LL;
+	q.limit = 30;
+	r = run(e, &q);
+	assert_int_equal(r->n, 30);
+	for (size_t i = 0; i < r->n; i++)
+		assert_int_equal(r->messages[i].at, q.since + (int64_t)i * 60000);
+	/* Sparse matches: every one of them, across all the windows. */
+	q.since = 0;
+	q.text = "drill AND (7 OR 8999 OR 4500)"; /* minutes 1433, 1081 and 4500 */
+	q.limit = 2;
+	r = run(e, &q);
+	assert_int_equal(r->n, 2);
+	assert_int_equal(r->messages[0].at, drill_at(8999));
+	assert_int_equal(r->messages[1].at, drill_at(7));
+	q.limit = 20;
+	expect_n(run(e, &q), 3);
+	/* The first of the 9 on the robotics number: far apart, window after window. */
+	{
+		int64_t want[9], t;
+		for (unsigned i = 0; i < 9; i++)
+			want[i] = drill_at(i * 1000);
+		for (unsigned i = 0; i < 9; i++)
+			for (unsigned j = i + 1; j < 9; j++)
+				if (want[j] < want[i])
+					t = want[i], want[i] = want[j], want[j] = t;
+		q.text = "drill";
+		q.relay = ROBOTICS;
+		q.limit = 5;
+		r = run(e, &q);
+		assert_int_equal(r->n, 5);
+		for (size_t i = 0; i < 5; i++)
+			assert_int_equal(r->messages[i].at, want[i]);
+		q.limit = 9;
+		r = run(e, &q);
+		assert_int_equal(r->n, 9);
+		for (size_t i = 0; i < 9; i++)
+			assert_int_equal(r->messages[i].at, want[i]);
+		q.limit = 1;
+		q.since = want[7];
+		r = run(e, &q);
+		assert_int_equal(r->n, 1);
+		assert_int_equal(r->messages[0].at, want[7]);
+		q.since = want[8] + 1;
+		expect_n(run(e, &q), 0);
+		q.relay = NULL;
+		q.since = 0;
+	}
+	q.text = "drill";
+	q.limit = 4000;
+	q.since = DRILL0 + 4000 * 60000LL;
+	q.until = DRILL0 + 7000 * 60000LL;
+	r = run(e, &q);
+	assert_int_equal(r->n, 3000);
+	for (size_t i = 1; i < r->n; i++)
+		assert_true(r->messages[i - 1].at < r->messages[i].at);
+	q.limit = 10;
+	q.until = q.since + 5 * 60000;
+	r = run(e, &q);
+	assert_int_equal(r->n, 5);
+}
+
 /* ---- The limit, persons, JSON, disposal, errors ---- */
 
 static void test_limit(void **state)
@@ -869,6 +978,7 @@ int main(int argc, char **argv)
 	    T(test_text),
 	    T(test_thread),
 	    T(test_limit),
+	    T(test_first_matches),
 	    T(test_persons_and_json),
 	    T(test_disposed),
 	    T(test_errors_change_nothing),
