@@ -23,7 +23,8 @@ static void usage(FILE *f)
 		"Usage: chaperone records audit [--operator NAME] [--action ACTION]\n"
 		"           [--person HANDLE] [--since DATE] [--until DATE] [--limit N]\n"
 		"           [--db PATH] [--as NAME]\n"
-		"       chaperone records audit --disclosures [--person HANDLE] [--db PATH] [--as NAME]\n\n"
+		"       chaperone records audit --disclosures [--person HANDLE] [--db PATH] [--as "
+		"NAME]\n\n"
 		"Lists every access to the archive, oldest first: when, the operator (--as) and\n"
 		"the OS account, the action (search, export, verify-export, hold-add,\n"
 		"hold-release, dispose-dry-run, dispose, audit), the query, how many records it\n"
@@ -97,7 +98,7 @@ int cli_records_audit(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			f.operator = optarg;
+			f.operator= optarg;
 			break;
 		case 'A':
 			f.action = optarg;
@@ -114,7 +115,8 @@ int cli_records_audit(int argc, char **argv)
 		case 'l':
 			f.limit = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !*optarg) {
-				cli_err("records audit", "--limit takes a number, not '%s'", optarg);
+				cli_err("records audit", "--limit takes a number, not '%s'",
+					optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -172,7 +174,7 @@ int cli_records_audit(int argc, char **argv)
 
 	snprintf(detail, sizeof(detail), "%s%s%s", disclosures ? "disclosures" : "access log",
 		 person ? " of @" : "", person ? p.handle : "");
-	e.operator = cli_actor(ctx, as);
+	e.operator= cli_actor(ctx, as);
 	e.action = "audit";
 	e.results = n;
 	e.detail = detail;

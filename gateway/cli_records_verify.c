@@ -21,13 +21,14 @@
 
 static void verify_usage(FILE *f)
 {
-	fprintf(f, "Usage: chaperone records verify [--anchor ANCHOR|FILE] [--db PATH]\n\n"
-		   "Walks the archive's whole hash chain and every record, and reports the first\n"
-		   "record that was altered, inserted, removed or moved, with its id.\n"
-		   "--anchor takes an anchor line printed by `chaperone records anchor` (or a file\n"
-		   "holding one, such as a saved e-mail) and also proves the archive still extends\n"
-		   "it. Exit status: 0 the archive holds, %d it does not, 1 or 2 on other errors.\n",
-		   CLI_EXIT_TAMPERED);
+	fprintf(f,
+		"Usage: chaperone records verify [--anchor ANCHOR|FILE] [--db PATH]\n\n"
+		"Walks the archive's whole hash chain and every record, and reports the first\n"
+		"record that was altered, inserted, removed or moved, with its id.\n"
+		"--anchor takes an anchor line printed by `chaperone records anchor` (or a file\n"
+		"holding one, such as a saved e-mail) and also proves the archive still extends\n"
+		"it. Exit status: 0 the archive holds, %d it does not, 1 or 2 on other errors.\n",
+		CLI_EXIT_TAMPERED);
 }
 
 /* An anchor given on the command line, or the first anchor line in a file. */
@@ -187,7 +188,8 @@ int cli_records_anchor(int argc, char **argv)
 		return CLI_EXIT_INPUT;
 	}
 	if (chain_head(s, &h) < 0) {
-		cli_err("records anchor", "the archive has no chain head (not a Chaperone archive?)");
+		cli_err("records anchor",
+			"the archive has no chain head (not a Chaperone archive?)");
 		talloc_free(ctx);
 		return CLI_EXIT_INPUT;
 	}

@@ -40,7 +40,8 @@ int64_t access_log_add(struct store *s, const struct access_entry *a)
 		goto fail;
 	id = sqlite3_last_insert_rowid(store_db(s));
 	for (size_t i = 0; i < a->n_subjects; i++) {
-		st = store_stmt(s, "INSERT INTO access_subjects(access_id, person_id) VALUES (?1, ?2)");
+		st = store_stmt(
+		    s, "INSERT INTO access_subjects(access_id, person_id) VALUES (?1, ?2)");
 		if (!st)
 			goto fail;
 		sqlite3_bind_int64(st, 1, id);
@@ -63,17 +64,18 @@ int access_log_list(struct store *s, const struct access_filter *f,
 	int rc;
 
 	/* Its own statement: the callback may call back into the store. */
-	if (sqlite3_prepare_v2(store_db(s),
-			       "SELECT a.id, a.at, a.results, a.operator, a.os_user, a.action,"
-			       " a.query, a.detail,"
-			       " (SELECT count(*) FROM access_subjects x WHERE x.access_id = a.id)"
-			       " FROM access_log a"
-			       " WHERE (?1 IS NULL OR a.operator = ?1) AND (?2 IS NULL OR a.action = ?2)"
-			       " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM access_subjects x"
-			       "  WHERE x.access_id = a.id AND x.person_id = ?3))"
-			       " AND (?4 IS NULL OR a.at >= ?4) AND (?5 IS NULL OR a.at < ?5)"
-			       " ORDER BY a.id LIMIT ?6",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		store_db(s),
+		"SELECT a.id, a.at, a.results, a.operator, a.os_user, a.action,"
+		" a.query, a.detail,"
+		" (SELECT count(*) FROM access_subjects x WHERE x.access_id = a.id)"
+		" FROM access_log a"
+		" WHERE (?1 IS NULL OR a.operator = ?1) AND (?2 IS NULL OR a.action = ?2)"
+		" AND (?3 IS NULL OR EXISTS (SELECT 1 FROM access_subjects x"
+		"  WHERE x.access_id = a.id AND x.person_id = ?3))"
+		" AND (?4 IS NULL OR a.at >= ?4) AND (?5 IS NULL OR a.at < ?5)"
+		" ORDER BY a.id LIMIT ?6",
+		-1, &st, NULL) != SQLITE_OK)
 		return -1;
 	store_bind_text(st, 1, f->operator);
 	store_bind_text(st, 2, f->action);
@@ -85,9 +87,10 @@ int access_log_list(struct store *s, const struct access_filter *f,
 		struct access_row r = {
 		    .id = sqlite3_column_int64(st, 0),
 		    .at = sqlite3_column_int64(st, 1),
-		    .results = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1
-									 : sqlite3_column_int64(st, 2),
-		    .operator = (const char *)sqlite3_column_text(st, 3),
+		    .results = sqlite3_column_type(st, 2) == SQLITE_NULL
+				   ? -1
+				   : sqlite3_column_int64(st, 2),
+		    .operator=(const char *) sqlite3_column_text(st, 3),
 		    .os_user = (const char *)sqlite3_column_text(st, 4),
 		    .action = (const char *)sqlite3_column_text(st, 5),
 		    .query_json = (const char *)sqlite3_column_text(st, 6),
@@ -127,7 +130,7 @@ int access_disclosures_list(struct store *s, int64_t student_id,
 		    .request = (const char *)sqlite3_column_text(st, 6),
 		    .requester = (const char *)sqlite3_column_text(st, 7),
 		    .purpose = (const char *)sqlite3_column_text(st, 8),
-		    .operator = (const char *)sqlite3_column_text(st, 9),
+		    .operator=(const char *) sqlite3_column_text(st, 9),
 		    .redacted = sqlite3_column_int(st, 10) != 0,
 		};
 		cb(&r, data);

@@ -16,12 +16,12 @@
 
 struct access_entry {
 	int64_t at;
-	const char *operator, *os_user;
-	const char *action;     /* "search", "export", "hold-add", "hold-release", "dispose",
-				 * "verify", "anchor", "audit", "verify-export" */
-	const char *query_json; /* the query as JSON, may be NULL */
-	int64_t results;        /* -1 when not applicable */
-	const char *detail;     /* may be NULL */
+	const char *operator, * os_user;
+	const char *action;	 /* "search", "export", "hold-add", "hold-release", "dispose",
+				  * "verify", "anchor", "audit", "verify-export" */
+	const char *query_json;	 /* the query as JSON, may be NULL */
+	int64_t results;	 /* -1 when not applicable */
+	const char *detail;	 /* may be NULL */
 	const int64_t *subjects; /* person ids whose records were returned */
 	size_t n_subjects;
 };
@@ -33,11 +33,11 @@ struct access_filter {
 	const char *action;   /* NULL = any */
 	int64_t person_id;    /* 0 = any: accesses that returned this person's records */
 	int64_t since, until; /* ms, 0 = open */
-	unsigned limit;       /* 0 = all */
+	unsigned limit;	      /* 0 = all */
 };
 struct access_row {
 	int64_t id, at, results;
-	const char *operator, *os_user, *action, *query_json, *detail;
+	const char *operator, * os_user, *action, *query_json, *detail;
 	unsigned n_subjects;
 };
 /* Oldest first. */

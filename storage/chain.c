@@ -117,8 +117,8 @@ int chain_register_functions(sqlite3 *db)
 		return -1;
 	if (sqlite3_create_function(db, "rec_hash", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 				    sql_rec_hash, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_function(db, "chain_link", 5, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-				    NULL, sql_chain_link, NULL, NULL) != SQLITE_OK)
+	    sqlite3_create_function(db, "chain_link", 5, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				    sql_chain_link, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
 }
@@ -139,17 +139,19 @@ struct chain_class {
 	const char *rowids_sql;
 };
 
-#define X(table, cls, cols)                                                                 \
-	{table, cls,                                                                          \
-	 "SELECT c.seq, c.ref_id, c.content, rec_hash(" cols("t.") "), t.rowid IS NULL,"      \
-	 " x.content FROM chain c LEFT JOIN " table " t ON t.rowid = c.ref_id"                \
-	 " LEFT JOIN tombstones x ON x.class = c.class AND x.ref_id = c.ref_id"                \
-	 " WHERE c.class = '" cls "'",                                                         \
-	 "SELECT min(t.rowid), count(*) FROM " table " t WHERE NOT EXISTS"                     \
-	 " (SELECT 1 FROM chain c WHERE c.class = '" cls "' AND c.ref_id = t.rowid)",          \
-	 "INSERT INTO chain(seq, class, ref_id, content, hash) SELECT n, '" cls "', ?1, c,"    \
-	 " chain_link(n, '" cls "', ?1, c, p) FROM (SELECT " TAIL_N " AS n, " TAIL_P " AS p,"  \
-	 " (SELECT rec_hash(" cols("t.") ") FROM " table " t WHERE t.rowid = ?1) AS c)",       \
+#define X(table, cls, cols)                                                                        \
+	{table,                                                                                    \
+	 cls,                                                                                      \
+	 "SELECT c.seq, c.ref_id, c.content, rec_hash(" cols(                                      \
+	     "t.") "), t.rowid IS NULL,"                                                           \
+		   " x.content FROM chain c LEFT JOIN " table " t ON t.rowid = c.ref_id"           \
+		   " LEFT JOIN tombstones x ON x.class = c.class AND x.ref_id = c.ref_id"          \
+		   " WHERE c.class = '" cls "'",                                                   \
+	 "SELECT min(t.rowid), count(*) FROM " table " t WHERE NOT EXISTS"                         \
+	 " (SELECT 1 FROM chain c WHERE c.class = '" cls "' AND c.ref_id = t.rowid)",              \
+	 "INSERT INTO chain(seq, class, ref_id, content, hash) SELECT n, '" cls "', ?1, c,"        \
+	 " chain_link(n, '" cls "', ?1, c, p) FROM (SELECT " TAIL_N " AS n, " TAIL_P " AS p,"      \
+	 " (SELECT rec_hash(" cols("t.") ") FROM " table " t WHERE t.rowid = ?1) AS c)",           \
 	 "SELECT rowid FROM " table " ORDER BY rowid"},
 static const struct chain_class classes[] = {CHAIN_CLASSES_GUARDED CHAIN_CLASSES_UNGUARDED};
 #undef X
@@ -305,8 +307,7 @@ int chain_anchor_parse(const char *text, struct chain_head *h)
 	return 0;
 }
 
-int chain_content_of(struct store *s, const char *cls, int64_t ref_id,
-		     uint8_t out[CHAIN_HASH_LEN])
+int chain_content_of(struct store *s, const char *cls, int64_t ref_id, uint8_t out[CHAIN_HASH_LEN])
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT content FROM chain WHERE class = ?1 AND "
 					 "ref_id = ?2");
@@ -386,8 +387,9 @@ static int verify_links(struct store *s, const struct chain_head *anchor, struct
 	bool anchor_seen = false;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT seq, class, ref_id, content, hash FROM chain "
-				   "ORDER BY seq",
+	if (sqlite3_prepare_v2(db,
+			       "SELECT seq, class, ref_id, content, hash FROM chain "
+			       "ORDER BY seq",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -420,8 +422,9 @@ static int verify_links(struct store *s, const struct chain_head *anchor, struct
 		if (anchor && seq == anchor->seq) {
 			anchor_seen = true;
 			if (memcmp(prev, anchor->hash, CHAIN_HASH_LEN))
-				fault(r, CHAIN_ANCHOR, seq, cls, ref,
-				      "the record at the anchor's position is not the one anchored");
+				fault(
+				    r, CHAIN_ANCHOR, seq, cls, ref,
+				    "the record at the anchor's position is not the one anchored");
 		}
 		r->head.seq = seq;
 		memcpy(r->head.hash, prev, CHAIN_HASH_LEN);
@@ -516,8 +519,8 @@ int chain_verify(struct store *s, const struct chain_head *anchor, struct chain_
 	if (walked != r->records) {
 		/* chain rows of no known class: name the first */
 		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(store_db(s), "SELECT seq, class, ref_id FROM chain",
-				       -1, &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(store_db(s), "SELECT seq, class, ref_id FROM chain", -1, &st,
+				       NULL) != SQLITE_OK)
 			goto fail_tx;
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *cls = (const char *)sqlite3_column_text(st, 1);

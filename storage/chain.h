@@ -55,11 +55,11 @@ int chain_anchor_parse(const char *text, struct chain_head *h);
 
 enum chain_fault {
 	CHAIN_OK,
-	CHAIN_ALTERED,   /* a record's content no longer matches its hash */
-	CHAIN_INSERTED,  /* a record that the chain does not know */
-	CHAIN_REMOVED,   /* a chained record (or a chain row) that is gone */
-	CHAIN_BROKEN,    /* a chain row whose link hash does not follow (edited, moved) */
-	CHAIN_ANCHOR,    /* the archive does not extend the given anchor */
+	CHAIN_ALTERED,	/* a record's content no longer matches its hash */
+	CHAIN_INSERTED, /* a record that the chain does not know */
+	CHAIN_REMOVED,	/* a chained record (or a chain row) that is gone */
+	CHAIN_BROKEN,	/* a chain row whose link hash does not follow (edited, moved) */
+	CHAIN_ANCHOR,	/* the archive does not extend the given anchor */
 };
 
 struct chain_report {
@@ -84,7 +84,6 @@ const char *chain_fault_name(enum chain_fault f);
 
 /* The content hash the chain holds for a record (for tombstones): 0, or -1 if the
  * record is not chained. */
-int chain_content_of(struct store *s, const char *cls, int64_t ref_id,
-		     uint8_t out[CHAIN_HASH_LEN]);
+int chain_content_of(struct store *s, const char *cls, int64_t ref_id, uint8_t out[CHAIN_HASH_LEN]);
 
 void chain_hex(const uint8_t *bytes, size_t n, char *out); /* out: 2n+1 */

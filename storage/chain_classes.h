@@ -10,85 +10,81 @@ struct store;
 
 /* Each column macro takes the row prefix ("NEW." in a trigger, "t." in a query). */
 #define COLS_ARCHIVE(p) p "id," p "archive_id," p "created_at"
-#define COLS_RX_PDUS(p)                                                                    \
-	p "id," p "at," p "modem," p "relay," p "kind," p "pdu," p "decode_error," p "duplicate_of"
-#define COLS_MESSAGES(p)                                                                   \
-	p "id," p "at," p "relay," p "modem," p "sender_number," p "sender_id," p "text,"    \
-	p "parts," p "complete," p "sent_at"
+#define COLS_RX_PDUS(p)                                                                            \
+	p "id," p "at," p "modem," p "relay," p "kind," p "pdu," p "decode_error," p "duplicate_"  \
+										     "of"
+#define COLS_MESSAGES(p)                                                                           \
+	p "id," p "at," p "relay," p "modem," p "sender_number," p "sender_id," p "text," p        \
+	  "parts," p "complete," p "sent_at"
 #define COLS_MESSAGE_PARTS(p) p "rowid," p "message_id," p "rx_pdu_id," p "part"
-#define COLS_VERDICTS(p)                                                                   \
-	p "id," p "at," p "message_id," p "relay," p "sender_id," p "team_id," p "kind,"       \
-	p "action," p "rules," p "reason," p "flagged," p "digest," p "exception_id,"        \
-	p "release," p "hold_until," p "body"
-#define COLS_HOLD_DECISIONS(p)                                                             \
+#define COLS_VERDICTS(p)                                                                           \
+	p "id," p "at," p "message_id," p "relay," p "sender_id," p "team_id," p "kind," p         \
+	  "action," p "rules," p "reason," p "flagged," p "digest," p "exception_id," p            \
+	  "release," p "hold_until," p "body"
+#define COLS_HOLD_DECISIONS(p)                                                                     \
 	p "id," p "verdict_id," p "at," p "decision," p "decided_by," p "note"
-#define COLS_DELIVERIES(p)                                                                 \
-	p "id," p "at," p "verdict_id," p "message_id," p "relay," p "recipient_id,"          \
-	p "recipient_number," p "why," p "body," p "notice"
-#define COLS_DELIVERY_EVENTS(p)                                                            \
+#define COLS_DELIVERIES(p)                                                                         \
+	p "id," p "at," p "verdict_id," p "message_id," p "relay," p "recipient_id," p             \
+	  "recipient_number," p "why," p "body," p "notice"
+#define COLS_DELIVERY_EVENTS(p)                                                                    \
 	p "id," p "delivery_id," p "at," p "status," p "modem," p "part," p "mr," p "detail"
 #define COLS_NOTICES(p) p "id," p "at," p "relay," p "person_id," p "delivery_id"
-#define COLS_OPTOUTS(p)                                                                    \
+#define COLS_OPTOUTS(p)                                                                            \
 	p "id," p "at," p "relay," p "number," p "person_id," p "action," p "message_id"
-#define COLS_UNKNOWN_SENDERS(p)                                                            \
-	p "id," p "at," p "relay," p "number," p "message_id," p "replied"
-#define COLS_THREADS(p)                                                                    \
+#define COLS_UNKNOWN_SENDERS(p) p "id," p "at," p "relay," p "number," p "message_id," p "replied"
+#define COLS_THREADS(p)                                                                            \
 	p "id," p "at," p "relay," p "person_id," p "team_id," p "counterpart_id," p "message_id"
-#define COLS_QUESTIONS(p)                                                                  \
-	p "id," p "at," p "relay," p "person_id," p "message_id," p "kind," p "body,"          \
-	p "urgent," p "crisis"
-#define COLS_QUESTION_ANSWERS(p)                                                           \
-	p "id," p "question_id," p "at," p "outcome," p "message_id"
-#define COLS_DIRECTORY_CHANGES(p)                                                          \
-	p "id," p "at," p "actor," p "action," p "entity," p "detail"
-#define COLS_LEGAL_HOLDS(p)                                                                \
-	p "id," p "at," p "name," p "reason," p "person_id," p "team_id," p "since,"          \
-	p "until," p "created_by," p "os_user"
-#define COLS_LEGAL_HOLD_RELEASES(p)                                                        \
+#define COLS_QUESTIONS(p)                                                                          \
+	p "id," p "at," p "relay," p "person_id," p "message_id," p "kind," p "body," p            \
+	  "urgent," p "crisis"
+#define COLS_QUESTION_ANSWERS(p)  p "id," p "question_id," p "at," p "outcome," p "message_id"
+#define COLS_DIRECTORY_CHANGES(p) p "id," p "at," p "actor," p "action," p "entity," p "detail"
+#define COLS_LEGAL_HOLDS(p)                                                                        \
+	p "id," p "at," p "name," p "reason," p "person_id," p "team_id," p "since," p "until," p  \
+	  "created_by," p "os_user"
+#define COLS_LEGAL_HOLD_RELEASES(p)                                                                \
 	p "id," p "hold_id," p "at," p "released_by," p "os_user," p "note"
 #define COLS_RETENTION_SCHEDULES(p) p "id," p "at," p "source," p "periods"
-#define COLS_DISPOSALS(p)                                                                  \
-	p "id," p "at," p "operator," p "os_user," p "authorization," p "schedule,"            \
-	p "records," p "oldest," p "newest"
-#define COLS_TOMBSTONES(p)                                                                 \
+#define COLS_DISPOSALS(p)                                                                          \
+	p "id," p "at," p "operator," p "os_user," p "authorization," p "schedule," p "records," p \
+	  "oldest," p "newest"
+#define COLS_TOMBSTONES(p)                                                                         \
 	p "id," p "disposal_id," p "class," p "ref_id," p "record_at," p "content"
-#define COLS_EXPORTS(p)                                                                    \
-	p "id," p "at," p "request," p "requester," p "purpose," p "operator," p "os_user,"    \
-	p "query," p "redaction," p "messages," p "head_seq," p "head_hash,"                 \
-	p "manifest_sha256," p "out_dir"
-#define COLS_DISCLOSURES(p)                                                                \
-	p "id," p "export_id," p "at," p "student_id," p "redacted"
-#define COLS_ACCESS_LOG(p)                                                                 \
-	p "id," p "at," p "operator," p "os_user," p "action," p "query," p "results,"         \
-	p "detail"
+#define COLS_EXPORTS(p)                                                                            \
+	p "id," p "at," p "request," p "requester," p "purpose," p "operator," p "os_user," p      \
+	  "query," p "redaction," p "messages," p "head_seq," p "head_hash," p                     \
+	  "manifest_sha256," p "out_dir"
+#define COLS_DISCLOSURES(p) p "id," p "export_id," p "at," p "student_id," p "redacted"
+#define COLS_ACCESS_LOG(p)                                                                         \
+	p "id," p "at," p "operator," p "os_user," p "action," p "query," p "results," p "detail"
 #define COLS_ACCESS_SUBJECTS(p) p "id," p "access_id," p "person_id"
 
 /* X(table, class, columns): tables whose rows can only be appended (updates are
  * refused unless the row was disposed; deletes always). `archive` comes first: its one
  * row is the chain's first record. */
-#define CHAIN_CLASSES_GUARDED                                                              \
-	X("archive", "archive", COLS_ARCHIVE)                                                \
-	X("rx_pdus", "rx-pdu", COLS_RX_PDUS)                                                 \
-	X("messages", "message", COLS_MESSAGES)                                              \
-	X("message_parts", "message-part", COLS_MESSAGE_PARTS)                               \
-	X("verdicts", "verdict", COLS_VERDICTS)                                              \
-	X("hold_decisions", "hold-decision", COLS_HOLD_DECISIONS)                            \
-	X("deliveries", "delivery", COLS_DELIVERIES)                                         \
-	X("delivery_events", "delivery-event", COLS_DELIVERY_EVENTS)                         \
-	X("notices", "notice", COLS_NOTICES)                                                 \
-	X("optouts", "opt-out", COLS_OPTOUTS)                                                \
-	X("unknown_senders", "unknown-sender", COLS_UNKNOWN_SENDERS)                         \
-	X("threads", "thread", COLS_THREADS)                                                 \
-	X("questions", "question", COLS_QUESTIONS)                                           \
-	X("question_answers", "question-answer", COLS_QUESTION_ANSWERS)                      \
-	X("legal_holds", "legal-hold", COLS_LEGAL_HOLDS)                                     \
-	X("legal_hold_releases", "legal-hold-release", COLS_LEGAL_HOLD_RELEASES)             \
-	X("retention_schedules", "retention-schedule", COLS_RETENTION_SCHEDULES)             \
-	X("disposals", "disposal", COLS_DISPOSALS)                                           \
-	X("tombstones", "tombstone", COLS_TOMBSTONES)                                        \
-	X("exports", "export", COLS_EXPORTS)                                                 \
-	X("disclosures", "disclosure", COLS_DISCLOSURES)                                     \
-	X("access_log", "access", COLS_ACCESS_LOG)                                           \
+#define CHAIN_CLASSES_GUARDED                                                                      \
+	X("archive", "archive", COLS_ARCHIVE)                                                      \
+	X("rx_pdus", "rx-pdu", COLS_RX_PDUS)                                                       \
+	X("messages", "message", COLS_MESSAGES)                                                    \
+	X("message_parts", "message-part", COLS_MESSAGE_PARTS)                                     \
+	X("verdicts", "verdict", COLS_VERDICTS)                                                    \
+	X("hold_decisions", "hold-decision", COLS_HOLD_DECISIONS)                                  \
+	X("deliveries", "delivery", COLS_DELIVERIES)                                               \
+	X("delivery_events", "delivery-event", COLS_DELIVERY_EVENTS)                               \
+	X("notices", "notice", COLS_NOTICES)                                                       \
+	X("optouts", "opt-out", COLS_OPTOUTS)                                                      \
+	X("unknown_senders", "unknown-sender", COLS_UNKNOWN_SENDERS)                               \
+	X("threads", "thread", COLS_THREADS)                                                       \
+	X("questions", "question", COLS_QUESTIONS)                                                 \
+	X("question_answers", "question-answer", COLS_QUESTION_ANSWERS)                            \
+	X("legal_holds", "legal-hold", COLS_LEGAL_HOLDS)                                           \
+	X("legal_hold_releases", "legal-hold-release", COLS_LEGAL_HOLD_RELEASES)                   \
+	X("retention_schedules", "retention-schedule", COLS_RETENTION_SCHEDULES)                   \
+	X("disposals", "disposal", COLS_DISPOSALS)                                                 \
+	X("tombstones", "tombstone", COLS_TOMBSTONES)                                              \
+	X("exports", "export", COLS_EXPORTS)                                                       \
+	X("disclosures", "disclosure", COLS_DISCLOSURES)                                           \
+	X("access_log", "access", COLS_ACCESS_LOG)                                                 \
 	X("access_subjects", "access-subject", COLS_ACCESS_SUBJECTS)
 
 /* Tables that already guard themselves (directory-1's triggers). */

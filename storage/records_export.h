@@ -44,7 +44,7 @@ struct export_request {
 	const char *request;   /* the request's id, e.g. "PRR-2026-041" */
 	const char *requester; /* who asked */
 	const char *purpose;
-	const char *operator, *os_user; /* who exported (NULL: the OS user) */
+	const char *operator, * os_user; /* who exported (NULL: the OS user) */
 	const char *out_dir;
 	const char *group; /* NULL, or a group to give read access */
 	unsigned redact;   /* enum export_redact */

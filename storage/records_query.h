@@ -43,17 +43,17 @@ enum rq_direction {
 };
 
 struct rq_query {
-	const char *person;          /* handle ("@rileyc"), full name, or phone number */
+	const char *person;	     /* handle ("@rileyc"), full name, or phone number */
 	enum rq_direction direction; /* relative to person; RQ_ANY without one */
-	const char *team;            /* tag ("#soccer") or name */
-	const char *relay;           /* relay number, any spelling */
-	int64_t since, until;        /* ms UTC, [since, until); 0 = open */
-	const char *verdict;         /* "deliver", "hold", "block", "reply", "ignore" */
-	const char *rule;            /* a rule id the verdict cites: "guardian-copy", ... */
-	bool flagged;                /* only messages flagged for review (crisis) */
-	bool held;                   /* only messages that were held for review */
-	const char *text;            /* FTS5 query */
-	bool thread;                 /* widen to whole conversations */
+	const char *team;	     /* tag ("#soccer") or name */
+	const char *relay;	     /* relay number, any spelling */
+	int64_t since, until;	     /* ms UTC, [since, until); 0 = open */
+	const char *verdict;	     /* "deliver", "hold", "block", "reply", "ignore" */
+	const char *rule;	     /* a rule id the verdict cites: "guardian-copy", ... */
+	bool flagged;		     /* only messages flagged for review (crisis) */
+	bool held;		     /* only messages that were held for review */
+	const char *text;	     /* FTS5 query */
+	bool thread;		     /* widen to whole conversations */
 	bool include_disposed;
 	unsigned limit; /* 0 = no limit (applied before thread widening) */
 };

@@ -26,26 +26,28 @@
 /* AFTER INSERT: chain the new row. BEFORE UPDATE: refused unless the row has been
  * disposed (a tombstone exists), which is how disposal clears a record's content.
  * BEFORE DELETE: refused always. */
-#define CHAIN_TABLE(table, cls, cols)                                                       \
-	"CREATE TRIGGER chain_" table " AFTER INSERT ON " table " BEGIN"                    \
-	" INSERT INTO chain(seq, class, ref_id, content, hash)"                               \
-	" SELECT n, '" cls "', NEW.rowid, c, chain_link(n, '" cls "', NEW.rowid, c, p) FROM"  \
-	" (SELECT " CHAIN_TAIL_N " AS n, " CHAIN_TAIL_P " AS p,"                              \
-	" rec_hash(" cols("NEW.") ") AS c); END;"                                             \
-	"CREATE TRIGGER guard_update_" table " BEFORE UPDATE ON " table                       \
-	" WHEN NOT EXISTS (SELECT 1 FROM tombstones WHERE class = '" cls "'"                  \
-	" AND ref_id = OLD.rowid) BEGIN SELECT RAISE(ABORT, 'the archive is append-only: " \
-	table " rows are never changed'); END;"                                               \
-	"CREATE TRIGGER guard_delete_" table " BEFORE DELETE ON " table                       \
-	" BEGIN SELECT RAISE(ABORT, 'the archive is append-only: " table                      \
-	" rows are never deleted'); END;"
+#define CHAIN_TABLE(table, cls, cols)                                                              \
+	"CREATE TRIGGER chain_" table " AFTER INSERT ON " table " BEGIN"                           \
+	" INSERT INTO chain(seq, class, ref_id, content, hash)"                                    \
+	" SELECT n, '" cls "', NEW.rowid, c, chain_link(n, '" cls "', NEW.rowid, c, p) FROM"       \
+	" (SELECT " CHAIN_TAIL_N " AS n, " CHAIN_TAIL_P " AS p,"                                   \
+	" rec_hash(" cols("NEW.") ") AS c); END;"                                                  \
+				  "CREATE TRIGGER guard_update_" table " BEFORE UPDATE ON " table  \
+				  " WHEN NOT EXISTS (SELECT 1 FROM tombstones WHERE class = '" cls \
+				  "'"                                                              \
+				  " AND ref_id = OLD.rowid) BEGIN SELECT RAISE(ABORT, 'the "       \
+				  "archive is append-only: " table                                 \
+				  " rows are never changed'); END;"                                \
+				  "CREATE TRIGGER guard_delete_" table " BEFORE DELETE ON " table  \
+				  " BEGIN SELECT RAISE(ABORT, 'the archive is append-only: " table \
+				  " rows are never deleted'); END;"
 
 /* directory_changes already refuses updates and deletes (directory-1). */
-#define CHAIN_INSERTS(table, cls, cols)                                                     \
-	"CREATE TRIGGER chain_" table " AFTER INSERT ON " table " BEGIN"                    \
-	" INSERT INTO chain(seq, class, ref_id, content, hash)"                               \
-	" SELECT n, '" cls "', NEW.rowid, c, chain_link(n, '" cls "', NEW.rowid, c, p) FROM"  \
-	" (SELECT " CHAIN_TAIL_N " AS n, " CHAIN_TAIL_P " AS p,"                              \
+#define CHAIN_INSERTS(table, cls, cols)                                                            \
+	"CREATE TRIGGER chain_" table " AFTER INSERT ON " table " BEGIN"                           \
+	" INSERT INTO chain(seq, class, ref_id, content, hash)"                                    \
+	" SELECT n, '" cls "', NEW.rowid, c, chain_link(n, '" cls "', NEW.rowid, c, p) FROM"       \
+	" (SELECT " CHAIN_TAIL_N " AS n, " CHAIN_TAIL_P " AS p,"                                   \
 	" rec_hash(" cols("NEW.") ") AS c); END;"
 
 static const char archive_1[] =
@@ -70,7 +72,7 @@ static const char archive_1[] =
     " operator TEXT NOT NULL,"
     " os_user TEXT NOT NULL,"
     " authorization TEXT NOT NULL," /* the schedule and the officer's authority */
-    " schedule TEXT NOT NULL,"      /* the retention periods applied, as JSON */
+    " schedule TEXT NOT NULL,"	    /* the retention periods applied, as JSON */
     " records INTEGER NOT NULL,"
     " oldest INTEGER, newest INTEGER);"
     "CREATE TABLE tombstones ("
@@ -194,7 +196,7 @@ static const char archive_1[] =
     CHAIN_CLASSES_GUARDED
 #undef X
 #define X(table, cls, cols) CHAIN_INSERTS(table, cls, cols)
-    CHAIN_CLASSES_UNGUARDED
+	CHAIN_CLASSES_UNGUARDED
 #undef X
     ;
 

@@ -79,7 +79,8 @@ struct store *store_open(void *ctx, const char *path, char *err, size_t errlen)
 	}
 	talloc_set_destructor(s, store_destructor);
 	s->path = talloc_strdup(s, path);
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+	/* One connection per process, never shared between threads: no per-call mutex. */
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 			 s->db ? sqlite3_errmsg(s->db) : "cannot open");

@@ -42,19 +42,35 @@ static int64_t add_message(struct store *s, int i)
 	snprintf(text, sizeof(text), "Practice moved to 4pm, message %d", i);
 	pdu = rec_rx_pdu_add(s, at, "m1", "+15550100", false, "0011AABB", 0, 0, &dup);
 	assert_true(pdu > 0);
-	m = (struct rec_message){.at = at, .relay = "+15550100", .modem = "m1",
-				 .sender_number = number, .text = text, .parts = 1,
-				 .complete = true, .rx_pdu_ids = &pdu, .n_rx_pdu_ids = 1};
+	m = (struct rec_message){.at = at,
+				 .relay = "+15550100",
+				 .modem = "m1",
+				 .sender_number = number,
+				 .text = text,
+				 .parts = 1,
+				 .complete = true,
+				 .rx_pdu_ids = &pdu,
+				 .n_rx_pdu_ids = 1};
 	msg = rec_message_add(s, &m);
 	assert_true(msg > 0);
-	v = (struct rec_verdict){.at = at, .message_id = msg, .relay = "+15550100",
-				 .kind = "relay", .action = "deliver", .rules = "whole-team",
-				 .reason = "to the whole team", .body = text};
+	v = (struct rec_verdict){.at = at,
+				 .message_id = msg,
+				 .relay = "+15550100",
+				 .kind = "relay",
+				 .action = "deliver",
+				 .rules = "whole-team",
+				 .reason = "to the whole team",
+				 .body = text};
 	verdict = rec_verdict_add(s, &v);
 	assert_true(verdict > 0);
-	d = (struct rec_delivery){.at = at, .verdict_id = verdict, .message_id = msg,
-				  .relay = "+15550100", .recipient_number = "+16175550999",
-				  .why = "addressed", .body = text, .status = "queued"};
+	d = (struct rec_delivery){.at = at,
+				  .verdict_id = verdict,
+				  .message_id = msg,
+				  .relay = "+15550100",
+				  .recipient_number = "+16175550999",
+				  .why = "addressed",
+				  .body = text,
+				  .status = "queued"};
 	del = rec_delivery_add(s, &d);
 	assert_true(del > 0);
 	assert_int_equal(rec_delivery_event(s, del, at + 1000, "sent", "m1", 1, 7, NULL), 0);
@@ -262,8 +278,9 @@ static void test_removed_chain_row_is_found(void **state)
 	char cls[32];
 	sqlite3_stmt *st;
 
-	assert_int_equal(sqlite3_prepare_v2(store_db(e->s), "SELECT class FROM chain WHERE seq = 30",
-					    -1, &st, NULL),
+	assert_int_equal(sqlite3_prepare_v2(store_db(e->s),
+					    "SELECT class FROM chain WHERE seq = 30", -1, &st,
+					    NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	snprintf(cls, sizeof(cls), "%s", sqlite3_column_text(st, 0));
@@ -313,31 +330,33 @@ static void test_anchor_catches_a_rebuilt_chain(void **state)
 				      "UPDATE messages SET text = 'rewritten' WHERE id = 2;"
 				      "UPDATE chain SET content = (SELECT rec_hash(" COLS_MESSAGES(
 					  "t.") ") FROM messages t WHERE t.id = 2)"
-				      " WHERE class = 'message' AND ref_id = 2;",
+						" WHERE class = 'message' AND ref_id = 2;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	from = 0;
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq FROM chain WHERE class = 'message' AND"
-						" ref_id = 2",
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT seq FROM chain WHERE class = 'message' AND"
+					    " ref_id = 2",
 					    -1, &st, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	from = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, class, ref_id, content, hash FROM chain"
-						" WHERE seq >= ?1 - 1 ORDER BY seq",
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT seq, class, ref_id, content, hash FROM chain"
+					    " WHERE seq >= ?1 - 1 ORDER BY seq",
 					    -1, &st, NULL),
 			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE chain SET hash = ?2 WHERE seq = ?1", -1, &up,
-					    NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "UPDATE chain SET hash = ?2 WHERE seq = ?1", -1, &up, NULL),
+	    SQLITE_OK);
 	sqlite3_bind_int64(st, 1, from);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	memcpy(prev, sqlite3_column_blob(st, 4), CHAIN_HASH_LEN);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		chain_link_hash(link, sqlite3_column_int64(st, 0),
-				(const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
-				sqlite3_column_blob(st, 3), prev);
+				(const char *)sqlite3_column_text(st, 1),
+				sqlite3_column_int64(st, 2), sqlite3_column_blob(st, 3), prev);
 		sqlite3_bind_int64(up, 1, sqlite3_column_int64(st, 0));
 		sqlite3_bind_blob(up, 2, link, CHAIN_HASH_LEN, SQLITE_TRANSIENT);
 		assert_int_equal(sqlite3_step(up), SQLITE_DONE);
@@ -348,7 +367,7 @@ static void test_anchor_catches_a_rebuilt_chain(void **state)
 	sqlite3_finalize(up);
 	sqlite3_close(db);
 
-	assert_int_equal(verify(e, NULL, &r), 0); /* a consistent forgery... */
+	assert_int_equal(verify(e, NULL, &r), 0);    /* a consistent forgery... */
 	assert_int_equal(verify(e, &anchor, &r), 1); /* ...that the anchor exposes */
 	assert_int_equal(r.fault, CHAIN_ANCHOR);
 	assert_int_equal(r.seq, anchor.seq);
@@ -366,7 +385,7 @@ static void test_anchor_catches_truncation(void **state)
 	       "DROP TRIGGER guard_delete_delivery_events;"
 	       "DELETE FROM delivery_events WHERE id = (SELECT max(id) FROM delivery_events);"
 	       "DELETE FROM chain WHERE seq = (SELECT max(seq) FROM chain);");
-	assert_int_equal(verify(e, NULL, &r), 0); /* the end of a chain can be cut... */
+	assert_int_equal(verify(e, NULL, &r), 0);    /* the end of a chain can be cut... */
 	assert_int_equal(verify(e, &anchor, &r), 1); /* ...unless it was anchored */
 	assert_int_equal(r.fault, CHAIN_ANCHOR);
 
@@ -422,8 +441,9 @@ static void test_migration_chains_existing_records(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/old.db", dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE schema_migrations (name TEXT PRIMARY KEY,"
-					  " applied_at INTEGER NOT NULL)",
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TABLE schema_migrations (name TEXT PRIMARY KEY,"
+				      " applied_at INTEGER NOT NULL)",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	for (size_t l = 0; l < 2; l++)
