@@ -23,7 +23,7 @@
  *    export is recorded in the archive, as every export is.
  *
  * Usage: bench_records [--messages N] [--db PATH] [--keep] [--seed S] [--years Y]
- *                      [--queries Q]
+ *                      [--queries Q] [--only verify,search,export] [--pragma P]...
  *   Without --db the archive is generated next to this program. An archive generated
  *   by this run is removed at the end unless --keep; a reused one is never removed. */
 #include <errno.h>
@@ -376,15 +376,24 @@ static void time_query(struct store *s, const struct rq_query *q, struct lat *l,
 
 /* The floor: the least SQL that finds the same messages' ids through the same indexes
  * (sender and recipient, verdict team, full-text index), reading nothing else. */
+/* Text: the index's matches; with dates, only those within the ids of the date range
+ * (messages are appended in time order, so the dates are an id range the full-text
+ * index can bound), each checked against its message's time. */
+#define FLOOR_TEXT_ALL                                                                             \
+	"SELECT m.id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE"                  \
+	" messages_fts MATCH ?1 AND m.at >= ?2 AND m.at < ?3"
 #define FLOOR_TEXT                                                                                 \
 	"SELECT m.id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE"                  \
-	" messages_fts MATCH ?1 AND (?2 = 0 OR m.at >= ?2) AND (?3 = 0 OR m.at < ?3)"
+	" messages_fts MATCH ?1"                                                                   \
+	" AND f.rowid >= (SELECT min(id) FROM messages WHERE at >= ?2 AND at < ?3)"                \
+	" AND f.rowid <= (SELECT max(id) FROM messages WHERE at >= ?2 AND at < ?3)"                \
+	" AND m.at >= ?2 AND m.at < ?3"
 static const char *const floor_sql[N_QKINDS] = {
     "SELECT id FROM messages WHERE sender_id = ?1 AND at >= ?2 AND at < ?3 UNION"
     " SELECT message_id FROM deliveries WHERE recipient_id = ?1 AND at >= ?2 AND at < ?3",
     "SELECT v.message_id FROM verdicts v WHERE v.team_id = (SELECT id FROM teams WHERE"
     " tag = ?1) AND v.at >= ?2 AND v.at < ?3",
-    FLOOR_TEXT, FLOOR_TEXT, FLOOR_TEXT " ORDER BY m.at, m.id LIMIT ?4"};
+    FLOOR_TEXT, FLOOR_TEXT_ALL, FLOOR_TEXT_ALL " ORDER BY m.at, m.id LIMIT ?4"};
 
 static void time_floor(struct store *s, sqlite3_stmt *st, enum qkind k, const struct gq *g,
 		       struct lat *l, bool record)
@@ -399,7 +408,7 @@ static void time_floor(struct store *s, sqlite3_stmt *st, enum qkind k, const st
 	else
 		store_bind_text(st, 1, k == Q_TEAM ? g->tag : g->q.text);
 	sqlite3_bind_int64(st, 2, g->q.since);
-	sqlite3_bind_int64(st, 3, g->q.until);
+	sqlite3_bind_int64(st, 3, g->q.until ? g->q.until : INT64_MAX);
 	if (k == Q_TEXT_FIRST)
 		sqlite3_bind_int64(st, 4, g->q.limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -583,6 +592,48 @@ static void bench_export(struct store *s, const struct world *w, const char *bas
 	}
 }
 
+/* ---- Verify ---- */
+
+static void bench_verify(struct store *s)
+{
+	struct chain_report rep;
+	char err[512];
+	double t0, verify_s, sha, scan, limit;
+	int64_t scan_rows;
+	int m;
+
+	/* Limits. */
+	if (sodium_init() < 0)
+		die("sodium_init", NULL);
+	sha = sha256_rate();
+	scan = chain_scan_rate(s, &scan_rows);
+	limit = 1.0 / (2.0 / sha + 2.0 / scan);
+
+	/* Verify. */
+	t0 = now_s();
+	m = chain_verify(s, NULL, &rep, err, sizeof(err));
+	verify_s = now_s() - t0;
+	if (m < 0)
+		die("verify", err);
+	printf("\n## Verify: chain_verify() over the whole archive\n\n");
+	printf("| records | result | seconds | records/s | / 200,000 goal | limit records/s | "
+	       "/ limit |\n");
+	printf("|---:|---|---:|---:|---:|---:|---:|\n");
+	printf("| %" PRId64 " | %s | %.1f | %.0f | %.2f | %.0f | %.2f |\n", rep.records,
+	       m == 0 ? "holds" : chain_fault_name(rep.fault), verify_s,
+	       (double)rep.records / verify_s, (double)rep.records / verify_s / GOAL_VERIFY_RPS,
+	       limit, (double)rep.records / verify_s / limit);
+	printf("\nLimits measured in this run: SHA-256 of 128 bytes (libsodium) %.0f/s; full "
+	       "scan of the chain table %.0f rows/s (%" PRId64 " rows); limit = 1 / (2/sha + "
+	       "2/scan).\n",
+	       sha, scan, scan_rows);
+	if (m != 0)
+		fprintf(stderr,
+			"bench_records: the archive does not verify: %s %s %" PRId64 ": %s\n",
+			chain_fault_name(rep.fault), rep.cls, rep.ref_id, rep.detail);
+	fflush(stdout);
+}
+
 /* ---- Main ---- */
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -604,7 +655,10 @@ static void usage(FILE *f)
 		"  --db PATH     the archive file: reused if it holds an archive generated with\n"
 		"                these parameters, else generated (must not exist)\n"
 		"  --keep        keep a generated archive (and the export bundles)\n"
-		"  --queries Q   timed queries of each kind (default %d)\n",
+		"  --queries Q   timed queries of each kind (default %d)\n"
+		"  --only LIST   some of verify,search,export (default: all three)\n"
+		"  --pragma P    run PRAGMA P on the connection first, to try a store setting\n"
+		"                (e.g. --pragma mmap_size=8589934592); may be repeated\n",
 		DEFAULT_MESSAGES, DEFAULT_QUERIES);
 }
 
@@ -614,18 +668,19 @@ int main(int argc, char **argv)
 	    {"messages", required_argument, NULL, 'm'}, {"db", required_argument, NULL, 'd'},
 	    {"keep", no_argument, NULL, 'k'},		{"seed", required_argument, NULL, 's'},
 	    {"years", required_argument, NULL, 'y'},	{"queries", required_argument, NULL, 'q'},
+	    {"only", required_argument, NULL, 'o'},	{"pragma", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0}};
 	struct world w = {0};
 	struct archive_gen_stats gs;
-	struct chain_report rep;
 	char db[PATH_MAX], base[PATH_MAX], err[512], self[PATH_MAX];
+	const char *pragmas[8];
+	size_t n_pragmas = 0;
 	const char *db_arg = NULL;
 	uint64_t years = 4, queries = DEFAULT_QUERIES;
 	bool keep = false, generated = false;
+	bool do_verify = true, do_search = true, do_export = true;
 	struct store *s;
 	void *ctx = talloc_new(NULL);
-	double t0, verify_s, sha, scan, limit;
-	int64_t scan_rows;
 	ssize_t len;
 	int c, m;
 
@@ -666,6 +721,23 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			queries = v;
+			break;
+		case 'o':
+			do_verify = strstr(optarg, "verify") != NULL;
+			do_search = strstr(optarg, "search") != NULL;
+			do_export = strstr(optarg, "export") != NULL;
+			if (!do_verify && !do_search && !do_export) {
+				fprintf(stderr,
+					"bench_records: --only: verify, search or export\n");
+				return 2;
+			}
+			break;
+		case 'p':
+			if (n_pragmas == sizeof(pragmas) / sizeof(pragmas[0])) {
+				fprintf(stderr, "bench_records: too many --pragma\n");
+				return 2;
+			}
+			pragmas[n_pragmas++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -745,40 +817,20 @@ int main(int argc, char **argv)
 	       gs.persons, gs.teams);
 	fflush(stdout);
 
-	/* Limits. */
-	if (sodium_init() < 0)
-		die("sodium_init", NULL);
-	sha = sha256_rate();
-	scan = chain_scan_rate(s, &scan_rows);
-	limit = 1.0 / (2.0 / sha + 2.0 / scan);
-
-	/* Verify. */
-	t0 = now_s();
-	m = chain_verify(s, NULL, &rep, err, sizeof(err));
-	verify_s = now_s() - t0;
-	if (m < 0)
-		die("verify", err);
-	printf("\n## Verify: chain_verify() over the whole archive\n\n");
-	printf("| records | result | seconds | records/s | / 200,000 goal | limit records/s | "
-	       "/ limit |\n");
-	printf("|---:|---|---:|---:|---:|---:|---:|\n");
-	printf("| %" PRId64 " | %s | %.1f | %.0f | %.2f | %.0f | %.2f |\n", rep.records,
-	       m == 0 ? "holds" : chain_fault_name(rep.fault), verify_s,
-	       (double)rep.records / verify_s, (double)rep.records / verify_s / GOAL_VERIFY_RPS,
-	       limit, (double)rep.records / verify_s / limit);
-	printf("\nLimits measured in this run: SHA-256 of 128 bytes (libsodium) %.0f/s; full "
-	       "scan of the chain table %.0f rows/s (%" PRId64 " rows); limit = 1 / (2/sha + "
-	       "2/scan).\n",
-	       sha, scan, scan_rows);
-	if (m != 0)
-		fprintf(stderr,
-			"bench_records: the archive does not verify: %s %s %" PRId64 ": %s\n",
-			chain_fault_name(rep.fault), rep.cls, rep.ref_id, rep.detail);
+	for (size_t i = 0; i < n_pragmas; i++) {
+		char sql[512];
+		snprintf(sql, sizeof(sql), "PRAGMA %s", pragmas[i]);
+		if (store_exec(s, sql) < 0)
+			die(sql, store_errmsg(s));
+		printf("On this connection: %s\n", sql);
+	}
+	if (do_verify)
+		bench_verify(s);
+	if (do_search)
+		bench_search(s, &w, (unsigned)queries);
 	fflush(stdout);
-
-	bench_search(s, &w, (unsigned)queries);
-	fflush(stdout);
-	bench_export(s, &w, base, keep);
+	if (do_export)
+		bench_export(s, &w, base, keep);
 
 	store_close(s);
 	if (generated && !keep)

@@ -566,4 +566,43 @@ if command -v sqlite3 >/dev/null; then
 		 WHERE v.flagged = 1 ORDER BY d.id;" | sed 's/^/      delivery: /'
 fi
 
+# ---- The records officer ----
+
+heading "The records officer answers a public-records request (docs/records.md)"
+officer=(--db "$db" --as "Records officer J. Alvarez")
+# run_shown ARGS...: show the command (without --db and --as) and its output.
+run_shown() {
+	local shown=() skip=0 a
+	for a in "$@"; do
+		if [ "$skip" = 1 ]; then skip=0; continue; fi
+		case $a in --db | --as) skip=1 ;; *) shown+=("$a") ;; esac
+	done
+	echo "  \$ chaperone $(printf '%q ' "${shown[@]}")"
+	"$chaperone" "$@" 2>&1 | sed 's/^/    /'
+}
+run_shown records search --flagged "${officer[@]}"
+run_shown records search --person morganp --thread "${officer[@]}"
+bundle="$work/PRR-DEMO-1"
+run_shown records export --request PRR-DEMO-1 --requester "Lakeview Ledger" \
+	--purpose "Soccer team communications this term" --team soccer \
+	--redact students,guardians --out "$bundle" "${officer[@]}"
+ls -l "$bundle" | sed 's/^/    /'
+[ "$(stat -c %a "$bundle/transcript.html")" = 600 ] || fail "the bundle's files are not 0600"
+# No student or guardian of the district may be named anywhere in the redacted bundle.
+# ($work/persons.tsv: phone, name, handle, role of everyone with a phone.)
+redacted_n=0
+while IFS=$TAB read -r phone name handle role; do
+	case $role in student | guardian) ;; *) continue ;; esac
+	for w in "$handle" "$name" "${phone#+1}"; do
+		! grep -rqiwF -- "$w" "$bundle" || fail "the redacted bundle names $w ($role)"
+	done
+	redacted_n=$((redacted_n + 1))
+done <"$work/persons.tsv"
+[ "$redacted_n" -gt 10 ] || fail "only $redacted_n students and guardians checked"
+echo "    (checked: none of the district's $redacted_n students and guardians with a phone is named in the bundle)"
+run_shown records verify-export "$bundle" "${officer[@]}"
+run_shown records verify --db "$db"
+run_shown records anchor --db "$db"
+run_shown records audit "${officer[@]}"
+
 heading "Done: $sent_n texts in, $(wc -l <"$work/received.tsv") texts out, every one as expected."
