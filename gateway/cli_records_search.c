@@ -59,7 +59,8 @@ static void usage(FILE *f)
 		"                  practice*, \"field trip\"\n"
 		"  --thread        show whole conversations, not only the matching messages\n"
 		"  --include-disposed  list disposed messages too (without their content)\n"
-		"  --limit N       the first N matches (before --thread widens them)\n"
+		"  --limit N       the first N matches (before --thread widens them); the\n"
+		"                  count line says how many match in all\n"
 		"Every search is recorded in the access log with --as NAME (default: your user\n"
 		"name). docs/records.md is the records officer's guide.\n");
 }
@@ -611,7 +612,11 @@ int cli_records_search(int argc, char **argv)
 		break;
 	}
 	fflush(stdout);
-	fprintf(stderr, "%zu message%s\n", res->n, res->n == 1 ? "" : "s");
+	if (res->total > (int64_t)res->n)
+		fprintf(stderr, "%zu message%s shown of %" PRId64 " that match (--limit)\n", res->n,
+			res->n == 1 ? "" : "s", res->total);
+	else
+		fprintf(stderr, "%zu message%s\n", res->n, res->n == 1 ? "" : "s");
 	talloc_free(ctx);
 	return CLI_EXIT_OK;
 }

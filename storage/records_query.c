@@ -147,6 +147,7 @@ struct run {
 	 * them (FTS5 seeks to a rowid range; it knows nothing of times). */
 	bool id_range;
 	int64_t lo_id, hi_id;
+	bool no_limit; /* counting every match */
 
 	struct idmap persons, teams, loaded;
 	const char *words[128]; /* intern(): a small hash set */
@@ -238,7 +239,7 @@ static void bind_query(struct run *r, sqlite3_stmt *st)
 	bind_named_int(st, ":cap", COUNT_CAP);
 	bind_named_int(st, ":lo", r->lo_id);
 	bind_named_int(st, ":hi", r->hi_id);
-	bind_named_int(st, ":limit", r->q->limit ? (int64_t)r->q->limit : -1);
+	bind_named_int(st, ":limit", r->q->limit && !r->no_limit ? (int64_t)r->q->limit : -1);
 }
 
 /* ---- Directory: persons, teams, guardianships (cached for this call) ---- */
@@ -1043,6 +1044,33 @@ static int64_t *match(struct run *r, size_t *n_out)
 	return ids;
 }
 
+/* How many messages match in all, when the limit cut the list: the same match with
+ * no limit, counted inside SQLite (ids only, nothing loaded). */
+static int64_t count_all(struct run *r)
+{
+	enum driver d;
+	int64_t count[N_DRIVERS], total = -1;
+	char *sql, *csql;
+	sqlite3_stmt *st;
+
+	if (choose_driver(r, &d, count) < 0)
+		return -1;
+	sql = match_sql(r, d, count);
+	csql = sql ? talloc_asprintf(r->tmp, "SELECT count(*) FROM (%s)", sql) : NULL;
+	st = csql ? prepare_tmp(r, csql) : NULL;
+	if (!st)
+		return -1;
+	r->no_limit = true;
+	bind_query(r, st);
+	r->no_limit = false;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	else
+		fail_db(r);
+	sqlite3_reset(st);
+	return total;
+}
+
 /* ---- Loading a message ---- */
 
 static void person_fill(struct rq_person *out, const struct pinfo *p, const char *number)
@@ -1796,6 +1824,12 @@ static int run_query(struct run *r)
 	ids = match(r, &n_ids);
 	if (!ids)
 		return -1;
+	r->res->total = (int64_t)n_ids;
+	if (r->q->limit && n_ids >= r->q->limit) {
+		r->res->total = count_all(r);
+		if (r->res->total < 0)
+			return -1;
+	}
 	kept = talloc_array(r->tmp, struct lmsg *, n_ids ? n_ids : 1);
 	if (!kept)
 		return -1;

@@ -55,7 +55,8 @@ struct rq_query {
 	const char *text;	     /* FTS5 query */
 	bool thread;		     /* widen to whole conversations */
 	bool include_disposed;
-	unsigned limit; /* 0 = no limit (applied before thread widening) */
+	unsigned limit; /* 0 = no limit (applied before thread widening); the result's
+			 * total says how many matched in all */
 };
 
 struct rq_person {
@@ -91,6 +92,9 @@ struct rq_message {
 struct rq_result {
 	struct rq_message *messages;
 	size_t n;
+	/* How many messages match in all: n, or more when the limit cut the list (the
+	 * first page of a search and the size of the whole answer, without loading it). */
+	int64_t total;
 	/* Distinct directory persons among senders and recipients, for the access log. */
 	int64_t *person_ids;
 	size_t n_persons;

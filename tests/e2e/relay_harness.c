@@ -601,6 +601,7 @@ struct relay_env *relay_prepare(const char *fixture, const struct relay_policy *
 		free(out);
 		give_up(e);
 		fail_msg("chaperone roster import %s exited %d", path, rc);
+		return NULL; /* not reached: fail_msg jumps out */
 	}
 	free(out);
 	load_phones(e);
@@ -609,6 +610,7 @@ struct relay_env *relay_prepare(const char *fixture, const struct relay_policy *
 	if (e->vty_port <= 0) {
 		give_up(e);
 		fail_msg("no free TCP port for the VTY");
+		return NULL; /* not reached: fail_msg jumps out */
 	}
 	write_config(e, p);
 	return e;
@@ -645,6 +647,7 @@ void relay_launch(struct relay_env *e)
 			relay_dump(e);
 			give_up(e);
 			fail_msg("chaperoned exited during start-up (wait status 0x%x)", status);
+			return; /* not reached: fail_msg jumps out */
 		}
 		if (!said_ready) {
 			char *log = read_file(e->log);
@@ -660,6 +663,7 @@ void relay_launch(struct relay_env *e)
 	relay_dump(e);
 	give_up(e);
 	fail_msg("chaperoned or its modems not ready within %d ms", READY_TIMEOUT_MS);
+	return; /* not reached: fail_msg jumps out */
 }
 
 struct relay_env *relay_start(const char *fixture, const struct relay_policy *p)

@@ -695,12 +695,14 @@ static void test_first_matches(void **state)
 	 * when the range starts late: 9000 messages are more than one window). */
 	r = run(e, &q);
 	assert_int_equal(r->n, 20);
+	assert_int_equal(r->total, N_DRILLS); /* and how many match in all */
 	for (size_t i = 0; i < r->n; i++)
 		assert_int_equal(r->messages[i].at, DRILL0 + (int64_t)i * 60000);
 	q.since = DRILL0 + 5000 * 60000LL;
 	q.limit = 30;
 	r = run(e, &q);
 	assert_int_equal(r->n, 30);
+	assert_int_equal(r->total, N_DRILLS - 5000);
 	for (size_t i = 0; i < r->n; i++)
 		assert_int_equal(r->messages[i].at, q.since + (int64_t)i * 60000);
 	/* Sparse matches: every one of them, across all the windows. */
@@ -711,8 +713,11 @@ static void test_first_matches(void **state)
 	assert_int_equal(r->n, 2);
 	assert_int_equal(r->messages[0].at, drill_at(8999));
 	assert_int_equal(r->messages[1].at, drill_at(7));
+	assert_int_equal(r->total, 3);
 	q.limit = 20;
-	expect_n(run(e, &q), 3);
+	r = run(e, &q);
+	expect_n(r, 3);
+	assert_int_equal(r->total, 3);
 	/* The first of the 9 on the robotics number: far apart, window after window. */
 	{
 		int64_t want[9], t;
