@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "cli_db.h"
 #include "cli_records.h"
+#include "cli_records_query.h"
 #include "records_export.h"
 #include "records_query.h"
 
@@ -72,18 +73,6 @@ enum {
 	O_OUT,
 	O_REDACT,
 	O_GROUP,
-	O_PERSON,
-	O_DIRECTION,
-	O_TEAM,
-	O_RELAY,
-	O_SINCE,
-	O_UNTIL,
-	O_VERDICT,
-	O_RULE,
-	O_FLAGGED,
-	O_HELD,
-	O_TEXT,
-	O_THREAD,
 	O_DB,
 	O_AS,
 };
@@ -95,18 +84,7 @@ static const struct option options[] = {
     {"out", required_argument, NULL, O_OUT},
     {"redact", required_argument, NULL, O_REDACT},
     {"group", required_argument, NULL, O_GROUP},
-    {"person", required_argument, NULL, O_PERSON},
-    {"direction", required_argument, NULL, O_DIRECTION},
-    {"team", required_argument, NULL, O_TEAM},
-    {"relay", required_argument, NULL, O_RELAY},
-    {"since", required_argument, NULL, O_SINCE},
-    {"until", required_argument, NULL, O_UNTIL},
-    {"verdict", required_argument, NULL, O_VERDICT},
-    {"rule", required_argument, NULL, O_RULE},
-    {"flagged", no_argument, NULL, O_FLAGGED},
-    {"held", no_argument, NULL, O_HELD},
-    {"text", required_argument, NULL, O_TEXT},
-    {"thread", no_argument, NULL, O_THREAD},
+    CLI_RQ_OPTIONS,
     {"db", required_argument, NULL, O_DB},
     {"as", required_argument, NULL, O_AS},
     {"help", no_argument, NULL, 'h'},
@@ -116,7 +94,8 @@ static const struct option options[] = {
 struct args {
 	struct export_request r;
 	struct rq_query q;
-	const char *since, *until, *db, *as;
+	struct cli_rq_dates dates;
+	const char *db, *as;
 };
 
 /* "students", "guardians", "students,guardians" (either order). -1 if not. */
@@ -149,10 +128,17 @@ static bool blank(const char *s)
 static int parse(int argc, char **argv, struct args *a)
 {
 	int c;
+	const char *why = NULL, *what = NULL;
 
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		int taken = cli_rq_take(&a->q, &a->dates, c, optarg, &why);
+
+		if (taken < 0)
+			return bad_usage(CMD, why, optarg);
+		if (taken)
+			continue;
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -179,55 +165,6 @@ static int parse(int argc, char **argv, struct args *a)
 		case O_GROUP:
 			a->r.group = optarg;
 			break;
-		case O_PERSON:
-			a->q.person = optarg;
-			break;
-		case O_DIRECTION:
-			if (!strcmp(optarg, "sent"))
-				a->q.direction = RQ_SENT;
-			else if (!strcmp(optarg, "received"))
-				a->q.direction = RQ_RECEIVED;
-			else
-				return bad_usage(CMD, "--direction is sent or received, not '%s'",
-						 optarg);
-			break;
-		case O_TEAM:
-			a->q.team = optarg;
-			break;
-		case O_RELAY:
-			a->q.relay = optarg;
-			break;
-		case O_SINCE:
-			a->since = optarg;
-			break;
-		case O_UNTIL:
-			a->until = optarg;
-			break;
-		case O_VERDICT:
-			if (strcmp(optarg, "deliver") && strcmp(optarg, "hold") &&
-			    strcmp(optarg, "block") && strcmp(optarg, "reply") &&
-			    strcmp(optarg, "ignore"))
-				return bad_usage(CMD,
-						 "--verdict is deliver, hold, block, reply or "
-						 "ignore, not '%s'",
-						 optarg);
-			a->q.verdict = optarg;
-			break;
-		case O_RULE:
-			a->q.rule = optarg;
-			break;
-		case O_FLAGGED:
-			a->q.flagged = true;
-			break;
-		case O_HELD:
-			a->q.held = true;
-			break;
-		case O_TEXT:
-			a->q.text = optarg;
-			break;
-		case O_THREAD:
-			a->q.thread = true;
-			break;
 		case O_DB:
 			a->db = optarg;
 			break;
@@ -250,14 +187,8 @@ static int parse(int argc, char **argv, struct args *a)
 		return bad_usage(CMD, "%s", "--purpose TEXT is required");
 	if (blank(a->r.out_dir))
 		return bad_usage(CMD, "%s", "--out DIR is required (a new or empty directory)");
-	if (a->q.direction && !a->q.person)
-		return bad_usage(CMD, "%s", "--direction needs --person");
-	if (a->since && rq_parse_date(a->since, false, &a->q.since) < 0)
-		return bad_usage(CMD, "--since is YYYY-MM-DD or YYYY-MM-DDTHH:MM, not '%s'",
-				 a->since);
-	if (a->until && rq_parse_date(a->until, true, &a->q.until) < 0)
-		return bad_usage(CMD, "--until is YYYY-MM-DD or YYYY-MM-DDTHH:MM, not '%s'",
-				 a->until);
+	if (cli_rq_finish(&a->q, &a->dates, &why, &what) < 0)
+		return bad_usage(CMD, why, what);
 	if (a->q.since && a->q.until && a->q.until <= a->q.since)
 		return bad_usage(CMD, "%s", "--until must be after --since");
 	return -1;

@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "cli_db.h"
 #include "cli_records.h"
+#include "cli_records_query.h"
 #include "records_query.h"
 
 #define CMD "records search"
@@ -403,19 +404,7 @@ static int log_access(void *ctx, struct store *s, const char *operator,
 /* ---- The command ---- */
 
 enum {
-	O_PERSON = 256,
-	O_DIRECTION,
-	O_TEAM,
-	O_RELAY,
-	O_SINCE,
-	O_UNTIL,
-	O_VERDICT,
-	O_RULE,
-	O_FLAGGED,
-	O_HELD,
-	O_TEXT,
-	O_THREAD,
-	O_DISPOSED,
+	O_DISPOSED = 256,
 	O_LIMIT,
 	O_FORMAT,
 	O_DB,
@@ -423,18 +412,7 @@ enum {
 };
 
 static const struct option options[] = {
-    {"person", required_argument, NULL, O_PERSON},
-    {"direction", required_argument, NULL, O_DIRECTION},
-    {"team", required_argument, NULL, O_TEAM},
-    {"relay", required_argument, NULL, O_RELAY},
-    {"since", required_argument, NULL, O_SINCE},
-    {"until", required_argument, NULL, O_UNTIL},
-    {"verdict", required_argument, NULL, O_VERDICT},
-    {"rule", required_argument, NULL, O_RULE},
-    {"flagged", no_argument, NULL, O_FLAGGED},
-    {"held", no_argument, NULL, O_HELD},
-    {"text", required_argument, NULL, O_TEXT},
-    {"thread", no_argument, NULL, O_THREAD},
+    CLI_RQ_OPTIONS,
     {"include-disposed", no_argument, NULL, O_DISPOSED},
     {"limit", required_argument, NULL, O_LIMIT},
     {"format", required_argument, NULL, O_FORMAT},
@@ -446,7 +424,8 @@ static const struct option options[] = {
 
 struct args {
 	struct rq_query q;
-	const char *since, *until, *db, *as;
+	struct cli_rq_dates dates;
+	const char *db, *as;
 	enum format format;
 };
 
@@ -465,62 +444,21 @@ static int parse(int argc, char **argv, struct args *a)
 	int c;
 	char *end;
 	unsigned long lim;
+	const char *why = NULL, *what = NULL;
 
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		int taken = cli_rq_take(&a->q, &a->dates, c, optarg, &why);
+
+		if (taken < 0)
+			return bad_usage(why, optarg);
+		if (taken)
+			continue;
 		switch (c) {
 		case 'h':
 			usage(stdout);
 			return CLI_EXIT_OK;
-		case O_PERSON:
-			a->q.person = optarg;
-			break;
-		case O_DIRECTION:
-			if (!strcmp(optarg, "sent"))
-				a->q.direction = RQ_SENT;
-			else if (!strcmp(optarg, "received"))
-				a->q.direction = RQ_RECEIVED;
-			else
-				return bad_usage("--direction is sent or received, not '%s'",
-						 optarg);
-			break;
-		case O_TEAM:
-			a->q.team = optarg;
-			break;
-		case O_RELAY:
-			a->q.relay = optarg;
-			break;
-		case O_SINCE:
-			a->since = optarg;
-			break;
-		case O_UNTIL:
-			a->until = optarg;
-			break;
-		case O_VERDICT:
-			if (strcmp(optarg, "deliver") && strcmp(optarg, "hold") &&
-			    strcmp(optarg, "block") && strcmp(optarg, "reply") &&
-			    strcmp(optarg, "ignore"))
-				return bad_usage("--verdict is deliver, hold, block, reply or "
-						 "ignore, not '%s'",
-						 optarg);
-			a->q.verdict = optarg;
-			break;
-		case O_RULE:
-			a->q.rule = optarg;
-			break;
-		case O_FLAGGED:
-			a->q.flagged = true;
-			break;
-		case O_HELD:
-			a->q.held = true;
-			break;
-		case O_TEXT:
-			a->q.text = optarg;
-			break;
-		case O_THREAD:
-			a->q.thread = true;
-			break;
 		case O_DISPOSED:
 			a->q.include_disposed = true;
 			break;
@@ -556,8 +494,8 @@ static int parse(int argc, char **argv, struct args *a)
 	}
 	if (optind < argc)
 		return bad_usage("unexpected argument '%s'", argv[optind]);
-	if (a->q.direction != RQ_ANY && !a->q.person)
-		return bad_usage("%s needs --person", "--direction");
+	if (cli_rq_finish(&a->q, &a->dates, &why, &what) < 0)
+		return bad_usage(why, what);
 	return -1;
 }
 
@@ -572,16 +510,6 @@ int cli_records_search(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (a.since && rq_parse_date(a.since, false, &a.q.since) < 0) {
-		cli_err(CMD, "--since '%s' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
-			a.since);
-		return CLI_EXIT_INPUT;
-	}
-	if (a.until && rq_parse_date(a.until, true, &a.q.until) < 0) {
-		cli_err(CMD, "--until '%s' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
-			a.until);
-		return CLI_EXIT_INPUT;
-	}
 	ctx = talloc_named_const(NULL, 0, "chaperone records search");
 	s = cli_open_archive(ctx, a.db);
 	if (!s) {

@@ -2,6 +2,7 @@
 # behind them.
 list(APPEND CLI_SOURCES
   cli_records.c
+  cli_records_query.c
   cli_records_search.c
   cli_records_export.c
   cli_records_hold.c

@@ -165,8 +165,8 @@ has ambiguous.err "several persons are called 'Jamie Rivera'"
 has ambiguous.err "@jamier2"
 expect_rc 1 noteam "$chaperone" records search --team chess
 has noteam.err "no team 'chess'"
-expect_rc 1 baddate "$chaperone" records search --since 2026-02-30
-has baddate.err "--since '2026-02-30' is not a date"
+expect_rc 2 baddate "$chaperone" records search --since 2026-02-30
+has baddate.err "--since is YYYY-MM-DD or YYYY-MM-DDTHH:MM, not '2026-02-30'"
 expect_rc 1 badtext "$chaperone" records search --text '"field trip'
 has badtext.err "bad text query"
 expect_rc 1 badrange "$chaperone" records search --since 2026-09-05 --until 2026-09-01
