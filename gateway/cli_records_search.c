@@ -540,7 +540,10 @@ int cli_records_search(int argc, char **argv)
 		break;
 	}
 	fflush(stdout);
-	if (res->total > (int64_t)res->n)
+	if (res->total > RQ_TOTAL_CAP)
+		fprintf(stderr, "%zu message%s shown of more than %d that match (--limit)\n",
+			res->n, res->n == 1 ? "" : "s", RQ_TOTAL_CAP);
+	else if (res->total > (int64_t)res->n)
 		fprintf(stderr, "%zu message%s shown of %" PRId64 " that match (--limit)\n", res->n,
 			res->n == 1 ? "" : "s", res->total);
 	else

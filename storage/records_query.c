@@ -147,7 +147,7 @@ struct run {
 	 * them (FTS5 seeks to a rowid range; it knows nothing of times). */
 	bool id_range;
 	int64_t lo_id, hi_id;
-	bool no_limit; /* counting every match */
+	bool no_limit; /* counting the matches (count_all) */
 
 	struct idmap persons, teams, loaded;
 	const char *words[128]; /* intern(): a small hash set */
@@ -239,7 +239,8 @@ static void bind_query(struct run *r, sqlite3_stmt *st)
 	bind_named_int(st, ":cap", COUNT_CAP);
 	bind_named_int(st, ":lo", r->lo_id);
 	bind_named_int(st, ":hi", r->hi_id);
-	bind_named_int(st, ":limit", r->q->limit && !r->no_limit ? (int64_t)r->q->limit : -1);
+	bind_named_int(st, ":limit", r->q->limit ? (int64_t)r->q->limit : -1);
+	bind_named_int(st, ":total_cap", RQ_TOTAL_CAP + 1);
 }
 
 /* ---- Directory: persons, teams, guardianships (cached for this call) ---- */
@@ -952,16 +953,17 @@ static char *match_sql(struct run *r, enum driver d, const int64_t count[N_DRIVE
 
 	if (!checks)
 		return NULL;
+	/* Counting: no order, and no further than the cap. */
+	const char *tail = r->no_limit ? " LIMIT :total_cap" : " ORDER BY m.at, m.id LIMIT :limit";
+
 	if (d == DRIVE_DATES)
-		return talloc_asprintf(r->tmp,
-				       "SELECT m.id FROM messages m WHERE %s"
-				       " ORDER BY m.at, m.id LIMIT :limit",
-				       checks);
+		return talloc_asprintf(r->tmp, "SELECT m.id FROM messages m WHERE %s%s", checks,
+				       tail);
 	/* CROSS JOIN: the driver is the outer loop, whatever the planner guesses. */
 	return talloc_asprintf(r->tmp,
 			       "WITH c(id) AS (%s) SELECT m.id FROM c CROSS JOIN messages m"
-			       " ON m.id = c.id WHERE %s ORDER BY m.at, m.id LIMIT :limit",
-			       driver_sql(r, d), checks);
+			       " ON m.id = c.id WHERE %s%s",
+			       driver_sql(r, d), checks, tail);
 }
 
 #define WINDOW 4096
@@ -1045,7 +1047,7 @@ static int64_t *match(struct run *r, size_t *n_out)
 }
 
 /* How many messages match in all, when the limit cut the list: the same match with
- * no limit, counted inside SQLite (ids only, nothing loaded). */
+ * no order, counted inside SQLite (ids only, nothing loaded), up to RQ_TOTAL_CAP + 1. */
 static int64_t count_all(struct run *r)
 {
 	enum driver d;
@@ -1055,14 +1057,14 @@ static int64_t count_all(struct run *r)
 
 	if (choose_driver(r, &d, count) < 0)
 		return -1;
+	r->no_limit = true;
 	sql = match_sql(r, d, count);
+	r->no_limit = false;
 	csql = sql ? talloc_asprintf(r->tmp, "SELECT count(*) FROM (%s)", sql) : NULL;
 	st = csql ? prepare_tmp(r, csql) : NULL;
 	if (!st)
 		return -1;
-	r->no_limit = true;
 	bind_query(r, st);
-	r->no_limit = false;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		total = sqlite3_column_int64(st, 0);
 	else

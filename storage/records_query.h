@@ -59,6 +59,8 @@ struct rq_query {
 			 * total says how many matched in all */
 };
 
+#define RQ_TOTAL_CAP 10000
+
 struct rq_person {
 	int64_t id; /* 0 when the number is not in the directory */
 	const char *name, *handle, *role, *number;
@@ -93,7 +95,8 @@ struct rq_result {
 	struct rq_message *messages;
 	size_t n;
 	/* How many messages match in all: n, or more when the limit cut the list (the
-	 * first page of a search and the size of the whole answer, without loading it). */
+	 * first page of a search and the size of the whole answer, without loading it);
+	 * counted up to RQ_TOTAL_CAP, beyond which it is RQ_TOTAL_CAP + 1 ("more than"). */
 	int64_t total;
 	/* Distinct directory persons among senders and recipients, for the access log. */
 	int64_t *person_ids;

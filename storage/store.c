@@ -96,6 +96,9 @@ struct store *store_open(void *ctx, const char *path, char *err, size_t errlen)
 	}
 	if (store_exec(s, "PRAGMA journal_mode=WAL") < 0 ||
 	    store_exec(s, "PRAGMA synchronous=FULL") < 0 ||
+	    /* Every record fires the chain's and the guards' triggers, so each statement
+	     * keeps a statement journal: in memory, not a temporary file per statement. */
+	    store_exec(s, "PRAGMA temp_store=MEMORY") < 0 ||
 	    store_exec(s, "PRAGMA foreign_keys=ON") < 0) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
 		talloc_free(s);

@@ -1837,7 +1837,8 @@ static int gen_messages(struct gen *g, double t0)
 
 #define STAT_FIELDS(X)                                                                             \
 	X(messages)                                                                                \
-	X(rx_pdus) X(verdicts) X(deliveries) X(events) X(broadcasts) X(to_one) X(from_students)    \
+	X(rx_pdus)                                                                                 \
+	X(verdicts) X(deliveries) X(events) X(broadcasts) X(to_one) X(from_students)               \
 	    X(from_guardians) X(staff_to_staff) X(held) X(held_rejected) X(blocked) X(flagged)     \
 		X(optouts) X(unknown) X(notices) X(threads) X(persons) X(teams)
 
