@@ -31,6 +31,7 @@
 #define CMD "records search"
 
 enum format { FMT_TABLE, FMT_CSV, FMT_JSON };
+#define TABLE_PAGE 100 /* --format table without --limit */
 
 static void synopsis(FILE *f)
 {
@@ -61,7 +62,9 @@ static void usage(FILE *f)
 		"  --thread        show whole conversations, not only the matching messages\n"
 		"  --include-disposed  list disposed messages too (without their content)\n"
 		"  --limit N       the first N matches (before --thread widens them); the\n"
-		"                  count line says how many match in all\n"
+		"                  count line says how many match in all. The table shows\n"
+		"                  the first 100 unless told (--limit 0: all); csv and\n"
+		"                  json give all unless told\n"
 		"Every search is recorded in the access log with --as NAME (default: your user\n"
 		"name). docs/records.md is the records officer's guide.\n");
 }
@@ -427,6 +430,7 @@ struct args {
 	struct cli_rq_dates dates;
 	const char *db, *as;
 	enum format format;
+	bool limit_given;
 };
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -464,10 +468,11 @@ static int parse(int argc, char **argv, struct args *a)
 			break;
 		case O_LIMIT:
 			lim = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || optarg[0] == '-' || lim == 0 || lim > 100000000)
+			if (!*optarg || *end || optarg[0] == '-' || lim > 100000000)
 				return bad_usage("--limit is a number of messages, not '%s'",
 						 optarg);
 			a->q.limit = (unsigned)lim;
+			a->limit_given = true;
 			break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "table"))
@@ -516,6 +521,10 @@ int cli_records_search(int argc, char **argv)
 		talloc_free(ctx);
 		return CLI_EXIT_INPUT;
 	}
+	/* A screen shows the first page and how many match in all (which is what answers
+	 * quickly on a large archive); CSV and JSON, made for programs, carry everything. */
+	if (a.format == FMT_TABLE && !a.limit_given)
+		a.q.limit = TABLE_PAGE;
 	res = rq_run(s, ctx, &a.q, err, sizeof(err));
 	if (!res) {
 		cli_err(CMD, "%s", err);
@@ -541,11 +550,15 @@ int cli_records_search(int argc, char **argv)
 	}
 	fflush(stdout);
 	if (res->total > RQ_TOTAL_CAP)
-		fprintf(stderr, "%zu message%s shown of more than %d that match (--limit)\n",
+		fprintf(stderr,
+			"%zu message%s shown of more than %d that match (--limit N shows N, "
+			"--limit 0 all)\n",
 			res->n, res->n == 1 ? "" : "s", RQ_TOTAL_CAP);
 	else if (res->total > (int64_t)res->n)
-		fprintf(stderr, "%zu message%s shown of %" PRId64 " that match (--limit)\n", res->n,
-			res->n == 1 ? "" : "s", res->total);
+		fprintf(stderr,
+			"%zu message%s shown of %" PRId64 " that match (--limit N shows N, "
+			"--limit 0 all)\n",
+			res->n, res->n == 1 ? "" : "s", res->total);
 	else
 		fprintf(stderr, "%zu message%s\n", res->n, res->n == 1 ? "" : "s");
 	talloc_free(ctx);

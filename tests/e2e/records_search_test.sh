@@ -93,7 +93,12 @@ lines window.out 2 '^[0-9]+  '
 has window.out "Coach my bus is late today"
 has window.out "No problem Jamie, see you at the field trip"
 [ "$(cat "$work/window.err")" = "2 messages" ] || fail "count line: $(cat "$work/window.err")"
-ok "table: matches with their text, the count on stderr"
+expect_rc 0 page "$chaperone" records search --person "jamie rivera" --limit 3
+lines page.out 3 '^[0-9]+  20[0-9-]+T'
+has page.err "3 messages shown of 5 that match (--limit N shows N, --limit 0 all)"
+expect_rc 0 pageall "$chaperone" records search --person "jamie rivera" --limit 0
+lines pageall.out 5 '^[0-9]+  20[0-9-]+T'
+ok "table: matches with their text, the count on stderr; a page says how many match in all"
 
 # 2. CSV
 expect_rc 0 csv "$chaperone" records search --text 'bus' --format csv
@@ -145,14 +150,14 @@ has escapejson.out '"text":"\u001b[2J\u001b]0;owned\u0007'
 ok "--thread: whole conversations under a header; an unknown number; no escapes"
 
 # 5. the access log
-[ "$(searches)" -eq 10 ] || fail "$(searches) searches in the access log, want 10"
+[ "$(searches)" -eq 12 ] || fail "$(searches) searches in the access log, want 12"
 has audit.out "officer-kim"
-has audit.out 'query: {"team":"#soccer"}'
+has audit.out 'query: {"team":"#soccer","limit":100}'
 has audit.out 'query: {"person":"@jamier","since":"'
-has audit.out 'query: {"person":"+16175550999","thread":true}'
+has audit.out 'query: {"person":"+16175550999","thread":true,"limit":100}'
 lines audit.out 1 $'\tsearch\t9 results\t11 persons'
 expect_rc 0 jamie "$chaperone" records audit --person jamier --action search
-lines jamie.out 6 $'\tsearch\t'
+lines jamie.out 8 $'\tsearch\t'
 ok "every search is in the access log with its query, count and persons"
 
 # 6. bad input: nothing shown, nothing recorded
