@@ -1,8 +1,6 @@
 # Keeping records: the retention schedule, legal holds, disposal under tombstones and the
 # archive file's group, against temporary SQLite files holding the sample district.
 add_executable(test_records_keeping test_records_keeping.c)
-target_link_libraries(test_records_keeping PRIVATE chaperone-roster PkgConfig::CMOCKA
+target_link_libraries(test_records_keeping PRIVATE test-archive chaperone-roster PkgConfig::CMOCKA
   PkgConfig::TALLOC PkgConfig::SQLITE)
-target_compile_definitions(test_records_keeping PRIVATE
-  FIXTURES="${PROJECT_SOURCE_DIR}/tests/fixtures")
 add_test(NAME test_records_keeping COMMAND test_records_keeping)

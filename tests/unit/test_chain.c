@@ -22,9 +22,10 @@
 #include "migrations.h"
 #include "records.h"
 #include "store.h"
+#include "test_archive.h"
 
 struct env {
-	char dir[64], path[96];
+	char dir[TEST_ARCHIVE_DIR], path[TEST_ARCHIVE_PATH];
 	void *ctx;
 	struct store *s;
 };
@@ -80,14 +81,9 @@ static int64_t add_message(struct store *s, int i)
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	char err[256];
 
-	snprintf(e->dir, sizeof(e->dir), "/tmp/chaperone-chain-XXXXXX");
-	assert_non_null(mkdtemp(e->dir));
-	snprintf(e->path, sizeof(e->path), "%s/archive.db", e->dir);
 	e->ctx = talloc_named_const(NULL, 0, "test_chain");
-	e->s = store_open(e->ctx, e->path, err, sizeof(err));
-	assert_non_null(e->s);
+	e->s = test_archive_open(e->ctx, "chaperone-chain", e->dir, e->path);
 	for (int i = 1; i <= 10; i++)
 		add_message(e->s, i);
 	*state = e;
@@ -97,11 +93,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	char cmd[160];
 
+	test_archive_remove(e->s, e->dir);
 	talloc_free(e->ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
-	assert_int_equal(system(cmd), 0);
 	free(e);
 	return 0;
 }

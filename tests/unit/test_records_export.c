@@ -31,18 +31,14 @@
 #include "records_export.h"
 #include "redact.h"
 #include "roster.h"
-
-#ifndef FIXTURES
-#error "FIXTURES must name tests/fixtures"
-#endif
+#include "test_archive.h"
 
 #define RELAY "+15550100"
 #define T0    1789300000000LL /* 2026-09-13 */
 
 struct env {
 	void *ctx;
-	char dir[64];
-	char path[96];
+	char dir[TEST_ARCHIVE_DIR], path[TEST_ARCHIVE_PATH];
 	struct store *s;
 	int64_t msgs[8];
 	int n_msgs;
@@ -181,19 +177,10 @@ static void seed(struct env *e)
 static int setup(void **state)
 {
 	struct env *e = talloc_zero(NULL, struct env);
-	struct roster_options opt = {.country_code = "1", .actor = "test"};
-	struct roster_report *r;
-	char err[256];
 
 	e->ctx = e;
-	snprintf(e->dir, sizeof(e->dir), "/tmp/test_export-XXXXXX");
-	assert_non_null(mkdtemp(e->dir));
-	snprintf(e->path, sizeof(e->path), "%s/chaperone.db", e->dir);
-	e->s = store_open(e, e->path, err, sizeof(err));
-	if (!e->s)
-		fail_msg("store_open: %s", err);
-	if (roster_import(e->ctx, e->s, FIXTURES "/district", &opt, &r) != ROSTER_OK)
-		fail_msg("roster import of the sample district failed");
+	e->s = test_archive_open(e, "test_export", e->dir, e->path);
+	test_archive_import_district(e, e->s);
 	seed(e);
 	*state = e;
 	return 0;
@@ -202,12 +189,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	char cmd[128];
 
-	store_close(e->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", e->dir);
+	test_archive_remove(e->s, e->dir);
 	talloc_free(e);
 	return 0;
 }
@@ -344,7 +327,8 @@ static struct redactor *district_redactor(struct env *e, const char *request, un
 {
 	struct store_person *persons;
 	size_t n;
-	static const uint8_t id[REDACT_KEY_ID_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+	static const uint8_t id[REDACT_KEY_ID_LEN] = {1, 2,  3,	 4,  5,	 6,  7,	 8,
+						      9, 10, 11, 12, 13, 14, 15, 16};
 
 	assert_int_equal(store_persons_list(e->s, e->ctx, &persons, &n), 0);
 	return redact_new(e->ctx, persons, n, id, request, roles);

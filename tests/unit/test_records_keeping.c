@@ -37,10 +37,7 @@
 #include "retention.h"
 #include "roster.h"
 #include "store.h"
-
-#ifndef FIXTURES
-#error "FIXTURES must name tests/fixtures"
-#endif
+#include "test_archive.h"
 
 #define DAY_MS	(86400 * (int64_t)1000)
 #define YEAR_MS (365 * DAY_MS)
@@ -48,7 +45,7 @@
 
 struct env {
 	void *ctx;
-	char dir[64], path[96];
+	char dir[TEST_ARCHIVE_DIR], path[TEST_ARCHIVE_PATH];
 	struct store *s;
 	int64_t now;
 };
@@ -146,28 +143,13 @@ static struct exchange exchange(struct store *s, int64_t at, const char *from, c
 	return x;
 }
 
-static void import_district(void *ctx, struct store *s)
-{
-	struct roster_options opt = {.country_code = "1", .actor = "test"};
-	struct roster_report *r;
-
-	if (roster_import(ctx, s, FIXTURES "/district", &opt, &r) != ROSTER_OK)
-		fail_msg("importing the sample district failed");
-}
-
 static int setup(void **state)
 {
 	struct env *e = talloc_zero(NULL, struct env);
-	char err[256];
 
 	e->ctx = e;
-	snprintf(e->dir, sizeof(e->dir), "/tmp/test_keeping-XXXXXX");
-	assert_non_null(mkdtemp(e->dir));
-	snprintf(e->path, sizeof(e->path), "%s/chaperone.db", e->dir);
-	e->s = store_open(e, e->path, err, sizeof(err));
-	if (!e->s)
-		fail_msg("store_open: %s", err);
-	import_district(e, e->s);
+	e->s = test_archive_open(e, "test_keeping", e->dir, e->path);
+	test_archive_import_district(e, e->s);
 	e->now = store_now_ms();
 	*state = e;
 	return 0;
@@ -176,12 +158,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	char cmd[128];
 
-	store_close(e->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", e->dir);
+	test_archive_remove(e->s, e->dir);
 	talloc_free(e);
 	return 0;
 }
@@ -837,7 +815,7 @@ static int seed(const char *path)
 		fprintf(stderr, "%s: %s\n", path, err);
 		return 1;
 	}
-	import_district(ctx, s);
+	test_archive_import_district(ctx, s);
 	/* Old: Jamie's and Riley's soccer messages, a robotics one; recent: one of each. */
 	exchange(s, t, "jamier", "soccer", TO_COACH, "Old soccer note from Jamie");
 	exchange(s, t + 1000, "danal", "soccer", TO_RILEY, "Old soccer note to Riley");

@@ -25,10 +25,7 @@
 #include "records.h"
 #include "records_query.h"
 #include "roster.h"
-
-#ifndef FIXTURES
-#error "FIXTURES must name tests/fixtures"
-#endif
+#include "test_archive.h"
 
 #define SOCCER	 "+15550100"
 #define ROBOTICS "+15550101"
@@ -40,8 +37,7 @@ enum { M1 = 1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11, M12, M13, N_MSG };
 
 struct env {
 	void *ctx;
-	char dir[64];
-	char path[96];
+	char dir[TEST_ARCHIVE_DIR], path[TEST_ARCHIVE_PATH];
 	struct store *s;
 	int64_t m[N_MSG]; /* message ids by scenario number */
 };
@@ -139,15 +135,6 @@ static int64_t msg(struct env *e, int64_t at, const char *relay, const char *fro
 	return id;
 }
 
-static void import_district(struct env *e)
-{
-	struct roster_options opt = {.country_code = "1", .actor = "test"};
-	struct roster_report *r;
-
-	if (roster_import(e->ctx, e->s, FIXTURES "/district", &opt, &r) != ROSTER_OK)
-		fail_msg("the district does not import");
-}
-
 #define SOCCER_STUDENTS                                                                            \
 	{"jamier", "addressed", NULL}, {"alexk", "addressed", NULL}, {"samo", "addressed", NULL},  \
 	    {"taylorn", "addressed", NULL}, {"jordanb", "addressed", NULL},                        \
@@ -203,7 +190,7 @@ static void fill(struct env *e)
 				     {"linc", "guardian-copy", NULL},
 				     {NULL, NULL, NULL}};
 
-	import_district(e);
+	test_archive_import_district(e->ctx, e->s);
 	e->m[M1] =
 	    msg(e, T0 + 1 * DAY, SOCCER, "danal", "soccer", "deliver", "guardian-copy,oversight",
 		false, "Practice moved to 5pm, the bus leaves at 4", team1);
@@ -238,15 +225,9 @@ static void fill(struct env *e)
 static int setup(void **state)
 {
 	struct env *e = talloc_zero(NULL, struct env);
-	char err[256];
 
 	e->ctx = e;
-	snprintf(e->dir, sizeof(e->dir), "/tmp/test_records_query-XXXXXX");
-	assert_non_null(mkdtemp(e->dir));
-	snprintf(e->path, sizeof(e->path), "%s/chaperone.db", e->dir);
-	e->s = store_open(e, e->path, err, sizeof(err));
-	if (!e->s)
-		fail_msg("store_open: %s", err);
+	e->s = test_archive_open(e, "test_records_query", e->dir, e->path);
 	fill(e);
 	*state = e;
 	return 0;
@@ -255,12 +236,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	char cmd[128];
 
-	store_close(e->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", e->dir);
+	test_archive_remove(e->s, e->dir);
 	talloc_free(e);
 	return 0;
 }
