@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "gateway/cli/cli.h"
 
 #ifndef CHAPERONE_VERSION
 #define CHAPERONE_VERSION "unknown"
@@ -19,8 +19,7 @@ static const struct cli_command commands[] = {
     {"team", "list, show and edit teams, members, subgroups, overseers", cli_team_main},
     {"exception", "list, add and revoke approved exceptions to the rules", cli_exception_main},
     {"held", "list, release or reject messages held by the policy", cli_held_main},
-    {"records", "search, export, hold, dispose, verify and audit the archive",
-     cli_records_main},
+    {"records", "search, export, hold, dispose, verify and audit the archive", cli_records_main},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -9,8 +9,8 @@
 
 #include <talloc.h>
 
-#include "cli_db.h"
-#include "phone_number.h"
+#include "gateway/cli/cli_db.h"
+#include "storage/model/phone_number.h"
 
 static const char *db_path(const char *db_opt)
 {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "directory_store.h"
+#include "storage/directory/directory_store.h"
 
 #define CLI_DEFAULT_DB "/var/lib/chaperone/chaperone.db"
 

@@ -14,8 +14,8 @@
 
 #include <talloc.h>
 
-#include "cli.h"
-#include "cli_db.h"
+#include "gateway/cli/cli.h"
+#include "gateway/cli/cli_db.h"
 
 static void usage(FILE *f)
 {

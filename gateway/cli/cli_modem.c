@@ -12,9 +12,9 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/talloc.h>
 
-#include "cli.h"
-#include "cli_modem.h"
-#include "modem_log.h"
+#include "gateway/cli/cli.h"
+#include "gateway/cli/cli_modem.h"
+#include "modem/driver/modem_log.h"
 
 static void usage(FILE *f)
 {

@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "modem_profile.h"
+#include "modem/profiles/modem_profile.h"
 
 /* The event loop of one subcommand: runs osmo_select_main() until *done is set or
  * SIGINT/SIGTERM arrives (then *interrupted is set too). */

@@ -12,10 +12,10 @@
 
 #include <osmocom/core/tdef.h>
 
-#include "cli.h"
-#include "cli_modem.h"
-#include "modem.h"
-#include "sms_tpdu.h"
+#include "gateway/cli/cli.h"
+#include "gateway/cli/cli_modem.h"
+#include "modem/driver/modem.h"
+#include "modem/sms/sms_tpdu.h"
 
 struct listener {
 	struct cli_loop loop;

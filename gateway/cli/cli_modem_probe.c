@@ -16,9 +16,9 @@
 
 #include <osmocom/core/tdef.h>
 
-#include "at_channel.h"
-#include "cli.h"
-#include "cli_modem.h"
+#include "modem/driver/at_channel.h"
+#include "gateway/cli/cli.h"
+#include "gateway/cli/cli_modem.h"
 
 #define FIELD 96
 
@@ -111,7 +111,7 @@ static void on_cpin(struct probe *p, const struct at_response *r)
 
 	if (v)
 		copy(p->sim, v);
-	else if (r->result == AT_RES_CME_ERROR && r->error_code == 10)
+	else if (r->result == AT_RES_CME_ERROR && r->error_code == CME_SIM_NOT_INSERTED)
 		copy(p->sim, "NOT INSERTED");
 	else
 		snprintf(p->sim, FIELD, "unknown (%s)", r->final_line);

@@ -11,11 +11,11 @@
 
 #include <osmocom/core/tdef.h>
 
-#include "cli.h"
-#include "cli_modem.h"
-#include "modem.h"
-#include "sms_split.h"
-#include "sms_tpdu.h"
+#include "gateway/cli/cli.h"
+#include "gateway/cli/cli_modem.h"
+#include "modem/driver/modem.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/sms_tpdu.h"
 
 #define DEFAULT_TIMEOUT_S 180
 #define MSG_ID		  1

@@ -15,9 +15,9 @@
 
 #include <json-c/json.h>
 
-#include "cli.h"
-#include "sms_split.h"
-#include "sms_tpdu.h"
+#include "gateway/cli/cli.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/sms_tpdu.h"
 
 #define LABEL_WIDTH 26 /* "status report indication:" and a space */
 

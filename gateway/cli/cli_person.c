@@ -13,9 +13,9 @@
 
 #include <talloc.h>
 
-#include "cli.h"
-#include "cli_db.h"
-#include "roster.h"
+#include "gateway/cli/cli.h"
+#include "gateway/cli/cli_db.h"
+#include "gateway/roster/roster.h"
 
 static void usage(FILE *f)
 {

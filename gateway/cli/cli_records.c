@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cli_records.h"
+#include "gateway/cli/cli.h"
+#include "gateway/cli/cli_records.h"
 
 static const struct cli_command subcommands[] = {
     {"search", "find messages by person, team, dates, verdict, rule or text", cli_records_search},

@@ -6,15 +6,15 @@
  * changes their keeping records an access (storage/access_log.h). */
 #pragma once
 
-int cli_records_search(int argc, char **argv);        /* cli_records_search.c */
-int cli_records_export(int argc, char **argv);        /* cli_records_export.c */
+int cli_records_search(int argc, char **argv);	      /* cli_records_search.c */
+int cli_records_export(int argc, char **argv);	      /* cli_records_export.c */
 int cli_records_verify_export(int argc, char **argv); /* cli_records_export.c */
-int cli_records_hold(int argc, char **argv);          /* cli_records_hold.c */
+int cli_records_hold(int argc, char **argv);	      /* cli_records_hold.c */
 int cli_records_retention(int argc, char **argv);     /* cli_records_dispose.c */
-int cli_records_dispose(int argc, char **argv);       /* cli_records_dispose.c */
-int cli_records_verify(int argc, char **argv);        /* cli_records_verify.c */
-int cli_records_anchor(int argc, char **argv);        /* cli_records_verify.c */
-int cli_records_audit(int argc, char **argv);         /* cli_records_audit.c */
+int cli_records_dispose(int argc, char **argv);	      /* cli_records_dispose.c */
+int cli_records_verify(int argc, char **argv);	      /* cli_records_verify.c */
+int cli_records_anchor(int argc, char **argv);	      /* cli_records_verify.c */
+int cli_records_audit(int argc, char **argv);	      /* cli_records_audit.c */
 
 /* Exit status of verify and verify-export when the archive or bundle does not hold. */
 #define CLI_EXIT_TAMPERED 3

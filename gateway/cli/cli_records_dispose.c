@@ -19,13 +19,13 @@
 
 #include <talloc.h>
 
-#include "access_log.h"
-#include "chain.h"
-#include "cli.h"
-#include "cli_db.h"
-#include "cli_records.h"
-#include "disposal.h"
-#include "retention.h"
+#include "storage/archive/access_log.h"
+#include "storage/archive/chain.h"
+#include "gateway/cli/cli.h"
+#include "gateway/cli/cli_db.h"
+#include "gateway/cli/cli_records.h"
+#include "storage/keeping/disposal.h"
+#include "storage/keeping/retention.h"
 
 /* Follows "Never disposed ...:" on its own lines. */
 #define NEVER_DISPOSED                                                                             \

@@ -14,12 +14,12 @@
 
 #include <talloc.h>
 
-#include "access_log.h"
-#include "cli.h"
-#include "cli_db.h"
-#include "cli_records.h"
-#include "legal_hold.h"
-#include "records_query.h"
+#include "storage/archive/access_log.h"
+#include "gateway/cli/cli.h"
+#include "gateway/cli/cli_db.h"
+#include "gateway/cli/cli_records.h"
+#include "storage/keeping/legal_hold.h"
+#include "storage/records/records_query.h"
 
 #define CMD "records hold"
 

@@ -2,7 +2,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "cli_records_query.h"
+#include "gateway/cli/cli_records_query.h"
 
 int cli_rq_take(struct rq_query *q, struct cli_rq_dates *d, int opt, const char *arg,
 		const char **why)

@@ -6,7 +6,7 @@
 
 #include <getopt.h>
 
-#include "records_query.h"
+#include "storage/records/records_query.h"
 
 enum cli_rq_option {
 	CLI_RQ_PERSON = 512, /* above any command's own option values */

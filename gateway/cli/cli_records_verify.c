@@ -14,10 +14,10 @@
 
 #include <talloc.h>
 
-#include "chain.h"
-#include "cli.h"
-#include "cli_db.h"
-#include "cli_records.h"
+#include "storage/archive/chain.h"
+#include "gateway/cli/cli.h"
+#include "gateway/cli/cli_db.h"
+#include "gateway/cli/cli_records.h"
 
 static void verify_usage(FILE *f)
 {

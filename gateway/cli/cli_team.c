@@ -12,10 +12,10 @@
 
 #include <talloc.h>
 
-#include "cli.h"
-#include "cli_db.h"
-#include "phone_number.h"
-#include "roster.h"
+#include "gateway/cli/cli.h"
+#include "gateway/cli/cli_db.h"
+#include "storage/model/phone_number.h"
+#include "gateway/roster/roster.h"
 
 static void usage(FILE *f)
 {

@@ -20,11 +20,11 @@
 #include <osmocom/core/rate_ctr.h>
 #include <osmocom/core/timer.h>
 
-#include "modem.h"
-#include "modem_log.h"
-#include "retention.h"
-#include "router.h"
-#include "store.h"
+#include "modem/driver/modem.h"
+#include "modem/driver/modem_log.h"
+#include "storage/keeping/retention.h"
+#include "gateway/relay/router.h"
+#include "storage/archive/store.h"
 
 /* Log categories: the modem driver's first (modem_log.h), then ours. */
 enum {

@@ -30,11 +30,11 @@
 
 #include <talloc.h>
 
-#include "chaperoned.h"
-#include "directory_store.h"
-#include "file_access.h"
-#include "records.h"
-#include "retention.h"
+#include "gateway/daemon/chaperoned.h"
+#include "storage/directory/directory_store.h"
+#include "storage/archive/file_access.h"
+#include "storage/records/records.h"
+#include "storage/keeping/retention.h"
 
 #ifndef CHAPERONE_VERSION
 #define CHAPERONE_VERSION "unknown"
@@ -145,8 +145,7 @@ static bool modems_idle(struct chaperoned *d)
 {
 	struct daemon_modem *dm;
 
-	llist_for_each_entry(dm, &d->modems, list)
-	{
+	llist_for_each_entry (dm, &d->modems, list) {
 		struct modem_info mi;
 		if (!dm->modem)
 			continue;
@@ -289,8 +288,7 @@ int main(int argc, char **argv)
 	/* Every configured relay number is in the directory, so that the router knows it. */
 	{
 		struct daemon_modem *dm;
-		llist_for_each_entry(dm, &d->modems, list)
-		{
+		llist_for_each_entry (dm, &d->modems, list) {
 			int64_t id;
 			if (dm->relay_number &&
 			    store_relay_ensure(d->store, dm->relay_number, dm->label, &id) < 0) {

@@ -34,9 +34,9 @@
 
 #include <talloc.h>
 
-#include "chaperoned.h"
-#include "phone_number.h"
-#include "retention.h"
+#include "gateway/daemon/chaperoned.h"
+#include "storage/model/phone_number.h"
+#include "storage/keeping/retention.h"
 
 enum {
 	CHAPERONE_NODE = _LAST_OSMOVTY_NODE + 1,
@@ -254,7 +254,9 @@ struct daemon_modem *daemon_modem_find(struct chaperoned *d, const char *name)
 {
 	struct daemon_modem *m;
 
-	llist_for_each_entry(m, &d->modems, list) if (!strcmp(m->name, name)) return m;
+	llist_for_each_entry (m, &d->modems, list)
+		if (!strcmp(m->name, name))
+			return m;
 	return NULL;
 }
 
@@ -328,8 +330,7 @@ static int write_modems(struct vty *vty)
 {
 	struct daemon_modem *m;
 
-	llist_for_each_entry(m, &g_daemon->modems, list)
-	{
+	llist_for_each_entry (m, &g_daemon->modems, list) {
 		vty_out(vty, "modem %s%s", m->name, VTY_NEWLINE);
 		if (m->device)
 			vty_out(vty, " device %s%s", m->device, VTY_NEWLINE);

@@ -18,12 +18,12 @@
 
 #include <talloc.h>
 
-#include "chaperoned.h"
-#include "records.h"
-#include "phone_number.h"
-#include "sms_error.h"
-#include "sms_reassembly.h"
-#include "sms_split.h"
+#include "gateway/daemon/chaperoned.h"
+#include "storage/records/records.h"
+#include "storage/model/phone_number.h"
+#include "modem/sms/sms_error.h"
+#include "modem/sms/sms_reassembly.h"
+#include "modem/sms/sms_split.h"
 
 /* The network sends a message again when our acknowledgement was lost: an identical
  * PDU within this window is a repeat, recorded and acknowledged but not routed again. */
@@ -43,7 +43,9 @@ static struct daemon_modem *by_modem(struct chaperoned *d, const struct modem *m
 {
 	struct daemon_modem *dm;
 
-	llist_for_each_entry(dm, &d->modems, list) if (dm->modem == m) return dm;
+	llist_for_each_entry (dm, &d->modems, list)
+		if (dm->modem == m)
+			return dm;
 	return NULL;
 }
 
@@ -51,8 +53,9 @@ static struct daemon_modem *by_relay(struct chaperoned *d, const char *relay)
 {
 	struct daemon_modem *dm;
 
-	llist_for_each_entry(dm, &d->modems, list) if (dm->relay_number &&
-						       !strcmp(dm->relay_number, relay)) return dm;
+	llist_for_each_entry (dm, &d->modems, list)
+		if (dm->relay_number && !strcmp(dm->relay_number, relay))
+			return dm;
 	return NULL;
 }
 
@@ -230,8 +233,7 @@ int daemon_modems_start(struct chaperoned *d)
 	struct sms_reassembler_config rc = {.timeout_ms = REASSEMBLY_TIMEOUT_MS};
 
 	d->pool = modem_pool_alloc(d->ctx, &events, d);
-	llist_for_each_entry(dm, &d->modems, list)
-	{
+	llist_for_each_entry (dm, &d->modems, list) {
 		struct modem_config mc = {0};
 		if (!dm->device || !dm->relay_number) {
 			LOGP(DMODEM, LOGL_ERROR, "modem %s: needs a device and a relay-number\n",
@@ -294,8 +296,9 @@ void daemon_modems_expire(struct chaperoned *d)
 {
 	struct daemon_modem *dm;
 
-	llist_for_each_entry(dm, &d->modems, list) if (dm->reasm)
-	    sms_reassembler_expire(dm->reasm, mono_ms());
+	llist_for_each_entry (dm, &d->modems, list)
+		if (dm->reasm)
+			sms_reassembler_expire(dm->reasm, mono_ms());
 }
 
 /* ---- Send ---- */

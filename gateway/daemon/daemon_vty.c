@@ -13,15 +13,14 @@
 #include <osmocom/vty/misc.h>
 #include <osmocom/vty/vty.h>
 
-#include "chaperoned.h"
-#include "records.h"
+#include "gateway/daemon/chaperoned.h"
+#include "storage/records/records.h"
 
 DEFUN(show_modems, show_modems_cmd, "show modems", SHOW_STR "Modems and their relay numbers\n")
 {
 	struct daemon_modem *dm;
 
-	llist_for_each_entry(dm, &g_daemon->modems, list)
-	{
+	llist_for_each_entry (dm, &g_daemon->modems, list) {
 		struct modem_info mi;
 		if (!dm->modem) {
 			vty_out(vty, "%s %s: not started%s", dm->name, dm->relay_number,
@@ -59,8 +58,7 @@ DEFUN(show_queues, show_queues_cmd, "show queues", SHOW_STR "Deliveries by statu
 	vty_out(vty, "Deliveries by latest status:%s", VTY_NEWLINE);
 	rec_delivery_counts(g_daemon->store, count_line, vty);
 	vty_out(vty, "Modem queues:%s", VTY_NEWLINE);
-	llist_for_each_entry(dm, &g_daemon->modems, list)
-	{
+	llist_for_each_entry (dm, &g_daemon->modems, list) {
 		struct modem_info mi;
 		if (!dm->modem)
 			continue;

@@ -18,8 +18,8 @@
 
 #include <talloc.h>
 
-#include "policy.h"
-#include "policy_internal.h"
+#include "gateway/policy/policy.h"
+#include "gateway/policy/policy_internal.h"
 
 static const struct policy_rule_info rule_info[] = {
     {POLICY_RULE_CRISIS, "a staff member answering one student in crisis is let through "

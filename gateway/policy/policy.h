@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "directory.h"
+#include "storage/model/directory.h"
 
 enum policy_oversight {
 	POLICY_OVERSIGHT_COPY,	 /* each coach message is copied to the team's overseers */

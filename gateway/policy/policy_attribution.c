@@ -17,7 +17,7 @@
  * initial), like everyone else, so that every body carries the sender's display. */
 #include <talloc.h>
 
-#include "policy_internal.h"
+#include "gateway/policy/policy_internal.h"
 
 static char *sender_label(struct pol_state *st)
 {

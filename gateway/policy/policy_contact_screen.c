@@ -20,8 +20,8 @@
 
 #include <talloc.h>
 
-#include "phone_number.h"
-#include "policy_internal.h"
+#include "storage/model/phone_number.h"
+#include "gateway/policy/policy_internal.h"
 
 static bool email_local_char(unsigned char c)
 {

@@ -17,7 +17,7 @@
  * "!crisis" from a student or guardian, or on a team, subgroup or several people, is
  * ignored: the message then goes by the normal rules, and nothing is recorded for the
  * flag, so it cannot be used to dodge the guardian copy on group messages. */
-#include "policy_internal.h"
+#include "gateway/policy/policy_internal.h"
 
 void policy_rule_crisis(struct pol_state *st)
 {

@@ -11,7 +11,7 @@
  *                        is included"), but none being reachable does not block.
  * When several are in force, guardian_permission is used first because it keeps the
  * guardian in the loop. contact_sharing exceptions only matter to contact-screen. */
-#include "policy_internal.h"
+#include "gateway/policy/policy_internal.h"
 
 void policy_rule_exception(struct pol_state *st)
 {

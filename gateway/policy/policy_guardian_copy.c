@@ -19,7 +19,7 @@
  * Students and guardians cannot address people or subgroups. */
 #include <talloc.h>
 
-#include "policy_internal.h"
+#include "gateway/policy/policy_internal.h"
 
 static unsigned copy_guardians(struct pol_state *st, const struct dir_person *student)
 {

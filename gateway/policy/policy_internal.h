@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "policy.h"
+#include "gateway/policy/policy.h"
 
 /* One recipient being worked on. */
 struct pol_rcpt {

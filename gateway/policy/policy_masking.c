@@ -21,8 +21,8 @@
 
 #include <talloc.h>
 
-#include "phone_number.h"
-#include "policy_internal.h"
+#include "storage/model/phone_number.h"
+#include "gateway/policy/policy_internal.h"
 
 #define WITHHELD "[number withheld]"
 

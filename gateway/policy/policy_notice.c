@@ -9,7 +9,7 @@
  */
 #include <talloc.h>
 
-#include "policy_internal.h"
+#include "gateway/policy/policy_internal.h"
 
 void policy_rule_notice(struct pol_state *st)
 {

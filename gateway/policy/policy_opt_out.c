@@ -6,7 +6,7 @@
  * in guardian-copy). When nobody addressed is left, the message is blocked. */
 #include <talloc.h>
 
-#include "policy_internal.h"
+#include "gateway/policy/policy_internal.h"
 
 void policy_rule_opt_out(struct pol_state *st)
 {

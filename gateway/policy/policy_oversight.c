@@ -5,7 +5,7 @@
  * administrators, who are the overseers) to any student or guardian is, by the district's
  * setting, copied to each of the team's overseers who does not already get it, or marked
  * for the overseers' daily digest, or neither. */
-#include "policy_internal.h"
+#include "gateway/policy/policy_internal.h"
 
 void policy_rule_oversight(struct pol_state *st)
 {

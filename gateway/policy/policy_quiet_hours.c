@@ -13,7 +13,7 @@
  * earliest time the message should go out once released. */
 #include <talloc.h>
 
-#include "policy_internal.h"
+#include "gateway/policy/policy_internal.h"
 
 void policy_rule_quiet_hours(struct pol_state *st)
 {

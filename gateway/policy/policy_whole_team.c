@@ -9,7 +9,7 @@
  * team's staff. */
 #include <talloc.h>
 
-#include "policy_internal.h"
+#include "gateway/policy/policy_internal.h"
 
 void policy_rule_whole_team(struct pol_state *st)
 {

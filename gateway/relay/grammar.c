@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "grammar.h"
+#include "gateway/relay/grammar.h"
 
 /* Width of the space character at text[i], or 0 if there is none. */
 static size_t space_at(const char *t, size_t len, size_t i)

@@ -10,11 +10,11 @@
 
 #include <talloc.h>
 
-#include "directory.h"
-#include "directory_store.h"
-#include "grammar.h"
-#include "records.h"
-#include "router.h"
+#include "storage/model/directory.h"
+#include "storage/directory/directory_store.h"
+#include "gateway/relay/grammar.h"
+#include "storage/records/records.h"
+#include "gateway/relay/router.h"
 
 struct id_set {
 	int64_t *v;

@@ -25,8 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "policy.h"
-#include "store.h"
+#include "gateway/policy/policy.h"
+#include "storage/archive/store.h"
 
 struct router;
 

@@ -10,7 +10,7 @@
 
 #include <talloc.h>
 
-#include "roster_internal.h"
+#include "gateway/roster/roster_internal.h"
 
 /* Columns each file must have; the rest are optional or ignored. */
 static const char *const required_cols[RF_N][5] = {

@@ -17,7 +17,7 @@
 #include <csv.h>
 #include <talloc.h>
 
-#include "roster_internal.h"
+#include "gateway/roster/roster_internal.h"
 
 /* A roster of a large district is a few megabytes; anything far bigger is a mistake. */
 #define MAX_FILE_SIZE (256u * 1024 * 1024)

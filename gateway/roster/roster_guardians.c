@@ -10,7 +10,7 @@
 
 #include <talloc.h>
 
-#include "roster_internal.h"
+#include "gateway/roster/roster_internal.h"
 
 static const char *role_noun(enum dir_role r)
 {

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "directory_store.h"
-#include "roster.h"
+#include "storage/directory/directory_store.h"
+#include "gateway/roster/roster.h"
 
 /* --- CSV ------------------------------------------------------------------------------- */
 

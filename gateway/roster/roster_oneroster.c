@@ -9,7 +9,7 @@
 
 #include <talloc.h>
 
-#include "roster_internal.h"
+#include "gateway/roster/roster_internal.h"
 
 /* users.csv roles (OneRoster 1.1 RoleEnum) to the directory's. */
 static const struct {

@@ -16,8 +16,8 @@
 
 #include <talloc.h>
 
-#include "phone_number.h"
-#include "roster_internal.h"
+#include "storage/model/phone_number.h"
+#include "gateway/roster/roster_internal.h"
 
 static const char *role_noun(enum dir_role r)
 {

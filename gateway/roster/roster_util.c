@@ -6,8 +6,8 @@
 
 #include <talloc.h>
 
-#include "phone_number.h"
-#include "roster_internal.h"
+#include "storage/model/phone_number.h"
+#include "gateway/roster/roster_internal.h"
 
 const char *const rfile_names[RF_N] = {
     [RF_MANIFEST] = "manifest.csv",

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sms_split.h"
-#include "sms_tpdu.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/sms_tpdu.h"
 
 #define LINE_MAX_LEN 1024
 /* Parts of the reply whose status reports are awaited. */

@@ -7,9 +7,9 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
 
-#include "at_server.h"
-#include "modemsim.h"
-#include "profile.h"
+#include "hw/modemsim/at_server.h"
+#include "hw/modemsim/modemsim.h"
+#include "hw/modemsim/profile.h"
 
 #define OPERATOR_NAME  "Chaperone"
 #define OPERATOR_SHORT "Chaprn"
@@ -18,44 +18,44 @@
 
 /* ---- V.250 basic commands ---- */
 
-static struct at_res cmd_echo(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_echo(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->num > 1)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	m->at.echo = c->num == 1;
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
 /* Only verbose result codes (V1) and result codes on (Q0) are offered. */
-static struct at_res cmd_verbose(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_verbose(struct sim_modem *m, const struct at_cmd *c)
 {
 	(void)m;
-	return (c->num == -1 || c->num == 1) ? RES_OK : RES_ERROR;
+	return (c->num == -1 || c->num == 1) ? SIM_RES_OK : SIM_RES_ERROR;
 }
 
-static struct at_res cmd_quiet(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_quiet(struct sim_modem *m, const struct at_cmd *c)
 {
 	(void)m;
-	return (c->num == -1 || c->num == 0) ? RES_OK : RES_ERROR;
+	return (c->num == -1 || c->num == 0) ? SIM_RES_OK : SIM_RES_ERROR;
 }
 
-static struct at_res cmd_defaults(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_defaults(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->num > 0)
-		return RES_ERROR;
-	modem_at_defaults(m);
-	return RES_OK;
+		return SIM_RES_ERROR;
+	sim_modem_at_defaults(m);
+	return SIM_RES_OK;
 }
 
 /* Accepted and without effect here: &C, &D, &W, X, L, M, H. */
-static struct at_res cmd_accept(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_accept(struct sim_modem *m, const struct at_cmd *c)
 {
 	(void)m;
 	(void)c;
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
-static struct at_res cmd_ati(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_ati(struct sim_modem *m, const struct at_cmd *c)
 {
 	(void)c;
 	for (const char *const *l = m->profile->ati; *l; l++) {
@@ -66,233 +66,234 @@ static struct at_res cmd_ati(struct modem *m, const struct at_cmd *c)
 		else
 			at_info(m, "%s", *l);
 	}
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
-static struct at_res cmd_sreg(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_sreg(struct sim_modem *m, const struct at_cmd *c)
 {
 	long v;
 
 	if (c->num < 0 || c->num >= (long)sizeof(m->at.sreg))
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	if (c->op == AT_OP_READ) {
 		at_info(m, "%03u", m->at.sreg[c->num]);
-		return RES_OK;
+		return SIM_RES_OK;
 	}
 	if (c->op == AT_OP_SET) {
 		if (!at_arg_int(c, 0, 0, 255, &v))
-			return RES_ERROR;
+			return SIM_RES_ERROR;
 		m->at.sreg[c->num] = (uint8_t)v;
 	}
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
 /* ---- identity ---- */
 
-static struct at_res cmd_cgmi(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cgmi(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->op == AT_OP_TEST)
-		return RES_OK;
+		return SIM_RES_OK;
 	if (c->op != AT_OP_EXEC)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	at_info(m, "%s", m->profile->manufacturer);
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
-static struct at_res cmd_cgmm(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cgmm(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->op == AT_OP_TEST)
-		return RES_OK;
+		return SIM_RES_OK;
 	if (c->op != AT_OP_EXEC)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	at_info(m, "%s", m->profile->model);
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
-static struct at_res cmd_cgmr(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cgmr(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->op == AT_OP_TEST)
-		return RES_OK;
+		return SIM_RES_OK;
 	if (c->op != AT_OP_EXEC)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	at_info(m, "%s%s", m->profile->cgmr_prefix ? m->profile->cgmr_prefix : "",
 		m->profile->revision);
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
-static struct at_res cmd_cgsn(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cgsn(struct sim_modem *m, const struct at_cmd *c)
 {
 	long snt = 0;
 
 	if (c->op == AT_OP_TEST)
-		return RES_OK;
+		return SIM_RES_OK;
 	if (c->op == AT_OP_SET && !at_arg_int(c, 0, 0, 1, &snt))
-		return RES_CME(CME_INCORRECT_PARAMS);
+		return SIM_RES_CME(CME_INCORRECT_PARAMS);
 	if (c->op == AT_OP_READ)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	if (snt == 1)
 		at_info(m, "+CGSN: \"%s\"", m->imei);
 	else
 		at_info(m, "%s", m->imei);
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
-static struct at_res cmd_cimi(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cimi(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->op == AT_OP_TEST)
-		return RES_OK;
+		return SIM_RES_OK;
 	if (c->op != AT_OP_EXEC)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	at_info(m, "%s", m->imsi);
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
-static struct at_res cmd_ccid(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_ccid(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->op == AT_OP_TEST)
-		return RES_OK;
+		return SIM_RES_OK;
 	if (c->op != AT_OP_EXEC && c->op != AT_OP_READ)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	/* ICCID: 89 (telecom), country 01, then the IMSI's subscriber part. */
 	at_info(m, "89010%s", m->imsi + 1);
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
-static struct at_res cmd_cnum(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cnum(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->op == AT_OP_TEST)
-		return RES_OK;
+		return SIM_RES_OK;
 	if (c->op != AT_OP_EXEC)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	at_info(m, "+CNUM: \"\",\"%s\",%u", m->msisdn, m->msisdn[0] == '+' ? 145 : 129);
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
-static struct at_res cmd_gcap(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_gcap(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->op == AT_OP_TEST)
-		return RES_OK;
+		return SIM_RES_OK;
 	at_info(m, "+GCAP: +CGSM");
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
 /* ---- error reporting ---- */
 
-static struct at_res cmd_cmee(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cmee(struct sim_modem *m, const struct at_cmd *c)
 {
 	long v;
 
 	switch (c->op) {
 	case AT_OP_READ:
 		at_info(m, "+CMEE: %u", m->at.cmee);
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_TEST:
 		at_info(m, "+CMEE: (0-2)");
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_SET:
 		if (!at_arg_int(c, 0, 0, 2, &v))
-			return RES_CME(CME_INCORRECT_PARAMS);
+			return SIM_RES_CME(CME_INCORRECT_PARAMS);
 		m->at.cmee = (uint8_t)v;
-		return RES_OK;
+		return SIM_RES_OK;
 	default:
 		m->at.cmee = 0;
-		return RES_OK;
+		return SIM_RES_OK;
 	}
 }
 
 /* ---- SIM ---- */
 
-static struct at_res cmd_cpin(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cpin(struct sim_modem *m, const struct at_cmd *c)
 {
 	switch (c->op) {
 	case AT_OP_READ:
 		at_info(m, "+CPIN: %s", m->pin_locked ? "SIM PIN" : "READY");
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_TEST:
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_SET:
 		if (!at_arg_present(c, 0))
-			return RES_CME(CME_INCORRECT_PARAMS);
+			return SIM_RES_CME(CME_INCORRECT_PARAMS);
 		if (!m->pin_locked)
-			return RES_CME(CME_NOT_ALLOWED);
+			return SIM_RES_CME(CME_NOT_ALLOWED);
 		if (strcmp(c->argv[0], SIM_PIN) != 0)
-			return RES_CME(CME_INCORRECT_PASSWORD);
+			return SIM_RES_CME(CME_INCORRECT_PASSWORD);
 		m->pin_locked = false;
 		LOGP(DAT, LOGL_INFO, "%s: SIM PIN entered\n", m->name);
 		/* Registration (and its URC) follows the OK, as on a real network. */
-		modem_registration_changed(m);
-		return RES_OK;
+		sim_modem_registration_changed(m);
+		return SIM_RES_OK;
 	default:
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	}
 }
 
 /* ---- network ---- */
 
-static struct at_res reg_cmd(struct modem *m, const struct at_cmd *c, const char *name, uint8_t *n)
+static struct sim_res reg_cmd(struct sim_modem *m, const struct at_cmd *c, const char *name,
+			      uint8_t *n)
 {
 	char buf[80];
 	long v;
 
 	switch (c->op) {
 	case AT_OP_READ:
-		modem_format_reg(m, buf, sizeof(buf), name, false);
+		sim_modem_format_reg(m, buf, sizeof(buf), name, false);
 		at_info(m, "%s", buf);
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_TEST:
 		at_info(m, "%s: (0-2)", name);
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_SET:
 		if (!at_arg_int(c, 0, 0, 2, &v))
-			return RES_CME(CME_INCORRECT_PARAMS);
+			return SIM_RES_CME(CME_INCORRECT_PARAMS);
 		*n = (uint8_t)v;
-		return RES_OK;
+		return SIM_RES_OK;
 	default:
 		*n = 0;
-		return RES_OK;
+		return SIM_RES_OK;
 	}
 }
 
-static struct at_res cmd_creg(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_creg(struct sim_modem *m, const struct at_cmd *c)
 {
 	return reg_cmd(m, c, "+CREG", &m->at.creg_n);
 }
 
-static struct at_res cmd_cgreg(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cgreg(struct sim_modem *m, const struct at_cmd *c)
 {
 	return reg_cmd(m, c, "+CGREG", &m->at.cgreg_n);
 }
 
-static struct at_res cmd_cereg(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cereg(struct sim_modem *m, const struct at_cmd *c)
 {
 	/* 2G and 3G modems do not know EPS. */
 	if (!m->profile->lte)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	return reg_cmd(m, c, "+CEREG", &m->at.cereg_n);
 }
 
-static struct at_res cmd_csq(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_csq(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->op == AT_OP_TEST) {
 		at_info(m, "+CSQ: (0-31,99),(0-7,99)");
-		return RES_OK;
+		return SIM_RES_OK;
 	}
 	if (c->op != AT_OP_EXEC)
-		return RES_ERROR;
-	if (modem_attached(m))
+		return SIM_RES_ERROR;
+	if (sim_modem_attached(m))
 		at_info(m, "+CSQ: 21,99");
 	else
 		at_info(m, "+CSQ: 99,99");
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
-static struct at_res cmd_cops(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cops(struct sim_modem *m, const struct at_cmd *c)
 {
 	long mode, format;
 
 	switch (c->op) {
 	case AT_OP_READ:
-		if (!modem_attached(m)) {
+		if (!sim_modem_attached(m)) {
 			at_info(m, "+COPS: 0");
 		} else {
 			const char *oper = m->at.cops_format == 2   ? OPERATOR_PLMN
@@ -306,224 +307,224 @@ static struct at_res cmd_cops(struct modem *m, const struct at_cmd *c)
 			else
 				at_info(m, "+COPS: 0,%u,\"%s\"", m->at.cops_format, oper);
 		}
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_TEST:
 		at_info(m, "+COPS: (2,\"%s\",\"%s\",\"%s\",%u),,(0-4),(0-2)", OPERATOR_NAME,
 			OPERATOR_SHORT, OPERATOR_PLMN, m->profile->act);
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_SET:
 		if (!at_arg_int(c, 0, 0, 4, &mode))
-			return RES_CME(CME_INCORRECT_PARAMS);
+			return SIM_RES_CME(CME_INCORRECT_PARAMS);
 		if (at_arg_present(c, 1)) {
 			if (!at_arg_int(c, 1, 0, 2, &format))
-				return RES_CME(CME_INCORRECT_PARAMS);
+				return SIM_RES_CME(CME_INCORRECT_PARAMS);
 			m->at.cops_format = (uint8_t)format;
 		}
-		return RES_OK;
+		return SIM_RES_OK;
 	default:
-		return RES_OK;
+		return SIM_RES_OK;
 	}
 }
 
-static struct at_res cmd_cgatt(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cgatt(struct sim_modem *m, const struct at_cmd *c)
 {
 	long v;
 
 	switch (c->op) {
 	case AT_OP_READ:
-		at_info(m, "+CGATT: %d", modem_attached(m) ? 1 : 0);
-		return RES_OK;
+		at_info(m, "+CGATT: %d", sim_modem_attached(m) ? 1 : 0);
+		return SIM_RES_OK;
 	case AT_OP_TEST:
 		at_info(m, "+CGATT: (0,1)");
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_SET:
 		/* Packet data is not simulated; attaching and detaching leave SMS alone. */
 		if (!at_arg_int(c, 0, 0, 1, &v))
-			return RES_CME(CME_INCORRECT_PARAMS);
-		return modem_attached(m) ? RES_OK : RES_CME(CME_NO_NETWORK);
+			return SIM_RES_CME(CME_INCORRECT_PARAMS);
+		return sim_modem_attached(m) ? SIM_RES_OK : SIM_RES_CME(CME_NO_NETWORK);
 	default:
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	}
 }
 
 /* USSD: result codes can be switched on and off; sessions themselves are not simulated. */
-static struct at_res cmd_cusd(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cusd(struct sim_modem *m, const struct at_cmd *c)
 {
 	long v;
 
 	switch (c->op) {
 	case AT_OP_READ:
 		at_info(m, "+CUSD: %u", m->at.cusd_n);
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_TEST:
 		at_info(m, "+CUSD: (0-2)");
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_SET:
 		if (!at_arg_int(c, 0, 0, 2, &v))
-			return RES_CME(CME_INCORRECT_PARAMS);
+			return SIM_RES_CME(CME_INCORRECT_PARAMS);
 		if (at_arg_present(c, 1))
-			return RES_CME(CME_NOT_SUPPORTED);
+			return SIM_RES_CME(CME_NOT_SUPPORTED);
 		m->at.cusd_n = (uint8_t)v;
-		return RES_OK;
+		return SIM_RES_OK;
 	default:
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	}
 }
 
 /* ---- power ---- */
 
-static struct at_res cmd_cfun(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cfun(struct sim_modem *m, const struct at_cmd *c)
 {
 	long fun, rst = 0;
 
 	switch (c->op) {
 	case AT_OP_READ:
 		at_info(m, "+CFUN: %u", m->cfun);
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_TEST:
 		at_info(m, "+CFUN: (0,1,4),(0,1)");
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_SET:
 		if (!at_arg_int(c, 0, 0, 4, &fun) || fun == 2 || fun == 3)
-			return RES_CME(CME_INCORRECT_PARAMS);
+			return SIM_RES_CME(CME_INCORRECT_PARAMS);
 		if (at_arg_present(c, 1) && !at_arg_int(c, 1, 0, 1, &rst))
-			return RES_CME(CME_INCORRECT_PARAMS);
+			return SIM_RES_CME(CME_INCORRECT_PARAMS);
 		if (rst) {
 			/* OK first, then the modem reboots and its USB port goes away. */
-			modem_schedule_reset(m);
-			return RES_OK;
+			sim_modem_schedule_reset(m);
+			return SIM_RES_OK;
 		}
 		m->cfun = (uint8_t)fun;
-		modem_registration_changed(m);
-		return RES_OK;
+		sim_modem_registration_changed(m);
+		return SIM_RES_OK;
 	default:
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	}
 }
 
-static struct at_res cmd_cpas(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cpas(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->op == AT_OP_TEST) {
 		at_info(m, "+CPAS: (0-5)");
-		return RES_OK;
+		return SIM_RES_OK;
 	}
 	at_info(m, "+CPAS: 0");
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
 /* ---- character set, clock, serial ---- */
 
-static struct at_res cmd_cscs(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cscs(struct sim_modem *m, const struct at_cmd *c)
 {
 	static const char *const sets[] = {"GSM", "IRA", "UCS2"};
 
 	switch (c->op) {
 	case AT_OP_READ:
 		at_info(m, "+CSCS: \"%s\"", m->at.cscs);
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_TEST:
 		at_info(m, "+CSCS: (\"GSM\",\"IRA\",\"UCS2\")");
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_SET:
 		for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
 			if (c->argc >= 1 && strcasecmp(c->argv[0], sets[i]) == 0) {
 				OSMO_STRLCPY_ARRAY(m->at.cscs, sets[i]);
-				return RES_OK;
+				return SIM_RES_OK;
 			}
 		}
-		return RES_CME(CME_NOT_SUPPORTED);
+		return SIM_RES_CME(CME_NOT_SUPPORTED);
 	default:
-		return RES_OK;
+		return SIM_RES_OK;
 	}
 }
 
-static struct at_res cmd_cclk(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_cclk(struct sim_modem *m, const struct at_cmd *c)
 {
 	time_t now = time(NULL);
 	struct tm tm;
 	long q;
 
 	if (c->op == AT_OP_SET || c->op == AT_OP_TEST)
-		return RES_OK;
+		return SIM_RES_OK;
 	if (c->op != AT_OP_READ)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	localtime_r(&now, &tm);
 	q = tm.tm_gmtoff / 900;
 	at_info(m, "+CCLK: \"%02d/%02d/%02d,%02d:%02d:%02d%c%02ld\"", tm.tm_year % 100,
 		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, q < 0 ? '-' : '+',
 		q < 0 ? -q : q);
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
-static struct at_res cmd_ipr(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_ipr(struct sim_modem *m, const struct at_cmd *c)
 {
 	switch (c->op) {
 	case AT_OP_READ:
 		at_info(m, "+IPR: 115200");
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_TEST:
 		at_info(m, "+IPR: (),(0,9600,19200,38400,57600,115200,230400,460800,921600)");
-		return RES_OK;
+		return SIM_RES_OK;
 	default:
-		return RES_OK;
+		return SIM_RES_OK;
 	}
 }
 
-static struct at_res cmd_clip(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_clip(struct sim_modem *m, const struct at_cmd *c)
 {
 	if (c->op == AT_OP_READ)
 		at_info(m, "+CLIP: 0,1");
 	else if (c->op == AT_OP_TEST)
 		at_info(m, "+CLIP: (0,1)");
-	return RES_OK;
+	return SIM_RES_OK;
 }
 
 /* Huawei: switch periodic ^RSSI/^MODE reports; only Huawei modems know it. */
-static struct at_res cmd_curc(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_curc(struct sim_modem *m, const struct at_cmd *c)
 {
 	long v;
 
 	if (!m->profile->huawei)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	switch (c->op) {
 	case AT_OP_READ:
 		at_info(m, "^CURC: %u", m->at.curc);
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_TEST:
 		at_info(m, "^CURC: (0-1)");
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_SET:
 		if (!at_arg_int(c, 0, 0, 1, &v))
-			return RES_CME(CME_INCORRECT_PARAMS);
+			return SIM_RES_CME(CME_INCORRECT_PARAMS);
 		m->at.curc = (uint8_t)v;
-		return RES_OK;
+		return SIM_RES_OK;
 	default:
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	}
 }
 
 /* Huawei: which of its ports gets URCs (0 modem port, 1 PC UI port). The simulated
  * modem has one port, which gets them either way. */
-static struct at_res cmd_portsel(struct modem *m, const struct at_cmd *c)
+static struct sim_res cmd_portsel(struct sim_modem *m, const struct at_cmd *c)
 {
 	long v;
 
 	if (!m->profile->huawei)
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	switch (c->op) {
 	case AT_OP_READ:
 		at_info(m, "^PORTSEL: %u", m->at.portsel);
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_TEST:
 		at_info(m, "^PORTSEL: (0-1)");
-		return RES_OK;
+		return SIM_RES_OK;
 	case AT_OP_SET:
 		if (!at_arg_int(c, 0, 0, 1, &v))
-			return RES_CME(CME_INCORRECT_PARAMS);
+			return SIM_RES_CME(CME_INCORRECT_PARAMS);
 		m->at.portsel = (uint8_t)v;
-		return RES_OK;
+		return SIM_RES_OK;
 	default:
-		return RES_ERROR;
+		return SIM_RES_ERROR;
 	}
 }
 

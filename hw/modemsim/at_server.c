@@ -10,9 +10,9 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
-#include "at_server.h"
-#include "modemsim.h"
-#include "trace.h"
+#include "hw/modemsim/at_server.h"
+#include "hw/modemsim/modemsim.h"
+#include "hw/modemsim/trace.h"
 
 /* A partial command line younger than this means the client is typing: URCs wait, so
  * they never land inside its echo. Older partial lines (a client that went away
@@ -24,26 +24,26 @@
 
 /* Everything the modem writes goes through here: nothing while the port is gone or the
  * firmware hangs. */
-static void out(struct modem *m, const void *buf, size_t len)
+static void out(struct sim_modem *m, const void *buf, size_t len)
 {
 	if (!m->pty.up || m->faults.hang)
 		return;
 	sim_pty_write(&m->pty, buf, len);
 }
 
-static void out_str(struct modem *m, const char *s)
+static void out_str(struct sim_modem *m, const char *s)
 {
 	out(m, s, strlen(s));
 }
 
-static void trace_out(struct modem *m, const char *s)
+static void trace_out(struct sim_modem *m, const char *s)
 {
 	if (m->pty.up && !m->faults.hang)
 		trace_add(m->trace, true, s, strlen(s));
 }
 
 /* Verbose result codes and URCs: <CR><LF>text<CR><LF> (V.250 §5.7.1). */
-static void out_framed(struct modem *m, const char *text)
+static void out_framed(struct sim_modem *m, const char *text)
 {
 	out_str(m, "\r\n");
 	out_str(m, text);
@@ -51,14 +51,14 @@ static void out_framed(struct modem *m, const char *text)
 	trace_out(m, text);
 }
 
-void at_write_raw(struct modem *m, const void *buf, size_t len)
+void at_write_raw(struct sim_modem *m, const void *buf, size_t len)
 {
 	out(m, buf, len);
 	if (m->pty.up && !m->faults.hang)
 		trace_add(m->trace, true, buf, len);
 }
 
-void at_info(struct modem *m, const char *fmt, ...)
+void at_info(struct sim_modem *m, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -81,7 +81,7 @@ void at_info(struct modem *m, const char *fmt, ...)
 
 /* ---- URCs ---- */
 
-static bool urc_blocked(struct modem *m, unsigned *retry_ms)
+static bool urc_blocked(struct sim_modem *m, unsigned *retry_ms)
 {
 	*retry_ms = 0;
 	if (!m->pty.up || m->faults.hang)
@@ -100,7 +100,7 @@ static bool urc_blocked(struct modem *m, unsigned *retry_ms)
 	return false;
 }
 
-static void urc_write(struct modem *m, const char *line, const char *pdu_line)
+static void urc_write(struct sim_modem *m, const char *line, const char *pdu_line)
 {
 	out_framed(m, line);
 	if (pdu_line) {
@@ -116,7 +116,7 @@ static void urc_free(struct at_urc *u)
 	talloc_free(u);
 }
 
-void at_flush_urcs(struct modem *m)
+void at_flush_urcs(struct sim_modem *m)
 {
 	unsigned retry;
 
@@ -141,7 +141,7 @@ static void urc_timer_cb(void *data)
 	at_flush_urcs(data);
 }
 
-void at_urc(struct modem *m, const char *line, const char *pdu_line)
+void at_urc(struct sim_modem *m, const char *line, const char *pdu_line)
 {
 	struct at_urc *u;
 	unsigned retry;
@@ -204,10 +204,12 @@ static const char *cme_text(unsigned code)
 	return t ? t : "unknown";
 }
 
-static void write_final(struct modem *m, struct at_res res)
+static void write_final(struct sim_modem *m, struct sim_res res)
 {
 	char buf[96];
 
+	if (res.async)
+		return;
 	switch (res.kind) {
 	case AT_RES_OK:
 		out_framed(m, "OK");
@@ -215,7 +217,7 @@ static void write_final(struct modem *m, struct at_res res)
 	case AT_RES_ERROR:
 		out_framed(m, "ERROR");
 		break;
-	case AT_RES_CME:
+	case AT_RES_CME_ERROR:
 		if (m->at.cmee == 0)
 			snprintf(buf, sizeof(buf), "ERROR");
 		else if (m->at.cmee == 2)
@@ -224,16 +226,17 @@ static void write_final(struct modem *m, struct at_res res)
 			snprintf(buf, sizeof(buf), "+CME ERROR: %u", res.code);
 		out_framed(m, buf);
 		break;
-	case AT_RES_CMS:
+	case AT_RES_CMS_ERROR:
 		snprintf(buf, sizeof(buf), "+CMS ERROR: %u", res.code);
 		out_framed(m, buf);
 		break;
-	case AT_RES_ASYNC:
+	default: /* the driver's own outcomes: never written by a modem */
+		out_framed(m, "ERROR");
 		break;
 	}
 }
 
-static void drain_pending(struct modem *m)
+static void drain_pending(struct sim_modem *m)
 {
 	uint8_t buf[AT_PENDING_IN_MAX];
 	size_t n = m->s.pending_in_len;
@@ -245,11 +248,11 @@ static void drain_pending(struct modem *m)
 	at_input(m, buf, n);
 }
 
-void at_finish(struct modem *m, struct at_res res)
+void at_finish(struct sim_modem *m, struct sim_res res)
 {
 	/* Fault: a URC between the information text and the final result code. Real modems
 	 * do this, and a client that takes the URC for part of the response misparses. */
-	if (m->faults.urc_in_response && m->s.line_had_info && res.kind != AT_RES_ASYNC) {
+	if (m->faults.urc_in_response && m->s.line_had_info && !res.async) {
 		m->faults.urc_in_response = false;
 		if (!llist_empty(&m->s.urcs)) {
 			while (!llist_empty(&m->s.urcs)) {
@@ -263,7 +266,7 @@ void at_finish(struct modem *m, struct at_res res)
 		} else {
 			char buf[32];
 
-			snprintf(buf, sizeof(buf), "+CREG: %d", modem_reg_cs(m));
+			snprintf(buf, sizeof(buf), "+CREG: %d", sim_modem_reg_cs(m));
 			out_framed(m, buf);
 		}
 	}
@@ -468,9 +471,9 @@ static const struct at_cmd_def *find_def(const char *name)
 	return NULL;
 }
 
-static struct at_res run_commands(struct modem *m, char *p)
+static struct sim_res run_commands(struct sim_modem *m, char *p)
 {
-	struct at_res res = RES_OK;
+	struct sim_res res = SIM_RES_OK;
 
 	for (;;) {
 		const struct at_cmd_def *d;
@@ -481,19 +484,19 @@ static struct at_res run_commands(struct modem *m, char *p)
 		if (*p == '\0')
 			break;
 		if (parse_one(&p, &cmd) < 0)
-			return RES_ERROR;
+			return SIM_RES_ERROR;
 		d = find_def(cmd.name);
 		if (!d) {
 			LOGP(DAT, LOGL_INFO, "%s: unknown command %s\n", m->name, cmd.name);
-			return RES_ERROR;
+			return SIM_RES_ERROR;
 		}
 		m->s.info_started = false;
 		if (d->needs_sim && m->pin_locked)
-			return d->sms ? RES_CMS(CMS_SIM_PIN) : RES_CME(CME_SIM_PIN);
+			return d->sms ? SIM_RES_CMS(CMS_SIM_PIN) : SIM_RES_CME(CME_SIM_PIN);
 		res = d->fn(m, &cmd);
 		/* An error ends the line (V.250 §5.2.1); so does a command that goes on in the
 		 * background (a "> " prompt, a submit): the rest of its line is not run. */
-		if (res.kind != AT_RES_OK)
+		if (res.kind != AT_RES_OK || res.async)
 			break;
 	}
 	return res;
@@ -510,12 +513,12 @@ static char *find_prefix(char *line)
 	return NULL;
 }
 
-static void execute_line(struct modem *m)
+static void execute_line(struct sim_modem *m)
 {
 	char line[AT_LINE_MAX + 1];
 	bool overflow = m->s.line_overflow;
 	size_t len = m->s.line_len;
-	struct at_res res;
+	struct sim_res res;
 	char *body;
 
 	memcpy(line, m->s.line, len);
@@ -538,15 +541,15 @@ static void execute_line(struct modem *m)
 	if (overflow) {
 		LOGP(DAT, LOGL_NOTICE, "%s: command line longer than %d, discarded\n", m->name,
 		     AT_LINE_MAX);
-		res = RES_ERROR;
+		res = SIM_RES_ERROR;
 	} else {
 		res = run_commands(m, body);
 	}
-	if (res.kind != AT_RES_ASYNC)
+	if (!res.async)
 		at_finish(m, res);
 }
 
-static void cmd_byte(struct modem *m, uint8_t c)
+static void cmd_byte(struct sim_modem *m, uint8_t c)
 {
 	/* Echo is of what was received, as received, \r included (V.250 §6.2.4). */
 	if (m->at.echo)
@@ -575,7 +578,7 @@ static void cmd_byte(struct modem *m, uint8_t c)
 
 /* ---- PDU entry after "> " (27.005 §3.5.1) ---- */
 
-struct at_res at_enter_pdu(struct modem *m, enum at_pdu_for what, unsigned tpdu_len)
+struct sim_res at_enter_pdu(struct sim_modem *m, enum at_pdu_for what, unsigned tpdu_len)
 {
 	m->s.state = AT_ST_PDU;
 	m->s.pdu_len = 0;
@@ -584,13 +587,13 @@ struct at_res at_enter_pdu(struct modem *m, enum at_pdu_for what, unsigned tpdu_
 	/* The prompt has no line end: the client types right after it. */
 	out_str(m, "\r\n> ");
 	trace_out(m, "> ");
-	return RES_ASYNC;
+	return SIM_RES_ASYNC;
 }
 
-static void pdu_done(struct modem *m)
+static void pdu_done(struct sim_modem *m)
 {
 	uint8_t pdu[SMS_PDU_MAX];
-	struct at_res res;
+	struct sim_res res;
 	int n;
 
 	trace_add(m->trace, false, m->s.pdu, m->s.pdu_len);
@@ -598,15 +601,15 @@ static void pdu_done(struct modem *m)
 	m->s.pdu_len = 0;
 	if (n < 0) {
 		LOGP(DAT, LOGL_INFO, "%s: PDU is not hex: %s\n", m->name, sms_strerror(n));
-		at_finish(m, RES_CMS(CMS_INVALID_PDU_PARAM));
+		at_finish(m, SIM_RES_CMS(CMS_INVALID_PDU_PARAM));
 		return;
 	}
 	res = at_sms_pdu_entered(m, pdu, (size_t)n);
-	if (res.kind != AT_RES_ASYNC)
+	if (!res.async)
 		at_finish(m, res);
 }
 
-static void pdu_byte(struct modem *m, uint8_t c)
+static void pdu_byte(struct sim_modem *m, uint8_t c)
 {
 	switch (c) {
 	case CTRL_Z:
@@ -616,7 +619,7 @@ static void pdu_byte(struct modem *m, uint8_t c)
 		/* Cancelled: nothing is sent (27.005 §3.5.1). */
 		trace_add(m->trace, false, "<ESC>", 5);
 		m->s.pdu_len = 0;
-		at_finish(m, RES_OK);
+		at_finish(m, SIM_RES_OK);
 		return;
 	default:
 		break;
@@ -629,7 +632,7 @@ static void pdu_byte(struct modem *m, uint8_t c)
 		/* Longer than any PDU: not a PDU, back to command mode. */
 		trace_add(m->trace, false, m->s.pdu, m->s.pdu_len);
 		m->s.pdu_len = 0;
-		at_finish(m, RES_CMS(CMS_INVALID_PDU_PARAM));
+		at_finish(m, SIM_RES_CMS(CMS_INVALID_PDU_PARAM));
 		return;
 	}
 	m->s.pdu[m->s.pdu_len++] = (char)c;
@@ -639,18 +642,18 @@ static void pdu_byte(struct modem *m, uint8_t c)
 
 static void busy_timer_cb(void *data)
 {
-	struct modem *m = data;
-	void (*done)(struct modem *) = m->s.busy_done;
+	struct sim_modem *m = data;
+	void (*done)(struct sim_modem *) = m->s.busy_done;
 
 	m->s.busy_done = NULL;
 	m->s.executing = true;
 	if (done)
 		done(m);
 	else
-		at_finish(m, RES_OK);
+		at_finish(m, SIM_RES_OK);
 }
 
-void at_start_busy(struct modem *m, unsigned ms, void (*done)(struct modem *m))
+void at_start_busy(struct sim_modem *m, unsigned ms, void (*done)(struct sim_modem *m))
 {
 	m->s.state = AT_ST_BUSY;
 	m->s.busy_done = done;
@@ -660,7 +663,7 @@ void at_start_busy(struct modem *m, unsigned ms, void (*done)(struct modem *m))
 	at_flush_urcs(m);
 }
 
-void at_abort_busy(struct modem *m)
+void at_abort_busy(struct sim_modem *m)
 {
 	if (m->s.state != AT_ST_BUSY)
 		return;
@@ -672,7 +675,7 @@ void at_abort_busy(struct modem *m)
 	m->s.line_had_info = false;
 }
 
-void at_input(struct modem *m, const uint8_t *buf, size_t len)
+void at_input(struct sim_modem *m, const uint8_t *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		if (m->faults.hang || !m->pty.up)
@@ -695,7 +698,7 @@ void at_input(struct modem *m, const uint8_t *buf, size_t len)
 
 /* ---- session lifetime ---- */
 
-void at_session_init(struct modem *m)
+void at_session_init(struct sim_modem *m)
 {
 	memset(&m->s, 0, sizeof(m->s));
 	INIT_LLIST_HEAD(&m->s.urcs);
@@ -710,7 +713,7 @@ static void free_urc_list(struct llist_head *l)
 		urc_free(llist_first_entry(l, struct at_urc, list));
 }
 
-void at_session_reset(struct modem *m)
+void at_session_reset(struct sim_modem *m)
 {
 	osmo_timer_del(&m->s.busy_timer);
 	osmo_timer_del(&m->s.urc_timer);
@@ -729,7 +732,7 @@ void at_session_reset(struct modem *m)
 	m->s.line_had_info = false;
 }
 
-void at_session_cleanup(struct modem *m)
+void at_session_cleanup(struct sim_modem *m)
 {
 	at_session_reset(m);
 }

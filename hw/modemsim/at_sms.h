@@ -2,11 +2,11 @@
  * per +CNMI/+CSMS/+CPMS, and the +CNMA acknowledgement timer. */
 #pragma once
 
-#include "network.h"
+#include "hw/modemsim/network.h"
 
-struct modem;
+struct sim_modem;
 
 /* Offer a mobile-terminated message (DELIVER or STATUS-REPORT) to the modem. */
-enum mt_result at_sms_offer(struct modem *m, struct net_msg *msg);
+enum mt_result at_sms_offer(struct sim_modem *m, struct net_msg *msg);
 /* osmo_timer callback: a +CMT/+CDS was not acknowledged in time (27.005 §3.4.1). */
 void at_sms_ack_timeout(void *data);

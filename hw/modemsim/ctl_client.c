@@ -11,7 +11,7 @@
 
 #include <json-c/json.h>
 
-#include "ctl_client.h"
+#include "hw/modemsim/ctl_client.h"
 
 /* How long to wait for the answer. */
 #define CTL_CLIENT_TIMEOUT_MS 30000

@@ -16,14 +16,14 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
-#include "ctl_server.h"
-#include "faults.h"
-#include "modem.h"
-#include "modemsim.h"
-#include "network.h"
-#include "phone.h"
-#include "profile.h"
-#include "trace.h"
+#include "hw/modemsim/ctl_server.h"
+#include "hw/modemsim/faults.h"
+#include "hw/modemsim/sim_modem.h"
+#include "hw/modemsim/modemsim.h"
+#include "hw/modemsim/network.h"
+#include "hw/modemsim/phone.h"
+#include "hw/modemsim/profile.h"
+#include "hw/modemsim/trace.h"
 
 /* Longest request line; a client that sends more without a newline is cut off. */
 #define CTL_LINE_MAX (256 * 1024)
@@ -115,11 +115,11 @@ static bool get_bool(struct json_object *req, const char *key, bool def, bool *o
 	return true;
 }
 
-static struct modem *req_modem(struct ctl_server *srv, struct json_object *req, const char *key,
-			       struct json_object **err)
+static struct sim_modem *req_modem(struct ctl_server *srv, struct json_object *req, const char *key,
+				   struct json_object **err)
 {
 	const char *name = get_str(req, key);
-	struct modem *m;
+	struct sim_modem *m;
 
 	if (!name) {
 		*err = resp_error("\"%s\" (modem name or MSISDN) is required", key);
@@ -133,7 +133,7 @@ static struct modem *req_modem(struct ctl_server *srv, struct json_object *req, 
 
 /* ---- commands ---- */
 
-static struct json_object *storage_counts(struct modem *m)
+static struct json_object *storage_counts(struct sim_modem *m)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -148,7 +148,7 @@ static struct json_object *storage_counts(struct modem *m)
 	return o;
 }
 
-static struct json_object *modem_status(struct ctl_server *srv, struct modem *m)
+static struct json_object *sim_modem_status(struct ctl_server *srv, struct sim_modem *m)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *cnmi = json_object_new_array();
@@ -157,7 +157,7 @@ static struct json_object *modem_status(struct ctl_server *srv, struct modem *m)
 	for (unsigned i = 0; i < 5; i++)
 		json_object_array_add(cnmi, json_object_new_int(m->at.cnmi[i]));
 	for (unsigned i = 0; i < 3; i++)
-		json_object_array_add(cpms, json_object_new_string(modem_mem(m, i)->name));
+		json_object_array_add(cpms, json_object_new_string(sim_modem_mem(m, i)->name));
 	json_object_object_add(o, "name", json_object_new_string(m->name));
 	json_object_object_add(o, "msisdn", json_object_new_string(m->msisdn));
 	json_object_object_add(o, "path", json_object_new_string(m->pty.link_path));
@@ -166,9 +166,9 @@ static struct json_object *modem_status(struct ctl_server *srv, struct modem *m)
 	json_object_object_add(o, "model", json_object_new_string(m->profile->name));
 	json_object_object_add(o, "imei", json_object_new_string(m->imei));
 	json_object_object_add(o, "imsi", json_object_new_string(m->imsi));
-	json_object_object_add(o, "registered", json_object_new_boolean(modem_attached(m)));
-	json_object_object_add(o, "creg", json_object_new_int(modem_reg_cs(m)));
-	json_object_object_add(o, "cereg", json_object_new_int(modem_reg_eps(m)));
+	json_object_object_add(o, "registered", json_object_new_boolean(sim_modem_attached(m)));
+	json_object_object_add(o, "creg", json_object_new_int(sim_modem_reg_cs(m)));
+	json_object_object_add(o, "cereg", json_object_new_int(sim_modem_reg_eps(m)));
 	json_object_object_add(o, "cfun", json_object_new_int(m->cfun));
 	json_object_object_add(o, "echo", json_object_new_boolean(m->at.echo));
 	json_object_object_add(o, "cmee", json_object_new_int(m->at.cmee));
@@ -198,9 +198,9 @@ static struct json_object *cmd_status(struct ctl_server *srv, struct json_object
 
 	(void)req;
 	for (unsigned i = 0; i < srv->sim->n_modems; i++)
-		json_object_array_add(modems, modem_status(srv, srv->sim->modems[i]));
-	llist_for_each_entry(p, &srv->sim->net->phones, list)
-	    json_object_array_add(phones, phone_json(p));
+		json_object_array_add(modems, sim_modem_status(srv, srv->sim->modems[i]));
+	llist_for_each_entry (p, &srv->sim->net->phones, list)
+		json_object_array_add(phones, phone_json(p));
 	json_object_object_add(o, "modems", modems);
 	json_object_object_add(o, "phones", phones);
 	return o;
@@ -212,7 +212,7 @@ static struct json_object *cmd_send(struct ctl_server *srv, struct json_object *
 	const char *from = get_str(req, "from");
 	const char *text = get_str(req, "text");
 	const char *hex = get_str(req, "pdu");
-	struct modem *m;
+	struct sim_modem *m;
 	struct sms_address addr;
 	bool class0;
 	int n;
@@ -266,8 +266,8 @@ static struct json_object *cmd_inbox(struct ctl_server *srv, struct json_object 
 		if (p)
 			phone_inbox_json(p, arr, clear);
 	} else {
-		llist_for_each_entry(p, &srv->sim->net->phones, list)
-		    phone_inbox_json(p, arr, clear);
+		llist_for_each_entry (p, &srv->sim->net->phones, list)
+			phone_inbox_json(p, arr, clear);
 	}
 	o = resp_ok();
 	json_object_object_add(o, "messages", arr);
@@ -277,7 +277,7 @@ static struct json_object *cmd_inbox(struct ctl_server *srv, struct json_object 
 static struct json_object *cmd_latency(struct ctl_server *srv, struct json_object *req)
 {
 	struct json_object *err = NULL, *o;
-	struct modem *m = req_modem(srv, req, "modem", &err);
+	struct sim_modem *m = req_modem(srv, req, "modem", &err);
 	unsigned submit, deliver;
 
 	if (!m)
@@ -293,7 +293,7 @@ static struct json_object *cmd_latency(struct ctl_server *srv, struct json_objec
 	return o;
 }
 
-static struct json_object *fault_garbage_req(struct modem *m, struct json_object *req)
+static struct json_object *fault_garbage_req(struct sim_modem *m, struct json_object *req)
 {
 	const char *hex = get_str(req, "hex");
 	uint8_t buf[GARBAGE_MAX];
@@ -321,7 +321,7 @@ static struct json_object *fault_garbage_req(struct modem *m, struct json_object
 static struct json_object *cmd_fault(struct ctl_server *srv, struct json_object *req)
 {
 	struct json_object *err = NULL, *o;
-	struct modem *m = req_modem(srv, req, "modem", &err);
+	struct sim_modem *m = req_modem(srv, req, "modem", &err);
 	const char *kind = get_str(req, "kind");
 	unsigned ms, code, count;
 	bool on;
@@ -394,7 +394,7 @@ static struct json_object *cmd_phone(struct ctl_server *srv, struct json_object 
 static struct json_object *cmd_sim(struct ctl_server *srv, struct json_object *req)
 {
 	struct json_object *err = NULL, *o, *storage;
-	struct modem *m = req_modem(srv, req, "modem", &err);
+	struct sim_modem *m = req_modem(srv, req, "modem", &err);
 
 	if (!m)
 		return err;
@@ -429,7 +429,7 @@ static struct json_object *cmd_sim(struct ctl_server *srv, struct json_object *r
 static struct json_object *cmd_trace(struct ctl_server *srv, struct json_object *req)
 {
 	struct json_object *err = NULL, *o;
-	struct modem *m = req_modem(srv, req, "modem", &err);
+	struct sim_modem *m = req_modem(srv, req, "modem", &err);
 	unsigned last;
 
 	if (!m)
@@ -444,14 +444,14 @@ static struct json_object *cmd_trace(struct ctl_server *srv, struct json_object 
 static struct json_object *cmd_reset(struct ctl_server *srv, struct json_object *req)
 {
 	struct json_object *err = NULL;
-	struct modem *m = req_modem(srv, req, "modem", &err);
+	struct sim_modem *m = req_modem(srv, req, "modem", &err);
 
 	if (!m)
 		return err;
 	if (m->faults.vanished)
-		modem_return(m);
+		sim_modem_return(m);
 	else
-		modem_power_on(m);
+		sim_modem_power_on(m);
 	return resp_ok();
 }
 

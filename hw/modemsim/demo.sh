@@ -9,8 +9,8 @@
 set -euo pipefail
 
 build=${1:?usage: demo.sh BUILD_DIR}
-modemsim="$build/hw/modemsim/modemsim"
-echo_client="$build/hw/modemsim/modemsim-echo"
+modemsim="$build/bin/modemsim"
+echo_client="$build/bin/modemsim-echo"
 phone=+15557770001
 text="Hi Coach, is practice still on at 4 today? Bring cones? 🏀"
 

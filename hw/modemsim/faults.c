@@ -7,12 +7,12 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
 
-#include "at_server.h"
-#include "faults.h"
-#include "modem.h"
-#include "modemsim.h"
-#include "network.h"
-#include "sms_split.h"
+#include "hw/modemsim/at_server.h"
+#include "hw/modemsim/faults.h"
+#include "hw/modemsim/sim_modem.h"
+#include "hw/modemsim/modemsim.h"
+#include "hw/modemsim/network.h"
+#include "modem/sms/sms_split.h"
 
 static void schedule_ms(struct osmo_timer_list *t, unsigned ms)
 {
@@ -21,7 +21,7 @@ static void schedule_ms(struct osmo_timer_list *t, unsigned ms)
 
 static void hang_end_cb(void *data)
 {
-	struct modem *m = data;
+	struct sim_modem *m = data;
 
 	LOGP(DFAULT, LOGL_INFO, "%s: hang over\n", m->name);
 	m->faults.hang = false;
@@ -36,13 +36,13 @@ static void dereg_end_cb(void *data)
 
 static void vanish_end_cb(void *data)
 {
-	struct modem *m = data;
+	struct sim_modem *m = data;
 
 	LOGP(DFAULT, LOGL_INFO, "%s: port returns\n", m->name);
-	modem_return(m);
+	sim_modem_return(m);
 }
 
-void faults_init(struct modem *m)
+void faults_init(struct sim_modem *m)
 {
 	memset(&m->faults, 0, sizeof(m->faults));
 	osmo_timer_setup(&m->faults.hang_timer, hang_end_cb, m);
@@ -50,14 +50,14 @@ void faults_init(struct modem *m)
 	osmo_timer_setup(&m->faults.vanish_timer, vanish_end_cb, m);
 }
 
-void faults_cleanup(struct modem *m)
+void faults_cleanup(struct sim_modem *m)
 {
 	osmo_timer_del(&m->faults.hang_timer);
 	osmo_timer_del(&m->faults.dereg_timer);
 	osmo_timer_del(&m->faults.vanish_timer);
 }
 
-void fault_hang(struct modem *m, unsigned ms)
+void fault_hang(struct sim_modem *m, unsigned ms)
 {
 	LOGP(DFAULT, LOGL_INFO, "%s: hang for %u ms\n", m->name, ms);
 	m->faults.hang = true;
@@ -67,21 +67,21 @@ void fault_hang(struct modem *m, unsigned ms)
 		schedule_ms(&m->faults.hang_timer, ms);
 }
 
-void fault_garbage(struct modem *m, const uint8_t *bytes, size_t len)
+void fault_garbage(struct sim_modem *m, const uint8_t *bytes, size_t len)
 {
 	LOGP(DFAULT, LOGL_INFO, "%s: %zu bytes of line noise\n", m->name, len);
 	at_write_raw(m, bytes, len);
 }
 
-void fault_cms_error(struct modem *m, unsigned code, unsigned count)
+void fault_cms_error(struct sim_modem *m, unsigned code, unsigned count)
 {
 	m->faults.cms_error_code = code;
 	m->faults.cms_error_count = count;
 }
 
-unsigned fault_sim_full(struct modem *m)
+unsigned fault_sim_full(struct sim_modem *m)
 {
-	struct sms_store *st = modem_mem(m, 2);
+	struct sms_store *st = sim_modem_mem(m, 2);
 	struct network *net = m->sim->net;
 	struct sms_deliver *d = talloc_zero(m, struct sms_deliver);
 	unsigned n = 0;
@@ -113,55 +113,55 @@ unsigned fault_sim_full(struct modem *m)
 	return n;
 }
 
-void fault_deregister(struct modem *m, unsigned ms)
+void fault_deregister(struct sim_modem *m, unsigned ms)
 {
 	LOGP(DFAULT, LOGL_INFO, "%s: deregistered for %u ms\n", m->name, ms);
 	m->faults.deregistered = true;
 	osmo_timer_del(&m->faults.dereg_timer);
 	if (ms)
 		schedule_ms(&m->faults.dereg_timer, ms);
-	modem_registration_changed(m);
+	sim_modem_registration_changed(m);
 }
 
-void fault_register(struct modem *m)
+void fault_register(struct sim_modem *m)
 {
 	osmo_timer_del(&m->faults.dereg_timer);
 	if (!m->faults.deregistered)
 		return;
 	LOGP(DFAULT, LOGL_INFO, "%s: registered again\n", m->name);
 	m->faults.deregistered = false;
-	modem_registration_changed(m);
+	sim_modem_registration_changed(m);
 }
 
-void fault_cs_unregistered(struct modem *m, bool on)
+void fault_cs_unregistered(struct sim_modem *m, bool on)
 {
 	m->faults.cs_unregistered = on;
-	modem_registration_changed(m);
+	sim_modem_registration_changed(m);
 }
 
-void fault_vanish(struct modem *m, unsigned ms)
+void fault_vanish(struct sim_modem *m, unsigned ms)
 {
 	LOGP(DFAULT, LOGL_INFO, "%s: port vanishes for %u ms\n", m->name, ms);
-	modem_vanish(m, ms);
+	sim_modem_vanish(m, ms);
 }
 
-void fault_urc_in_response(struct modem *m)
+void fault_urc_in_response(struct sim_modem *m)
 {
 	m->faults.urc_in_response = true;
 }
 
-void fault_pin(struct modem *m, bool on)
+void fault_pin(struct sim_modem *m, bool on)
 {
 	/* The SIM asks for its PIN now, as after a power cycle, and at every power-on
 	 * until the fault is cleared. */
 	m->faults.pin = on;
 	if (m->pin_locked != on) {
 		m->pin_locked = on;
-		modem_registration_changed(m);
+		sim_modem_registration_changed(m);
 	}
 }
 
-void fault_clear(struct modem *m)
+void fault_clear(struct sim_modem *m)
 {
 	if (m->faults.hang) {
 		osmo_timer_del(&m->faults.hang_timer);
@@ -173,14 +173,14 @@ void fault_clear(struct modem *m)
 	m->faults.cs_unregistered = false;
 	fault_pin(m, false);
 	if (m->faults.vanished)
-		modem_return(m);
+		sim_modem_return(m);
 	fault_register(m);
-	modem_registration_changed(m);
+	sim_modem_registration_changed(m);
 }
 
-struct json_object *faults_json(const struct modem *m)
+struct json_object *faults_json(const struct sim_modem *m)
 {
-	const struct modem_faults *f = &m->faults;
+	const struct sim_faults *f = &m->faults;
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "hang", json_object_new_boolean(f->hang));

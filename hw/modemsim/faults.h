@@ -12,9 +12,9 @@
 #include <json-c/json.h>
 #include <osmocom/core/timer.h>
 
-struct modem;
+struct sim_modem;
 
-struct modem_faults {
+struct sim_faults {
 	bool hang; /* discard input, answer nothing */
 	struct osmo_timer_list hang_timer;
 	bool deregistered; /* +CREG: x,2; submits fail with 331 */
@@ -28,22 +28,22 @@ struct modem_faults {
 	struct osmo_timer_list vanish_timer;
 };
 
-void faults_init(struct modem *m);
+void faults_init(struct sim_modem *m);
 /* Stop the fault timers (the modem is going away). */
-void faults_cleanup(struct modem *m);
+void faults_cleanup(struct sim_modem *m);
 
-void fault_hang(struct modem *m, unsigned ms);
-void fault_garbage(struct modem *m, const uint8_t *bytes, size_t len);
-void fault_cms_error(struct modem *m, unsigned code, unsigned count);
+void fault_hang(struct sim_modem *m, unsigned ms);
+void fault_garbage(struct sim_modem *m, const uint8_t *bytes, size_t len);
+void fault_cms_error(struct sim_modem *m, unsigned code, unsigned count);
 /* Returns how many filler messages were stored. */
-unsigned fault_sim_full(struct modem *m);
-void fault_deregister(struct modem *m, unsigned ms);
-void fault_register(struct modem *m);
-void fault_cs_unregistered(struct modem *m, bool on);
-void fault_vanish(struct modem *m, unsigned ms);
-void fault_urc_in_response(struct modem *m);
-void fault_pin(struct modem *m, bool on);
-void fault_clear(struct modem *m);
+unsigned fault_sim_full(struct sim_modem *m);
+void fault_deregister(struct sim_modem *m, unsigned ms);
+void fault_register(struct sim_modem *m);
+void fault_cs_unregistered(struct sim_modem *m, bool on);
+void fault_vanish(struct sim_modem *m, unsigned ms);
+void fault_urc_in_response(struct sim_modem *m);
+void fault_pin(struct sim_modem *m, bool on);
+void fault_clear(struct sim_modem *m);
 
 /* The active faults, for `status`. */
-struct json_object *faults_json(const struct modem *m);
+struct json_object *faults_json(const struct sim_modem *m);

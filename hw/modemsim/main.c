@@ -16,13 +16,13 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
-#include "ctl_client.h"
-#include "ctl_server.h"
-#include "modem.h"
-#include "modemsim.h"
-#include "network.h"
-#include "phone.h"
-#include "profile.h"
+#include "hw/modemsim/ctl_client.h"
+#include "hw/modemsim/ctl_server.h"
+#include "hw/modemsim/sim_modem.h"
+#include "hw/modemsim/modemsim.h"
+#include "hw/modemsim/network.h"
+#include "hw/modemsim/phone.h"
+#include "hw/modemsim/profile.h"
 
 #define MAX_MODEMS 64
 #define MAX_PHONES 64
@@ -79,10 +79,10 @@ bool number_equal(const char *a, const char *b)
 	return strcmp(skip_plus(a), skip_plus(b)) == 0;
 }
 
-struct modem *sim_find_modem(struct simulator *sim, const char *name_or_msisdn)
+struct sim_modem *sim_find_modem(struct simulator *sim, const char *name_or_msisdn)
 {
 	for (unsigned i = 0; i < sim->n_modems; i++) {
-		struct modem *m = sim->modems[i];
+		struct sim_modem *m = sim->modems[i];
 
 		if (strcmp(m->name, name_or_msisdn) == 0 || number_equal(m->msisdn, name_or_msisdn))
 			return m;
@@ -291,7 +291,7 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < n_phones; i++)
 		phone_get(sim->net, phones[i]);
-	sim->modems = talloc_zero_array(sim, struct modem *, cfg->n_modems);
+	sim->modems = talloc_zero_array(sim, struct sim_modem *, cfg->n_modems);
 	for (unsigned i = 0; i < cfg->n_modems; i++) {
 		char msisdn[24];
 
@@ -299,11 +299,11 @@ int main(int argc, char **argv)
 			LOGP(DMAIN, LOGL_ERROR, "bad --msisdn-base: %s\n", cfg->msisdn_base);
 			goto out;
 		}
-		sim->modems[i] = modem_alloc(sim, i, msisdn);
+		sim->modems[i] = sim_modem_alloc(sim, i, msisdn);
 		if (!sim->modems[i])
 			goto out;
 		sim->n_modems++;
-		rc = modem_start(sim->modems[i]);
+		rc = sim_modem_start(sim->modems[i]);
 		if (rc < 0) {
 			LOGP(DMAIN, LOGL_ERROR, "%s: cannot create PTY: %s\n", sim->modems[i]->name,
 			     strerror(-rc));
@@ -328,7 +328,7 @@ out:
 	if (sim->ctl)
 		ctl_server_stop(sim->ctl);
 	for (unsigned i = 0; i < sim->n_modems; i++)
-		modem_free(sim->modems[i]);
+		sim_modem_free(sim->modems[i]);
 	if (sim->net)
 		net_free(sim->net);
 	log_fini();

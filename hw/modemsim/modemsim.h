@@ -21,16 +21,16 @@ enum {
 	DFAULT,
 };
 
-struct modem;
+struct sim_modem;
 struct network;
 struct ctl_server;
-struct modem_profile;
+struct sim_profile;
 
 struct sim_config {
 	char dir[PATH_MAX];
 	unsigned n_modems;
 	char msisdn_base[24];
-	const struct modem_profile *profile;
+	const struct sim_profile *profile;
 	unsigned submit_ms;
 	unsigned deliver_ms;
 	unsigned sim_slots;
@@ -41,7 +41,7 @@ struct sim_config {
 
 struct simulator {
 	struct sim_config cfg;
-	struct modem **modems;
+	struct sim_modem **modems;
 	unsigned n_modems;
 	struct network *net;
 	struct ctl_server *ctl;
@@ -56,7 +56,7 @@ struct simulator {
 uint64_t now_ms(void);
 
 /* A modem by name ("modem0") or MSISDN ("+15550100" or "15550100"), or NULL. */
-struct modem *sim_find_modem(struct simulator *sim, const char *name_or_msisdn);
+struct sim_modem *sim_find_modem(struct simulator *sim, const char *name_or_msisdn);
 
 /* Two numbers are the same subscriber when their digits match, '+' or not. */
 bool number_equal(const char *a, const char *b);

@@ -9,12 +9,12 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
-#include "at_sms.h"
-#include "modem.h"
-#include "modemsim.h"
-#include "network.h"
-#include "phone.h"
-#include "sms_split.h"
+#include "hw/modemsim/at_sms.h"
+#include "hw/modemsim/sim_modem.h"
+#include "hw/modemsim/modemsim.h"
+#include "hw/modemsim/network.h"
+#include "hw/modemsim/phone.h"
+#include "modem/sms/sms_split.h"
 
 /* A message the modem did not take (no +CNMA, RP-ERROR, port gone) is tried again
  * after the delivery delay, but never sooner than this: an SC does not hammer. */
@@ -29,7 +29,7 @@
 struct net_transfer {
 	struct llist_head list;
 	struct network *net;
-	struct modem *from; /* NULL once that modem is gone */
+	struct sim_modem *from; /* NULL once that modem is gone */
 	struct phone *to;
 	struct sms_submit *submit;
 	uint8_t pdu[SMS_PDU_MAX];
@@ -80,7 +80,7 @@ static void msg_due_cb(void *data)
 	net_kick(msg->dest);
 }
 
-static struct net_msg *msg_new(struct network *net, struct modem *dest, enum net_msg_kind kind,
+static struct net_msg *msg_new(struct network *net, struct sim_modem *dest, enum net_msg_kind kind,
 			       const uint8_t *tpdu, size_t len, unsigned delay_ms)
 {
 	struct net_msg *msg = talloc_zero(net, struct net_msg);
@@ -112,7 +112,7 @@ static void msg_free(struct net_msg *msg)
 	talloc_free(msg);
 }
 
-static void queue_status_report(struct network *net, struct modem *to, uint8_t mr,
+static void queue_status_report(struct network *net, struct sim_modem *to, uint8_t mr,
 				const struct sms_address *recipient, time_t submitted,
 				time_t discharged, uint8_t st)
 {
@@ -139,7 +139,7 @@ static void queue_status_report(struct network *net, struct modem *to, uint8_t m
 }
 
 /* The modem has the message: count it, report back if the sender asked. */
-static void delivered(struct network *net, struct modem *m, struct net_msg *msg)
+static void delivered(struct network *net, struct sim_modem *m, struct net_msg *msg)
 {
 	if (msg->kind == NET_MSG_DELIVER)
 		m->received++;
@@ -149,19 +149,18 @@ static void delivered(struct network *net, struct modem *m, struct net_msg *msg)
 	msg_free(msg);
 }
 
-void net_kick(struct modem *m)
+void net_kick(struct sim_modem *m)
 {
 	osmo_timer_schedule(&m->kick_timer, 0, 0);
 }
 
 void net_kick_cb(void *data)
 {
-	struct modem *m = data;
+	struct sim_modem *m = data;
 	struct network *net = m->sim->net;
 	struct net_msg *msg, *tmp;
 
-	llist_for_each_entry_safe(msg, tmp, &net->msgs, list)
-	{
+	llist_for_each_entry_safe (msg, tmp, &net->msgs, list) {
 		enum mt_result res;
 
 		if (msg->dest != m || !msg->ready || msg->in_flight)
@@ -185,14 +184,14 @@ void net_kick_cb(void *data)
 	}
 }
 
-void net_mt_acked(struct modem *m, struct net_msg *msg)
+void net_mt_acked(struct sim_modem *m, struct net_msg *msg)
 {
 	msg->in_flight = false;
 	delivered(m->sim->net, m, msg);
 	net_kick(m);
 }
 
-void net_mt_failed(struct modem *m, struct net_msg *msg)
+void net_mt_failed(struct sim_modem *m, struct net_msg *msg)
 {
 	unsigned delay = m->deliver_ms < NET_RETRY_MIN_MS ? NET_RETRY_MIN_MS : m->deliver_ms;
 
@@ -202,13 +201,12 @@ void net_mt_failed(struct modem *m, struct net_msg *msg)
 	schedule_ms(&msg->timer, delay);
 }
 
-unsigned net_pending_for(const struct network *net, const struct modem *m)
+unsigned net_pending_for(const struct network *net, const struct sim_modem *m)
 {
 	const struct net_msg *msg;
 	unsigned n = 0;
 
-	llist_for_each_entry(msg, &net->msgs, list)
-	{
+	llist_for_each_entry (msg, &net->msgs, list) {
 		if (msg->dest == m && !msg->in_flight)
 			n++;
 	}
@@ -243,7 +241,7 @@ static void transfer_due_cb(void *data)
 	transfer_free(t);
 }
 
-static struct modem *modem_by_number(struct network *net, const struct sms_address *a)
+static struct sim_modem *sim_modem_by_number(struct network *net, const struct sms_address *a)
 {
 	if (a->ton == SMS_TON_ALPHANUMERIC)
 		return NULL;
@@ -254,7 +252,7 @@ static struct modem *modem_by_number(struct network *net, const struct sms_addre
 	return NULL;
 }
 
-static void submit_to_phone(struct network *net, struct modem *from, const struct sms_submit *s,
+static void submit_to_phone(struct network *net, struct sim_modem *from, const struct sms_submit *s,
 			    const uint8_t *pdu, size_t len, uint8_t mr, time_t now)
 {
 	struct net_transfer *t = talloc_zero(net, struct net_transfer);
@@ -279,7 +277,7 @@ static void submit_to_phone(struct network *net, struct modem *from, const struc
 	schedule_ms(&t->timer, from->deliver_ms);
 }
 
-static void submit_to_modem(struct network *net, struct modem *from, struct modem *dest,
+static void submit_to_modem(struct network *net, struct sim_modem *from, struct sim_modem *dest,
 			    const struct sms_submit *s, uint8_t mr, time_t now)
 {
 	struct sms_deliver *d = talloc_zero(net, struct sms_deliver);
@@ -315,10 +313,10 @@ static void submit_to_modem(struct network *net, struct modem *from, struct mode
 	}
 }
 
-void net_submit(struct network *net, struct modem *from, const struct sms_submit *s,
+void net_submit(struct network *net, struct sim_modem *from, const struct sms_submit *s,
 		const uint8_t *pdu, size_t len, uint8_t mr)
 {
-	struct modem *dest = modem_by_number(net, &s->destination);
+	struct sim_modem *dest = sim_modem_by_number(net, &s->destination);
 
 	if (dest)
 		submit_to_modem(net, from, dest, s, mr, time(NULL));
@@ -326,7 +324,7 @@ void net_submit(struct network *net, struct modem *from, const struct sms_submit
 		submit_to_phone(net, from, s, pdu, len, mr, time(NULL));
 }
 
-int net_send_text(struct network *net, const char *from, struct modem *to, const char *text,
+int net_send_text(struct network *net, const char *from, struct sim_modem *to, const char *text,
 		  size_t len, bool class0)
 {
 	struct sms_user_data *parts = talloc_array(net, struct sms_user_data, SMS_MAX_PARTS);
@@ -372,7 +370,7 @@ out:
 	return n;
 }
 
-int net_send_pdu(struct network *net, struct modem *to, const uint8_t *tpdu, size_t len)
+int net_send_pdu(struct network *net, struct sim_modem *to, const uint8_t *tpdu, size_t len)
 {
 	if (len == 0 || len + net->smsc_prefix_len > SMS_PDU_MAX)
 		return SMS_ERR_TOO_LONG;
@@ -405,20 +403,18 @@ struct network *net_alloc(void *ctx, struct simulator *sim, const char *smsc)
 	return net;
 }
 
-void net_modem_free(struct network *net, struct modem *m)
+void net_modem_free(struct network *net, struct sim_modem *m)
 {
 	struct net_msg *msg, *tmp;
 	struct net_transfer *t;
 
-	llist_for_each_entry_safe(msg, tmp, &net->msgs, list)
-	{
+	llist_for_each_entry_safe (msg, tmp, &net->msgs, list) {
 		if (msg->dest == m)
 			msg_free(msg);
 		else if (msg->report_to == m)
 			msg->report_to = NULL;
 	}
-	llist_for_each_entry(t, &net->transfers, list)
-	{
+	llist_for_each_entry (t, &net->transfers, list) {
 		if (t->from == m)
 			t->from = NULL;
 	}

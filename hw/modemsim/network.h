@@ -16,10 +16,10 @@
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/timer.h>
 
-#include "sms_tpdu.h"
+#include "modem/sms/sms_tpdu.h"
 
 struct simulator;
-struct modem;
+struct sim_modem;
 
 enum net_msg_kind {
 	NET_MSG_DELIVER,
@@ -30,7 +30,7 @@ enum net_msg_kind {
 struct net_msg {
 	struct llist_head list;
 	struct network *net;
-	struct modem *dest;
+	struct sim_modem *dest;
 	enum net_msg_kind kind;
 	uint8_t tpdu[SMS_PDU_MAX]; /* without SMSC prefix */
 	size_t tpdu_len;
@@ -39,7 +39,7 @@ struct net_msg {
 	struct osmo_timer_list timer;
 	/* A modem-to-modem SUBMIT that asked for a status report: report once delivered. */
 	bool srr;
-	struct modem *report_to;
+	struct sim_modem *report_to;
 	uint8_t report_mr;
 	struct sms_address report_recipient;
 	time_t submitted_at;
@@ -68,28 +68,28 @@ void net_free(struct network *net);
 
 /* A SUBMIT the modem accepted (after the submit delay) with TP-MR `mr`.
  * `pdu` is what the client typed, SMSC prefix included. */
-void net_submit(struct network *net, struct modem *from, const struct sms_submit *s,
+void net_submit(struct network *net, struct sim_modem *from, const struct sms_submit *s,
 		const uint8_t *pdu, size_t len, uint8_t mr);
 
 /* A phone texts a modem. Returns the number of parts, or a negative enum sms_err. */
-int net_send_text(struct network *net, const char *from, struct modem *to, const char *text,
+int net_send_text(struct network *net, const char *from, struct sim_modem *to, const char *text,
 		  size_t len, bool class0);
 /* Deliver a TPDU (no SMSC prefix) to a modem untouched, even if malformed. */
-int net_send_pdu(struct network *net, struct modem *to, const uint8_t *tpdu, size_t len);
+int net_send_pdu(struct network *net, struct sim_modem *to, const uint8_t *tpdu, size_t len);
 
 /* Offer waiting messages to the modem again, from the main loop (not from inside the
  * command that made room, so URCs follow that command's final result). */
-void net_kick(struct modem *m);
+void net_kick(struct sim_modem *m);
 /* The client acknowledged (+CNMA) the message in flight. */
-void net_mt_acked(struct modem *m, struct net_msg *msg);
+void net_mt_acked(struct sim_modem *m, struct net_msg *msg);
 /* Not acknowledged in time, negatively acknowledged, or the modem went away:
  * the network keeps it and delivers it again after the delivery delay. */
-void net_mt_failed(struct modem *m, struct net_msg *msg);
+void net_mt_failed(struct sim_modem *m, struct net_msg *msg);
 /* Messages waiting in the network for this modem (not counting one in flight). */
-unsigned net_pending_for(const struct network *net, const struct modem *m);
+unsigned net_pending_for(const struct network *net, const struct sim_modem *m);
 /* The modem goes away for good (shutdown): forget messages to it, and that it is the
  * one to report back to. */
-void net_modem_free(struct network *net, struct modem *m);
+void net_modem_free(struct network *net, struct sim_modem *m);
 /* osmo_timer callback behind net_kick(). */
 void net_kick_cb(void *data);
 

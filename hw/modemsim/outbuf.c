@@ -5,7 +5,7 @@
 
 #include <talloc.h>
 
-#include "outbuf.h"
+#include "hw/modemsim/outbuf.h"
 
 void outbuf_init(struct outbuf *ob, size_t max)
 {

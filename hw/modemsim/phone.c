@@ -7,9 +7,9 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
-#include "modemsim.h"
-#include "network.h"
-#include "phone.h"
+#include "hw/modemsim/modemsim.h"
+#include "hw/modemsim/network.h"
+#include "hw/modemsim/phone.h"
 
 struct phone_part {
 	bool have;
@@ -34,8 +34,7 @@ struct phone *phone_find(struct network *net, const char *number)
 {
 	struct phone *p;
 
-	llist_for_each_entry(p, &net->phones, list)
-	{
+	llist_for_each_entry (p, &net->phones, list) {
 		if (number_equal(p->number, number))
 			return p;
 	}
@@ -63,8 +62,7 @@ static struct phone_msg *find_partial(struct phone *p, const char *from, const s
 {
 	struct phone_msg *pm;
 
-	llist_for_each_entry(pm, &p->inbox, list)
-	{
+	llist_for_each_entry (pm, &p->inbox, list) {
 		if (pm->concat && pm->ref == c->ref && pm->total == c->total &&
 		    pm->received < pm->total && !pm->parts[c->seq - 1].have &&
 		    strcmp(pm->from, from) == 0)
@@ -163,8 +161,7 @@ void phone_inbox_json(struct phone *p, struct json_object *arr, bool clear)
 {
 	struct phone_msg *pm, *tmp;
 
-	llist_for_each_entry_safe(pm, tmp, &p->inbox, list)
-	{
+	llist_for_each_entry_safe (pm, tmp, &p->inbox, list) {
 		json_object_array_add(arr, msg_json(p, pm));
 		if (clear) {
 			llist_del(&pm->list);

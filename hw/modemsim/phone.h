@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 #include <osmocom/core/linuxlist.h>
 
-#include "sms_tpdu.h"
+#include "modem/sms/sms_tpdu.h"
 
 struct network;
 

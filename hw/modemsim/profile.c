@@ -4,9 +4,9 @@
 
 #include <osmocom/core/utils.h>
 
-#include "profile.h"
+#include "hw/modemsim/profile.h"
 
-static const struct modem_profile profiles[] = {
+static const struct sim_profile profiles[] = {
     {
 	.name = "generic",
 	.manufacturer = "Chaperone",
@@ -67,7 +67,7 @@ static const struct modem_profile profiles[] = {
     },
 };
 
-const struct modem_profile *profile_find(const char *name)
+const struct sim_profile *profile_find(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(profiles); i++) {
 		if (strcasecmp(profiles[i].name, name) == 0)

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct modem_profile {
+struct sim_profile {
 	const char *name;	  /* --model value */
 	const char *manufacturer; /* +CGMI */
 	const char *model;	  /* +CGMM */
@@ -24,6 +24,6 @@ struct modem_profile {
 };
 
 /* The profile called `name` (case-insensitive), or NULL. */
-const struct modem_profile *profile_find(const char *name);
+const struct sim_profile *profile_find(const char *name);
 /* "generic, EC25, ..." for usage text. */
 const char *profile_names(void);

@@ -11,8 +11,8 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
 
-#include "modemsim.h"
-#include "pty.h"
+#include "hw/modemsim/modemsim.h"
+#include "hw/modemsim/pty.h"
 
 static int pty_fd_cb(struct osmo_fd *ofd, unsigned int what)
 {

@@ -17,7 +17,7 @@
 
 #include <osmocom/core/select.h>
 
-#include "outbuf.h"
+#include "hw/modemsim/outbuf.h"
 
 /* What a client may leave unread in our queue before further output is dropped. */
 #define SIM_PTY_OUT_MAX (64 * 1024)

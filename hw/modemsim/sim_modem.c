@@ -6,13 +6,13 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
-#include "at_server.h"
-#include "at_sms.h"
-#include "modem.h"
-#include "modemsim.h"
-#include "network.h"
-#include "profile.h"
-#include "trace.h"
+#include "hw/modemsim/at_server.h"
+#include "hw/modemsim/at_sms.h"
+#include "hw/modemsim/sim_modem.h"
+#include "hw/modemsim/modemsim.h"
+#include "hw/modemsim/network.h"
+#include "hw/modemsim/profile.h"
+#include "hw/modemsim/trace.h"
 
 /* Luhn check digit over 14 IMEI digits (3GPP TS 23.003 §B.2). */
 static char luhn_digit(const char *d14)
@@ -39,15 +39,15 @@ static void pty_read_cb(void *data, const uint8_t *buf, size_t len)
 
 static void reset_timer_cb(void *data)
 {
-	struct modem *m = data;
+	struct sim_modem *m = data;
 
 	LOGP(DAT, LOGL_INFO, "%s: resetting (AT+CFUN=1,1)\n", m->name);
-	modem_vanish(m, MODEMSIM_RESET_MS);
+	sim_modem_vanish(m, MODEMSIM_RESET_MS);
 }
 
-struct modem *modem_alloc(struct simulator *sim, unsigned idx, const char *msisdn)
+struct sim_modem *sim_modem_alloc(struct simulator *sim, unsigned idx, const char *msisdn)
 {
-	struct modem *m = talloc_zero(sim, struct modem);
+	struct sim_modem *m = talloc_zero(sim, struct sim_modem);
 	char link[PATH_MAX + 32];
 
 	if (!m)
@@ -85,17 +85,17 @@ struct modem *modem_alloc(struct simulator *sim, unsigned idx, const char *msisd
 	return m;
 }
 
-int modem_start(struct modem *m)
+int sim_modem_start(struct sim_modem *m)
 {
 	int rc = sim_pty_open(&m->pty);
 
 	if (rc < 0)
 		return rc;
-	modem_power_on(m);
+	sim_modem_power_on(m);
 	return 0;
 }
 
-void modem_free(struct modem *m)
+void sim_modem_free(struct sim_modem *m)
 {
 	osmo_timer_del(&m->reset_timer);
 	osmo_timer_del(&m->ack_timer);
@@ -108,7 +108,7 @@ void modem_free(struct modem *m)
 	talloc_free(m);
 }
 
-void modem_at_defaults(struct modem *m)
+void sim_modem_at_defaults(struct sim_modem *m)
 {
 	struct at_settings *a = &m->at;
 
@@ -125,7 +125,7 @@ void modem_at_defaults(struct modem *m)
 	a->sreg[7] = 60;
 }
 
-void modem_power_on(struct modem *m)
+void sim_modem_power_on(struct sim_modem *m)
 {
 	at_session_reset(m);
 	osmo_timer_del(&m->reset_timer);
@@ -138,17 +138,17 @@ void modem_power_on(struct modem *m)
 		net_mt_failed(m, msg);
 	}
 	m->direct_unacked = false;
-	modem_at_defaults(m);
+	sim_modem_at_defaults(m);
 	m->cfun = 1;
 	m->pin_locked = m->faults.pin;
 	OSMO_STRLCPY_ARRAY(m->csca, m->sim->cfg.smsc);
 	/* +CREG=0 etc. after power-on: nothing to announce, just remember the state. */
-	m->shown_cs = modem_reg_cs(m);
-	m->shown_ps = m->shown_eps = modem_reg_eps(m);
+	m->shown_cs = sim_modem_reg_cs(m);
+	m->shown_ps = m->shown_eps = sim_modem_reg_eps(m);
 	net_kick(m);
 }
 
-void modem_vanish(struct modem *m, unsigned ms)
+void sim_modem_vanish(struct sim_modem *m, unsigned ms)
 {
 	osmo_timer_del(&m->faults.vanish_timer);
 	if (m->pty.up) {
@@ -168,7 +168,7 @@ void modem_vanish(struct modem *m, unsigned ms)
 		osmo_timer_schedule(&m->faults.vanish_timer, ms / 1000, (ms % 1000) * 1000);
 }
 
-void modem_return(struct modem *m)
+void sim_modem_return(struct sim_modem *m)
 {
 	int rc;
 
@@ -182,16 +182,16 @@ void modem_return(struct modem *m)
 		osmo_timer_schedule(&m->faults.vanish_timer, 1, 0);
 		return;
 	}
-	modem_power_on(m);
+	sim_modem_power_on(m);
 }
 
-void modem_schedule_reset(struct modem *m)
+void sim_modem_schedule_reset(struct sim_modem *m)
 {
 	/* Long enough for the OK to reach the client before the port goes. */
 	osmo_timer_schedule(&m->reset_timer, 0, 100 * 1000);
 }
 
-enum reg_stat modem_reg_eps(const struct modem *m)
+enum reg_stat sim_modem_reg_eps(const struct sim_modem *m)
 {
 	if (!m->pty.up || m->cfun != 1 || m->pin_locked)
 		return REG_NOT;
@@ -200,9 +200,9 @@ enum reg_stat modem_reg_eps(const struct modem *m)
 	return REG_HOME;
 }
 
-enum reg_stat modem_reg_cs(const struct modem *m)
+enum reg_stat sim_modem_reg_cs(const struct sim_modem *m)
 {
-	enum reg_stat st = modem_reg_eps(m);
+	enum reg_stat st = sim_modem_reg_eps(m);
 
 	/* LTE modems on a network without CS fallback: +CREG 0, +CEREG 1. */
 	if (st == REG_HOME && m->faults.cs_unregistered)
@@ -210,17 +210,18 @@ enum reg_stat modem_reg_cs(const struct modem *m)
 	return st;
 }
 
-bool modem_attached(const struct modem *m)
+bool sim_modem_attached(const struct sim_modem *m)
 {
-	return modem_reg_eps(m) == REG_HOME;
+	return sim_modem_reg_eps(m) == REG_HOME;
 }
 
-void modem_format_reg(const struct modem *m, char *buf, size_t cap, const char *cmd, bool urc)
+void sim_modem_format_reg(const struct sim_modem *m, char *buf, size_t cap, const char *cmd,
+			  bool urc)
 {
 	bool cs = strcmp(cmd, "+CREG") == 0;
 	bool eps = strcmp(cmd, "+CEREG") == 0;
 	uint8_t n = cs ? m->at.creg_n : eps ? m->at.cereg_n : m->at.cgreg_n;
-	enum reg_stat st = cs ? modem_reg_cs(m) : modem_reg_eps(m);
+	enum reg_stat st = cs ? sim_modem_reg_cs(m) : sim_modem_reg_eps(m);
 	int o;
 
 	if (urc)
@@ -236,19 +237,19 @@ void modem_format_reg(const struct modem *m, char *buf, size_t cap, const char *
 	}
 }
 
-static void announce(struct modem *m, const char *cmd, uint8_t n)
+static void announce(struct sim_modem *m, const char *cmd, uint8_t n)
 {
 	char buf[80];
 
 	if (n == 0)
 		return;
-	modem_format_reg(m, buf, sizeof(buf), cmd, true);
+	sim_modem_format_reg(m, buf, sizeof(buf), cmd, true);
 	at_urc(m, buf, NULL);
 }
 
-void modem_registration_changed(struct modem *m)
+void sim_modem_registration_changed(struct sim_modem *m)
 {
-	uint8_t cs = modem_reg_cs(m), eps = modem_reg_eps(m);
+	uint8_t cs = sim_modem_reg_cs(m), eps = sim_modem_reg_eps(m);
 
 	if (cs != m->shown_cs) {
 		m->shown_cs = cs;
@@ -263,6 +264,6 @@ void modem_registration_changed(struct modem *m)
 		if (m->profile->lte)
 			announce(m, "+CEREG", m->at.cereg_n);
 	}
-	if (modem_attached(m))
+	if (sim_modem_attached(m))
 		net_kick(m);
 }

@@ -7,13 +7,13 @@
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/timer.h>
 
-#include "faults.h"
-#include "pty.h"
-#include "sim_storage.h"
-#include "sms_tpdu.h"
+#include "hw/modemsim/faults.h"
+#include "hw/modemsim/pty.h"
+#include "hw/modemsim/sim_storage.h"
+#include "modem/sms/sms_tpdu.h"
 
 struct simulator;
-struct modem_profile;
+struct sim_profile;
 struct net_msg;
 struct trace;
 
@@ -37,7 +37,7 @@ enum at_pdu_for {
 	AT_PDU_CMGW,
 };
 
-enum modem_mem {
+enum sim_mem {
 	MEM_SM = 0,
 	MEM_ME = 1,
 	MEM_COUNT,
@@ -86,7 +86,7 @@ struct at_session {
 	size_t submit_len;
 	unsigned cmss_index; /* +CMSS: the slot being sent */
 	struct osmo_timer_list busy_timer;
-	void (*busy_done)(struct modem *m);
+	void (*busy_done)(struct sim_modem *m);
 
 	uint8_t pending_in[AT_PENDING_IN_MAX];
 	size_t pending_in_len;
@@ -102,14 +102,14 @@ struct at_session {
 	struct osmo_timer_list urc_timer;
 };
 
-struct modem {
+struct sim_modem {
 	struct simulator *sim;
 	unsigned idx;
 	char name[16];
 	char msisdn[24];
 	char imei[16];
 	char imsi[16];
-	const struct modem_profile *profile;
+	const struct sim_profile *profile;
 	unsigned submit_ms;
 	unsigned deliver_ms;
 
@@ -135,38 +135,39 @@ struct modem {
 	unsigned submitted;
 	unsigned received;
 
-	struct modem_faults faults;
+	struct sim_faults faults;
 	struct trace *trace;
 };
 
-struct modem *modem_alloc(struct simulator *sim, unsigned idx, const char *msisdn);
+struct sim_modem *sim_modem_alloc(struct simulator *sim, unsigned idx, const char *msisdn);
 /* Open the port. Returns 0 or -errno. */
-int modem_start(struct modem *m);
-void modem_free(struct modem *m);
+int sim_modem_start(struct sim_modem *m);
+void sim_modem_free(struct sim_modem *m);
 
 /* The AT settings' defaults (ATZ, AT&F and power-on). */
-void modem_at_defaults(struct modem *m);
+void sim_modem_at_defaults(struct sim_modem *m);
 /* Power-on state: AT settings, session, registration; SIM contents stay. */
-void modem_power_on(struct modem *m);
-/* The port goes away for `ms` (0: until modem_return()); the modem powers on again. */
-void modem_vanish(struct modem *m, unsigned ms);
-void modem_return(struct modem *m);
+void sim_modem_power_on(struct sim_modem *m);
+/* The port goes away for `ms` (0: until sim_modem_return()); the modem powers on again. */
+void sim_modem_vanish(struct sim_modem *m, unsigned ms);
+void sim_modem_return(struct sim_modem *m);
 /* AT+CFUN=1,1 after its OK has been written. */
-void modem_schedule_reset(struct modem *m);
+void sim_modem_schedule_reset(struct sim_modem *m);
 
 /* Registration as each domain shows it. */
-enum reg_stat modem_reg_cs(const struct modem *m);
-enum reg_stat modem_reg_eps(const struct modem *m);
+enum reg_stat sim_modem_reg_cs(const struct sim_modem *m);
+enum reg_stat sim_modem_reg_eps(const struct sim_modem *m);
 /* Attached to the network: can send and receive SMS. */
-bool modem_attached(const struct modem *m);
+bool sim_modem_attached(const struct sim_modem *m);
 /* "+CREG: 1" (URC) or "+CREG: 2,1,\"00A1\",\"0001B2C3\",7" (read), `cmd` being
  * "+CREG", "+CGREG" or "+CEREG". */
-void modem_format_reg(const struct modem *m, char *buf, size_t cap, const char *cmd, bool urc);
+void sim_modem_format_reg(const struct sim_modem *m, char *buf, size_t cap, const char *cmd,
+			  bool urc);
 /* Re-evaluate registration after a change: URCs to the client, deliveries resume. */
-void modem_registration_changed(struct modem *m);
+void sim_modem_registration_changed(struct sim_modem *m);
 
 /* The storage a +CPMS memory index refers to. */
-static inline struct sms_store *modem_mem(struct modem *m, unsigned which)
+static inline struct sms_store *sim_modem_mem(struct sim_modem *m, unsigned which)
 {
 	return m->mem[m->at.mem[which]];
 }

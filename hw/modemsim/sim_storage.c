@@ -3,7 +3,7 @@
 
 #include <talloc.h>
 
-#include "sim_storage.h"
+#include "hw/modemsim/sim_storage.h"
 
 struct sms_store *sms_store_alloc(void *ctx, const char *name, unsigned total)
 {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sms_tpdu.h"
+#include "modem/sms/sms_tpdu.h"
 
 /* 27.005 <stat> in PDU mode. */
 enum sms_stat {

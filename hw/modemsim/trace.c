@@ -5,8 +5,8 @@
 
 #include <talloc.h>
 
-#include "modemsim.h"
-#include "trace.h"
+#include "hw/modemsim/modemsim.h"
+#include "hw/modemsim/trace.h"
 
 struct trace *trace_alloc(void *ctx, const char *name)
 {

@@ -5,7 +5,7 @@
  * point (fd, timers, public calls that may call back) counts itself in `depth`, and
  * at_channel_close() called underneath only shuts the channel down; the memory is freed
  * when the outermost entry returns. After every callback the code checks `closed`. */
-#include "at_channel.h"
+#include "modem/driver/at_channel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 #include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
 
-#include "modem_log.h"
+#include "modem/driver/modem_log.h"
 
 /* Longest line kept; longer ones are line noise (a +CMGL line with a 176-octet PDU is
  * under 400 characters). */
@@ -416,8 +416,7 @@ static struct urc_handler *find_urc(struct at_channel *ch, const char *line)
 {
 	struct urc_handler *h, *best = NULL;
 
-	llist_for_each_entry(h, &ch->urcs, list)
-	{
+	llist_for_each_entry (h, &ch->urcs, list) {
 		if (strncmp(line, h->prefix, h->prefix_len) == 0 &&
 		    (!best || h->prefix_len > best->prefix_len))
 			best = h;

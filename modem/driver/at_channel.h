@@ -26,20 +26,9 @@
 
 #include <osmocom/core/tdef.h>
 
-struct at_channel;
+#include "modem/at/at_result.h"
 
-enum at_result {
-	AT_RES_OK = 0,
-	AT_RES_ERROR,	  /* plain ERROR */
-	AT_RES_CMS_ERROR, /* +CMS ERROR: n (error_code n, or -1 if verbose) */
-	AT_RES_CME_ERROR, /* +CME ERROR: n */
-	AT_RES_NO_CARRIER,
-	AT_RES_BUSY,
-	AT_RES_NO_ANSWER,
-	AT_RES_NO_DIALTONE,
-	AT_RES_TIMEOUT, /* no final result within the command's timeout */
-	AT_RES_CLOSED,	/* the port went away, or the channel was closed */
-};
+struct at_channel;
 
 /* Name of a result for logs ("OK", "+CMS ERROR", "timeout", ...). */
 const char *at_result_name(enum at_result r);

@@ -25,8 +25,8 @@
 
 #include <osmocom/core/tdef.h>
 
-#include "modem_profile.h"
-#include "sms_tpdu.h"
+#include "modem/profiles/modem_profile.h"
+#include "modem/sms/sms_tpdu.h"
 
 struct modem;
 struct modem_pool;

@@ -20,8 +20,8 @@
 #include <osmocom/core/tdef.h>
 #include <osmocom/core/utils.h>
 
-#include "modem_internal.h"
-#include "modem_log.h"
+#include "modem/driver/modem_internal.h"
+#include "modem/driver/modem_log.h"
 
 struct osmo_tdef modem_tdefs[] = {
     {.T = MODEM_T_BACKOFF_MIN,

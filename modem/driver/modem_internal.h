@@ -8,9 +8,9 @@
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/timer.h>
 
-#include "at_channel.h"
-#include "modem.h"
-#include "sms_tpdu.h"
+#include "modem/driver/at_channel.h"
+#include "modem/driver/modem.h"
+#include "modem/sms/sms_tpdu.h"
 
 struct osmo_fsm_inst;
 

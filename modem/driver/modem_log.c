@@ -1,5 +1,5 @@
 /* Logging categories of the modem driver. */
-#include "modem_log.h"
+#include "modem/driver/modem_log.h"
 
 #include <osmocom/core/utils.h>
 

@@ -9,8 +9,8 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
-#include "modem_internal.h"
-#include "modem_log.h"
+#include "modem/driver/modem_internal.h"
+#include "modem/driver/modem_log.h"
 
 struct modem_pool *modem_pool_alloc(void *ctx, const struct modem_events *ev, void *data)
 {
@@ -43,7 +43,8 @@ void modem_pool_free(struct modem_pool *pool)
 
 	if (!pool)
 		return;
-	llist_for_each_entry_safe(m, tmp, &pool->modems, list) modem_free(m);
+	llist_for_each_entry_safe (m, tmp, &pool->modems, list)
+		modem_free(m);
 	talloc_free(pool);
 }
 
@@ -114,8 +115,7 @@ struct modem *modem_pool_by_relay(struct modem_pool *pool, const char *relay_num
 
 	if (!relay_number || !*relay_number)
 		return NULL;
-	llist_for_each_entry(m, &pool->modems, list)
-	{
+	llist_for_each_entry (m, &pool->modems, list) {
 		if (m->cfg.relay_number[0] && same_number(m->cfg.relay_number, relay_number))
 			return m;
 	}
@@ -126,8 +126,7 @@ struct modem *modem_pool_by_name(struct modem_pool *pool, const char *name)
 {
 	struct modem *m;
 
-	llist_for_each_entry(m, &pool->modems, list)
-	{
+	llist_for_each_entry (m, &pool->modems, list) {
 		if (strcmp(m->cfg.name, name) == 0)
 			return m;
 	}
@@ -143,8 +142,7 @@ struct modem *modem_pool_get(struct modem_pool *pool, unsigned i)
 {
 	struct modem *m;
 
-	llist_for_each_entry(m, &pool->modems, list)
-	{
+	llist_for_each_entry (m, &pool->modems, list) {
 		if (i-- == 0)
 			return m;
 	}

@@ -17,8 +17,8 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/talloc.h>
 
-#include "modem_internal.h"
-#include "modem_log.h"
+#include "modem/driver/modem_internal.h"
+#include "modem/driver/modem_log.h"
 
 #define LOGM(m, level, fmt, args...) LOGP(DSMS, level, "%s: " fmt, (m)->cfg.name, ##args)
 
@@ -47,8 +47,7 @@ static struct modem_rx_entry *find_token(struct modem *m, uint64_t token)
 {
 	struct modem_rx_entry *e;
 
-	llist_for_each_entry(e, &m->rx_entries, list)
-	{
+	llist_for_each_entry (e, &m->rx_entries, list) {
 		if (e->token == token && token != TOKEN_READING)
 			return e;
 	}
@@ -59,8 +58,7 @@ static struct modem_rx_entry *find_index(struct modem *m, int index)
 {
 	struct modem_rx_entry *e;
 
-	llist_for_each_entry(e, &m->rx_entries, list)
-	{
+	llist_for_each_entry (e, &m->rx_entries, list) {
 		if (e->storage_index == index)
 			return e;
 	}
@@ -376,8 +374,7 @@ static void sweep_cb(struct at_channel *ch, const struct at_response *resp, void
 		i++;
 	}
 	/* Committed slots the listing no longer shows are gone: forget them. */
-	llist_for_each_entry_safe(e, tmp, &m->rx_entries, list)
-	{
+	llist_for_each_entry_safe (e, tmp, &m->rx_entries, list) {
 		bool listed = false;
 
 		if (e->storage_index < 0 || e->state != MODEM_RXS_DELETING || e->cmgd_inflight)
@@ -440,8 +437,7 @@ void modem_rx_new_session(struct modem *m)
 
 	m->sweeping = false;
 	m->sweep_again = false;
-	llist_for_each_entry_safe(e, tmp, &m->rx_entries, list)
-	{
+	llist_for_each_entry_safe (e, tmp, &m->rx_entries, list) {
 		/* An unacknowledged +CMT is redelivered by the network; a slot being read is
 		 * read again by the sweep. Stored slots handed up stay until deleted. */
 		if (e->storage_index < 0 || e->token == TOKEN_READING) {
@@ -457,8 +453,7 @@ unsigned modem_rx_stored_known(const struct modem *m)
 	const struct modem_rx_entry *e;
 	unsigned n = 0;
 
-	llist_for_each_entry(e, &m->rx_entries, list)
-	{
+	llist_for_each_entry (e, &m->rx_entries, list) {
 		if (e->storage_index >= 0)
 			n++;
 	}
@@ -469,5 +464,6 @@ void modem_rx_free_all(struct modem *m)
 {
 	struct modem_rx_entry *e, *tmp;
 
-	llist_for_each_entry_safe(e, tmp, &m->rx_entries, list) entry_free(e);
+	llist_for_each_entry_safe (e, tmp, &m->rx_entries, list)
+		entry_free(e);
 }

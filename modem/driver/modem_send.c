@@ -25,8 +25,8 @@
 #include <osmocom/core/tdef.h>
 #include <osmocom/core/utils.h>
 
-#include "modem_internal.h"
-#include "modem_log.h"
+#include "modem/driver/modem_internal.h"
+#include "modem/driver/modem_log.h"
 
 #define LOGM(m, level, fmt, args...) LOGP(DSMS, level, "%s: " fmt, (m)->cfg.name, ##args)
 
@@ -42,14 +42,14 @@ struct send_ctx {
 static bool cms_transient(int code)
 {
 	switch (code) {
-	case 38:
-	case 41:
-	case 42:
-	case 47:
-	case 314:
-	case 331:
-	case 332:
-	case 500:
+	case CMS_NET_OUT_OF_ORDER:
+	case CMS_TEMPORARY_FAILURE:
+	case CMS_CONGESTION:
+	case CMS_RESOURCES_UNAVAILABLE:
+	case CMS_SIM_BUSY:
+	case CMS_NO_NETWORK:
+	case CMS_NETWORK_TIMEOUT:
+	case CMS_UNKNOWN:
 		return true;
 	}
 	return false;
@@ -330,5 +330,6 @@ void modem_send_free_all(struct modem *m)
 	struct modem_msg *msg, *tmp;
 
 	osmo_timer_del(&m->send_timer);
-	llist_for_each_entry_safe(msg, tmp, &m->queue, list) msg_free(m, msg);
+	llist_for_each_entry_safe (msg, tmp, &m->queue, list)
+		msg_free(m, msg);
 }

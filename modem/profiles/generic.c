@@ -17,7 +17,7 @@
  *   LTE", while an LTE-only modem that shows +CREG 0 (no CS domain) still works. */
 #include <stddef.h>
 
-#include "profile_families.h"
+#include "modem/profiles/profile_families.h"
 
 static const char *const generic_cgmm[] = {NULL};
 static const char *const generic_init[] = {NULL};

@@ -22,7 +22,7 @@
  * - No +CEREG (3G), no AT+CMMS (not in Huawei's E1xx AT specification). */
 #include <stddef.h>
 
-#include "profile_families.h"
+#include "modem/profiles/profile_families.h"
 
 static const char *const huawei_cgmm[] = {"E173", NULL};
 static const char *const huawei_init[] = {

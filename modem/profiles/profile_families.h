@@ -1,7 +1,7 @@
 /* The profiles each family file defines, for the table in profiles.c. */
 #pragma once
 
-#include "modem_profile.h"
+#include "modem/profiles/modem_profile.h"
 
 extern const struct modem_profile modem_profile_generic;
 extern const struct modem_profile modem_profile_quectel_ec25;

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "profile_families.h"
+#include "modem/profiles/profile_families.h"
 
 /* Generic first: `chaperone modem profiles` and the VTY list it as the default. */
 static const struct modem_profile *const profiles[] = {

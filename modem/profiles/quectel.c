@@ -20,7 +20,7 @@
  * - LTE: a VoLTE-less LTE attach shows +CREG 0 while +CEREG is 1 and SMS work over SGs. */
 #include <stddef.h>
 
-#include "profile_families.h"
+#include "modem/profiles/profile_families.h"
 
 static const char *const quectel_cgmm[] = {"EC25", "EG25", NULL};
 static const char *const quectel_init[] = {

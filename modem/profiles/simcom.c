@@ -6,7 +6,7 @@
  * are the model names without the prefix. */
 #include <stddef.h>
 
-#include "profile_families.h"
+#include "modem/profiles/profile_families.h"
 
 /* SIM7600:
  * - Direct delivery: +CNMI <mt>=2 and AT+CNMA under +CSMS=1 per 27.005

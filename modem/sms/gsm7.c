@@ -4,8 +4,8 @@
  * The tables are written from the specification rather than taken from libosmogsm,
  * whose helpers map Latin-1 and have no €. Decoding uses the 128-entry table; encoding
  * uses the switch in gsm7_lookup(), which the unit tests check against the table. */
-#include "gsm7.h"
-#include "sms_error.h"
+#include "modem/sms/gsm7.h"
+#include "modem/sms/sms_error.h"
 
 #include <osmocom/gsm/gsm_utils.h>
 

@@ -4,9 +4,9 @@
  * libosmocore maps nibbles A..F to the letters 'A'..'F'; TS 24.008 §10.5.4.7 gives
  * A..E the meanings '*', '#', 'a', 'b', 'c' and F the filler, so the two are translated
  * around osmo_bcd2str()/osmo_str2bcd(). */
-#include "sms_address.h"
-#include "gsm7.h"
-#include "sms_error.h"
+#include "modem/sms/sms_address.h"
+#include "modem/sms/gsm7.h"
+#include "modem/sms/sms_error.h"
 
 #include <string.h>
 

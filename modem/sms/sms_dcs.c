@@ -1,7 +1,7 @@
 /* TP-DCS (TS 23.038 §4): which alphabet the user data is in and its message class.
  * Compressed and reserved codings are refused so that nobody shows compressed bytes
  * as text; the caller still holds the raw PDU. */
-#include "sms_tpdu.h"
+#include "modem/sms/sms_tpdu.h"
 
 uint8_t sms_dcs_for(enum sms_alphabet alphabet, bool has_class, uint8_t msg_class)
 {

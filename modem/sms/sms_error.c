@@ -1,6 +1,6 @@
 /* Texts for enum sms_err: one table so the message, the stable name and the code
  * cannot drift apart. */
-#include "sms_error.h"
+#include "modem/sms/sms_error.h"
 
 #include <stddef.h>
 

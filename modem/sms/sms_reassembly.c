@@ -4,10 +4,10 @@
  * callback may call back into the reassembler. Text is built from the parts' payloads,
  * joined per run of consecutive parts before conversion: a sender that cut a surrogate
  * pair or an escape pair between two parts still yields the right characters. */
-#include "sms_reassembly.h"
-#include "gsm7.h"
-#include "sms_split.h"
-#include "ucs2.h"
+#include "modem/sms/sms_reassembly.h"
+#include "modem/sms/gsm7.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/ucs2.h"
 
 #include <string.h>
 

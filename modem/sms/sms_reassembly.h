@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sms_tpdu.h"
+#include "modem/sms/sms_tpdu.h"
 
 struct sms_reassembler;
 

@@ -1,7 +1,7 @@
 /* TP-SCTS / absolute TP-VP: swapped BCD, low nibble the tens digit. The time zone
  * octet carries its sign in bit 3 (the top bit of the tens nibble), TS 23.040 §9.2.3.11. */
-#include "sms_scts.h"
-#include "sms_error.h"
+#include "modem/sms/sms_scts.h"
+#include "modem/sms/sms_error.h"
 
 #include <stdio.h>
 #include <string.h>

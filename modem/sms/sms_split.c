@@ -3,10 +3,10 @@
  * Splitting is done on code points: a part ends before a character whose septets (2 for
  * an escape pair) or UTF-16 units (2 for a surrogate pair) would not fit, so neither is
  * ever cut in two. A part therefore may carry one septet or unit less than the maximum. */
-#include "sms_split.h"
-#include "gsm7.h"
-#include "sms_user_data.h"
-#include "ucs2.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/gsm7.h"
+#include "modem/sms/sms_user_data.h"
+#include "modem/sms/ucs2.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sms_tpdu.h"
+#include "modem/sms/sms_tpdu.h"
 
 /* Most parts a message may have on the wire. */
 #define SMS_MAX_PARTS 255

@@ -5,8 +5,8 @@
  * the address and user-data decoders, which check their own length fields. Whatever is
  * left after the last field is an error (SMS_ERR_LENGTH): a PDU that says less than it
  * carries was mangled somewhere. */
-#include "sms_tpdu.h"
-#include "sms_user_data.h"
+#include "modem/sms/sms_tpdu.h"
+#include "modem/sms/sms_user_data.h"
 
 #include <string.h>
 

@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sms_address.h"
-#include "sms_error.h"
-#include "sms_scts.h"
+#include "modem/sms/sms_address.h"
+#include "modem/sms/sms_error.h"
+#include "modem/sms/sms_scts.h"
 
 /* Largest TPDU (164 octets for a SUBMIT with a 7-octet enhanced VP) plus a 12-octet SMSC. */
 #define SMS_PDU_MAX 180

@@ -1,7 +1,7 @@
 /* TP-UD with its header: IE parsing, fill bits, length checks. */
-#include "sms_user_data.h"
-#include "gsm7.h"
-#include "ucs2.h"
+#include "modem/sms/sms_user_data.h"
+#include "modem/sms/gsm7.h"
+#include "modem/sms/ucs2.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sms_tpdu.h"
+#include "modem/sms/sms_tpdu.h"
 
 /* Decode TP-UDL and TP-UD from buf[0..len) (buf[0] is TP-UDL) in `alphabet`; the whole
  * struct is overwritten, so the caller sets has_class/msg_class afterwards. Returns the octets used

@@ -4,9 +4,9 @@
  * the well-formed runs to iconv and writes U+FFFD for what is left over. A descriptor
  * is opened per call: glibc's UTF-8/UTF-16 converters are built in, which keeps that
  * cheap (well under a microsecond), and it leaves the codec without global state. */
-#include "ucs2.h"
-#include "gsm7.h"
-#include "sms_error.h"
+#include "modem/sms/ucs2.h"
+#include "modem/sms/gsm7.h"
+#include "modem/sms/sms_error.h"
 
 #include <errno.h>
 #include <iconv.h>

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "access_log.h"
+#include "storage/archive/access_log.h"
 
 const char *access_os_user(void)
 {

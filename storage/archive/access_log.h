@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "storage/archive/store.h"
 
 struct access_entry {
 	int64_t at;

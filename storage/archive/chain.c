@@ -8,8 +8,8 @@
 
 #include <sodium.h>
 
-#include "chain.h"
-#include "chain_classes.h"
+#include "storage/archive/chain.h"
+#include "storage/archive/chain_classes.h"
 
 /* ---- Canonical encoding ----
  *

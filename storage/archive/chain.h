@@ -22,7 +22,7 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
+#include "storage/archive/store.h"
 
 #define CHAIN_HASH_LEN 32
 

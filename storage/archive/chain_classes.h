@@ -12,7 +12,7 @@ struct store;
 #define COLS_ARCHIVE(p) p "id," p "archive_id," p "created_at"
 #define COLS_RX_PDUS(p)                                                                            \
 	p "id," p "at," p "modem," p "relay," p "kind," p "pdu," p "decode_error," p "duplicate_"  \
-										     "of"
+	  "of"
 #define COLS_MESSAGES(p)                                                                           \
 	p "id," p "at," p "relay," p "modem," p "sender_number," p "sender_id," p "text," p        \
 	  "parts," p "complete," p "sent_at"

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "file_access.h"
+#include "storage/archive/file_access.h"
 
 static int apply_one(const char *path, const char *group, gid_t gid, mode_t mode, bool must_exist,
 		     char *err, size_t errlen)

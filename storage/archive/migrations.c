@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "migrations.h"
-#include "store.h"
+#include "storage/archive/migrations.h"
+#include "storage/archive/store.h"
 
 static const struct store_migration *const lists[] = {
     store_migrations_directory,

@@ -17,8 +17,8 @@
  * a table that gains a column gets a new class name ("message/2") for its new rows. */
 #include <stddef.h>
 
-#include "chain_classes.h"
-#include "migrations.h"
+#include "storage/archive/chain_classes.h"
+#include "storage/archive/migrations.h"
 
 #define CHAIN_TAIL_N "COALESCE((SELECT seq FROM chain ORDER BY seq DESC LIMIT 1), 0) + 1"
 #define CHAIN_TAIL_P "COALESCE((SELECT hash FROM chain ORDER BY seq DESC LIMIT 1), zeroblob(32))"

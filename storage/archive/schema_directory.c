@@ -11,7 +11,7 @@
  * brought, so a partial import (say, teams.csv alone) leaves everything else alone. */
 #include <stddef.h>
 
-#include "migrations.h"
+#include "storage/archive/migrations.h"
 
 static const char directory_1[] =
     "CREATE TABLE persons ("

@@ -7,7 +7,7 @@
  * by triggers, so that the queries the daemon runs on every message stay fast. */
 #include <stddef.h>
 
-#include "migrations.h"
+#include "storage/archive/migrations.h"
 
 const struct store_migration store_migrations_records[] = {
     {"records-1",
@@ -159,11 +159,13 @@ const struct store_migration store_migrations_records[] = {
      " question_id INTEGER NOT NULL UNIQUE REFERENCES questions(id),"
      " at INTEGER NOT NULL,"
      " outcome TEXT NOT NULL CHECK (outcome IN ('answered', 'discarded', 'expired')),"
-     " message_id INTEGER REFERENCES messages(id));", NULL},
+     " message_id INTEGER REFERENCES messages(id));",
+     NULL},
     /* Found by bench_relay: the daemon's 500 ms poll for quiet-hours holds and the
      * per-message lookup of an open question read whole tables without these. */
     {"records-2",
      "CREATE INDEX verdicts_holds ON verdicts(release, hold_until) WHERE action = 'hold';"
-     "CREATE INDEX questions_person ON questions(person_id, relay, id);", NULL},
+     "CREATE INDEX questions_person ON questions(person_id, relay, id);",
+     NULL},
     {NULL, NULL, NULL},
 };

@@ -9,9 +9,9 @@
 
 #include <talloc.h>
 
-#include "chain.h"
-#include "migrations.h"
-#include "store.h"
+#include "storage/archive/chain.h"
+#include "storage/archive/migrations.h"
+#include "storage/archive/store.h"
 
 #define STMT_CACHE 256
 

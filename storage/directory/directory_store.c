@@ -8,7 +8,7 @@
 
 #include <talloc.h>
 
-#include "directory_store.h"
+#include "storage/directory/directory_store.h"
 
 /* --- Words stored in the database ------------------------------------------------------ */
 

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "directory.h"
-#include "store.h"
+#include "storage/model/directory.h"
+#include "storage/archive/store.h"
 
 /* Which roster file brought a row (persons.origin, teams.origin, links' origin). NULL: it
  * was added by hand through the CLI, and roster imports leave it alone. */

@@ -13,9 +13,9 @@
 
 #include <csv.h>
 
-#include "export_internal.h"
-#include "phone_number.h"
-#include "store.h"
+#include "storage/export/export_internal.h"
+#include "storage/model/phone_number.h"
+#include "storage/archive/store.h"
 
 struct out {
 	FILE *f;

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "chain.h"
-#include "records_query.h"
+#include "storage/archive/chain.h"
+#include "storage/records/records_query.h"
 
 struct export_doc {
 	/* The cover, as printed. */
@@ -44,8 +44,9 @@ int export_jsonl(FILE *f, const struct export_doc *d);		/* export_jsonl.c */
 /* The bundle's files in the manifest's order (manifest.json itself is not listed). */
 #define EXPORT_MANIFEST "manifest.json"
 #define EXPORT_FILES                                                                               \
-	X("transcript.html") X("records.csv") X("deliveries.csv") X("records.jsonl") X("README."   \
-										       "txt")
+	X("transcript.html")                                                                       \
+	X("records.csv") X("deliveries.csv") X("records.jsonl") X("README."                        \
+								  "txt")
 
 /* SHA-256 (hex) and size of a file of a bundle, read from the disk: 0, or -1 with errno
  * (records_export.c). */

@@ -8,8 +8,8 @@
 
 #include <json-c/json.h>
 
-#include "export_internal.h"
-#include "store.h"
+#include "storage/export/export_internal.h"
+#include "storage/archive/store.h"
 
 static struct json_object *str(const char *s)
 {

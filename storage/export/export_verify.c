@@ -15,9 +15,9 @@
 
 #include <json-c/json.h>
 
-#include "chain.h"
-#include "export_internal.h"
-#include "records_export.h"
+#include "storage/archive/chain.h"
+#include "storage/export/export_internal.h"
+#include "storage/export/records_export.h"
 
 #define MANIFEST_MAX (1 << 20)
 

@@ -19,12 +19,12 @@
 #include <sodium.h>
 #include <talloc.h>
 
-#include "access_log.h"
-#include "chain.h"
-#include "directory_store.h"
-#include "export_internal.h"
-#include "records_export.h"
-#include "redact.h"
+#include "storage/archive/access_log.h"
+#include "storage/archive/chain.h"
+#include "storage/directory/directory_store.h"
+#include "storage/export/export_internal.h"
+#include "storage/export/records_export.h"
+#include "storage/export/redact.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

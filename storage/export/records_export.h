@@ -32,8 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "records_query.h"
-#include "store.h"
+#include "storage/records/records_query.h"
+#include "storage/archive/store.h"
 
 enum export_redact {
 	EXPORT_REDACT_STUDENTS = 1 << 0,

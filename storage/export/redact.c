@@ -7,7 +7,7 @@
 #include <sodium.h>
 #include <talloc.h>
 
-#include "redact.h"
+#include "storage/export/redact.h"
 
 #define CODE_MIN  4
 #define CODE_MAX  52 /* 256 bits of HMAC in base32 */

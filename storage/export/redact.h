@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "directory_store.h"
+#include "storage/directory/directory_store.h"
 
 /* Which roles to redact: the same bits as enum export_redact (records_export.h). */
 #define REDACT_STUDENTS	 (1u << 0)

@@ -7,10 +7,10 @@
 
 #include <talloc.h>
 
-#include "access_log.h"
-#include "chain.h"
-#include "disposal.h"
-#include "legal_hold.h"
+#include "storage/archive/access_log.h"
+#include "storage/archive/chain.h"
+#include "storage/keeping/disposal.h"
+#include "storage/keeping/legal_hold.h"
 
 /* Rows of `table` past the cutoff (?1), not disposed yet, not held (temp.held, filled by
  * legal_hold_mark() just before). */

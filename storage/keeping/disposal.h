@@ -36,8 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "retention.h"
-#include "store.h"
+#include "storage/keeping/retention.h"
+#include "storage/archive/store.h"
 
 /* One table of one class. */
 struct disposal_table {

@@ -8,8 +8,8 @@
 #include <json-c/json.h>
 #include <talloc.h>
 
-#include "access_log.h"
-#include "legal_hold.h"
+#include "storage/archive/access_log.h"
+#include "storage/keeping/legal_hold.h"
 
 /* ---- What a hold covers, as SQL over the hold `h` ----
  *

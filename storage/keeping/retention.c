@@ -6,7 +6,7 @@
 #include <json-c/json.h>
 #include <talloc.h>
 
-#include "retention.h"
+#include "storage/keeping/retention.h"
 
 static const char *const class_names[RET_N_CLASSES] = {"messages", "deliveries", "verdicts",
 						       "calls"};

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "storage/archive/store.h"
 
 enum retention_class {
 	RET_MESSAGES,

@@ -6,7 +6,7 @@
 
 #include <talloc.h>
 
-#include "directory.h"
+#include "storage/model/directory.h"
 
 static const char *const role_names[] = {
     [DIR_STUDENT] = "student",

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "phone_number.h"
+#include "storage/model/phone_number.h"
 
 bool phone_is_e164(const char *s)
 {

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "records.h"
+#include "storage/records/records.h"
 
 #define TXT(st, i) ((const char *)sqlite3_column_text(st, i))
 

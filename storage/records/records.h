@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "storage/archive/store.h"
 
 /* ---- Inbound ---- */
 

@@ -34,8 +34,8 @@
 #include <json-c/json.h>
 #include <talloc.h>
 
-#include "phone_number.h"
-#include "records_query.h"
+#include "storage/model/phone_number.h"
+#include "storage/records/records_query.h"
 
 #define TXT(st, i) ((const char *)sqlite3_column_text(st, i))
 #define STR(x)	   #x

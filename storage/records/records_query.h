@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "storage/archive/store.h"
 
 enum rq_direction {
 	RQ_ANY = 0,

@@ -11,9 +11,9 @@
 
 #include <talloc.h>
 
-#include "archive_gen.h"
-#include "directory_store.h"
-#include "records.h"
+#include "tests/bench/archive_gen.h"
+#include "storage/directory/directory_store.h"
+#include "storage/records/records.h"
 
 #define ACTOR	       "archive_gen"
 #define BATCH	       5000   /* messages per transaction */
@@ -1838,9 +1838,10 @@ static int gen_messages(struct gen *g, double t0)
 #define STAT_FIELDS(X)                                                                             \
 	X(messages)                                                                                \
 	X(rx_pdus)                                                                                 \
-	X(verdicts) X(deliveries) X(events) X(broadcasts) X(to_one) X(from_students)               \
-	    X(from_guardians) X(staff_to_staff) X(held) X(held_rejected) X(blocked) X(flagged)     \
-		X(optouts) X(unknown) X(notices) X(threads) X(persons) X(teams)
+	X(verdicts)                                                                                \
+	X(deliveries) X(events) X(broadcasts) X(to_one) X(from_students) X(from_guardians)         \
+	    X(staff_to_staff) X(held) X(held_rejected) X(blocked) X(flagged) X(optouts) X(unknown) \
+		X(notices) X(threads) X(persons) X(teams)
 
 static int put_param(struct store *s, const char *key, const char *value)
 {

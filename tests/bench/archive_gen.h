@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "storage/archive/store.h"
 
 #define ARCHIVE_GEN_VERSION "archive_gen-2"
 

@@ -14,8 +14,8 @@
 
 #include <talloc.h>
 
-#include "archive_gen.h"
-#include "store.h"
+#include "tests/bench/archive_gen.h"
+#include "storage/archive/store.h"
 
 static void usage(FILE *f)
 {

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "sms_split.h"
-#include "sms_tpdu.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/sms_tpdu.h"
 
 #define SECONDS_PER_FIGURE 1.0
 #define MAX_PARTS	   3

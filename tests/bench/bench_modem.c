@@ -20,11 +20,11 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/timer.h>
 
-#include "harness.h"
-#include "modem.h"
-#include "modem_log.h"
-#include "sms_split.h"
-#include "sms_tpdu.h"
+#include "tests/e2e/harness.h"
+#include "modem/driver/modem.h"
+#include "modem/driver/modem_log.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/sms_tpdu.h"
 
 #define SUBMIT_MS 50
 

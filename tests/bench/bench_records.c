@@ -44,12 +44,12 @@
 #include <sodium.h>
 #include <talloc.h>
 
-#include "archive_gen.h"
-#include "chain.h"
-#include "directory_store.h"
-#include "records_export.h"
-#include "records_query.h"
-#include "store.h"
+#include "tests/bench/archive_gen.h"
+#include "storage/archive/chain.h"
+#include "storage/directory/directory_store.h"
+#include "storage/export/records_export.h"
+#include "storage/records/records_query.h"
+#include "storage/archive/store.h"
 
 #define GOAL_SEARCH_MS	 50.0
 #define GOAL_VERIFY_RPS	 200000.0

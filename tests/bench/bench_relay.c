@@ -23,7 +23,7 @@
  *    modems, VmRSS read from /proc once it is ready; the same with an empty directory.
  *
  * Usage: bench_relay [BUILD_DIR [SECONDS-PER-FIGURE]]
- *   BUILD_DIR: where gateway/chaperoned is and where the on-disk files go (default: the
+ *   BUILD_DIR: where bin/chaperoned is and where the on-disk files go (default: the
  *   chaperoned of the build tree this benchmark was built in, files next to the
  *   benchmark). */
 #include <ctype.h>
@@ -46,13 +46,13 @@
 
 #include <talloc.h>
 
-#include "directory_store.h"
-#include "records.h"
-#include "router.h"
-#include "store.h"
+#include "storage/directory/directory_store.h"
+#include "storage/records/records.h"
+#include "gateway/relay/router.h"
+#include "storage/archive/store.h"
 
 #ifndef CHAPERONED_PATH
-#define CHAPERONED_PATH "gateway/chaperoned"
+#define CHAPERONED_PATH "bin/chaperoned"
 #endif
 
 #define ACTOR		"bench"
@@ -908,8 +908,7 @@ int main(int argc, char **argv)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	if (argc > 1) {
-		snprintf(chaperoned_path, sizeof(chaperoned_path), "%s/gateway/chaperoned",
-			 argv[1]);
+		snprintf(chaperoned_path, sizeof(chaperoned_path), "%s/bin/chaperoned", argv[1]);
 		snprintf(disk_base, sizeof(disk_base), "%s", argv[1]);
 	} else {
 		/* The build tree this benchmark was built in: where `./dev bench` puts it. */

@@ -21,9 +21,9 @@ set -euo pipefail
 build=${1:?usage: district_demo.sh BUILD_DIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-modemsim="$build/hw/modemsim/modemsim"
-chaperone="$build/gateway/chaperone"
-chaperoned="$build/gateway/chaperoned"
+modemsim="$build/bin/modemsim"
+chaperone="$build/bin/chaperone"
+chaperoned="$build/bin/chaperoned"
 district="$top/tests/fixtures/district"
 
 for p in "$modemsim" "$chaperone" "$chaperoned"; do
@@ -327,7 +327,7 @@ for _ in 1 2 3 4 5; do
 	port=$((20000 + (RANDOM % 20000)))
 	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
 	cat >"$cfg" <<EOF
-! chaperoned for the district demo (hw/chaperoned.cfg.example explains each line)
+! chaperoned for the district demo (docs/examples/chaperoned.cfg explains each line)
 chaperone
  district Lakeview Public Schools
  database $db

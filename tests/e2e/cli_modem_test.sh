@@ -17,8 +17,8 @@
 set -euo pipefail
 
 build=${1:?usage: cli_modem_test.sh BUILD_DIR}
-modemsim="$build/hw/modemsim/modemsim"
-chaperone="$build/gateway/chaperone"
+modemsim="$build/bin/modemsim"
+chaperone="$build/bin/chaperone"
 phone=+15557770001
 
 work=$(mktemp -d /tmp/chaperone-cli-XXXXXX)

@@ -18,7 +18,7 @@
 set -euo pipefail
 
 build=${1:?usage: gammu_smsd_test.sh BUILD_DIR}
-modemsim="$build/hw/modemsim/modemsim"
+modemsim="$build/bin/modemsim"
 model=${MODEMSIM_MODEL:-generic}
 phone=+15557770001
 

@@ -1,5 +1,5 @@
 /* End-to-end test harness: real modemsim process, real PTYs, real control socket. */
-#include "harness.h"
+#include "tests/e2e/harness.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +58,7 @@ struct sim *sim_start(const char *arg, ...)
 		free(s);
 		return NULL;
 	}
-	snprintf(prog, sizeof(prog), "%s/hw/modemsim/modemsim", harness_build_dir);
+	snprintf(prog, sizeof(prog), "%s/bin/modemsim", harness_build_dir);
 	argv[argc++] = prog;
 	va_start(ap, arg);
 	for (const char *a = arg; a && argc < 60; a = va_arg(ap, const char *))

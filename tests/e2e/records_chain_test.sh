@@ -14,7 +14,7 @@
 set -euo pipefail
 
 build=${1:?usage: records_chain_test.sh BUILD_DIR}
-chaperone="$build/gateway/chaperone"
+chaperone="$build/bin/chaperone"
 fixtures="$(cd "$(dirname "$0")/../fixtures" && pwd)"
 
 work=$(mktemp -d /tmp/chaperone-records-chain-XXXXXX)

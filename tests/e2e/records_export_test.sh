@@ -24,9 +24,9 @@ set -euo pipefail
 
 build=${1:?usage: records_export_test.sh BUILD_DIR SOURCE_DIR}
 src=${2:?usage: records_export_test.sh BUILD_DIR SOURCE_DIR}
-modemsim="$build/hw/modemsim/modemsim"
-chaperone="$build/gateway/chaperone"
-chaperoned="$build/gateway/chaperoned"
+modemsim="$build/bin/modemsim"
+chaperone="$build/bin/chaperone"
+chaperoned="$build/bin/chaperoned"
 
 coach=+16175550101
 advisor=+16175550103

@@ -22,8 +22,8 @@
 set -euo pipefail
 
 build=${1:?usage: records_keeping_test.sh BUILD_DIR}
-chaperone="$build/gateway/chaperone"
-chaperoned="$build/gateway/chaperoned"
+chaperone="$build/bin/chaperone"
+chaperoned="$build/bin/chaperoned"
 seeder="$build/tests/unit/test_records_keeping"
 
 work=$(mktemp -d /tmp/chaperone-keeping-XXXXXX)

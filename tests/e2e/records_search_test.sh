@@ -16,7 +16,7 @@
 set -euo pipefail
 
 build=${1:?usage: records_search_test.sh BUILD_DIR}
-chaperone="$build/gateway/chaperone"
+chaperone="$build/bin/chaperone"
 fill="$build/tests/unit/test_records_query"
 
 work=$(mktemp -d /tmp/chaperone-search-XXXXXX)

@@ -1,5 +1,5 @@
 /* End-to-end harness for the relay: roster import, modemsim, chaperoned, phones. */
-#include "relay_harness.h"
+#include "tests/e2e/relay_harness.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -24,7 +24,7 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 
-#include "chain.h"
+#include "storage/archive/chain.h"
 
 const char *relay_source_dir = ".";
 
@@ -180,7 +180,7 @@ int relay_cli(struct relay_env *e, char **out, const char *arg, ...)
 	va_list ap;
 	pid_t pid;
 
-	snprintf(prog, sizeof(prog), "%s/gateway/chaperone", harness_build_dir);
+	snprintf(prog, sizeof(prog), "%s/bin/chaperone", harness_build_dir);
 	argv[argc++] = prog;
 	va_start(ap, arg);
 	for (const char *a = arg; a && argc < 62; a = va_arg(ap, const char *))
@@ -481,7 +481,7 @@ static struct sim *start_modemsim(struct relay_env *e)
 	/* e->dir is "/tmp/chaperone-relay-XXXXXX": short enough for a socket path. */
 	if ((size_t)snprintf(s->dir, sizeof(s->dir), "%.40s/sim", e->dir) >= sizeof(s->dir))
 		RELAY_FAIL(e, "directory name too long");
-	snprintf(prog, sizeof(prog), "%s/hw/modemsim/modemsim", harness_build_dir);
+	snprintf(prog, sizeof(prog), "%s/bin/modemsim", harness_build_dir);
 	snprintf(log, sizeof(log), "%s/modemsim.log", e->dir);
 	log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (pipe(pipefd) < 0)
@@ -636,7 +636,7 @@ void relay_launch(struct relay_env *e)
 
 	if (fd < 0)
 		RELAY_FAIL(e, "cannot create %s: %s", e->log, strerror(errno));
-	snprintf(prog, sizeof(prog), "%s/gateway/chaperoned", harness_build_dir);
+	snprintf(prog, sizeof(prog), "%s/bin/chaperoned", harness_build_dir);
 	e->pid = spawn(prog, (char *const *)argv, fd, fd, NULL);
 	close(fd);
 	while (now_ms() < deadline) {

@@ -20,7 +20,7 @@
 
 #include <cmocka.h> /* RELAY_FAIL and friends fail the running test */
 
-#include "harness.h"
+#include "tests/e2e/harness.h"
 
 #define RELAY_SOCCER   "+15550100" /* modem0: serves Soccer (and Track in relay_two_teams) */
 #define RELAY_ROBOTICS "+15550101" /* modem1: serves Robotics */

@@ -18,7 +18,7 @@
 set -euo pipefail
 
 build=${1:?usage: roster_test.sh BUILD_DIR}
-chaperone="$build/gateway/chaperone"
+chaperone="$build/bin/chaperone"
 fixtures="$(cd "$(dirname "$0")/../fixtures" && pwd)"
 district="$fixtures/district"
 

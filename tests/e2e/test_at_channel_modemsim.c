@@ -17,11 +17,11 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/select.h>
 
-#include "at_channel.h"
-#include "harness.h"
-#include "modem_log.h"
-#include "sms_split.h"
-#include "sms_tpdu.h"
+#include "modem/driver/at_channel.h"
+#include "tests/e2e/harness.h"
+#include "modem/driver/modem_log.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/sms_tpdu.h"
 
 #define PHONE "+15557770001"
 

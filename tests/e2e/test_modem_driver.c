@@ -25,13 +25,13 @@
 #include <osmocom/core/tdef.h>
 #include <osmocom/core/timer.h>
 
-#include "at_channel.h"
-#include "harness.h"
-#include "modem.h"
-#include "modem_log.h"
-#include "sms_reassembly.h"
-#include "sms_split.h"
-#include "sms_tpdu.h"
+#include "modem/driver/at_channel.h"
+#include "tests/e2e/harness.h"
+#include "modem/driver/modem.h"
+#include "modem/driver/modem_log.h"
+#include "modem/sms/sms_reassembly.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/sms_tpdu.h"
 
 #define PHONE  "+15557770001"
 #define PHONE2 "+15557770002"

@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "harness.h"
-#include "sms_split.h"
-#include "sms_tpdu.h"
+#include "tests/e2e/harness.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/sms_tpdu.h"
 
 #define PHONE "+15557770001"
 #define RELAY "+15550100"
@@ -702,8 +702,7 @@ static void test_ctl_client_cli(void **state)
 	struct fixture *f = fixture_start(NULL);
 	char cmd[1024], out[8192];
 
-	snprintf(cmd, sizeof(cmd), "%s/hw/modemsim/modemsim ctl %s status", harness_build_dir,
-		 f->sim->dir);
+	snprintf(cmd, sizeof(cmd), "%s/bin/modemsim ctl %s status", harness_build_dir, f->sim->dir);
 	FILE *p = popen(cmd, "r");
 	size_t n = fread(out, 1, sizeof(out) - 1, p);
 	out[n] = '\0';
@@ -716,7 +715,7 @@ static void test_ctl_client_cli(void **state)
 	json_object_put(st);
 
 	/* Unknown modem: a clear error and exit status 1. */
-	snprintf(cmd, sizeof(cmd), "%s/hw/modemsim/modemsim ctl %s fault modem9 hang >/dev/null",
+	snprintf(cmd, sizeof(cmd), "%s/bin/modemsim ctl %s fault modem9 hang >/dev/null",
 		 harness_build_dir, f->sim->dir);
 	assert_int_not_equal(system(cmd), 0);
 	fixture_stop(f);

@@ -18,7 +18,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "relay_harness.h"
+#include "tests/e2e/relay_harness.h"
 
 static struct relay_env *env;
 static const char *fixture;

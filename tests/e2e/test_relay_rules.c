@@ -21,7 +21,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "relay_harness.h"
+#include "tests/e2e/relay_harness.h"
 
 #define DISTRICT "tests/fixtures/district"
 /* chaperoned looks for directory edits (and released holds) every 500 ms. */

@@ -17,12 +17,12 @@
 #include <sqlite3.h>
 #include <talloc.h>
 
-#include "chain.h"
-#include "chain_classes.h"
-#include "migrations.h"
-#include "records.h"
-#include "store.h"
-#include "test_archive.h"
+#include "storage/archive/chain.h"
+#include "storage/archive/chain_classes.h"
+#include "storage/archive/migrations.h"
+#include "storage/records/records.h"
+#include "storage/archive/store.h"
+#include "tests/unit/support/test_archive.h"
 
 struct env {
 	char dir[TEST_ARCHIVE_DIR], path[TEST_ARCHIVE_PATH];

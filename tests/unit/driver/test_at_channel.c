@@ -23,8 +23,8 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/tdef.h>
 
-#include "at_channel.h"
-#include "modem_log.h"
+#include "modem/driver/at_channel.h"
+#include "modem/driver/modem_log.h"
 
 #define PDU "0011000B915155770700F10000AA05E8329BFD06"
 

@@ -24,14 +24,14 @@
 #include <sodium.h>
 #include <talloc.h>
 
-#include "access_log.h"
-#include "chain.h"
-#include "directory_store.h"
-#include "records.h"
-#include "records_export.h"
-#include "redact.h"
-#include "roster.h"
-#include "test_archive.h"
+#include "storage/archive/access_log.h"
+#include "storage/archive/chain.h"
+#include "storage/directory/directory_store.h"
+#include "storage/records/records.h"
+#include "storage/export/records_export.h"
+#include "storage/export/redact.h"
+#include "gateway/roster/roster.h"
+#include "tests/unit/support/test_archive.h"
 
 #define RELAY "+15550100"
 #define T0    1789300000000LL /* 2026-09-13 */

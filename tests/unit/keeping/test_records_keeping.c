@@ -27,17 +27,17 @@
 #include <sqlite3.h>
 #include <talloc.h>
 
-#include "access_log.h"
-#include "chain.h"
-#include "directory_store.h"
-#include "disposal.h"
-#include "file_access.h"
-#include "legal_hold.h"
-#include "records.h"
-#include "retention.h"
-#include "roster.h"
-#include "store.h"
-#include "test_archive.h"
+#include "storage/archive/access_log.h"
+#include "storage/archive/chain.h"
+#include "storage/directory/directory_store.h"
+#include "storage/keeping/disposal.h"
+#include "storage/archive/file_access.h"
+#include "storage/keeping/legal_hold.h"
+#include "storage/records/records.h"
+#include "storage/keeping/retention.h"
+#include "gateway/roster/roster.h"
+#include "storage/archive/store.h"
+#include "tests/unit/support/test_archive.h"
 
 #define DAY_MS	(86400 * (int64_t)1000)
 #define YEAR_MS (365 * DAY_MS)

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "phone_number.h"
+#include "storage/model/phone_number.h"
 
 static void assert_norm(const char *in, const char *cc, const char *want)
 {

@@ -10,9 +10,9 @@
 #include <cmocka.h>
 #include <talloc.h>
 
-#include "directory.h"
-#include "phone_number.h"
-#include "policy.h"
+#include "storage/model/directory.h"
+#include "storage/model/phone_number.h"
+#include "gateway/policy/policy.h"
 
 #define NOW ((time_t)1750000000)
 

@@ -1,12 +1,12 @@
 /* Modem profiles: every profile is complete and consistent, names are unique, and the
  * +CGMM answers of real modems (and of modemsim's identity profiles) pick the right one;
  * anything unknown gets the generic profile. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
 #include <stdio.h>
 #include <strings.h>
 
-#include "modem_profile.h"
+#include "modem/profiles/modem_profile.h"
 
 /* "2,1,0,2,0": five comma-separated small integers, as +CNMI takes them. */
 static void assert_cnmi_args(const char *s, int want_mt)

@@ -21,11 +21,11 @@
 #include <cmocka.h>
 #include <talloc.h>
 
-#include "directory_store.h"
-#include "records.h"
-#include "records_query.h"
-#include "roster.h"
-#include "test_archive.h"
+#include "storage/directory/directory_store.h"
+#include "storage/records/records.h"
+#include "storage/records/records_query.h"
+#include "gateway/roster/roster.h"
+#include "tests/unit/support/test_archive.h"
 
 #define SOCCER	 "+15550100"
 #define ROBOTICS "+15550101"

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "grammar.h"
+#include "gateway/relay/grammar.h"
 
 static struct grammar_parse g;
 static const char *input;

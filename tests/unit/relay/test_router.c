@@ -14,10 +14,10 @@
 #include <cmocka.h>
 #include <talloc.h>
 
-#include "directory_store.h"
-#include "records.h"
-#include "roster.h"
-#include "router.h"
+#include "storage/directory/directory_store.h"
+#include "storage/records/records.h"
+#include "gateway/roster/roster.h"
+#include "gateway/relay/router.h"
 
 static const char *fixture_dir;
 

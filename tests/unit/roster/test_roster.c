@@ -15,8 +15,8 @@
 #include <cmocka.h>
 #include <talloc.h>
 
-#include "directory_store.h"
-#include "roster.h"
+#include "storage/directory/directory_store.h"
+#include "gateway/roster/roster.h"
 
 #ifndef FIXTURES
 #error "FIXTURES must name tests/fixtures"

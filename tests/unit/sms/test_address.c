@@ -1,8 +1,8 @@
 /* TP addresses and SMSC addresses: BCD numbers, fillers, special digits, alphanumeric. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
-#include "pdu_samples.h"
-#include "sms_address.h"
+#include "tests/unit/sms/pdu_samples.h"
+#include "modem/sms/sms_address.h"
 
 struct addr_vector {
 	const char *hex;

@@ -1,13 +1,13 @@
 /* Bad input, one test per error class of sms_error.h: each returns its own code. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
 #include <stdlib.h>
 
-#include "gsm7.h"
-#include "pdu_samples.h"
-#include "sms_reassembly.h"
-#include "sms_split.h"
-#include "ucs2.h"
+#include "modem/sms/gsm7.h"
+#include "tests/unit/sms/pdu_samples.h"
+#include "modem/sms/sms_reassembly.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/ucs2.h"
 
 /* The [dreamfabric] SMS-DELIVER without its SMSC prefix, field by field. */
 #define FO	"04"

@@ -1,5 +1,5 @@
 /* TP-DCS coding groups (TS 23.038 §4). */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
 struct dcs_vector {
 	uint8_t dcs;

@@ -1,9 +1,9 @@
 /* SMS-DELIVER: published examples and real traces decoded field by field, then encoded
  * back to the same bytes. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
-#include "pdu_samples.h"
-#include "sms_split.h"
+#include "tests/unit/sms/pdu_samples.h"
+#include "modem/sms/sms_split.h"
 
 static struct sms_deliver d;
 

@@ -2,15 +2,15 @@
  * sample PDUs go through every decoder. Each input sits in a heap block of exactly its
  * size, so AddressSanitizer reports any read past the end. Every call must return
  * success or an error code of sms_error.h, and successful results must be consistent. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
 #include <stdlib.h>
 
-#include "gsm7.h"
-#include "pdu_samples.h"
-#include "sms_reassembly.h"
-#include "sms_split.h"
-#include "ucs2.h"
+#include "modem/sms/gsm7.h"
+#include "tests/unit/sms/pdu_samples.h"
+#include "modem/sms/sms_reassembly.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/ucs2.h"
 
 static const char *const samples[] = {
     PDU_DREAMFABRIC_DELIVER,

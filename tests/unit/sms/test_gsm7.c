@@ -1,10 +1,10 @@
 /* GSM 03.38 default alphabet and extension table, septet packing, UTF-8 helpers. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
 #include <stdlib.h>
 
-#include "gsm7.h"
-#include "sms_error.h"
+#include "modem/sms/gsm7.h"
+#include "modem/sms/sms_error.h"
 
 /* The default alphabet in septet order 0x00..0x7F without ESC (0x1B), as printed in
  * TS 23.038 §6.2.1. */

@@ -1,14 +1,14 @@
 /* Reassembly of concatenated messages: order, duplicates, timeouts, gaps, bad parts,
  * part limits, a full table, and pairs a sender cut between two parts. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
 #include <stdlib.h>
 
 #include <talloc.h>
 
-#include "sms_reassembly.h"
-#include "sms_split.h"
-#include "sms_user_data.h"
+#include "modem/sms/sms_reassembly.h"
+#include "modem/sms/sms_split.h"
+#include "modem/sms/sms_user_data.h"
 
 #define MAX_SEEN 8
 

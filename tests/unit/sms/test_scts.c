@@ -1,7 +1,7 @@
 /* TP-SCTS: swapped BCD, signed time zones in quarter hours, validation, UTC, ISO 8601. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
-#include "sms_scts.h"
+#include "modem/sms/sms_scts.h"
 
 struct scts_vector {
 	const char *hex;

@@ -1,11 +1,11 @@
 /* Splitting text into parts: alphabet choice, single/multi-part limits, escape pairs and
  * surrogate pairs kept whole, part limits. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
 #include <stdlib.h>
 
-#include "gsm7.h"
-#include "sms_split.h"
+#include "modem/sms/gsm7.h"
+#include "modem/sms/sms_split.h"
 
 static struct sms_user_data parts[SMS_MAX_PARTS];
 

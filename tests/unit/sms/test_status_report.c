@@ -1,9 +1,9 @@
 /* SMS-STATUS-REPORT: real +CDS/+CMGR traces, the optional TP-PI tail, SIM padding,
  * encoding, and the TP-ST classes. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
-#include "pdu_samples.h"
-#include "sms_split.h"
+#include "tests/unit/sms/pdu_samples.h"
+#include "modem/sms/sms_split.h"
 
 static struct sms_status_report r;
 

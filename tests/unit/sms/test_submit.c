@@ -1,9 +1,9 @@
 /* SMS-SUBMIT: published PDUs decoded, the encoder checked byte for byte against other
  * implementations' output, validity period formats, TP-SRR, concatenation. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
-#include "pdu_samples.h"
-#include "sms_split.h"
+#include "tests/unit/sms/pdu_samples.h"
+#include "modem/sms/sms_split.h"
 
 static struct sms_submit s;
 

@@ -1,8 +1,8 @@
 /* UTF-8 ↔ UTF-16BE: BMP text, surrogate pairs, and lenient decoding of bad data. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
-#include "sms_error.h"
-#include "ucs2.h"
+#include "modem/sms/sms_error.h"
+#include "modem/sms/ucs2.h"
 
 static void test_bmp_both_ways(void **state)
 {

@@ -1,8 +1,8 @@
 /* TP-UD with a user data header: fill bits, TP-UDL in septets, IEs, length checks. */
-#include "test_util.h"
+#include "tests/unit/sms/test_util.h"
 
-#include "gsm7.h"
-#include "sms_user_data.h"
+#include "modem/sms/gsm7.h"
+#include "modem/sms/sms_user_data.h"
 
 static struct sms_user_data ud_text(const char *septets_ascii)
 {

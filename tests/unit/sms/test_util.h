@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "sms_tpdu.h"
+#include "modem/sms/sms_tpdu.h"
 
 /* Hex → bytes; the hex is test data, so failing to parse it fails the test. */
 static inline size_t unhex(uint8_t *out, size_t cap, const char *hex)

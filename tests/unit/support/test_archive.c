@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "roster.h"
-#include "test_archive.h"
+#include "gateway/roster/roster.h"
+#include "tests/unit/support/test_archive.h"
 
 struct store *test_archive_open(void *ctx, const char *name, char dir[TEST_ARCHIVE_DIR],
 				char path[TEST_ARCHIVE_PATH])

@@ -3,7 +3,7 @@
  * (tests/fixtures/district), and its removal. Failures fail the running test. */
 #pragma once
 
-#include "store.h"
+#include "storage/archive/store.h"
 
 #define TEST_ARCHIVE_DIR  64
 #define TEST_ARCHIVE_PATH 96
