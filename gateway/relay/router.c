@@ -97,16 +97,30 @@ struct router *router_alloc(void *ctx, struct store *s, const struct router_conf
 	struct router *r = talloc_zero(ctx, struct router);
 
 	r->store = s;
-	r->cfg = *cfg;
-	r->cfg.district = talloc_strdup(r, cfg->district ? cfg->district : "the school district");
-	r->cfg.policy.district = r->cfg.district;
-	r->cfg.default_cc = talloc_strdup(r, cfg->default_cc ? cfg->default_cc : "1");
-	if (cfg->policy.notice_text)
-		r->cfg.policy.notice_text = talloc_strdup(r, cfg->policy.notice_text);
+	router_set_config(r, cfg);
 	if (tp)
 		r->tp = *tp;
 	r->tp_data = tp_data;
 	return r;
+}
+
+void router_set_config(struct router *r, const struct router_config *cfg)
+{
+	/* The strings are copied first: cfg may point into the router's own. */
+	char *district = talloc_strdup(r, cfg->district ? cfg->district : "the school district");
+	char *cc = talloc_strdup(r, cfg->default_cc ? cfg->default_cc : "1");
+	char *notice = cfg->policy.notice_text ? talloc_strdup(r, cfg->policy.notice_text) : NULL;
+	char *old_district = (char *)r->cfg.district, *old_cc = (char *)r->cfg.default_cc;
+	char *old_notice = (char *)r->cfg.policy.notice_text;
+
+	r->cfg = *cfg;
+	r->cfg.district = district;
+	r->cfg.policy.district = district;
+	r->cfg.default_cc = cc;
+	r->cfg.policy.notice_text = notice;
+	talloc_free(old_district);
+	talloc_free(old_cc);
+	talloc_free(old_notice);
 }
 
 void router_free(struct router *r)

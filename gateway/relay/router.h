@@ -61,6 +61,9 @@ struct router_transport {
 
 struct router *router_alloc(void *ctx, struct store *s, const struct router_config *cfg,
 			    const struct router_transport *tp, void *tp_data);
+/* Put cfg in force from the next message on (the console's `policy` and `chaperone`
+ * settings apply live). Strings are copied; cfg may be changed or freed afterwards. */
+void router_set_config(struct router *r, const struct router_config *cfg);
 void router_free(struct router *r);
 
 /* (Re)load the directory and the opt-out and notice state from the store. */

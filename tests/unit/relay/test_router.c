@@ -242,6 +242,38 @@ static void test_quiet_hours_release_at_end(void **state)
 	assert_int_equal(e->n_sent, 10);
 }
 
+/* router_set_config puts a change in force at once: quiet hours turned on hold the next
+ * message, turned off let the one after through; the config's strings are the router's
+ * own copies (the caller's may be freed). */
+static void test_config_change_in_force(void **state)
+{
+	struct env *e = *state;
+	char *district = talloc_strdup(e->ctx, "Lakeview Public Schools District");
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	e->cfg.policy.quiet_hours = true;
+	e->cfg.policy.quiet_start_min = 14 * 60; /* covers T0 (15:00 UTC) */
+	e->cfg.policy.quiet_end_min = 16 * 60;
+	e->cfg.district = district;
+	router_set_config(e->router, &e->cfg);
+	talloc_free(district);
+	e->cfg.district = NULL;
+
+	text_at(e, COACH, SOCCER_RELAY, "#soccer Remember your cleats", T0);
+	assert_int_equal(e->n_sent, 1);
+	assert_true(sent_to(e, COACH, "16:00"));
+	assert_int_equal(count(e, "SELECT count(*) FROM verdicts WHERE release = 'time'"), 1);
+
+	e->cfg.policy.quiet_hours = false;
+	router_set_config(e->router, &e->cfg);
+	e->n_sent = 0;
+	text_at(e, COACH, SOCCER_RELAY, "#soccer Bring water", T0 + 1000);
+	assert_int_equal(e->n_sent, 10);
+	assert_true(sent_to(e, JAMIE, "Bring water"));
+	assert_int_equal(count(e, "SELECT count(*) FROM verdicts WHERE release = 'time'"), 1);
+}
+
 static void test_unknown_sender_once_a_day(void **state)
 {
 	struct env *e = *state;
@@ -325,6 +357,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_restart_resends_queued_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_waiting_recorded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quiet_hours_release_at_end, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_config_change_in_force, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_sender_once_a_day, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_question_answered_then_expired, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_archive_failure_sends_nothing, setup, teardown),
