@@ -3,6 +3,8 @@
  *   chaperoned_main.c   options, logging, start-up order, signals, the event loop
  *   daemon_config.c     the config file / VTY config nodes (chaperone, policy, modem,
  *                       records)
+ *   daemon_console.c    the console's safety: passwords, writes, refused commands
+ *   daemon_timers.c     the daemon's and the driver's timers (osmo_tdef), `timer` commands
  *   daemon_vty.c        show modems|queues|held|stats|policy at the telnet VTY
  *   daemon_modems.c     modem events: receive (record, acknowledge, reassemble, route)
  *                       and the transport that turns deliveries into SMS-SUBMITs
@@ -19,6 +21,9 @@
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/rate_ctr.h>
 #include <osmocom/core/timer.h>
+#include <osmocom/core/tdef.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/vty.h>
 
 #include "modem/driver/modem.h"
 #include "modem/driver/modem_log.h"
@@ -46,6 +51,15 @@ enum {
 	CTR_PART_FAILED,
 	CTR_PART_DELIVERED,
 	CTR_STORE_ERROR,
+};
+
+/* The config's nodes, in the order `write` lists them. */
+enum {
+	CHAPERONE_NODE = _LAST_OSMOVTY_NODE + 1,
+	POLICY_NODE,
+	MODEM_NODE,
+	RECORDS_NODE,
+	DAEMON_TIMER_NODE,
 };
 
 /* One `modem NAME` node of the config. */
@@ -79,6 +93,7 @@ struct chaperoned {
 	struct rate_ctr_group *ctrs;
 	struct osmo_timer_list poll_timer, reasm_timer, digest_timer;
 	struct timespec started;
+	bool running; /* start-up is over: start-up-only settings are refused */
 	bool stopping;
 };
 
@@ -87,6 +102,31 @@ extern struct chaperoned *g_daemon;
 /* daemon_config.c */
 void daemon_config_init(struct chaperoned *d);
 struct daemon_modem *daemon_modem_find(struct chaperoned *d, const char *name);
+
+/* daemon_console.c: the console's safety (see there). Init guards libosmovty's commands
+ * once every node is installed and before the config is read; check, after it is read,
+ * refuses a config without login and enable passwords or listening beyond localhost, and
+ * turns the login on. Both return 0 or -errno with err filled. */
+int daemon_console_init(const char *config, char *err, size_t errlen);
+int daemon_console_check(char *err, size_t errlen);
+/* Write the running configuration to the config file (mode 0600, renamed into place). */
+int daemon_console_write_config(char *err, size_t errlen);
+/* An error for the console, or for stderr while the config file is being read. */
+void daemon_say(struct vty *vty, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* daemon_timers.c: the daemon's timers (`timer relay ...`), and the console's `timer` and
+ * `show timer` for them and the driver's. Init before the config is read. */
+enum daemon_timer {
+	DAEMON_T_POLL = -1,
+	DAEMON_T_STOP_GRACE = -2,
+	DAEMON_T_DIGEST_CHECK = -3,
+	DAEMON_T_REASSEMBLY = -4,
+};
+extern struct osmo_tdef daemon_tdefs[];
+void daemon_timers_init(void);
+unsigned long daemon_timer_ms(int T);
+/* Arm t to fire after timer T of daemon_tdefs. */
+void daemon_timer_schedule(struct osmo_timer_list *t, int T);
 
 /* daemon_vty.c */
 void daemon_vty_init(void);

@@ -5,7 +5,7 @@
  * Start-up: config → archive (migrations) → directory → recovery of what a previous run
  * left (unassembled PDUs, queued deliveries) → modems → telnet VTY on localhost.
  * SIGTERM/SIGINT: stop taking work, let the modems finish what they are submitting (at
- * most STOP_GRACE_MS), exit. Everything received is already in the archive; anything
+ * most `timer relay X2`), exit. Everything received is already in the archive; anything
  * still queued is sent by the next run. */
 #include <getopt.h>
 #include <signal.h>
@@ -42,8 +42,8 @@
 
 /* The VTY's default TCP port (localhost); `line vty` / `bind ADDR PORT` changes it. */
 #define CHAPERONED_VTY_PORT 4275
-#define POLL_MS		    500
-#define STOP_GRACE_MS	    10000
+/* While stopping: how often the modems' queues are checked. */
+#define STOP_CHECK_MS 100
 
 struct chaperoned *g_daemon;
 
@@ -122,7 +122,7 @@ static void poll_cb(void *data)
 	if (!d->stopping)
 		router_poll(d->router, store_now_ms());
 	sync_counters(d);
-	osmo_timer_schedule(&d->poll_timer, 0, POLL_MS * 1000);
+	daemon_timer_schedule(&d->poll_timer, DAEMON_T_POLL);
 }
 
 static void digest_cb(void *data)
@@ -135,7 +135,7 @@ static void digest_cb(void *data)
 	if (d->rcfg.policy.oversight == POLICY_OVERSIGHT_DIGEST &&
 	    (unsigned)lt.tm_hour == d->rcfg.digest_hour)
 		router_send_digests(d->router, store_now_ms());
-	osmo_timer_schedule(&d->digest_timer, 60, 0);
+	daemon_timer_schedule(&d->digest_timer, DAEMON_T_DIGEST_CHECK);
 }
 
 static int stop_deadline_ms;
@@ -160,12 +160,12 @@ static void stop_cb(void *data)
 {
 	struct chaperoned *d = data;
 
-	stop_deadline_ms -= 100;
+	stop_deadline_ms -= STOP_CHECK_MS;
 	if (modems_idle(d) || stop_deadline_ms <= 0) {
 		quit = true;
 		return;
 	}
-	osmo_timer_schedule(&d->reasm_timer, 0, 100 * 1000);
+	osmo_timer_schedule(&d->reasm_timer, 0, STOP_CHECK_MS * 1000);
 }
 
 /* Signals arrive as events of the loop (signalfd), never in the middle of a callback. */
@@ -180,7 +180,7 @@ static void on_signal(struct osmo_signalfd *osfd, const struct signalfd_siginfo 
 	}
 	LOGP(DRELAY, LOGL_NOTICE, "signal %d: stopping once the modems are idle\n", signum);
 	d->stopping = true;
-	stop_deadline_ms = STOP_GRACE_MS;
+	stop_deadline_ms = (int)daemon_timer_ms(DAEMON_T_STOP_GRACE);
 	osmo_timer_setup(&d->reasm_timer, stop_cb, d);
 	osmo_timer_schedule(&d->reasm_timer, 0, 0);
 }
@@ -245,11 +245,20 @@ int main(int argc, char **argv)
 	/* Not osmo_stats_vty_add_cmds(): its `show stats` would shadow ours, which adds the
 	 * totals from the records to the rate counters. */
 	daemon_config_init(d);
+	daemon_timers_init();
 	daemon_vty_init();
 	d->ctrs = rate_ctr_group_alloc(ctx, &ctrg_desc, 0);
 
+	if (daemon_console_init(config, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chaperoned: %s\n", err);
+		return 1;
+	}
 	if (vty_read_config_file(config, NULL) < 0) {
 		fprintf(stderr, "chaperoned: cannot read config %s\n", config);
+		return 1;
+	}
+	if (daemon_console_check(err, sizeof(err)) < 0) {
+		fprintf(stderr, "chaperoned: %s: %s\n", config, err);
 		return 1;
 	}
 	if (!d->database) {
@@ -310,6 +319,8 @@ int main(int argc, char **argv)
 		     store_errmsg(d->store));
 	router_poll(d->router, store_now_ms());
 
+	/* From here on the console may change only what applies live. */
+	d->running = true;
 	rc = telnet_init_default(ctx, d, CHAPERONED_VTY_PORT);
 	if (rc < 0) {
 		fprintf(stderr, "chaperoned: cannot open the VTY on %s:%d\n", vty_get_bind_addr(),
@@ -330,9 +341,9 @@ int main(int argc, char **argv)
 	}
 
 	osmo_timer_setup(&d->poll_timer, poll_cb, d);
-	osmo_timer_schedule(&d->poll_timer, 0, POLL_MS * 1000);
+	daemon_timer_schedule(&d->poll_timer, DAEMON_T_POLL);
 	osmo_timer_setup(&d->digest_timer, digest_cb, d);
-	osmo_timer_schedule(&d->digest_timer, 60, 0);
+	daemon_timer_schedule(&d->digest_timer, DAEMON_T_DIGEST_CHECK);
 
 	LOGP(DRELAY, LOGL_NOTICE, "chaperoned %s ready: %u modem(s), archive %s, VTY %s:%d\n",
 	     CHAPERONE_VERSION, llist_count(&d->modems), d->database, vty_get_bind_addr(),

@@ -25,7 +25,10 @@
  *    retention verdicts forever
  *    file-group records
  *
- * Settings that only take effect at start-up (database, modems) say so in their help. */
+ * What the console changes is what is in force: `chaperone` settings (but the database) and
+ * `policy` settings apply from the next message on; the database, modems and `records`
+ * settings are read at start-up only, so the console refuses them once the relay runs
+ * ("restart needed") rather than show a value that is not in force. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,13 +40,6 @@
 #include "gateway/daemon/chaperoned.h"
 #include "storage/model/phone_number.h"
 #include "storage/keeping/retention.h"
-
-enum {
-	CHAPERONE_NODE = _LAST_OSMOVTY_NODE + 1,
-	POLICY_NODE,
-	MODEM_NODE,
-	RECORDS_NODE,
-};
 
 static struct cmd_node chaperone_node = {
     .node = CHAPERONE_NODE, .prompt = "%s(config-chaperone)# ", .vtysh = 1};
@@ -58,6 +54,27 @@ static void set_str(void *ctx, char **dst, const char *src)
 {
 	talloc_free(*dst);
 	*dst = talloc_strdup(ctx, src);
+}
+
+/* True (and the console told why) when a start-up-only setting is changed while the relay
+ * runs. The config file is read before start-up ends, so it may set anything. */
+static bool refused_after_startup(struct vty *vty)
+{
+	if (!g_daemon->running)
+		return false;
+	daemon_say(vty,
+		   "restart needed: '%s' is read at start-up only; change it in the config file "
+		   "and restart chaperoned",
+		   vty->buf ? vty->buf : "this setting");
+	return true;
+}
+
+/* Put the `chaperone` and `policy` settings in force once the relay runs. */
+static int applied(void)
+{
+	if (g_daemon->router)
+		router_set_config(g_daemon->router, &g_daemon->rcfg);
+	return CMD_SUCCESS;
 }
 
 /* ---- chaperone ---- */
@@ -75,12 +92,15 @@ DEFUN(cfg_district, cfg_district_cmd, "district .NAME",
 
 	set_str(g_daemon, &g_daemon->district, name);
 	talloc_free(name);
-	return CMD_SUCCESS;
+	g_daemon->rcfg.district = g_daemon->district;
+	return applied();
 }
 
 DEFUN(cfg_database, cfg_database_cmd, "database PATH",
       "Path of the archive (SQLite); read at start-up\nPath\n")
 {
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
 	set_str(g_daemon, &g_daemon->database, argv[0]);
 	return CMD_SUCCESS;
 }
@@ -91,28 +111,29 @@ DEFUN(cfg_timezone, cfg_timezone_cmd, "timezone ZONE",
 	set_str(g_daemon, &g_daemon->timezone, argv[0]);
 	setenv("TZ", argv[0], 1);
 	tzset();
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(cfg_country_code, cfg_country_code_cmd, "country-code <1-999>",
       "Country calling code of national numbers in rosters and from the network\nCode\n")
 {
 	set_str(g_daemon, &g_daemon->country_code, argv[0]);
-	return CMD_SUCCESS;
+	g_daemon->rcfg.default_cc = g_daemon->country_code;
+	return applied();
 }
 
 DEFUN(cfg_thread_window, cfg_thread_window_cmd, "thread-window <1-168>",
       "Hours an unaddressed staff reply still answers the last family message\nHours\n")
 {
 	g_daemon->rcfg.thread_window_s = (unsigned)atoi(argv[0]) * 3600;
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(cfg_question_window, cfg_question_window_cmd, "question-window <1-1440>",
       "Minutes a question the relay asked (which team? whom?) can be answered\nMinutes\n")
 {
 	g_daemon->rcfg.question_window_s = (unsigned)atoi(argv[0]) * 60;
-	return CMD_SUCCESS;
+	return applied();
 }
 
 static int write_chaperone(struct vty *vty)
@@ -144,7 +165,7 @@ DEFUN(cfg_guardians_team, cfg_guardians_team_cmd, "guardians-on-team-messages (y
       "Copy guardians on whole-team messages too\nCopy them\nDo not\n")
 {
 	g_daemon->rcfg.policy.guardians_on_team_messages = !strcmp(argv[0], "yes");
-	return CMD_SUCCESS;
+	return applied();
 }
 
 static int parse_hhmm(const char *s, int *min)
@@ -164,19 +185,19 @@ DEFUN(cfg_quiet_hours, cfg_quiet_hours_cmd, "quiet-hours HH:MM HH:MM",
 	int a, b;
 
 	if (parse_hhmm(argv[0], &a) < 0 || parse_hhmm(argv[1], &b) < 0 || a == b) {
-		vty_out(vty, "%% quiet hours are two different times HH:MM HH:MM%s", VTY_NEWLINE);
+		daemon_say(vty, "quiet hours are two different times HH:MM HH:MM");
 		return CMD_WARNING;
 	}
 	g_daemon->rcfg.policy.quiet_hours = true;
 	g_daemon->rcfg.policy.quiet_start_min = a;
 	g_daemon->rcfg.policy.quiet_end_min = b;
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(cfg_no_quiet_hours, cfg_no_quiet_hours_cmd, "no quiet-hours", NO_STR "Deliver at any hour\n")
 {
 	g_daemon->rcfg.policy.quiet_hours = false;
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(cfg_oversight, cfg_oversight_cmd, "oversight (copy|digest|off)",
@@ -190,28 +211,28 @@ DEFUN(cfg_oversight, cfg_oversight_cmd, "oversight (copy|digest|off)",
 	else if (!strcmp(argv[0], "off"))
 		o = POLICY_OVERSIGHT_OFF;
 	g_daemon->rcfg.policy.oversight = o;
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(cfg_digest_hour, cfg_digest_hour_cmd, "digest-hour <0-23>",
       "Local hour the daily oversight digest goes out\nHour\n")
 {
 	g_daemon->rcfg.digest_hour = (unsigned)atoi(argv[0]);
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(cfg_contact_screen, cfg_contact_screen_cmd, "contact-screen (yes|no)",
       "Hold staff-student messages that carry a phone number, e-mail or address\nHold\nDo not\n")
 {
 	g_daemon->rcfg.policy.contact_screen = !strcmp(argv[0], "yes");
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(cfg_notice, cfg_notice_cmd, "notice (yes|no)",
       "Tell each new recipient once that messages are recorded\nTell\nDo not\n")
 {
 	g_daemon->rcfg.policy.notice = !strcmp(argv[0], "yes");
-	return CMD_SUCCESS;
+	return applied();
 }
 
 DEFUN(cfg_notice_text, cfg_notice_text_cmd, "notice-text .TEXT",
@@ -222,7 +243,7 @@ DEFUN(cfg_notice_text, cfg_notice_text_cmd, "notice-text .TEXT",
 	set_str(g_daemon, &g_daemon->notice_text, t);
 	talloc_free(t);
 	g_daemon->rcfg.policy.notice_text = g_daemon->notice_text;
-	return CMD_SUCCESS;
+	return applied();
 }
 
 static int write_policy(struct vty *vty)
@@ -265,6 +286,8 @@ DEFUN(cfg_modem, cfg_modem_cmd, "modem NAME",
 {
 	struct daemon_modem *m = daemon_modem_find(g_daemon, argv[0]);
 
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
 	if (!m) {
 		m = talloc_zero(g_daemon, struct daemon_modem);
 		m->name = talloc_strdup(m, argv[0]);
@@ -284,7 +307,6 @@ DEFUN(cfg_modem, cfg_modem_cmd, "modem NAME",
 	}
 MODEM_STR_SETTER(set_device, device)
 MODEM_STR_SETTER(set_profile, profile)
-MODEM_STR_SETTER(set_pin, sim_pin)
 
 DEFUN(cfg_modem_device, cfg_modem_device_cmd, "device PATH",
       "Serial device of the modem's AT port (a stable udev name)\nPath\n")
@@ -300,7 +322,16 @@ DEFUN(cfg_modem_profile, cfg_modem_profile_cmd, "profile NAME",
 
 DEFUN(cfg_modem_pin, cfg_modem_pin_cmd, "sim-pin PIN", "The SIM's PIN, if it has one\nPIN\n")
 {
-	return set_pin(vty, argv[0]);
+	struct daemon_modem *m = vty->index;
+	size_t n = strlen(argv[0]);
+
+	/* 4 to 8 digits (TS 31.101 §9.3): "****", as the console shows a PIN, is refused. */
+	if (n < 4 || n > 8 || strspn(argv[0], "0123456789") != n) {
+		daemon_say(vty, "sim-pin is the SIM's PIN, 4 to 8 digits");
+		return CMD_WARNING;
+	}
+	set_str(m, &m->sim_pin, argv[0]);
+	return CMD_SUCCESS;
 }
 
 DEFUN(cfg_modem_relay, cfg_modem_relay_cmd, "relay-number NUMBER",
@@ -309,7 +340,7 @@ DEFUN(cfg_modem_relay, cfg_modem_relay_cmd, "relay-number NUMBER",
 	struct daemon_modem *m = vty->index;
 
 	if (!phone_is_e164(argv[0])) {
-		vty_out(vty, "%% relay number must be E.164, e.g. +15550100%s", VTY_NEWLINE);
+		daemon_say(vty, "relay number must be E.164, e.g. +15550100");
 		return CMD_WARNING;
 	}
 	set_str(m, &m->relay_number, argv[0]);
@@ -340,8 +371,11 @@ static int write_modems(struct vty *vty)
 			vty_out(vty, " label %s%s", m->label, VTY_NEWLINE);
 		if (m->profile)
 			vty_out(vty, " profile %s%s", m->profile, VTY_NEWLINE);
-		if (m->sim_pin) /* never shown back: a credential */
-			vty_out(vty, " sim-pin ****%s", VTY_NEWLINE);
+		/* The file keeps the PIN (it is mode 0600); the console never shows it. */
+		if (m->sim_pin && vty->type == VTY_FILE)
+			vty_out(vty, " sim-pin %s%s", m->sim_pin, VTY_NEWLINE);
+		else if (m->sim_pin)
+			vty_out(vty, " ! sim-pin set (not shown)%s", VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }
@@ -373,9 +407,11 @@ DEFUN(cfg_retention, cfg_retention_cmd,
 	enum retention_class c;
 	int64_t days;
 
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
 	if (retention_class_parse(argv[0], &c) < 0 ||
 	    retention_period_days(atol(argv[1]), argv[2], &days) < 0) {
-		vty_out(vty, "%% retention CLASS 1-100 days|months|years%s", VTY_NEWLINE);
+		daemon_say(vty, "retention CLASS 1-100 days|months|years");
 		return CMD_WARNING;
 	}
 	g_daemon->retention.days[c] = days;
@@ -389,6 +425,8 @@ DEFUN(cfg_retention_forever, cfg_retention_forever_cmd,
 {
 	enum retention_class c;
 
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
 	if (retention_class_parse(argv[0], &c) < 0)
 		return CMD_WARNING;
 	g_daemon->retention.days[c] = RETENTION_FOREVER;
@@ -399,6 +437,8 @@ DEFUN(cfg_retention_forever, cfg_retention_forever_cmd,
 DEFUN(cfg_file_group, cfg_file_group_cmd, "file-group NAME",
       "A group that may read the archive (file mode 0640); applied at start-up\nGroup name\n")
 {
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
 	set_str(g_daemon, &g_daemon->file_group, argv[0]);
 	return CMD_SUCCESS;
 }
@@ -406,6 +446,8 @@ DEFUN(cfg_file_group, cfg_file_group_cmd, "file-group NAME",
 DEFUN(cfg_no_file_group, cfg_no_file_group_cmd, "no file-group",
       NO_STR "Only the daemon's user may read the archive (file mode 0600)\n")
 {
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
 	TALLOC_FREE(g_daemon->file_group);
 	return CMD_SUCCESS;
 }

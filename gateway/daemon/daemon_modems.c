@@ -29,7 +29,6 @@
  * PDU within this window is a repeat, recorded and acknowledged but not routed again. */
 #define DUP_WINDOW_MS (24LL * 3600 * 1000)
 /* How long an incomplete concatenated message waits for its missing parts. */
-#define REASSEMBLY_TIMEOUT_MS (120 * 1000)
 
 static uint64_t mono_ms(void)
 {
@@ -230,7 +229,7 @@ static const struct modem_events events = {
 int daemon_modems_start(struct chaperoned *d)
 {
 	struct daemon_modem *dm;
-	struct sms_reassembler_config rc = {.timeout_ms = REASSEMBLY_TIMEOUT_MS};
+	struct sms_reassembler_config rc = {.timeout_ms = daemon_timer_ms(DAEMON_T_REASSEMBLY)};
 
 	d->pool = modem_pool_alloc(d->ctx, &events, d);
 	llist_for_each_entry (dm, &d->modems, list) {

@@ -786,6 +786,7 @@ static void run_daemon(const char *dir, const char *db, struct daemon_figure *ou
 	if (!(f = fopen(cfg, "w")))
 		die(cfg, strerror(errno));
 	fprintf(f,
+		"password bench-console\nenable password bench-enable\n"
 		"line vty\n bind 127.0.0.1 %d\n"
 		"chaperone\n district Lakeview Public Schools\n database %s\n timezone UTC\n"
 		"policy\n guardians-on-team-messages yes\n oversight copy\n notice yes\n",

@@ -186,23 +186,6 @@ label_of() {
 
 # ---- The VTY (telnet on localhost), through bash's /dev/tcp ----
 
-# vty COMMAND...: run the commands, print their output. The connection is closed only
-# once every command's prompt has come back (closing earlier loses the output).
-vty() {
-	local out="$work/vty.out" fd cat_pid want=$(($# + 1))
-	: >"$out"
-	exec {fd}<>"/dev/tcp/127.0.0.1/$port"
-	cat <&$fd >"$out" &
-	cat_pid=$!
-	printf '%s\n' "$@" >&$fd
-	wait_for 10 sh -c "[ \$(grep -ao 'chaperoned[>#] ' '$out' | wc -l) -ge $want ]" || true
-	printf 'exit\n' >&$fd
-	wait_for 5 sh -c "! kill -0 $cat_pid 2>/dev/null" || kill "$cat_pid" 2>/dev/null || true
-	wait "$cat_pid" 2>/dev/null || true
-	exec {fd}>&-
-	# Drop the telnet option negotiation (IAC WILL/WONT/DO/DONT x) and carriage returns.
-	LC_ALL=C sed 's/\xff[\xfb-\xfe].//g' "$out" | tr -d '\r'
-}
 
 # ---- Steps: what was sent, what must arrive ----
 
@@ -346,8 +329,7 @@ modem modem1
  device $work/sim/modem1
  relay-number $robotics
  label Robotics
-line vty
- bind 127.0.0.1 $port
+$(console_config)
 EOF
 	"$chaperoned" -c "$cfg" >"$work/chaperoned.out" 2>"$work/chaperoned.log" &
 	daemon_pid=$!
@@ -534,13 +516,13 @@ echo
 echo "  \$ chaperone held list --db $db"
 "$chaperone" held list --db "$db" | sed 's/^/    /'
 echo
-echo "  VTY (telnet 127.0.0.1 $port):"
+echo "  VTY (telnet 127.0.0.1 $port; login password $VTY_LOGIN, enable password $VTY_ENABLE):"
 stats=$(vty 'show stats' 'show queues' 'show modems' 'show policy')
 if grep -q 'Ambiguous' <<<"$stats"; then
 	# libosmocore's own `show stats` has the same name; ask for its global level.
 	stats=$(vty 'show stats level global' 'show queues' 'show modems' 'show policy')
 fi
-sed -n '/chaperoned> /,$p' <<<"$stats" | sed 's/^/    /'
+sed 's/^/    /' <<<"$stats"
 sent_n=$(wc -l <"$work/sent.tsv")
 if grep -q '^Records: ' <<<"$stats"; then
 	grep -q "^Records: $sent_n messages in," <<<"$stats" || fail "show stats: not $sent_n messages in"

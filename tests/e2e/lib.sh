@@ -26,3 +26,18 @@ remove_workdir() {
 ctl() {
 	"$modemsim" ctl "$work/sim" "$@"
 }
+
+# The console: every config the tests write sets these passwords (console_config prints
+# the lines), and vty runs commands through tests/vty/vty_client as an operator would.
+# Needs $build and $port.
+VTY_LOGIN=lakeview-console
+VTY_ENABLE=lakeview-enable
+console_config() {
+	printf 'password %s\nenable password %s\nline vty\n bind 127.0.0.1 %s\n' \
+		"$VTY_LOGIN" "$VTY_ENABLE" "$port"
+}
+
+# vty COMMAND...: log in, enable, run the commands; their output on stdout.
+vty() {
+	"$build/tests/vty/vty_client" run "$port" "$VTY_LOGIN" "$VTY_ENABLE" "$@"
+}

@@ -117,24 +117,8 @@ modem modem0
 modem modem1
  device $work/sim/modem1
  relay-number +15550101
-line vty
- bind 127.0.0.1 $port
+$(console_config)
 CFG
-
-# vty CMD: one command at the telnet VTY, its output on stdout.
-vty() {
-	local out
-	exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-	{
-		sleep 0.2
-		printf '%s\r\n' "$1"
-		sleep 0.5
-		printf 'exit\r\n'
-	} >&3
-	out=$(timeout 5 cat <&3 | tr -d '\r' | tr -cd '\11\12\40-\176' || true)
-	exec 3<&- 3>&-
-	printf '%s\n' "$out"
-}
 
 modems_ready() {
 	[ "$(vty 'show modems' 2>/dev/null | grep -c ' ready$')" = 2 ]

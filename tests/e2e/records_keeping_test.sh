@@ -120,8 +120,7 @@ records
  retention verdicts forever
  retention calls 90 days
  file-group $group
-line vty
- bind 127.0.0.1 $port
+$(console_config)
 CFG
 start_daemon
 grep -q "retention schedule recorded (config $work/chaperoned.cfg)" "$work/daemon.err" ||

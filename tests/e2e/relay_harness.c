@@ -273,6 +273,8 @@ static bool vty_read_prompt(int fd, char *buf, size_t cap, size_t *len, long lon
 		if (*len - start >= 2 &&
 		    (!strcmp(buf + *len - 2, "> ") || !strcmp(buf + *len - 2, "# ")))
 			return true;
+		if (*len - start >= 10 && !strcmp(buf + *len - 10, "Password: "))
+			return true;
 	}
 	return false;
 }
@@ -294,11 +296,19 @@ char *relay_vty(struct relay_env *e, const char *commands)
 	 * output when the session ends, so what is sent ahead of the prompt can vanish. */
 	if (!vty_read_prompt(fd, buf, cap, &len, deadline))
 		goto fail;
+	/* Log in and enable, as an operator does ('\r' alone: the console takes '\r' and
+	 * '\n' each as Enter, and an empty password counts as a wrong one). */
+	static const char *const login[] = {RELAY_VTY_LOGIN "\r", "enable\r",
+					    RELAY_VTY_ENABLE "\r"};
+	for (size_t i = 0; i < sizeof(login) / sizeof(login[0]); i++)
+		if (write(fd, login[i], strlen(login[i])) != (ssize_t)strlen(login[i]) ||
+		    !vty_read_prompt(fd, buf, cap, &len, deadline))
+			goto fail;
 	while (*c) {
 		size_t n = strcspn(c, "\n");
 		char line[512];
 
-		snprintf(line, sizeof(line), "%.*s\r\n", (int)(n < 500 ? n : 500), c);
+		snprintf(line, sizeof(line), "%.*s\r", (int)(n < 500 ? n : 500), c);
 		if (write(fd, line, strlen(line)) != (ssize_t)strlen(line) ||
 		    !vty_read_prompt(fd, buf, cap, &len, deadline))
 			goto fail;
@@ -542,6 +552,8 @@ static void write_config(struct relay_env *e, const struct relay_policy *p)
 		"modem modem1\n"
 		" device %s/modem1\n"
 		" relay-number " RELAY_ROBOTICS "\n"
+		"password " RELAY_VTY_LOGIN "\n"
+		"enable password " RELAY_VTY_ENABLE "\n"
 		"line vty\n"
 		" bind 127.0.0.1 %d\n",
 		p->oversight ? p->oversight : "copy", p->contact_screen ? "yes" : "no",
@@ -938,10 +950,12 @@ void relay_assert_only_(struct relay_env *e, const char *const *allowed)
 		for (const char *const *a = allowed; *a && !ok; a++)
 			ok = !strcmp(*a, phone);
 		if (!ok) {
-			char text[1024];
+			/* Copied out: the message names both, and resp is freed before it. */
+			char text[1024], who[64];
 			snprintf(text, sizeof(text), "%s", jstr(m, "text"));
+			snprintf(who, sizeof(who), "%s", phone);
 			json_object_put(resp);
-			RELAY_FAIL(e, "%s should have got nothing, got: %s", phone, text);
+			RELAY_FAIL(e, "%s should have got nothing, got: %s", who, text);
 		}
 	}
 	json_object_put(resp);

@@ -24,6 +24,9 @@
 
 #define RELAY_SOCCER   "+15550100" /* modem0: serves Soccer (and Track in relay_two_teams) */
 #define RELAY_ROBOTICS "+15550101" /* modem1: serves Robotics */
+/* The console's passwords in the configs the harness writes. */
+#define RELAY_VTY_LOGIN	 "lakeview-console"
+#define RELAY_VTY_ENABLE "lakeview-enable"
 
 /* Where the sources are (fixtures); set by relay_harness_init() from argv[2]. */
 extern const char *relay_source_dir;
@@ -160,8 +163,8 @@ void relay_test_finish(struct relay_env *e);
  * database; *out (if out) gets stdout and stderr together (caller frees). Returns the
  * exit status (-1 when it did not exit normally within 30 s). */
 int relay_cli(struct relay_env *e, char **out, const char *arg, ...) __attribute__((sentinel));
-/* Commands (one per line) at chaperoned's telnet VTY; returns what it printed (caller
- * frees), NULL when it could not connect. */
+/* Commands (one per line) at chaperoned's telnet VTY, after logging in and `enable`;
+ * returns what it printed (caller frees), NULL when it could not connect or log in. */
 char *relay_vty(struct relay_env *e, const char *commands);
 
 /* Read-only queries on the database (printf format, through sqlite3_mprintf). */

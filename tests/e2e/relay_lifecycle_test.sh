@@ -65,23 +65,6 @@ wait_for() {
 	done
 }
 
-# vty CMD: one command at the telnet VTY, its output on stdout.
-vty() {
-	local out
-	exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-	# The VTY drops output still buffered when "exit" closes the session: give the
-	# command time to answer before leaving.
-	{
-		sleep 0.2
-		printf '%s\r\n' "$1"
-		sleep 0.5
-		printf 'exit\r\n'
-	} >&3
-	out=$(timeout 5 cat <&3 | tr -d '\r' | tr -cd '\11\12\40-\176' || true)
-	exec 3<&- 3>&-
-	printf '%s\n' "$out"
-}
-
 start_daemon() {
 	"$chaperoned" -c "$work/chaperoned.cfg" 2>>"$work/daemon.err" &
 	daemon_pid=$!
@@ -129,8 +112,7 @@ modem modem0
 modem modem1
  device $work/sim/modem1
  relay-number +15550101
-line vty
- bind 127.0.0.1 $port
+$(console_config)
 CFG
 
 # 1. Start-up and the VTY.

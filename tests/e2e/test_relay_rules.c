@@ -495,7 +495,7 @@ static void test_oversight_digest(void **state)
 				       (long long)last_verdict()) == 1);
 
 	relay_clear(env);
-	out = relay_vty(env, "enable\ndigest send");
+	out = relay_vty(env, "digest send");
 	RELAY_HAS(env, out, "1 digest queued");
 	free(out);
 	got = relay_expect(env, ROSA, "daily digest of Soccer staff messages", RELAY_WAIT_MS);
@@ -505,7 +505,7 @@ static void test_oversight_digest(void **state)
 	relay_settle(env);
 	relay_assert_only(env, ROSA);
 	/* Once a day: asked again, nobody gets a second one. */
-	out = relay_vty(env, "enable\ndigest send");
+	out = relay_vty(env, "digest send");
 	RELAY_HAS(env, out, "0 digests queued");
 	free(out);
 }
@@ -546,6 +546,57 @@ static void test_quiet_hours_hold_and_urgent(void **state)
 	relay_expect_all(env, "[Soccer] Jamie R. (@jamier): Coach, is the bus late?", DANA, MARCUS);
 	relay_settle(env);
 	relay_assert_only(env, DANA, MARCUS, MARIA, LUIS);
+}
+
+/* Quiet hours set at the console hold the next message at once, and `no quiet-hours`
+ * lets the next one through: the console's policy is the policy in force (it used to be
+ * shown by `show policy` while the router kept its start-up copy). */
+static void test_console_policy_applies_live(void **state)
+{
+	char window[16], cmd[96], *out;
+	(void)state;
+
+	relay_quiet_window_now(window, sizeof(window));
+	snprintf(cmd, sizeof(cmd), "configure terminal\npolicy\nquiet-hours %s", window);
+	out = relay_vty(env, cmd);
+	RELAY_CHECK(env, out && !strstr(out, "%"));
+	free(out);
+	snprintf(cmd, sizeof(cmd), "quiet hours: %.5s-%.5s;", window, window + 6);
+	out = relay_vty(env, "show policy");
+	RELAY_HAS(env, out, cmd);
+	free(out);
+
+	relay_text(env, DANA, RELAY_SOCCER, "#soccer Film session moved to 5");
+	free(relay_expect(env, DANA, "Quiet hours", RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, DANA);
+	check_verdict(last_hold(), "hold", "quiet-hours");
+
+	out = relay_vty(env, "configure terminal\npolicy\nno quiet-hours");
+	RELAY_CHECK(env, out && !strstr(out, "%"));
+	free(out);
+	relay_clear(env);
+	relay_text(env, DANA, RELAY_SOCCER, "#soccer Film session is in room 12");
+	relay_expect_all(env, "[Soccer] Coach Dana Lee: Film session is in room 12",
+			 SOCCER_STUDENTS, MARCUS);
+	relay_settle(env);
+	check_verdict(last_verdict(), "deliver", "whole-team");
+}
+
+/* A start-up-only setting changed at the console is refused, and the running
+ * configuration still shows the one in force. */
+static void test_console_refuses_startup_settings(void **state)
+{
+	char *out;
+	(void)state;
+
+	out = relay_vty(env, "configure terminal\nchaperone\ndatabase /tmp/elsewhere.db");
+	RELAY_HAS(env, out, "restart needed");
+	free(out);
+	out = relay_vty(env, "show running-config");
+	RELAY_HAS(env, out, env->db);
+	RELAY_CHECK(env, !strstr(out, "/tmp/elsewhere.db"));
+	free(out);
 }
 
 /* ======== exception ======== */
@@ -771,6 +822,8 @@ int main(int argc, char **argv)
 	    T(test_exception_family_then_expired),
 	    T(test_opt_out_stop_start_help),
 	    T(test_unknown_sender_one_reply_a_day),
+	    T(test_console_refuses_startup_settings),
+	    T(test_console_policy_applies_live),
 	};
 	const struct CMUnitTest guardians_on_team[] = {
 	    T(test_whole_team_copies_guardians_when_enabled),
