@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone`: the operator's and records officer's command-line tool.
  *
  * Dispatches on the first argument through a table, so that later commands (modem,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The `chaperone` command-line tool: one entry per top-level command.
  *
  * A command gets argv starting at its own name ("pdu", ...) and returns the process

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Opening the database for the CLI, and the lookups its directory commands share. */
 #include <pwd.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* What the `chaperone` commands that work on the database share: opening it, who is
  * acting, looking up persons and teams with a clear message when they are not there.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone exception list|add|revoke`: administrator-approved exceptions to the rules
  * for one staff member and one student (family, guardian permission, safety, sharing
  * contact details).

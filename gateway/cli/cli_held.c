@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperone held list|release|reject: an administrator's decision on held messages.
  *
  * The decision is recorded (who, when, note) with the deliveries it releases or rejects,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone modem probe|send|listen|profiles`: bringing up modem hardware.
  *
  * Each subcommand has its own file; this one dispatches and holds what they share: the

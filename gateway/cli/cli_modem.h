@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone modem`: what its subcommands share (cli_modem.c). */
 #pragma once
 

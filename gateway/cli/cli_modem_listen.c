@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone modem listen DEVICE`: every SMS and status report the modem receives,
  * decoded and printed as it arrives, through the real driver.
  *

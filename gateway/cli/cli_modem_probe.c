@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone modem probe DEVICE`: what an installer needs to know about a modem, read
  * straight over its AT channel.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone modem send DEVICE NUMBER TEXT`: one message through the real driver, with a
  * status report asked for every part, waited for and printed. */
 #include <getopt.h>

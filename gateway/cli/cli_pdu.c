@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone pdu decode|encode`: the SMS codec at the command line.
  *
  * decode shows every field of a PDU the way a modem prints it (+CMT, +CDS, +CMGR, or a

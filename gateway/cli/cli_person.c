@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone person list|show|add|set|deactivate|activate`: the directory's persons, for
  * the district's IT person.
  *

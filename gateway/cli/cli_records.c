@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperone records: dispatch to the records officer's subcommands. */
 #include <stdio.h>
 #include <string.h>

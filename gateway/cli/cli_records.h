@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone records ...`: the records officer's commands, one file each.
  *
  * Each subcommand gets argv starting at its own name ("search", ...) and returns the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperone records audit: who searched, exported, held, disposed — and, with
  * --disclosures, FERPA's record of each disclosure of a student's records.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperone records retention|dispose: the retention schedule in force, and disposal of
  * what is past it and not under a legal hold (storage/retention.h, storage/disposal.h).
  *

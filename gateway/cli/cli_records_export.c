@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone records export` and `chaperone records verify-export`: the records officer's
  * answer to a public-records request, and checking it later.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperone records hold add|list|release: legal holds, which keep records from disposal
  * whatever the retention schedule says (storage/legal_hold.h).
  *

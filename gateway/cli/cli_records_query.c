@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The records query's command-line options, shared by search and export. */
 #include <stdbool.h>
 #include <string.h>

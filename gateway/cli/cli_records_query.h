@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The query options that `chaperone records search` and `records export` share, so
  * that a request scoped on screen and the bundle handed over are selected by the same
  * words: --person --direction --team --relay --since --until --verdict --rule --flagged

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone records search`: the records officer's search of the archive, as a table for
  * the terminal, CSV for a spreadsheet or JSON for a program.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperone records verify|anchor: does the archive still hold, and its head to keep.
  *
  * verify walks the whole hash chain and every record table (storage/chain.h) and names

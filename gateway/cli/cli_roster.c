@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone roster import`: the district's roster files into the directory.
  *
  * Rejected rows go to stderr as "FILE:LINE: reason", like a compiler's errors, so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone team ...`: teams, their members, subgroups, overseers and relay numbers.
  *
  * `team show` prints the team as the router sees it (the loaded directory, with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperoned: the daemon's shared state, and the promises of its parts.
  *
  *   chaperoned_main.c   options, logging, start-up order, signals, the event loop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperoned: the relay daemon. One osmo_select_main loop, no threads.
  *
  *   chaperoned -c /etc/chaperone/chaperoned.cfg

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperoned's configuration: the `chaperone`, `policy`, `modem NAME` and `records` nodes, read
  * from the config file with -c and shown by `show running-config` at the VTY.
  *

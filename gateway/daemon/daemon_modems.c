@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperoned and its modems: what arrives is recorded before it is acknowledged, then
  * reassembled and routed; what the router queues is encoded and handed to the modem of
  * its relay number.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* What an operator sees at chaperoned's telnet VTY (localhost only):
  *   show modems   each modem's state, identity, signal, storage and queue
  *   show queues   deliveries by status (queued, waiting, sent, delivered, failed, held)

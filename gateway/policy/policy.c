@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The policy engine: runs the rule units in order over one working state and turns what
  * they decided into a verdict.
  *

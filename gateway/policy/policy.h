@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The policy engine: for one message, who gets it, or why nobody does.
  *
  * The router (gateway/router.c) has already worked out who sent the message, on which

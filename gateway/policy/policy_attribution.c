@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* attribution — policy 003 c.viii: no anonymous or disguised sender.
  *
  * Every body names the team and the real sender by display name and role, never by

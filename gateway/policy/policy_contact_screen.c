@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* contact-screen — Sharon INJDB: "Employees are prohibited from exchanging personal
  * address, telephone or email contact information with current SPS students of any age
  * without the explicit permission of the Superintendent, Principal or his/her designee";

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* crisis — Sharon INJDB: "The first duty of any staff member is to ensure the health and
  * safety of students. ... If, in the sound judgment of the staff member, any of the
  * policies presented here need to be broken in order to ensure the immediate well-being

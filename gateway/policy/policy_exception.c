@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* exception — Sharon INJDB: "The Superintendent or Principal may authorize ... in
  * situations where student safety would be improved ... or where the permission of the
  * parent/guardian has been given (and the parent/guardian is included on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* guardian-copy — Sharon INJDB: "Employees are discouraged from communicating with
  * students directly without copying another adult", "(and the parent/guardian is
  * included on the communication(s))"; guideline 9 allows "communication with an

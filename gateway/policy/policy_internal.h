@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The policy engine's working state, shared by gateway/policy.c and the rule units
  * (gateway/policy_*.c). Not for use outside the engine.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* masking — Sharon INJDB: no exchanging personal telephone contact information; policy
  * 003 c.ii, c.iii: no giving out a personal number, no calling a student's personal
  * phone.

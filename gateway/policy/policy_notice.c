@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* notice — policy 003: users have "no expectation of privacy"; the district records
  * every message.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* opt-out — carrier rules: STOP is honoured at once and START undoes it.
  *
  * Nobody is sent to who opted out of this relay number (STOP) or has no phone on file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* oversight — Sharon INJDB: "The Athletic Director and/or the Principal will be kept
  * apprised of all digital communications from coaches."
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* quiet-hours — Oxford (000), West Springfield IJNDD (001), Melrose (002): after-hours
  * texting of students is limited to time-sensitive matters.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* whole-team — Sharon INJDB: "All electronic or telephone contact by coaches and
  * club/activity advisors with students shall be sent to all team members"; guideline 9:
  * "teachers, coaches and advisors should strive for parity in all communications".

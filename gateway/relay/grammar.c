@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The SMS command grammar: splits a message into keyword, addresses, flags and body.
  *
  * Phones capitalise the first word, autocorrect, and add spaces and punctuation, so:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The SMS command grammar staff, students and guardians use on a relay number.
  *
  * Designed for any phone, including ones that capitalise the first word, autocorrect

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The router: inbound message → sender, meaning, verdict → records → deliveries. */
 #include <ctype.h>
 #include <malloc.h>

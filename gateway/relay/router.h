@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The router: from a message that arrived on a relay number to the records and the
  * deliveries it causes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Roster import: the district's directory from its Student Information System.
  *
  * A roster directory holds whichever of these the district has (docs/roster-formats.md):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Roster import: reading the files, working out the directory the district wants, and
  * writing the differences in one transaction. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Reading a roster CSV file with libcsv (RFC 4180), keeping each row's line number and
  * recovering from broken quoting.
  *

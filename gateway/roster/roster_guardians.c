@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* guardians.csv: guardian links and phones, for SIS exports that lack them.
  *
  *   student_id,guardian_id,guardian_given,guardian_family,guardian_phone,relationship

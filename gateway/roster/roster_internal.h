@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Roster import internals, shared by roster_*.c only.
  *
  * The import works in three steps: read every file present into rows (roster_csv.c);

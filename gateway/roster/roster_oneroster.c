@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* OneRoster 1.1 CSV: manifest.csv, orgs.csv, users.csv, classes.csv, enrollments.csv.
  *
  * Only what the directory needs is read; other files of the export (academicSessions,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* teams.csv (sports teams and clubs, which SIS exports rarely carry) and titles.csv.
  *
  *   tag,team_name,kind,relay,person,as,subgroups

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Roster import helpers: a string map, problem reports, names and handles. */
 #include <ctype.h>
 #include <stdio.h>

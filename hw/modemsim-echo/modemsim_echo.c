@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* modemsim-echo DEVICE: a tiny AT client for the demo.
  *
  * Sets the modem up for direct delivery (+CSMS=1, +CNMI=2,2,0,1,0), waits for one SMS

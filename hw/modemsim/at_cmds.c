@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* General commands: V.250 basics and 27.007 identity, SIM, network and power. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* AT port framing: command lines, "> " PDU entry, responses and URCs (V.250 §5,
  * 27.007 §4, 27.005 §3). See at_server.h. */
 #include <ctype.h>

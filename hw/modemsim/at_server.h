@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The AT command interpreter of one modem port (V.250 framing, 27.007/27.005 commands).
  *
  * at_server.c frames input into command lines and PDUs, parses commands and writes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* SMS commands in PDU mode (27.005 §3) and what the modem does with incoming SMS. */
 #include <stdio.h>
 #include <string.h>

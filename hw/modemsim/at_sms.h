@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The modem's side of SMS (27.005): what it does with a message the network offers,
  * per +CNMI/+CSMS/+CPMS, and the +CNMA acknowledgement timer. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Command-line client of the control socket, see ctl_client.h and README.md. */
 #include <errno.h>
 #include <poll.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `modemsim ctl DIR <cmd> [args]`: one request to a running modemsim. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Control socket server: JSON requests from tests and `modemsim ctl`. */
 #include <errno.h>
 #include <fcntl.h>

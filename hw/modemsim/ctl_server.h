@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The control socket DIR/ctl: newline-delimited JSON requests and responses.
  * The protocol is documented in README.md. */
 #pragma once

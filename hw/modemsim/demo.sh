@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Chaperone demo (until the relay itself exists): a simulated phone texts the relay
 # number, an AT client reads the SMS off the simulated modem exactly as it would off a
 # real one, decodes it with Chaperone's codec and answers; the phone gets the answer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Injected faults, see faults.h. */
 #include <stdio.h>
 #include <stdlib.h>

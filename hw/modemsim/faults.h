@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Faults a test can inject into one modem through the control socket.
  *
  * Each is something real modems do: stop answering, print line noise, refuse a submit,

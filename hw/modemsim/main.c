@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* modemsim: options, start-up, main loop, shutdown. */
 #include <errno.h>
 #include <getopt.h>

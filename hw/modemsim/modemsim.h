@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* modemsim: simulated GSM/LTE modems and the network behind them, on real PTYs.
  *
  * One process, one osmo_select_main() loop. Each modem is a PTY that speaks

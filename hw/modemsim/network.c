@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* SMSC and routing: submits to phones and modems, delivery delays, re-delivery,
  * status reports. See network.h. */
 #include <stdlib.h>

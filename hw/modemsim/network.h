@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The simulated network: SMSC, routing, delivery delays and status reports.
  *
  * A SUBMIT from a modem goes to the modem that owns the destination number or else to

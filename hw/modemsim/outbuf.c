@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Bounded output queue, see outbuf.h. */
 #include <errno.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A bounded byte queue for non-blocking writers (PTY masters, control connections).
  *
  * Data that cannot be written at once waits here until the fd is writable. The bound

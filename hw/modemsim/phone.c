@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Simulated phones and their inboxes, see phone.h. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Simulated phones: the other end of every SMS a modem sends to a number that is not
  * another modem. A phone keeps what it received, reassembled, for `inbox`. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Identity profiles, see profile.h. */
 #include <stddef.h>
 #include <strings.h>

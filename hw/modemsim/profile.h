@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Identity profiles: what a modem of a given make says about itself.
  *
  * The strings are the ones those modems print for ATI, +CGMI, +CGMM and +CGMR, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* PTY create / vanish / return, see pty.h. */
 #include <errno.h>
 #include <fcntl.h>

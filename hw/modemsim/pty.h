@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The serial port of one simulated modem: a PTY pair and a stable symlink to it.
  *
  * The simulator owns the master side and keeps a slave fd open itself, so the master

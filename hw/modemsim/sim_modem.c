@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Modem lifecycle: power-on defaults, registration, vanishing and returning ports. */
 #include <stdio.h>
 #include <string.h>

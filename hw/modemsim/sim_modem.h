@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* One simulated modem: its port, AT session, settings, SIM and network attachment. */
 #pragma once
 

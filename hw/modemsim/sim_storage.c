@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* SIM / ME message slots, see sim_storage.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Message storages of a modem: "SM" (the SIM) and "ME" (the modem's own flash).
  *
  * A storage is a fixed number of slots numbered from 1, each holding one PDU as the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* AT trace ring buffer, see trace.h. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The last AT lines a modem received and sent, for tests that want to show what
  * happened when they fail (`trace` control command), and for -v logging. */
 #pragma once

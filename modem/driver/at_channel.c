@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* One AT command channel on libosmocore's event loop: framing, the command queue, the
  * "> " prompt, URC routing and a port that vanishes. See at_channel.h for the promises.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* One AT command channel to one modem's serial port, on libosmocore's event loop.
  *
  * Promises:

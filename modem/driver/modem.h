@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The modem driver: one modem's lifecycle, durable receive and send queue, and the pool
  * of modems a box holds. This is what chaperoned (and `chaperone modem`) use.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* One modem's lifecycle as an osmo_fsm: opening → probing → sim → registering →
  * sms-setup (ending with a sweep of the storage) → ready, health checks in ready, and
  * recovery (close, optionally AT+CFUN=1,1, reopen with backoff) from a hang, a vanished

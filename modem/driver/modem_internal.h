@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Internal state of one modem and the pool, shared by modem_fsm.c, modem_receive.c,
  * modem_send.c and modem_pool.c. Not for users of the driver: they have modem.h. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Logging categories of the modem driver. */
 #include "modem/driver/modem_log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Logging categories of the modem driver, for osmo_init_logging2().
  *
  * chaperoned, `chaperone modem` and the tests pass chaperone_modem_log_info. A program

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The modems of one box: each with its own channel, FSM and send queue, found by relay
  * number (which SIM) or by configured name. A modem that is down keeps its queue; the
  * upper layer decides whether to move messages to another. */

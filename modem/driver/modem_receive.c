@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Durable receive: every PDU the modem shows is handed up, and the modem is told it may
  * forget it (+CNMA for +CMT/+CDS, +CMGD for a stored slot) only after the upper layer
  * called modem_rx_committed().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The send queue of one modem: SMS-SUBMIT PDUs out with +CMGS, one command in flight,
  * the next issued from the previous one's result; transient +CMS errors retried with
  * backoff; TP-MRs kept to match status reports.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The generic 3GPP TS 27.005 profile: for a modem Chaperone knows nothing about.
  *
  * Every choice here is the one that cannot lose a message on a modem whose quirks are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Huawei E173 (HSPA USB stick), USB 12d1:1436 (also 12d1:1001, 12d1:1c05 by firmware),
  * AT port: the "PC UI" interface (class ff, protocol 02).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Modem profiles: what differs between modem models, as data.
  *
  * The profiles themselves live in hw/profiles/ (one file per family); the driver asks

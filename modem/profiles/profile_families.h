@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The profiles each family file defines, for the table in profiles.c. */
 #pragma once
 

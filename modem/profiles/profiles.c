@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The profile table and its look-ups (modem_profile.h). */
 #include <stddef.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Quectel EC25 / EG25 (LTE Cat 4, Qualcomm MDM9x07), USB 2c7c:0125, AT port interface 2.
  *
  * - Direct delivery: the EC25 implements phase 2+ acknowledgement as 27.005 says: +CMT

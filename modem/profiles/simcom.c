@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* SIMCom modules: SIM7600 (LTE Cat 1/4, USB 1e0e:9001, AT port interface 2) and SIM800
  * (2G, on a UART, usually behind a USB-serial adapter).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* UTF-8 ↔ GSM 03.38 default alphabet and extension table (TS 23.038 §6.2.1), septet
  * packing through libosmogsm and a bounded unpacking loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP addresses and the SMSC address: BCD digits through libosmocore, alphanumeric
  * originators through the GSM 7-bit code in gsm7.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP addresses (TS 23.040 §9.1.2.5) and the SMSC address (TS 24.011 §8.2.5.1).
  *
  * Numbers are kept as text: "+15551234567" for international (TON 1), plain digits

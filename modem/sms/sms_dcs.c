@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP-DCS (TS 23.038 §4): which alphabet the user data is in and its message class.
  * Compressed and reserved codings are refused so that nobody shows compressed bytes
  * as text; the caller still holds the raw PDU. */

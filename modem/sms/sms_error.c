@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Texts for enum sms_err: one table so the message, the stable name and the code
  * cannot drift apart. */
 #include "modem/sms/sms_error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Error codes of the SMS codec (modem/sms_*.c, modem/gsm7.c, modem/ucs2.c).
  *
  * Every decoder and encoder returns a negative enum sms_err on failure and never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Concatenated SMS reassembly: a small table of pending messages in arrival order.
  *
  * A message leaves the table before its callback runs and is freed after it, so a

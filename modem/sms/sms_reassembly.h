@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Putting concatenated SMS back together.
  *
  * Parts may arrive in any order, repeated, or never. The reassembler keys parts by

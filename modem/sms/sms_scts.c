@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP-SCTS / absolute TP-VP: swapped BCD, low nibble the tens digit. The time zone
  * octet carries its sign in bit 3 (the top bit of the tens nibble), TS 23.040 §9.2.3.11. */
 #include "modem/sms/sms_scts.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP-SCTS and absolute TP-VP (TS 23.040 §9.2.3.11): seven swapped-BCD octets,
  * the last one a signed offset from UTC in quarter hours (bit 3 of it the sign).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Text → the user data of one or more parts (TS 23.040 §9.2.3.24.1).
  *
  * Splitting is done on code points: a part ends before a character whose septets (2 for

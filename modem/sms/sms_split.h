@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* From UTF-8 text to the user data of one or more SMS parts (TS 23.040 §9.2.3.24.1).
  *
  * The alphabet is GSM 7-bit when every character is in the default alphabet or its

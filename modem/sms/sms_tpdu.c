@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* SMS-DELIVER, SMS-SUBMIT and SMS-STATUS-REPORT (TS 23.040 §9.2.2) to and from bytes.
  *
  * Each decoder walks the PDU front to back with `pos`, checking every fixed field

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* SMS transfer-layer PDUs (3GPP TS 23.040 §9.2) as a modem shows them in PDU mode.
  *
  * Decodes SMS-DELIVER, SMS-SUBMIT and SMS-STATUS-REPORT; encodes the same three.

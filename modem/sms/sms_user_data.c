@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP-UD with its header: IE parsing, fill bits, length checks. */
 #include "modem/sms/sms_user_data.h"
 #include "modem/sms/gsm7.h"

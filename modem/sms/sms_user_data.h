@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP-UDL + TP-UD with its user data header (TS 23.040 §9.2.3.16, §9.2.3.24).
  *
  * The building block the PDU codecs share: the header's information elements (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* UTF-8 ↔ UTF-16BE through iconv(3), lenient on the receiving side.
  *
  * iconv stops at the first ill-formed unit, so decoding walks the input itself, hands

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* UTF-8 ↔ UCS-2 user data (TS 23.038 §6.2.3), read as UTF-16 big-endian so that
  * characters outside the BMP (emoji) travel as surrogate pairs, as phones send them.
  *

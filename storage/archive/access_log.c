@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The access log: appending accesses and their subjects, and listing them. */
 #include <pwd.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The access log: who searched, exported, held, disposed, verified or audited the
  * archive, when, with what query, and how many records it returned — and whose records
  * (students and guardians) an access returned, so that "who has looked at this

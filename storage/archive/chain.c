@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The hash chain: canonical hashing (the SQL functions the schema's triggers call),
  * the chain's head and anchors, and verification of the whole archive. */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The archive's hash chain: tamper evidence for every record.
  *
  * Every record (message, verdict, delivery and each of its status changes, notice,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The record classes of the hash chain: which table each lives in and which columns
  * make up its canonical content, in order. One list, used by the schema's triggers
  * (storage/schema_archive.c) and by chain_verify() (storage/chain.c), so what is hashed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The archive file's group and mode (file_access.h). */
 #include <errno.h>
 #include <grp.h>

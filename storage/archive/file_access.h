@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Who may read the archive's file: its owner only, or its owner and one group.
  *
  * Promises:

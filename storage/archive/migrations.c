@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Applying the named migrations of each storage/ concern, once each, in order. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Schema migrations: named steps, each applied once, in order.
  *
  * Each concern of storage/ keeps its tables in its own list (schema_directory.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The archive's integrity and records-management tables: the hash chain over every
  * record, the guards that make the record tables append-only, full-text search, legal
  * holds, retention schedules, disposals with their tombstones, exports, FERPA

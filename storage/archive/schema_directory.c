@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The directory's tables: persons, guardianships, relays, teams and their members,
  * subgroups and overseers, exceptions, and the append-only log of every change.
  *

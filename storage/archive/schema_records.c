@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The message records: every inbound PDU and message, every verdict, every delivery and
  * its status changes, notices, opt-outs, unknown senders, threads and open questions.
  *

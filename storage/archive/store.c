@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Opening the archive database: permissions, pragmas, migrations, statement cache. */
 #include <errno.h>
 #include <fcntl.h>

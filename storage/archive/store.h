@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The archive's database: one SQLite file, opened the one way Chaperone opens it.
  *
  * Promises:

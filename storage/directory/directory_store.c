@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The directory's rows: reading, writing with a change-log entry each, and loading the
  * in-memory directory. */
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The directory in the archive: persons, guardianships, relays, teams, subgroups,
  * overseers and exceptions as SQLite rows (storage/schema_directory.c), and loading them
  * into the in-memory directory (gateway/directory.h) the router and policy engine use.

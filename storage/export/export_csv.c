@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The bundle's records.csv (one row per message) and deliveries.csv (one row per copy
  * the relay sent), RFC 4180 quoting by libcsv.
  *

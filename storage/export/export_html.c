@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The bundle's transcript.html: the records for reading and printing.
  *
  * Promises: one self-contained page (inline CSS; no script, no image, no link to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The bundle's records.jsonl: one JSON object per line per message, with its verdict
  * and deliveries (json-c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Checking a public-records bundle later: every file against manifest.json, nothing
  * added, and (with the archive) manifest.json against the export the archive recorded.
  * See records_export.h (export_verify). */

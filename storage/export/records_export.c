@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Public-records export: select the records (records_query.h), redact them (redact.h),
  * write the bundle's files with owner-only (or group-readable) modes and fsync them,
  * write the manifest, and record the export, its FERPA disclosures and the access in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Public-records export: the bundle a records officer hands to a requester, and its
  * later verification.
  *

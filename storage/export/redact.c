@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Redaction: pseudonyms (HMAC-SHA256, libsodium) and taking redacted persons' names,
  * handles and phone numbers out of free text. See redact.h for what it promises. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Redaction for disclosure outside the district: stable pseudonyms for students and/or
  * guardians, and their names, handles and phone numbers taken out of free text.
  *

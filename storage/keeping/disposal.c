@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Disposal: what is past retention and not held, and clearing it under tombstones
  * (disposal.h). */
 #include <ctype.h>

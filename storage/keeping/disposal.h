@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Disposal: removing the content of records past their retention period, leaving a
  * tombstone in the archive so that the hash chain still verifies.
  *

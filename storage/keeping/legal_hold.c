@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Legal holds: adding, releasing, listing, and what a hold covers (legal_hold.h). */
 #include <ctype.h>
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Legal holds: records that must be kept whatever the retention schedule says, because
  * of litigation, an investigation or a pending public-records request.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The retention schedule: periods, their JSON form, and the schedule in force. */
 #include <inttypes.h>
 #include <stdio.h>

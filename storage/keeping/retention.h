@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The retention schedule: how long each class of record is kept before `chaperone records
  * dispose` may remove its content, and which schedule was in force when.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The in-memory directory: building it, indexing it, looking things up. */
 #include <ctype.h>
 #include <stdlib.h>

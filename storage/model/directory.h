@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The directory: who is who, in memory, for the policy engine and the router.
  *
  * A directory is a read-mostly snapshot of the people, guardianships, teams, subgroups,

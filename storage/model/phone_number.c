@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Phone numbers: roster spellings to E.164, and numbers hidden in message text. */
 #include <ctype.h>
 #include <stdio.h>

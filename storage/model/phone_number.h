@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Phone numbers as districts write them, to E.164 and back, and found inside text.
  *
  * Why not libphonenumber: it is C++ only; Chaperone needs two narrow things from it —

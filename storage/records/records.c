@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The message records: SQL for what the router and `chaperone held` write and read. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The message records: what arrived, what was decided, what was sent and what became of
  * it. The daemon's router writes them; `chaperone held` and (later) the records officer's
  * commands read them.

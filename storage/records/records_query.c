@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The records officer's query (records_query.h): resolving what the officer typed,
  * choosing the index that drives the search, loading the matched messages with their
  * verdicts and deliveries, and widening to whole conversations.

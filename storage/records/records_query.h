@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The records officer's query: which messages of the archive match a person, a team, a
  * date range, a direction, a verdict or rule, and words of their text — the one query
  * that `chaperone records search`, `records export`, holds and (later) the records

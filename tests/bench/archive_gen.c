@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A generated district archive (see archive_gen.h): the directory, then the messages day
  * by day, each written the way the relay writes it, with the events that follow a
  * message (sent, delivered, a hold's decision) written when their time comes. */

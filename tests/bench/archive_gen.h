@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A generated district archive: the fixture of the records benchmark (bench_records) and
  * of tests that need more than a handful of messages (archive_gen).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* archive_gen: write a generated district archive (tests/bench/archive_gen.h) to a new
  * database file, for the records benchmark and for tests that need a realistic archive.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* bench_codec: throughput of the SMS codec, in PDUs per second.
  *
  * Each figure runs for about a second (CLOCK_MONOTONIC) and is set against a reference

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Benchmark of the modem driver against modemsim (not a CTest test: it takes ~30 s and
  * its figures are read by people; see docs/performance.md).
  *

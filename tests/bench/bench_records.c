@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* bench_records: the records officer's side on a generated archive of 1,000,000 messages
  * (not a CTest test: it takes minutes and its figures are read by people; see
  * docs/performance.md, "Records archive").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* bench_relay: the relay's core path and chaperoned's memory (not a CTest test: it takes
  * about a minute and its figures are read by people; see docs/performance.md).
  *

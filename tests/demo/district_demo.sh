@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # The district demo (`./dev demo`): one scripted term of Lakeview Public Schools, the
 # sample district of tests/fixtures/district, through the real relay.
 #

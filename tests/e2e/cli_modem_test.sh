@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # `chaperone modem probe|send|listen` against a real modemsim process, as an installer
 # would run them against hardware.
 #

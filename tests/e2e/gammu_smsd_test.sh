@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # gammu-smsd against modemsim: an established SMS daemon, written for real modems, runs
 # unchanged on a simulated one. If it works here, modemsim behaves like hardware.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* End-to-end test harness: real modemsim process, real PTYs, real control socket. */
 #include "tests/e2e/harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* End-to-end test harness: start `modemsim` as a real process, talk to its modems over
  * their real PTYs, and to its control socket.
  *

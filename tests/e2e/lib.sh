@@ -1,4 +1,5 @@
 # Shared by the shell end-to-end tests: stopping what they started, their work directory,
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # and modemsim's control client. Source it after setting $work and $modemsim.
 
 # Stop a process: SIGTERM, up to 5 s to exit, then SIGKILL.

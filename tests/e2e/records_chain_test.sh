@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # `chaperone records verify`, `anchor` and `audit` as a records officer runs them, and an
 # intruder who edits the database file with a byte editor.
 #

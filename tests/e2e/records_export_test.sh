@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # `chaperone records export --redact students` and `records verify-export` as a records
 # officer runs them: the sample district, chaperoned and modemsim as real processes,
 # phones texting the relay numbers, then the real CLI on the archive they wrote.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Retention, legal holds and disposal as a records officer runs them: the real
 # `chaperone` and `chaperoned`, a real SQLite file holding the sample district with
 # message records ten years old and a month old (written by `test_records_keeping seed`).

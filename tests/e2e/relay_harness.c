@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* End-to-end harness for the relay: roster import, modemsim, chaperoned, phones. */
 #include "tests/e2e/relay_harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* End-to-end harness for the relay: a whole Chaperone installation in a temporary
  * directory — a database imported from a roster fixture with `chaperone roster import`,
  * modemsim with two modems (+15550100 = modem0, +15550101 = modem1) and short latencies,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # chaperoned's lifecycle against a real modemsim: what an installer and an operator see,
 # and the "nothing lost" promise across stops, crashes and a modem that goes away.
 #

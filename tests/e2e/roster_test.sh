@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # `chaperone roster import`, `person`, `team` and `exception` as the district's IT person
 # runs them: the real binary, a real SQLite file, the sample district.
 #

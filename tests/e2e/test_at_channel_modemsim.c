@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The AT channel against a real modemsim process: opened through osmo_serial_init() on
  * modemsim's PTY, on libosmocore's loop. Probe commands with echo on and off, +CMGS with
  * the prompt (with and without PDU echo), a +CMT acknowledged with +CNMA, a URC inside a

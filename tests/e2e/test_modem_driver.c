@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The modem driver end to end: the pool runs on osmo_select_main in this process, modemsim
  * runs as a separate process, and the two meet on real PTYs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* modemsim end to end: a real modemsim process, driven over its PTYs as a daemon would
  * and over its control socket as tests and installers do. Checks the exact framing real
  * modems use, both delivery modes, storage that fills, status reports, the +CNMA rules

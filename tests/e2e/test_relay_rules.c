@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The district's rules end to end: phones text the relay numbers through modemsim,
  * chaperoned (a real process, its config written per group) applies the policy, and the
  * phones' inboxes and the archive show what it did — for each rule, what it allows and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The archive's hash chain (storage/chain.c, schema_archive.c) against a real SQLite
  * file: every record is chained; verify finds an altered, deleted, inserted or moved
  * record with its id; anchors catch a rebuilt chain and a truncated one; the guards

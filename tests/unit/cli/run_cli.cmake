@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Runs the chaperone CLI once and checks its exit status, stdout and stderr.
 #   -DEXE=path -DARGS=arg|arg|... -DRC=n [-DOUT=regex] [-DERR=regex]
 # Arguments are separated by '|' because ';' does not survive add_test().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The AT channel against a scripted modem on the other side of a real PTY.
  *
  * The channel gets the (raw) slave; the test plays the modem on the master, writing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Phone numbers: roster spellings to E.164, rejections with reasons, numbers in text. */
 #include <setjmp.h>
 #include <stdarg.h>

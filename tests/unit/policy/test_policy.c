@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The policy engine, rule by rule: who gets a message and why, what they read, and when
  * it is held or blocked instead. One small district (see setup()) serves all tests. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Property test of the policy engine: random districts, random requests, and the
  * invariants that must hold on every verdict whatever the rules decided.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Modem profiles: every profile is complete and consistent, names are unique, and the
  * +CGMM answers of real modems (and of modemsim's identity profiles) pick the right one;
  * anything unknown gets the generic profile. */

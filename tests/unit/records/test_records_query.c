@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The records officer's query (storage/records_query.h) against a temporary archive: the
  * sample district (tests/fixtures/district) and a dozen messages written with the rec_*
  * API at chosen times. Each filter on its own and combined, persons by handle, name and

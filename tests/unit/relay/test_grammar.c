@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The SMS command grammar: every form of grammar.h's table, what phones do to text
  * (capitals, spaces, punctuation), malformed and over-long words, UTF-8. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The router against a real SQLite file and the sample district, with a transport that
  * only counts: what the end-to-end tests cannot reach quickly — restarts, the clock
  * (quiet-hours release, once-a-day replies, question expiry), a failing archive, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Roster import and the directory in storage, against temporary SQLite files: the sample
  * district, re-imports, a changed export, each kind of bad row, broken quoting, bad
  * manifests, missing files, partial imports, hand-made changes an import must respect,

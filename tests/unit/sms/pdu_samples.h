@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* PDUs from specifications, tutorials and public modem traces, with where they come
  * from. Expected values in the tests were checked by decoding each PDU by hand.
  *

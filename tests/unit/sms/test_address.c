@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP addresses and SMSC addresses: BCD numbers, fillers, special digits, alphanumeric. */
 #include "tests/unit/sms/test_util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Bad input, one test per error class of sms_error.h: each returns its own code. */
 #include "tests/unit/sms/test_util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP-DCS coding groups (TS 23.038 §4). */
 #include "tests/unit/sms/test_util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* SMS-DELIVER: published examples and real traces decoded field by field, then encoded
  * back to the same bytes. */
 #include "tests/unit/sms/test_util.h"

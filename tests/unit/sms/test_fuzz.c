@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Fuzz-ish robustness: random bytes, every truncation and single-octet mutations of the
  * sample PDUs go through every decoder. Each input sits in a heap block of exactly its
  * size, so AddressSanitizer reports any read past the end. Every call must return

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* GSM 03.38 default alphabet and extension table, septet packing, UTF-8 helpers. */
 #include "tests/unit/sms/test_util.h"
 

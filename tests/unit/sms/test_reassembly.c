@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Reassembly of concatenated messages: order, duplicates, timeouts, gaps, bad parts,
  * part limits, a full table, and pairs a sender cut between two parts. */
 #include "tests/unit/sms/test_util.h"

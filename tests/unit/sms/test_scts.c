@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP-SCTS: swapped BCD, signed time zones in quarter hours, validation, UTC, ISO 8601. */
 #include "tests/unit/sms/test_util.h"
 

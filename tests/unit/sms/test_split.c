@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Splitting text into parts: alphabet choice, single/multi-part limits, escape pairs and
  * surrogate pairs kept whole, part limits. */
 #include "tests/unit/sms/test_util.h"

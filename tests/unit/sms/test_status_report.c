@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* SMS-STATUS-REPORT: real +CDS/+CMGR traces, the optional TP-PI tail, SIM padding,
  * encoding, and the TP-ST classes. */
 #include "tests/unit/sms/test_util.h"

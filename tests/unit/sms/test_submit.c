@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* SMS-SUBMIT: published PDUs decoded, the encoder checked byte for byte against other
  * implementations' output, validity period formats, TP-SRR, concatenation. */
 #include "tests/unit/sms/test_util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* UTF-8 ↔ UTF-16BE: BMP text, surrogate pairs, and lenient decoding of bad data. */
 #include "tests/unit/sms/test_util.h"
 

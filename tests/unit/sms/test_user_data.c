@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP-UD with a user data header: fill bits, TP-UDL in septets, IEs, length checks. */
 #include "tests/unit/sms/test_util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The records tests' temporary archives. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A temporary archive for the records tests: a fresh SQLite file through store_open()
  * in a directory of its own, optionally holding the sample district
  * (tests/fixtures/district), and its removal. Failures fail the running test. */
