@@ -507,7 +507,14 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-static int cmd_encode(int argc, char **argv)
+struct encode_args {
+	const char *to, *from, *smsc;
+	bool srr, deliver, json, have_vp;
+	unsigned long validity, ref;
+};
+
+/* Options of `pdu encode`. Returns -1 to go on, else the exit status. */
+static int encode_parse(int argc, char **argv, struct encode_args *a)
 {
 	static const struct option opts[] = {
 	    {"to", required_argument, NULL, 't'},   {"from", required_argument, NULL, 'f'},
@@ -516,46 +523,37 @@ static int cmd_encode(int argc, char **argv)
 	    {"ref", required_argument, NULL, 'r'},  {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
-	const char *to = NULL, *from = NULL, *smsc = NULL;
-	bool srr = false, deliver = false, json = false, have_vp = false;
-	unsigned long validity = 0, ref;
-	struct sms_address smsc_addr, peer;
-	struct sms_user_data *parts = NULL;
-	struct json_object *arr = NULL;
-	time_t now = time(NULL);
-	char *text = NULL;
-	int c, n, rc, status = CLI_EXIT_OK;
+	int c;
 
-	ref = ((unsigned long)now ^ (unsigned long)getpid()) & 0xff;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			to = optarg;
+			a->to = optarg;
 			break;
 		case 'f':
-			from = optarg;
+			a->from = optarg;
 			break;
 		case 'c':
-			smsc = optarg;
+			a->smsc = optarg;
 			break;
 		case 's':
-			srr = true;
+			a->srr = true;
 			break;
 		case 'd':
-			deliver = true;
+			a->deliver = true;
 			break;
 		case 'v':
-			if (parse_uint(optarg, 63UL * 7 * 24 * 60, &validity) < 0)
+			if (parse_uint(optarg, 63UL * 7 * 24 * 60, &a->validity) < 0)
 				return usage_error("encode", "--validity takes minutes");
-			have_vp = true;
+			a->have_vp = true;
 			break;
 		case 'r':
-			if (parse_uint(optarg, 255, &ref) < 0)
+			if (parse_uint(optarg, 255, &a->ref) < 0)
 				return usage_error("encode", "--ref takes 0..255");
 			break;
 		case 'j':
-			json = true;
+			a->json = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -565,19 +563,91 @@ static int cmd_encode(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (deliver && !from)
+	if (a->deliver && !a->from)
 		return usage_error("encode", "--deliver needs --from NUMBER");
-	if (!deliver && !to)
+	if (!a->deliver && !a->to)
 		return usage_error("encode", "missing --to NUMBER");
-	if (deliver && (srr || have_vp))
+	if (a->deliver && (a->srr || a->have_vp))
 		return usage_error("encode", "--srr and --validity are for SMS-SUBMIT");
 	if (optind >= argc)
 		return usage_error("encode", "missing TEXT");
+	return -1;
+}
 
+/* One part as an SMS-DELIVER or SMS-SUBMIT PDU; its length or a negative sms_err. */
+static int encode_part(uint8_t *pdu, size_t cap, const struct encode_args *a,
+		       const struct sms_address *smsc, const struct sms_address *peer,
+		       const struct sms_user_data *ud, time_t now)
+{
+	if (a->deliver) {
+		static struct sms_deliver d;
+
+		memset(&d, 0, sizeof(d));
+		d.smsc = *smsc;
+		d.originator = *peer;
+		sms_time_from_utc(&d.scts, now, local_tz_minutes(now));
+		d.ud = *ud;
+		return sms_deliver_encode(pdu, cap, &d, true);
+	}
+	static struct sms_submit s;
+
+	memset(&s, 0, sizeof(s));
+	s.smsc = *smsc;
+	s.destination = *peer;
+	s.status_report_request = a->srr;
+	if (a->have_vp) {
+		s.vpf = SMS_VPF_RELATIVE;
+		s.vp_relative = sms_vp_relative_from_minutes((uint32_t)a->validity);
+	}
+	s.ud = *ud;
+	return sms_submit_encode(pdu, cap, &s, true);
+}
+
+/* Part i of n as the installer sees it: the PDU, the +CMGS length, and the fields decoded
+ * back from the bytes just produced (what the modem and the network will see). Into arr
+ * with --json. Returns 0 or a negative sms_err. */
+static int show_part(const struct encode_args *a, int i, int n, const uint8_t *pdu, int len,
+		     struct json_object *arr)
+{
+	char hex[2 * SMS_PDU_MAX + 1];
+	int tl = sms_tpdu_len(pdu, (size_t)len), rc;
+	struct out o = {.json = a->json, .obj = a->json ? json_object_new_object() : NULL};
+
+	sms_hex_encode(hex, sizeof(hex), pdu, (size_t)len);
+	if (!a->json && i > 0)
+		putchar('\n');
+	field(&o, "part", json_object_new_int(i + 1), "%d of %d", i + 1, n);
+	if (a->json)
+		json_object_object_add(o.obj, "parts", json_object_new_int(n));
+	field(&o, "pdu", json_object_new_string(hex), "%s", hex);
+	field(&o, "cmgs_length", json_object_new_int(tl), "%d (AT+CMGS=%d)", tl, tl);
+	rc = show_pdu(&o, pdu, (size_t)len, true, a->deliver ? SMS_MTI_DELIVER : SMS_MTI_SUBMIT);
+	if (rc < 0) {
+		json_object_put(o.obj);
+		return rc;
+	}
+	if (a->json)
+		json_object_array_add(arr, o.obj);
+	return 0;
+}
+
+static int cmd_encode(int argc, char **argv)
+{
+	time_t now = time(NULL);
+	struct encode_args a = {.ref = ((unsigned long)now ^ (unsigned long)getpid()) & 0xff};
+	struct sms_address smsc_addr, peer;
+	struct sms_user_data *parts = NULL;
+	struct json_object *arr = NULL;
+	char *text = NULL;
+	int n, rc, status = CLI_EXIT_OK;
+
+	rc = encode_parse(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
 	memset(&smsc_addr, 0, sizeof(smsc_addr));
-	if (smsc && (rc = sms_address_from_text(&smsc_addr, smsc)) < 0)
+	if (a.smsc && (rc = sms_address_from_text(&smsc_addr, a.smsc)) < 0)
 		return fail("encode", rc);
-	rc = sms_address_from_text(&peer, deliver ? from : to);
+	rc = sms_address_from_text(&peer, a.deliver ? a.from : a.to);
 	if (rc < 0)
 		return fail("encode", rc);
 
@@ -587,69 +657,23 @@ static int cmd_encode(int argc, char **argv)
 		status = fail("encode", SMS_ERR_TOO_LONG);
 		goto out;
 	}
-	n = sms_split_utf8(parts, SMS_MAX_PARTS, text, strlen(text), (uint8_t)ref);
+	n = sms_split_utf8(parts, SMS_MAX_PARTS, text, strlen(text), (uint8_t)a.ref);
 	if (n < 0) {
 		status = fail("encode", n);
 		goto out;
 	}
-	if (json)
+	if (a.json)
 		arr = json_object_new_array();
-
 	for (int i = 0; i < n; i++) {
 		uint8_t pdu[SMS_PDU_MAX];
-		char hex[2 * SMS_PDU_MAX + 1];
-		int len, tl;
+		int len = encode_part(pdu, sizeof(pdu), &a, &smsc_addr, &peer, &parts[i], now);
 
-		if (deliver) {
-			static struct sms_deliver d;
-
-			memset(&d, 0, sizeof(d));
-			d.smsc = smsc_addr;
-			d.originator = peer;
-			sms_time_from_utc(&d.scts, now, local_tz_minutes(now));
-			d.ud = parts[i];
-			len = sms_deliver_encode(pdu, sizeof(pdu), &d, true);
-		} else {
-			static struct sms_submit s;
-
-			memset(&s, 0, sizeof(s));
-			s.smsc = smsc_addr;
-			s.destination = peer;
-			s.status_report_request = srr;
-			if (have_vp) {
-				s.vpf = SMS_VPF_RELATIVE;
-				s.vp_relative = sms_vp_relative_from_minutes((uint32_t)validity);
-			}
-			s.ud = parts[i];
-			len = sms_submit_encode(pdu, sizeof(pdu), &s, true);
-		}
-		if (len < 0) {
-			status = fail("encode", len);
+		if (len < 0 || (rc = show_part(&a, i, n, pdu, len, arr)) < 0) {
+			status = fail("encode", len < 0 ? len : rc);
 			goto out;
 		}
-		tl = sms_tpdu_len(pdu, (size_t)len);
-		sms_hex_encode(hex, sizeof(hex), pdu, (size_t)len);
-		/* The fields shown are decoded back from the bytes just produced, so an
-		 * installer sees what the modem and the network will see. */
-		struct out o = {.json = json, .obj = json ? json_object_new_object() : NULL};
-		if (!json && i > 0)
-			putchar('\n');
-		field(&o, "part", json_object_new_int(i + 1), "%d of %d", i + 1, n);
-		if (json)
-			json_object_object_add(o.obj, "parts", json_object_new_int(n));
-		field(&o, "pdu", json_object_new_string(hex), "%s", hex);
-		field(&o, "cmgs_length", json_object_new_int(tl), "%d (AT+CMGS=%d)", tl, tl);
-		rc = show_pdu(&o, pdu, (size_t)len, true,
-			      deliver ? SMS_MTI_DELIVER : SMS_MTI_SUBMIT);
-		if (rc < 0) {
-			json_object_put(o.obj);
-			status = fail("encode", rc);
-			goto out;
-		}
-		if (json)
-			json_object_array_add(arr, o.obj);
 	}
-	if (json)
+	if (a.json)
 		print_json(arr);
 out:
 	json_object_put(arr);

@@ -9,6 +9,7 @@
  * most `timer relay X2`), exit. Everything received is already in the archive; anything
  * still queued is sent by the next run. */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,6 @@
 
 #include <osmocom/core/application.h>
 #include <osmocom/core/logging.h>
-#include <osmocom/core/select.h>
 #include <osmocom/core/select.h>
 #include <osmocom/core/stats.h>
 #include <osmocom/core/talloc.h>
@@ -194,7 +194,8 @@ static void usage(FILE *f)
 		   "  -h, --help          this help\n");
 }
 
-int main(int argc, char **argv)
+/* Options: the config file's path in *config. Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, const char **config)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -202,16 +203,12 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config = "/etc/chaperone/chaperoned.cfg";
-	void *ctx = talloc_named_const(NULL, 0, "chaperoned");
-	struct chaperoned *d;
-	char err[256];
-	int c, rc = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config = optarg;
+			*config = optarg;
 			break;
 		case 'V':
 			printf("chaperoned %s\n", CHAPERONE_VERSION);
@@ -224,23 +221,26 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* Records and the database must never be readable by others. */
-	umask(077);
+	return -1;
+}
 
-	d = g_daemon = talloc_zero(ctx, struct chaperoned);
-	d->ctx = ctx;
-	INIT_LLIST_HEAD(&d->modems);
-	router_config_defaults(&d->rcfg);
-	clock_gettime(CLOCK_MONOTONIC, &d->started);
-
+static void logging_setup(void *ctx)
+{
 	osmo_init_logging2(ctx, &log_info);
 	log_set_print_category(osmo_stderr_target, 1);
 	log_set_print_category_hex(osmo_stderr_target, 0);
 	log_set_print_level(osmo_stderr_target, 1);
 	log_set_use_color(osmo_stderr_target, 0);
 	log_set_print_timestamp(osmo_stderr_target, 1);
+}
 
-	vty_info.tall_ctx = ctx;
+/* Every config node and console command, then the config file, then the console's
+ * checks of it. 0, or -1 with the reason on stderr. */
+static int read_config(struct chaperoned *d, const char *config)
+{
+	char err[PATH_MAX + 128];
+
+	vty_info.tall_ctx = d->ctx;
 	vty_init(&vty_info);
 	logging_vty_add_cmds();
 	/* Not osmo_stats_vty_add_cmds(): its `show stats` would shadow ours, which adds the
@@ -248,103 +248,150 @@ int main(int argc, char **argv)
 	daemon_config_init(d);
 	daemon_timers_init();
 	daemon_vty_init();
-	d->ctrs = rate_ctr_group_alloc(ctx, &ctrg_desc, 0);
-
 	if (daemon_console_init(config, err, sizeof(err)) < 0) {
 		fprintf(stderr, "chaperoned: %s\n", err);
-		return 1;
+		return -1;
 	}
 	if (vty_read_config_file(config, NULL) < 0) {
 		fprintf(stderr, "chaperoned: cannot read config %s\n", config);
-		return 1;
+		return -1;
 	}
 	if (daemon_console_check(err, sizeof(err)) < 0) {
 		fprintf(stderr, "chaperoned: %s: %s\n", config, err);
-		return 1;
+		return -1;
 	}
 	if (!d->database) {
 		fprintf(stderr, "chaperoned: %s: 'chaperone' / 'database PATH' is required\n",
 			config);
-		return 1;
+		return -1;
 	}
 	d->rcfg.district = d->district ? d->district : "the school district";
 	d->rcfg.default_cc = d->country_code ? d->country_code : "1";
-	d->store = store_open(ctx, d->database, err, sizeof(err));
+	return 0;
+}
+
+/* The retention schedule in force, recorded in the archive when it differs from the last
+ * one recorded. */
+static int record_retention(struct chaperoned *d, const char *config)
+{
+	char *abs = realpath(config, NULL);
+	const char *source = d->retention_configured
+				 ? talloc_asprintf(d->ctx, "config %s", abs ? abs : config)
+				 : "default";
+	bool recorded;
+
+	free(abs);
+	if (retention_record(d->store, &d->retention, source, &recorded) < 0) {
+		fprintf(stderr, "chaperoned: cannot record the retention schedule: %s\n",
+			store_errmsg(d->store));
+		return -1;
+	}
+	if (recorded)
+		LOGP(DSTORE, LOGL_NOTICE, "retention schedule recorded (%s)\n", source);
+	return 0;
+}
+
+/* The archive: opened (migrations), who may read it (`records` / `file-group`), the
+ * retention schedule, and every configured relay number in the directory so that the
+ * router knows it. */
+static int open_archive(struct chaperoned *d, const char *config)
+{
+	struct daemon_modem *dm;
+	char err[256];
+
+	d->store = store_open(d->ctx, d->database, err, sizeof(err));
 	if (!d->store) {
 		fprintf(stderr, "chaperoned: %s\n", err);
-		return 1;
+		return -1;
 	}
-	/* Who may read the archive (`records` / `file-group`), and the retention schedule in
-	 * force, recorded in the archive when it differs from the last one recorded. */
 	if (file_access_apply(d->database, d->file_group, err, sizeof(err)) < 0) {
 		fprintf(stderr, "chaperoned: %s\n", err);
-		return 1;
+		return -1;
 	}
-	{
-		char *abs = realpath(config, NULL);
-		const char *source = d->retention_configured
-					 ? talloc_asprintf(ctx, "config %s", abs ? abs : config)
-					 : "default";
-		bool recorded;
-		free(abs);
-		if (retention_record(d->store, &d->retention, source, &recorded) < 0) {
-			fprintf(stderr, "chaperoned: cannot record the retention schedule: %s\n",
-				store_errmsg(d->store));
-			return 1;
-		}
-		if (recorded)
-			LOGP(DSTORE, LOGL_NOTICE, "retention schedule recorded (%s)\n", source);
-	}
-	/* Every configured relay number is in the directory, so that the router knows it. */
-	{
-		struct daemon_modem *dm;
-		llist_for_each_entry (dm, &d->modems, list) {
-			int64_t id;
-			if (dm->relay_number &&
-			    store_relay_ensure(d->store, dm->relay_number, dm->label, &id) < 0) {
-				fprintf(stderr, "chaperoned: cannot record relay %s\n",
-					dm->relay_number);
-				return 1;
-			}
+	if (record_retention(d, config) < 0)
+		return -1;
+	llist_for_each_entry (dm, &d->modems, list) {
+		int64_t id;
+		if (dm->relay_number &&
+		    store_relay_ensure(d->store, dm->relay_number, dm->label, &id) < 0) {
+			fprintf(stderr, "chaperoned: cannot record relay %s\n", dm->relay_number);
+			return -1;
 		}
 	}
-	d->router = router_alloc(ctx, d->store, &d->rcfg, &daemon_transport, d);
+	return 0;
+}
+
+/* The router on the directory, the modems, and what a previous run left: PDUs never
+ * assembled, deliveries still queued. */
+static int start_relay(struct chaperoned *d)
+{
+	d->router = router_alloc(d->ctx, d->store, &d->rcfg, &daemon_transport, d);
 	if (router_load(d->router) < 0) {
 		fprintf(stderr, "chaperoned: cannot load the directory from %s\n", d->database);
-		return 1;
+		return -1;
 	}
 	if (daemon_modems_start(d) < 0)
-		return 1;
+		return -1;
 	if (daemon_modems_recover(d) < 0)
 		LOGP(DSTORE, LOGL_ERROR, "cannot read unassembled PDUs: %s\n",
 		     store_errmsg(d->store));
 	router_poll(d->router, store_now_ms());
+	return 0;
+}
+
+/* The console on localhost, signals as events of the loop, the relay's timers. */
+static int open_console(struct chaperoned *d)
+{
+	sigset_t set;
 
 	/* From here on the console may change only what applies live. */
 	d->running = true;
-	rc = telnet_init_default(ctx, d, CHAPERONED_VTY_PORT);
-	if (rc < 0) {
+	if (telnet_init_default(d->ctx, d, CHAPERONED_VTY_PORT) < 0) {
 		fprintf(stderr, "chaperoned: cannot open the VTY on %s:%d\n", vty_get_bind_addr(),
 			vty_get_bind_port(CHAPERONED_VTY_PORT));
-		return 1;
+		return -1;
 	}
-	{
-		sigset_t set;
-		sigemptyset(&set);
-		sigaddset(&set, SIGINT);
-		sigaddset(&set, SIGTERM);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		if (!osmo_signalfd_setup(ctx, set, on_signal, d)) {
-			fprintf(stderr, "chaperoned: cannot set up signal handling\n");
-			return 1;
-		}
-		signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (!osmo_signalfd_setup(d->ctx, set, on_signal, d)) {
+		fprintf(stderr, "chaperoned: cannot set up signal handling\n");
+		return -1;
 	}
+	signal(SIGPIPE, SIG_IGN);
 
 	osmo_timer_setup(&d->poll_timer, poll_cb, d);
 	daemon_timer_schedule(&d->poll_timer, DAEMON_T_POLL);
 	osmo_timer_setup(&d->digest_timer, digest_cb, d);
 	daemon_timer_schedule(&d->digest_timer, DAEMON_T_DIGEST_CHECK);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = "/etc/chaperone/chaperoned.cfg";
+	void *ctx;
+	struct chaperoned *d;
+	int rc = parse_args(argc, argv, &config);
+
+	if (rc >= 0)
+		return rc;
+	/* Records and the database must never be readable by others. */
+	umask(077);
+
+	ctx = talloc_named_const(NULL, 0, "chaperoned");
+	d = g_daemon = talloc_zero(ctx, struct chaperoned);
+	d->ctx = ctx;
+	INIT_LLIST_HEAD(&d->modems);
+	router_config_defaults(&d->rcfg);
+	clock_gettime(CLOCK_MONOTONIC, &d->started);
+	logging_setup(ctx);
+	d->ctrs = rate_ctr_group_alloc(ctx, &ctrg_desc, 0);
+
+	if (read_config(d, config) < 0 || open_archive(d, config) < 0 || start_relay(d) < 0 ||
+	    open_console(d) < 0)
+		return 1;
 
 	LOGP(DRELAY, LOGL_NOTICE, "chaperoned %s ready: %u modem(s), archive %s, VTY %s:%d\n",
 	     CHAPERONE_VERSION, llist_count(&d->modems), d->database, vty_get_bind_addr(),

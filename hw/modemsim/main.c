@@ -149,7 +149,61 @@ static void signal_cb(struct osmo_signalfd *osfd, const struct signalfd_siginfo 
 	quit = true;
 }
 
-int main(int argc, char **argv)
+static void config_defaults(struct sim_config *cfg)
+{
+	cfg->n_modems = 1;
+	OSMO_STRLCPY_ARRAY(cfg->msisdn_base, "+15550100");
+	cfg->profile = profile_find("generic");
+	cfg->submit_ms = 3000;
+	cfg->deliver_ms = 1000;
+	cfg->sim_slots = 30;
+	cfg->ack_timeout_ms = 12000;
+	OSMO_STRLCPY_ARRAY(cfg->smsc, "+15550199000");
+}
+
+/* One option into cfg (or the phone list). False when its value is not usable. */
+static bool take_option(int c, struct sim_config *cfg, const char **phones, unsigned *n_phones)
+{
+	switch (c) {
+	case 'n':
+		return parse_uint(optarg, MAX_MODEMS, &cfg->n_modems) && cfg->n_modems > 0;
+	case 'b':
+		if (strlen(optarg) >= sizeof(cfg->msisdn_base))
+			return false;
+		OSMO_STRLCPY_ARRAY(cfg->msisdn_base, optarg);
+		return true;
+	case 'm':
+		cfg->profile = profile_find(optarg);
+		return cfg->profile != NULL;
+	case 's':
+		return parse_uint(optarg, 3600000, &cfg->submit_ms);
+	case 'd':
+		return parse_uint(optarg, 3600000, &cfg->deliver_ms);
+	case 'S':
+		return parse_uint(optarg, 1000, &cfg->sim_slots) && cfg->sim_slots > 0;
+	case 'a':
+		return parse_uint(optarg, 3600000, &cfg->ack_timeout_ms);
+	case 'c':
+		if (strlen(optarg) >= sizeof(cfg->smsc))
+			return false;
+		OSMO_STRLCPY_ARRAY(cfg->smsc, optarg);
+		return true;
+	case 'p':
+		if (*n_phones >= MAX_PHONES)
+			return false;
+		phones[(*n_phones)++] = optarg;
+		return true;
+	case 'v':
+		cfg->verbose = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Options and the directory into cfg. Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct sim_config *cfg, const char **phones,
+		      unsigned *n_phones)
 {
 	static const struct option opts[] = {
 	    {"msisdn-base", required_argument, NULL, 'b'},
@@ -163,100 +217,35 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *phones[MAX_PHONES];
-	unsigned n_phones = 0;
-	struct simulator *sim;
-	struct sim_config *cfg;
-	char path[PATH_MAX + 16];
-	sigset_t sigs;
-	void *root;
-	int c, rc = 1;
-
-	if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
-		return ctl_client_main(argc - 1, argv + 1);
-
-	root = talloc_named_const(NULL, 0, "modemsim");
-	sim = talloc_zero(root, struct simulator);
-	cfg = &sim->cfg;
-	cfg->n_modems = 1;
-	OSMO_STRLCPY_ARRAY(cfg->msisdn_base, "+15550100");
-	cfg->profile = profile_find("generic");
-	cfg->submit_ms = 3000;
-	cfg->deliver_ms = 1000;
-	cfg->sim_slots = 30;
-	cfg->ack_timeout_ms = 12000;
-	OSMO_STRLCPY_ARRAY(cfg->smsc, "+15550199000");
+	int c;
 
 	while ((c = getopt_long(argc, argv, "n:vh", opts, NULL)) != -1) {
-		bool ok = true;
-
-		switch (c) {
-		case 'n':
-			ok = parse_uint(optarg, MAX_MODEMS, &cfg->n_modems) && cfg->n_modems > 0;
-			break;
-		case 'b':
-			ok = strlen(optarg) < sizeof(cfg->msisdn_base);
-			if (ok)
-				OSMO_STRLCPY_ARRAY(cfg->msisdn_base, optarg);
-			break;
-		case 'm':
-			cfg->profile = profile_find(optarg);
-			ok = cfg->profile != NULL;
-			break;
-		case 's':
-			ok = parse_uint(optarg, 3600000, &cfg->submit_ms);
-			break;
-		case 'd':
-			ok = parse_uint(optarg, 3600000, &cfg->deliver_ms);
-			break;
-		case 'S':
-			ok = parse_uint(optarg, 1000, &cfg->sim_slots) && cfg->sim_slots > 0;
-			break;
-		case 'a':
-			ok = parse_uint(optarg, 3600000, &cfg->ack_timeout_ms);
-			break;
-		case 'c':
-			ok = strlen(optarg) < sizeof(cfg->smsc);
-			if (ok)
-				OSMO_STRLCPY_ARRAY(cfg->smsc, optarg);
-			break;
-		case 'p':
-			ok = n_phones < MAX_PHONES;
-			if (ok)
-				phones[n_phones++] = optarg;
-			break;
-		case 'v':
-			cfg->verbose = true;
-			break;
-		case 'h':
+		if (c == 'h') {
 			usage(stdout);
-			talloc_free(root);
 			return 0;
-		default:
-			ok = false;
-			break;
 		}
-		if (!ok) {
+		if (!take_option(c, cfg, phones, n_phones)) {
 			if (c != '?')
 				fprintf(stderr, "modemsim: bad value for option: %s\n",
 					optarg ? optarg : "");
 			usage(stderr);
-			talloc_free(root);
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
 		usage(stderr);
-		talloc_free(root);
 		return 2;
 	}
 	if (strlen(argv[optind]) >= sizeof(cfg->dir) - 32) {
 		fprintf(stderr, "modemsim: directory path too long\n");
-		talloc_free(root);
 		return 2;
 	}
 	OSMO_STRLCPY_ARRAY(cfg->dir, argv[optind]);
+	return -1;
+}
 
+static void logging_setup(void *root, bool verbose)
+{
 	osmo_init_logging2(root, &modemsim_log_info);
 	log_set_print_category(osmo_stderr_target, 1);
 	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
@@ -264,14 +253,24 @@ int main(int argc, char **argv)
 	log_set_print_level(osmo_stderr_target, 1);
 	log_set_print_extended_timestamp(osmo_stderr_target, 1);
 	log_set_use_color(osmo_stderr_target, 0);
-	if (cfg->verbose) {
+	if (verbose) {
 		for (unsigned i = 0; i < ARRAY_SIZE(log_cats); i++)
 			log_set_category_filter(osmo_stderr_target, (int)i, 1, LOGL_DEBUG);
 	}
+}
+
+/* The network with its phones, the modems on their PTYs, the control socket. */
+static int start_simulator(struct simulator *sim, void *root, const char **phones,
+			   unsigned n_phones)
+{
+	struct sim_config *cfg = &sim->cfg;
+	char path[PATH_MAX + 16];
+	sigset_t sigs;
+	int rc;
 
 	if (mkdir(cfg->dir, 0755) < 0 && errno != EEXIST) {
 		LOGP(DMAIN, LOGL_ERROR, "cannot create %s: %s\n", cfg->dir, strerror(errno));
-		goto out;
+		return -1;
 	}
 	/* A client that goes away mid-write must not kill the simulator. */
 	signal(SIGPIPE, SIG_IGN);
@@ -281,14 +280,14 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	if (!osmo_signalfd_setup(root, sigs, signal_cb, NULL)) {
 		LOGP(DMAIN, LOGL_ERROR, "cannot set up signal handling\n");
-		goto out;
+		return -1;
 	}
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 
 	sim->net = net_alloc(sim, sim, cfg->smsc);
 	if (!sim->net) {
 		LOGP(DMAIN, LOGL_ERROR, "bad SMSC address: %s\n", cfg->smsc);
-		goto out;
+		return -1;
 	}
 	for (unsigned i = 0; i < n_phones; i++)
 		phone_get(sim->net, phones[i]);
@@ -298,34 +297,55 @@ int main(int argc, char **argv)
 
 		if (!msisdn_add(msisdn, sizeof(msisdn), cfg->msisdn_base, i)) {
 			LOGP(DMAIN, LOGL_ERROR, "bad --msisdn-base: %s\n", cfg->msisdn_base);
-			goto out;
+			return -1;
 		}
 		sim->modems[i] = sim_modem_alloc(sim, i, msisdn);
 		if (!sim->modems[i])
-			goto out;
+			return -1;
 		sim->n_modems++;
 		rc = sim_modem_start(sim->modems[i]);
 		if (rc < 0) {
 			LOGP(DMAIN, LOGL_ERROR, "%s: cannot create PTY: %s\n", sim->modems[i]->name,
 			     strerror(-rc));
-			rc = 1;
-			goto out;
+			return -1;
 		}
 	}
 	snprintf(path, sizeof(path), "%s/ctl", cfg->dir);
 	sim->ctl = ctl_server_start(sim, path);
-	if (!sim->ctl)
-		goto out;
+	return sim->ctl ? 0 : -1;
+}
 
-	printf("modemsim ready %s\n", cfg->dir);
-	fflush(stdout);
-	LOGP(DMAIN, LOGL_INFO, "%u modem(s) (%s) in %s\n", sim->n_modems, cfg->profile->name,
-	     cfg->dir);
+int main(int argc, char **argv)
+{
+	const char *phones[MAX_PHONES];
+	unsigned n_phones = 0;
+	struct simulator *sim;
+	void *root;
+	int rc;
 
-	while (!quit)
-		osmo_select_main_ctx(0);
-	rc = 0;
-out:
+	if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
+		return ctl_client_main(argc - 1, argv + 1);
+
+	root = talloc_named_const(NULL, 0, "modemsim");
+	sim = talloc_zero(root, struct simulator);
+	config_defaults(&sim->cfg);
+	rc = parse_args(argc, argv, &sim->cfg, phones, &n_phones);
+	if (rc >= 0) {
+		talloc_free(root);
+		return rc;
+	}
+	logging_setup(root, sim->cfg.verbose);
+
+	rc = 1;
+	if (start_simulator(sim, root, phones, n_phones) == 0) {
+		printf("modemsim ready %s\n", sim->cfg.dir);
+		fflush(stdout);
+		LOGP(DMAIN, LOGL_INFO, "%u modem(s) (%s) in %s\n", sim->n_modems,
+		     sim->cfg.profile->name, sim->cfg.dir);
+		while (!quit)
+			osmo_select_main_ctx(0);
+		rc = 0;
+	}
 	if (sim->ctl)
 		ctl_server_stop(sim->ctl);
 	for (unsigned i = 0; i < sim->n_modems; i++)
