@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gateway/cli/cli.h"
+#include "gateway/cli/cli_opts.h"
 
 #ifndef CHAPERONE_VERSION
 #define CHAPERONE_VERSION "unknown"
@@ -23,14 +24,12 @@ static const struct cli_command commands[] = {
     {"records", "search, export, hold, dispose, verify and audit the archive", cli_records_main},
 };
 
-#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
-
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: chaperone COMMAND [ARGS...]\n"
 		   "       chaperone --help | --version\n\n"
 		   "Commands:\n");
-	for (size_t i = 0; i < N_COMMANDS; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'chaperone COMMAND --help' for a command's options.\n");
 }
@@ -52,7 +51,7 @@ int main(int argc, char **argv)
 		printf("chaperone %s\n", CHAPERONE_VERSION);
 		return CLI_EXIT_OK;
 	}
-	for (size_t i = 0; i < N_COMMANDS; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (!strcmp(cmd, commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
 	}

@@ -2,14 +2,16 @@
 /* The `chaperone` command-line tool: one entry per top-level command.
  *
  * A command gets argv starting at its own name ("pdu", ...) and returns the process
- * exit status: CLI_EXIT_OK, CLI_EXIT_INPUT for input it cannot use (a bad PDU, a number
- * that is not one), CLI_EXIT_USAGE for a command line it does not understand. */
+ * exit status (enum cli_exit): a script can tell bad input from a command line it got
+ * wrong, from an archive that does not verify, from a database it could not use. */
 #pragma once
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
-	CLI_EXIT_INPUT = 1,
-	CLI_EXIT_USAGE = 2,
+	CLI_EXIT_INPUT = 1,    /* input it cannot use: a bad PDU, an unknown handle, a bad date */
+	CLI_EXIT_USAGE = 2,    /* a command line it does not understand */
+	CLI_EXIT_TAMPERED = 3, /* records verify / verify-export: the archive or bundle changed */
+	CLI_EXIT_DB = 4,       /* the database could not be opened, read or written */
 };
 
 struct cli_command {

@@ -8,6 +8,7 @@
  * around them is named, justified and temporary. Exceptions are revoked, never deleted. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "gateway/cli/cli.h"
 #include "gateway/cli/cli_db.h"
+#include "gateway/cli/cli_opts.h"
 
 static void usage(FILE *f)
 {
@@ -40,62 +42,36 @@ struct opts {
 	bool all;
 };
 
-enum {
-	O_DB = 256,
-	O_AS,
-	O_STAFF,
-	O_STUDENT,
-	O_KIND,
-	O_REASON,
-	O_APPROVED_BY,
-	O_EXPIRES,
-	O_BY,
-	O_ALL
-};
-#define B(o)   (1u << ((o)-O_DB))
+enum { O_DB, O_AS, O_STAFF, O_STUDENT, O_KIND, O_REASON, O_APPROVED_BY, O_EXPIRES, O_BY, O_ALL };
+#define B(o)   CLI_OPT_BIT(o)
 #define COMMON (B(O_DB) | B(O_AS))
 
-static int parse(int argc, char **argv, unsigned allowed, struct opts *o)
-{
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, O_DB},
-	    {"as", required_argument, NULL, O_AS},
-	    {"staff", required_argument, NULL, O_STAFF},
-	    {"student", required_argument, NULL, O_STUDENT},
-	    {"kind", required_argument, NULL, O_KIND},
-	    {"reason", required_argument, NULL, O_REASON},
-	    {"approved-by", required_argument, NULL, O_APPROVED_BY},
-	    {"expires", required_argument, NULL, O_EXPIRES},
-	    {"by", required_argument, NULL, O_BY},
-	    {"all", no_argument, NULL, O_ALL},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char **slot[] = {&o->db,	   &o->as,	    &o->staff,	 &o->student, &o->kind,
-			       &o->reason, &o->approved_by, &o->expires, &o->by};
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		if (c < O_DB || !(allowed & B(c))) {
-			if (c >= O_DB)
-				cli_err("exception", "option --%s does not apply here",
-					opts[c - O_DB].name);
-			usage(stderr);
-			return -1;
-		}
-		if (c == O_ALL)
-			o->all = true;
-		else
-			*slot[c - O_DB] = optarg;
+#define VALUE(name, field)                                                                         \
+	{                                                                                          \
+		name, CLI_OPT_VALUE, offsetof(struct opts, field), 0                               \
 	}
-	return 0;
-}
+static const struct cli_opt opt_table[] = {
+    [O_DB] = VALUE("db", db),
+    [O_AS] = VALUE("as", as),
+    [O_STAFF] = VALUE("staff", staff),
+    [O_STUDENT] = VALUE("student", student),
+    [O_KIND] = VALUE("kind", kind),
+    [O_REASON] = VALUE("reason", reason),
+    [O_APPROVED_BY] = VALUE("approved-by", approved_by),
+    [O_EXPIRES] = VALUE("expires", expires),
+    [O_BY] = VALUE("by", by),
+    [O_ALL] = {"all", CLI_OPT_FLAG, offsetof(struct opts, all), 0},
+};
+
+enum { SUB_LIST, SUB_ADD, SUB_REVOKE };
+static const struct cli_sub subs[] = {
+    [SUB_LIST] = {"list", COMMON | B(O_ALL), 0, 0, "no arguments besides options"},
+    [SUB_ADD] = {"add",
+		 COMMON | B(O_STAFF) | B(O_STUDENT) | B(O_KIND) | B(O_REASON) | B(O_APPROVED_BY) |
+		     B(O_EXPIRES),
+		 0, 0, "no arguments besides options"},
+    [SUB_REVOKE] = {"revoke", COMMON | B(O_BY), 1, 1, "one ID"},
+};
 
 /* "2026-06-30" → the first millisecond after that day, local time. */
 static int parse_expiry(const char *s, int64_t *out)
@@ -160,7 +136,7 @@ static int exception_list(struct store *s, void *ctx, const struct opts *o)
 
 	if (store_exceptions_list(s, ctx, o->all, now, &e, &n) < 0) {
 		cli_err("exception list", "database: %s", store_errmsg(s));
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	printf("%-4s %-19s %-14s %-14s %-14s %-10s %-8s %s\n", "ID", "KIND", "STAFF", "STUDENT",
 	       "APPROVED BY", "THROUGH", "STATUS", "REASON");
@@ -224,7 +200,7 @@ static int exception_add(struct store *s, void *ctx, const struct opts *o)
 		return CLI_EXIT_INPUT;
 	if (store_exceptions_list(s, ctx, false, store_now_ms(), &existing, &n) < 0) {
 		cli_err(cmd, "database: %s", store_errmsg(s));
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (existing[i].staff_id == staff.id && existing[i].student_id == student.id &&
@@ -243,7 +219,7 @@ static int exception_add(struct store *s, void *ctx, const struct opts *o)
 	e.reason = o->reason;
 	if (store_exception_add(s, cli_actor(ctx, o->as), &e) < 0) {
 		cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	cli_format_date(date, sizeof(date), e.expires_at - 1);
 	printf("added exception %" PRId64 ": %s, %s and %s, approved by %s, through %s\n", e.id,
@@ -288,7 +264,7 @@ static int exception_revoke(struct store *s, void *ctx, const char *id_s, const 
 	rc = store_exception_revoke(s, cli_actor(ctx, o->as), id, admin.id);
 	if (rc <= 0) {
 		cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	printf("revoked exception %lld\n", id);
 	return CLI_EXIT_OK;
@@ -296,54 +272,35 @@ static int exception_revoke(struct store *s, void *ctx, const char *id_s, const 
 
 int cli_exception_main(int argc, char **argv)
 {
-	const char *sub;
+	const struct cli_sub *sub;
+	char **args;
 	struct opts o;
 	struct store *s;
-	void *ctx;
-	int rc, nargs;
-	unsigned allowed;
+	void *ctx = talloc_named_const(NULL, 0, "chaperone exception");
+	int rc, n_args;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	rc = cli_parse_sub(ctx, "exception", argc, argv, 0, subs, ARRAY_SIZE(subs), opt_table,
+			   ARRAY_SIZE(opt_table), &o, sizeof(o), usage, &sub, &args, &n_args);
+	if (rc >= 0) {
+		talloc_free(ctx);
+		return rc;
 	}
-	sub = argv[1];
-	if (!strcmp(sub, "list")) {
-		allowed = COMMON | B(O_ALL);
-		nargs = 0;
-	} else if (!strcmp(sub, "add")) {
-		allowed = COMMON | B(O_STAFF) | B(O_STUDENT) | B(O_KIND) | B(O_REASON) |
-			  B(O_APPROVED_BY) | B(O_EXPIRES);
-		nargs = 0;
-	} else if (!strcmp(sub, "revoke")) {
-		allowed = COMMON | B(O_BY);
-		nargs = 1;
-	} else {
-		fprintf(stderr, "chaperone: exception: unknown subcommand '%s'\n", sub);
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	rc = parse(argc - 1, argv + 1, allowed, &o);
-	if (rc)
-		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-	if (argc - 1 - optind != nargs) {
-		fprintf(stderr, "chaperone: exception %s: %s\n", sub,
-			nargs ? "expects one ID" : "takes no arguments besides options");
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	ctx = talloc_named_const(NULL, 0, "chaperone exception");
 	s = cli_open_store(ctx, o.db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
-	if (!strcmp(sub, "list"))
+	switch (sub - subs) {
+	case SUB_LIST:
 		rc = exception_list(s, ctx, &o);
-	else if (!strcmp(sub, "add"))
+		break;
+	case SUB_ADD:
 		rc = exception_add(s, ctx, &o);
-	else
-		rc = exception_revoke(s, ctx, argv[1 + optind], &o);
+		break;
+	default:
+		rc = exception_revoke(s, ctx, args[0], &o);
+		break;
+	}
 	talloc_free(ctx);
 	return rc;
 }

@@ -137,7 +137,7 @@ static int decide(struct store *s, bool release, int argc, char **argv)
 fail:
 	store_rollback(s);
 	fprintf(stderr, "chaperone held: cannot record the decision: %s\n", store_errmsg(s));
-	return CLI_EXIT_INPUT;
+	return CLI_EXIT_DB;
 }
 
 int cli_held_main(int argc, char **argv)
@@ -159,7 +159,7 @@ int cli_held_main(int argc, char **argv)
 	s = cli_open_store(ctx, db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	if (!strcmp(argv[1], "list")) {
 		rc = rec_held_list(s, print_held, &n) < 0 ? CLI_EXIT_INPUT : CLI_EXIT_OK;

@@ -14,6 +14,7 @@
 #include <osmocom/core/talloc.h>
 
 #include "gateway/cli/cli.h"
+#include "gateway/cli/cli_opts.h"
 #include "gateway/cli/cli_modem.h"
 #include "modem/driver/modem_log.h"
 
@@ -135,28 +136,21 @@ static int cmd_profiles(void)
 	return CLI_EXIT_OK;
 }
 
+static int profiles_cmd(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cmd_profiles();
+}
+
 int cli_modem_main(int argc, char **argv)
 {
-	const char *sub;
+	static const struct cli_command subs[] = {
+	    {"probe", "identify a modem and check it can do SMS", cli_modem_probe},
+	    {"send", "send a test message", cli_modem_send},
+	    {"listen", "print messages as they arrive", cli_modem_listen},
+	    {"profiles", "list the modem profiles", profiles_cmd},
+	};
 
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	sub = argv[1];
-	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-		usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (!strcmp(sub, "probe"))
-		return cli_modem_probe(argc - 1, argv + 1);
-	if (!strcmp(sub, "send"))
-		return cli_modem_send(argc - 1, argv + 1);
-	if (!strcmp(sub, "listen"))
-		return cli_modem_listen(argc - 1, argv + 1);
-	if (!strcmp(sub, "profiles"))
-		return cmd_profiles();
-	fprintf(stderr, "chaperone modem: unknown command '%s'\n", sub);
-	usage(stderr);
-	return CLI_EXIT_USAGE;
+	return cli_dispatch("modem", argc, argv, subs, ARRAY_SIZE(subs), usage);
 }

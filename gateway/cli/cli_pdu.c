@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "gateway/cli/cli.h"
+#include "gateway/cli/cli_opts.h"
 #include "modem/sms/sms_split.h"
 #include "modem/sms/sms_tpdu.h"
 
@@ -684,22 +685,10 @@ out:
 
 int cli_pdu_main(int argc, char **argv)
 {
-	const char *sub;
+	static const struct cli_command subs[] = {
+	    {"decode", "decode a PDU", cmd_decode},
+	    {"encode", "encode a text as PDUs", cmd_encode},
+	};
 
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	sub = argv[1];
-	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-		usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (!strcmp(sub, "decode"))
-		return cmd_decode(argc - 1, argv + 1);
-	if (!strcmp(sub, "encode"))
-		return cmd_encode(argc - 1, argv + 1);
-	fprintf(stderr, "chaperone: pdu: unknown subcommand '%s'\n", sub);
-	usage(stderr);
-	return CLI_EXIT_USAGE;
+	return cli_dispatch("pdu", argc, argv, subs, ARRAY_SIZE(subs), usage);
 }

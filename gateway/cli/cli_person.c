@@ -8,6 +8,7 @@
  * this tool is for the people who administer the directory. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "gateway/cli/cli.h"
 #include "gateway/cli/cli_db.h"
+#include "gateway/cli/cli_opts.h"
 #include "gateway/roster/roster.h"
 
 static void usage(FILE *f)
@@ -51,7 +53,7 @@ struct opts {
 };
 
 enum {
-	O_DB = 256,
+	O_DB,
 	O_AS,
 	O_CC,
 	O_ROLE,
@@ -65,99 +67,43 @@ enum {
 	O_RELATIONSHIP,
 	O_ALL,
 };
-
-/* Parse the options of one subcommand; `allowed` is the set of O_* it takes (bit o-256).
- * Returns 0, 1 after printing the help (--help), -1 after printing usage on a bad
- * command line. */
-static int parse(void *ctx, int argc, char **argv, unsigned allowed, struct opts *o,
-		 const char *cmd)
-{
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, O_DB},
-	    {"as", required_argument, NULL, O_AS},
-	    {"country-code", required_argument, NULL, O_CC},
-	    {"role", required_argument, NULL, O_ROLE},
-	    {"team", required_argument, NULL, O_TEAM},
-	    {"given", required_argument, NULL, O_GIVEN},
-	    {"family", required_argument, NULL, O_FAMILY},
-	    {"title", required_argument, NULL, O_TITLE},
-	    {"phone", required_argument, NULL, O_PHONE},
-	    {"handle", required_argument, NULL, O_HANDLE},
-	    {"guardian-of", required_argument, NULL, O_GUARDIAN_OF},
-	    {"relationship", required_argument, NULL, O_RELATIONSHIP},
-	    {"all", no_argument, NULL, O_ALL},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		if (c < O_DB || !(allowed & (1u << (c - O_DB)))) {
-			if (c >= O_DB)
-				cli_err(cmd, "option --%s does not apply here",
-					opts[c - O_DB].name);
-			usage(stderr);
-			return -1;
-		}
-		switch (c) {
-		case O_DB:
-			o->db = optarg;
-			break;
-		case O_AS:
-			o->as = optarg;
-			break;
-		case O_CC:
-			o->cc = optarg[0] == '+' ? optarg + 1 : optarg;
-			break;
-		case O_ROLE:
-			o->role = optarg;
-			break;
-		case O_TEAM:
-			o->team = optarg;
-			break;
-		case O_GIVEN:
-			o->given = optarg;
-			break;
-		case O_FAMILY:
-			o->family = optarg;
-			break;
-		case O_TITLE:
-			o->title = optarg;
-			break;
-		case O_PHONE:
-			o->phone = optarg;
-			break;
-		case O_HANDLE:
-			o->handle = optarg;
-			break;
-		case O_GUARDIAN_OF: {
-			const char **w =
-			    talloc_realloc(ctx, o->wards, const char *, o->n_wards + 1);
-			if (!w)
-				return -1;
-			o->wards = w;
-			w[o->n_wards++] = optarg;
-			break;
-		}
-		case O_RELATIONSHIP:
-			o->relationship = optarg;
-			break;
-		case O_ALL:
-			o->all = true;
-			break;
-		}
-	}
-	return 0;
-}
-
-#define B(o)   (1u << ((o)-O_DB))
+#define B(o)   CLI_OPT_BIT(o)
 #define COMMON (B(O_DB) | B(O_AS))
+
+#define VALUE(name, field)                                                                         \
+	{                                                                                          \
+		name, CLI_OPT_VALUE, offsetof(struct opts, field), 0                               \
+	}
+static const struct cli_opt opt_table[] = {
+    [O_DB] = VALUE("db", db),
+    [O_AS] = VALUE("as", as),
+    [O_CC] = VALUE("country-code", cc),
+    [O_ROLE] = VALUE("role", role),
+    [O_TEAM] = VALUE("team", team),
+    [O_GIVEN] = VALUE("given", given),
+    [O_FAMILY] = VALUE("family", family),
+    [O_TITLE] = VALUE("title", title),
+    [O_PHONE] = VALUE("phone", phone),
+    [O_HANDLE] = VALUE("handle", handle),
+    [O_GUARDIAN_OF] = {"guardian-of", CLI_OPT_LIST, offsetof(struct opts, wards),
+		       offsetof(struct opts, n_wards)},
+    [O_RELATIONSHIP] = VALUE("relationship", relationship),
+    [O_ALL] = {"all", CLI_OPT_FLAG, offsetof(struct opts, all), 0},
+};
+
+enum { SUB_LIST, SUB_SHOW, SUB_ADD, SUB_SET, SUB_DEACTIVATE, SUB_ACTIVATE };
+#define PERSON_FIELDS                                                                              \
+	(B(O_CC) | B(O_ROLE) | B(O_GIVEN) | B(O_FAMILY) | B(O_TITLE) | B(O_PHONE) | B(O_HANDLE))
+static const struct cli_sub subs[] = {
+    [SUB_LIST] = {"list", COMMON | B(O_ROLE) | B(O_TEAM) | B(O_ALL), 0, 0,
+		  "no arguments besides options"},
+    [SUB_SHOW] = {"show", COMMON, 1, 1, "one HANDLE"},
+    [SUB_ADD] = {"add", COMMON | PERSON_FIELDS | B(O_GUARDIAN_OF) | B(O_RELATIONSHIP), 0, 0,
+		 "no arguments besides options"},
+    [SUB_SET] = {"set", COMMON | PERSON_FIELDS, 1, 1, "one HANDLE"},
+    [SUB_DEACTIVATE] = {"deactivate", COMMON, 1, 1, "one HANDLE"},
+    [SUB_ACTIVATE] = {"activate", COMMON, 1, 1, "one HANDLE"},
+};
 
 static const char *title_or_dash(enum dir_title t)
 {
@@ -208,7 +154,7 @@ static int person_list(struct store *s, void *ctx, const struct opts *o)
 	if (store_persons_list(s, ctx, &persons, &n) < 0 ||
 	    store_teams_list(s, ctx, &teams, &n_teams) < 0) {
 		cli_err("person list", "database: %s", store_errmsg(s));
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	if (n)
 		qsort(persons, n, sizeof(persons[0]), cmp_handle);
@@ -417,7 +363,7 @@ static int person_add(struct store *s, void *ctx, const struct opts *o)
 		if (roster_unique_name(handle, sizeof(handle), base, store_role_word(p.role), taken,
 				       s) < 0) {
 			cli_err(cmd, "database: %s", store_errmsg(s));
-			return CLI_EXIT_INPUT;
+			return CLI_EXIT_DB;
 		}
 	}
 	p.handle = handle;
@@ -449,7 +395,7 @@ static int person_add(struct store *s, void *ctx, const struct opts *o)
 db_error:
 	cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
 	store_rollback(s);
-	return CLI_EXIT_INPUT;
+	return CLI_EXIT_DB;
 }
 
 static void roster_note(const struct store_person *p, const char *what)
@@ -526,7 +472,7 @@ static int person_set(struct store *s, void *ctx, const char *handle, const stru
 	rc = store_person_update(s, cli_actor(ctx, o->as), &old, &p);
 	if (rc < 0) {
 		cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	if (rc == 0) {
 		printf("%s: nothing to change\n", old.handle);
@@ -567,7 +513,7 @@ static int person_activity(struct store *s, void *ctx, const char *handle, bool 
 	}
 	if (store_person_update(s, cli_actor(ctx, o->as), &old, &p) < 0) {
 		cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	printf("%s %s\n", activate ? "activated" : "deactivated", p.handle);
 	if (activate && old.origin)
@@ -580,69 +526,43 @@ static int person_activity(struct store *s, void *ctx, const char *handle, bool 
 
 int cli_person_main(int argc, char **argv)
 {
-	const char *sub;
+	const struct cli_sub *sub;
+	char **args;
 	struct opts o;
 	struct store *s;
-	void *ctx;
+	void *ctx = talloc_named_const(NULL, 0, "chaperone person");
 	int rc, nargs;
-	unsigned allowed;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
-	}
-	sub = argv[1];
-	if (!strcmp(sub, "list")) {
-		allowed = COMMON | B(O_ROLE) | B(O_TEAM) | B(O_ALL);
-		nargs = 0;
-	} else if (!strcmp(sub, "show")) {
-		allowed = COMMON;
-		nargs = 1;
-	} else if (!strcmp(sub, "add")) {
-		allowed = COMMON | B(O_CC) | B(O_ROLE) | B(O_GIVEN) | B(O_FAMILY) | B(O_TITLE) |
-			  B(O_PHONE) | B(O_HANDLE) | B(O_GUARDIAN_OF) | B(O_RELATIONSHIP);
-		nargs = 0;
-	} else if (!strcmp(sub, "set")) {
-		allowed = COMMON | B(O_CC) | B(O_ROLE) | B(O_GIVEN) | B(O_FAMILY) | B(O_TITLE) |
-			  B(O_PHONE) | B(O_HANDLE);
-		nargs = 1;
-	} else if (!strcmp(sub, "deactivate") || !strcmp(sub, "activate")) {
-		allowed = COMMON;
-		nargs = 1;
-	} else {
-		fprintf(stderr, "chaperone: person: unknown subcommand '%s'\n", sub);
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	ctx = talloc_named_const(NULL, 0, "chaperone person");
-	rc = parse(ctx, argc - 1, argv + 1, allowed, &o, "person");
-	if (rc) {
+	rc = cli_parse_sub(ctx, "person", argc, argv, 0, subs, ARRAY_SIZE(subs), opt_table,
+			   ARRAY_SIZE(opt_table), &o, sizeof(o), usage, &sub, &args, &nargs);
+	if (rc >= 0) {
 		talloc_free(ctx);
-		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+		return rc;
 	}
-	/* argv + 1: optind counts from the subcommand's name. */
-	if (argc - 1 - optind != nargs) {
-		fprintf(stderr, "chaperone: person %s: %s\n", sub,
-			nargs ? "expects one HANDLE" : "takes no arguments besides options");
-		usage(stderr);
-		talloc_free(ctx);
-		return CLI_EXIT_USAGE;
-	}
+	if (o.cc && o.cc[0] == '+')
+		o.cc++;
 	s = cli_open_store(ctx, o.db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
-	if (!strcmp(sub, "list"))
+	switch (sub - subs) {
+	case SUB_LIST:
 		rc = person_list(s, ctx, &o);
-	else if (!strcmp(sub, "show"))
-		rc = person_show(s, ctx, argv[1 + optind]);
-	else if (!strcmp(sub, "add"))
+		break;
+	case SUB_SHOW:
+		rc = person_show(s, ctx, args[0]);
+		break;
+	case SUB_ADD:
 		rc = person_add(s, ctx, &o);
-	else if (!strcmp(sub, "set"))
-		rc = person_set(s, ctx, argv[1 + optind], &o);
-	else
-		rc = person_activity(s, ctx, argv[1 + optind], !strcmp(sub, "activate"), &o);
+		break;
+	case SUB_SET:
+		rc = person_set(s, ctx, args[0], &o);
+		break;
+	default:
+		rc = person_activity(s, ctx, args[0], sub - subs == SUB_ACTIVATE, &o);
+		break;
+	}
 	talloc_free(ctx);
 	return rc;
 }

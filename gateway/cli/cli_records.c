@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gateway/cli/cli.h"
+#include "gateway/cli/cli_opts.h"
 #include "gateway/cli/cli_records.h"
 
 static const struct cli_command subcommands[] = {
@@ -18,12 +19,11 @@ static const struct cli_command subcommands[] = {
     {"anchor", "print the archive's head, to keep outside the machine", cli_records_anchor},
     {"audit", "list who searched, exported, held, disposed", cli_records_audit},
 };
-#define N_SUB (sizeof(subcommands) / sizeof(subcommands[0]))
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: chaperone records SUBCOMMAND [OPTIONS]\n\nSubcommands:\n");
-	for (size_t i = 0; i < N_SUB; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
 		fprintf(f, "  %-14s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(f, "\nEvery subcommand takes --db PATH and --as NAME (the operator recorded in\n"
 		   "the access log; default the OS user). docs/records.md is the records\n"
@@ -32,18 +32,5 @@ static void usage(FILE *f)
 
 int cli_records_main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	for (size_t i = 0; i < N_SUB; i++)
-		if (!strcmp(argv[1], subcommands[i].name))
-			return subcommands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "chaperone: records: unknown subcommand '%s'\n", argv[1]);
-	usage(stderr);
-	return CLI_EXIT_USAGE;
+	return cli_dispatch("records", argc, argv, subcommands, ARRAY_SIZE(subcommands), usage);
 }

@@ -16,6 +16,3 @@ int cli_records_dispose(int argc, char **argv);	      /* cli_records_dispose.c *
 int cli_records_verify(int argc, char **argv);	      /* cli_records_verify.c */
 int cli_records_anchor(int argc, char **argv);	      /* cli_records_verify.c */
 int cli_records_audit(int argc, char **argv);	      /* cli_records_audit.c */
-
-/* Exit status of verify and verify-export when the archive or bundle does not hold. */
-#define CLI_EXIT_TAMPERED 3

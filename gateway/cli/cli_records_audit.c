@@ -151,7 +151,7 @@ int cli_records_audit(int argc, char **argv)
 	s = cli_open_archive(ctx, db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	if (person) {
 		if (!cli_find_person(s, ctx, "records audit", person, &p)) {
@@ -167,7 +167,7 @@ int cli_records_audit(int argc, char **argv)
 	if (rc < 0) {
 		cli_err("records audit", "database: %s", store_errmsg(s));
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	fprintf(stderr, "%u %s\n", n,
 		disclosures ? (n == 1 ? "disclosure" : "disclosures")
@@ -182,7 +182,7 @@ int cli_records_audit(int argc, char **argv)
 	if (access_log_add(s, &e) < 0) {
 		cli_err("records audit", "cannot record this access: %s", store_errmsg(s));
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	talloc_free(ctx);
 	return CLI_EXIT_OK;

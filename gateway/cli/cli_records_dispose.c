@@ -126,12 +126,12 @@ int cli_records_retention(int argc, char **argv)
 	s = cli_open_archive(ctx, db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	if (retention_current(s, ctx, &f) < 0) {
 		cli_err("records retention", "cannot read the schedule: %s", store_errmsg(s));
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	printf("Retention schedule in force: %s\n", schedule_origin(ctx, &f));
 	print_schedule(&f.schedule, "  ");
@@ -370,7 +370,7 @@ static int do_dispose(struct store *s, void *ctx, const struct dispose_opts *o)
 			"disposal %" PRId64
 			" was recorded, but the archive head cannot be read: %s",
 			p->disposal_id, store_errmsg(s));
-		rc = CLI_EXIT_INPUT;
+		rc = CLI_EXIT_DB;
 		goto out_close;
 	}
 	fputs(cert, stdout);
@@ -479,7 +479,7 @@ int cli_records_dispose(int argc, char **argv)
 	s = cli_open_archive(ctx, o.db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	rc = do_dispose(s, ctx, &o);
 	talloc_free(ctx);

@@ -210,7 +210,7 @@ int cli_records_export(int argc, char **argv)
 	s = cli_open_archive(ctx, a.db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	// clang-format off
 	a.r.operator = cli_actor(ctx, a.as);
@@ -291,7 +291,7 @@ int cli_records_verify_export(int argc, char **argv)
 		s = cli_open_archive(ctx, db);
 		if (!s) {
 			talloc_free(ctx);
-			return CLI_EXIT_INPUT;
+			return CLI_EXIT_DB;
 		}
 	}
 	v = export_verify(dir, s, report, sizeof(report));
@@ -329,7 +329,7 @@ int cli_records_verify_export(int argc, char **argv)
 			cli_err(CMD_VERIFY, "cannot record the check in the access log: %s",
 				store_errmsg(s));
 			if (rc == CLI_EXIT_OK)
-				rc = CLI_EXIT_INPUT;
+				rc = CLI_EXIT_DB;
 		}
 		store_close(s);
 	}

@@ -8,6 +8,7 @@
  * recorded in the archive and in the access log, with --as NAME and the OS user. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "storage/archive/access_log.h"
 #include "gateway/cli/cli.h"
 #include "gateway/cli/cli_db.h"
+#include "gateway/cli/cli_opts.h"
 #include "gateway/cli/cli_records.h"
 #include "storage/keeping/legal_hold.h"
 #include "storage/records/records_query.h"
@@ -50,76 +52,33 @@ struct opts {
 	bool all;
 };
 
-enum { O_DB = 256, O_AS, O_REASON, O_PERSON, O_TEAM, O_SINCE, O_UNTIL, O_NOTE, O_ALL };
-#define B(o)   (1u << ((o)-O_DB))
+enum { O_DB, O_AS, O_REASON, O_PERSON, O_TEAM, O_SINCE, O_UNTIL, O_NOTE, O_ALL };
+#define B(o)   CLI_OPT_BIT(o)
 #define COMMON (B(O_DB) | B(O_AS))
 
-/* Options of one subcommand (allowed: B(O_*) set); argv[optind..] are its operands.
- * 0, 1 after --help, -1 after a usage message. */
-static int parse(int argc, char **argv, unsigned allowed, struct opts *o)
-{
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, O_DB},
-	    {"as", required_argument, NULL, O_AS},
-	    {"reason", required_argument, NULL, O_REASON},
-	    {"person", required_argument, NULL, O_PERSON},
-	    {"team", required_argument, NULL, O_TEAM},
-	    {"since", required_argument, NULL, O_SINCE},
-	    {"until", required_argument, NULL, O_UNTIL},
-	    {"note", required_argument, NULL, O_NOTE},
-	    {"all", no_argument, NULL, O_ALL},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	optind = 0;
-	opterr = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		if (c < O_DB || !(allowed & B(c))) {
-			if (c >= O_DB)
-				cli_err(CMD, "option --%s does not apply here",
-					opts[c - O_DB].name);
-			usage(stderr);
-			return -1;
-		}
-		switch (c) {
-		case O_DB:
-			o->db = optarg;
-			break;
-		case O_AS:
-			o->as = optarg;
-			break;
-		case O_REASON:
-			o->reason = optarg;
-			break;
-		case O_PERSON:
-			o->person = optarg;
-			break;
-		case O_TEAM:
-			o->team = optarg;
-			break;
-		case O_SINCE:
-			o->since = optarg;
-			break;
-		case O_UNTIL:
-			o->until = optarg;
-			break;
-		case O_NOTE:
-			o->note = optarg;
-			break;
-		case O_ALL:
-			o->all = true;
-			break;
-		}
+#define VALUE(name, field)                                                                         \
+	{                                                                                          \
+		name, CLI_OPT_VALUE, offsetof(struct opts, field), 0                               \
 	}
-	return 0;
-}
+static const struct cli_opt opt_table[] = {
+    [O_DB] = VALUE("db", db),
+    [O_AS] = VALUE("as", as),
+    [O_REASON] = VALUE("reason", reason),
+    [O_PERSON] = VALUE("person", person),
+    [O_TEAM] = VALUE("team", team),
+    [O_SINCE] = VALUE("since", since),
+    [O_UNTIL] = VALUE("until", until),
+    [O_NOTE] = VALUE("note", note),
+    [O_ALL] = {"all", CLI_OPT_FLAG, offsetof(struct opts, all), 0},
+};
+
+enum { SUB_ADD, SUB_LIST, SUB_RELEASE };
+static const struct cli_sub subs[] = {
+    [SUB_ADD] = {"add", COMMON | B(O_REASON) | B(O_PERSON) | B(O_TEAM) | B(O_SINCE) | B(O_UNTIL), 1,
+		 1, "the hold's NAME"},
+    [SUB_LIST] = {"list", COMMON | B(O_ALL), 0, 0, "no operands"},
+    [SUB_RELEASE] = {"release", COMMON | B(O_NOTE), 1, 1, "the hold's NAME or ID"},
+};
 
 /* "2026-09-01" at local midnight, else "2026-09-01 14:30". */
 static void fmt_local(char *out, size_t cap, int64_t ms)
@@ -222,7 +181,7 @@ static int hold_list(struct store *s, void *ctx, const struct opts *o)
 
 	if (legal_hold_list(s, ctx, o->all, &v, &n) < 0) {
 		cli_err(CMD, "database: %s", store_errmsg(s));
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	if (!n) {
 		printf(o->all ? "No legal holds.\n" : "No active legal holds.\n");
@@ -266,56 +225,35 @@ static int hold_release(struct store *s, void *ctx, const char *which, const str
 
 int cli_records_hold(int argc, char **argv)
 {
-	const char *sub;
-	unsigned allowed;
-	int want_operands, rc;
+	const struct cli_sub *sub;
+	char **args;
 	struct opts o;
-	void *ctx;
 	struct store *s;
+	void *ctx = talloc_named_const(NULL, 0, "chaperone records hold");
+	int rc, nargs;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	rc = cli_parse_sub(ctx, CMD, argc, argv, 0, subs, ARRAY_SIZE(subs), opt_table,
+			   ARRAY_SIZE(opt_table), &o, sizeof(o), usage, &sub, &args, &nargs);
+	if (rc >= 0) {
+		talloc_free(ctx);
+		return rc;
 	}
-	sub = argv[1];
-	if (!strcmp(sub, "add")) {
-		allowed = COMMON | B(O_REASON) | B(O_PERSON) | B(O_TEAM) | B(O_SINCE) | B(O_UNTIL);
-		want_operands = 1;
-	} else if (!strcmp(sub, "list")) {
-		allowed = COMMON | B(O_ALL);
-		want_operands = 0;
-	} else if (!strcmp(sub, "release")) {
-		allowed = COMMON | B(O_NOTE);
-		want_operands = 1;
-	} else {
-		cli_err(CMD, "unknown subcommand '%s'", sub);
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	rc = parse(argc - 1, argv + 1, allowed, &o);
-	if (rc)
-		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-	if (argc - 1 - optind != want_operands) {
-		cli_err(CMD, "%s: %s", sub,
-			want_operands ? (!strcmp(sub, "add") ? "give the hold's NAME"
-							     : "give the hold's NAME or ID")
-				      : "takes no operands");
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	ctx = talloc_named_const(NULL, 0, "chaperone records hold");
 	s = cli_open_archive(ctx, o.db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
-	if (!strcmp(sub, "add"))
-		rc = hold_add(s, ctx, argv[1 + optind], &o);
-	else if (!strcmp(sub, "list"))
+	switch (sub - subs) {
+	case SUB_ADD:
+		rc = hold_add(s, ctx, args[0], &o);
+		break;
+	case SUB_LIST:
 		rc = hold_list(s, ctx, &o);
-	else
-		rc = hold_release(s, ctx, argv[1 + optind], &o);
+		break;
+	default:
+		rc = hold_release(s, ctx, args[0], &o);
+		break;
+	}
 	talloc_free(ctx);
 	return rc;
 }

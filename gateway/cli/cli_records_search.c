@@ -520,7 +520,7 @@ int cli_records_search(int argc, char **argv)
 	s = cli_open_archive(ctx, a.db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	/* A screen shows the first page and how many match in all (which is what answers
 	 * quickly on a large archive); CSV and JSON, made for programs, carry everything. */
@@ -536,7 +536,7 @@ int cli_records_search(int argc, char **argv)
 	if (log_access(ctx, s, cli_actor(ctx, a.as), res) < 0) {
 		cli_err(CMD, "cannot record the search in the access log: %s", store_errmsg(s));
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	switch (a.format) {
 	case FMT_TABLE:

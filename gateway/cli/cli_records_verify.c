@@ -107,7 +107,7 @@ int cli_records_verify(int argc, char **argv)
 	s = cli_open_archive(ctx, db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = chain_verify(s, anchor_arg ? &anchor : NULL, &r, err, sizeof(err));
@@ -186,7 +186,7 @@ int cli_records_anchor(int argc, char **argv)
 	s = cli_open_archive(ctx, db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	if (chain_head(s, &h) < 0) {
 		cli_err("records anchor",

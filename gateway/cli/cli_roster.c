@@ -111,7 +111,7 @@ static int roster_import_main(int argc, char **argv)
 	s = cli_open_store(ctx, db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_USAGE;
+		return CLI_EXIT_DB;
 	}
 	ro.actor = cli_actor(ctx, as);
 	rc = (int)roster_import(ctx, s, dir, &ro, &rep);
@@ -171,14 +171,14 @@ static int roster_log_main(int argc, char **argv)
 	s = cli_open_store(ctx, db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	version = store_directory_version(s);
 	since = last && version > last ? version - last : 0;
 	if (version < 0 || store_directory_changes(s, ctx, since, 0, &c, &n) < 0) {
 		fprintf(stderr, "chaperone: roster log: database: %s\n", store_errmsg(s));
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	for (size_t i = 0; i < n; i++) {
 		store_format_time(when, sizeof(when), c[i].at);

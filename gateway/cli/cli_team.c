@@ -7,6 +7,7 @@
  * is copied on, which the district should know before the season starts. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "gateway/cli/cli.h"
 #include "gateway/cli/cli_db.h"
+#include "gateway/cli/cli_opts.h"
 #include "storage/model/phone_number.h"
 #include "gateway/roster/roster.h"
 
@@ -47,65 +49,48 @@ struct opts {
 	bool all;
 };
 
-enum { O_DB = 256, O_AS, O_CC, O_NAME, O_KIND, O_RELAY, O_ALL };
-#define B(o)   (1u << ((o)-O_DB))
+enum { O_DB, O_AS, O_CC, O_NAME, O_KIND, O_RELAY, O_ALL };
+#define B(o)   CLI_OPT_BIT(o)
 #define COMMON (B(O_DB) | B(O_AS))
 
-static int parse(int argc, char **argv, unsigned allowed, struct opts *o)
-{
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, O_DB},
-	    {"as", required_argument, NULL, O_AS},
-	    {"country-code", required_argument, NULL, O_CC},
-	    {"name", required_argument, NULL, O_NAME},
-	    {"kind", required_argument, NULL, O_KIND},
-	    {"relay", required_argument, NULL, O_RELAY},
-	    {"all", no_argument, NULL, O_ALL},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		if (c < O_DB || !(allowed & B(c))) {
-			if (c >= O_DB)
-				cli_err("team", "option --%s does not apply here",
-					opts[c - O_DB].name);
-			usage(stderr);
-			return -1;
-		}
-		switch (c) {
-		case O_DB:
-			o->db = optarg;
-			break;
-		case O_AS:
-			o->as = optarg;
-			break;
-		case O_CC:
-			o->cc = optarg[0] == '+' ? optarg + 1 : optarg;
-			break;
-		case O_NAME:
-			o->name = optarg;
-			break;
-		case O_KIND:
-			o->kind = optarg;
-			break;
-		case O_RELAY:
-			o->relay = optarg;
-			break;
-		case O_ALL:
-			o->all = true;
-			break;
-		}
+#define VALUE(name, field)                                                                         \
+	{                                                                                          \
+		name, CLI_OPT_VALUE, offsetof(struct opts, field), 0                               \
 	}
-	return 0;
-}
+static const struct cli_opt opt_table[] = {
+    [O_DB] = VALUE("db", db),
+    [O_AS] = VALUE("as", as),
+    [O_CC] = VALUE("country-code", cc),
+    [O_NAME] = VALUE("name", name),
+    [O_KIND] = VALUE("kind", kind),
+    [O_RELAY] = VALUE("relay", relay),
+    [O_ALL] = {"all", CLI_OPT_FLAG, offsetof(struct opts, all), 0},
+};
+
+enum {
+	SUB_LIST,
+	SUB_SHOW,
+	SUB_DEACTIVATE,
+	SUB_ACTIVATE,
+	SUB_ADD,
+	SUB_SET,
+	SUB_MEMBER,
+	SUB_OVERSEER,
+	SUB_SUBGROUP
+};
+#define TEAM_SETTINGS (B(O_CC) | B(O_NAME) | B(O_KIND) | B(O_RELAY))
+static const struct cli_sub subs[] = {
+    [SUB_LIST] = {"list", COMMON | B(O_ALL), 0, 0, "no arguments besides options"},
+    [SUB_SHOW] = {"show", COMMON, 1, 1, "one TAG"},
+    [SUB_DEACTIVATE] = {"deactivate", COMMON, 1, 1, "one TAG"},
+    [SUB_ACTIVATE] = {"activate", COMMON, 1, 1, "one TAG"},
+    [SUB_ADD] = {"add", COMMON | TEAM_SETTINGS, 1, 1, "one TAG"},
+    [SUB_SET] = {"set", COMMON | TEAM_SETTINGS, 1, 1, "one TAG"},
+    /* TAG HANDLE...; subgroup: TAG NAME [HANDLE...] */
+    [SUB_MEMBER] = {"member", COMMON, 2, 1000, "TAG HANDLE..."},
+    [SUB_OVERSEER] = {"overseer", COMMON, 2, 1000, "TAG HANDLE..."},
+    [SUB_SUBGROUP] = {"subgroup", COMMON, 2, 1000, "TAG NAME [HANDLE...]"},
+};
 
 static bool kind_valid(const char *k)
 {
@@ -135,7 +120,7 @@ static int team_list(struct store *s, void *ctx, const struct opts *o)
 	    store_persons_list(s, ctx, &persons, &n_persons) < 0 ||
 	    store_links_list(s, ctx, STORE_LINK_MEMBER, 0, &links, &n_links) < 0) {
 		cli_err("team list", "database: %s", store_errmsg(s));
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	printf("%-16s %-7s %-24s %-14s %5s %8s\n", "TAG", "KIND", "NAME", "RELAY", "STAFF",
 	       "STUDENTS");
@@ -213,7 +198,7 @@ static int team_show(struct store *s, void *ctx, const char *tag)
 	d = store_directory_load(s, ctx);
 	if (!d || !(t = dir_team_by_tag(d, st.tag))) {
 		cli_err("team show", "cannot load the directory: %s", store_errmsg(s));
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	printf("  %-10s %u\n", "staff", t->n_staff);
 	list = sorted(ctx, t->staff, t->n_staff);
@@ -351,7 +336,7 @@ static int team_add(struct store *s, void *ctx, const char *tag_arg, const struc
 db_error:
 	cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
 	store_rollback(s);
-	return CLI_EXIT_INPUT;
+	return CLI_EXIT_DB;
 }
 
 static int team_set(struct store *s, void *ctx, const char *tag, const struct opts *o)
@@ -411,7 +396,7 @@ static int team_set(struct store *s, void *ctx, const char *tag, const struct op
 db_error:
 	cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
 	store_rollback(s);
-	return CLI_EXIT_INPUT;
+	return CLI_EXIT_DB;
 }
 
 static int team_activity(struct store *s, void *ctx, const char *tag, bool activate,
@@ -431,7 +416,7 @@ static int team_activity(struct store *s, void *ctx, const char *tag, bool activ
 	t.manual_inactive = !activate;
 	if (store_team_update(s, cli_actor(ctx, o->as), &old, &t) < 0) {
 		cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
 	printf("%s team %s\n", activate ? "activated" : "deactivated", t.tag);
 	return CLI_EXIT_OK;
@@ -545,86 +530,68 @@ static int links_cmd(struct store *s, void *ctx, const char *what, bool add, con
 db_error:
 	cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
 	store_rollback(s);
-	return CLI_EXIT_INPUT;
+	return CLI_EXIT_DB;
 }
 
 int cli_team_main(int argc, char **argv)
 {
-	const char *sub;
+	const struct cli_sub *sub;
+	char **args;
 	struct opts o;
 	struct store *s;
 	void *ctx;
-	int rc, nargs, first_arg = 1, min_args, max_args;
-	unsigned allowed = COMMON;
-	const char *what = NULL;
+	int rc, nargs;
+	unsigned words = 0;
 	bool add = false;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
-	}
-	sub = argv[1];
-	if (!strcmp(sub, "list")) {
-		allowed |= B(O_ALL);
-		min_args = max_args = 0;
-	} else if (!strcmp(sub, "show") || !strcmp(sub, "deactivate") || !strcmp(sub, "activate")) {
-		min_args = max_args = 1;
-	} else if (!strcmp(sub, "add") || !strcmp(sub, "set")) {
-		allowed |= B(O_CC) | B(O_NAME) | B(O_KIND) | B(O_RELAY);
-		min_args = max_args = 1;
-	} else if (!strcmp(sub, "member") || !strcmp(sub, "overseer") || !strcmp(sub, "subgroup")) {
-		what = sub;
+	/* member|overseer|subgroup take add or remove before their options. */
+	if (argc >= 2 && (!strcmp(argv[1], "member") || !strcmp(argv[1], "overseer") ||
+			  !strcmp(argv[1], "subgroup"))) {
 		if (argc < 3 || (strcmp(argv[2], "add") && strcmp(argv[2], "remove"))) {
-			fprintf(stderr, "chaperone: team %s: expects add or remove\n", sub);
+			cli_err("team", "%s: expects add or remove", argv[1]);
 			usage(stderr);
 			return CLI_EXIT_USAGE;
 		}
 		add = !strcmp(argv[2], "add");
-		first_arg = 2;
-		/* TAG HANDLE...; subgroup: TAG NAME [HANDLE...] */
-		min_args = 2;
-		max_args = 1000;
-	} else {
-		fprintf(stderr, "chaperone: team: unknown subcommand '%s'\n", sub);
-		usage(stderr);
-		return CLI_EXIT_USAGE;
+		words = 1;
 	}
 	ctx = talloc_named_const(NULL, 0, "chaperone team");
-	rc = parse(argc - first_arg, argv + first_arg, allowed, &o);
-	if (rc) {
+	rc = cli_parse_sub(ctx, "team", argc, argv, words, subs, ARRAY_SIZE(subs), opt_table,
+			   ARRAY_SIZE(opt_table), &o, sizeof(o), usage, &sub, &args, &nargs);
+	if (rc >= 0) {
 		talloc_free(ctx);
-		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+		return rc;
 	}
-	nargs = argc - first_arg - optind;
-	if (nargs < min_args || nargs > max_args) {
-		fprintf(stderr, "chaperone: team %s: wrong number of arguments\n", sub);
-		usage(stderr);
-		talloc_free(ctx);
-		return CLI_EXIT_USAGE;
-	}
+	if (o.cc && o.cc[0] == '+')
+		o.cc++;
 	s = cli_open_store(ctx, o.db);
 	if (!s) {
 		talloc_free(ctx);
-		return CLI_EXIT_INPUT;
+		return CLI_EXIT_DB;
 	}
-	{
-		char **args = argv + first_arg + optind;
-
-		if (!strcmp(sub, "list"))
-			rc = team_list(s, ctx, &o);
-		else if (!strcmp(sub, "show"))
-			rc = team_show(s, ctx, args[0]);
-		else if (!strcmp(sub, "add"))
-			rc = team_add(s, ctx, args[0], &o);
-		else if (!strcmp(sub, "set"))
-			rc = team_set(s, ctx, args[0], &o);
-		else if (!strcmp(sub, "deactivate") || !strcmp(sub, "activate"))
-			rc = team_activity(s, ctx, args[0], !strcmp(sub, "activate"), &o);
-		else if (!strcmp(what, "subgroup"))
-			rc =
-			    links_cmd(s, ctx, what, add, args[0], args + 2, nargs - 2, args[1], &o);
-		else
-			rc = links_cmd(s, ctx, what, add, args[0], args + 1, nargs - 1, NULL, &o);
+	switch (sub - subs) {
+	case SUB_LIST:
+		rc = team_list(s, ctx, &o);
+		break;
+	case SUB_SHOW:
+		rc = team_show(s, ctx, args[0]);
+		break;
+	case SUB_ADD:
+		rc = team_add(s, ctx, args[0], &o);
+		break;
+	case SUB_SET:
+		rc = team_set(s, ctx, args[0], &o);
+		break;
+	case SUB_DEACTIVATE:
+	case SUB_ACTIVATE:
+		rc = team_activity(s, ctx, args[0], sub - subs == SUB_ACTIVATE, &o);
+		break;
+	case SUB_SUBGROUP:
+		rc = links_cmd(s, ctx, sub->name, add, args[0], args + 2, nargs - 2, args[1], &o);
+		break;
+	default:
+		rc = links_cmd(s, ctx, sub->name, add, args[0], args + 1, nargs - 1, NULL, &o);
+		break;
 	}
 	talloc_free(ctx);
 	return rc;

@@ -10,7 +10,7 @@
 #      (an e-mail quoting it) both hold
 #   3. audit lists the accesses with the operator given by --as, and records itself
 #   4. one byte of a recorded access changed in the file: verify exits 3 and names it
-#   5. bad input: a missing archive is not created (exit 1), a bad anchor is exit 2
+#   5. bad input: a missing archive is not created (exit 4, the database), a bad anchor is exit 2
 # KEEP_WORKDIR=1 keeps the temporary directory.
 set -euo pipefail
 
@@ -93,7 +93,7 @@ has verify4.out "altered"
 ok "an edited byte of a recorded access: exit 3, access 1 named"
 
 # 5. Bad input.
-expect_rc 1 missing "$chaperone" records verify --db "$work/nowhere.db"
+expect_rc 4 missing "$chaperone" records verify --db "$work/nowhere.db"
 has missing.err "there is no archive"
 [ ! -e "$work/nowhere.db" ] || fail "verify created a database"
 expect_rc 2 badanchor "$chaperone" records verify --anchor "chaperone-anchor:v1:nothex"

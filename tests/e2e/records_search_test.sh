@@ -184,7 +184,7 @@ expect_rc 2 badfmt "$chaperone" records search --format xml
 expect_rc 2 badverdict "$chaperone" records search --verdict maybe
 expect_rc 2 badlimit "$chaperone" records search --limit ten
 expect_rc 2 extra "$chaperone" records search soccer
-expect_rc 1 nodb "$chaperone" records search --db "$work/missing.db"
+expect_rc 4 nodb "$chaperone" records search --db "$work/missing.db"
 [ ! -e "$work/missing.db" ] || fail "a search created a database"
 for f in noone ambiguous noteam baddate badtext badrange nodir baddir badfmt badverdict badlimit extra; do
 	[ ! -s "$work/$f.out" ] || fail "$f printed records"
