@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `chaperone`: the operator's and records officer's command-line tool.
  *
- * Dispatches on the first argument through a table, so that later commands (modem,
- * roster, ...) are one line each here and one file of their own. */
+ * Dispatches on the first argument through a table (cli_dispatch): each command group is
+ * one line here and a file (or a few) of its own. */
 #include <stdio.h>
 #include <string.h>
 
