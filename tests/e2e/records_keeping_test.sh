@@ -25,7 +25,7 @@ set -euo pipefail
 build=${1:?usage: records_keeping_test.sh BUILD_DIR}
 chaperone="$build/bin/chaperone"
 chaperoned="$build/bin/chaperoned"
-seeder="$build/tests/unit/test_records_keeping"
+seeder="$build/tests/unit/keeping/test_records_keeping"
 
 work=$(mktemp -d /tmp/chaperone-keeping-XXXXXX)
 export CHAPERONE_DB="$work/archive.db"

@@ -18,7 +18,7 @@ set -euo pipefail
 
 build=${1:?usage: records_search_test.sh BUILD_DIR}
 chaperone="$build/bin/chaperone"
-fill="$build/tests/unit/test_records_query"
+fill="$build/tests/unit/records/test_records_query"
 
 work=$(mktemp -d /tmp/chaperone-search-XXXXXX)
 export CHAPERONE_DB="$work/chaperone.db"
