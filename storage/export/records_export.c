@@ -782,6 +782,105 @@ static struct rq_result *select_records(struct store *s, struct ctx *c,
 	return res;
 }
 
+/* The redactor for this request, keyed by the archive's secret; the secret is wiped as
+ * soon as the pseudonyms are made. */
+static int key_redactor(struct store *s, struct ctx *c, const struct export_request *r, char *err,
+			size_t errlen)
+{
+	uint8_t secret[CHAIN_SECRET_LEN];
+	int rc = 0;
+
+	if (chain_archive_secret(s, secret) < 0) {
+		rc = fail(err, errlen, "the archive has no secret to key pseudonyms with");
+	} else {
+		c->rd = redact_new(c->tmp, c->persons, c->n_persons, secret, r->request,
+				   r->redact & (EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS));
+		if (!c->rd)
+			rc = fail(err, errlen, "out of memory");
+	}
+	sodium_memzero(secret, sizeof(secret));
+	return rc;
+}
+
+/* The document, as it will leave the district: the cover and the query redacted, the
+ * messages disclosed, the conversations numbered. 0, or -1 when out of memory. */
+static int build_doc(struct ctx *c, const struct export_request *r, const struct rq_result *res,
+		     const struct chain_head *head, const char *officer, const char *os_user,
+		     const char *created, struct export_doc *d)
+{
+	d->request = red(c, r->request);
+	d->requester = red(c, r->requester);
+	d->purpose = red(c, r->purpose);
+	// clang-format off
+	d->operator = red(c, officer);
+	// clang-format on
+	d->os_user = red(c, os_user);
+	d->created = created;
+	d->query_json = redact_query(c, res->query_json);
+	d->redaction = redaction_word(r->redact);
+	d->head_seq = head->seq;
+	chain_hex(head->hash, CHAIN_HASH_LEN, d->head_hash);
+	chain_anchor_format(head, d->anchor, sizeof(d->anchor));
+	d->msgs = disclose_messages(c, res, &d->n_deliveries);
+	d->n = res->n;
+	if (c->oom || !d->query_json || !d->msgs || group_conversations(c, res, d, d->msgs) < 0)
+		return -1;
+	return 0;
+}
+
+/* The writer of each of the bundle's files but the manifest. */
+static writer_fn writer_of(const char *name)
+{
+	return !strcmp(name, "transcript.html")	 ? export_html
+	       : !strcmp(name, "records.csv")	 ? export_csv_records
+	       : !strcmp(name, "deliveries.csv") ? export_csv_deliveries
+	       : !strcmp(name, "records.jsonl")	 ? export_jsonl
+						 : write_readme;
+}
+
+/* Write the bundle's files (EXPORT_FILES), each durable before the manifest names it,
+ * and read each back for the manifest: its SHA-256 and size in files[]. */
+static int write_files(struct bundle *b, const struct export_doc *d, struct file_entry *files,
+		       size_t *n_files, char *err, size_t errlen)
+{
+	size_t n = 0;
+
+#define X(file) files[n++].name = file;
+	EXPORT_FILES
+#undef X
+	*n_files = n;
+	for (size_t i = 0; i < n; i++) {
+		const char *nm = files[i].name;
+		if (bundle_write(b, nm, writer_of(nm), d, NULL, err, errlen) < 0)
+			return -1;
+		if (export_hash_file(b->dfd, nm, files[i].sha256, &files[i].bytes) < 0)
+			return fail(err, errlen, "cannot read back %s/%s: %s", b->dir, nm,
+				    strerror(errno));
+	}
+	return 0;
+}
+
+/* Write the manifest of these files, read back its SHA-256 (what the archive records),
+ * and make the directory durable. */
+static int write_manifest(void *tmp, struct bundle *b, const struct export_doc *d,
+			  const struct file_entry *files, size_t n_files, char manifest_sha[65],
+			  char *err, size_t errlen)
+{
+	const char *manifest = manifest_text(tmp, d, files, n_files);
+	int64_t size;
+
+	if (!manifest)
+		return fail(err, errlen, "out of memory");
+	if (bundle_write(b, EXPORT_MANIFEST, NULL, d, manifest, err, errlen) < 0)
+		return -1;
+	if (export_hash_file(b->dfd, EXPORT_MANIFEST, manifest_sha, &size) < 0)
+		return fail(err, errlen, "cannot read back %s/%s: %s", b->dir, EXPORT_MANIFEST,
+			    strerror(errno));
+	if (fsync(b->dfd) < 0)
+		return fail(err, errlen, "cannot sync %s: %s", b->dir, strerror(errno));
+	return 0;
+}
+
 int export_write(struct store *s, void *ctx, const struct export_request *r,
 		 struct export_summary *out, char *err, size_t errlen)
 {
@@ -790,14 +889,13 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 	struct bundle b = {.dfd = -1};
 	struct export_doc d = {0};
 	struct chain_head head;
-	uint8_t secret[CHAIN_SECRET_LEN];
 	struct store_person *persons = NULL;
 	struct rq_result *res;
 	struct file_entry files[MAX_FILES];
 	size_t n_files = 0;
 	char created[32], manifest_sha[65], real[PATH_MAX];
-	const char *manifest, *officer, *os_user;
-	int64_t at = store_now_ms(), size;
+	const char *officer, *os_user;
+	int64_t at = store_now_ms();
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -811,71 +909,25 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 	if (!res)
 		goto done;
 	c.persons = persons;
-	if (chain_archive_secret(s, secret) < 0) {
-		fail(err, errlen, "the archive has no secret to key pseudonyms with");
+	if (key_redactor(s, &c, r, err, errlen) < 0)
 		goto done;
-	}
-	c.rd = redact_new(tmp, persons, c.n_persons, secret, r->request,
-			  r->redact & (EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS));
-	if (!c.rd)
-		goto oom;
 
-	/* The document, as it will leave the district. */
+	/* Who exported, and the document as it will leave the district. */
 	store_format_time(created, sizeof(created), at);
-	d.request = red(&c, r->request);
-	d.requester = red(&c, r->requester);
-	d.purpose = red(&c, r->purpose);
 	os_user = r->os_user ? r->os_user : access_os_user();
 	// clang-format off
 	officer = r->operator ? r->operator : os_user;
-	d.operator = red(&c, officer);
 	// clang-format on
-	d.os_user = red(&c, os_user);
-	d.created = created;
-	d.query_json = redact_query(&c, res->query_json);
-	d.redaction = redaction_word(r->redact);
-	d.head_seq = head.seq;
-	chain_hex(head.hash, CHAIN_HASH_LEN, d.head_hash);
-	chain_anchor_format(&head, d.anchor, sizeof(d.anchor));
-	d.msgs = disclose_messages(&c, res, &d.n_deliveries);
-	d.n = res->n;
-	if (c.oom || !d.query_json || !d.msgs || group_conversations(&c, res, &d, d.msgs) < 0)
-		goto oom;
+	if (build_doc(&c, r, res, &head, officer, os_user, created, &d) < 0) {
+		fail(err, errlen, "out of memory");
+		goto done;
+	}
 
-	/* The files, each durable before the manifest names it. */
-	if (bundle_open(&b, err, errlen) < 0)
+	/* The files, each durable before the manifest names it; then the manifest. */
+	if (bundle_open(&b, err, errlen) < 0 ||
+	    write_files(&b, &d, files, &n_files, err, errlen) < 0 ||
+	    write_manifest(tmp, &b, &d, files, n_files, manifest_sha, err, errlen) < 0)
 		goto remove;
-#define X(file) files[n_files++].name = file;
-	EXPORT_FILES
-#undef X
-	for (size_t i = 0; i < n_files; i++) {
-		const char *nm = files[i].name;
-		writer_fn fn = !strcmp(nm, "transcript.html")  ? export_html
-			       : !strcmp(nm, "records.csv")    ? export_csv_records
-			       : !strcmp(nm, "deliveries.csv") ? export_csv_deliveries
-			       : !strcmp(nm, "records.jsonl")  ? export_jsonl
-							       : write_readme;
-		if (bundle_write(&b, nm, fn, &d, NULL, err, errlen) < 0)
-			goto remove;
-		if (export_hash_file(b.dfd, nm, files[i].sha256, &files[i].bytes) < 0) {
-			fail(err, errlen, "cannot read back %s/%s: %s", b.dir, nm, strerror(errno));
-			goto remove;
-		}
-	}
-	manifest = manifest_text(tmp, &d, files, n_files);
-	if (!manifest)
-		goto oom_remove;
-	if (bundle_write(&b, EXPORT_MANIFEST, NULL, &d, manifest, err, errlen) < 0)
-		goto remove;
-	if (export_hash_file(b.dfd, EXPORT_MANIFEST, manifest_sha, &size) < 0) {
-		fail(err, errlen, "cannot read back %s/%s: %s", b.dir, EXPORT_MANIFEST,
-		     strerror(errno));
-		goto remove;
-	}
-	if (fsync(b.dfd) < 0) {
-		fail(err, errlen, "cannot sync %s: %s", b.dir, strerror(errno));
-		goto remove;
-	}
 
 	/* Only now, with the bundle on disk, is the export recorded. */
 	struct record x = {
@@ -899,15 +951,9 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 	b.dfd = -1;
 	rc = 0;
 	goto done;
-oom:
-	fail(err, errlen, "out of memory");
-	goto done;
-oom_remove:
-	fail(err, errlen, "out of memory");
 remove:
 	bundle_remove(&b);
 done:
-	sodium_memzero(secret, sizeof(secret));
 	if (b.dfd >= 0)
 		close(b.dfd);
 	talloc_free(tmp);
