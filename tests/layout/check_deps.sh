@@ -85,7 +85,7 @@ awk '
 ' "$work/ranks" "$work/project_edges" >"$work/may_include"
 
 cd "$src"
-git ls-files -- '*.c' '*.h' 2>/dev/null >"$work/sources" || find . -name '*.[ch]' -not -path './build/*' | sed 's|^\./||' >"$work/sources"
+git ls-files --cached --others --exclude-standard -- '*.c' '*.h' 2>/dev/null >"$work/sources" || find . -name '*.[ch]' -not -path './build/*' | sed 's|^\./||' >"$work/sources"
 while read -r f; do
 	dir=${f%/*}
 	{ grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" || true; } | while IFS= read -r line; do
