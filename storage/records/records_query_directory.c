@@ -80,32 +80,41 @@ static int load_wards(struct run *r, struct pinfo *p)
 	return 0;
 }
 
-static bool on_team(struct run *r, int64_t team_id, int64_t person_id)
+/* 1 when person_id is on the team, 0 when not, -1 (the run failed) when it cannot tell. */
+static int on_team(struct run *r, int64_t team_id, int64_t person_id)
 {
 	sqlite3_stmt *st = r->st_member;
-	bool yes;
+	int rc;
 
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, team_id);
 	sqlite3_bind_int64(st, 2, person_id);
-	yes = sqlite3_step(st) == SQLITE_ROW;
+	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return yes;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rq_fail_db(r);
+		return -1;
+	}
+	return rc == SQLITE_ROW;
 }
 
-/* The student a guardian's message is about: their student on the message's team (the
- * first by id if several are), else their first student; 0 if they have none. */
 int64_t rq_guardian_student(struct run *r, struct pinfo *g, int64_t team_id)
 {
 	int64_t student = 0;
 
 	if (g->last_student && g->last_team == team_id)
 		return g->last_student;
-	if (load_wards(r, g) < 0 || !g->n_wards)
+	if (load_wards(r, g) < 0)
+		return -1;
+	if (!g->n_wards)
 		return 0;
-	for (size_t i = 0; team_id && i < g->n_wards && !student; i++)
-		if (on_team(r, team_id, g->wards[i]))
+	for (size_t i = 0; team_id && i < g->n_wards && !student; i++) {
+		int yes = on_team(r, team_id, g->wards[i]);
+		if (yes < 0)
+			return -1;
+		if (yes)
 			student = g->wards[i];
+	}
 	g->last_team = team_id;
 	g->last_student = student ? student : g->wards[0];
 	return g->last_student;

@@ -134,7 +134,8 @@ struct pinfo *rq_dir_person(struct run *r, int64_t id);
 struct tinfo *rq_dir_team(struct run *r, int64_t id);
 
 /* The student a guardian's message on a team is about: their student on that team (the
- * first by id if several are), else their first student; 0 if they have none. */
+ * first by id if several are), else their first student; 0 if they have none; -1 (the run
+ * failed, r->err says why) when the archive could not be read. */
 int64_t rq_guardian_student(struct run *r, struct pinfo *g, int64_t team_id);
 
 /* ---- The steps of a run ---- */

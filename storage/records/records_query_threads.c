@@ -49,6 +49,8 @@ const char *rq_thread_key(struct run *r, struct lmsg *L)
 				sid = p->id;
 			else if (!strcmp(p->role, "guardian"))
 				sid = rq_guardian_student(r, p, m->team_id);
+			if (sid < 0)
+				return NULL;
 			if (!sid)
 				continue;
 			if (!student)
@@ -61,6 +63,8 @@ const char *rq_thread_key(struct run *r, struct lmsg *L)
 			student = sender->id;
 		else
 			student = rq_guardian_student(r, sender, m->team_id);
+		if (student < 0)
+			return NULL;
 		for (size_t i = 0; i < m->n_deliveries; i++) {
 			const struct rq_delivery *d = &m->deliveries[i];
 			struct pinfo *p;
