@@ -192,12 +192,16 @@ static void dispatch_row(const struct rec_delivery_row *row, void *data)
 	}
 	res = r->tp.send(&o, &why, r->tp_data);
 	id_set_put(r, &r->in_flight, row->id);
-	if (res == ROUTER_SEND_WAITING && strcmp(row->status, "waiting"))
-		rec_delivery_event(r->store, row->id, sc->now, "waiting", NULL, -1, -1,
-				   why ? why : "modem not ready");
-	else if (res == ROUTER_SEND_FAILED) {
-		rec_delivery_event(r->store, row->id, sc->now, "failed", NULL, -1, -1,
-				   why ? why : "cannot be sent");
+	/* The transport has it now: a status the archive refuses is counted, and the
+	 * delivery stays "queued" in the records (in_flight keeps it from going twice). */
+	if (res == ROUTER_SEND_WAITING && strcmp(row->status, "waiting")) {
+		if (rec_delivery_event(r->store, row->id, sc->now, "waiting", NULL, -1, -1,
+				       why ? why : "modem not ready") < 0)
+			r->stats.store_errors++;
+	} else if (res == ROUTER_SEND_FAILED) {
+		if (rec_delivery_event(r->store, row->id, sc->now, "failed", NULL, -1, -1,
+				       why ? why : "cannot be sent") < 0)
+			r->stats.store_errors++;
 		r->stats.failed++;
 	}
 	if (res != ROUTER_SEND_FAILED) {
@@ -217,8 +221,10 @@ void router_dispatch_ids(struct router *r, const int64_t *ids, unsigned n, int64
 
 	for (unsigned i = 0; i < n; i++)
 		rec_delivery_get(r->store, ids[i], dispatch_row, &sc);
-	if (txn && store_commit(r->store) < 0)
+	if (txn && store_commit(r->store) < 0) {
 		store_rollback(r->store);
+		r->stats.store_errors++;
+	}
 }
 
 /* ---- One inbound message ---- */
@@ -289,8 +295,11 @@ static void release_due(const struct rec_held *h, void *data)
 {
 	struct send_ctx *sc = data;
 
-	rec_hold_decide(sc->r->store, h->verdict_id, sc->now, true, "quiet-hours",
-			"released at the end of quiet hours");
+	/* Not decided, its deliveries stay held (none goes out): the next poll tries again.
+	 * Not counted as an archive error: an administrator may have decided it meanwhile. */
+	if (rec_hold_decide(sc->r->store, h->verdict_id, sc->now, true, "quiet-hours",
+			    "released at the end of quiet hours") < 0)
+		return;
 }
 
 unsigned router_poll(struct router *r, int64_t now)
@@ -312,13 +321,15 @@ void router_part_sent(struct router *r, int64_t delivery_id, const char *modem, 
 	char detail[64];
 
 	if (ok) {
-		rec_delivery_event(r->store, delivery_id, store_now_ms(), "sent", modem, (int)part,
-				   mr, NULL);
+		if (rec_delivery_event(r->store, delivery_id, store_now_ms(), "sent", modem,
+				       (int)part, mr, NULL) < 0)
+			r->stats.store_errors++;
 		return;
 	}
 	snprintf(detail, sizeof(detail), "+CMS ERROR: %d", cms_error);
-	rec_delivery_event(r->store, delivery_id, store_now_ms(), "failed", modem, (int)part, -1,
-			   detail);
+	if (rec_delivery_event(r->store, delivery_id, store_now_ms(), "failed", modem, (int)part,
+			       -1, detail) < 0)
+		r->stats.store_errors++;
 	r->stats.failed++;
 }
 
@@ -331,6 +342,7 @@ void router_part_status(struct router *r, int64_t delivery_id, const char *modem
 	if (st >= 0x20 && st < 0x40)
 		return; /* temporary: the SMSC is still trying */
 	snprintf(detail, sizeof(detail), "TP-ST 0x%02x", st);
-	rec_delivery_event(r->store, delivery_id, store_now_ms(), ok ? "delivered" : "failed",
-			   modem, (int)part, -1, detail);
+	if (rec_delivery_event(r->store, delivery_id, store_now_ms(), ok ? "delivered" : "failed",
+			       modem, (int)part, -1, detail) < 0)
+		r->stats.store_errors++;
 }

@@ -70,7 +70,12 @@ unsigned router_send_digests(struct router *r, int64_t now)
 			d.status = "queued";
 			id = rec_delivery_add(r->store, &d);
 			talloc_free(dc.text);
-			if (id > 0 && nq < 256)
+			if (id <= 0) {
+				/* Not recorded, so neither sent nor counted as queued. */
+				r->stats.store_errors++;
+				continue;
+			}
+			if (nq < 256)
 				queued[nq++] = id;
 			sent++;
 		}
