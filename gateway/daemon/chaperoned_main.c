@@ -112,6 +112,8 @@ static void sync_counters(struct chaperoned *d)
 		     (int)(st.held - last_stats.held));
 	rate_ctr_add(rate_ctr_group_get_ctr(d->ctrs, CTR_MSG_UNKNOWN),
 		     (int)(st.unknown - last_stats.unknown));
+	rate_ctr_add(rate_ctr_group_get_ctr(d->ctrs, CTR_STORE_ERROR),
+		     (int)(st.store_errors - last_stats.store_errors));
 	last_stats = st;
 }
 

@@ -194,8 +194,13 @@ static void mark_waiting(const struct rec_delivery_row *row, void *data)
 
 	if (strcmp(row->relay, mw->dm->relay_number))
 		return;
-	rec_delivery_event(g_daemon->store, row->id, store_now_ms(), "waiting", mw->dm->name, -1,
-			   -1, mw->why);
+	/* Only the record lags: the delivery is on the modem's queue either way. */
+	if (rec_delivery_event(g_daemon->store, row->id, store_now_ms(), "waiting", mw->dm->name,
+			       -1, -1, mw->why) < 0) {
+		rate_ctr_inc(rate_ctr_group_get_ctr(g_daemon->ctrs, CTR_STORE_ERROR));
+		LOGP(DSTORE, LOGL_ERROR, "%s: cannot record delivery %" PRId64 " as waiting: %s\n",
+		     mw->dm->name, row->id, store_errmsg(g_daemon->store));
+	}
 }
 
 static void on_state(struct modem *m, enum modem_state st, void *data)

@@ -101,5 +101,9 @@ unsigned router_send_digests(struct router *r, int64_t now);
 
 struct router_stats {
 	uint64_t in, out, blocked, held, unknown, commands, questions, failed;
+	/* Archive writes that failed where no caller hears of it: the status of a delivery
+	 * already handed to the transport, a digest not recorded (and so not sent). A
+	 * message router_inbound could not record is its caller's to count (it returns -1). */
+	uint64_t store_errors;
 };
 void router_stats(const struct router *r, struct router_stats *st);

@@ -618,45 +618,21 @@ static int apply(struct rimport *im)
 
 /* --- The import ------------------------------------------------------------------------ */
 
-enum roster_status roster_import(void *ctx, struct store *s, const char *dir,
-				 const struct roster_options *opt, struct roster_report **report)
+/* Read every roster file dir holds, and the manifest's promises. false when the import
+ * cannot go on (reported as a file-level error). */
+static bool read_files(struct rimport *im, const char *dir)
 {
-	struct roster_report *rep = talloc_zero(ctx, struct roster_report);
-	void *tmp = talloc_new(NULL);
-	struct rimport *im = talloc_zero(tmp, struct rimport);
-	struct roster_options o = opt ? *opt : (struct roster_options){0};
+	struct roster_report *rep = im->rep;
 	struct stat st;
 	unsigned present = 0;
 
-	*report = rep;
-	if (!rep || !im) {
-		talloc_free(tmp);
-		if (rep)
-			rep->status = ROSTER_FAILED;
-		return ROSTER_FAILED;
-	}
-	im->ctx = tmp;
-	im->s = s;
-	if (!o.actor || !*o.actor)
-		o.actor = "roster import";
-	im->opt = &o;
-	im->rep = rep;
-	im->dir = talloc_strdup(tmp, dir);
-	im->by_source = rmap_new(tmp);
-	im->by_handle = rmap_new(tmp);
-	im->team_by_source = rmap_new(tmp);
-	im->team_by_tag = rmap_new(tmp);
-	im->guardianship_keys = rmap_new(tmp);
-	im->org_ids = rmap_new(tmp);
-	im->rejected = rmap_new(tmp);
-
 	if (stat(dir, &st) < 0) {
 		rim_fatal(im, dir, 0, "%s", strerror(errno));
-		goto out;
+		return false;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		rim_fatal(im, dir, 0, "not a directory");
-		goto out;
+		return false;
 	}
 	for (unsigned f = 0; f < RF_N; f++) {
 		int rc = rcsv_read(im, rfile_names[f], &im->files[f]);
@@ -674,23 +650,23 @@ enum roster_status roster_import(void *ctx, struct store *s, const char *dir,
 		}
 	}
 	if (im->failed)
-		goto out;
+		return false;
 	if (!present) {
 		rim_fatal(
 		    im, dir, 0,
 		    "no roster files (users.csv, classes.csv, enrollments.csv, guardians.csv, "
 		    "teams.csv, titles.csv; see docs/roster-formats.md)");
-		goto out;
+		return false;
 	}
-	if (im->files[RF_MANIFEST] && !roster_read_manifest(im))
-		goto out;
-	if (load_current(im) < 0) {
-		rim_fatal(im, store_path(s), 0, "database: %s", store_errmsg(s));
-		goto out;
-	}
+	return !im->files[RF_MANIFEST] || roster_read_manifest(im);
+}
 
-	/* Order matters: persons before the links that name them, titles (which may make
-	 * a teacher an administrator) before overseers, who must be administrators. */
+/* The directory the district wants: what the database holds with each file's rows
+ * applied over it. Order matters: persons before the links that name them, titles
+ * (which may make a teacher an administrator) before overseers, who must be
+ * administrators. */
+static void build_wanted(struct rimport *im)
+{
 	if (im->files[RF_ORGS])
 		roster_read_orgs(im);
 	if (im->files[RF_USERS])
@@ -720,24 +696,70 @@ enum roster_status roster_import(void *ctx, struct store *s, const char *dir,
 	}
 	settle_phones(im);
 	assign_names(im);
+}
+
+/* Write the differences in one transaction, all or nothing; a dry run rolls it back. */
+static void write_changes(struct rimport *im)
+{
+	struct store *s = im->s;
 
 	if (store_begin(s) < 0) {
 		rim_fatal(im, store_path(s), 0, "database: %s", store_errmsg(s));
-		goto out;
+		return;
 	}
 	if (apply(im) < 0) {
 		rim_fatal(im, store_path(s), 0, "database: %s; nothing imported", store_errmsg(s));
 		store_rollback(s);
-		memset(rep->counts, 0, sizeof(rep->counts));
-		goto out;
+		memset(im->rep->counts, 0, sizeof(im->rep->counts));
+		return;
 	}
 	if (im->opt->dry_run) {
 		store_rollback(s);
 	} else if (store_commit(s) < 0) {
 		rim_fatal(im, store_path(s), 0, "database: commit failed: %s; nothing imported",
 			  store_errmsg(s));
-		memset(rep->counts, 0, sizeof(rep->counts));
+		memset(im->rep->counts, 0, sizeof(im->rep->counts));
 	}
+}
+
+enum roster_status roster_import(void *ctx, struct store *s, const char *dir,
+				 const struct roster_options *opt, struct roster_report **report)
+{
+	struct roster_report *rep = talloc_zero(ctx, struct roster_report);
+	void *tmp = talloc_new(NULL);
+	struct rimport *im = talloc_zero(tmp, struct rimport);
+	struct roster_options o = opt ? *opt : (struct roster_options){0};
+
+	*report = rep;
+	if (!rep || !im) {
+		talloc_free(tmp);
+		if (rep)
+			rep->status = ROSTER_FAILED;
+		return ROSTER_FAILED;
+	}
+	im->ctx = tmp;
+	im->s = s;
+	if (!o.actor || !*o.actor)
+		o.actor = "roster import";
+	im->opt = &o;
+	im->rep = rep;
+	im->dir = talloc_strdup(tmp, dir);
+	im->by_source = rmap_new(tmp);
+	im->by_handle = rmap_new(tmp);
+	im->team_by_source = rmap_new(tmp);
+	im->team_by_tag = rmap_new(tmp);
+	im->guardianship_keys = rmap_new(tmp);
+	im->org_ids = rmap_new(tmp);
+	im->rejected = rmap_new(tmp);
+
+	if (!read_files(im, dir))
+		goto out;
+	if (load_current(im) < 0) {
+		rim_fatal(im, store_path(s), 0, "database: %s", store_errmsg(s));
+		goto out;
+	}
+	build_wanted(im);
+	write_changes(im);
 out:
 	rim_sort_problems(im);
 	rep->status = im->failed ? ROSTER_FAILED : rep->n_problems ? ROSTER_REJECTED : ROSTER_OK;

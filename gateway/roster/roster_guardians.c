@@ -20,138 +20,215 @@ static const char *role_noun(enum dir_role r)
 	return (unsigned)r < 4 ? n[r] : "person";
 }
 
+/* guardians.csv's columns. */
+struct guardian_cols {
+	int student, guardian, given, family, phone, rel;
+};
+
+/* One row of guardians.csv. */
+struct guardian_row {
+	const char *path;
+	unsigned line;
+	const char *sref, *gid, *given, *family, *phone_s;
+	char *rel; /* lower case; emptied when not usable */
+};
+
+static void guardian_row_read(struct rimport *im, const struct rcsv *c, const struct rcsv_row *r,
+			      const struct guardian_cols *col, struct guardian_row *gr)
+{
+	gr->path = c->path;
+	gr->line = r->line;
+	gr->sref = rcsv_get(r, col->student);
+	gr->gid = rcsv_get(r, col->guardian);
+	gr->given = rcsv_get(r, col->given);
+	gr->family = rcsv_get(r, col->family);
+	gr->phone_s = rcsv_get(r, col->phone);
+	gr->rel = rim_lower(im->ctx, rcsv_get(r, col->rel), 0);
+}
+
+/* The student a row names. NULL when the row is rejected (reported; the guardian it
+ * names is then left as they are). */
+static struct rperson *row_student(struct rimport *im, const struct guardian_row *gr)
+{
+	struct rperson *student;
+
+	if (!*gr->sref || !*gr->gid) {
+		rim_problem(im, gr->path, gr->line, "missing %s",
+			    !*gr->sref ? "student_id" : "guardian_id");
+		rim_keep(im, gr->gid);
+		return NULL;
+	}
+	student = rim_person_ref(im, gr->sref);
+	if (!student) {
+		rim_problem(im, gr->path, gr->line, "unknown student '%s'%s", gr->sref,
+			    rim_was_rejected(im, gr->sref) ? " (its row was rejected)" : "");
+		rim_keep(im, gr->gid);
+		return NULL;
+	}
+	if (student->want.role != DIR_STUDENT) {
+		rim_problem(im, gr->path, gr->line, "'%s' is a %s, not a student", gr->sref,
+			    role_noun(student->want.role));
+		rim_keep(im, gr->gid);
+		return NULL;
+	}
+	return student;
+}
+
+/* One row per student and guardian. `pairs` maps the pairs seen to their line. */
+static bool row_first_for_pair(struct rimport *im, struct rmap *pairs,
+			       const struct guardian_row *gr, const struct rperson *student)
+{
+	char *key = talloc_asprintf(im->ctx, "%p/%s", (void *)student, gr->gid);
+	uintptr_t first;
+
+	if ((first = (uintptr_t)rmap_get(pairs, key))) {
+		rim_problem(im, gr->path, gr->line,
+			    "duplicate row for student '%s' and guardian '%s' (first on line %u)",
+			    gr->sref, gr->gid, (unsigned)first);
+		return false;
+	}
+	rmap_put(pairs, key, (void *)(uintptr_t)gr->line);
+	return true;
+}
+
+/* A relationship that is not a short word is left out; the row still counts. */
+static void row_relationship(struct rimport *im, struct guardian_row *gr)
+{
+	if (*gr->rel && (!roster_name_valid(gr->rel) || strlen(gr->rel) > 32)) {
+		rim_problem(im, gr->path, gr->line,
+			    "relationship is not a word of at most 32 characters; left out");
+		gr->rel[0] = '\0';
+	}
+}
+
+/* A guardian users.csv defines: the row links them, and its phone fills in one
+ * users.csv lacks. */
+static bool guardian_from_users(struct rimport *im, const struct guardian_row *gr,
+				struct rperson *g)
+{
+	if (g->want.role != DIR_GUARDIAN) {
+		rim_problem(im, gr->path, gr->line, "'%s' is a %s in users.csv, not a guardian",
+			    gr->gid, role_noun(g->want.role));
+		return false;
+	}
+	if (!g->want.phone && *gr->phone_s)
+		g->want.phone = rim_phone(im, gr->path, gr->line, "guardian_phone", gr->phone_s);
+	return true;
+}
+
+/* The same guardian on another row: it must say the same. */
+static bool guardian_again(struct rimport *im, const struct guardian_row *gr, struct rperson *g)
+{
+	const char *phone = NULL;
+
+	if ((*gr->given && strcmp(gr->given, g->want.given)) ||
+	    (*gr->family && strcmp(gr->family, g->want.family))) {
+		rim_problem(im, gr->path, gr->line,
+			    "guardian '%s' is named %s %s on line %u; row skipped", gr->gid,
+			    g->want.given, g->want.family, g->line);
+		return false;
+	}
+	if (*gr->phone_s &&
+	    !(phone = rim_phone(im, gr->path, gr->line, "guardian_phone", gr->phone_s)))
+		return false;
+	if (phone && g->want.phone && strcmp(phone, g->want.phone)) {
+		rim_problem(im, gr->path, gr->line,
+			    "guardian '%s' has phone %s on line %u; row skipped", gr->gid,
+			    g->want.phone, g->line);
+		return false;
+	}
+	if (phone)
+		g->want.phone = phone;
+	return true;
+}
+
+/* A guardian this file defines (g: the person of that id in the database, or NULL).
+ * NULL when the row is rejected. */
+static struct rperson *guardian_define(struct rimport *im, const struct guardian_row *gr,
+				       struct rperson *g)
+{
+	if (g && g->want.role != DIR_GUARDIAN) {
+		rim_problem(im, gr->path, gr->line, "'%s' is a %s, not a guardian", gr->gid,
+			    role_noun(g->want.role));
+		return NULL;
+	}
+	if (!*gr->given || !*gr->family) {
+		rim_problem(im, gr->path, gr->line, "missing %s",
+			    !*gr->given ? "guardian_given" : "guardian_family");
+		rim_keep(im, gr->gid);
+		return NULL;
+	}
+	if (!roster_name_valid(gr->given) || !roster_name_valid(gr->family)) {
+		rim_problem(im, gr->path, gr->line,
+			    "%s is not a name (control characters, or over 100 bytes)",
+			    !roster_name_valid(gr->given) ? "guardian_given" : "guardian_family");
+		rim_keep(im, gr->gid);
+		return NULL;
+	}
+	if (!g && !(g = rim_person_new(im, gr->gid)))
+		return NULL;
+	g->seen_in = RF_GUARDIANS;
+	g->path = gr->path;
+	g->line = gr->line;
+	g->order = im->next_order++;
+	g->want.origin = STORE_ORIGIN_GUARDIANS;
+	g->want.role = DIR_GUARDIAN;
+	g->want.given = talloc_strdup(g, gr->given);
+	g->want.family = talloc_strdup(g, gr->family);
+	g->want.phone = rim_phone(im, gr->path, gr->line, "guardian_phone", gr->phone_s);
+	g->default_title = DIR_T_NONE;
+	if (g->cur.id && !g->cur.active && g->cur.manual_inactive) {
+		g->want.active = false;
+		g->want.manual_inactive = true;
+	} else {
+		g->want.active = true;
+		g->want.manual_inactive = false;
+	}
+	return g;
+}
+
+/* The guardian a row names, defined by users.csv, by an earlier row or by this one.
+ * NULL when the row is rejected (reported). */
+static struct rperson *row_guardian(struct rimport *im, const struct guardian_row *gr)
+{
+	struct rperson *g = rim_person_by_source(im, gr->gid);
+
+	if (g && g->seen_in == RF_USERS)
+		return guardian_from_users(im, gr, g) ? g : NULL;
+	if (g && g->seen_in == RF_GUARDIANS)
+		return guardian_again(im, gr, g) ? g : NULL;
+	return guardian_define(im, gr, g);
+}
+
 void roster_read_guardians(struct rimport *im)
 {
 	struct rcsv *c = im->files[RF_GUARDIANS];
-	int c_student = rcsv_col(c, "student_id"), c_guardian = rcsv_col(c, "guardian_id"),
-	    c_given = rcsv_col(c, "guardian_given"), c_family = rcsv_col(c, "guardian_family"),
-	    c_phone = rcsv_col(c, "guardian_phone"), c_rel = rcsv_col(c, "relationship");
+	const struct guardian_cols col = {
+	    .student = rcsv_col(c, "student_id"),
+	    .guardian = rcsv_col(c, "guardian_id"),
+	    .given = rcsv_col(c, "guardian_given"),
+	    .family = rcsv_col(c, "guardian_family"),
+	    .phone = rcsv_col(c, "guardian_phone"),
+	    .rel = rcsv_col(c, "relationship"),
+	};
 	struct rmap *pairs = rmap_new(im->ctx);
 
 	for (unsigned i = 0; i < c->n_rows; i++) {
-		const struct rcsv_row *r = &c->rows[i];
-		const char *sref = rcsv_get(r, c_student), *gid = rcsv_get(r, c_guardian);
-		const char *given = rcsv_get(r, c_given), *family = rcsv_get(r, c_family);
-		const char *phone_s = rcsv_get(r, c_phone);
-		char *rel = rim_lower(im->ctx, rcsv_get(r, c_rel), 0);
+		struct guardian_row gr;
 		struct rperson *student, *g;
-		char *key;
-		uintptr_t first;
 
-		if (r->bad) {
-			rim_keep(im, gid);
+		guardian_row_read(im, c, &c->rows[i], &col, &gr);
+		if (c->rows[i].bad) {
+			rim_keep(im, gr.gid);
 			continue;
 		}
-		if (!*sref || !*gid) {
-			rim_problem(im, c->path, r->line, "missing %s",
-				    !*sref ? "student_id" : "guardian_id");
-			rim_keep(im, gid);
+		if (!(student = row_student(im, &gr)) ||
+		    !row_first_for_pair(im, pairs, &gr, student))
 			continue;
-		}
-		student = rim_person_ref(im, sref);
-		if (!student) {
-			rim_problem(im, c->path, r->line, "unknown student '%s'%s", sref,
-				    rim_was_rejected(im, sref) ? " (its row was rejected)" : "");
-			rim_keep(im, gid);
+		row_relationship(im, &gr);
+		if (!(g = row_guardian(im, &gr)))
 			continue;
-		}
-		if (student->want.role != DIR_STUDENT) {
-			rim_problem(im, c->path, r->line, "'%s' is a %s, not a student", sref,
-				    role_noun(student->want.role));
-			rim_keep(im, gid);
-			continue;
-		}
-		key = talloc_asprintf(im->ctx, "%p/%s", (void *)student, gid);
-		if ((first = (uintptr_t)rmap_get(pairs, key))) {
-			rim_problem(
-			    im, c->path, r->line,
-			    "duplicate row for student '%s' and guardian '%s' (first on line %u)",
-			    sref, gid, (unsigned)first);
-			continue;
-		}
-		rmap_put(pairs, key, (void *)(uintptr_t)r->line);
-		if (*rel && (!roster_name_valid(rel) || strlen(rel) > 32)) {
-			rim_problem(
-			    im, c->path, r->line,
-			    "relationship is not a word of at most 32 characters; left out");
-			rel[0] = '\0';
-		}
-
-		g = rim_person_by_source(im, gid);
-		if (g && g->seen_in == RF_USERS) {
-			if (g->want.role != DIR_GUARDIAN) {
-				rim_problem(im, c->path, r->line,
-					    "'%s' is a %s in users.csv, not a guardian", gid,
-					    role_noun(g->want.role));
-				continue;
-			}
-			if (!g->want.phone && *phone_s)
-				g->want.phone =
-				    rim_phone(im, c->path, r->line, "guardian_phone", phone_s);
-		} else if (g && g->seen_in == RF_GUARDIANS) {
-			/* The same guardian on another row: it must say the same. */
-			const char *phone = NULL;
-
-			if ((*given && strcmp(given, g->want.given)) ||
-			    (*family && strcmp(family, g->want.family))) {
-				rim_problem(im, c->path, r->line,
-					    "guardian '%s' is named %s %s on line %u; row skipped",
-					    gid, g->want.given, g->want.family, g->line);
-				continue;
-			}
-			if (*phone_s &&
-			    !(phone = rim_phone(im, c->path, r->line, "guardian_phone", phone_s)))
-				continue;
-			if (phone && g->want.phone && strcmp(phone, g->want.phone)) {
-				rim_problem(im, c->path, r->line,
-					    "guardian '%s' has phone %s on line %u; row skipped",
-					    gid, g->want.phone, g->line);
-				continue;
-			}
-			if (phone)
-				g->want.phone = phone;
-		} else {
-			if (g && g->want.role != DIR_GUARDIAN) {
-				rim_problem(im, c->path, r->line, "'%s' is a %s, not a guardian",
-					    gid, role_noun(g->want.role));
-				continue;
-			}
-			if (!*given || !*family) {
-				rim_problem(im, c->path, r->line, "missing %s",
-					    !*given ? "guardian_given" : "guardian_family");
-				rim_keep(im, gid);
-				continue;
-			}
-			if (!roster_name_valid(given) || !roster_name_valid(family)) {
-				rim_problem(
-				    im, c->path, r->line,
-				    "%s is not a name (control characters, or over 100 bytes)",
-				    !roster_name_valid(given) ? "guardian_given"
-							      : "guardian_family");
-				rim_keep(im, gid);
-				continue;
-			}
-			if (!g && !(g = rim_person_new(im, gid)))
-				continue;
-			g->seen_in = RF_GUARDIANS;
-			g->path = c->path;
-			g->line = r->line;
-			g->order = im->next_order++;
-			g->want.origin = STORE_ORIGIN_GUARDIANS;
-			g->want.role = DIR_GUARDIAN;
-			g->want.given = talloc_strdup(g, given);
-			g->want.family = talloc_strdup(g, family);
-			g->want.phone = rim_phone(im, c->path, r->line, "guardian_phone", phone_s);
-			g->default_title = DIR_T_NONE;
-			if (g->cur.id && !g->cur.active && g->cur.manual_inactive) {
-				g->want.active = false;
-				g->want.manual_inactive = true;
-			} else {
-				g->want.active = true;
-				g->want.manual_inactive = false;
-			}
-		}
-		rim_guardianship(im, student, g, *rel ? rel : NULL, STORE_ORIGIN_GUARDIANS);
+		rim_guardianship(im, student, g, *gr.rel ? gr.rel : NULL, STORE_ORIGIN_GUARDIANS);
 	}
 	talloc_free(pairs);
 }

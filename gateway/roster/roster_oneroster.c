@@ -146,119 +146,188 @@ static void set_active(struct rperson *p)
 	}
 }
 
+/* users.csv's columns. */
+struct user_cols {
+	int id, status, enabled, role, given, family, sms, phone, agents;
+};
+
+/* One row of users.csv. */
+struct user_row {
+	const char *path;
+	unsigned line;
+	const char *sid, *status, *enabled, *role_s, *given, *family, *agents;
+	const char *phone_s; /* sms, the number that takes texts; else phone (maybe a landline) */
+};
+
+static void user_row_read(const struct rcsv *c, const struct rcsv_row *r,
+			  const struct user_cols *col, struct user_row *u)
+{
+	u->path = c->path;
+	u->line = r->line;
+	u->sid = rcsv_get(r, col->id);
+	u->status = rcsv_get(r, col->status);
+	u->enabled = rcsv_get(r, col->enabled);
+	u->role_s = rcsv_get(r, col->role);
+	u->given = rcsv_get(r, col->given);
+	u->family = rcsv_get(r, col->family);
+	u->agents = rcsv_get(r, col->agents);
+	u->phone_s = rcsv_get(r, col->sms);
+	if (!*u->phone_s)
+		u->phone_s = rcsv_get(r, col->phone);
+}
+
+/* A sourcedId, given once. `lines` maps those seen to their line. */
+static bool user_id_first(struct rimport *im, struct rmap *lines, const struct user_row *u)
+{
+	uintptr_t first;
+
+	if (!*u->sid) {
+		rim_problem(im, u->path, u->line, "missing sourcedId");
+		return false;
+	}
+	if ((first = (uintptr_t)rmap_get(lines, u->sid))) {
+		rim_problem(im, u->path, u->line, "duplicate sourcedId '%s' (first on line %u)",
+			    u->sid, (unsigned)first);
+		return false;
+	}
+	rmap_put(lines, u->sid, (void *)(uintptr_t)u->line);
+	return true;
+}
+
+/* Is the user on their way out (status tobedeleted or inactive, enabledUser false)?
+ * 1 yes, 0 no, -1 when status or enabledUser cannot be read (reported). */
+static int user_deleting(struct rimport *im, const struct user_row *u)
+{
+	int status = parse_status(u->status);
+
+	if (status < 0) {
+		rim_problem(im, u->path, u->line, "unknown status '%s' (active or tobedeleted)",
+			    u->status);
+		return -1;
+	}
+	if (!strcasecmp(u->enabled, "false") || !strcmp(u->enabled, "0"))
+		return 1;
+	if (*u->enabled && strcasecmp(u->enabled, "true") && strcmp(u->enabled, "1")) {
+		rim_problem(im, u->path, u->line, "enabledUser '%s' is neither true nor false",
+			    u->enabled);
+		return -1;
+	}
+	return status == 1;
+}
+
+/* The directory's role for the user's OneRoster role; false when unknown (reported). */
+static bool user_role(struct rimport *im, const struct user_row *u, enum dir_role *role)
+{
+	bool found = false;
+
+	for (unsigned j = 0; j < sizeof(oneroster_roles) / sizeof(oneroster_roles[0]); j++) {
+		if (!strcasecmp(u->role_s, oneroster_roles[j].word)) {
+			*role = oneroster_roles[j].role;
+			found = true;
+		}
+	}
+	if (!found)
+		rim_problem(im, u->path, u->line, "%s role '%s'",
+			    *u->role_s ? "unknown" : "missing", u->role_s);
+	return found;
+}
+
+/* A user on their way out is deactivated (unless never imported: nothing to do). */
+static void user_deactivate(struct rperson *p, const struct user_row *u)
+{
+	p->seen_in = RF_USERS;
+	p->path = u->path;
+	p->line = u->line;
+	p->want.origin = STORE_ORIGIN_ONEROSTER;
+	p->want.manual_inactive = p->cur.id && !p->cur.active && p->cur.manual_inactive;
+	p->want.active = false;
+}
+
+/* givenName and familyName: present, and names. */
+static bool user_names_valid(struct rimport *im, const struct user_row *u)
+{
+	if (!*u->given || !*u->family) {
+		rim_problem(im, u->path, u->line, "missing %s",
+			    !*u->given ? "givenName" : "familyName");
+		return false;
+	}
+	if (!roster_name_valid(u->given) || !roster_name_valid(u->family)) {
+		rim_problem(im, u->path, u->line,
+			    "%s is not a name (control characters, or over 100 bytes)",
+			    !roster_name_valid(u->given) ? "givenName" : "familyName");
+		return false;
+	}
+	return true;
+}
+
+/* The person as users.csv defines them. */
+static void user_define(struct rimport *im, const struct user_row *u, struct rperson *p,
+			enum dir_role role)
+{
+	p->seen_in = RF_USERS;
+	p->path = u->path;
+	p->line = u->line;
+	p->order = im->next_order++;
+	p->want.origin = STORE_ORIGIN_ONEROSTER;
+	p->want.role = role;
+	p->want.given = talloc_strdup(p, u->given);
+	p->want.family = talloc_strdup(p, u->family);
+	p->want.phone = rim_phone(im, u->path, u->line, "phone", u->phone_s);
+	set_active(p);
+	p->default_title = !strcasecmp(u->role_s, "teacher") ? DIR_T_TEACHER : DIR_T_NONE;
+	if (*u->agents)
+		p->agents = talloc_strdup(p, u->agents);
+	if (role == DIR_GUARDIAN)
+		p->oneroster_role = rim_lower(p, u->role_s, 0);
+}
+
 void roster_read_users(struct rimport *im)
 {
 	struct rcsv *c = im->files[RF_USERS];
-	int c_id = rcsv_col(c, "sourcedId"), c_status = rcsv_col(c, "status"),
-	    c_enabled = rcsv_col(c, "enabledUser"), c_role = rcsv_col(c, "role"),
-	    c_given = rcsv_col(c, "givenName"), c_family = rcsv_col(c, "familyName"),
-	    c_sms = rcsv_col(c, "sms"), c_phone = rcsv_col(c, "phone"),
-	    c_agents = rcsv_col(c, "agentSourcedIds");
+	const struct user_cols col = {
+	    .id = rcsv_col(c, "sourcedId"),
+	    .status = rcsv_col(c, "status"),
+	    .enabled = rcsv_col(c, "enabledUser"),
+	    .role = rcsv_col(c, "role"),
+	    .given = rcsv_col(c, "givenName"),
+	    .family = rcsv_col(c, "familyName"),
+	    .sms = rcsv_col(c, "sms"),
+	    .phone = rcsv_col(c, "phone"),
+	    .agents = rcsv_col(c, "agentSourcedIds"),
+	};
 	struct rmap *lines = rmap_new(im->ctx);
 
 	for (unsigned i = 0; i < c->n_rows; i++) {
-		const struct rcsv_row *r = &c->rows[i];
-		const char *sid = rcsv_get(r, c_id), *enabled = rcsv_get(r, c_enabled);
-		const char *role_s = rcsv_get(r, c_role), *given = rcsv_get(r, c_given),
-			   *family = rcsv_get(r, c_family), *phone_s = rcsv_get(r, c_sms);
-		uintptr_t first;
-		int status;
-		bool deleting, role_ok = false;
+		struct user_row u;
 		enum dir_role role = DIR_STUDENT;
 		struct rperson *p;
+		int deleting;
 
-		if (r->bad) {
-			rim_keep(im, sid);
+		user_row_read(c, &c->rows[i], &col, &u);
+		if (c->rows[i].bad) {
+			rim_keep(im, u.sid);
 			continue;
 		}
-		if (!*sid) {
-			rim_problem(im, c->path, r->line, "missing sourcedId");
+		if (!user_id_first(im, lines, &u))
+			continue;
+		/* A row rejected from here on leaves its person as they are. */
+		if ((deleting = user_deleting(im, &u)) < 0 || !user_role(im, &u, &role)) {
+			rim_keep(im, u.sid);
 			continue;
 		}
-		if ((first = (uintptr_t)rmap_get(lines, sid))) {
-			rim_problem(im, c->path, r->line,
-				    "duplicate sourcedId '%s' (first on line %u)", sid,
-				    (unsigned)first);
-			continue;
-		}
-		rmap_put(lines, sid, (void *)(uintptr_t)r->line);
-		status = parse_status(rcsv_get(r, c_status));
-		if (status < 0) {
-			rim_problem(im, c->path, r->line,
-				    "unknown status '%s' (active or tobedeleted)",
-				    rcsv_get(r, c_status));
-			rim_keep(im, sid);
-			continue;
-		}
-		deleting = status == 1;
-		if (!strcasecmp(enabled, "false") || !strcmp(enabled, "0")) {
-			deleting = true;
-		} else if (*enabled && strcasecmp(enabled, "true") && strcmp(enabled, "1")) {
-			rim_problem(im, c->path, r->line,
-				    "enabledUser '%s' is neither true nor false", enabled);
-			rim_keep(im, sid);
-			continue;
-		}
-		for (unsigned j = 0; j < sizeof(oneroster_roles) / sizeof(oneroster_roles[0]);
-		     j++) {
-			if (!strcasecmp(role_s, oneroster_roles[j].word)) {
-				role = oneroster_roles[j].role;
-				role_ok = true;
-			}
-		}
-		if (!role_ok) {
-			rim_problem(im, c->path, r->line, "%s role '%s'",
-				    *role_s ? "unknown" : "missing", role_s);
-			rim_keep(im, sid);
-			continue;
-		}
-		p = rim_person_by_source(im, sid);
+		p = rim_person_by_source(im, u.sid);
 		if (deleting) {
-			/* Never imported: nothing to deactivate. */
-			if (!p)
-				continue;
-			p->seen_in = RF_USERS;
-			p->path = c->path;
-			p->line = r->line;
-			p->want.origin = STORE_ORIGIN_ONEROSTER;
-			p->want.manual_inactive =
-			    p->cur.id && !p->cur.active && p->cur.manual_inactive;
-			p->want.active = false;
+			if (p)
+				user_deactivate(p, &u);
 			continue;
 		}
-		if (!*given || !*family) {
-			rim_problem(im, c->path, r->line, "missing %s",
-				    !*given ? "givenName" : "familyName");
-			rim_keep(im, sid);
+		if (!user_names_valid(im, &u)) {
+			rim_keep(im, u.sid);
 			continue;
 		}
-		if (!roster_name_valid(given) || !roster_name_valid(family)) {
-			rim_problem(im, c->path, r->line,
-				    "%s is not a name (control characters, or over 100 bytes)",
-				    !roster_name_valid(given) ? "givenName" : "familyName");
-			rim_keep(im, sid);
+		if (!p && !(p = rim_person_new(im, u.sid)))
 			continue;
-		}
-		/* sms is the number that takes texts; phone may be a landline. */
-		if (!*phone_s)
-			phone_s = rcsv_get(r, c_phone);
-		if (!p && !(p = rim_person_new(im, sid)))
-			continue;
-		p->seen_in = RF_USERS;
-		p->path = c->path;
-		p->line = r->line;
-		p->order = im->next_order++;
-		p->want.origin = STORE_ORIGIN_ONEROSTER;
-		p->want.role = role;
-		p->want.given = talloc_strdup(p, given);
-		p->want.family = talloc_strdup(p, family);
-		p->want.phone = rim_phone(im, c->path, r->line, "phone", phone_s);
-		set_active(p);
-		p->default_title = !strcasecmp(role_s, "teacher") ? DIR_T_TEACHER : DIR_T_NONE;
-		if (*rcsv_get(r, c_agents))
-			p->agents = talloc_strdup(p, rcsv_get(r, c_agents));
-		if (role == DIR_GUARDIAN)
-			p->oneroster_role = rim_lower(p, role_s, 0);
+		user_define(im, &u, p, role);
 	}
 	talloc_free(lines);
 }

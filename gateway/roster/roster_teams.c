@@ -64,210 +64,295 @@ static const char *relay_number(struct rimport *im, const char *in, const char *
 	return talloc_strdup(im->ctx, out);
 }
 
-void roster_read_teams(struct rimport *im)
+/* teams.csv's columns. */
+struct team_cols {
+	int tag, name, kind, relay, person, as, groups;
+};
+
+/* One row of teams.csv, as read and then as checked. */
+struct team_row {
+	const struct rcsv *c;
+	const struct rcsv_row *r;
+	char *tag, *kind, *as_s, *groups; /* lower case */
+	const char *name, *pref, *relay_s;
+	const char *relay; /* relay_s in E.164, once checked; NULL when the row has none */
+	struct rteam *t;   /* the team of that tag so far, NULL if none yet */
+	struct rperson *p; /* the person the row names, once checked */
+	enum as as;
+};
+
+static void team_row_read(struct rimport *im, const struct rcsv *c, const struct rcsv_row *r,
+			  const struct team_cols *col, struct team_row *tr)
 {
-	struct rcsv *c = im->files[RF_TEAMS];
-	int c_tag = rcsv_col(c, "tag"), c_name = rcsv_col(c, "team_name"),
-	    c_kind = rcsv_col(c, "kind"), c_relay = rcsv_col(c, "relay"),
-	    c_person = rcsv_col(c, "person"), c_as = rcsv_col(c, "as"),
-	    c_groups = rcsv_col(c, "subgroups");
-	struct rmap *rows = rmap_new(im->ctx);
+	memset(tr, 0, sizeof(*tr));
+	tr->c = c;
+	tr->r = r;
+	tr->tag = rim_lower(im->ctx, rcsv_get(r, col->tag), '#');
+	tr->name = rcsv_get(r, col->name);
+	tr->pref = rcsv_get(r, col->person);
+	tr->kind = rim_lower(im->ctx, rcsv_get(r, col->kind), 0);
+	tr->as_s = rim_lower(im->ctx, rcsv_get(r, col->as), 0);
+	tr->groups = rim_lower(im->ctx, rcsv_get(r, col->groups), 0);
+	tr->relay_s = rcsv_get(r, col->relay);
+	tr->t = *tr->tag ? rmap_get(im->team_by_tag, tr->tag) : NULL;
+	tr->as = AS_ROLE;
+}
 
-	for (unsigned i = 0; i < c->n_rows; i++) {
-		const struct rcsv_row *r = &c->rows[i];
-		char *tag = rim_lower(im->ctx, rcsv_get(r, c_tag), '#');
-		const char *name = rcsv_get(r, c_name), *pref = rcsv_get(r, c_person);
-		char *kind = rim_lower(im->ctx, rcsv_get(r, c_kind), 0);
-		char *as_s = rim_lower(im->ctx, rcsv_get(r, c_as), 0);
-		char *groups = rim_lower(im->ctx, rcsv_get(r, c_groups), 0);
-		const char *relay_s = rcsv_get(r, c_relay), *relay = NULL, *why = "";
-		struct rteam *t = *tag ? rmap_get(im->team_by_tag, tag) : NULL;
-		struct rperson *p = NULL;
-		enum as as = AS_ROLE;
-		char *save = NULL, *w, *key;
-		uintptr_t first;
-		bool ok = true;
+/* A tag teams.csv may define: present, a word, not a class's. */
+static bool team_tag_usable(struct rimport *im, const struct team_row *tr)
+{
+	const char *path = tr->c->path;
+	unsigned line = tr->r->line;
 
-		if (r->bad) {
-			rim_keep_team(im, t);
-			continue;
-		}
-		if (!*tag) {
-			rim_problem(im, c->path, r->line, "missing tag");
-			continue;
-		}
-		if (!roster_word_valid(tag)) {
-			rim_problem(
-			    im, c->path, r->line,
+	if (!*tr->tag) {
+		rim_problem(im, path, line, "missing tag");
+		return false;
+	}
+	if (!roster_word_valid(tr->tag)) {
+		rim_problem(im, path, line,
 			    "tag '%s' is not a word (a-z, 0-9, _ and -, starting with a letter, "
 			    "at most 32)",
-			    tag);
-			continue;
-		}
-		if (t && t->want.origin && strcmp(t->want.origin, STORE_ORIGIN_TEAMS)) {
-			rim_problem(im, c->path, r->line,
-				    "tag '%s' is taken by class '%s' (from classes.csv)", tag,
-				    t->want.name);
-			continue;
-		}
-		/* Validate the whole row before any of it counts. */
-		if (*name && !roster_name_valid(name)) {
-			rim_problem(im, c->path, r->line, "team_name is not a name");
-			ok = false;
-		} else if (*name && t && t->name_set && strcmp(name, t->want.name)) {
-			rim_problem(im, c->path, r->line, "team_name '%s' differs from '%s' above",
-				    name, t->want.name);
-			ok = false;
-		}
-		if (ok && *kind && strcmp(kind, "sports") && strcmp(kind, "club") &&
-		    strcmp(kind, "class")) {
-			rim_problem(im, c->path, r->line, "kind '%s' is not sports, club or class",
-				    kind);
-			ok = false;
-		} else if (ok && *kind && t && t->kind_set && strcmp(kind, t->want.kind)) {
-			rim_problem(im, c->path, r->line, "kind '%s' differs from '%s' above", kind,
-				    t->want.kind);
-			ok = false;
-		}
-		if (ok && *relay_s) {
-			if (!(relay = relay_number(im, relay_s, &why))) {
-				rim_problem(im, c->path, r->line, "invalid relay '%s': %s", relay_s,
-					    why);
-				ok = false;
-			} else if (t && t->relay_set && strcmp(relay, t->relay)) {
-				rim_problem(im, c->path, r->line, "relay %s differs from %s above",
-					    relay, t->relay);
-				ok = false;
-			}
-		}
-		if (ok && *as_s) {
-			if (!strcmp(as_s, "staff"))
-				as = AS_STAFF;
-			else if (!strcmp(as_s, "student"))
-				as = AS_STUDENT;
-			else if (!strcmp(as_s, "overseer"))
-				as = AS_OVERSEER;
-			else {
-				rim_problem(im, c->path, r->line,
-					    "as '%s' is not staff, student or overseer", as_s);
-				ok = false;
-			}
-		}
-		if (ok && *pref) {
-			p = rim_person_ref(im, pref);
-			if (!p) {
-				if (!rim_was_rejected(im, pref))
-					rim_problem(
-					    im, c->path, r->line,
-					    "unknown person '%s' (neither a sourcedId nor a "
-					    "handle)",
-					    pref);
-				rim_keep_team(im, t);
-				ok = false;
-			} else if (p->want.role == DIR_GUARDIAN) {
-				rim_problem(
-				    im, c->path, r->line,
-				    "'%s' is a guardian: guardians are reached through their "
-				    "students, not as team members",
-				    pref);
-				ok = false;
-			} else if ((as == AS_STAFF && p->want.role == DIR_STUDENT) ||
-				   (as == AS_STUDENT && p->want.role != DIR_STUDENT) ||
-				   (as == AS_OVERSEER && p->want.role != DIR_ADMIN)) {
-				rim_problem(im, c->path, r->line, "'%s' is a %s, not %s", pref,
-					    role_noun(p->want.role),
-					    as == AS_STAFF     ? "staff"
-					    : as == AS_STUDENT ? "a student"
-							       : "an administrator (overseer)");
-				ok = false;
-			}
-		} else if (ok && (*as_s || *groups)) {
-			rim_problem(im, c->path, r->line, "as or subgroups without a person");
-			ok = false;
-		}
-		if (ok && *groups) {
-			char *copy = talloc_strdup(im->ctx, groups);
+			    tr->tag);
+		return false;
+	}
+	if (tr->t && tr->t->want.origin && strcmp(tr->t->want.origin, STORE_ORIGIN_TEAMS)) {
+		rim_problem(im, path, line, "tag '%s' is taken by class '%s' (from classes.csv)",
+			    tr->tag, tr->t->want.name);
+		return false;
+	}
+	return true;
+}
 
-			if (p->want.role != DIR_STUDENT || as == AS_OVERSEER) {
-				rim_problem(im, c->path, r->line,
-					    "only students belong to subgroups");
-				ok = false;
-			}
-			for (w = strtok_r(copy, ";, ", &save); ok && w;
-			     w = strtok_r(NULL, ";, ", &save)) {
-				if (!roster_word_valid(w)) {
-					rim_problem(
-					    im, c->path, r->line,
-					    "subgroup '%s' is not a word (a-z, 0-9, _ and -, "
-					    "starting with a letter)",
-					    w);
-					ok = false;
-				}
-			}
-		}
-		if (ok && p) {
-			key =
-			    talloc_asprintf(im->ctx, "%s/%p/%d", tag, (void *)p, as == AS_OVERSEER);
-			if ((first = (uintptr_t)rmap_get(rows, key))) {
-				rim_problem(im, c->path, r->line,
-					    "'%s' is listed for %s already (line %u)", pref, tag,
-					    (unsigned)first);
-				ok = false;
-			} else {
-				rmap_put(rows, key, (void *)(uintptr_t)r->line);
-			}
-		}
-		if (!ok)
-			continue;
+/* team_name: a name, the same as on the team's rows above. */
+static bool team_name_valid(struct rimport *im, const struct team_row *tr)
+{
+	if (!*tr->name)
+		return true;
+	if (!roster_name_valid(tr->name)) {
+		rim_problem(im, tr->c->path, tr->r->line, "team_name is not a name");
+		return false;
+	}
+	if (tr->t && tr->t->name_set && strcmp(tr->name, tr->t->want.name)) {
+		rim_problem(im, tr->c->path, tr->r->line, "team_name '%s' differs from '%s' above",
+			    tr->name, tr->t->want.name);
+		return false;
+	}
+	return true;
+}
 
-		if (!t) {
-			if (!(t = rim_team_new(im)))
-				continue;
-			t->want.tag = talloc_strdup(t, tag);
-			rmap_put(im->team_by_tag, tag, t);
+/* kind: sports, club or class, the same as above. */
+static bool team_kind_valid(struct rimport *im, const struct team_row *tr)
+{
+	const char *kind = tr->kind;
+
+	if (!*kind)
+		return true;
+	if (strcmp(kind, "sports") && strcmp(kind, "club") && strcmp(kind, "class")) {
+		rim_problem(im, tr->c->path, tr->r->line, "kind '%s' is not sports, club or class",
+			    kind);
+		return false;
+	}
+	if (tr->t && tr->t->kind_set && strcmp(kind, tr->t->want.kind)) {
+		rim_problem(im, tr->c->path, tr->r->line, "kind '%s' differs from '%s' above", kind,
+			    tr->t->want.kind);
+		return false;
+	}
+	return true;
+}
+
+/* relay: a phone number, the same as above. */
+static bool team_relay_valid(struct rimport *im, struct team_row *tr)
+{
+	const char *why = "";
+
+	if (!*tr->relay_s)
+		return true;
+	if (!(tr->relay = relay_number(im, tr->relay_s, &why))) {
+		rim_problem(im, tr->c->path, tr->r->line, "invalid relay '%s': %s", tr->relay_s,
+			    why);
+		return false;
+	}
+	if (tr->t && tr->t->relay_set && strcmp(tr->relay, tr->t->relay)) {
+		rim_problem(im, tr->c->path, tr->r->line, "relay %s differs from %s above",
+			    tr->relay, tr->t->relay);
+		return false;
+	}
+	return true;
+}
+
+/* as: staff, student or overseer; empty goes by the person's role. */
+static bool team_as_valid(struct rimport *im, struct team_row *tr)
+{
+	if (!*tr->as_s)
+		return true;
+	if (!strcmp(tr->as_s, "staff"))
+		tr->as = AS_STAFF;
+	else if (!strcmp(tr->as_s, "student"))
+		tr->as = AS_STUDENT;
+	else if (!strcmp(tr->as_s, "overseer"))
+		tr->as = AS_OVERSEER;
+	else {
+		rim_problem(im, tr->c->path, tr->r->line,
+			    "as '%s' is not staff, student or overseer", tr->as_s);
+		return false;
+	}
+	return true;
+}
+
+/* person: someone the import knows, who can be what `as` says. A row without a person
+ * only describes the team. */
+static bool team_person_valid(struct rimport *im, struct team_row *tr)
+{
+	const char *path = tr->c->path, *pref = tr->pref;
+	unsigned line = tr->r->line;
+	enum as as = tr->as;
+	struct rperson *p;
+
+	if (!*pref) {
+		if (*tr->as_s || *tr->groups) {
+			rim_problem(im, path, line, "as or subgroups without a person");
+			return false;
 		}
-		if (!t->seen) {
-			/* Adopts a team added by hand with the same tag. */
-			t->seen = true;
-			t->owns_links = true;
-			t->path = c->path;
-			t->line = r->line;
-			t->want.origin = STORE_ORIGIN_TEAMS;
-			if (t->cur.id && !t->cur.active && t->cur.manual_inactive) {
-				t->want.active = false;
-				t->want.manual_inactive = true;
-			} else {
-				t->want.active = true;
-				t->want.manual_inactive = false;
-			}
-		}
-		if (*name) {
-			t->want.name = talloc_strdup(t, name);
-			t->name_set = true;
-		}
-		if (*kind) {
-			t->want.kind = talloc_strdup(t, kind);
-			t->kind_set = true;
-		}
-		if (relay) {
-			t->relay = talloc_strdup(t, relay);
-			t->relay_set = true;
-		}
-		if (!p)
-			continue;
-		if (as == AS_OVERSEER) {
-			rim_team_add(t, &t->overseers, &t->n_overseers, p);
-			continue;
-		}
-		rim_team_add(t, &t->members, &t->n_members, p);
-		save = NULL;
-		for (w = strtok_r(groups, ";, ", &save); w; w = strtok_r(NULL, ";, ", &save)) {
-			struct rsubgroup *g = subgroup(t, w);
-			if (g)
-				rim_team_add(t, &g->members, &g->n_members, p);
+		return true;
+	}
+	p = tr->p = rim_person_ref(im, pref);
+	if (!p) {
+		if (!rim_was_rejected(im, pref))
+			rim_problem(im, path, line,
+				    "unknown person '%s' (neither a sourcedId nor a handle)", pref);
+		rim_keep_team(im, tr->t);
+		return false;
+	}
+	if (p->want.role == DIR_GUARDIAN) {
+		rim_problem(im, path, line,
+			    "'%s' is a guardian: guardians are reached through their students, "
+			    "not as team members",
+			    pref);
+		return false;
+	}
+	if ((as == AS_STAFF && p->want.role == DIR_STUDENT) ||
+	    (as == AS_STUDENT && p->want.role != DIR_STUDENT) ||
+	    (as == AS_OVERSEER && p->want.role != DIR_ADMIN)) {
+		rim_problem(im, path, line, "'%s' is a %s, not %s", pref, role_noun(p->want.role),
+			    as == AS_STAFF     ? "staff"
+			    : as == AS_STUDENT ? "a student"
+					       : "an administrator (overseer)");
+		return false;
+	}
+	return true;
+}
+
+/* subgroups: words, for a student only. */
+static bool team_subgroups_valid(struct rimport *im, const struct team_row *tr)
+{
+	char *copy, *save = NULL, *w;
+
+	if (!*tr->groups)
+		return true;
+	if (tr->p->want.role != DIR_STUDENT || tr->as == AS_OVERSEER) {
+		rim_problem(im, tr->c->path, tr->r->line, "only students belong to subgroups");
+		return false;
+	}
+	copy = talloc_strdup(im->ctx, tr->groups);
+	for (w = strtok_r(copy, ";, ", &save); w; w = strtok_r(NULL, ";, ", &save)) {
+		if (!roster_word_valid(w)) {
+			rim_problem(im, tr->c->path, tr->r->line,
+				    "subgroup '%s' is not a word (a-z, 0-9, _ and -, starting with "
+				    "a letter)",
+				    w);
+			return false;
 		}
 	}
-	/* A new team needs a name and a kind somewhere among its rows. */
+	return true;
+}
+
+/* A person is listed once per team as a member, once as an overseer. `rows` maps what
+ * was listed to its line. */
+static bool team_row_first(struct rimport *im, struct rmap *rows, const struct team_row *tr)
+{
+	char *key;
+	uintptr_t first;
+
+	if (!tr->p)
+		return true;
+	key = talloc_asprintf(im->ctx, "%s/%p/%d", tr->tag, (void *)tr->p, tr->as == AS_OVERSEER);
+	if ((first = (uintptr_t)rmap_get(rows, key))) {
+		rim_problem(im, tr->c->path, tr->r->line, "'%s' is listed for %s already (line %u)",
+			    tr->pref, tr->tag, (unsigned)first);
+		return false;
+	}
+	rmap_put(rows, key, (void *)(uintptr_t)tr->r->line);
+	return true;
+}
+
+/* The team of a checked row, new or adopted (a team added by hand with the same tag) on
+ * its first row. NULL when out of memory. */
+static struct rteam *team_of_row(struct rimport *im, const struct team_row *tr)
+{
+	struct rteam *t = tr->t;
+
+	if (!t) {
+		if (!(t = rim_team_new(im)))
+			return NULL;
+		t->want.tag = talloc_strdup(t, tr->tag);
+		rmap_put(im->team_by_tag, tr->tag, t);
+	}
+	if (!t->seen) {
+		t->seen = true;
+		t->owns_links = true;
+		t->path = tr->c->path;
+		t->line = tr->r->line;
+		t->want.origin = STORE_ORIGIN_TEAMS;
+		if (t->cur.id && !t->cur.active && t->cur.manual_inactive) {
+			t->want.active = false;
+			t->want.manual_inactive = true;
+		} else {
+			t->want.active = true;
+			t->want.manual_inactive = false;
+		}
+	}
+	return t;
+}
+
+/* What a checked row says of its team: name, kind, relay, and a member (with their
+ * subgroups) or an overseer. */
+static void team_row_apply(struct rimport *im, struct team_row *tr)
+{
+	struct rteam *t = team_of_row(im, tr);
+	struct rperson *p = tr->p;
+	char *save = NULL, *w;
+
+	if (!t)
+		return;
+	if (*tr->name) {
+		t->want.name = talloc_strdup(t, tr->name);
+		t->name_set = true;
+	}
+	if (*tr->kind) {
+		t->want.kind = talloc_strdup(t, tr->kind);
+		t->kind_set = true;
+	}
+	if (tr->relay) {
+		t->relay = talloc_strdup(t, tr->relay);
+		t->relay_set = true;
+	}
+	if (!p)
+		return;
+	if (tr->as == AS_OVERSEER) {
+		rim_team_add(t, &t->overseers, &t->n_overseers, p);
+		return;
+	}
+	rim_team_add(t, &t->members, &t->n_members, p);
+	for (w = strtok_r(tr->groups, ";, ", &save); w; w = strtok_r(NULL, ";, ", &save)) {
+		struct rsubgroup *g = subgroup(t, w);
+		if (g)
+			rim_team_add(t, &g->members, &g->n_members, p);
+	}
+}
+
+/* A new team needs a name and a kind somewhere among its rows. */
+static void teams_drop_undescribed(struct rimport *im, const struct rcsv *c)
+{
 	for (unsigned i = 0; i < im->n_teams; i++) {
 		struct rteam *t = im->teams[i];
 
@@ -281,6 +366,41 @@ void roster_read_teams(struct rimport *im)
 			t->drop = true;
 		}
 	}
+}
+
+void roster_read_teams(struct rimport *im)
+{
+	struct rcsv *c = im->files[RF_TEAMS];
+	const struct team_cols col = {
+	    .tag = rcsv_col(c, "tag"),
+	    .name = rcsv_col(c, "team_name"),
+	    .kind = rcsv_col(c, "kind"),
+	    .relay = rcsv_col(c, "relay"),
+	    .person = rcsv_col(c, "person"),
+	    .as = rcsv_col(c, "as"),
+	    .groups = rcsv_col(c, "subgroups"),
+	};
+	struct rmap *rows = rmap_new(im->ctx);
+
+	for (unsigned i = 0; i < c->n_rows; i++) {
+		struct team_row tr;
+
+		team_row_read(im, c, &c->rows[i], &col, &tr);
+		if (c->rows[i].bad) {
+			rim_keep_team(im, tr.t);
+			continue;
+		}
+		if (!team_tag_usable(im, &tr))
+			continue;
+		/* Validate the whole row before any of it counts; the first fault is reported. */
+		if (!team_name_valid(im, &tr) || !team_kind_valid(im, &tr) ||
+		    !team_relay_valid(im, &tr) || !team_as_valid(im, &tr) ||
+		    !team_person_valid(im, &tr) || !team_subgroups_valid(im, &tr) ||
+		    !team_row_first(im, rows, &tr))
+			continue;
+		team_row_apply(im, &tr);
+	}
+	teams_drop_undescribed(im, c);
 	talloc_free(rows);
 }
 

@@ -9,7 +9,11 @@
  * that dispatches MODEM_EV_TIMER, armed by the state that needs it.
  *
  * Channel closing is always deferred to that timer: the events that cause recovery come
- * from inside at_channel callbacks, where the channel must not be freed. */
+ * from inside at_channel callbacks, where the channel must not be freed.
+ *
+ * Each state has its onenter and its action, in the order the modem goes through them;
+ * the commands a state sends are its script (the tables below), which modem_script.c
+ * runs and whose answers modem_parse.c reads. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +21,6 @@
 
 #include <osmocom/core/fsm.h>
 #include <osmocom/core/logging.h>
-#include <osmocom/core/talloc.h>
 #include <osmocom/core/tdef.h>
 #include <osmocom/core/utils.h>
 
@@ -120,351 +123,42 @@ bool modem_ready(const struct modem *m)
 	return m->fi && m->fi->state == MODEM_ST_READY && m->ch;
 }
 
-const char *modem_resp_line(const struct at_response *resp, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	for (unsigned i = 0; i < resp->n_lines; i++) {
-		if (strncmp(resp->lines[i], prefix, n) == 0)
-			return resp->lines[i] + n;
-	}
-	return NULL;
-}
-
-/* First line that is not a "+XXX:" line (+CGMI and friends answer bare text; some
- * modems prefix it anyway, e.g. SIM7600's "+CGMR: ..."). */
-static void copy_ident(char *dst, size_t cap, const struct at_response *resp, const char *prefix)
-{
-	const char *v;
-
-	if (resp->result != AT_RES_OK || resp->n_lines == 0)
-		return;
-	v = modem_resp_line(resp, prefix);
-	if (!v)
-		v = resp->lines[0];
-	while (*v == ' ')
-		v++;
-	osmo_strlcpy(dst, v, cap);
-}
-
-/* ---- scripts: one command after the other, each answer parsed ---- */
-
-struct cmd_ctx {
-	struct modem *m;
-	unsigned gen;
-	unsigned pos;
-};
-
-static void script_next(struct modem *m);
-
-static void script_cb(struct at_channel *ch, const struct at_response *resp, void *data)
-{
-	struct cmd_ctx *c = data;
-	struct modem *m = c->m;
-	unsigned gen = c->gen, pos = c->pos;
-	const struct modem_step *st;
-
-	(void)ch;
-	talloc_free(c);
-	if (m->stopping || gen != m->gen || resp->result == AT_RES_CLOSED)
-		return;
-	st = &m->script[pos];
-	if (resp->result == AT_RES_TIMEOUT) {
-		LOGPFSML(m->fi, LOGL_ERROR, "%s: no answer, the modem hangs\n",
-			 st->cmd ? st->cmd : "");
-		m->script_running = false;
-		modem_cmd_timeout(m);
-		return;
-	}
-	if (resp->result != AT_RES_OK && st->mandatory) {
-		LOGPFSML(m->fi, LOGL_ERROR, "%s: %s\n", st->cmd ? st->cmd : "", resp->final_line);
-		if (m->fi->state != MODEM_ST_READY) {
-			m->script_running = false;
-			osmo_fsm_inst_dispatch(m->fi, MODEM_EV_FAILED, NULL);
-			return;
-		}
-		/* In ready, a failing health command counts; a few in a row mean recovery. */
-		if (++m->errors_in_row >=
-		    osmo_tdef_get(modem_tdefs, MODEM_T_MAX_ERRORS, OSMO_TDEF_CUSTOM, -1)) {
-			m->script_running = false;
-			osmo_fsm_inst_dispatch(m->fi, MODEM_EV_FAILED, NULL);
-			return;
-		}
-	} else if (resp->result != AT_RES_OK) {
-		LOGPFSML(m->fi, LOGL_INFO, "%s: %s (optional, ignored)\n", st->cmd ? st->cmd : "",
-			 resp->final_line);
-	} else if (st->mandatory) {
-		m->errors_in_row = 0;
-	}
-	if (st->parse)
-		st->parse(m, resp);
-	if (gen != m->gen)
-		return;
-	m->script_pos++;
-	script_next(m);
-}
-
-static void script_next(struct modem *m)
-{
-	const struct modem_step *st;
-	struct cmd_ctx *c;
-	char buf[160];
-	const char *cmd;
-
-	if (m->script_pos >= m->script_len) {
-		m->script_running = false;
-		osmo_fsm_inst_dispatch(m->fi, MODEM_EV_SCRIPT_DONE, NULL);
-		return;
-	}
-	st = &m->script[m->script_pos];
-	cmd = st->cmd;
-	if (st->build) {
-		buf[0] = '\0';
-		st->build(m, buf, sizeof(buf));
-		cmd = buf;
-	}
-	c = talloc_zero(m, struct cmd_ctx);
-	c->m = m;
-	c->gen = m->gen;
-	c->pos = m->script_pos;
-	if (at_channel_cmd(m->ch, cmd, st->expect, 0, script_cb, c) < 0) {
-		/* The channel is closed: on_closed has been (or is being) reported. */
-		talloc_free(c);
-		m->script_running = false;
-	}
-}
-
-static void script_run(struct modem *m, const struct modem_step *steps, unsigned n)
-{
-	m->script = steps;
-	m->script_len = n;
-	m->script_pos = 0;
-	m->script_running = true;
-	script_next(m);
-}
-
-/* ---- parsers ---- */
-
-static void parse_cgmi(struct modem *m, const struct at_response *r)
-{
-	copy_ident(m->manufacturer, sizeof(m->manufacturer), r, "+CGMI:");
-}
-
-static void parse_cgmm(struct modem *m, const struct at_response *r)
-{
-	copy_ident(m->model, sizeof(m->model), r, "+CGMM:");
-}
-
-static void parse_cgmr(struct modem *m, const struct at_response *r)
-{
-	copy_ident(m->revision, sizeof(m->revision), r, "+CGMR:");
-}
-
-static void parse_cgsn(struct modem *m, const struct at_response *r)
-{
-	copy_ident(m->imei, sizeof(m->imei), r, "+CGSN:");
-}
-
-static void parse_cimi(struct modem *m, const struct at_response *r)
-{
-	copy_ident(m->imsi, sizeof(m->imsi), r, "+CIMI:");
-}
-
-static void parse_cpin(struct modem *m, const struct at_response *r)
-{
-	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CPIN:") : NULL;
-
-	if (!v) {
-		osmo_strlcpy(m->sim_status, r->result == AT_RES_OK ? "?" : r->final_line,
-			     sizeof(m->sim_status));
-		return;
-	}
-	while (*v == ' ')
-		v++;
-	osmo_strlcpy(m->sim_status, v, sizeof(m->sim_status));
-}
-
-static void build_cpin(struct modem *m, char *buf, size_t cap)
-{
-	snprintf(buf, cap, "AT+CPIN=\"%s\"", m->cfg.sim_pin);
-}
-
-static void parse_cpin_set(struct modem *m, const struct at_response *r)
-{
-	if (r->result != AT_RES_OK) {
-		/* Never try a rejected PIN again: three tries lock the SIM for good. */
-		LOGPFSML(m->fi, LOGL_ERROR, "SIM PIN rejected (%s); not trying it again\n",
-			 r->final_line);
-		m->pin_rejected = true;
-	}
-}
-
-/* "+CREG: <n>,<stat>[,...]" as a command answer, "+CREG: <stat>[,...]" as a URC. */
-static int reg_stat(const char *v, bool answer)
-{
-	int a = -1, b = -1;
-	int n = sscanf(v, " %d , %d", &a, &b);
-
-	if (answer)
-		return n == 2 ? b : -1;
-	return n >= 1 ? a : -1;
-}
-
-static void parse_creg(struct modem *m, const struct at_response *r)
-{
-	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CREG:") : NULL;
-
-	m->creg = v ? reg_stat(v, true) : -1;
-}
-
-static void parse_cereg(struct modem *m, const struct at_response *r)
-{
-	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CEREG:") : NULL;
-
-	m->cereg = v ? reg_stat(v, true) : -1;
-}
-
-static void parse_csq(struct modem *m, const struct at_response *r)
-{
-	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CSQ:") : NULL;
-
-	if (!v || sscanf(v, " %d , %d", &m->rssi, &m->ber) != 2)
-		m->rssi = m->ber = -1;
-}
-
-/* "+CPMS: <used1>,<total1>,..." (set) or "+CPMS: "SM",<used1>,<total1>,..." (query). */
-static void parse_cpms(struct modem *m, const struct at_response *r)
-{
-	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CPMS:") : NULL;
-	int used, total;
-
-	if (!v)
-		return;
-	while (*v == ' ')
-		v++;
-	if (*v == '"') {
-		v = strchr(v + 1, '"');
-		if (!v || v[1] != ',')
-			return;
-		v += 2;
-	}
-	if (sscanf(v, "%d , %d", &used, &total) == 2) {
-		m->storage_used = used;
-		m->storage_total = total;
-	}
-}
-
-static const char *profile_storage(const struct modem *m)
-{
-	return m->profile->storage ? m->profile->storage : "SM";
-}
-
-/* "+CPMS: ("SM","ME","SR"),(...),(...)": the storages we can read from (the first
- * group), except the profile's own, "MT" (SM and ME together: read through those) and
- * "BM" (cell broadcast, not SMS). */
-static void parse_cpms_list(struct modem *m, const struct at_response *r)
-{
-	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CPMS:") : NULL;
-	const char *end;
-
-	m->drain_n = 0;
-	m->drain_pos = 0;
-	if (!v || !(v = strchr(v, '(')) || !(end = strchr(v, ')')))
-		return;
-	while ((v = memchr(v, '"', (size_t)(end - v))) && m->drain_n < ARRAY_SIZE(m->drain)) {
-		const char *q = memchr(v + 1, '"', (size_t)(end - v - 1));
-		char name[8];
-
-		if (!q)
-			break;
-		snprintf(name, sizeof(name), "%.*s", (int)(q - v - 1), v + 1);
-		v = q + 1;
-		if (strlen(name) != 2 || !strcmp(name, profile_storage(m)) || !strcmp(name, "MT") ||
-		    !strcmp(name, "BM"))
-			continue;
-		osmo_strlcpy(m->drain[m->drain_n++], name, sizeof(m->drain[0]));
-	}
-}
-
-/* Read and delete from the storage being drained (mem1 only). */
-static void build_cpms_drain(struct modem *m, char *buf, size_t cap)
-{
-	snprintf(buf, cap, "AT+CPMS=\"%s\"", m->drain[m->drain_pos]);
-}
-
-static const char *cnmi_wanted(const struct modem *m)
-{
-	return m->profile->rx_mode == MODEM_RX_DIRECT ? m->profile->cnmi_direct
-						      : m->profile->cnmi_stored;
-}
-
-static void build_cpms(struct modem *m, char *buf, size_t cap)
-{
-	const char *s = profile_storage(m);
-
-	snprintf(buf, cap, "AT+CPMS=\"%s\",\"%s\",\"%s\"", s, s, s);
-}
-
-static void build_cnmi(struct modem *m, char *buf, size_t cap)
-{
-	osmo_strlcpy(m->cnmi_set, cnmi_wanted(m), sizeof(m->cnmi_set));
-	snprintf(buf, cap, "AT+CNMI=%s", m->cnmi_set);
-}
-
-static void build_init(struct modem *m, char *buf, size_t cap)
-{
-	osmo_strlcpy(buf, m->profile->init[m->init_pos], cap);
-}
-
-static void parse_init(struct modem *m, const struct at_response *r)
-{
-	(void)r;
-	m->init_pos++;
-}
-
-static void parse_cnmi_query(struct modem *m, const struct at_response *r)
-{
-	const char *v = r->result == AT_RES_OK ? modem_resp_line(r, "+CNMI:") : NULL;
-
-	m->cnmi_seen[0] = '\0';
-	if (v) {
-		while (*v == ' ')
-			v++;
-		osmo_strlcpy(m->cnmi_seen, v, sizeof(m->cnmi_seen));
-	}
-}
+/* ---- the states' command scripts (modem_script.c runs them) ---- */
 
 static const struct modem_step probe_steps[] = {
     {.cmd = "AT"}, /* may meet echo or line noise: only its answer matters */
     {.cmd = "ATE0", .mandatory = true},
     {.cmd = "AT+CMEE=1"},
-    {.cmd = "AT+CGMI", .parse = parse_cgmi},
-    {.cmd = "AT+CGMM", .parse = parse_cgmm},
-    {.cmd = "AT+CGMR", .parse = parse_cgmr},
-    {.cmd = "AT+CGSN", .parse = parse_cgsn},
+    {.cmd = "AT+CGMI", .parse = modem_parse_cgmi},
+    {.cmd = "AT+CGMM", .parse = modem_parse_cgmm},
+    {.cmd = "AT+CGMR", .parse = modem_parse_cgmr},
+    {.cmd = "AT+CGSN", .parse = modem_parse_cgsn},
 };
 
 static const struct modem_step cpin_steps[] = {
-    {.cmd = "AT+CPIN?", .expect = "+CPIN:", .parse = parse_cpin},
+    {.cmd = "AT+CPIN?", .expect = "+CPIN:", .parse = modem_parse_cpin},
 };
 
 static const struct modem_step pin_steps[] = {
-    {.cmd = "AT+CPIN=<pin>", .build = build_cpin, .parse = parse_cpin_set},
+    {.cmd = "AT+CPIN=<pin>", .build = modem_build_cpin, .parse = modem_parse_cpin_set},
 };
 
 static const struct modem_step reg_steps[] = {
-    {.cmd = "AT+CIMI", .parse = parse_cimi},
-    {.cmd = "AT+CREG?", .expect = "+CREG:", .parse = parse_creg},
+    {.cmd = "AT+CIMI", .parse = modem_parse_cimi},
+    {.cmd = "AT+CREG?", .expect = "+CREG:", .parse = modem_parse_creg},
     /* ERROR on 2G/3G-only modems. */
-    {.cmd = "AT+CEREG?", .expect = "+CEREG:", .parse = parse_cereg},
+    {.cmd = "AT+CEREG?", .expect = "+CEREG:", .parse = modem_parse_cereg},
 };
 
 static const struct modem_step drain_list_steps[] = {
-    {.cmd = "AT+CPMS=?", .expect = "+CPMS:", .parse = parse_cpms_list},
+    {.cmd = "AT+CPMS=?", .expect = "+CPMS:", .parse = modem_parse_cpms_list},
 };
 
 static const struct modem_step drain_select_steps[] = {
-    {.cmd = "AT+CPMS=<drain>", .expect = "+CPMS:", .build = build_cpms_drain, .parse = parse_cpms},
+    {.cmd = "AT+CPMS=<drain>",
+     .expect = "+CPMS:",
+     .build = modem_build_cpms_drain,
+     .parse = modem_parse_cpms},
 };
 
 static const struct modem_step setup_steps[] = {
@@ -474,87 +168,22 @@ static const struct modem_step setup_steps[] = {
     {.cmd = "AT+CPMS=<storage>",
      .expect = "+CPMS:",
      .mandatory = true,
-     .build = build_cpms,
-     .parse = parse_cpms},
-    {.cmd = "AT+CNMI=<profile>", .mandatory = true, .build = build_cnmi},
+     .build = modem_build_cpms,
+     .parse = modem_parse_cpms},
+    {.cmd = "AT+CNMI=<profile>", .mandatory = true, .build = modem_build_cnmi},
 };
 
 static const struct modem_step init_step[] = {
-    {.cmd = "<profile init>", .build = build_init, .parse = parse_init},
+    {.cmd = "<profile init>", .build = modem_build_init, .parse = modem_parse_init},
 };
 
 static const struct modem_step health_steps[] = {
-    {.cmd = "AT+CSQ", .expect = "+CSQ:", .mandatory = true, .parse = parse_csq},
-    {.cmd = "AT+CREG?", .expect = "+CREG:", .mandatory = true, .parse = parse_creg},
-    {.cmd = "AT+CEREG?", .expect = "+CEREG:", .parse = parse_cereg},
-    {.cmd = "AT+CNMI?", .expect = "+CNMI:", .mandatory = true, .parse = parse_cnmi_query},
-    {.cmd = "AT+CPMS?", .expect = "+CPMS:", .mandatory = true, .parse = parse_cpms},
+    {.cmd = "AT+CSQ", .expect = "+CSQ:", .mandatory = true, .parse = modem_parse_csq},
+    {.cmd = "AT+CREG?", .expect = "+CREG:", .mandatory = true, .parse = modem_parse_creg},
+    {.cmd = "AT+CEREG?", .expect = "+CEREG:", .parse = modem_parse_cereg},
+    {.cmd = "AT+CNMI?", .expect = "+CNMI:", .mandatory = true, .parse = modem_parse_cnmi_query},
+    {.cmd = "AT+CPMS?", .expect = "+CPMS:", .mandatory = true, .parse = modem_parse_cpms},
 };
-
-static bool registered(const struct modem *m)
-{
-	return m->creg == 1 || m->creg == 5 || m->cereg == 1 || m->cereg == 5;
-}
-
-/* Compare "+CNMI: 2,2,0,1,0" with what we set, field by field for the fields we set. */
-static bool cnmi_matches(const char *seen, const char *set)
-{
-	int a[5], b[5];
-	int na = sscanf(seen, "%d,%d,%d,%d,%d", &a[0], &a[1], &a[2], &a[3], &a[4]);
-	int nb = sscanf(set, "%d,%d,%d,%d,%d", &b[0], &b[1], &b[2], &b[3], &b[4]);
-
-	if (nb <= 0 || na < nb)
-		return false;
-	for (int i = 0; i < nb; i++) {
-		if (a[i] != b[i])
-			return false;
-	}
-	return true;
-}
-
-static unsigned long health_ms(const struct modem *m)
-{
-	if (m->cfg.health_interval_s)
-		return m->cfg.health_interval_s * 1000UL;
-	return tdef_ms(MODEM_T_HEALTH);
-}
-
-static void cnmi_fix_cb(struct at_channel *ch, const struct at_response *resp, void *data)
-{
-	struct modem *m = data;
-
-	(void)ch;
-	if (m->stopping || resp->result == AT_RES_CLOSED)
-		return;
-	if (resp->result == AT_RES_TIMEOUT)
-		modem_cmd_timeout(m);
-	else if (resp->result != AT_RES_OK)
-		LOGPFSML(m->fi, LOGL_ERROR, "re-applying +CNMI: %s\n", resp->final_line);
-}
-
-static void health_done(struct modem *m)
-{
-	if (m->cnmi_seen[0] && !cnmi_matches(m->cnmi_seen, m->cnmi_set)) {
-		char cmd[64];
-
-		/* A late +CNMA makes the modem reset +CNMI (27.005 §3.4.1); what arrived
-		 * since then went to storage silently. */
-		LOGPFSML(m->fi, LOGL_NOTICE, "+CNMI is %s, not %s: re-applying and sweeping\n",
-			 m->cnmi_seen, m->cnmi_set);
-		snprintf(cmd, sizeof(cmd), "AT+CNMI=%s", m->cnmi_set);
-		at_channel_cmd(m->ch, cmd, NULL, 0, cnmi_fix_cb, m);
-		modem_rx_sweep(m);
-	} else if (m->storage_used > 0 && (unsigned)m->storage_used > modem_rx_stored_known(m)) {
-		/* Messages in storage we were not told about (or a full SIM): take them. */
-		LOGPFSML(m->fi, LOGL_INFO, "storage holds %d/%d, %u known: sweeping\n",
-			 m->storage_used, m->storage_total, modem_rx_stored_known(m));
-		modem_rx_sweep(m);
-	}
-	if (!registered(m))
-		LOGPFSML(m->fi, LOGL_NOTICE, "not registered (creg %d, cereg %d)\n", m->creg,
-			 m->cereg);
-	timer_ms(m, health_ms(m));
-}
 
 /* ---- the channel ---- */
 
@@ -592,57 +221,35 @@ void modem_cmd_timeout(struct modem *m)
 
 /* ---- states ---- */
 
-static void st_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
+/* Every state's onenter begins here: answers to the previous state's commands are
+ * stale from now on (m->gen), and its timer is off. */
+static struct modem *enter(struct osmo_fsm_inst *fi)
 {
 	struct modem *m = fi->priv;
-	struct modem_pool *pool = m->pool;
 
 	m->gen++;
 	m->script_running = false;
 	osmo_timer_del(&m->timer);
-	switch (fi->state) {
-	case MODEM_ST_OPENING:
-		timer_ms(m, 0);
-		break;
-	case MODEM_ST_PROBING:
-		script_run(m, probe_steps, ARRAY_SIZE(probe_steps));
-		break;
-	case MODEM_ST_SIM:
-		m->pin_sent = false;
-		script_run(m, cpin_steps, ARRAY_SIZE(cpin_steps));
-		break;
-	case MODEM_ST_REGISTERING:
-		m->creg = m->cereg = -1;
-		script_run(m, reg_steps, ARRAY_SIZE(reg_steps));
-		break;
-	case MODEM_ST_SMS_SETUP:
-		m->init_pos = 0;
-		m->setup_sweep = false;
-		m->draining = false;
-		m->drain_n = m->drain_pos = 0;
-		script_run(m, drain_list_steps, ARRAY_SIZE(drain_list_steps));
-		break;
-	case MODEM_ST_READY:
-		LOGPFSML(fi, LOGL_NOTICE, "ready: %s %s, profile %s\n", m->manufacturer, m->model,
-			 m->profile->name);
-		m->backoff_ms = 0;
-		m->hung = false;
-		m->cfun_tried = false;
-		m->errors_in_row = 0;
-		timer_ms(m, health_ms(m));
-		modem_send_kick(m);
-		break;
-	case MODEM_ST_RECOVERING:
-		if (prev != MODEM_ST_OPENING)
-			m->recoveries++;
-		m->rec_step = REC_CLOSE;
-		timer_ms(m, 0);
-		break;
-	case MODEM_ST_STOPPED:
-		break;
-	}
+	return m;
+}
+
+/* ... and ends here: the driver's user hears of the new state. */
+static void entered(struct osmo_fsm_inst *fi, uint32_t prev)
+{
+	struct modem *m = fi->priv;
+	struct modem_pool *pool = m->pool;
+
 	if (pool->ev.on_state && prev != fi->state && !m->stopping)
 		pool->ev.on_state(m, fi->state, pool->ev_data);
+}
+
+/* OPENING: open the port (from the timer, never inside a channel callback). */
+static void st_opening_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
+{
+	struct modem *m = enter(fi);
+
+	timer_ms(m, 0);
+	entered(fi, prev);
 }
 
 static void st_opening(struct osmo_fsm_inst *fi, uint32_t event, void *data)
@@ -665,6 +272,15 @@ static void st_opening(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	state_chg(m, MODEM_ST_PROBING);
 }
 
+/* PROBING: identify the modem and choose its profile. */
+static void st_probing_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
+{
+	struct modem *m = enter(fi);
+
+	modem_script_run(m, probe_steps, ARRAY_SIZE(probe_steps));
+	entered(fi, prev);
+}
+
 static void st_probing(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct modem *m = fi->priv;
@@ -679,20 +295,30 @@ static void st_probing(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	state_chg(m, MODEM_ST_SIM);
 }
 
+/* SIM: wait for a usable SIM, giving the PIN once if one is configured. */
+static void st_sim_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
+{
+	struct modem *m = enter(fi);
+
+	m->pin_sent = false;
+	modem_script_run(m, cpin_steps, ARRAY_SIZE(cpin_steps));
+	entered(fi, prev);
+}
+
 static void st_sim(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct modem *m = fi->priv;
 
 	(void)data;
 	if (event == MODEM_EV_TIMER) {
-		script_run(m, cpin_steps, ARRAY_SIZE(cpin_steps));
+		modem_script_run(m, cpin_steps, ARRAY_SIZE(cpin_steps));
 		return;
 	}
 	if (event != MODEM_EV_SCRIPT_DONE)
 		return;
 	if (m->script == pin_steps) {
 		/* Ask again: the SIM takes a moment to say READY on some modems. */
-		script_run(m, cpin_steps, ARRAY_SIZE(cpin_steps));
+		modem_script_run(m, cpin_steps, ARRAY_SIZE(cpin_steps));
 		return;
 	}
 	if (strcmp(m->sim_status, "READY") == 0) {
@@ -702,7 +328,7 @@ static void st_sim(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	if (strcmp(m->sim_status, "SIM PIN") == 0 && m->cfg.sim_pin && !m->pin_rejected &&
 	    !m->pin_sent) {
 		m->pin_sent = true;
-		script_run(m, pin_steps, ARRAY_SIZE(pin_steps));
+		modem_script_run(m, pin_steps, ARRAY_SIZE(pin_steps));
 		return;
 	}
 	LOGPFSML(fi, LOGL_ERROR, "SIM not usable: %s%s\n", m->sim_status,
@@ -711,18 +337,28 @@ static void st_sim(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	timer_ms(m, tdef_ms(MODEM_T_SIM_POLL));
 }
 
+/* REGISTERING: poll until the modem is registered (home or roaming). */
+static void st_registering_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
+{
+	struct modem *m = enter(fi);
+
+	m->creg = m->cereg = -1;
+	modem_script_run(m, reg_steps, ARRAY_SIZE(reg_steps));
+	entered(fi, prev);
+}
+
 static void st_registering(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct modem *m = fi->priv;
 
 	(void)data;
 	if (event == MODEM_EV_TIMER) {
-		script_run(m, reg_steps + 1, ARRAY_SIZE(reg_steps) - 1);
+		modem_script_run(m, reg_steps + 1, ARRAY_SIZE(reg_steps) - 1);
 		return;
 	}
 	if (event != MODEM_EV_SCRIPT_DONE)
 		return;
-	if (registered(m)) {
+	if (modem_registered(m)) {
 		state_chg(m, MODEM_ST_SMS_SETUP);
 		return;
 	}
@@ -731,16 +367,30 @@ static void st_registering(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	timer_ms(m, tdef_ms(MODEM_T_REG_POLL));
 }
 
+/* SMS_SETUP: drain the storages other than the profile's, set up PDU mode, storage,
+ * +CNMI and the profile's init strings, then sweep the storage. */
+static void st_sms_setup_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
+{
+	struct modem *m = enter(fi);
+
+	m->init_pos = 0;
+	m->setup_sweep = false;
+	m->draining = false;
+	m->drain_n = m->drain_pos = 0;
+	modem_script_run(m, drain_list_steps, ARRAY_SIZE(drain_list_steps));
+	entered(fi, prev);
+}
+
 /* Next storage to drain, or on to the set-up proper when none is left. */
 static void drain_next(struct modem *m)
 {
 	m->draining = false;
 	if (m->drain_pos < m->drain_n) {
 		m->storage_used = -1;
-		script_run(m, drain_select_steps, ARRAY_SIZE(drain_select_steps));
+		modem_script_run(m, drain_select_steps, ARRAY_SIZE(drain_select_steps));
 		return;
 	}
-	script_run(m, setup_steps, ARRAY_SIZE(setup_steps));
+	modem_script_run(m, setup_steps, ARRAY_SIZE(setup_steps));
 }
 
 /* A drained storage is done once its sweep is over and every message of it is
@@ -778,7 +428,7 @@ static void st_sms_setup(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		return;
 	}
 	if (m->profile->init && m->profile->init[m->init_pos]) {
-		script_run(m, init_step, 1);
+		modem_script_run(m, init_step, 1);
 		return;
 	}
 	/* Take what is stored (messages that came while nobody listened) before declaring
@@ -808,6 +458,66 @@ void modem_fsm_sweep_done(struct modem *m)
 	state_chg(m, MODEM_ST_READY);
 }
 
+/* READY: send and receive; a health check every health interval. */
+static unsigned long health_ms(const struct modem *m)
+{
+	if (m->cfg.health_interval_s)
+		return m->cfg.health_interval_s * 1000UL;
+	return tdef_ms(MODEM_T_HEALTH);
+}
+
+static void cnmi_fix_cb(struct at_channel *ch, const struct at_response *resp, void *data)
+{
+	struct modem *m = data;
+
+	(void)ch;
+	if (m->stopping || resp->result == AT_RES_CLOSED)
+		return;
+	if (resp->result == AT_RES_TIMEOUT)
+		modem_cmd_timeout(m);
+	else if (resp->result != AT_RES_OK)
+		LOGPFSML(m->fi, LOGL_ERROR, "re-applying +CNMI: %s\n", resp->final_line);
+}
+
+static void health_done(struct modem *m)
+{
+	if (m->cnmi_seen[0] && !modem_cnmi_matches(m->cnmi_seen, m->cnmi_set)) {
+		char cmd[64];
+
+		/* A late +CNMA makes the modem reset +CNMI (27.005 §3.4.1); what arrived
+		 * since then went to storage silently. */
+		LOGPFSML(m->fi, LOGL_NOTICE, "+CNMI is %s, not %s: re-applying and sweeping\n",
+			 m->cnmi_seen, m->cnmi_set);
+		snprintf(cmd, sizeof(cmd), "AT+CNMI=%s", m->cnmi_set);
+		at_channel_cmd(m->ch, cmd, NULL, 0, cnmi_fix_cb, m);
+		modem_rx_sweep(m);
+	} else if (m->storage_used > 0 && (unsigned)m->storage_used > modem_rx_stored_known(m)) {
+		/* Messages in storage we were not told about (or a full SIM): take them. */
+		LOGPFSML(m->fi, LOGL_INFO, "storage holds %d/%d, %u known: sweeping\n",
+			 m->storage_used, m->storage_total, modem_rx_stored_known(m));
+		modem_rx_sweep(m);
+	}
+	if (!modem_registered(m))
+		LOGPFSML(m->fi, LOGL_NOTICE, "not registered (creg %d, cereg %d)\n", m->creg,
+			 m->cereg);
+	timer_ms(m, health_ms(m));
+}
+
+static void st_ready_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
+{
+	struct modem *m = enter(fi);
+
+	LOGPFSML(fi, LOGL_NOTICE, "ready: %s %s, profile %s\n", m->manufacturer, m->model,
+		 m->profile->name);
+	m->backoff_ms = 0;
+	m->hung = false;
+	m->cfun_tried = false;
+	m->errors_in_row = 0;
+	timer_ms(m, health_ms(m));
+	modem_send_kick(m);
+	entered(fi, prev);
+}
+
 static void st_ready(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct modem *m = fi->priv;
@@ -819,12 +529,25 @@ static void st_ready(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 			timer_ms(m, health_ms(m));
 			return;
 		}
-		script_run(m, health_steps, ARRAY_SIZE(health_steps));
+		modem_script_run(m, health_steps, ARRAY_SIZE(health_steps));
 		break;
 	case MODEM_EV_SCRIPT_DONE:
 		health_done(m);
 		break;
 	}
+}
+
+/* RECOVERING: close the port, reset a hung modem (AT+CFUN=1,1) when the profile can,
+ * and reopen after a backoff. */
+static void st_recovering_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
+{
+	struct modem *m = enter(fi);
+
+	if (prev != MODEM_ST_OPENING)
+		m->recoveries++;
+	m->rec_step = REC_CLOSE;
+	timer_ms(m, 0);
+	entered(fi, prev);
 }
 
 static void cfun_cb(struct at_channel *ch, const struct at_response *resp, void *data)
@@ -882,6 +605,13 @@ static void st_recovering(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	}
 }
 
+/* STOPPED: the pool is shutting down (allstate closed the port). */
+static void st_stopped_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
+{
+	enter(fi);
+	entered(fi, prev);
+}
+
 static void allstate(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct modem *m = fi->priv;
@@ -915,39 +645,39 @@ static const struct osmo_fsm_state modem_states[] = {
     [MODEM_ST_OPENING] = {.name = "OPENING",
 			  .in_event_mask = E(MODEM_EV_TIMER),
 			  .out_state_mask = S(MODEM_ST_PROBING) | S_DOWN,
-			  .onenter = st_onenter,
+			  .onenter = st_opening_onenter,
 			  .action = st_opening},
     [MODEM_ST_PROBING] = {.name = "PROBING",
 			  .in_event_mask = E(MODEM_EV_SCRIPT_DONE),
 			  .out_state_mask = S(MODEM_ST_SIM) | S_DOWN,
-			  .onenter = st_onenter,
+			  .onenter = st_probing_onenter,
 			  .action = st_probing},
     [MODEM_ST_SIM] = {.name = "SIM",
 		      .in_event_mask = E(MODEM_EV_SCRIPT_DONE) | E(MODEM_EV_TIMER),
 		      .out_state_mask = S(MODEM_ST_REGISTERING) | S_DOWN,
-		      .onenter = st_onenter,
+		      .onenter = st_sim_onenter,
 		      .action = st_sim},
     [MODEM_ST_REGISTERING] = {.name = "REGISTERING",
 			      .in_event_mask = E(MODEM_EV_SCRIPT_DONE) | E(MODEM_EV_TIMER),
 			      .out_state_mask = S(MODEM_ST_SMS_SETUP) | S_DOWN,
-			      .onenter = st_onenter,
+			      .onenter = st_registering_onenter,
 			      .action = st_registering},
     [MODEM_ST_SMS_SETUP] = {.name = "SMS_SETUP",
 			    .in_event_mask = E(MODEM_EV_SCRIPT_DONE),
 			    .out_state_mask = S(MODEM_ST_READY) | S_DOWN,
-			    .onenter = st_onenter,
+			    .onenter = st_sms_setup_onenter,
 			    .action = st_sms_setup},
     [MODEM_ST_READY] = {.name = "READY",
 			.in_event_mask = E(MODEM_EV_SCRIPT_DONE) | E(MODEM_EV_TIMER),
 			.out_state_mask = S_DOWN,
-			.onenter = st_onenter,
+			.onenter = st_ready_onenter,
 			.action = st_ready},
     [MODEM_ST_RECOVERING] = {.name = "RECOVERING",
 			     .in_event_mask = E(MODEM_EV_TIMER),
 			     .out_state_mask = S(MODEM_ST_OPENING) | S(MODEM_ST_STOPPED),
-			     .onenter = st_onenter,
+			     .onenter = st_recovering_onenter,
 			     .action = st_recovering},
-    [MODEM_ST_STOPPED] = {.name = "STOPPED", .onenter = st_onenter},
+    [MODEM_ST_STOPPED] = {.name = "STOPPED", .onenter = st_stopped_onenter},
 };
 
 static struct osmo_fsm modem_fsm = {

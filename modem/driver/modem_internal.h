@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* Internal state of one modem and the pool, shared by modem_fsm.c, modem_receive.c,
- * modem_send.c and modem_pool.c. Not for users of the driver: they have modem.h. */
+/* Internal state of one modem and the pool, shared by modem_fsm.c, modem_script.c,
+ * modem_parse.c, modem_receive.c, modem_send.c and modem_pool.c. Not for users of the
+ * driver: they have modem.h. */
 #pragma once
 
 #include <stdbool.h>
@@ -89,7 +90,7 @@ struct modem {
 	unsigned gen;	  /* bumped on every state entry: stale script answers are ignored */
 	bool stopping;
 
-	/* The state's command script (modem_fsm.c). */
+	/* The state's command script (modem_script.c). */
 	const struct modem_step *script;
 	unsigned script_len, script_pos;
 	bool script_running;
@@ -153,8 +154,6 @@ int modem_fsm_start(struct modem *m);
 void modem_fsm_stop(struct modem *m);
 /* A command of the receive or send path got no answer: the modem hangs. */
 void modem_cmd_timeout(struct modem *m);
-/* Find "<prefix> ..." among the intermediate lines. */
-const char *modem_resp_line(const struct at_response *resp, const char *prefix);
 bool modem_ready(const struct modem *m);
 /* The receive side finished a sweep (SMS_SETUP waits for the first). */
 void modem_fsm_sweep_done(struct modem *m);
@@ -162,6 +161,41 @@ void modem_fsm_sweep_done(struct modem *m);
 void modem_fsm_stored_deleted(struct modem *m);
 /* Run the health check now (after a late +CNMA: +CNMI is probably reset). */
 void modem_fsm_health_soon(struct modem *m);
+
+/* modem_script.c */
+/* Run a state's script from its first step: MODEM_EV_SCRIPT_DONE when every step has
+ * been answered, MODEM_EV_FAILED when a mandatory one fails, modem_cmd_timeout() when
+ * one gets no answer. One at a time: a state starts one only when the last is done
+ * (entering a state makes the answers of the previous state's script stale). */
+void modem_script_run(struct modem *m, const struct modem_step *steps, unsigned n);
+
+/* modem_parse.c: the parse and build functions of the states' script steps */
+/* Find "<prefix> ..." among the intermediate lines. */
+const char *modem_resp_line(const struct at_response *resp, const char *prefix);
+void modem_parse_cgmi(struct modem *m, const struct at_response *r);
+void modem_parse_cgmm(struct modem *m, const struct at_response *r);
+void modem_parse_cgmr(struct modem *m, const struct at_response *r);
+void modem_parse_cgsn(struct modem *m, const struct at_response *r);
+void modem_parse_cimi(struct modem *m, const struct at_response *r);
+void modem_parse_cpin(struct modem *m, const struct at_response *r);
+void modem_build_cpin(struct modem *m, char *buf, size_t cap);
+void modem_parse_cpin_set(struct modem *m, const struct at_response *r);
+void modem_parse_creg(struct modem *m, const struct at_response *r);
+void modem_parse_cereg(struct modem *m, const struct at_response *r);
+/* Registered, home or roaming, by +CREG or +CEREG. */
+bool modem_registered(const struct modem *m);
+void modem_parse_csq(struct modem *m, const struct at_response *r);
+void modem_parse_cpms(struct modem *m, const struct at_response *r);
+/* The storages to drain before set-up (m->drain), from AT+CPMS=?. */
+void modem_parse_cpms_list(struct modem *m, const struct at_response *r);
+void modem_build_cpms_drain(struct modem *m, char *buf, size_t cap);
+void modem_build_cpms(struct modem *m, char *buf, size_t cap);
+void modem_build_cnmi(struct modem *m, char *buf, size_t cap);
+void modem_parse_cnmi_query(struct modem *m, const struct at_response *r);
+/* Does the +CNMI the modem reports match what we set, in the fields we set? */
+bool modem_cnmi_matches(const char *seen, const char *set);
+void modem_build_init(struct modem *m, char *buf, size_t cap);
+void modem_parse_init(struct modem *m, const struct at_response *r);
 
 /* modem_receive.c */
 void modem_rx_register_urcs(struct modem *m);

@@ -537,11 +537,14 @@ int chain_verify(struct store *s, const struct chain_head *anchor, struct chain_
 		}
 		sqlite3_finalize(st);
 	}
-	store_exec(s, "COMMIT");
+	/* A read transaction: the result stands whatever its end does, but it must not stay
+	 * open (it would pin the snapshot and keep the WAL from being checkpointed). */
+	if (store_exec(s, "COMMIT") < 0)
+		sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
 	return r->fault == CHAIN_OK ? 0 : 1;
 fail_tx:
 	snprintf(err, errlen, "verify: %s", sqlite3_errmsg(store_db(s)));
-	store_exec(s, "ROLLBACK");
+	sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 fail:
 	snprintf(err, errlen, "verify: %s", sqlite3_errmsg(store_db(s)));

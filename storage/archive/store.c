@@ -142,6 +142,13 @@ int store_exec(struct store *s, const char *sql)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* A ROLLBACK is how a failure ends: if it fails too there is nothing left to do here
+ * (a transaction left open makes every later store_begin fail, which its callers handle). */
+static void rollback_now(struct store *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int store_begin(struct store *s)
 {
 	if (s->depth++ > 0)
@@ -160,7 +167,7 @@ int store_commit(struct store *s)
 	if (--s->depth > 0)
 		return 0;
 	if (store_exec(s, "COMMIT") < 0) {
-		store_exec(s, "ROLLBACK");
+		rollback_now(s);
 		return -1;
 	}
 	return 0;
@@ -171,7 +178,7 @@ void store_rollback(struct store *s)
 	if (s->depth <= 0)
 		return;
 	s->depth = 0;
-	store_exec(s, "ROLLBACK");
+	rollback_now(s);
 }
 
 sqlite3_stmt *store_stmt(struct store *s, const char *sql)

@@ -21,6 +21,11 @@
 
 #include <sqlite3.h>
 
+/* On a function whose result says whether the archive took a write: a caller that
+ * ignores it fails to build. A failed write must stop what depends on it (above all,
+ * a send: nothing goes out that is not recorded first). */
+#define CHAPERONE_MUST_CHECK __attribute__((warn_unused_result))
+
 struct store;
 
 /* Open (creating if need be) and migrate. NULL on failure, with a message in err. */
@@ -36,13 +41,13 @@ const char *store_path(const struct store *s);
  * outermost commit commits, and a rollback at any depth rolls back the whole
  * transaction (the outer caller's commit then fails) — a record is all or nothing.
  * Return 0 or -1 (message via store_errmsg). */
-int store_begin(struct store *s);
-int store_commit(struct store *s);
+CHAPERONE_MUST_CHECK int store_begin(struct store *s);
+CHAPERONE_MUST_CHECK int store_commit(struct store *s);
 void store_rollback(struct store *s);
 const char *store_errmsg(struct store *s);
 
 /* Run one statement with no result rows (for migrations and simple updates). */
-int store_exec(struct store *s, const char *sql);
+CHAPERONE_MUST_CHECK int store_exec(struct store *s, const char *sql);
 
 /* A cached prepared statement for `sql` (the pointer identity of the string literal is
  * the cache key, so pass literals). Reset and cleared, ready to bind. NULL on error.

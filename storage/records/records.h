@@ -9,7 +9,9 @@
  * - every function that writes joins the caller's transaction if one is open
  *   (store_begin), else commits on its own before returning — so a caller that wants
  *   "message + verdict + deliveries, or nothing" wraps them in store_begin/commit;
- * - ids returned are the rows' ids; 0 or -1 means failure (message via store_errmsg). */
+ * - ids returned are the rows' ids; 0 or -1 means failure (message via store_errmsg);
+ *   the functions that write are CHAPERONE_MUST_CHECK: a caller must not go on (least
+ *   of all send) as if a write it depends on had been made. */
 #pragma once
 
 #include <stdbool.h>
@@ -23,9 +25,10 @@
 /* Record a PDU as the modem handed it up. *dup_of is set to the id of an earlier
  * identical PDU on the same relay number within `dup_window_ms` (the network delivers
  * again when an acknowledgement was lost), else 0; a duplicate is recorded too. */
-int64_t rec_rx_pdu_add(struct store *s, int64_t at, const char *modem, const char *relay,
-		       bool status_report, const char *pdu_hex, int decode_error,
-		       int64_t dup_window_ms, int64_t *dup_of);
+CHAPERONE_MUST_CHECK int64_t rec_rx_pdu_add(struct store *s, int64_t at, const char *modem,
+					    const char *relay, bool status_report,
+					    const char *pdu_hex, int decode_error,
+					    int64_t dup_window_ms, int64_t *dup_of);
 
 /* PDUs recorded but not yet part of a message (and not duplicates, not status reports):
  * what a restart must feed to reassembly again. Calls cb for each, oldest first. */
@@ -44,7 +47,7 @@ struct rec_message {
 	const int64_t *rx_pdu_ids; /* the parts, in order; n = parts */
 	unsigned n_rx_pdu_ids;
 };
-int64_t rec_message_add(struct store *s, const struct rec_message *m);
+CHAPERONE_MUST_CHECK int64_t rec_message_add(struct store *s, const struct rec_message *m);
 
 /* ---- Verdicts ---- */
 
@@ -60,7 +63,7 @@ struct rec_verdict {
 	const char *release; /* "admin", "time" or NULL */
 	int64_t hold_until;
 };
-int64_t rec_verdict_add(struct store *s, const struct rec_verdict *v);
+CHAPERONE_MUST_CHECK int64_t rec_verdict_add(struct store *s, const struct rec_verdict *v);
 
 /* ---- Deliveries ---- */
 
@@ -73,12 +76,13 @@ struct rec_delivery {
 	const char *status; /* first status: "queued", "held" or "skipped" */
 	const char *detail; /* for the first event, may be NULL */
 };
-int64_t rec_delivery_add(struct store *s, const struct rec_delivery *d);
+CHAPERONE_MUST_CHECK int64_t rec_delivery_add(struct store *s, const struct rec_delivery *d);
 
 /* A status change: "queued", "waiting", "sent" (part, mr), "delivered" (part),
  * "failed" (detail), "rejected", "skipped". */
-int rec_delivery_event(struct store *s, int64_t delivery_id, int64_t at, const char *status,
-		       const char *modem, int part, int mr, const char *detail);
+CHAPERONE_MUST_CHECK int rec_delivery_event(struct store *s, int64_t delivery_id, int64_t at,
+					    const char *status, const char *modem, int part, int mr,
+					    const char *detail);
 
 /* What a delivery is: for sending it again after a restart or a release. */
 struct rec_delivery_row {
@@ -115,18 +119,19 @@ int rec_held_due(struct store *s, int64_t now, void (*cb)(const struct rec_held 
  * of those that carry it as given), "rejected" to rejected, in one transaction with the
  * decision row. -1 if the verdict is not an undecided hold
  * (unknown id, not a hold, or already decided). */
-int rec_hold_decide(struct store *s, int64_t verdict_id, int64_t at, bool release, const char *by,
-		    const char *note);
+CHAPERONE_MUST_CHECK int rec_hold_decide(struct store *s, int64_t verdict_id, int64_t at,
+					 bool release, const char *by, const char *note);
 
 /* ---- Notices, opt-outs, unknown senders ---- */
 
-int rec_notice_add(struct store *s, int64_t at, const char *relay, int64_t person_id,
-		   int64_t delivery_id);
+CHAPERONE_MUST_CHECK int rec_notice_add(struct store *s, int64_t at, const char *relay,
+					int64_t person_id, int64_t delivery_id);
 /* Every (relay, person) that has had the notice. */
 int rec_notices_each(struct store *s, void (*cb)(const char *relay, int64_t person_id, void *data),
 		     void *data);
-int rec_optout_add(struct store *s, int64_t at, const char *relay, const char *number,
-		   int64_t person_id, bool stop, int64_t message_id);
+CHAPERONE_MUST_CHECK int rec_optout_add(struct store *s, int64_t at, const char *relay,
+					const char *number, int64_t person_id, bool stop,
+					int64_t message_id);
 /* The current opt-out state: cb for each (relay, number, person) whose latest action is stop. */
 int rec_optouts_each(struct store *s,
 		     void (*cb)(const char *relay, const char *number, int64_t person_id,
@@ -134,15 +139,17 @@ int rec_optouts_each(struct store *s,
 		     void *data);
 /* Has this number been opted out of this relay (latest action stop)? */
 bool rec_optout_active(struct store *s, const char *relay, const char *number);
-int rec_unknown_sender_add(struct store *s, int64_t at, const char *relay, const char *number,
-			   int64_t message_id, bool replied);
+CHAPERONE_MUST_CHECK int rec_unknown_sender_add(struct store *s, int64_t at, const char *relay,
+						const char *number, int64_t message_id,
+						bool replied);
 /* When did we last reply to this unknown number on this relay (ms), 0 if never. */
 int64_t rec_unknown_last_reply(struct store *s, const char *relay, const char *number);
 
 /* ---- Threads and questions ---- */
 
-int rec_thread_add(struct store *s, int64_t at, const char *relay, int64_t person_id,
-		   int64_t team_id, int64_t counterpart_id, int64_t message_id);
+CHAPERONE_MUST_CHECK int rec_thread_add(struct store *s, int64_t at, const char *relay,
+					int64_t person_id, int64_t team_id, int64_t counterpart_id,
+					int64_t message_id);
 /* The latest thread of person on relay at or after `since`: 0 and ids set, or -1. */
 int rec_thread_last(struct store *s, const char *relay, int64_t person_id, int64_t since,
 		    int64_t *team_id, int64_t *counterpart_id);
@@ -152,12 +159,12 @@ struct rec_question {
 	const char *relay, *kind, *body;
 	bool urgent, crisis;
 };
-int64_t rec_question_add(struct store *s, const struct rec_question *q);
+CHAPERONE_MUST_CHECK int64_t rec_question_add(struct store *s, const struct rec_question *q);
 /* The open (unanswered) question of person on relay asked at or after `since`. */
 int rec_question_open(struct store *s, const char *relay, int64_t person_id, int64_t since,
 		      void (*cb)(const struct rec_question *q, void *data), void *data);
-int rec_question_close(struct store *s, int64_t question_id, int64_t at, const char *outcome,
-		       int64_t message_id);
+CHAPERONE_MUST_CHECK int rec_question_close(struct store *s, int64_t question_id, int64_t at,
+					    const char *outcome, int64_t message_id);
 
 /* ---- Oversight digest ---- */
 

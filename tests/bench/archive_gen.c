@@ -2041,13 +2041,18 @@ int archive_gen_run(struct store *s, const struct archive_gen_params *p,
 	}
 	if (commit_batch(g) < 0)
 		goto out;
-	store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)");
+	if (store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)") < 0) {
+		fail(g, "checkpoint");
+		goto out;
+	}
 	if (out)
 		*out = g->st;
 	rc = 0;
 out:
-	store_exec(s, "PRAGMA cache_size=-2000");
-	store_exec(s, "PRAGMA synchronous=FULL");
+	/* The caller goes on with the store as store_open left it: durable commits. */
+	if (store_exec(s, "PRAGMA cache_size=-2000") < 0 ||
+	    store_exec(s, "PRAGMA synchronous=FULL") < 0)
+		rc = fail(g, "pragmas");
 	if (rc < 0)
 		snprintf(err, errlen, "%s", g->err[0] ? g->err : "archive_gen failed");
 	talloc_free(g);

@@ -28,6 +28,7 @@ static const char *fixture_dir;
 
 #define COACH	     "+16175550101"
 #define JAMIE	     "+16175550301"
+#define ROSA	     "+16175550201" /* the athletic director, who oversees Soccer */
 #define SOCCER_RELAY "+15550100"
 
 struct sent {
@@ -324,6 +325,77 @@ static void test_archive_failure_sends_nothing(void **state)
 	assert_int_equal(e->n_sent, 10);
 }
 
+/* The end of quiet hours while the archive refuses writes: the hold stays undecided and
+ * nothing goes out; the next poll after the archive recovers releases it. */
+static void test_release_archive_failure_sends_nothing(void **state)
+{
+	struct env *e = *state;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	e->cfg.policy.quiet_hours = true;
+	e->cfg.policy.quiet_start_min = 14 * 60; /* covers T0 (15:00 UTC) */
+	e->cfg.policy.quiet_end_min = 16 * 60;
+	router_set_config(e->router, &e->cfg);
+	assert_true(text_at(e, COACH, SOCCER_RELAY, "#soccer Remember your cleats", T0) > 0);
+	assert_int_equal(e->n_sent, 1); /* the coach hears it waits for 16:00 */
+
+	assert_int_equal(store_exec(e->store, "PRAGMA query_only = 1"), 0);
+	assert_int_equal(router_poll(e->router, T0 + HOUR), 0);
+	assert_int_equal(e->n_sent, 1);
+	assert_int_equal(store_exec(e->store, "PRAGMA query_only = 0"), 0);
+	assert_int_equal(count(e, "SELECT count(*) FROM hold_decisions"), 0);
+	assert_int_equal(router_poll(e->router, T0 + HOUR + 1000), 10);
+	assert_true(sent_to(e, JAMIE, "Remember your cleats"));
+	assert_all_recorded(e);
+}
+
+/* A digest the archive refuses is not sent and not counted as queued (it was, though
+ * nothing had been recorded); it goes out once the archive takes it. */
+static void test_digest_archive_failure_sends_nothing(void **state)
+{
+	struct env *e = *state;
+	struct router_stats st;
+
+	e->cfg.policy.oversight = POLICY_OVERSIGHT_DIGEST;
+	router_set_config(e->router, &e->cfg);
+	assert_true(text_at(e, COACH, SOCCER_RELAY, "#soccer Bus leaves at 7", T0) > 0);
+	assert_false(sent_to(e, ROSA, NULL));
+	e->n_sent = 0;
+
+	assert_int_equal(store_exec(e->store, "PRAGMA query_only = 1"), 0);
+	assert_int_equal(router_send_digests(e->router, T0 + HOUR), 0);
+	assert_int_equal(e->n_sent, 0);
+	router_stats(e->router, &st);
+	assert_int_equal(st.store_errors, 1);
+	assert_int_equal(store_exec(e->store, "PRAGMA query_only = 0"), 0);
+	assert_int_equal(count(e, "SELECT count(*) FROM deliveries WHERE why = 'digest'"), 0);
+
+	assert_int_equal(router_send_digests(e->router, T0 + HOUR + 1000), 1);
+	assert_int_equal(e->n_sent, 1);
+	assert_true(sent_to(e, ROSA, "Bus leaves at 7"));
+	assert_all_recorded(e);
+}
+
+/* A modem's report the archive refuses is counted; the delivery is not handed over
+ * again by this process. */
+static void test_status_archive_failure_counted(void **state)
+{
+	struct env *e = *state;
+	struct router_stats st;
+
+	assert_true(text_at(e, COACH, SOCCER_RELAY, "#soccer Practice at 5", T0) > 0);
+	assert_int_equal(e->n_sent, 10);
+	assert_int_equal(store_exec(e->store, "PRAGMA query_only = 1"), 0);
+	router_part_sent(e->router, e->sent[0].id, "modem0", 1, true, 7, 0);
+	router_part_status(e->router, e->sent[1].id, "modem0", 1, 0x00);
+	router_stats(e->router, &st);
+	assert_int_equal(st.store_errors, 2);
+	assert_int_equal(store_exec(e->store, "PRAGMA query_only = 0"), 0);
+	assert_int_equal(router_poll(e->router, T0 + 1000), 0);
+	assert_int_equal(e->n_sent, 10);
+}
+
 static void test_directory_edit_seen(void **state)
 {
 	struct env *e = *state;
@@ -362,6 +434,11 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_unknown_sender_once_a_day, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_question_answered_then_expired, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_archive_failure_sends_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_release_archive_failure_sends_nothing, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_digest_archive_failure_sends_nothing, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_status_archive_failure_counted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_directory_edit_seen, setup, teardown),
 	};
 

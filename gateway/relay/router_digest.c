@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The oversight digest: once a day, each overseer gets the staff messages of their teams
+ * that the policy marked for the digest. */
+#include <stdbool.h>
+
+#include <talloc.h>
+
+#include "storage/archive/store.h"
+#include "gateway/relay/router_internal.h"
+
+struct digest_ctx {
+	struct router *r;
+	char *text;
+	unsigned n;
+};
+
+static void digest_item(const struct rec_digest_item *it, void *data)
+{
+	struct digest_ctx *dc = data;
+	const struct dir_person *p = dir_person_by_id(dc->r->dir, it->sender_id);
+	char when[32];
+
+	store_format_time(when, sizeof(when), it->at);
+	dc->text = talloc_asprintf_append(dc->text, "\n%.16s %s (%s): %s", when,
+					  p ? p->display : "?", it->action, it->body);
+	dc->n++;
+}
+
+unsigned router_send_digests(struct router *r, int64_t now)
+{
+	unsigned sent = 0;
+	int64_t queued[256];
+	unsigned nq = 0;
+
+	if (!r->dir && router_load(r) < 0)
+		return 0;
+	for (unsigned i = 0; i < r->dir->n_persons; i++) {
+		struct dir_person *a = r->dir->persons[i];
+		int64_t last;
+		if (a->role != DIR_ADMIN || !a->phone)
+			continue;
+		last = rec_last_digest(r->store, a->id);
+		if (last && now - last < 20 * 3600 * 1000LL)
+			continue;
+		for (unsigned t = 0; t < r->dir->n_teams; t++) {
+			struct dir_team *team = r->dir->teams[t];
+			struct digest_ctx dc = {r, NULL, 0};
+			struct rec_delivery d = {0};
+			bool oversees = false;
+			int64_t id;
+			for (unsigned k = 0; k < team->n_overseers; k++)
+				oversees |= team->overseers[k] == a;
+			if (!oversees || !team->relay ||
+			    (a->opted_out & (1u << team->relay->index)))
+				continue;
+			dc.text = talloc_asprintf(r, "%s relay: daily digest of %s staff messages:",
+						  r->cfg.district, team->name);
+			rec_digest_items(r->store, team->id, last ? last : now - 24 * 3600 * 1000LL,
+					 now, digest_item, &dc);
+			if (!dc.n) {
+				talloc_free(dc.text);
+				continue;
+			}
+			d.at = now;
+			d.relay = team->relay->number;
+			d.recipient_id = a->id;
+			d.recipient_number = a->phone;
+			d.why = "digest";
+			d.body = dc.text;
+			d.status = "queued";
+			id = rec_delivery_add(r->store, &d);
+			talloc_free(dc.text);
+			if (id <= 0) {
+				/* Not recorded, so neither sent nor counted as queued. */
+				r->stats.store_errors++;
+				continue;
+			}
+			if (nq < 256)
+				queued[nq++] = id;
+			sent++;
+		}
+	}
+	router_dispatch_ids(r, queued, nq, now);
+	return sent;
+}
