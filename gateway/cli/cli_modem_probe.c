@@ -16,6 +16,7 @@
 #include <osmocom/core/talloc.h>
 
 #include <osmocom/core/tdef.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "modem/driver/at_channel.h"
 #include "gateway/cli/cli.h"
@@ -227,7 +228,6 @@ static const struct step {
     {"AT+CMMS=?", "+CMMS:", on_cmms_test},
 };
 
-#define N_STEPS (sizeof(steps) / sizeof(steps[0]))
 /* The first AT is sent twice: a SIM800 in autobauding ignores the first line it sees. */
 #define FIRST_TIMEOUT_MS 3000
 
@@ -245,7 +245,7 @@ static void on_response(struct at_channel *ch, const struct at_response *r, void
 			return;
 		}
 		p->lost = true;
-		p->lost_at = p->step < N_STEPS ? steps[p->step].cmd : "";
+		p->lost_at = p->step < ARRAY_SIZE(steps) ? steps[p->step].cmd : "";
 		p->loop.done = true;
 		return;
 	}
@@ -258,7 +258,7 @@ static void on_response(struct at_channel *ch, const struct at_response *r, void
 
 static void next(struct probe *p)
 {
-	if (p->step >= N_STEPS) {
+	if (p->step >= ARRAY_SIZE(steps)) {
 		p->loop.done = true;
 		return;
 	}
@@ -278,7 +278,7 @@ static void on_closed(struct at_channel *ch, void *data)
 	p->ch = NULL;
 	p->lost = true;
 	if (!p->lost_at)
-		p->lost_at = p->step < N_STEPS ? steps[p->step].cmd : "";
+		p->lost_at = p->step < ARRAY_SIZE(steps) ? steps[p->step].cmd : "";
 	p->loop.done = true;
 }
 
@@ -308,7 +308,7 @@ static const char *reg_name(int stat)
 
 	if (stat < 0)
 		return "no answer";
-	return (size_t)stat < sizeof(names) / sizeof(names[0]) ? names[stat] : "other";
+	return (size_t)stat < ARRAY_SIZE(names) ? names[stat] : "other";
 }
 
 static bool reg_ok(const struct reg *g)

@@ -21,6 +21,7 @@
 #include <csv.h>
 #include <json-c/json.h>
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/archive/access_log.h"
 #include "gateway/cli/cli.h"
@@ -226,7 +227,7 @@ static void print_csv(void *ctx, const struct rq_result *res)
 	    "from_number", "team",     "verdict", "rules", "reason",	  "flagged",
 	    "held",	   "disposed", "thread",  "text",  "recipients",
 	};
-	const size_t n_head = sizeof(head) / sizeof(head[0]);
+	const size_t n_head = ARRAY_SIZE(head);
 
 	for (size_t i = 0; i < n_head; i++)
 		csv_field(head[i], i + 1 == n_head);

@@ -30,6 +30,7 @@
 #include <osmocom/vty/vty.h>
 
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "gateway/daemon/chaperoned.h"
 #include "storage/directory/directory_store.h"
@@ -88,7 +89,7 @@ static const struct rate_ctr_group_desc ctrg_desc = {
     .group_name_prefix = "chaperoned",
     .group_description = "Chaperone relay",
     .class_id = OSMO_STATS_CLASS_GLOBAL,
-    .num_ctr = sizeof(ctr_desc) / sizeof(ctr_desc[0]),
+    .num_ctr = ARRAY_SIZE(ctr_desc),
     .ctr_desc = ctr_desc,
 };
 

@@ -116,8 +116,9 @@ static int refuse(struct cmd_element *self, struct vty *vty, int argc, const cha
 		daemon_say(vty, "the console always asks for the login password ('no login' "
 				"is not available)");
 	else
-		daemon_say(vty, "'%s' is not available: the console neither reads nor writes "
-				"files other than its own configuration",
+		daemon_say(vty,
+			   "'%s' is not available: the console neither reads nor writes "
+			   "files other than its own configuration",
 			   self->string);
 	return CMD_WARNING;
 }
@@ -190,7 +191,8 @@ int daemon_console_write_config(char *err, size_t errlen)
 	vty_close(fv);
 	if (fd < 0 || fsync(fd) < 0 || fstat(fd, &st) < 0 || st.st_size == 0) {
 		rc = -EIO;
-		snprintf(err, errlen, "cannot write %s: %s", tmp, fd < 0 ? strerror(errno) : "I/O error");
+		snprintf(err, errlen, "cannot write %s: %s", tmp,
+			 fd < 0 ? strerror(errno) : "I/O error");
 	}
 	if (fd >= 0)
 		close(fd);
@@ -204,8 +206,7 @@ int daemon_console_write_config(char *err, size_t errlen)
 }
 
 /* write, write file [PATH], write memory, copy running-config startup-config. */
-static int write_own_config(struct cmd_element *self, struct vty *vty, int argc,
-			    const char *argv[])
+static int write_own_config(struct cmd_element *self, struct vty *vty, int argc, const char *argv[])
 {
 	char err[PATH_MAX + 64];
 
@@ -275,19 +276,23 @@ int daemon_console_check(char *err, size_t errlen)
 	int rc;
 
 	if (!host.password || !*host.password) {
-		snprintf(err, errlen, "the console needs a login password: set 'password' in the "
-				      "config file (docs/operator-guide.md, \"The console\")");
+		snprintf(err, errlen,
+			 "the console needs a login password: set 'password' in the "
+			 "config file (docs/operator-guide.md, \"The console\")");
 		return -EINVAL;
 	}
 	if (!host.enable || !*host.enable) {
-		snprintf(err, errlen, "the console needs an enable password: set 'enable password' "
-				      "in the config file (docs/operator-guide.md, \"The console\")");
+		snprintf(err, errlen,
+			 "the console needs an enable password: set 'enable password' "
+			 "in the config file (docs/operator-guide.md, \"The console\")");
 		return -EINVAL;
 	}
 	/* docs/examples/chaperoned.cfg ships placeholders: a box must not run on them. */
-	if (!strncasecmp(host.password, "change-me", 9) || !strncasecmp(host.enable, "change-me", 9)) {
-		snprintf(err, errlen, "the console's password is still the example's ('change-me...'): "
-				      "choose your own (docs/operator-guide.md, \"The console\")");
+	if (!strncasecmp(host.password, "change-me", 9) ||
+	    !strncasecmp(host.enable, "change-me", 9)) {
+		snprintf(err, errlen,
+			 "the console's password is still the example's ('change-me...'): "
+			 "choose your own (docs/operator-guide.md, \"The console\")");
 		return -EINVAL;
 	}
 	if (!strcmp(host.password, host.enable)) {

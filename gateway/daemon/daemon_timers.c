@@ -46,7 +46,9 @@ struct osmo_tdef daemon_tdefs[] = {
 static struct osmo_tdef_group timer_groups[] = {
     {.name = "relay", .desc = "chaperoned's own timers", .tdefs = daemon_tdefs},
     {.name = "at", .desc = "AT channel timers (modem/driver)", .tdefs = at_channel_tdefs},
-    {.name = "modem", .desc = "Modem lifecycle and send timers (modem/driver)", .tdefs = modem_tdefs},
+    {.name = "modem",
+     .desc = "Modem lifecycle and send timers (modem/driver)",
+     .tdefs = modem_tdefs},
     {},
 };
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "gateway/policy/policy.h"
 #include "gateway/policy/policy_internal.h"
@@ -50,14 +51,13 @@ static void (*const rule_run[])(struct pol_state *) = {
     policy_rule_masking,       policy_rule_notice,
 };
 
-_Static_assert(sizeof(rule_info) / sizeof(rule_info[0]) == sizeof(rule_run) / sizeof(rule_run[0]),
-	       "one entry per rule unit");
-_Static_assert(sizeof(rule_run) / sizeof(rule_run[0]) <= POLICY_MAX_RULES, "rules fit a verdict");
+_Static_assert(ARRAY_SIZE(rule_info) == ARRAY_SIZE(rule_run), "one entry per rule unit");
+_Static_assert(ARRAY_SIZE(rule_run) <= POLICY_MAX_RULES, "rules fit a verdict");
 
 const struct policy_rule_info *policy_rules(unsigned *n)
 {
 	if (n)
-		*n = sizeof(rule_info) / sizeof(rule_info[0]);
+		*n = ARRAY_SIZE(rule_info);
 	return rule_info;
 }
 
@@ -520,7 +520,7 @@ int policy_evaluate(void *ctx, const struct directory *d, const struct policy_co
 	st.body = req->body ? req->body : "";
 	st.relay_bit = 1u << req->relay->index;
 
-	for (unsigned i = 0; i < sizeof(rule_run) / sizeof(rule_run[0]); i++) {
+	for (unsigned i = 0; i < ARRAY_SIZE(rule_run); i++) {
 		rule_run[i](&st);
 		if (st.block.rule)
 			break;

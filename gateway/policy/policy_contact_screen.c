@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/model/phone_number.h"
 #include "gateway/policy/policy_internal.h"
@@ -122,7 +123,7 @@ static bool street_suffix(const struct word *w)
 	    "ln", "lane",   "ct",  "court",  "way", "pl",   "place", "ter", "hwy",
 	};
 
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++)
 		if (strlen(suffixes[i]) == w->n && !strncasecmp(w->s, suffixes[i], w->n))
 			return true;
 	return false;
@@ -139,7 +140,7 @@ static bool filler(const struct word *w)
 	    "players", "laps", "our", "your", "this", "that", "until",
 	};
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (strlen(words[i]) == w->n && !strncasecmp(w->s, words[i], w->n))
 			return true;
 	return false;

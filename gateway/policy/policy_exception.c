@@ -12,6 +12,8 @@
  *                        is included"), but none being reachable does not block.
  * When several are in force, guardian_permission is used first because it keeps the
  * guardian in the loop. contact_sharing exceptions only matter to contact-screen. */
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
+
 #include "gateway/policy/policy_internal.h"
 
 void policy_rule_exception(struct pol_state *st)
@@ -31,7 +33,7 @@ void policy_rule_exception(struct pol_state *st)
 	student = req->people[0];
 	if (student->role != DIR_STUDENT)
 		return;
-	for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && !e; i++) {
+	for (unsigned i = 0; i < ARRAY_SIZE(kinds) && !e; i++) {
 		e = dir_exception_find(st->d, req->sender, student, (int)kinds[i], req->now);
 		/* Checked again here so that the engine does not depend on how the directory
 		 * picks among several: only this pair, this kind, not expired. */

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "gateway/relay/grammar.h"
 
@@ -94,7 +95,7 @@ static const struct {
 
 static bool keyword(const char *s, size_t n, enum grammar_kind *kind)
 {
-	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(keywords); i++) {
 		if (word_is(s, n, keywords[i].word)) {
 			*kind = keywords[i].kind;
 			return true;

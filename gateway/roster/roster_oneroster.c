@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "gateway/roster/roster_internal.h"
 
@@ -79,7 +80,7 @@ bool roster_read_manifest(struct rimport *im)
 					  value);
 			continue;
 		}
-		for (unsigned j = 0; j < sizeof(declared) / sizeof(declared[0]); j++) {
+		for (unsigned j = 0; j < ARRAY_SIZE(declared); j++) {
 			bool present = im->files[declared[j].file] != NULL;
 			const char *fname = rfile_names[declared[j].file];
 
@@ -220,7 +221,7 @@ static bool user_role(struct rimport *im, const struct user_row *u, enum dir_rol
 {
 	bool found = false;
 
-	for (unsigned j = 0; j < sizeof(oneroster_roles) / sizeof(oneroster_roles[0]); j++) {
+	for (unsigned j = 0; j < ARRAY_SIZE(oneroster_roles); j++) {
 		if (!strcasecmp(u->role_s, oneroster_roles[j].word)) {
 			*role = oneroster_roles[j].role;
 			found = true;

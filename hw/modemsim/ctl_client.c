@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "hw/modemsim/ctl_client.h"
 
@@ -78,7 +79,7 @@ static struct json_object *build_request(int argc, char **argv, const char *cmd)
 	unsigned npos = 0;
 
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
-	for (size_t i = 0; i < sizeof(positional) / sizeof(positional[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(positional); i++) {
 		if (strcmp(positional[i].cmd, cmd) == 0)
 			pos = positional[i].pos;
 	}

@@ -4,6 +4,7 @@
 #include "modem/sms/sms_error.h"
 
 #include <stddef.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 struct sms_err_text {
 	int err;
@@ -33,7 +34,7 @@ static const struct sms_err_text sms_err_texts[] = {
 
 static const struct sms_err_text *sms_err_lookup(int err)
 {
-	for (size_t i = 0; i < sizeof(sms_err_texts) / sizeof(sms_err_texts[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sms_err_texts); i++) {
 		if (sms_err_texts[i].err == err)
 			return &sms_err_texts[i];
 	}

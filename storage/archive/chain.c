@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <sodium.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/archive/chain.h"
 #include "storage/archive/chain_classes.h"
@@ -156,7 +157,6 @@ struct chain_class {
 	 "SELECT rowid FROM " table " ORDER BY rowid"},
 static const struct chain_class classes[] = {CHAIN_CLASSES_GUARDED CHAIN_CLASSES_UNGUARDED};
 #undef X
-#define N_CLASSES (sizeof(classes) / sizeof(classes[0]))
 
 int chain_migrate_existing(struct store *s, char *err, size_t errlen)
 {
@@ -171,7 +171,7 @@ int chain_migrate_existing(struct store *s, char *err, size_t errlen)
 	sqlite3_bind_int64(st, 1, store_now_ms());
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto fail;
-	for (size_t i = 1; i < N_CLASSES; i++) {
+	for (size_t i = 1; i < ARRAY_SIZE(classes); i++) {
 		sqlite3_stmt *ids, *ins;
 		if (sqlite3_prepare_v2(db, classes[i].rowids_sql, -1, &ids, NULL) != SQLITE_OK)
 			goto fail;
@@ -514,7 +514,7 @@ int chain_verify(struct store *s, const struct chain_head *anchor, struct chain_
 		goto fail;
 	if (verify_links(s, anchor, r) < 0)
 		goto fail_tx;
-	for (size_t i = 0; i < N_CLASSES; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
 		if (verify_class(s, &classes[i], r, &walked) < 0)
 			goto fail_tx;
 	if (walked != r->records) {
@@ -526,7 +526,7 @@ int chain_verify(struct store *s, const struct chain_head *anchor, struct chain_
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *cls = (const char *)sqlite3_column_text(st, 1);
 			bool known = false;
-			for (size_t i = 0; cls && i < N_CLASSES && !known; i++)
+			for (size_t i = 0; cls && i < ARRAY_SIZE(classes) && !known; i++)
 				known = !strcmp(cls, classes[i].cls);
 			if (!known) {
 				fault(r, CHAIN_INSERTED, sqlite3_column_int64(st, 0),

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/archive/file_access.h"
 
@@ -51,7 +52,7 @@ int file_access_apply(const char *db_path, const char *group, char *err, size_t 
 		gid = g->gr_gid;
 		mode = 0640;
 	}
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s%s", db_path, suffixes[i]) >=
 		    sizeof(path)) {
 			snprintf(err, errlen, "database path too long");

@@ -2,6 +2,7 @@
 /* Applying the named migrations of each storage/ concern, once each, in order. */
 #include <stdio.h>
 #include <string.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/archive/migrations.h"
 #include "storage/archive/store.h"
@@ -25,7 +26,7 @@ static bool applied(struct store *s, const char *name)
 
 static bool known(const char *name)
 {
-	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
 		for (const struct store_migration *m = lists[l]; m->name; m++)
 			if (!strcmp(m->name, name))
 				return true;
@@ -64,7 +65,7 @@ int store_migrate(struct store *s, char *err, size_t errlen)
 	if (rc < 0)
 		return -1;
 
-	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
 		for (const struct store_migration *m = lists[l]; m->name; m++) {
 			if (applied(s, m->name))
 				continue;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Opening the archive database: permissions, pragmas, migrations, statement cache. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,9 @@ struct store {
 	int64_t data_version;
 	struct stmt_slot cache[STMT_CACHE];
 	unsigned n_cache;
+	/* An error found in what SQLite returned (store_set_error), shown by store_errmsg
+	 * until the next statement. */
+	char err[256];
 };
 
 /* Create the file ourselves so that it is 0600 from its first byte: SQLite would create
@@ -130,7 +134,16 @@ const char *store_path(const struct store *s)
 
 const char *store_errmsg(struct store *s)
 {
-	return sqlite3_errmsg(s->db);
+	return s->err[0] ? s->err : sqlite3_errmsg(s->db);
+}
+
+void store_set_error(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
 }
 
 int store_exec(struct store *s, const char *sql)
@@ -186,6 +199,7 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql)
 	unsigned i;
 	sqlite3_stmt *st;
 
+	s->err[0] = '\0';
 	for (i = 0; i < s->n_cache; i++) {
 		if (s->cache[i].key == sql) {
 			st = s->cache[i].st;

@@ -45,6 +45,9 @@ CHAPERONE_MUST_CHECK int store_begin(struct store *s);
 CHAPERONE_MUST_CHECK int store_commit(struct store *s);
 void store_rollback(struct store *s);
 const char *store_errmsg(struct store *s);
+/* For storage/ modules: what was read is not what the schema allows (a word no enum has),
+ * reported by store_errmsg until the next statement. */
+void store_set_error(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Run one statement with no result rows (for migrations and simple updates). */
 CHAPERONE_MUST_CHECK int store_exec(struct store *s, const char *sql);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/directory/directory_store_internal.h"
 
@@ -39,16 +40,14 @@ static const char *const exception_words[] = {
     [DIR_EXC_CONTACT_SHARING] = "contact_sharing",
 };
 
-#define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
-
 const char *store_role_word(enum dir_role r)
 {
-	return (unsigned)r < N_ELEM(role_words) ? role_words[r] : "student";
+	return (unsigned)r < ARRAY_SIZE(role_words) ? role_words[r] : NULL;
 }
 
 int store_role_from_word(const char *s, enum dir_role *out)
 {
-	for (unsigned i = 0; s && i < N_ELEM(role_words); i++) {
+	for (unsigned i = 0; s && i < ARRAY_SIZE(role_words); i++) {
 		if (!strcmp(s, role_words[i])) {
 			*out = (enum dir_role)i;
 			return 0;
@@ -59,7 +58,7 @@ int store_role_from_word(const char *s, enum dir_role *out)
 
 const char *store_title_word(enum dir_title t)
 {
-	return (unsigned)t < N_ELEM(title_words) ? title_words[t] : NULL;
+	return (unsigned)t < ARRAY_SIZE(title_words) ? title_words[t] : NULL;
 }
 
 int store_title_from_word(const char *s, enum dir_title *out)
@@ -68,7 +67,7 @@ int store_title_from_word(const char *s, enum dir_title *out)
 		*out = DIR_T_NONE;
 		return 0;
 	}
-	for (unsigned i = 1; i < N_ELEM(title_words); i++) {
+	for (unsigned i = 1; i < ARRAY_SIZE(title_words); i++) {
 		if (!strcmp(s, title_words[i])) {
 			*out = (enum dir_title)i;
 			return 0;
@@ -79,12 +78,12 @@ int store_title_from_word(const char *s, enum dir_title *out)
 
 const char *store_exception_kind_word(enum dir_exception_kind k)
 {
-	return (unsigned)k < N_ELEM(exception_words) ? exception_words[k] : "family";
+	return (unsigned)k < ARRAY_SIZE(exception_words) ? exception_words[k] : NULL;
 }
 
 int dstore_exception_kind_from_word(const char *s, enum dir_exception_kind *out)
 {
-	for (unsigned i = 0; s && i < N_ELEM(exception_words); i++) {
+	for (unsigned i = 0; s && i < ARRAY_SIZE(exception_words); i++) {
 		if (!strcmp(s, exception_words[i])) {
 			*out = (enum dir_exception_kind)i;
 			return 0;

@@ -28,7 +28,9 @@
 #define STORE_ORIGIN_TEAMS     "teams"	   /* teams.csv */
 
 /* The words stored in the role, title and kind columns (stable: the database outlives
- * display names). title: NULL for DIR_T_NONE. */
+ * display names). title: NULL for DIR_T_NONE. NULL for a value no enum has (the insert
+ * then fails on the column's constraint rather than store a guess); the _from_word
+ * functions return -1 for a word they do not know, and a row read with one is an error. */
 const char *store_role_word(enum dir_role r);
 int store_role_from_word(const char *s, enum dir_role *out);
 const char *store_title_word(enum dir_title t);

@@ -14,20 +14,28 @@
 	"id, staff_id, student_id, kind, reason, approved_by, created_at, expires_at, "            \
 	"revoked_at, revoked_by"
 
-static void read_exception(void *ctx, sqlite3_stmt *st, struct store_exception *e)
+/* One row. -1 (the store's error says why) when its kind is a word this version does not
+ * know: an exception is never widened or narrowed by a guess. */
+static int read_exception(struct store *s, void *ctx, sqlite3_stmt *st, struct store_exception *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->id = sqlite3_column_int64(st, 0);
 	e->staff_id = sqlite3_column_int64(st, 1);
 	e->student_id = sqlite3_column_int64(st, 2);
-	if (dstore_exception_kind_from_word((const char *)sqlite3_column_text(st, 3), &e->kind) < 0)
-		e->kind = DIR_EXC_FAMILY;
+	if (dstore_exception_kind_from_word((const char *)sqlite3_column_text(st, 3), &e->kind) <
+	    0) {
+		const char *kind = (const char *)sqlite3_column_text(st, 3);
+		store_set_error(s, "exception %" PRId64 ": kind '%s' is not one this version knows",
+				e->id, kind ? kind : "");
+		return -1;
+	}
 	e->reason = col_text(ctx, st, 4);
 	e->approved_by = sqlite3_column_int64(st, 5);
 	e->created_at = sqlite3_column_int64(st, 6);
 	e->expires_at = sqlite3_column_int64(st, 7);
 	e->revoked_at = sqlite3_column_int64(st, 8);
 	e->revoked_by = sqlite3_column_int64(st, 9);
+	return 0;
 }
 
 int store_exceptions_list(struct store *s, void *ctx, bool all, int64_t now_ms,
@@ -47,7 +55,10 @@ int store_exceptions_list(struct store *s, void *ctx, bool all, int64_t now_ms,
 		struct store_exception *e = APPEND(ctx, out, *n, struct store_exception);
 		if (!e)
 			break;
-		read_exception(*out, st, e);
+		if (read_exception(s, *out, st, e) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -62,8 +73,8 @@ int store_exception_by_id(struct store *s, void *ctx, int64_t id, struct store_e
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		read_exception(ctx, st, out);
+	if (rc == SQLITE_ROW && read_exception(s, ctx, st, out) < 0)
+		rc = SQLITE_ERROR;
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }

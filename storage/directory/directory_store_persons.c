@@ -13,7 +13,9 @@
 	"id, source_id, origin, role, title, given, family, handle, phone, active, "               \
 	"inactive_reason, created_at, updated_at"
 
-static void read_person(void *ctx, sqlite3_stmt *st, struct store_person *p)
+/* One row. -1 (the store's error says why) when its role or title is a word this version
+ * does not know: never guessed, a person read as someone else could be texted as them. */
+static int read_person(struct store *s, void *ctx, sqlite3_stmt *st, struct store_person *p)
 {
 	const char *role = (const char *)sqlite3_column_text(st, 3);
 	const char *title = (const char *)sqlite3_column_text(st, 4);
@@ -23,10 +25,13 @@ static void read_person(void *ctx, sqlite3_stmt *st, struct store_person *p)
 	p->id = sqlite3_column_int64(st, 0);
 	p->source_id = col_text(ctx, st, 1);
 	p->origin = col_text(ctx, st, 2);
-	if (store_role_from_word(role, &p->role) < 0)
-		p->role = DIR_STUDENT; /* the CHECK constraint makes this unreachable */
-	if (store_title_from_word(title, &p->title) < 0)
-		p->title = DIR_T_NONE;
+	if (store_role_from_word(role, &p->role) < 0 ||
+	    store_title_from_word(title, &p->title) < 0) {
+		store_set_error(
+		    s, "person %" PRId64 ": role '%s' or title '%s' is not one this version knows",
+		    p->id, role ? role : "", title ? title : "");
+		return -1;
+	}
 	p->given = col_text(ctx, st, 5);
 	p->family = col_text(ctx, st, 6);
 	p->handle = col_text(ctx, st, 7);
@@ -35,6 +40,7 @@ static void read_person(void *ctx, sqlite3_stmt *st, struct store_person *p)
 	p->manual_inactive = why && !strcmp(why, "manual");
 	p->created_at = sqlite3_column_int64(st, 11);
 	p->updated_at = sqlite3_column_int64(st, 12);
+	return 0;
 }
 
 int store_persons_list(struct store *s, void *ctx, struct store_person **out, size_t *n)
@@ -50,18 +56,21 @@ int store_persons_list(struct store *s, void *ctx, struct store_person **out, si
 		struct store_person *p = APPEND(ctx, out, *n, struct store_person);
 		if (!p)
 			break;
-		read_person(*out, st, p);
+		if (read_person(s, *out, st, p) < 0) {
+			sqlite3_reset(st);
+			return -1;
+		}
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int person_one(sqlite3_stmt *st, void *ctx, struct store_person *out)
+static int person_one(struct store *s, sqlite3_stmt *st, void *ctx, struct store_person *out)
 {
 	int rc = sqlite3_step(st);
 
-	if (rc == SQLITE_ROW)
-		read_person(ctx, st, out);
+	if (rc == SQLITE_ROW && read_person(s, ctx, st, out) < 0)
+		rc = SQLITE_ERROR;
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -73,7 +82,7 @@ int store_person_by_id(struct store *s, void *ctx, int64_t id, struct store_pers
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	return person_one(st, ctx, out);
+	return person_one(s, st, ctx, out);
 }
 
 int store_person_by_handle(struct store *s, void *ctx, const char *handle, struct store_person *out)
@@ -83,7 +92,7 @@ int store_person_by_handle(struct store *s, void *ctx, const char *handle, struc
 	if (!st)
 		return -1;
 	store_bind_text(st, 1, handle);
-	return person_one(st, ctx, out);
+	return person_one(s, st, ctx, out);
 }
 
 int store_person_by_source(struct store *s, void *ctx, const char *source_id,
@@ -95,7 +104,7 @@ int store_person_by_source(struct store *s, void *ctx, const char *source_id,
 	if (!st)
 		return -1;
 	store_bind_text(st, 1, source_id);
-	return person_one(st, ctx, out);
+	return person_one(s, st, ctx, out);
 }
 
 int store_person_by_phone(struct store *s, void *ctx, const char *phone, int64_t except_id,
@@ -108,7 +117,7 @@ int store_person_by_phone(struct store *s, void *ctx, const char *phone, int64_t
 		return -1;
 	store_bind_text(st, 1, phone);
 	sqlite3_bind_int64(st, 2, except_id);
-	return person_one(st, ctx, out);
+	return person_one(s, st, ctx, out);
 }
 
 int store_handle_taken(struct store *s, const char *handle)

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/export/redact.h"
 
@@ -262,7 +263,7 @@ static int add_person_patterns(struct builder *b, const struct store_person *sp,
 		    talloc_asprintf(b->ctx, "%s, %s", family, given),
 		    talloc_asprintf(b->ctx, "%s %.*s.", given, (int)n, family),
 		};
-		for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(forms); i++)
 			if (!forms[i] || add_pattern(b, forms[i], who, sp->role) < 0)
 				return -1;
 	}

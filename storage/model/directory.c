@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/model/directory.h"
 
@@ -48,17 +49,17 @@ static const char *const exc_names[] = {
 
 const char *dir_role_name(enum dir_role r)
 {
-	return (unsigned)r < sizeof(role_names) / sizeof(role_names[0]) ? role_names[r] : "?";
+	return (unsigned)r < ARRAY_SIZE(role_names) ? role_names[r] : "?";
 }
 
 const char *dir_title_name(enum dir_title t)
 {
-	return (unsigned)t < sizeof(title_names) / sizeof(title_names[0]) ? title_names[t] : "?";
+	return (unsigned)t < ARRAY_SIZE(title_names) ? title_names[t] : "?";
 }
 
 const char *dir_exception_kind_name(enum dir_exception_kind k)
 {
-	return (unsigned)k < sizeof(exc_names) / sizeof(exc_names[0]) ? exc_names[k] : "?";
+	return (unsigned)k < ARRAY_SIZE(exc_names) ? exc_names[k] : "?";
 }
 
 /* Compare words ignoring case and treating '_', '-' and ' ' alike. */
@@ -88,7 +89,7 @@ int dir_role_parse(const char *s, enum dir_role *out)
 	};
 	if (!s)
 		return -1;
-	for (size_t i = 0; i < sizeof(syn) / sizeof(syn[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(syn); i++) {
 		if (word_eq(s, syn[i].w)) {
 			*out = syn[i].r;
 			return 0;
@@ -105,7 +106,7 @@ int dir_title_parse(const char *s, enum dir_title *out)
 		*out = DIR_T_NONE;
 		return 0;
 	}
-	for (size_t i = 1; i < sizeof(title_names) / sizeof(title_names[0]); i++) {
+	for (size_t i = 1; i < ARRAY_SIZE(title_names); i++) {
 		if (word_eq(s, title_names[i])) {
 			*out = (enum dir_title)i;
 			return 0;
@@ -140,7 +141,7 @@ int dir_exception_kind_parse(const char *s, enum dir_exception_kind *out)
 {
 	if (!s)
 		return -1;
-	for (size_t i = 0; i < sizeof(exc_names) / sizeof(exc_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(exc_names); i++) {
 		if (word_eq(s, exc_names[i])) {
 			*out = (enum dir_exception_kind)i;
 			return 0;

@@ -2,6 +2,7 @@
 /* The message records: SQL for what the router and `chaperone held` write and read. */
 #include <stdlib.h>
 #include <string.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/records/records.h"
 
@@ -324,7 +325,7 @@ int rec_delivery_get(struct store *s, int64_t id,
 		return rc == SQLITE_DONE ? 0 : -1;
 	}
 	delivery_row(st, &r);
-	buf = copy_texts(str, sizeof(str) / sizeof(str[0]));
+	buf = copy_texts(str, ARRAY_SIZE(str));
 	sqlite3_reset(st);
 	if (!buf)
 		return -1;
@@ -700,7 +701,7 @@ int rec_question_open(struct store *s, const char *relay, int64_t person_id, int
 	q.body = TXT(st, 6);
 	q.urgent = sqlite3_column_int(st, 7);
 	q.crisis = sqlite3_column_int(st, 8);
-	buf = copy_texts(str, sizeof(str) / sizeof(str[0]));
+	buf = copy_texts(str, ARRAY_SIZE(str));
 	sqlite3_reset(st);
 	if (!buf)
 		return -1;

@@ -34,6 +34,7 @@
 
 #include <json-c/json.h>
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/records/records_query_internal.h"
 
@@ -110,7 +111,7 @@ static bool valid_verdict(const char *v)
 {
 	static const char *const ok[] = {"deliver", "hold", "block", "reply", "ignore"};
 
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
 		if (!strcmp(v, ok[i]))
 			return true;
 	return false;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/records/records_query_internal.h"
 
@@ -51,7 +52,7 @@ static void person_fill(struct rq_person *out, const struct pinfo *p, const char
  * kept once per result rather than once per delivery. */
 static const char *intern(struct run *r, void *owner, const char *s)
 {
-	const size_t cap = sizeof(r->words) / sizeof(r->words[0]);
+	const size_t cap = ARRAY_SIZE(r->words);
 	uint32_t h = 2166136261u;
 	size_t len = 0, i;
 	char *w;

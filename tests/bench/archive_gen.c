@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "tests/bench/archive_gen.h"
 #include "storage/directory/directory_store.h"
@@ -91,7 +92,7 @@ static int64_t between(struct rng *r, int64_t lo, int64_t hi) /* [lo, hi] */
 	return lo + (int64_t)below(r, (unsigned)(hi - lo + 1));
 }
 
-#define PICK(r, arr) ((arr)[below((r), sizeof(arr) / sizeof((arr)[0]))])
+#define PICK(r, arr) ((arr)[below((r), ARRAY_SIZE(arr))])
 
 /* ---- Calendar (proleptic Gregorian, days since 1970-01-01) ---- */
 
@@ -241,11 +242,10 @@ static const struct archive_gen_team teams_spec[] = {
     {"council", "Student Council", AG_SCHOOL_YEAR},
     {"esports", "Esports", AG_SCHOOL_YEAR},
 };
-#define N_TEAMS (sizeof(teams_spec) / sizeof(teams_spec[0]))
 
 const struct archive_gen_team *archive_gen_teams(size_t *n)
 {
-	*n = N_TEAMS;
+	*n = ARRAY_SIZE(teams_spec);
 	return teams_spec;
 }
 
@@ -482,7 +482,7 @@ struct gen {
 	struct archive_gen_stats st;
 	struct gperson *persons;
 	unsigned n_persons;
-	struct gteam teams[N_TEAMS];
+	struct gteam teams[ARRAY_SIZE(teams_spec)];
 	struct grelay relays[2];
 	unsigned ad, principal;
 	struct pend *heap;
@@ -1332,7 +1332,7 @@ static int blocked(struct gen *g, int64_t at, struct gteam *t)
 		fmt(reason, sizeof(reason), "a guardian cannot address people or groups");
 	} else if (how < 9) {
 		/* a coach writes a student who is not on their team */
-		const struct gteam *other = &g->teams[below(r, N_TEAMS)];
+		const struct gteam *other = &g->teams[below(r, ARRAY_SIZE(teams_spec))];
 		struct gperson *o = &g->persons[pick_student(g, other, false)];
 		sender = &g->persons[pick_staff(g, t)];
 		c.student = o;
@@ -1633,7 +1633,7 @@ static int gen_directory(struct gen *g)
 	g->principal = new_person(g, DIR_ADMIN, DIR_T_PRINCIPAL, "Ana", "Ortiz", true);
 	if (g->ad == UINT32_MAX || g->principal == UINT32_MAX)
 		return fail(g, "administrator");
-	for (unsigned ti = 0; ti < N_TEAMS; ti++) {
+	for (unsigned ti = 0; ti < ARRAY_SIZE(teams_spec); ti++) {
 		struct gteam *t = &g->teams[ti];
 		struct store_team st = {0};
 		char source[64];
@@ -1698,7 +1698,7 @@ static int gen_directory(struct gen *g)
 		}
 	}
 	g->st.persons = g->n_persons;
-	g->st.teams = N_TEAMS;
+	g->st.teams = ARRAY_SIZE(teams_spec);
 	return 0;
 }
 
@@ -1768,7 +1768,7 @@ static int gen_messages(struct gen *g, double t0)
 {
 	int64_t d0 = days_from_civil(first_year(g->p), 8, 15);
 	int64_t n_days = days_from_civil(END_YEAR, 8, 15) - d0;
-	double *w = talloc_array(g->ctx, double, (size_t)n_days *N_TEAMS);
+	double *w = talloc_array(g->ctx, double, (size_t)n_days *ARRAY_SIZE(teams_spec));
 	double total = 0, cum = 0;
 	struct slot *slots = NULL;
 	size_t cap = 0;
@@ -1778,19 +1778,19 @@ static int gen_messages(struct gen *g, double t0)
 		return -1;
 	for (int64_t i = 0; i < n_days; i++) {
 		unsigned y = (unsigned)(i / 365 < g->p->years ? i / 365 : g->p->years - 1);
-		for (unsigned t = 0; t < N_TEAMS; t++) {
+		for (unsigned t = 0; t < ARRAY_SIZE(teams_spec); t++) {
 			double x = team_day_weight(g, &g->teams[t], y, d0 + i);
-			w[i * N_TEAMS + t] = x;
+			w[i * ARRAY_SIZE(teams_spec) + t] = x;
 			total += x;
 		}
 	}
 	for (int64_t i = 0; i < n_days; i++) {
-		const double *wt = &w[i * N_TEAMS];
+		const double *wt = &w[i * ARRAY_SIZE(teams_spec)];
 		double day_w = 0;
 		uint64_t n;
 		bool weekend = weekday(d0 + i) == 0 || weekday(d0 + i) == 6;
 
-		for (unsigned t = 0; t < N_TEAMS; t++)
+		for (unsigned t = 0; t < ARRAY_SIZE(teams_spec); t++)
 			day_w += wt[t];
 		cum += (double)g->p->messages * day_w / total;
 		n = i == n_days - 1 ? g->p->messages - emitted : (uint64_t)cum - emitted;
@@ -1803,7 +1803,7 @@ static int gen_messages(struct gen *g, double t0)
 		for (uint64_t k = 0; k < n; k++) {
 			double x = unit(&g->rng) * day_w;
 			unsigned t = 0;
-			for (; t + 1 < N_TEAMS && x >= wt[t]; t++)
+			for (; t + 1 < ARRAY_SIZE(teams_spec) && x >= wt[t]; t++)
 				x -= wt[t];
 			slots[k] = (struct slot){pick_second(&g->rng, weekend), t};
 		}

@@ -44,6 +44,7 @@
 
 #include <sodium.h>
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "tests/bench/archive_gen.h"
 #include "storage/archive/chain.h"
@@ -785,7 +786,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'p':
-			if (n_pragmas == sizeof(pragmas) / sizeof(pragmas[0])) {
+			if (n_pragmas == ARRAY_SIZE(pragmas)) {
 				fprintf(stderr, "bench_records: too many --pragma\n");
 				return 2;
 			}

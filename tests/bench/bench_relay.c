@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/directory/directory_store.h"
 #include "storage/records/records.h"
@@ -142,8 +143,7 @@ static const char *const family_names[] = {
     "Anderson", "Thomas", "Moore", "Jackson", "White",	"Harris",   "Clark", "Lewis",
     "Walker",	"Young",  "Hall",  "Allen",   "King",	"Wright",   "Scott", "Green",
 };
-#define N_GIVEN	 (sizeof(given_names) / sizeof(given_names[0]))
-#define N_FAMILY (sizeof(family_names) / sizeof(family_names[0]))
+#define N_GIVEN (ARRAY_SIZE(given_names))
 
 struct gen {
 	struct store *s;
@@ -164,7 +164,7 @@ static int64_t gen_person(struct gen *g, enum dir_role role, enum dir_title titl
 {
 	unsigned n = g->persons++;
 	const char *given = given_names[n % N_GIVEN];
-	const char *family = family_names[(n / N_GIVEN) % N_FAMILY];
+	const char *family = family_names[(n / N_GIVEN) % ARRAY_SIZE(family_names)];
 	char handle[48], number[24], source[24];
 	size_t i;
 	struct store_person p = {0};
@@ -274,10 +274,10 @@ static void team_spec_for(unsigned i, char *tag, size_t cap, char *name, size_t 
 	const char *base;
 
 	if (i % 10 < 6) {
-		base = sports[i % (sizeof(sports) / sizeof(sports[0]))];
+		base = sports[i % (ARRAY_SIZE(sports))];
 		ts->kind = "sports";
 	} else if (i % 10 < 9) {
-		base = clubs[i % (sizeof(clubs) / sizeof(clubs[0]))];
+		base = clubs[i % (ARRAY_SIZE(clubs))];
 		ts->kind = "club";
 	} else {
 		base = "class";

@@ -19,6 +19,7 @@
 
 #include <setjmp.h>
 #include <cmocka.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 const char *harness_build_dir = ".";
 
@@ -333,7 +334,7 @@ static size_t final_result_end(const char *buf)
 					     "\r\n> "};
 	size_t best = 0;
 
-	for (size_t i = 0; i < sizeof(finals) / sizeof(finals[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(finals); i++) {
 		const char *hit = strstr(buf, finals[i]);
 		if (hit) {
 			size_t end = (size_t)(hit - buf) + strlen(finals[i]);

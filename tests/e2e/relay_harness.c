@@ -24,6 +24,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 #include <sqlite3.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/archive/chain.h"
 
@@ -301,7 +302,7 @@ char *relay_vty(struct relay_env *e, const char *commands)
 	 * '\n' each as Enter, and an empty password counts as a wrong one). */
 	static const char *const login[] = {RELAY_VTY_LOGIN "\r", "enable\r",
 					    RELAY_VTY_ENABLE "\r"};
-	for (size_t i = 0; i < sizeof(login) / sizeof(login[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(login); i++)
 		if (write(fd, login[i], strlen(login[i])) != (ssize_t)strlen(login[i]) ||
 		    !vty_read_prompt(fd, buf, cap, &len, deadline))
 			goto fail;
@@ -1063,7 +1064,7 @@ void relay_assert_attributed(struct relay_env *e)
 
 		if (json_object_object_get_ex(m, "complete", &c) && !json_object_get_boolean(c))
 			continue;
-		for (size_t k = 0; k < sizeof(replies) / sizeof(replies[0]) && !ok; k++)
+		for (size_t k = 0; k < ARRAY_SIZE(replies) && !ok; k++)
 			ok = strstr(text, replies[k]) == text;
 		if (!ok && (relay_body_starts(text, "[") || relay_body_starts(text, "CRISIS ["))) {
 			/* "[Team] Sender...": a team name, then a sender's name. */

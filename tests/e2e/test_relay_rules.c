@@ -21,6 +21,7 @@
 
 #include <setjmp.h>
 #include <cmocka.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "tests/e2e/relay_harness.h"
 
@@ -98,7 +99,7 @@ static void test_whole_team_reaches_every_student(void **state)
 	free(relay_expect(env, ROSA, "[Soccer] Coach Dana Lee to the Soccer team: Practice",
 			  RELAY_WAIT_MS));
 	relay_settle(env);
-	for (size_t i = 0; i < sizeof(students) / sizeof(students[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(students); i++) {
 		struct relay_inbox in = {0};
 		relay_assert_count(env, students[i], 1);
 		relay_inbox(env, students[i], &in);

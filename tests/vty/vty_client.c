@@ -307,8 +307,8 @@ static int transcript(int argc, char **argv)
 			size_t ne = st.n_expect, ng;
 			steps++;
 			if (strcmp(c.prompt, st.prompt)) {
-				fprintf(stderr, "%s:%u: the console is at '%s', not '%s'\n", argv[1],
-					st.line, c.prompt, st.prompt);
+				fprintf(stderr, "%s:%u: the console is at '%s', not '%s'\n",
+					argv[1], st.line, c.prompt, st.prompt);
 				return 1;
 			}
 			if (!command(&c, st.cmd)) {

@@ -23,6 +23,7 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/select.h>
 #include <osmocom/core/tdef.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "modem/driver/at_channel.h"
 #include "modem/driver/modem_log.h"
@@ -300,7 +301,7 @@ static void test_line_endings(void **state)
 	struct res r;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(answers); i++) {
 		roundtrip("AT+CGMI", NULL, answers[i], &r);
 		assert_int_equal(r.result, AT_RES_OK);
 		assert_int_equal(r.n_lines, 1);
@@ -407,7 +408,7 @@ static void test_final_results(void **state)
 	struct res r;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		roundtrip("AT+X", NULL, cases[i].answer, &r);
 		assert_int_equal(r.result, cases[i].result);
 		assert_int_equal(r.code, cases[i].code);

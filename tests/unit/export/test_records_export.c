@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 #include <sodium.h>
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/archive/access_log.h"
 #include "storage/archive/chain.h"
@@ -246,14 +247,13 @@ static bool has_word(const char *hay, const char *w)
 
 static const char *const bundle_files[] = {"transcript.html", "records.csv", "deliveries.csv",
 					   "records.jsonl",   "README.txt",  "manifest.json"};
-#define N_FILES (sizeof(bundle_files) / sizeof(bundle_files[0]))
 
 /* Every file of the bundle, one after the other. */
 static char *whole_bundle(void *ctx, const char *dir)
 {
 	char *all = talloc_strdup(ctx, "");
 
-	for (size_t i = 0; i < N_FILES; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bundle_files); i++)
 		all = talloc_asprintf_append(all, "%s\n", slurp(ctx, dir, bundle_files[i]));
 	return all;
 }
@@ -424,7 +424,7 @@ static void test_redact_text(void **state)
 	};
 	char *out;
 
-	for (size_t i = 0; i < sizeof(riley_forms) / sizeof(riley_forms[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(riley_forms); i++) {
 		char *in = talloc_asprintf(e->ctx, "before %s after", riley_forms[i]);
 		char *want = talloc_asprintf(e->ctx, "before %s after", riley);
 		out = redact_text(e->ctx, r, in);
@@ -483,7 +483,7 @@ static void test_redact_accents(void **state)
 	    "+33 6 12 34 56 78",
 	};
 
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
 		char *out = redact_text(e->ctx, r, talloc_asprintf(e->ctx, "[%s]", forms[i]));
 		if (strcmp(out, talloc_asprintf(e->ctx, "[%s]", one)))
 			fail_msg("'%s' became '%s'", forms[i], out);
@@ -503,7 +503,7 @@ static void check_manifest(void *ctx, const char *dir, const struct export_summa
 	sha256_hex(text, strlen(text), hex);
 	assert_string_equal(hex, sum->manifest_sha256);
 	assert_true(json_object_object_get_ex(m, "files", &files));
-	assert_int_equal(json_object_array_length(files), N_FILES - 1);
+	assert_int_equal(json_object_array_length(files), ARRAY_SIZE(bundle_files) - 1);
 	for (size_t i = 0; i < json_object_array_length(files); i++) {
 		struct json_object *f = json_object_array_get_idx(files, i), *name, *sha, *bytes;
 		assert_true(json_object_object_get_ex(f, "name", &name));
@@ -535,7 +535,7 @@ static void test_export(void **state)
 	assert_true(sum.export_id > 0);
 
 	assert_mode(out, 0700);
-	for (size_t i = 0; i < N_FILES; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bundle_files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", out, bundle_files[i]);
 		assert_mode(path, 0600);
 	}

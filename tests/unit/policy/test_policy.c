@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/model/directory.h"
 #include "storage/model/phone_number.h"
@@ -294,7 +295,7 @@ static void test_rules_table(void **state)
 	const struct policy_rule_info *r = policy_rules(&n);
 
 	(void)state;
-	assert_int_equal(n, sizeof(order) / sizeof(order[0]));
+	assert_int_equal(n, ARRAY_SIZE(order));
 	for (unsigned i = 0; i < n; i++) {
 		assert_string_equal(r[i].id, order[i]);
 		assert_true(strlen(r[i].summary) > 10);
@@ -998,7 +999,7 @@ static void test_contact_screen_holds(void **state)
 
 	(void)state;
 	to_people(1, F->alex);
-	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bodies); i++) {
 		F->req.body = bodies[i];
 		v = run();
 		if (v->action != POLICY_HOLD)
@@ -1032,7 +1033,7 @@ static void test_contact_screen_passes(void **state)
 
 	(void)state;
 	to_people(1, F->alex);
-	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bodies); i++) {
 		F->req.body = bodies[i];
 		v = run();
 		if (v->action != POLICY_DELIVER)
@@ -1324,7 +1325,7 @@ static void test_masking_forms(void **state)
 	(void)state;
 	F->cfg.contact_screen = false;
 	to_people(1, F->max);
-	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bodies); i++) {
 		const char *b;
 
 		F->req.body = bodies[i];

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/model/directory.h"
 #include "storage/model/phone_number.h"
@@ -299,8 +300,7 @@ static char *random_body(void *ctx, struct world *w)
 		} else if (what == 3 && chance(30)) {
 			b = talloc_asprintf_append(b, "%sme%u@example.org", sep, below(100));
 		} else {
-			b = talloc_asprintf_append(b, "%s%s", sep,
-						   words[below(sizeof(words) / sizeof(words[0]))]);
+			b = talloc_asprintf_append(b, "%s%s", sep, words[below(ARRAY_SIZE(words))]);
 		}
 	}
 	return b;

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/directory/directory_store.h"
 #include "storage/records/records.h"
@@ -859,7 +860,7 @@ static void test_errors_change_nothing(void **state)
 	};
 	char err[256];
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		err[0] = 0;
 		assert_null(rq_run(e->s, e->ctx, &bad[i], err, sizeof(err)));
 		assert_true(err[0] != 0);
@@ -921,7 +922,7 @@ static void test_parse_date(void **state)
 			     "2027-02-29",
 			     "12345678901234567890",
 			     "2026-09-01T12:60"};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (rq_parse_date(bad[i], false, &ms) == 0)
 			fail_msg("'%s' parsed as a date", bad[i]);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "gateway/relay/grammar.h"
 
@@ -197,7 +198,7 @@ static void test_keywords(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		parse(cases[i].text);
 		assert_int_equal(g.kind, cases[i].kind);
 		assert_int_equal(g.n_addrs, 0);
@@ -351,7 +352,7 @@ static void test_malformed_addresses(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		parse(cases[i].text);
 		assert_int_equal(g.kind, GRAMMAR_MESSAGE);
 		assert_int_equal(g.n_addrs, 0);

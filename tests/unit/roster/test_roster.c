@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/directory/directory_store.h"
 #include "gateway/roster/roster.h"
@@ -663,6 +665,31 @@ static char *slurp(void *ctx, const char *path, size_t *len)
 /* The district's files with bytes flipped, quotes and separators inserted, lines cut:
  * whatever comes of it, the import must not crash, read out of bounds (ASan) or leave a
  * directory that does not load. */
+/* A role the archive holds that this version does not know (a newer version's, or a
+ * hand edit past the CHECK constraint) is an error naming the row, never read as a
+ * student; so is an unknown exception kind (never read as "family"). */
+static void test_unknown_words_refused(void **state)
+{
+	struct env *e = *state;
+	struct store_person p;
+	struct store_person *all;
+	size_t n;
+	sqlite3 *db = store_db(e->s);
+
+	import(e, DISTRICT, ROSTER_OK);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "jamier", &p), 1);
+	assert_int_equal(sqlite3_exec(db,
+				      "PRAGMA ignore_check_constraints = 1;"
+				      " UPDATE persons SET role = 'mentor' WHERE handle = 'jamier';"
+				      " PRAGMA ignore_check_constraints = 0;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "jamier", &p), -1);
+	assert_non_null(strstr(store_errmsg(e->s), "role 'mentor'"));
+	assert_int_equal(store_persons_list(e->s, e->ctx, &all, &n), -1);
+	assert_null(store_directory_load(e->s, e->ctx));
+}
+
 static void test_corrupted_files(void **state)
 {
 	struct env *e = *state;
@@ -684,7 +711,7 @@ static void test_corrupted_files(void **state)
 		enum roster_status st;
 		struct roster_options opt = {.actor = "fuzz"};
 
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 			size_t len, edits;
 			char *buf;
 			FILE *f;
@@ -796,6 +823,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_relays_and_exceptions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupted_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_words_refused, setup, teardown),
 	    cmocka_unit_test(test_names),
 	};
 

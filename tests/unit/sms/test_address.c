@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP addresses and SMSC addresses: BCD numbers, fillers, special digits, alphanumeric. */
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
+
 #include "tests/unit/sms/test_util.h"
 
 #include "tests/unit/sms/pdu_samples.h"
@@ -42,7 +44,7 @@ static const struct addr_vector addr_vectors[] = {
 static void test_address_vectors(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(addr_vectors) / sizeof(addr_vectors[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(addr_vectors); i++) {
 		const struct addr_vector *v = &addr_vectors[i];
 		struct sms_address a, b;
 		uint8_t buf[32], out[32];

@@ -3,6 +3,7 @@
 #include "tests/unit/sms/test_util.h"
 
 #include <stdlib.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "modem/sms/gsm7.h"
 #include "tests/unit/sms/pdu_samples.h"
@@ -180,7 +181,7 @@ static void test_concat(void **state)
 	uint8_t out[SMS_PDU_MAX];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		/* The decoder keeps the message and the IE as sent (text is never lost)... */
 		assert_int_equal(deliver_hex(bad[i], false), 0);
 		assert_true(d.ud.concat.present);

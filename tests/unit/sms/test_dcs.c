@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP-DCS coding groups (TS 23.038 §4). */
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
+
 #include "tests/unit/sms/test_util.h"
 
 struct dcs_vector {
@@ -47,7 +49,7 @@ static const struct dcs_vector vectors[] = {
 static void test_parse(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(vectors); i++) {
 		const struct dcs_vector *v = &vectors[i];
 		enum sms_alphabet a = 99;
 		bool hc = true;

@@ -6,6 +6,7 @@
 #include "tests/unit/sms/test_util.h"
 
 #include <stdlib.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "modem/sms/gsm7.h"
 #include "tests/unit/sms/pdu_samples.h"
@@ -126,7 +127,7 @@ static void run_decoders(const uint8_t *data, size_t len)
 static void test_truncations(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(samples); i++) {
 		uint8_t pdu[SMS_PDU_MAX];
 		size_t n = unhex(pdu, sizeof(pdu), samples[i]);
 
@@ -142,7 +143,7 @@ static void test_mutations(void **state)
 
 	(void)state;
 	srand(20261121);
-	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(samples); i++) {
 		uint8_t pdu[SMS_PDU_MAX], m[SMS_PDU_MAX];
 		size_t n = unhex(pdu, sizeof(pdu), samples[i]);
 

@@ -3,6 +3,7 @@
 #include "tests/unit/sms/test_util.h"
 
 #include <stdlib.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "modem/sms/gsm7.h"
 #include "modem/sms/sms_error.h"
@@ -122,7 +123,7 @@ static const struct pack_vector pack_vectors[] = {
 static void test_pack_vectors(void **state)
 {
 	(void)state;
-	for (size_t v = 0; v < sizeof(pack_vectors) / sizeof(pack_vectors[0]); v++) {
+	for (size_t v = 0; v < ARRAY_SIZE(pack_vectors); v++) {
 		const struct pack_vector *pv = &pack_vectors[v];
 		uint8_t septets[64], packed[64], unpacked[64], want[64];
 		size_t wlen = unhex(want, sizeof(want), pv->packed_hex);
@@ -212,7 +213,7 @@ static void test_utf8_decode(void **state)
 	uint32_t cp;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		char enc[4];
 
 		assert_int_equal(utf8_decode_cp(good[i].s, strlen(good[i].s), &cp), good[i].len);
@@ -222,7 +223,7 @@ static void test_utf8_decode(void **state)
 		assert_int_equal(utf8_encode_cp(enc, (size_t)good[i].len - 1, cp),
 				 SMS_ERR_TOO_LONG);
 	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(utf8_decode_cp(bad[i], strlen(bad[i]), &cp), SMS_ERR_UTF8);
 	assert_int_equal(utf8_decode_cp("", 0, &cp), SMS_ERR_UTF8);
 }

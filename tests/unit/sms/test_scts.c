@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP-SCTS: swapped BCD, signed time zones in quarter hours, validation, UTC, ISO 8601. */
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
+
 #include "tests/unit/sms/test_util.h"
 
 #include "modem/sms/sms_scts.h"
@@ -35,7 +37,7 @@ static const struct scts_vector vectors[] = {
 static void test_vectors(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(vectors); i++) {
 		const struct scts_vector *v = &vectors[i];
 		struct sms_time t;
 		uint8_t buf[8], out[8];
@@ -118,7 +120,7 @@ static void test_invalid(void **state)
 	uint8_t buf[8];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		unhex(buf, sizeof(buf), bad[i]);
 		assert_int_equal(sms_scts_decode(&t, buf, 7), SMS_ERR_SCTS);
 	}

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* TP-UD with a user data header: fill bits, TP-UDL in septets, IEs, length checks. */
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
+
 #include "tests/unit/sms/test_util.h"
 
 #include "modem/sms/gsm7.h"
@@ -128,7 +130,7 @@ static void test_header_errors(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct sms_user_data ud;
 		uint8_t buf[32];
 		size_t n = unhex(buf, sizeof(buf), cases[i].hex);
