@@ -127,7 +127,7 @@ static int decide(struct store *s, bool release, int argc, char **argv)
 	d.recipient_number = f.sender;
 	d.why = "reply";
 	d.body = body;
-	d.status = "queued";
+	d.status = REC_ST_QUEUED;
 	if (f.sender[0] == '+' && rec_delivery_add(s, &d) <= 0)
 		goto fail;
 	if (store_commit(s) < 0)

@@ -94,7 +94,9 @@ static const struct cli_sub subs[] = {
 
 static bool kind_valid(const char *k)
 {
-	return !strcmp(k, "sports") || !strcmp(k, "club") || !strcmp(k, "class");
+	/* Exactly the stored word: the name table matches without regard to case. */
+	return get_string_value(dir_team_kind_names, k) >= 0 &&
+	       strspn(k, "abcdefghijklmnopqrstuvwxyz") == strlen(k);
 }
 
 static const char *source_of(void *ctx, const struct store_team *t)
@@ -256,7 +258,7 @@ static int team_show(struct store *s, void *ctx, const char *tag)
 	    n_links > 0;
 	printf("  %-10s %u%s\n", "overseers", t->n_overseers,
 	       explicit_overseers ? ""
-	       : !strcmp(st.kind, "sports")
+	       : t->kind == DIR_TEAM_SPORTS
 		   ? " (default: the athletic directors, else the principals)"
 		   : " (default: the principals)");
 	list = sorted(ctx, t->overseers, t->n_overseers);

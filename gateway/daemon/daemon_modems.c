@@ -195,8 +195,8 @@ static void mark_waiting(const struct rec_delivery_row *row, void *data)
 	if (strcmp(row->relay, mw->dm->relay_number))
 		return;
 	/* Only the record lags: the delivery is on the modem's queue either way. */
-	if (rec_delivery_event(g_daemon->store, row->id, store_now_ms(), "waiting", mw->dm->name,
-			       -1, -1, mw->why) < 0) {
+	if (rec_delivery_event(g_daemon->store, row->id, store_now_ms(), REC_ST_WAITING,
+			       mw->dm->name, -1, -1, mw->why) < 0) {
 		rate_ctr_inc(rate_ctr_group_get_ctr(g_daemon->ctrs, CTR_STORE_ERROR));
 		LOGP(DSTORE, LOGL_ERROR, "%s: cannot record delivery %" PRId64 " as waiting: %s\n",
 		     mw->dm->name, row->id, store_errmsg(g_daemon->store));
@@ -214,7 +214,7 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 		struct mark_waiting mw = {dm, "modem recovering"};
 		/* One commit for the lot, not one fsync per delivery. */
 		bool txn = store_begin(d->store) == 0;
-		rec_deliveries_in_status(d->store, "queued", 0, mark_waiting, &mw);
+		rec_deliveries_in_status(d->store, REC_ST_QUEUED, 0, mark_waiting, &mw);
 		if (txn && store_commit(d->store) < 0)
 			LOGP(DSTORE, LOGL_ERROR, "cannot record waiting deliveries: %s\n",
 			     store_errmsg(d->store));

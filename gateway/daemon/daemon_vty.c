@@ -45,11 +45,12 @@ DEFUN(show_modems, show_modems_cmd, "show modems", SHOW_STR "Modems and their re
 	return CMD_SUCCESS;
 }
 
-static void count_line(const char *status, int64_t n, void *data)
+static void count_line(enum rec_status status, int64_t n, void *data)
 {
 	struct vty *vty = data;
 
-	vty_out(vty, "  %-10s %" PRId64 "%s", status, n, VTY_NEWLINE);
+	vty_out(vty, "  %-10s %" PRId64 "%s", get_value_string(rec_status_names, status), n,
+		VTY_NEWLINE);
 }
 
 DEFUN(show_queues, show_queues_cmd, "show queues", SHOW_STR "Deliveries by status\n")

@@ -77,34 +77,27 @@ void policy_config_defaults(struct policy_config *cfg)
 	cfg->notice_text = NULL;
 }
 
+const struct value_string policy_action_names[] = {
+    {POLICY_DELIVER, "deliver"},
+    {POLICY_HOLD, "hold"},
+    {POLICY_BLOCK, "block"},
+    {0, NULL},
+};
+
+const struct value_string policy_why_names[] = {
+    {POLICY_WHY_ADDRESSED, "addressed"},	 {POLICY_WHY_TEAM_STAFF, "team-staff"},
+    {POLICY_WHY_GUARDIAN_COPY, "guardian-copy"}, {POLICY_WHY_OVERSIGHT, "oversight"},
+    {POLICY_WHY_CRISIS_ALERT, "crisis-alert"},	 {0, NULL},
+};
+
 const char *policy_action_name(enum policy_action a)
 {
-	switch (a) {
-	case POLICY_DELIVER:
-		return "deliver";
-	case POLICY_HOLD:
-		return "hold";
-	case POLICY_BLOCK:
-		return "block";
-	}
-	return "?";
+	return get_value_string(policy_action_names, a);
 }
 
 const char *policy_why_name(enum policy_why w)
 {
-	switch (w) {
-	case POLICY_WHY_ADDRESSED:
-		return "addressed";
-	case POLICY_WHY_TEAM_STAFF:
-		return "team-staff";
-	case POLICY_WHY_GUARDIAN_COPY:
-		return "guardian-copy";
-	case POLICY_WHY_OVERSIGHT:
-		return "oversight";
-	case POLICY_WHY_CRISIS_ALERT:
-		return "crisis-alert";
-	}
-	return "?";
+	return get_value_string(policy_why_names, w);
 }
 
 bool policy_verdict_has_rule(const struct policy_verdict *v, const char *rule)
@@ -326,12 +319,14 @@ char *pol_names(void *ctx, const struct dir_person *const *p, unsigned n)
 
 const char *pol_staff_word(const struct dir_team *t)
 {
-	if (!t->kind || !strcmp(t->kind, "sports"))
+	switch (t->kind) {
+	case DIR_TEAM_SPORTS:
 		return "coaches";
-	if (!strcmp(t->kind, "club"))
+	case DIR_TEAM_CLUB:
 		return "advisors";
-	if (!strcmp(t->kind, "class"))
+	case DIR_TEAM_CLASS:
 		return "teachers";
+	}
 	return "staff";
 }
 

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <osmocom/core/utils.h> /* struct value_string */
+
 #include "storage/model/directory.h"
 
 enum policy_oversight {
@@ -70,6 +72,7 @@ enum policy_action {
 	POLICY_HOLD,
 	POLICY_BLOCK,
 };
+extern const struct value_string policy_action_names[];
 const char *policy_action_name(enum policy_action a); /* "deliver", "hold", "block" */
 
 /* Why a recipient gets a message. */
@@ -80,6 +83,7 @@ enum policy_why {
 	POLICY_WHY_OVERSIGHT,	  /* athletic director / principal kept apprised */
 	POLICY_WHY_CRISIS_ALERT,  /* administrator alerted of a crisis exchange */
 };
+extern const struct value_string policy_why_names[];
 const char *policy_why_name(enum policy_why w); /* "addressed", "guardian-copy", ... */
 
 struct policy_delivery {

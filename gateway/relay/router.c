@@ -194,12 +194,12 @@ static void dispatch_row(const struct rec_delivery_row *row, void *data)
 	id_set_put(r, &r->in_flight, row->id);
 	/* The transport has it now: a status the archive refuses is counted, and the
 	 * delivery stays "queued" in the records (in_flight keeps it from going twice). */
-	if (res == ROUTER_SEND_WAITING && strcmp(row->status, "waiting")) {
-		if (rec_delivery_event(r->store, row->id, sc->now, "waiting", NULL, -1, -1,
+	if (res == ROUTER_SEND_WAITING && row->status != REC_ST_WAITING) {
+		if (rec_delivery_event(r->store, row->id, sc->now, REC_ST_WAITING, NULL, -1, -1,
 				       why ? why : "modem not ready") < 0)
 			r->stats.store_errors++;
 	} else if (res == ROUTER_SEND_FAILED) {
-		if (rec_delivery_event(r->store, row->id, sc->now, "failed", NULL, -1, -1,
+		if (rec_delivery_event(r->store, row->id, sc->now, REC_ST_FAILED, NULL, -1, -1,
 				       why ? why : "cannot be sent") < 0)
 			r->stats.store_errors++;
 		r->stats.failed++;
@@ -261,7 +261,7 @@ int64_t router_inbound(struct router *r, const struct router_inbound *in)
 	grammar_parse(in->text, strlen(in->text), &g);
 	if (!w.relay) {
 		/* A modem whose number the directory does not know: record, do nothing. */
-		rc = router_verdict(&w, "system", "ignore", "", NULL, in->text,
+		rc = router_verdict(&w, REC_V_SYSTEM, REC_IGNORE, "", NULL, in->text,
 				    "relay number %s is not in the directory", in->relay) > 0
 			 ? 0
 			 : -1;
@@ -309,8 +309,8 @@ unsigned router_poll(struct router *r, int64_t now)
 	if (!r->dir || store_directory_version(r->store) != r->dir_version)
 		router_load(r);
 	rec_held_due(r->store, now, release_due, &sc);
-	rec_deliveries_in_status(r->store, "queued", 0, dispatch_row, &sc);
-	rec_deliveries_in_status(r->store, "waiting", 0, dispatch_row, &sc);
+	rec_deliveries_in_status(r->store, REC_ST_QUEUED, 0, dispatch_row, &sc);
+	rec_deliveries_in_status(r->store, REC_ST_WAITING, 0, dispatch_row, &sc);
 	r->last_poll = now;
 	return sc.sent;
 }
@@ -321,14 +321,14 @@ void router_part_sent(struct router *r, int64_t delivery_id, const char *modem, 
 	char detail[64];
 
 	if (ok) {
-		if (rec_delivery_event(r->store, delivery_id, store_now_ms(), "sent", modem,
+		if (rec_delivery_event(r->store, delivery_id, store_now_ms(), REC_ST_SENT, modem,
 				       (int)part, mr, NULL) < 0)
 			r->stats.store_errors++;
 		return;
 	}
 	snprintf(detail, sizeof(detail), "+CMS ERROR: %d", cms_error);
-	if (rec_delivery_event(r->store, delivery_id, store_now_ms(), "failed", modem, (int)part,
-			       -1, detail) < 0)
+	if (rec_delivery_event(r->store, delivery_id, store_now_ms(), REC_ST_FAILED, modem,
+			       (int)part, -1, detail) < 0)
 		r->stats.store_errors++;
 	r->stats.failed++;
 }
@@ -342,7 +342,8 @@ void router_part_status(struct router *r, int64_t delivery_id, const char *modem
 	if (st >= 0x20 && st < 0x40)
 		return; /* temporary: the SMSC is still trying */
 	snprintf(detail, sizeof(detail), "TP-ST 0x%02x", st);
-	if (rec_delivery_event(r->store, delivery_id, store_now_ms(), ok ? "delivered" : "failed",
-			       modem, (int)part, -1, detail) < 0)
+	if (rec_delivery_event(r->store, delivery_id, store_now_ms(),
+			       ok ? REC_ST_DELIVERED : REC_ST_FAILED, modem, (int)part, -1,
+			       detail) < 0)
 		r->stats.store_errors++;
 }

@@ -61,7 +61,7 @@ int router_command(struct work *w, const struct grammar_parse *g)
 		if (rec_optout_add(r->store, w->in->at, w->in->relay, w->in->sender,
 				   w->sender ? w->sender->id : 0, stop, w->message_id) < 0)
 			return -1;
-		vid = router_verdict(w, "command", "reply", POLICY_RULE_OPT_OUT, NULL, NULL,
+		vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, POLICY_RULE_OPT_OUT, NULL, NULL,
 				     "%s from %s", stop ? "STOP" : "START", w->in->sender);
 		if (vid <= 0)
 			return -1;
@@ -80,16 +80,16 @@ int router_command(struct work *w, const struct grammar_parse *g)
 			   "to opt out, HELP for help.");
 	}
 	case GRAMMAR_HELP:
-		vid = router_verdict(w, "command", "reply", "", NULL, NULL, "HELP");
+		vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, "", NULL, NULL, "HELP");
 		return vid > 0 ? router_reply(w, vid, "%s",
 					      staff ? grammar_help_staff() : grammar_help_family())
 			       : -1;
 	case GRAMMAR_WHO:
-		vid = router_verdict(w, "command", "reply", "", NULL, NULL, "WHO");
+		vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, "", NULL, NULL, "WHO");
 		return vid > 0 ? router_reply(w, vid, "%s", who_text(w, g)) : -1;
 	case GRAMMAR_DISCARD: {
 		struct open_q *oq = router_open_question(w);
-		vid = router_verdict(w, "command", "reply", "", NULL, NULL, "DISCARD");
+		vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, "", NULL, NULL, "DISCARD");
 		if (vid <= 0)
 			return -1;
 		if (!oq->found)
@@ -120,8 +120,8 @@ int router_unknown_sender(struct work *w)
 				   answer) < 0)
 		return -1;
 	vid =
-	    router_verdict(w, "unknown-sender", answer ? "reply" : "ignore", "", NULL, w->in->text,
-			   "%s is not in the directory; not forwarded", w->in->sender);
+	    router_verdict(w, REC_V_UNKNOWN_SENDER, answer ? REC_REPLY : REC_IGNORE, "", NULL,
+			   w->in->text, "%s is not in the directory; not forwarded", w->in->sender);
 	if (vid <= 0)
 		return -1;
 	if (!answer)

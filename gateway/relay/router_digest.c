@@ -67,7 +67,7 @@ unsigned router_send_digests(struct router *r, int64_t now)
 			d.recipient_number = a->phone;
 			d.why = "digest";
 			d.body = dc.text;
-			d.status = "queued";
+			d.status = REC_ST_QUEUED;
 			id = rec_delivery_add(r->store, &d);
 			talloc_free(dc.text);
 			if (id <= 0) {

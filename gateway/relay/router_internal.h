@@ -61,9 +61,9 @@ int router_reply(struct work *w, int64_t verdict_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Record a verdict the router reached without the policy engine (commands, blocks,
  * questions, unknown senders). Returns its id, or <= 0 on failure. */
-int64_t router_verdict(struct work *w, const char *kind, const char *action, const char *rules,
-		       const struct dir_team *team, const char *body, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
+int64_t router_verdict(struct work *w, enum rec_verdict_kind kind, enum rec_action action,
+		       const char *rules, const struct dir_team *team, const char *body,
+		       const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* Block the message and tell the sender "Not sent: <why> <what>". */
 int router_block(struct work *w, const struct dir_team *team, const char *body, const char *why,
 		 const char *what);

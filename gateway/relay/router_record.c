@@ -37,7 +37,7 @@ int router_reply(struct work *w, int64_t verdict_id, const char *fmt, ...)
 	d.recipient_number = w->in->sender;
 	d.why = "reply";
 	d.body = talloc_asprintf(w->tmp, "%s relay: %s", w->r->cfg.district, text);
-	d.status = "queued";
+	d.status = REC_ST_QUEUED;
 	id = rec_delivery_add(w->r->store, &d);
 	if (id <= 0)
 		return -1;
@@ -46,8 +46,9 @@ int router_reply(struct work *w, int64_t verdict_id, const char *fmt, ...)
 	return 0;
 }
 
-int64_t router_verdict(struct work *w, const char *kind, const char *action, const char *rules,
-		       const struct dir_team *team, const char *body, const char *fmt, ...)
+int64_t router_verdict(struct work *w, enum rec_verdict_kind kind, enum rec_action action,
+		       const char *rules, const struct dir_team *team, const char *body,
+		       const char *fmt, ...)
 {
 	va_list ap;
 	struct rec_verdict v = {0};
@@ -70,7 +71,7 @@ int64_t router_verdict(struct work *w, const char *kind, const char *action, con
 int router_block(struct work *w, const struct dir_team *team, const char *body, const char *why,
 		 const char *what)
 {
-	int64_t vid = router_verdict(w, "relay", "block", "", team, body, "%s", why);
+	int64_t vid = router_verdict(w, REC_V_RELAY, REC_BLOCK, "", team, body, "%s", why);
 
 	w->r->stats.blocked++;
 	return vid > 0 ? router_reply(w, vid, "Not sent: %s %s", why, what) : -1;
@@ -83,7 +84,7 @@ int router_ask(struct work *w, const char *kind, const char *body, bool urgent, 
 	int64_t vid;
 
 	w->r->stats.questions++;
-	vid = router_verdict(w, "question", "hold", "", NULL, body, "%s", reason);
+	vid = router_verdict(w, REC_V_QUESTION, REC_HOLD, "", NULL, body, "%s", reason);
 	if (vid <= 0)
 		return -1;
 	q.at = w->in->at;
@@ -116,7 +117,7 @@ static int record_policy(struct work *w, const struct policy_request *req,
 	struct router *r = w->r;
 	struct rec_verdict v = {0};
 	int64_t vid;
-	const char *status;
+	enum rec_status status;
 
 	v.at = w->in->at;
 	v.message_id = w->message_id;
@@ -124,8 +125,10 @@ static int record_policy(struct work *w, const struct policy_request *req,
 	v.sender_id = req->sender->id;
 	v.team_id = req->team ? req->team->id : 0;
 	v.exception_id = pv->exception_id;
-	v.kind = "relay";
-	v.action = policy_action_name(pv->action);
+	v.kind = REC_V_RELAY;
+	v.action = pv->action == POLICY_DELIVER ? REC_DELIVER
+		   : pv->action == POLICY_HOLD	? REC_HOLD
+						: REC_BLOCK;
 	v.rules = rules_csv(w->tmp, pv);
 	v.reason = pv->reason ? pv->reason : "";
 	v.body = req->body;
@@ -146,7 +149,7 @@ static int record_policy(struct work *w, const struct policy_request *req,
 	}
 	if (pv->action == POLICY_HOLD)
 		r->stats.held++;
-	status = pv->action == POLICY_DELIVER ? "queued" : "held";
+	status = pv->action == POLICY_DELIVER ? REC_ST_QUEUED : REC_ST_HELD;
 	for (unsigned i = 0; i < pv->n_deliveries; i++) {
 		const struct policy_delivery *pd = &pv->deliveries[i];
 		struct rec_delivery d = {0};
@@ -190,7 +193,7 @@ static int record_policy(struct work *w, const struct policy_request *req,
 		d.recipient_number = p->phone ? p->phone : "";
 		d.why = "addressed";
 		d.body = "";
-		d.status = "skipped";
+		d.status = REC_ST_SKIPPED;
 		d.detail = p->phone ? "opted out (STOP)" : "no phone number on file";
 		if (rec_delivery_add(r->store, &d) <= 0)
 			return -1;
@@ -250,7 +253,7 @@ int router_evaluate_and_record(struct work *w, struct policy_request *req)
 	req->now = (time_t)(w->in->at / 1000);
 	local_time(w->in->at, &req->local);
 	if (policy_evaluate(w->tmp, w->r->dir, &w->r->cfg.policy, req, &pv) < 0) {
-		vid = router_verdict(w, "relay", "block", "", req->team, req->body,
+		vid = router_verdict(w, REC_V_RELAY, REC_BLOCK, "", req->team, req->body,
 				     "the message could not be evaluated");
 		return vid > 0
 			   ? router_reply(w, vid, "Not sent: the message could not be understood.")

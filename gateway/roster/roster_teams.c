@@ -147,7 +147,8 @@ static bool team_kind_valid(struct rimport *im, const struct team_row *tr)
 
 	if (!*kind)
 		return true;
-	if (strcmp(kind, "sports") && strcmp(kind, "club") && strcmp(kind, "class")) {
+	if (get_string_value(dir_team_kind_names, kind) < 0 ||
+	    strspn(kind, "abcdefghijklmnopqrstuvwxyz") != strlen(kind)) {
 		rim_problem(im, tr->c->path, tr->r->line, "kind '%s' is not sports, club or class",
 			    kind);
 		return false;

@@ -213,8 +213,15 @@ struct dir_person *dir_add_person(struct directory *d, const struct dir_person_s
 	return p;
 }
 
+const struct value_string dir_team_kind_names[] = {
+    {DIR_TEAM_SPORTS, "sports"},
+    {DIR_TEAM_CLUB, "club"},
+    {DIR_TEAM_CLASS, "class"},
+    {0, NULL},
+};
+
 struct dir_team *dir_add_team(struct directory *d, int64_t id, const char *source_id,
-			      const char *tag, const char *name, const char *kind)
+			      const char *tag, const char *name, enum dir_team_kind kind)
 {
 	struct dir_team *t = talloc_zero(d, struct dir_team);
 
@@ -222,7 +229,7 @@ struct dir_team *dir_add_team(struct directory *d, int64_t id, const char *sourc
 	t->source_id = dup_or_null(t, source_id);
 	t->tag = talloc_strdup(t, tag ? tag : "");
 	t->name = talloc_strdup(t, name ? name : t->tag);
-	t->kind = talloc_strdup(t, kind ? kind : "sports");
+	t->kind = kind;
 	APPEND(d, d->teams, d->n_teams, t);
 	d->finished = false;
 	return t;
@@ -392,7 +399,7 @@ void dir_finish(struct directory *d)
 		enum dir_title want;
 		if (t->n_overseers)
 			continue;
-		want = !strcmp(t->kind, "sports") ? DIR_T_ATHLETIC_DIRECTOR : DIR_T_PRINCIPAL;
+		want = t->kind == DIR_TEAM_SPORTS ? DIR_T_ATHLETIC_DIRECTOR : DIR_T_PRINCIPAL;
 		for (j = 0; j < d->n_persons; j++)
 			if (d->persons[j]->role == DIR_ADMIN && d->persons[j]->title == want)
 				dir_team_add_overseer(t, d->persons[j]);

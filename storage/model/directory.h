@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <osmocom/core/utils.h> /* struct value_string */
+
 /* A box serves at most this many relay numbers (modems); per-person state is a bit set. */
 #define DIR_MAX_RELAYS 32
 
@@ -85,12 +87,20 @@ struct dir_subgroup {
 	unsigned n_members;
 };
 
+/* What a team is; dir_team_kind_names holds the words rosters and the archive use. */
+enum dir_team_kind {
+	DIR_TEAM_SPORTS, /* overseen by the athletic director; its staff are coaches */
+	DIR_TEAM_CLUB,	 /* overseen by the principal; advisors */
+	DIR_TEAM_CLASS,	 /* overseen by the principal; teachers */
+};
+extern const struct value_string dir_team_kind_names[];
+
 struct dir_team {
 	int64_t id;
 	const char *source_id;
-	const char *tag;	 /* lower case word staff type after '#', e.g. "soccer" */
-	const char *name;	 /* label in relayed messages, e.g. "Soccer" */
-	const char *kind;	 /* "sports", "club", "class" */
+	const char *tag;  /* lower case word staff type after '#', e.g. "soccer" */
+	const char *name; /* label in relayed messages, e.g. "Soccer" */
+	enum dir_team_kind kind;
 	struct dir_relay *relay; /* the relay number that serves it, or NULL */
 	struct dir_person **staff;
 	unsigned n_staff;
@@ -160,7 +170,7 @@ struct dir_person_spec {
 };
 struct dir_person *dir_add_person(struct directory *d, const struct dir_person_spec *spec);
 struct dir_team *dir_add_team(struct directory *d, int64_t id, const char *source_id,
-			      const char *tag, const char *name, const char *kind);
+			      const char *tag, const char *name, enum dir_team_kind kind);
 struct dir_relay *dir_add_relay(struct directory *d, int64_t id, const char *number,
 				const char *label); /* NULL when DIR_MAX_RELAYS are taken */
 void dir_team_set_relay(struct dir_team *t, struct dir_relay *r);

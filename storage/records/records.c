@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The message records: SQL for what the router and `chaperone held` write and read. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <osmocom/core/utils.h> /* ARRAY_SIZE */
@@ -155,8 +156,9 @@ int64_t rec_verdict_add(struct store *s, const struct rec_verdict *v)
 	store_bind_text(st, 3, v->relay);
 	store_bind_id(st, 4, v->sender_id);
 	store_bind_id(st, 5, v->team_id);
-	store_bind_text(st, 6, v->kind);
-	store_bind_text(st, 7, v->action);
+	/* NULL for a value no enum has: refused by the column, never stored as a guess. */
+	store_bind_text(st, 6, get_value_string_or_null(rec_verdict_kind_names, v->kind));
+	store_bind_text(st, 7, get_value_string_or_null(rec_action_names, v->action));
 	store_bind_text(st, 8, v->rules ? v->rules : "");
 	store_bind_text(st, 9, v->reason ? v->reason : "");
 	sqlite3_bind_int(st, 10, v->flagged);
@@ -195,8 +197,7 @@ int64_t rec_delivery_add(struct store *s, const struct rec_delivery *d)
 	id = insert_done(s, st);
 	if (id <= 0)
 		goto fail;
-	if (rec_delivery_event(s, id, d->at, d->status ? d->status : "queued", NULL, -1, -1,
-			       d->detail) < 0)
+	if (rec_delivery_event(s, id, d->at, d->status, NULL, -1, -1, d->detail) < 0)
 		goto fail;
 	if (store_commit(s) < 0)
 		return -1;
@@ -206,9 +207,46 @@ fail:
 	return -1;
 }
 
-int rec_delivery_event(struct store *s, int64_t delivery_id, int64_t at, const char *status,
+const struct value_string rec_verdict_kind_names[] = {
+    {REC_V_RELAY, "relay"},
+    {REC_V_COMMAND, "command"},
+    {REC_V_UNKNOWN_SENDER, "unknown-sender"},
+    {REC_V_QUESTION, "question"},
+    {REC_V_ANSWER, "answer"},
+    {REC_V_SYSTEM, "system"},
+    {0, NULL},
+};
+
+const struct value_string rec_action_names[] = {
+    {REC_DELIVER, "deliver"}, {REC_HOLD, "hold"},     {REC_BLOCK, "block"},
+    {REC_REPLY, "reply"},     {REC_IGNORE, "ignore"}, {0, NULL},
+};
+
+const struct value_string rec_status_names[] = {
+    {REC_ST_QUEUED, "queued"},	 {REC_ST_HELD, "held"},		{REC_ST_SKIPPED, "skipped"},
+    {REC_ST_WAITING, "waiting"}, {REC_ST_SENT, "sent"},		{REC_ST_DELIVERED, "delivered"},
+    {REC_ST_FAILED, "failed"},	 {REC_ST_REJECTED, "rejected"}, {0, NULL},
+};
+
+/* The status a column holds; -1 (the store's error says which) for a word no enum has. */
+static int status_of(struct store *s, const char *word, enum rec_status *out)
+{
+	int v = word ? get_string_value(rec_status_names, word) : -EINVAL;
+
+	if (v < 0) {
+		store_set_error(s, "delivery status '%s' is not one this version knows",
+				word ? word : "");
+		return -1;
+	}
+	*out = (enum rec_status)v;
+	return 0;
+}
+
+int rec_delivery_event(struct store *s, int64_t delivery_id, int64_t at, enum rec_status status,
 		       const char *modem, int part, int mr, const char *detail)
 {
+	const char *word = get_value_string_or_null(rec_status_names, status);
+
 	sqlite3_stmt *st =
 	    store_stmt(s, "INSERT INTO delivery_events(delivery_id, at, status,"
 			  " modem, part, mr, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -217,7 +255,7 @@ int rec_delivery_event(struct store *s, int64_t delivery_id, int64_t at, const c
 		return -1;
 	sqlite3_bind_int64(st, 1, delivery_id);
 	sqlite3_bind_int64(st, 2, at);
-	store_bind_text(st, 3, status);
+	store_bind_text(st, 3, word); /* NULL for no status: refused by the column */
 	store_bind_text(st, 4, modem);
 	if (part >= 0)
 		sqlite3_bind_int(st, 5, part);
@@ -231,7 +269,7 @@ int rec_delivery_event(struct store *s, int64_t delivery_id, int64_t at, const c
 	"d.id, d.verdict_id, d.recipient_id, d.relay, d.recipient_number, d.body, s.status,"       \
 	" d.why, d.at, s.parts_sent, s.parts_delivered, d.notice"
 
-static void delivery_row(sqlite3_stmt *st, struct rec_delivery_row *r)
+static int delivery_row(struct store *s, sqlite3_stmt *st, struct rec_delivery_row *r)
 {
 	r->id = sqlite3_column_int64(st, 0);
 	r->verdict_id = sqlite3_column_int64(st, 1);
@@ -239,12 +277,12 @@ static void delivery_row(sqlite3_stmt *st, struct rec_delivery_row *r)
 	r->relay = TXT(st, 3);
 	r->recipient_number = TXT(st, 4);
 	r->body = TXT(st, 5);
-	r->status = TXT(st, 6);
 	r->why = TXT(st, 7);
 	r->at = sqlite3_column_int64(st, 8);
 	r->parts_sent = (unsigned)sqlite3_column_int(st, 9);
 	r->parts_delivered = (unsigned)sqlite3_column_int(st, 10);
 	r->notice = sqlite3_column_int(st, 11);
+	return status_of(s, TXT(st, 6), &r->status);
 }
 
 /* Iterations use their own statement so that callbacks may write records meanwhile. */
@@ -261,20 +299,27 @@ static int each_delivery(struct store *s, const char *sql, const char *text, int
 		store_bind_text(st, 1, text);
 	sqlite3_bind_int64(st, text ? 2 : 1, num);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		delivery_row(st, &r);
+		if (delivery_row(s, st, &r) < 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
 		cb(&r, data);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int rec_deliveries_in_status(struct store *s, const char *status, unsigned limit,
+int rec_deliveries_in_status(struct store *s, enum rec_status status, unsigned limit,
 			     void (*cb)(const struct rec_delivery_row *row, void *data), void *data)
 {
+	const char *word = get_value_string_or_null(rec_status_names, status);
+
+	if (!word)
+		return -1;
 	return each_delivery(s,
 			     "SELECT " DELIVERY_COLS " FROM delivery_state s JOIN deliveries d"
 			     " ON d.id = s.delivery_id WHERE s.status = ?1 ORDER BY d.id LIMIT ?2",
-			     status, limit ? (int64_t)limit : -1, cb, data);
+			     word, limit ? (int64_t)limit : -1, cb, data);
 }
 
 /* Copy the strings *str[0..n) point to (column text of a cached statement) into one
@@ -312,7 +357,7 @@ int rec_delivery_get(struct store *s, int64_t id,
 	sqlite3_stmt *st = store_stmt(s, "SELECT " DELIVERY_COLS " FROM delivery_state s JOIN"
 					 " deliveries d ON d.id = s.delivery_id WHERE d.id = ?1");
 	struct rec_delivery_row r;
-	const char **const str[] = {&r.relay, &r.recipient_number, &r.body, &r.status, &r.why};
+	const char **const str[] = {&r.relay, &r.recipient_number, &r.body, &r.why};
 	char *buf;
 	int rc;
 
@@ -324,7 +369,10 @@ int rec_delivery_get(struct store *s, int64_t id,
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE ? 0 : -1;
 	}
-	delivery_row(st, &r);
+	if (delivery_row(s, st, &r) < 0) {
+		sqlite3_reset(st);
+		return -1;
+	}
 	buf = copy_texts(str, ARRAY_SIZE(str));
 	sqlite3_reset(st);
 	if (!buf)
@@ -334,7 +382,7 @@ int rec_delivery_get(struct store *s, int64_t id,
 	return 0;
 }
 
-int rec_delivery_counts(struct store *s, void (*cb)(const char *status, int64_t n, void *data),
+int rec_delivery_counts(struct store *s, void (*cb)(enum rec_status status, int64_t n, void *data),
 			void *data)
 {
 	sqlite3_stmt *st;
@@ -345,8 +393,14 @@ int rec_delivery_counts(struct store *s, void (*cb)(const char *status, int64_t 
 			       " ORDER BY status",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		cb(TXT(st, 0), sqlite3_column_int64(st, 1), data);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		enum rec_status status;
+		if (status_of(s, TXT(st, 0), &status) < 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		cb(status, sqlite3_column_int64(st, 1), data);
+	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -461,8 +515,8 @@ int rec_hold_decide(struct store *s, int64_t verdict_id, int64_t at, bool releas
 	}
 	sqlite3_finalize(q);
 	for (size_t i = 0; i < n_ids; i++)
-		if (rec_delivery_event(s, ids[i], at, release ? "queued" : "rejected", NULL, -1, -1,
-				       note) < 0)
+		if (rec_delivery_event(s, ids[i], at, release ? REC_ST_QUEUED : REC_ST_REJECTED,
+				       NULL, -1, -1, note) < 0)
 			goto fail;
 	free(ids);
 	ids = NULL;

@@ -18,7 +18,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <osmocom/core/utils.h> /* struct value_string */
+
 #include "storage/archive/store.h"
+
+/* A delivery's status, as its events record it. rec_status_names holds the words the
+ * archive stores; a word it does not know is an error where it is read. */
+enum rec_status {
+	REC_ST_QUEUED,	  /* recorded, to be handed to a modem */
+	REC_ST_HELD,	  /* waiting for an administrator or for the end of quiet hours */
+	REC_ST_SKIPPED,	  /* not sent: opted out, or no phone on file */
+	REC_ST_WAITING,	  /* on the queue of a modem that is down */
+	REC_ST_SENT,	  /* a part accepted by the network */
+	REC_ST_DELIVERED, /* a part confirmed delivered to the phone */
+	REC_ST_FAILED,	  /* failed for good */
+	REC_ST_REJECTED,  /* an administrator rejected the hold */
+};
+extern const struct value_string rec_status_names[];
 
 /* ---- Inbound ---- */
 
@@ -51,12 +67,33 @@ CHAPERONE_MUST_CHECK int64_t rec_message_add(struct store *s, const struct rec_m
 
 /* ---- Verdicts ---- */
 
+/* What a verdict decided about, and what it decided; rec_verdict_kind_names and
+ * rec_action_names hold the words the archive stores. */
+enum rec_verdict_kind {
+	REC_V_RELAY,	      /* a message to relay (the policy engine's verdict) */
+	REC_V_COMMAND,	      /* STOP, START, HELP, WHO, DISCARD */
+	REC_V_UNKNOWN_SENDER, /* a number not in the directory */
+	REC_V_QUESTION,	      /* the relay asked the sender whom or which team they meant */
+	REC_V_ANSWER,	      /* the sender's answer to such a question */
+	REC_V_SYSTEM,	      /* what the relay cannot relay at all (an empty message, ...) */
+};
+extern const struct value_string rec_verdict_kind_names[];
+
+enum rec_action {
+	REC_DELIVER,
+	REC_HOLD,
+	REC_BLOCK,
+	REC_REPLY,  /* the relay answered the sender only */
+	REC_IGNORE, /* nothing sent */
+};
+extern const struct value_string rec_action_names[];
+
 struct rec_verdict {
 	int64_t at, message_id, sender_id, team_id, exception_id;
 	const char *relay;
-	const char *kind;   /* "relay", "command", "unknown-sender", "question", "answer", ... */
-	const char *action; /* "deliver", "hold", "block", "reply", "ignore" */
-	const char *rules;  /* comma-separated rule ids, "" if none */
+	enum rec_verdict_kind kind;
+	enum rec_action action;
+	const char *rules; /* comma-separated rule ids, "" if none */
 	const char *reason;
 	const char *body;
 	bool flagged, digest;
@@ -73,34 +110,35 @@ struct rec_delivery {
 	const char *why; /* "addressed", "guardian-copy", "oversight", "reply", "digest", ... */
 	const char *body;
 	bool notice;
-	const char *status; /* first status: "queued", "held" or "skipped" */
-	const char *detail; /* for the first event, may be NULL */
+	enum rec_status status; /* first status: REC_ST_QUEUED (0), _HELD or _SKIPPED */
+	const char *detail;	/* for the first event, may be NULL */
 };
 CHAPERONE_MUST_CHECK int64_t rec_delivery_add(struct store *s, const struct rec_delivery *d);
 
-/* A status change: "queued", "waiting", "sent" (part, mr), "delivered" (part),
- * "failed" (detail), "rejected", "skipped". */
+/* A status change: queued, waiting, sent (part, mr), delivered (part), failed (detail),
+ * rejected, skipped. */
 CHAPERONE_MUST_CHECK int rec_delivery_event(struct store *s, int64_t delivery_id, int64_t at,
-					    const char *status, const char *modem, int part, int mr,
-					    const char *detail);
+					    enum rec_status status, const char *modem, int part,
+					    int mr, const char *detail);
 
 /* What a delivery is: for sending it again after a restart or a release. */
 struct rec_delivery_row {
 	int64_t id, verdict_id, recipient_id;
-	const char *relay, *recipient_number, *body, *status, *why;
+	const char *relay, *recipient_number, *body, *why;
+	enum rec_status status;
 	int64_t at;
 	unsigned parts_sent, parts_delivered;
 	bool notice; /* the body carries the recording notice */
 };
-/* Deliveries whose latest status is `status` ("queued", "waiting", "held", ...), oldest
- * first; limit 0 = all. */
-int rec_deliveries_in_status(struct store *s, const char *status, unsigned limit,
+/* Deliveries whose latest status is `status`, oldest first; limit 0 = all. A row whose
+ * status is a word no enum has ends the walk with -1. */
+int rec_deliveries_in_status(struct store *s, enum rec_status status, unsigned limit,
 			     void (*cb)(const struct rec_delivery_row *row, void *data),
 			     void *data);
 int rec_delivery_get(struct store *s, int64_t id,
 		     void (*cb)(const struct rec_delivery_row *row, void *data), void *data);
 /* Count of deliveries per latest status, for `show queues` / `show stats`. */
-int rec_delivery_counts(struct store *s, void (*cb)(const char *status, int64_t n, void *data),
+int rec_delivery_counts(struct store *s, void (*cb)(enum rec_status status, int64_t n, void *data),
 			void *data);
 
 /* ---- Holds ---- */

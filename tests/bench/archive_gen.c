@@ -713,7 +713,7 @@ static int run_pending(struct gen *g, const struct pend *e)
 		unsigned mr = g->mr++ & 0xff;
 		struct pend d = {.id = e->id, .relay = e->relay, .kind = P_DELIVERED, .n = mr};
 
-		if (rec_delivery_event(g->s, e->id, e->at, "sent", rl->modem, 1, (int)mr, NULL) < 0)
+		if (rec_delivery_event(g->s, e->id, e->at, REC_ST_SENT, rl->modem, 1, (int)mr, NULL) < 0)
 			return fail(g, "sent event");
 		g->st.events++;
 		/* Most phones report within seconds; some are off for hours; a few never
@@ -725,13 +725,13 @@ static int run_pending(struct gen *g, const struct pend *e)
 		return pend_push(g, d);
 	}
 	case P_DELIVERED:
-		if (rec_delivery_event(g->s, e->id, e->at, "delivered", rl->modem, 1, (int)e->n,
+		if (rec_delivery_event(g->s, e->id, e->at, REC_ST_DELIVERED, rl->modem, 1, (int)e->n,
 				       NULL) < 0)
 			return fail(g, "delivered event");
 		g->st.events++;
 		return 0;
 	case P_FAILED:
-		if (rec_delivery_event(g->s, e->id, e->at, "failed", rl->modem, -1, -1,
+		if (rec_delivery_event(g->s, e->id, e->at, REC_ST_FAILED, rl->modem, -1, -1,
 				       "+CMS ERROR: 38 (network out of order)") < 0)
 			return fail(g, "failed event");
 		g->st.events++;
@@ -846,8 +846,8 @@ static int64_t add_verdict(struct gen *g, int64_t at, int64_t mid, unsigned rela
 	v.relay = g->relays[relay].number;
 	v.sender_id = vi->sender_id;
 	v.team_id = vi->team_id;
-	v.kind = vi->kind;
-	v.action = vi->action;
+	v.kind = (enum rec_verdict_kind)get_string_value(rec_verdict_kind_names, vi->kind);
+	v.action = (enum rec_action)get_string_value(rec_action_names, vi->action);
 	v.rules = vi->rules;
 	v.reason = vi->reason;
 	v.body = vi->body;
@@ -884,7 +884,7 @@ static int64_t add_delivery(struct gen *g, int64_t at, int64_t vid, int64_t mid,
 	d.recipient_number = number;
 	d.why = why;
 	d.body = body;
-	d.status = status;
+	d.status = (enum rec_status)get_string_value(rec_status_names, status);
 	d.detail = detail;
 	if (queued && p && !(p->noticed & (1u << relay))) {
 		fmt(noticed, sizeof(noticed), "%s\n%s", NOTICE_TEXT, body);

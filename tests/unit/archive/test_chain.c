@@ -58,8 +58,8 @@ static int64_t add_message(struct store *s, int i)
 	v = (struct rec_verdict){.at = at,
 				 .message_id = msg,
 				 .relay = "+15550100",
-				 .kind = "relay",
-				 .action = "deliver",
+				 .kind = REC_V_RELAY,
+				 .action = REC_DELIVER,
 				 .rules = "whole-team",
 				 .reason = "to the whole team",
 				 .body = text};
@@ -72,10 +72,10 @@ static int64_t add_message(struct store *s, int i)
 				  .recipient_number = "+16175550999",
 				  .why = "addressed",
 				  .body = text,
-				  .status = "queued"};
+				  .status = REC_ST_QUEUED};
 	del = rec_delivery_add(s, &d);
 	assert_true(del > 0);
-	assert_int_equal(rec_delivery_event(s, del, at + 1000, "sent", "m1", 1, 7, NULL), 0);
+	assert_int_equal(rec_delivery_event(s, del, at + 1000, REC_ST_SENT, "m1", 1, 7, NULL), 0);
 	return msg;
 }
 

@@ -98,8 +98,8 @@ static int64_t message(struct env *e, int minute, const char *from, const char *
 	    .sender_id = m.sender_id,
 	    .team_id = from ? soccer.id : 0,
 	    .relay = RELAY,
-	    .kind = from ? "relay" : "unknown-sender",
-	    .action = action,
+	    .kind = from ? REC_V_RELAY : REC_V_UNKNOWN_SENDER,
+	    .action = (enum rec_action)get_string_value(rec_action_names, action),
 	    .rules = rules,
 	    .reason = flagged ? "crisis words: reviewed by the counselor" : "team message",
 	    .body = text,
@@ -118,14 +118,16 @@ static int64_t message(struct env *e, int minute, const char *from, const char *
 		    .recipient_number = to->handle ? phone(e, to->handle) : number,
 		    .why = to->why,
 		    .body = to->body,
-		    .status = !strcmp(action, "hold") ? "held" : "queued",
+		    .status = !strcmp(action, "hold") ? REC_ST_HELD : REC_ST_QUEUED,
 		};
 		int64_t did = rec_delivery_add(e->s, &d);
 		assert_true(did > 0);
 		if (to->status)
-			assert_int_equal(rec_delivery_event(e->s, did, d.at + 1000, to->status,
-							    "modem0", 1, 7, NULL),
-					 0);
+			assert_int_equal(
+			    rec_delivery_event(e->s, did, d.at + 1000,
+					       get_string_value(rec_status_names, to->status),
+					       "modem0", 1, 7, NULL),
+			    0);
 	}
 	assert_int_equal(store_commit(e->s), 0);
 	e->msgs[e->n_msgs++] = id;

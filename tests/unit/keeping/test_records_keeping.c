@@ -110,8 +110,8 @@ static struct exchange exchange(struct store *s, int64_t at, const char *from, c
 				 .sender_id = sender,
 				 .team_id = tag ? team(s, tag) : 0,
 				 .relay = RELAY,
-				 .kind = "relay",
-				 .action = "deliver",
+				 .kind = REC_V_RELAY,
+				 .action = REC_DELIVER,
 				 .rules = "",
 				 .reason = "addressed",
 				 .body = text};
@@ -126,7 +126,7 @@ static struct exchange exchange(struct store *s, int64_t at, const char *from, c
 					 .recipient_number = "+16175550200",
 					 .why = "addressed",
 					 .body = text,
-					 .status = "queued"};
+					 .status = REC_ST_QUEUED};
 		x.deliveries[x.n_deliveries] = rec_delivery_add(s, &d);
 		assert_true(x.deliveries[x.n_deliveries] > 0);
 		x.n_deliveries++;
@@ -610,7 +610,7 @@ static void test_hold_by_dates(void **state)
 				  .recipient_number = "+16175550201",
 				  .why = "digest",
 				  .body = "Daily digest",
-				  .status = "queued"};
+				  .status = REC_ST_QUEUED};
 	digest = rec_delivery_add(e->s, &d);
 	assert_true(digest > 0);
 	/* [since, until): the message at `until` is outside. */

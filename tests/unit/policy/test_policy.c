@@ -100,7 +100,7 @@ static int setup(void **state)
 	dir_add_guardianship(F->blake, F->fran);
 	dir_add_guardianship(F->casey, F->quinn);
 
-	F->soccer = dir_add_team(d, 1, NULL, "soccer", "Soccer", "sports");
+	F->soccer = dir_add_team(d, 1, NULL, "soccer", "Soccer", DIR_TEAM_SPORTS);
 	dir_team_set_relay(F->soccer, F->r0);
 	dir_team_add_member(F->soccer, F->dana);
 	dir_team_add_member(F->soccer, F->max);
@@ -118,7 +118,7 @@ static int setup(void **state)
 	dir_subgroup_add(F->bench, F->jamie);
 	F->captains = dir_team_add_subgroup(F->soccer, 3, "captains");
 
-	F->robotics = dir_add_team(d, 2, NULL, "robotics", "Robotics", "club");
+	F->robotics = dir_add_team(d, 2, NULL, "robotics", "Robotics", DIR_TEAM_CLUB);
 	dir_team_set_relay(F->robotics, F->r0);
 	dir_team_add_member(F->robotics, F->eve);
 	dir_team_add_member(F->robotics, F->principal); /* an overseer who is also staff */
@@ -126,7 +126,7 @@ static int setup(void **state)
 	F->officers = dir_team_add_subgroup(F->robotics, 4, "officers");
 	dir_subgroup_add(F->officers, F->casey);
 
-	F->chess = dir_add_team(d, 3, NULL, "chess", "Chess", "class");
+	F->chess = dir_add_team(d, 3, NULL, "chess", "Chess", DIR_TEAM_CLASS);
 	dir_team_set_relay(F->chess, F->r1);
 	dir_team_add_member(F->chess, F->tom);
 	dir_team_add_member(F->chess, F->jamie);
@@ -484,7 +484,7 @@ static void test_whole_team_empty(void **state)
 	struct dir_team *t;
 
 	(void)state;
-	t = dir_add_team(F->d, 9, NULL, "golf", "Golf", "sports");
+	t = dir_add_team(F->d, 9, NULL, "golf", "Golf", DIR_TEAM_SPORTS);
 	dir_team_set_relay(t, F->r0);
 	dir_team_add_member(t, F->dana);
 	dir_finish(F->d);

@@ -176,10 +176,9 @@ static struct world *build_world(void *ctx)
 		}
 	}
 	for (unsigned i = 0; i < n_teams; i++) {
-		static const char *const kinds[] = {"sports", "club", "class"};
 		struct dir_team *t =
 		    dir_add_team(w->d, i + 1, NULL, talloc_asprintf(tmp, "t%u", i),
-				 talloc_asprintf(tmp, "Team %u", i), kinds[below(3)]);
+				 talloc_asprintf(tmp, "Team %u", i), (enum dir_team_kind)below(3));
 		if (!chance(10))
 			dir_team_set_relay(t, relays[below(n_relays)]);
 		for (unsigned k = 0, n = 1 + below(3); k < n; k++)

@@ -103,8 +103,8 @@ static int64_t msg(struct env *e, int64_t at, const char *relay, const char *fro
 	v.relay = relay;
 	v.sender_id = m.sender_id;
 	v.team_id = team ? tid(e, team) : 0;
-	v.kind = known ? "relay" : "unknown-sender";
-	v.action = action;
+	v.kind = known ? REC_V_RELAY : REC_V_UNKNOWN_SENDER;
+	v.action = (enum rec_action)get_string_value(rec_action_names, action);
 	v.rules = rules;
 	v.reason = "test";
 	v.body = text;
@@ -125,12 +125,14 @@ static int64_t msg(struct env *e, int64_t at, const char *relay, const char *fro
 		d.recipient_number = dir ? phone_of(e, r->who) : r->who;
 		d.why = r->why;
 		d.body = text;
-		d.status = r->status ? r->status : "queued";
+		d.status = r->status
+			       ? (enum rec_status)get_string_value(rec_status_names, r->status)
+			       : REC_ST_QUEUED;
 		did = rec_delivery_add(e->s, &d);
 		assert_true(did > 0);
 		if (!r->status)
-			assert_int_equal(rec_delivery_event(e->s, did, at + 1000, "delivered", "m1",
-							    1, -1, NULL),
+			assert_int_equal(rec_delivery_event(e->s, did, at + 1000, REC_ST_DELIVERED,
+							    "m1", 1, -1, NULL),
 					 0);
 	}
 	assert_true(store_commit(e->s) == 0);

@@ -172,6 +172,34 @@ static void test_broadcast_recorded_then_sent(void **state)
 	assert_all_recorded(e);
 }
 
+static void count_status(enum rec_status status, int64_t n, void *data)
+{
+	int64_t *counts = data;
+
+	counts[status] += n;
+}
+
+/* Statuses are an enum with one name table (rec_status_names); a status word the archive
+ * holds that no enum has is an error, not a status guessed at. */
+static void test_delivery_status_words(void **state)
+{
+	struct env *e = *state;
+	int64_t counts[REC_ST_REJECTED + 1] = {0};
+
+	text_at(e, COACH, SOCCER_RELAY, "#soccer Practice at 5", T0);
+	assert_int_equal(rec_delivery_counts(e->store, count_status, counts), 0);
+	assert_int_equal(counts[REC_ST_QUEUED], 10);
+	assert_string_equal(get_value_string(rec_status_names, REC_ST_DELIVERED), "delivered");
+	assert_int_equal(
+	    sqlite3_exec(store_db(e->store),
+			 "UPDATE delivery_state SET status = 'misplaced'"
+			 " WHERE delivery_id = (SELECT min(delivery_id) FROM delivery_state)",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(rec_delivery_counts(e->store, count_status, counts), -1);
+	assert_non_null(strstr(store_errmsg(e->store), "'misplaced'"));
+}
+
 static void test_restart_resends_queued_only(void **state)
 {
 	struct env *e = *state;
@@ -181,7 +209,8 @@ static void test_restart_resends_queued_only(void **state)
 	assert_int_equal(e->n_sent, 10);
 	/* One delivery went out before the "crash"; the others were still queued. */
 	assert_int_equal(
-	    rec_delivery_event(e->store, e->sent[0].id, T0 + 1, "sent", "modem0", 1, 7, NULL), 0);
+	    rec_delivery_event(e->store, e->sent[0].id, T0 + 1, REC_ST_SENT, "modem0", 1, 7, NULL),
+	    0);
 	router_free(e->router);
 	e->n_sent = 0;
 	e->router = router_alloc(e->ctx, e->store, &e->cfg, &transport, e);
@@ -428,6 +457,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_broadcast_recorded_then_sent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_resends_queued_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delivery_status_words, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_waiting_recorded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quiet_hours_release_at_end, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_change_in_force, setup, teardown),

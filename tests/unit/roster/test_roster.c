@@ -165,9 +165,9 @@ static void test_district(void **state)
 	assert_non_null(bio);
 	assert_non_null(dir_team_by_tag(d, "eng201"));
 	assert_string_equal(soccer->name, "Soccer");
-	assert_string_equal(soccer->kind, "sports");
-	assert_string_equal(robotics->kind, "club");
-	assert_string_equal(bio->kind, "class");
+	assert_int_equal(soccer->kind, DIR_TEAM_SPORTS);
+	assert_int_equal(robotics->kind, DIR_TEAM_CLUB);
+	assert_int_equal(bio->kind, DIR_TEAM_CLASS);
 	assert_non_null(soccer->relay);
 	assert_string_equal(soccer->relay->number, "+15550100");
 	assert_string_equal(robotics->relay->number, "+15550101");
