@@ -262,12 +262,17 @@ bool pol_is_team_staff(const struct dir_team *t, const struct dir_person *p)
 
 bool pol_sender_reaches(const struct pol_state *st, const struct dir_person *p)
 {
-	struct dir_team *teams[256];
-	unsigned n = dir_teams_on_relay(p, st->req->relay, teams, 256);
-
-	for (unsigned i = 0; i < n; i++)
-		if (pol_is_team_staff(teams[i], st->req->sender))
+	/* The teams of p's own and of p's wards: without building the list. */
+	for (unsigned i = 0; i < p->n_teams; i++)
+		if (p->teams[i]->relay == st->req->relay &&
+		    pol_is_team_staff(p->teams[i], st->req->sender))
 			return true;
+	for (unsigned w = 0; w < p->n_wards; w++)
+		for (unsigned i = 0; i < p->wards[w]->n_teams; i++) {
+			const struct dir_team *t = p->wards[w]->teams[i];
+			if (t->relay == st->req->relay && pol_is_team_staff(t, st->req->sender))
+				return true;
+		}
 	return false;
 }
 

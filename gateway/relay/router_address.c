@@ -20,9 +20,11 @@ static const char *body_of(struct work *w, const struct grammar_parse *g)
 	return talloc_strndup(w->tmp, w->in->text + g->body_off, g->body_len);
 }
 
-static unsigned staff_teams(struct work *w, struct dir_team **out, unsigned cap)
+/* The sender's teams on this relay, all of them (a talloc array on the work's memory);
+ * -1 when memory ran out. */
+static int staff_teams(struct work *w, struct dir_team ***out)
 {
-	return dir_teams_on_relay(w->sender, w->relay, out, cap);
+	return dir_teams_on_relay(w->tmp, w->sender, w->relay, out);
 }
 
 static char *team_list(void *ctx, struct dir_team *const *t, unsigned n, const char *sep)
@@ -38,11 +40,14 @@ static char *team_list(void *ctx, struct dir_team *const *t, unsigned n, const c
 static int resolve_tag(struct work *w, const struct grammar_addr *a, struct policy_request *req,
 		       const char *body)
 {
-	struct dir_team *mine[32];
-	unsigned n = staff_teams(w, mine, 32);
+	struct dir_team **mine;
+	int got = staff_teams(w, &mine);
 	struct dir_team *t = dir_team_by_tag(w->r->dir, a->word);
 	struct dir_subgroup *hit = NULL;
-	unsigned hits = 0;
+	unsigned hits = 0, n = got > 0 ? (unsigned)got : 0;
+
+	if (got < 0)
+		return -1;
 
 	if (t) {
 		if (t->relay != w->relay) {
@@ -116,8 +121,15 @@ static int resolve_handles(struct work *w, const struct grammar_parse *g,
 {
 	const struct dir_person **people =
 	    talloc_array(w->tmp, const struct dir_person *, g->n_addrs);
-	struct dir_team *mine[32], *shared[32];
-	unsigned n_mine = staff_teams(w, mine, 32), n_shared = 0;
+	struct dir_team **mine, **shared;
+	int n_mine = staff_teams(w, &mine);
+	unsigned n_shared = 0;
+
+	if (n_mine < 0 || !people)
+		return -1;
+	shared = talloc_array(w->tmp, struct dir_team *, n_mine ? n_mine : 1);
+	if (!shared)
+		return -1;
 
 	for (unsigned i = 0; i < g->n_addrs; i++) {
 		const struct grammar_addr *a = &g->addrs[i];
@@ -146,14 +158,16 @@ static int resolve_handles(struct work *w, const struct grammar_parse *g,
 				    "Use the number of your team.") < 0
 			   ? -1
 			   : 0;
-	for (unsigned t = 0; t < n_mine; t++) {
+	for (int t = 0; t < n_mine; t++) {
 		bool all = true;
 		for (unsigned i = 0; i < g->n_addrs && all; i++) {
-			struct dir_team *theirs[32];
-			unsigned k = dir_teams_on_relay(people[i], w->relay, theirs, 32);
+			struct dir_team **theirs;
+			int k = dir_teams_on_relay(w->tmp, people[i], w->relay, &theirs);
 			bool in =
 			    dir_is_staff_side(people[i]) && dir_team_has_member(mine[t], people[i]);
-			for (unsigned j = 0; j < k; j++)
+			if (k < 0)
+				return -1;
+			for (int j = 0; j < k; j++)
 				if (theirs[j] == mine[t])
 					in = true;
 			all = in;
@@ -296,8 +310,10 @@ int router_staff_message(struct work *w, const struct grammar_parse *g)
 			if (w->r->dir->teams[i]->id == thread_team)
 				tt = w->r->dir->teams[i];
 		if (!cp || !tt) {
-			struct dir_team *mine[32];
-			unsigned n = staff_teams(w, mine, 32);
+			struct dir_team **mine;
+			int n = staff_teams(w, &mine);
+			if (n < 0)
+				return -1;
 			return router_ask(
 			    w, "address", body, g->urgent, g->crisis,
 			    "no address and no recent conversation to reply to",
@@ -336,11 +352,15 @@ int router_staff_message(struct work *w, const struct grammar_parse *g)
 int router_family_message(struct work *w, const struct grammar_parse *g)
 {
 	struct policy_request req = {0};
-	struct dir_team *teams[32];
-	unsigned n = dir_teams_on_relay(w->sender, w->relay, teams, 32);
+	struct dir_team **teams;
+	int got = dir_teams_on_relay(w->tmp, w->sender, w->relay, &teams);
 	struct open_q *oq = router_open_question(w);
 	const char *body = w->in->text;
 	int64_t thread_team = 0, cp = 0;
+	unsigned n = got > 0 ? (unsigned)got : 0;
+
+	if (got < 0)
+		return -1;
 
 	if (!n)
 		return router_block(w, NULL, body, "this number serves teams you are not on.",

@@ -7,8 +7,9 @@
 
 static char *who_text(struct work *w, const struct grammar_parse *g)
 {
-	struct dir_team *teams[32];
-	unsigned n = dir_teams_on_relay(w->sender, w->relay, teams, 32);
+	struct dir_team **teams;
+	int got = dir_teams_on_relay(w->tmp, w->sender, w->relay, &teams);
+	unsigned n = got > 0 ? (unsigned)got : 0; /* out of memory: answered as no team */
 	char *s = talloc_strdup(w->tmp, "");
 	const char *arg = w->in->text + g->body_off;
 

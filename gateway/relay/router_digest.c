@@ -29,7 +29,7 @@ static void digest_item(const struct rec_digest_item *it, void *data)
 unsigned router_send_digests(struct router *r, int64_t now)
 {
 	unsigned sent = 0;
-	int64_t queued[256];
+	int64_t *queued = NULL; /* every digest recorded, dispatched together at the end */
 	unsigned nq = 0;
 
 	if (!r->dir && router_load(r) < 0)
@@ -75,11 +75,15 @@ unsigned router_send_digests(struct router *r, int64_t now)
 				r->stats.store_errors++;
 				continue;
 			}
-			if (nq < 256)
+			int64_t *grown = talloc_realloc(r, queued, int64_t, nq + 1);
+			if (grown) {
+				queued = grown;
 				queued[nq++] = id;
+			} /* else: recorded as queued, the next poll sends it */
 			sent++;
 		}
 	}
 	router_dispatch_ids(r, queued, nq, now);
+	talloc_free(queued);
 	return sent;
 }

@@ -72,11 +72,16 @@ static int load_relays(struct load *L)
 	if (store_relays_list(L->s, L->tmp, &relays, &n) < 0 || map_alloc(L, &L->relays, n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		/* More relays than a box serves: the extra ones serve no team. */
 		struct dir_relay *r =
 		    dir_add_relay(L->d, relays[i].id, relays[i].number, relays[i].label);
-		if (r)
-			map_add(&L->relays, relays[i].id, r);
+		/* More relay numbers than a box serves: refused, never some of them dropped. */
+		if (!r) {
+			store_set_error(
+			    L->s, "the archive has %zu relay numbers; a box serves at most %d", n,
+			    DIR_MAX_RELAYS);
+			return -1;
+		}
+		map_add(&L->relays, relays[i].id, r);
 	}
 	return 0;
 }

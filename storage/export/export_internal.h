@@ -47,8 +47,9 @@ int export_jsonl(FILE *f, const struct export_doc *d);		/* export_jsonl.c */
 #define EXPORT_FILES                                                                               \
 	X("transcript.html")                                                                       \
 	X("records.csv")                                                                           \
-	X("deliveries.csv") X("records.jsonl") X("README."                                         \
-						 "txt")
+	X("deliveries.csv")                                                                        \
+	X("records.jsonl") X("README."                                                             \
+			     "txt")
 
 /* SHA-256 (hex) and size of a file of a bundle, read from the disk: 0, or -1 with errno
  * (records_export.c). */

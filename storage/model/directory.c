@@ -485,29 +485,38 @@ bool dir_is_guardian_of(const struct dir_person *guardian, const struct dir_pers
 	return contains((void *const *)student->guardians, student->n_guardians, guardian);
 }
 
-static unsigned add_team_once(struct dir_team **out, unsigned n, unsigned cap, struct dir_team *t)
+/* Add t to the array of n unless it is there; -1 when memory ran out. */
+static int add_team_once(void *ctx, struct dir_team ***out, unsigned *n, struct dir_team *t)
 {
-	if (contains((void *const *)out, n, t) || n >= cap)
-		return n;
-	out[n] = t;
-	return n + 1;
+	struct dir_team **grown;
+
+	if (contains((void *const *)*out, *n, t))
+		return 0;
+	grown = talloc_realloc(ctx, *out, struct dir_team *, *n + 1);
+	if (!grown)
+		return -1;
+	grown[(*n)++] = t;
+	*out = grown;
+	return 0;
 }
 
-unsigned dir_teams_on_relay(const struct dir_person *p, const struct dir_relay *relay,
-			    struct dir_team **out, unsigned cap)
+int dir_teams_on_relay(void *ctx, const struct dir_person *p, const struct dir_relay *relay,
+		       struct dir_team ***out)
 {
 	unsigned n = 0;
 
+	*out = NULL;
 	for (unsigned i = 0; i < p->n_teams; i++)
-		if (p->teams[i]->relay == relay)
-			n = add_team_once(out, n, cap, p->teams[i]);
+		if (p->teams[i]->relay == relay && add_team_once(ctx, out, &n, p->teams[i]) < 0)
+			return -1;
 	for (unsigned w = 0; w < p->n_wards; w++) {
 		const struct dir_person *s = p->wards[w];
 		for (unsigned i = 0; i < s->n_teams; i++)
-			if (s->teams[i]->relay == relay)
-				n = add_team_once(out, n, cap, s->teams[i]);
+			if (s->teams[i]->relay == relay &&
+			    add_team_once(ctx, out, &n, s->teams[i]) < 0)
+				return -1;
 	}
-	return n;
+	return (int)n;
 }
 
 struct dir_exception *dir_exception_find(const struct directory *d, const struct dir_person *staff,

@@ -198,9 +198,10 @@ struct dir_subgroup *dir_subgroup_by_name(const struct dir_team *t, const char *
 bool dir_team_has_member(const struct dir_team *t, const struct dir_person *p);
 bool dir_is_guardian_of(const struct dir_person *guardian, const struct dir_person *student);
 /* Teams served by `relay` that `p` belongs to (as staff or student), or, for a guardian,
- * that one of their wards belongs to. Writes up to `cap` pointers; returns the count. */
-unsigned dir_teams_on_relay(const struct dir_person *p, const struct dir_relay *relay,
-			    struct dir_team **out, unsigned cap);
+ * that one of their wards belongs to, each once: *out a talloc array on ctx (NULL when
+ * none), all of them however many. Returns the count, or -1 when memory ran out. */
+int dir_teams_on_relay(void *ctx, const struct dir_person *p, const struct dir_relay *relay,
+		       struct dir_team ***out);
 /* The exception in force between staff and student at `now` (not expired), or NULL:
  * with kind >= 0 only one of that kind, with kind < 0 any. Revoked exceptions are not
  * in the directory at all. */

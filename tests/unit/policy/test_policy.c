@@ -1440,6 +1440,29 @@ static void test_verdict_under_ctx(void **state)
 	talloc_free(ctx);
 }
 
+/* A staff member on many teams of one relay (an athletic director who coaches, a
+ * district-wide advisor): every team is found, not the first 32 that fitted an array. */
+static void test_teams_on_relay_all_of_them(void **state)
+{
+	struct dir_team **teams;
+	int n;
+	(void)state;
+
+	for (int i = 0; i < 40; i++) {
+		char tag[16];
+		struct dir_team *t;
+		snprintf(tag, sizeof(tag), "extra%d", i);
+		t = dir_add_team(F->d, 1000 + i, NULL, tag, tag, DIR_TEAM_CLUB);
+		dir_team_set_relay(t, F->r0);
+		dir_team_add_member(t, F->dana);
+	}
+	dir_finish(F->d);
+	n = dir_teams_on_relay(F, F->dana, F->r0, &teams);
+	assert_int_equal(n, 41);					     /* soccer and the 40 */
+	assert_int_equal(dir_teams_on_relay(F, F->chris, F->r1, &teams), 1); /* Jamie's chess */
+	assert_ptr_equal(teams[0], F->chess);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1488,6 +1511,7 @@ int main(void)
 	    T(test_block_beats_hold),
 	    T(test_empty_body),
 	    T(test_verdict_under_ctx),
+	    T(test_teams_on_relay_all_of_them),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

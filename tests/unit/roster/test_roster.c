@@ -690,6 +690,23 @@ static void test_unknown_words_refused(void **state)
 	assert_null(store_directory_load(e->s, e->ctx));
 }
 
+/* More relay numbers than a box serves: the directory is refused with the reason, where
+ * it used to load with the extra numbers silently serving no team. */
+static void test_too_many_relays_refused(void **state)
+{
+	struct env *e = *state;
+	int64_t id;
+
+	import(e, DISTRICT, ROSTER_OK);
+	for (int i = 0; i <= DIR_MAX_RELAYS; i++) {
+		char number[16];
+		snprintf(number, sizeof(number), "+1555020%04d", i);
+		assert_int_equal(store_relay_ensure(e->s, number, NULL, &id), 0);
+	}
+	assert_null(store_directory_load(e->s, e->ctx));
+	assert_non_null(strstr(store_errmsg(e->s), "a box serves at most 32"));
+}
+
 static void test_corrupted_files(void **state)
 {
 	struct env *e = *state;
@@ -824,6 +841,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_relays_and_exceptions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupted_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_words_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_too_many_relays_refused, setup, teardown),
 	    cmocka_unit_test(test_names),
 	};
 
