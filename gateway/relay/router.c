@@ -123,9 +123,9 @@ void router_stats(const struct router *r, struct router_stats *st)
 
 static void apply_optout(const char *relay, const char *number, int64_t person_id, void *data)
 {
-	struct router *r = data;
-	struct dir_relay *rl = dir_relay_by_number(r->dir, relay);
-	struct dir_person *p = dir_person_by_phone(r->dir, number);
+	struct directory *d = data;
+	struct dir_relay *rl = dir_relay_by_number(d, relay);
+	struct dir_person *p = dir_person_by_phone(d, number);
 
 	(void)person_id;
 	if (rl && p)
@@ -134,9 +134,9 @@ static void apply_optout(const char *relay, const char *number, int64_t person_i
 
 static void apply_notice(const char *relay, int64_t person_id, void *data)
 {
-	struct router *r = data;
-	struct dir_relay *rl = dir_relay_by_number(r->dir, relay);
-	struct dir_person *p = dir_person_by_id(r->dir, person_id);
+	struct directory *d = data;
+	struct dir_relay *rl = dir_relay_by_number(d, relay);
+	struct dir_person *p = dir_person_by_id(d, person_id);
 
 	if (rl && p)
 		p->noticed |= 1u << rl->index;
@@ -144,16 +144,21 @@ static void apply_notice(const char *relay, int64_t person_id, void *data)
 
 int router_load(struct router *r)
 {
+	int64_t version = store_directory_version(r->store);
 	struct directory *d = store_directory_load(r->store, r);
 
-	if (!d)
+	/* The new directory is put in force only whole, opt-outs and notices applied: one
+	 * without them would text people who replied STOP. On failure the one in force
+	 * stays, marked stale, and the next poll tries again. */
+	if (!d || rec_optouts_each(r->store, apply_optout, d) < 0 ||
+	    rec_notices_each(r->store, apply_notice, d) < 0) {
+		talloc_free(d);
+		r->dir_version = -1;
 		return -1;
+	}
 	talloc_free(r->dir);
 	r->dir = d;
-	r->dir_version = store_directory_version(r->store);
-	if (rec_optouts_each(r->store, apply_optout, r) < 0 ||
-	    rec_notices_each(r->store, apply_notice, r) < 0)
-		return -1;
+	r->dir_version = version;
 	/* Loading built the directory next to the store's row lists and the old directory,
 	 * all freed by now; malloc keeps those pages unless asked: 40 MiB of chaperoned's
 	 * 105 MiB with 50,000 persons (docs/performance.md). */

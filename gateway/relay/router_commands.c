@@ -112,10 +112,19 @@ int router_unknown_sender(struct work *w)
 	bool answer = !last || w->in->at - last >= (int64_t)r->cfg.unknown_reply_s * 1000;
 	int64_t vid;
 
-	/* No reply to what cannot take one (alphanumeric senders) or has opted out. */
-	if (!w->in->sender[0] || w->in->sender[0] != '+' ||
-	    rec_optout_active(r->store, w->in->relay, w->in->sender))
+	/* No reply to what cannot take one (alphanumeric senders) or has opted out, nor when
+	 * the archive cannot say whether it has (fail closed: counted as an archive error). */
+	if (last < 0 || !w->in->sender[0] || w->in->sender[0] != '+') {
 		answer = false;
+	} else {
+		int stopped = rec_optout_active(r->store, w->in->relay, w->in->sender);
+		if (stopped)
+			answer = false;
+		if (stopped < 0)
+			r->stats.store_errors++;
+	}
+	if (last < 0)
+		r->stats.store_errors++;
 	r->stats.unknown++;
 	if (rec_unknown_sender_add(r->store, w->in->at, w->in->relay, w->in->sender, w->message_id,
 				   answer) < 0)

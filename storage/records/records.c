@@ -610,20 +610,21 @@ int rec_optouts_each(struct store *s,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-bool rec_optout_active(struct store *s, const char *relay, const char *number)
+int rec_optout_active(struct store *s, const char *relay, const char *number)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT action FROM optouts WHERE relay = ?1 AND"
 					 " number = ?2 ORDER BY id DESC LIMIT 1");
-	bool stop = false;
+	int rc, stop = 0;
 
 	if (!st)
-		return false;
+		return -1;
 	store_bind_text(st, 1, relay);
 	store_bind_text(st, 2, number);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		stop = !strcmp(TXT(st, 0), "stop");
 	sqlite3_reset(st);
-	return stop;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? stop : -1;
 }
 
 int rec_unknown_sender_add(struct store *s, int64_t at, const char *relay, const char *number,
@@ -647,15 +648,17 @@ int64_t rec_unknown_last_reply(struct store *s, const char *relay, const char *n
 	sqlite3_stmt *st = store_stmt(s, "SELECT max(at) FROM unknown_senders WHERE relay = ?1 AND"
 					 " number = ?2 AND replied = 1");
 	int64_t at = 0;
+	int rc;
 
 	if (!st)
-		return 0;
+		return -1;
 	store_bind_text(st, 1, relay);
 	store_bind_text(st, 2, number);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		at = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return at;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? at : -1;
 }
 
 /* ---- Threads and questions ---- */

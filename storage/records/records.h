@@ -175,13 +175,16 @@ int rec_optouts_each(struct store *s,
 		     void (*cb)(const char *relay, const char *number, int64_t person_id,
 				void *data),
 		     void *data);
-/* Has this number been opted out of this relay (latest action stop)? */
-bool rec_optout_active(struct store *s, const char *relay, const char *number);
+/* Has this number been opted out of this relay (latest action stop)? 1 yes, 0 no, -1 the
+ * archive could not be read (a caller treats that as yes: nobody is texted on a guess). */
+CHAPERONE_MUST_CHECK int rec_optout_active(struct store *s, const char *relay, const char *number);
 CHAPERONE_MUST_CHECK int rec_unknown_sender_add(struct store *s, int64_t at, const char *relay,
 						const char *number, int64_t message_id,
 						bool replied);
-/* When did we last reply to this unknown number on this relay (ms), 0 if never. */
-int64_t rec_unknown_last_reply(struct store *s, const char *relay, const char *number);
+/* When did we last reply to this unknown number on this relay (ms), 0 if never, -1 when the
+ * archive could not be read. */
+CHAPERONE_MUST_CHECK int64_t rec_unknown_last_reply(struct store *s, const char *relay,
+						    const char *number);
 
 /* ---- Threads and questions ---- */
 

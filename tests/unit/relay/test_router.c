@@ -321,6 +321,22 @@ static void test_unknown_sender_once_a_day(void **state)
 	assert_int_equal(count(e, "SELECT count(*) FROM deliveries WHERE why <> 'reply'"), 0);
 }
 
+/* When the archive cannot say whether an unknown number opted out, it gets no reply (and
+ * the archive error is counted): an opt-out is never assumed away. */
+static void test_unknown_sender_fails_closed(void **state)
+{
+	struct env *e = *state;
+	struct router_stats st;
+
+	assert_int_equal(sqlite3_exec(store_db(e->store), "DROP TABLE optouts", NULL, NULL, NULL),
+			 SQLITE_OK);
+	text_at(e, "+19785550000", SOCCER_RELAY, "hello?", T0);
+	assert_int_equal(e->n_sent, 0);
+	router_stats(e->router, &st);
+	assert_true(st.store_errors >= 1);
+	assert_int_equal(count(e, "SELECT count(*) FROM unknown_senders WHERE replied = 0"), 1);
+}
+
 static void test_question_answered_then_expired(void **state)
 {
 	struct env *e = *state;
@@ -462,6 +478,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_quiet_hours_release_at_end, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_change_in_force, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_sender_once_a_day, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_sender_fails_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_question_answered_then_expired, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_archive_failure_sends_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_release_archive_failure_sends_nothing, setup,
