@@ -4,7 +4,7 @@
  * Each subcommand gets argv starting at its own name ("search", ...) and returns the
  * exit status (cli.h). All take --db PATH (cli_open_store) and --as NAME (the operator
  * the access log records; default the OS user). Every subcommand that reads records or
- * changes their keeping records an access (storage/access_log.h). */
+ * changes their keeping records an access (storage/archive/access_log.h). */
 #pragma once
 
 int cli_records_search(int argc, char **argv);	      /* cli_records_search.c */

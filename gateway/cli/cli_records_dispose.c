@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperone records retention|dispose: the retention schedule in force, and disposal of
- * what is past it and not under a legal hold (storage/retention.h, storage/disposal.h).
+ * what is past it and not under a legal hold (storage/keeping/retention.h, storage/keeping/disposal.h).
  *
  * Disposal removes the content of records and leaves a tombstone for each, so the
  * archive still proves itself intact (`chaperone records verify`). It needs the

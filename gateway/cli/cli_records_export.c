@@ -4,7 +4,7 @@
  *
  * Promises:
  * - export selects exactly what `records search` would with the same filters
- *   (records_query.h), writes the bundle (storage/records_export.h) and records it; a
+ *   (records_query.h), writes the bundle (storage/export/records_export.h) and records it; a
  *   bad command line exits CLI_EXIT_USAGE, a query or directory the export cannot use
  *   CLI_EXIT_INPUT, and either way nothing is written and nothing recorded;
  * - verify-export exits 0 when the bundle holds, CLI_EXIT_TAMPERED with one line per

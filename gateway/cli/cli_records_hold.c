@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperone records hold add|list|release: legal holds, which keep records from disposal
- * whatever the retention schedule says (storage/legal_hold.h).
+ * whatever the retention schedule says (storage/keeping/legal_hold.h).
  *
  * A hold names a person, a team and/or dates; it covers every message the person sent or
  * received, or that was for the team or from or to one of its members, within the

@@ -2,7 +2,7 @@
 /* The query options that `chaperone records search` and `records export` share, so
  * that a request scoped on screen and the bundle handed over are selected by the same
  * words: --person --direction --team --relay --since --until --verdict --rule --flagged
- * --held --text --thread (storage/records_query.h says what each means). */
+ * --held --text --thread (storage/records/records_query.h says what each means). */
 #pragma once
 
 #include <getopt.h>

@@ -3,7 +3,7 @@
  * the terminal, CSV for a spreadsheet or JSON for a program.
  *
  * Promises:
- * - the records selected are exactly rq_run()'s (storage/records_query.h), the query
+ * - the records selected are exactly rq_run()'s (storage/records/records_query.h), the query
  *   export and holds use;
  * - every search that runs is recorded in the access log (operator, query, result count,
  *   and the students and guardians whose records it returned) before anything is shown;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperone records verify|anchor: does the archive still hold, and its head to keep.
  *
- * verify walks the whole hash chain and every record table (storage/chain.h) and names
+ * verify walks the whole hash chain and every record table (storage/archive/chain.h) and names
  * the first record that was altered, inserted, removed or moved. With --anchor, it also
  * proves the archive still extends a head printed earlier by `records anchor`, which
  * catches even an edit followed by a rebuilt chain. Neither command adds a record:

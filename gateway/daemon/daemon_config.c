@@ -385,7 +385,7 @@ static int write_modems(struct vty *vty)
  *
  * The retention schedule is recorded in the archive at start-up (when it differs from
  * the one recorded last), so a change made at the VTY takes effect at the next start.
- * A month is 30 days and a year 365 days (storage/retention.h). */
+ * A month is 30 days and a year 365 days (storage/keeping/retention.h). */
 
 DEFUN(cfg_records, cfg_records_cmd, "records",
       "Configure records keeping (retention, who may read the archive)\n")

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The policy engine: for one message, who gets it, or why nobody does.
  *
- * The router (gateway/router.c) has already worked out who sent the message, on which
+ * The router (gateway/relay/router.c) has already worked out who sent the message, on which
  * relay number, in which team's context, and whom the sender addressed. The engine runs
  * the district's rules over that request, each rule its own unit (gateway/policy_*.c)
  * with the id used in the design's rules table and in docs/policy-map.md, and returns a

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The policy engine's working state, shared by gateway/policy.c and the rule units
+/* The policy engine's working state, shared by gateway/policy/policy.c and the rule units
  * (gateway/policy_*.c). Not for use outside the engine.
  *
  * Each rule unit is one function that looks at the request and at what the rules before

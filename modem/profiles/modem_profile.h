@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Modem profiles: what differs between modem models, as data.
  *
- * The profiles themselves live in hw/profiles/ (one file per family); the driver asks
+ * The profiles themselves live beside this header (one file per family); the driver asks
  * modem_profile_find() by name (from configuration) or by the +CGMM answer.
  *
  * `init` commands are best effort: firmware versions differ in which vendor commands they

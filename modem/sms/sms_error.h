@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* Error codes of the SMS codec (modem/sms_*.c, modem/gsm7.c, modem/ucs2.c).
+/* Error codes of the SMS codec (modem/sms_*.c, modem/sms/gsm7.c, modem/sms/ucs2.c).
  *
  * Every decoder and encoder returns a negative enum sms_err on failure and never
  * reads or writes outside the buffers it was given. sms_strerror() gives the text

@@ -8,7 +8,7 @@
  * appends one row to `chain` with the SHA-256 of the new row's canonical content
  * (rec_hash) and the link hash over that and the previous chain row (chain_link). The
  * triggers run inside the writer's transaction, so the daemon and the CLI writing the
- * same file can never interleave the chain. Both SQL functions come from storage/chain.c
+ * same file can never interleave the chain. Both SQL functions come from storage/archive/chain.c
  * and are registered by store_open(): a program that opens the file without them (the
  * sqlite3 shell) cannot add a record at all.
  *

@@ -47,7 +47,7 @@ static int create_private(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	/* Keep the group read that chaperoned's `file-group` gave (storage/file_access.h);
+	/* Keep the group read that chaperoned's `file-group` gave (storage/archive/file_access.h);
 	 * everything else is narrowed. */
 	if (fstat(fd, &st) == 0 && (st.st_mode & 0040))
 		mode = 0640;

@@ -4,10 +4,10 @@
  * Promises:
  * - the file is created readable and writable by its owner only (0600), whatever the
  *   umask, and an existing file with wider permissions is narrowed to 0600 (0640 when
- *   chaperoned's `file-group` gave a group read access, storage/file_access.h);
+ *   chaperoned's `file-group` gave a group read access, storage/archive/file_access.h);
  * - WAL journal, synchronous=FULL (a commit survives power loss: "nothing lost"),
  *   foreign keys on, a busy timeout so the CLI and the daemon can share the file;
- * - the schema is brought up to date by named, ordered migrations (storage/migrations.c)
+ * - the schema is brought up to date by named, ordered migrations (storage/archive/migrations.c)
  *   each applied once, in its own transaction, and recorded in schema_migrations;
  *   a database from a newer Chaperone (an unknown migration) is refused, not touched.
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The directory in the archive: persons, guardianships, relays, teams, subgroups,
- * overseers and exceptions as SQLite rows (storage/schema_directory.c), and loading them
- * into the in-memory directory (gateway/directory.h) the router and policy engine use.
+ * overseers and exceptions as SQLite rows (storage/archive/schema_directory.c), and loading them
+ * into the in-memory directory (storage/model/directory.h) the router and policy engine use.
  *
  * Every function that changes something also appends a row to directory_changes with the
  * actor who made the change (an OS user name, "--as" on the command line), in the same

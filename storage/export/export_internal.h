@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* What the export's writers share (storage/records_export.c and export_*.c only).
+/* What the export's writers share (storage/export/records_export.c and export_*.c only).
  *
  * The writers are handed the records exactly as they will leave the district: the
  * redaction (redact.h) has already been applied to every string, and redacted persons

@@ -2,7 +2,7 @@
 /* The directory: who is who, in memory, for the policy engine and the router.
  *
  * A directory is a read-mostly snapshot of the people, guardianships, teams, subgroups,
- * relay numbers and exceptions the district imported (see storage/directory_store.h for
+ * relay numbers and exceptions the district imported (see storage/directory/directory_store.h for
  * how it is persisted and loaded). It is built with the dir_add_*() calls and then
  * dir_finish(), which sorts the lookup indexes; after that, lookups are O(log n) and the
  * structure is only changed through the two per-person state sets (notice given, opted

@@ -3,12 +3,12 @@
  * of tests that need more than a handful of messages (archive_gen).
  *
  * archive_gen_run() fills an empty store with
- * - a directory written through storage/directory_store.h: two relay numbers (athletics,
+ * - a directory written through storage/directory/directory_store.h: two relay numbers (athletics,
  *   clubs), an athletic director and a principal, 40 teams (24 sports teams in fall,
  *   winter and spring seasons, 16 clubs that meet all school year) of 15-30 students,
  *   some students on several teams, each student with one or two guardians, and 1-3
  *   coaches or advisors per team;
- * - `messages` messages over `years` school years, written through storage/records.h
+ * - `messages` messages over `years` school years, written through storage/records/records.h
  *   as the relay would have written them: the PDUs, the message, the verdict, every
  *   delivery with its queued, sent and delivered (or failed) events at the times they
  *   would have happened, notices, threads, hold decisions, opt-outs, unknown senders.

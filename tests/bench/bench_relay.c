@@ -20,7 +20,7 @@
  *    slices so that both see the same disk. ratio = relay rate / limit rate. Both on the
  *    build tree's disk and on tmpfs (/dev/shm).
  * 2. Memory: a 50,000-person directory (students, guardians, staff, 400 teams, 8 relays)
- *    written through storage/directory_store.h, the real chaperoned started on it with no
+ *    written through storage/directory/directory_store.h, the real chaperoned started on it with no
  *    modems, VmRSS read from /proc once it is ready; the same with an empty directory.
  *
  * Usage: bench_relay [BUILD_DIR [SECONDS-PER-FIGURE]]
@@ -129,7 +129,7 @@ static struct store *open_store(void *ctx, const char *path)
 	return s;
 }
 
-/* ---- A generated district, written through storage/directory_store.h ----------------- */
+/* ---- A generated district, written through storage/directory/directory_store.h ----------------- */
 
 static const char *const given_names[] = {
     "Jamie", "Alex",   "Sam",	  "Riley", "Jordan", "Taylor", "Morgan", "Casey",

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # `chaperone records search` as the records officer runs it: the real binary against an
 # archive of the sample district with a dozen messages (written by the unit test's
-# --fill mode, the same scenario tests/unit/test_records_query.c checks rq_run() on).
+# --fill mode, the same scenario tests/unit/records/test_records_query.c checks rq_run() on).
 #
 #   tests/e2e/records_search_test.sh BUILD_DIR
 #

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The SMS grammar end to end (gateway/grammar.h): each form a phone can send to a relay
+/* The SMS grammar end to end (gateway/relay/grammar.h): each form a phone can send to a relay
  * number, its case-insensitivity, bad input (a clear reply, nothing relayed), and the
  * questions the relay asks when it cannot tell what a sender means — through modemsim
  * and a real chaperoned.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The archive's hash chain (storage/chain.c, schema_archive.c) against a real SQLite
+/* The archive's hash chain (storage/archive/chain.c, schema_archive.c) against a real SQLite
  * file: every record is chained; verify finds an altered, deleted, inserted or moved
  * record with its id; anchors catch a rebuilt chain and a truncated one; the guards
  * refuse edits through Chaperone's own connection; an archive written before the chain

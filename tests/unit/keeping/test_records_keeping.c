@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* Keeping records: the retention schedule, legal holds and disposal (storage/retention.c,
+/* Keeping records: the retention schedule, legal holds and disposal (storage/keeping/retention.c,
  * legal_hold.c, disposal.c, file_access.c) against real SQLite files holding the sample
  * district and message records written with the rec_* API at old times (years ago) and
  * recent ones.

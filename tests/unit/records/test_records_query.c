@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The records officer's query (storage/records_query.h) against a temporary archive: the
+/* The records officer's query (storage/records/records_query.h) against a temporary archive: the
  * sample district (tests/fixtures/district) and a dozen messages written with the rec_*
  * API at chosen times. Each filter on its own and combined, persons by handle, name and
  * number (and a number not in the directory), the text query and a malformed one, whole
