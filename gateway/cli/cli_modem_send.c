@@ -164,50 +164,42 @@ static int encode_parts(const char *number, const char *text, uint8_t (**pdus)[S
 	return n;
 }
 
-int cli_modem_send(int argc, char **argv)
+struct send_args {
+	const char *profile_name, *pin;
+	unsigned long timeout_s;
+	bool verbose;
+};
+
+/* Options of `modem send`. Returns -1 to go on, else the exit status. */
+static int send_parse(int argc, char **argv, struct send_args *a)
 {
 	static const struct option opts[] = {
 	    {"profile", required_argument, NULL, 'p'}, {"pin", required_argument, NULL, 'P'},
 	    {"timeout", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
-	static const struct modem_events ev = {
-	    .on_part_sent = on_part_sent,
-	    .on_part_status = on_part_status,
-	    .on_state = on_state,
-	};
-	const struct modem_profile *prof = NULL;
-	const char *profile_name = NULL, *pin = NULL;
-	uint8_t(*pdus)[SMS_PDU_MAX] = NULL;
-	const uint8_t **pdu_ptrs = NULL;
-	size_t *lens = NULL;
-	struct sender s = {0};
-	struct modem_pool *pool;
-	struct modem *m;
-	unsigned long timeout_s = DEFAULT_TIMEOUT_S;
 	char *end;
-	void *ctx;
-	int c, n, rc = CLI_EXIT_INPUT;
+	int c;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			profile_name = optarg;
+			a->profile_name = optarg;
 			break;
 		case 'P':
-			pin = optarg;
+			a->pin = optarg;
 			break;
 		case 't':
-			timeout_s = strtoul(optarg, &end, 10);
-			if (*end || !timeout_s || timeout_s > 86400 || *optarg == '-') {
+			a->timeout_s = strtoul(optarg, &end, 10);
+			if (*end || !a->timeout_s || a->timeout_s > 86400 || *optarg == '-') {
 				fprintf(stderr, "chaperone modem send: bad --timeout '%s'\n",
 					optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;
 		case 'v':
-			s.verbose = true;
+			a->verbose = true;
 			break;
 		case 'h':
 			help(stdout);
@@ -221,7 +213,52 @@ int cli_modem_send(int argc, char **argv)
 		help(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_modem_profile_arg("send", profile_name, &prof) < 0)
+	return -1;
+}
+
+/* What became of each part, and the verdict: CLI_EXIT_OK when every part was delivered. */
+static int send_report(const struct sender *s, unsigned long timeout_s)
+{
+	int rc = CLI_EXIT_OK;
+
+	for (unsigned i = 0; i < s->n_parts; i++) {
+		if (!s->parts[i].final)
+			printf("part %u/%u: %s\n", i + 1, s->n_parts,
+			       s->parts[i].submitted ? "no final status report" : "not submitted");
+		if (!s->parts[i].delivered)
+			rc = CLI_EXIT_INPUT;
+	}
+	if (s->timed_out)
+		fprintf(stderr, "chaperone modem send: gave up after %lu s\n", timeout_s);
+	else if (s->loop.interrupted)
+		fprintf(stderr, "chaperone modem send: interrupted\n");
+	printf("%s\n", rc == CLI_EXIT_OK ? "delivered" : "not delivered");
+	return rc;
+}
+
+int cli_modem_send(int argc, char **argv)
+{
+	static const struct modem_events ev = {
+	    .on_part_sent = on_part_sent,
+	    .on_part_status = on_part_status,
+	    .on_state = on_state,
+	};
+	struct send_args a = {.timeout_s = DEFAULT_TIMEOUT_S};
+	const struct modem_profile *prof = NULL;
+	uint8_t(*pdus)[SMS_PDU_MAX] = NULL;
+	const uint8_t **pdu_ptrs = NULL;
+	size_t *lens = NULL;
+	struct sender s = {0};
+	struct modem_pool *pool;
+	struct modem *m;
+	void *ctx;
+	int n, rc = send_parse(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	rc = CLI_EXIT_INPUT;
+	s.verbose = a.verbose;
+	if (cli_modem_profile_arg("send", a.profile_name, &prof) < 0)
 		return CLI_EXIT_USAGE;
 	n = encode_parts(argv[optind + 1], argv[optind + 2], &pdus, &lens);
 	if (n < 0) {
@@ -246,7 +283,7 @@ int cli_modem_send(int argc, char **argv)
 				      .name = "modem",
 				      .device = argv[optind],
 				      .profile = prof ? prof->name : NULL,
-				      .sim_pin = pin,
+				      .sim_pin = a.pin,
 				  })
 		 : NULL;
 	if (!m) {
@@ -262,23 +299,10 @@ int cli_modem_send(int argc, char **argv)
 	       argv[optind + 1], argv[optind]);
 	fflush(stdout);
 	osmo_timer_setup(&s.timeout, on_timeout, &s);
-	osmo_timer_schedule(&s.timeout, (long)timeout_s, 0);
+	osmo_timer_schedule(&s.timeout, (long)a.timeout_s, 0);
 	cli_modem_run(&s.loop);
 	osmo_timer_del(&s.timeout);
-
-	rc = CLI_EXIT_OK;
-	for (unsigned i = 0; i < s.n_parts; i++) {
-		if (!s.parts[i].final)
-			printf("part %u/%u: %s\n", i + 1, s.n_parts,
-			       s.parts[i].submitted ? "no final status report" : "not submitted");
-		if (!s.parts[i].delivered)
-			rc = CLI_EXIT_INPUT;
-	}
-	if (s.timed_out)
-		fprintf(stderr, "chaperone modem send: gave up after %lu s\n", timeout_s);
-	else if (s.loop.interrupted)
-		fprintf(stderr, "chaperone modem send: interrupted\n");
-	printf("%s\n", rc == CLI_EXIT_OK ? "delivered" : "not delivered");
+	rc = send_report(&s, a.timeout_s);
 out_pool:
 	if (pool)
 		modem_pool_free(pool);

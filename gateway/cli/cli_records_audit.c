@@ -68,7 +68,14 @@ static void print_disclosure(const struct disclosure_row *r, void *data)
 	(*n)++;
 }
 
-int cli_records_audit(int argc, char **argv)
+struct audit_args {
+	struct access_filter f;
+	const char *db, *as, *person, *since, *until;
+	bool disclosures;
+};
+
+/* Options of `records audit`. Returns -1 to go on, else the exit status. */
+static int audit_parse(int argc, char **argv, struct audit_args *a)
 {
 	static const struct option opts[] = {
 	    {"operator", required_argument, NULL, 'o'},
@@ -83,38 +90,29 @@ int cli_records_audit(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct access_filter f = {0};
-	const char *db = NULL, *as = NULL, *person = NULL, *since = NULL, *until = NULL;
-	bool disclosures = false;
-	struct store_person p = {0};
-	struct access_entry e = {0};
-	unsigned n = 0;
-	struct store *s;
-	char detail[160];
-	void *ctx;
 	char *end;
-	int c, rc;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			f.operator= optarg;
+			a->f.operator= optarg;
 			break;
 		case 'A':
-			f.action = optarg;
+			a->f.action = optarg;
 			break;
 		case 'p':
-			person = optarg;
+			a->person = optarg;
 			break;
 		case 's':
-			since = optarg;
+			a->since = optarg;
 			break;
 		case 'u':
-			until = optarg;
+			a->until = optarg;
 			break;
 		case 'l':
-			f.limit = (unsigned)strtoul(optarg, &end, 10);
+			a->f.limit = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !*optarg) {
 				cli_err("records audit", "--limit takes a number, not '%s'",
 					optarg);
@@ -122,13 +120,13 @@ int cli_records_audit(int argc, char **argv)
 			}
 			break;
 		case 'D':
-			disclosures = true;
+			a->disclosures = true;
 			break;
 		case 'd':
-			db = optarg;
+			a->db = optarg;
 			break;
 		case 'a':
-			as = optarg;
+			a->as = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -142,48 +140,71 @@ int cli_records_audit(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if ((since && rq_parse_date(since, false, &f.since) < 0) ||
-	    (until && rq_parse_date(until, true, &f.until) < 0)) {
+	if ((a->since && rq_parse_date(a->since, false, &a->f.since) < 0) ||
+	    (a->until && rq_parse_date(a->until, true, &a->f.until) < 0)) {
 		cli_err("records audit", "dates are YYYY-MM-DD or YYYY-MM-DDTHH:MM");
 		return CLI_EXIT_USAGE;
 	}
+	return -1;
+}
+
+/* The audit is itself an access: recorded with what it listed. */
+static int audit_record(struct store *s, void *ctx, const struct audit_args *a,
+			const struct store_person *p, unsigned n)
+{
+	struct access_entry e = {0};
+	char detail[160];
+
+	snprintf(detail, sizeof(detail), "%s%s%s", a->disclosures ? "disclosures" : "access log",
+		 a->person ? " of @" : "", a->person ? p->handle : "");
+	e.operator= cli_actor(ctx, a->as);
+	e.action = "audit";
+	e.results = n;
+	e.detail = detail;
+	if (access_log_add(s, &e) < 0) {
+		cli_err("records audit", "cannot record this access: %s", store_errmsg(s));
+		return CLI_EXIT_DB;
+	}
+	return CLI_EXIT_OK;
+}
+
+int cli_records_audit(int argc, char **argv)
+{
+	struct audit_args a = {0};
+	struct store_person p = {0};
+	unsigned n = 0;
+	struct store *s;
+	void *ctx;
+	int rc = audit_parse(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
 	ctx = talloc_named_const(NULL, 0, "records audit");
-	s = cli_open_archive(ctx, db);
+	s = cli_open_archive(ctx, a.db);
 	if (!s) {
 		talloc_free(ctx);
 		return CLI_EXIT_DB;
 	}
-	if (person) {
-		if (!cli_find_person(s, ctx, "records audit", person, &p)) {
+	if (a.person) {
+		if (!cli_find_person(s, ctx, "records audit", a.person, &p)) {
 			talloc_free(ctx);
 			return CLI_EXIT_INPUT;
 		}
-		f.person_id = p.id;
+		a.f.person_id = p.id;
 	}
-	if (disclosures)
+	if (a.disclosures)
 		rc = access_disclosures_list(s, p.id, print_disclosure, &n);
 	else
-		rc = access_log_list(s, &f, print_access, &n);
+		rc = access_log_list(s, &a.f, print_access, &n);
 	if (rc < 0) {
 		cli_err("records audit", "database: %s", store_errmsg(s));
 		talloc_free(ctx);
 		return CLI_EXIT_DB;
 	}
 	fprintf(stderr, "%u %s\n", n,
-		disclosures ? (n == 1 ? "disclosure" : "disclosures")
-			    : (n == 1 ? "access" : "accesses"));
-
-	snprintf(detail, sizeof(detail), "%s%s%s", disclosures ? "disclosures" : "access log",
-		 person ? " of @" : "", person ? p.handle : "");
-	e.operator= cli_actor(ctx, as);
-	e.action = "audit";
-	e.results = n;
-	e.detail = detail;
-	if (access_log_add(s, &e) < 0) {
-		cli_err("records audit", "cannot record this access: %s", store_errmsg(s));
-		talloc_free(ctx);
-		return CLI_EXIT_DB;
-	}
+		a.disclosures ? (n == 1 ? "disclosure" : "disclosures")
+			      : (n == 1 ? "access" : "accesses"));
+	rc = audit_record(s, ctx, &a, &p, n);
 	talloc_free(ctx);
-	return CLI_EXIT_OK;
+	return rc;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* chaperone records retention|dispose: the retention schedule in force, and disposal of
- * what is past it and not under a legal hold (storage/keeping/retention.h, storage/keeping/disposal.h).
+ * what is past it and not under a legal hold (storage/keeping/retention.h,
+ * storage/keeping/disposal.h).
  *
  * Disposal removes the content of records and leaves a tombstone for each, so the
  * archive still proves itself intact (`chaperone records verify`). It needs the
@@ -300,6 +301,41 @@ struct dispose_opts {
 	bool dry_run, list, yes;
 };
 
+/* A new file for the certificate, owner-only; -1 (said why) when it cannot be made. */
+static int open_certificate(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0 || fchmod(fd, 0600) < 0) {
+		cli_err("records dispose", "%s: %s (nothing was disposed)", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		return -1;
+	}
+	return fd;
+}
+
+/* The whole certificate onto the disk; -1 (errno) when it did not get there. */
+static int write_certificate(int fd, const char *cert)
+{
+	size_t len = strlen(cert), off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, cert + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return fsync(fd);
+}
+
 static int do_dispose(struct store *s, void *ctx, const struct dispose_opts *o)
 {
 	struct disposal_who who = {.operator= cli_actor(ctx, o->as), .os_user = access_os_user()};
@@ -323,18 +359,8 @@ static int do_dispose(struct store *s, void *ctx, const struct dispose_opts *o)
 		return CLI_EXIT_USAGE;
 	}
 	/* The certificate's file first: a disposal must not happen without it. */
-	if (o->certificate) {
-		fd = open(o->certificate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0 || fchmod(fd, 0600) < 0) {
-			cli_err("records dispose", "%s: %s (nothing was disposed)", o->certificate,
-				strerror(errno));
-			if (fd >= 0) {
-				close(fd);
-				unlink(o->certificate);
-			}
-			return CLI_EXIT_INPUT;
-		}
-	}
+	if (o->certificate && (fd = open_certificate(o->certificate)) < 0)
+		return CLI_EXIT_INPUT;
 	if (!o->yes) {
 		if (disposal_dry_run(s, ctx, store_now_ms(), &who, false, &p, err, sizeof(err)) <
 		    0) {
@@ -374,23 +400,12 @@ static int do_dispose(struct store *s, void *ctx, const struct dispose_opts *o)
 		goto out_close;
 	}
 	fputs(cert, stdout);
-	if (fd >= 0) {
-		size_t len = strlen(cert), off = 0;
-		while (off < len) {
-			ssize_t w = write(fd, cert + off, len - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		if (off < len || fsync(fd) < 0) {
-			cli_err("records dispose",
-				"%s: %s (disposal %" PRId64 " is recorded; the certificate is "
-				"printed above)",
-				o->certificate, strerror(errno), p->disposal_id);
-			rc = CLI_EXIT_INPUT;
-		}
+	if (fd >= 0 && write_certificate(fd, cert) < 0) {
+		cli_err("records dispose",
+			"%s: %s (disposal %" PRId64
+			" is recorded; the certificate is printed above)",
+			o->certificate, strerror(errno), p->disposal_id);
+		rc = CLI_EXIT_INPUT;
 	}
 out_close:
 	if (fd >= 0)

@@ -425,6 +425,50 @@ static int team_activity(struct store *s, void *ctx, const char *tag, bool activ
 }
 
 /* member / overseer / subgroup: resolve every handle before changing anything. */
+/* The subgroup named on the command line, lower-cased into *name, and whether team t
+ * has it (*have, its row in *g). Returns -1 to go on, else the exit status. */
+static int subgroup_arg(struct store *s, void *ctx, const char *cmd, const struct store_team *t,
+			bool add, const char **name, struct store_subgroup *g, int *have)
+{
+	char *lower = talloc_strdup(ctx, *name);
+
+	for (char *c = lower; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	if (!roster_word_valid(lower)) {
+		cli_err(cmd,
+			"subgroup '%s' is not a word (a-z, 0-9, _ and -, starting with a letter)",
+			*name);
+		return CLI_EXIT_INPUT;
+	}
+	*name = lower;
+	*have = store_subgroup_by_name(s, ctx, t->id, lower, g);
+	if (*have < 0) {
+		cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
+		return CLI_EXIT_DB;
+	}
+	if (!add && !*have) {
+		cli_err(cmd, "team %s has no subgroup '%s'", t->tag, lower);
+		return CLI_EXIT_INPUT;
+	}
+	return -1;
+}
+
+/* A person leaving team_id leaves each of its subgroups. 0, or -1 (store error). */
+static int leave_subgroups(struct store *s, void *ctx, const char *actor, int64_t team_id,
+			   int64_t person_id)
+{
+	struct store_subgroup *groups;
+	size_t n_groups;
+
+	if (store_subgroups_list(s, ctx, team_id, &groups, &n_groups) < 0)
+		return -1;
+	for (size_t j = 0; j < n_groups; j++)
+		if (store_link_remove(s, actor, STORE_LINK_SUBGROUP, groups[j].id, person_id) < 0)
+			return -1;
+	return 0;
+}
+
 static int links_cmd(struct store *s, void *ctx, const char *what, bool add, const char *tag,
 		     char **handles, int n, const char *subgroup, const struct opts *o)
 {
@@ -450,25 +494,9 @@ static int links_cmd(struct store *s, void *ctx, const char *what, bool add, con
 		return CLI_EXIT_INPUT;
 	}
 	if (sub) {
-		char *name = talloc_strdup(ctx, subgroup);
-		for (char *c = name; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
-		if (!roster_word_valid(name)) {
-			cli_err(cmd,
-				"subgroup '%s' is not a word (a-z, 0-9, _ and -, starting with a "
-				"letter)",
-				subgroup);
-			return CLI_EXIT_INPUT;
-		}
-		subgroup = name;
-		have_group = store_subgroup_by_name(s, ctx, t.id, subgroup, &g);
-		if (have_group < 0)
-			goto db_error;
-		if (!add && !have_group) {
-			cli_err(cmd, "team %s has no subgroup '%s'", t.tag, subgroup);
-			return CLI_EXIT_INPUT;
-		}
+		int rc = subgroup_arg(s, ctx, cmd, &t, add, &subgroup, &g, &have_group);
+		if (rc >= 0)
+			return rc;
 	}
 	for (int i = 0; i < n; i++) {
 		if (add ? !cli_find_active(s, ctx, cmd, handles[i], roles, &persons[i])
@@ -511,16 +539,9 @@ static int links_cmd(struct store *s, void *ctx, const char *what, bool add, con
 		printf("%s %s %s %s\n", add ? "added" : "removed", persons[i].handle,
 		       add ? "to" : "from", label);
 		/* Leaving the team means leaving its subgroups. */
-		if (!add && k == STORE_LINK_MEMBER) {
-			struct store_subgroup *groups;
-			size_t n_groups;
-			if (store_subgroups_list(s, ctx, t.id, &groups, &n_groups) < 0)
-				goto db_error;
-			for (size_t j = 0; j < n_groups; j++)
-				if (store_link_remove(s, actor, STORE_LINK_SUBGROUP, groups[j].id,
-						      persons[i].id) < 0)
-					goto db_error;
-		}
+		if (!add && k == STORE_LINK_MEMBER &&
+		    leave_subgroups(s, ctx, actor, t.id, persons[i].id) < 0)
+			goto db_error;
 		if (!add && t.origin && persons[i].origin)
 			fprintf(stderr,
 				"note: if %s lists %s for %s, the next import adds them back\n",

@@ -245,6 +245,45 @@ struct open_q *router_open_question(struct work *w)
 
 /* ---- Messages from staff and from families ---- */
 
+/* An unaddressed staff message: the reply to the latest conversation (its counterpart,
+ * in its team), or, when there is none, a question to the sender. 1 to go on with req,
+ * else what router_ask returned. */
+static int reply_to_thread(struct work *w, const struct grammar_parse *g,
+			   struct policy_request *req, const char *body, int64_t thread_team,
+			   int64_t counterpart)
+{
+	struct dir_person *cp = counterpart ? dir_person_by_id(w->r->dir, counterpart) : NULL;
+	const struct dir_person **people;
+	struct dir_team *tt = NULL;
+
+	for (unsigned i = 0; cp && i < w->r->dir->n_teams; i++)
+		if (w->r->dir->teams[i]->id == thread_team)
+			tt = w->r->dir->teams[i];
+	if (!cp || !tt) {
+		struct dir_team **mine;
+		int n = staff_teams(w, &mine);
+		if (n < 0)
+			return -1;
+		return router_ask(
+		    w, "address", body, g->urgent, g->crisis,
+		    "no address and no recent conversation to reply to",
+		    talloc_asprintf(w->tmp,
+				    "Who is this for? Reply %s%s or @name to send "
+				    "it, or DISCARD to drop it.",
+				    n ? team_list(w->tmp, mine, (unsigned)n, ", ") : "#team",
+				    n ? " (whole team)" : ""));
+	}
+	people = talloc_array(w->tmp, const struct dir_person *, 1);
+	if (!people)
+		return -1;
+	people[0] = cp;
+	req->addr = POLICY_TO_PEOPLE;
+	req->people = people;
+	req->n_people = 1;
+	req->team = tt;
+	return 1;
+}
+
 int router_staff_message(struct work *w, const struct grammar_parse *g)
 {
 	struct policy_request req = {0};
@@ -302,34 +341,9 @@ int router_staff_message(struct work *w, const struct grammar_parse *g)
 			w->in->at - (int64_t)w->r->cfg.thread_window_s * 1000, &thread_team,
 			&counterpart);
 	if (!g->n_addrs) {
-		/* Unaddressed: the reply to the latest conversation, or a question. */
-		struct dir_person *cp =
-		    counterpart ? dir_person_by_id(w->r->dir, counterpart) : NULL;
-		struct dir_team *tt = NULL;
-		for (unsigned i = 0; cp && i < w->r->dir->n_teams; i++)
-			if (w->r->dir->teams[i]->id == thread_team)
-				tt = w->r->dir->teams[i];
-		if (!cp || !tt) {
-			struct dir_team **mine;
-			int n = staff_teams(w, &mine);
-			if (n < 0)
-				return -1;
-			return router_ask(
-			    w, "address", body, g->urgent, g->crisis,
-			    "no address and no recent conversation to reply to",
-			    talloc_asprintf(w->tmp,
-					    "Who is this for? Reply %s%s or @name to send "
-					    "it, or DISCARD to drop it.",
-					    n ? team_list(w->tmp, mine, n, ", ") : "#team",
-					    n ? " (whole team)" : ""));
-		}
-		const struct dir_person **people =
-		    talloc_array(w->tmp, const struct dir_person *, 1);
-		people[0] = cp;
-		req.addr = POLICY_TO_PEOPLE;
-		req.people = people;
-		req.n_people = 1;
-		req.team = tt;
+		rc = reply_to_thread(w, g, &req, body, thread_team, counterpart);
+		if (rc <= 0)
+			return rc;
 	} else if (g->addrs[0].kind == GRAMMAR_ADDR_TAG) {
 		if (g->n_addrs > 1)
 			return router_block(w, NULL, body,
