@@ -54,6 +54,9 @@ static void (*const rule_run[])(struct pol_state *) = {
 _Static_assert(ARRAY_SIZE(rule_info) == ARRAY_SIZE(rule_run), "one entry per rule unit");
 _Static_assert(ARRAY_SIZE(rule_run) <= POLICY_MAX_RULES, "rules fit a verdict");
 
+_Static_assert(ARRAY_SIZE(rule_info) <= POLICY_MAX_RULES,
+	       "a verdict must have room to name every rule");
+
 const struct policy_rule_info *policy_rules(unsigned *n)
 {
 	if (n)
@@ -116,8 +119,10 @@ void pol_applied(struct pol_state *st, const char *rule)
 {
 	struct policy_verdict *v = st->v;
 
-	if (policy_verdict_has_rule(v, rule) || v->n_rules >= POLICY_MAX_RULES)
+	if (policy_verdict_has_rule(v, rule))
 		return;
+	/* Each rule once: a verdict can name every rule of the table, never more. */
+	OSMO_ASSERT(v->n_rules < POLICY_MAX_RULES);
 	v->rules[v->n_rules++] = rule;
 }
 

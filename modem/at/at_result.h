@@ -32,13 +32,10 @@ enum at_cme_error {
 	CME_INCORRECT_PARAMS = 50,
 };
 
-/* +CMS ERROR numbers: 0..127 are the network's RP/CP causes (24.011 §8.2.5.4, E.2),
- * 128..255 TP-FCS values (23.040 §9.2.3.22), 300.. the modem's own (27.005 §3.2.5). */
+/* +CMS ERROR numbers of the modem's own (27.005 §3.2.5). 0..127 are the network's RP
+ * causes, named by libosmogsm (GSM411_RP_CAUSE_*, osmocom/gsm/protocol/gsm_04_11.h);
+ * 128..255 are TP-FCS values (23.040 §9.2.3.22). */
 enum at_cms_error {
-	CMS_NET_OUT_OF_ORDER = 38,
-	CMS_TEMPORARY_FAILURE = 41,
-	CMS_CONGESTION = 42,
-	CMS_RESOURCES_UNAVAILABLE = 47,
 	CMS_OP_NOT_ALLOWED = 302,
 	CMS_OP_NOT_SUPPORTED = 303,
 	CMS_INVALID_PDU_PARAM = 304,

@@ -26,6 +26,7 @@
 #include <osmocom/core/tdef.h>
 #include <osmocom/core/utils.h>
 
+#include "modem/driver/modem_causes.h"
 #include "modem/driver/modem_internal.h"
 #include "modem/driver/modem_log.h"
 
@@ -36,25 +37,6 @@ struct send_ctx {
 	struct modem_msg *msg;
 	bool cmms;
 };
-
-/* 27.005 §3.2.5 and 24.011 causes that a later attempt may cure: network out of order,
- * temporary failure, congestion, resources unavailable, SIM busy, no network service,
- * network timeout, unknown error. */
-static bool cms_transient(int code)
-{
-	switch (code) {
-	case CMS_NET_OUT_OF_ORDER:
-	case CMS_TEMPORARY_FAILURE:
-	case CMS_CONGESTION:
-	case CMS_RESOURCES_UNAVAILABLE:
-	case CMS_SIM_BUSY:
-	case CMS_NO_NETWORK:
-	case CMS_NETWORK_TIMEOUT:
-	case CMS_UNKNOWN:
-		return true;
-	}
-	return false;
-}
 
 static void send_timer_cb(void *data)
 {
@@ -200,7 +182,7 @@ static void cmgs_cb(struct at_channel *ch, const struct at_response *resp, void 
 		break;
 	}
 	default:
-		if (resp->result == AT_RES_CMS_ERROR && cms_transient(cms) &&
+		if (resp->result == AT_RES_CMS_ERROR && modem_cms_transient(cms) &&
 		    ++msg->attempts <
 			osmo_tdef_get(modem_tdefs, MODEM_T_SEND_ATTEMPTS, OSMO_TDEF_CUSTOM, -1)) {
 			unsigned long ms = retry_ms(msg->attempts);
