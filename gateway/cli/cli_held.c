@@ -6,11 +6,9 @@
  * released. The sender is told either way. */
 #include <getopt.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <talloc.h>
 
@@ -21,11 +19,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: chaperone held list [--db PATH]\n"
-		   "       chaperone held release ID [--by NAME] [--note TEXT] [--db PATH]\n"
-		   "       chaperone held reject ID [--by NAME] [--note TEXT] [--db PATH]\n\n"
+		   "       chaperone held release ID --by HANDLE [--note TEXT] [--db PATH]\n"
+		   "       chaperone held reject ID --by HANDLE [--note TEXT] [--db PATH]\n\n"
 		   "Messages the policy held for an administrator (contact details) or for the\n"
-		   "end of quiet hours. ID is the number `list` shows.\n"
-		   "--by defaults to the OS user name.\n");
+		   "end of quiet hours. ID is the number `list` shows. --by names the\n"
+		   "administrator who decides (their handle, e.g. @hpark): the directory must\n"
+		   "list them as an active administrator. The sender is told who decided.\n");
 }
 
 static void print_held(const struct rec_held *h, void *data)
@@ -65,16 +64,10 @@ static void match_held(const struct rec_held *h, void *data)
 	f->message_id = h->message_id;
 }
 
-static const char *os_user(void)
+static int decide(struct store *s, void *ctx, bool release, int argc, char **argv)
 {
-	struct passwd *pw = getpwuid(getuid());
-
-	return pw ? pw->pw_name : "unknown";
-}
-
-static int decide(struct store *s, bool release, int argc, char **argv)
-{
-	const char *by = os_user(), *note = NULL;
+	const char *by = NULL, *note = NULL;
+	struct store_person admin;
 	struct find_held f = {0};
 	char *end;
 	struct rec_delivery d = {0};
@@ -103,6 +96,15 @@ static int decide(struct store *s, bool release, int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	if (!by) {
+		fprintf(stderr, "chaperone held: say which administrator decides: --by HANDLE\n");
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	/* Only an administrator of the directory decides, and the sender is told who. */
+	if (!cli_find_active(s, ctx, "held", by, 1u << DIR_ADMIN, &admin))
+		return CLI_EXIT_INPUT;
+	by = admin.handle;
 	rec_held_list(s, match_held, &f);
 	if (!f.found) {
 		fprintf(stderr,
@@ -115,10 +117,9 @@ static int decide(struct store *s, bool release, int argc, char **argv)
 	if (rec_hold_decide(s, f.id, store_now_ms(), release, by, note) < 0)
 		goto fail;
 	/* The sender learns the outcome from the relay number, like every other reply. */
-	snprintf(body, sizeof(body), "Your held message was %s%s%s",
-		 release ? "released and sent by an administrator."
-			 : "not approved by an administrator; it was not sent.",
-		 note ? " Note: " : "", note ? note : "");
+	snprintf(body, sizeof(body), "Your held message was %s by an administrator (%s)%s%s%s",
+		 release ? "released and sent" : "not approved", cli_display(ctx, &admin),
+		 release ? "." : "; it was not sent.", note ? " Note: " : "", note ? note : "");
 	d.at = store_now_ms();
 	d.verdict_id = f.id;
 	d.message_id = f.message_id;
@@ -166,7 +167,7 @@ int cli_held_main(int argc, char **argv)
 		if (!n)
 			printf("No held messages.\n");
 	} else if (!strcmp(argv[1], "release") || !strcmp(argv[1], "reject")) {
-		rc = decide(s, !strcmp(argv[1], "release"), argc - 2, argv + 2);
+		rc = decide(s, ctx, !strcmp(argv[1], "release"), argc - 2, argv + 2);
 	} else {
 		usage(stderr);
 		rc = CLI_EXIT_USAGE;

@@ -415,7 +415,7 @@ begin "The principal rejects it — \`chaperone held reject $held_id\`: Jamie ne
 echo "  \$ chaperone held reject $held_id --by helenp --note \"Please keep to the relay number.\""
 "$chaperone" held reject "$held_id" --by helenp --note "Please keep to the relay number." --db "$db" |
 	sed 's/^/    /' || fail "chaperone held reject failed"
-want "$dana" "$soccer" "Your held message was not approved"
+want "$dana" "$soccer" "Your held message was not approved by an administrator (Principal Helen Park); it was not sent."
 arrive
 
 begin "A number that is not in the directory texts the Soccer number — recorded, not forwarded, one polite reply (unknown sender)"
@@ -458,7 +458,7 @@ for s in "${soccer_students[@]}" "$marcus"; do
 	want "$s" "$soccer" "[Soccer] Coach Dana Lee: Permission forms are due at the front office, 12 Main St, by Friday."
 done
 want "$rosa" "$soccer" "[Soccer] Coach Dana Lee to the Soccer team: Permission forms are due"
-want "$dana" "$soccer" "Your held message was released and sent by an administrator."
+want "$dana" "$soccer" "Your held message was released and sent by an administrator (Athletic Director Rosa Delgado)."
 arrive
 
 begin "Morgan Patel writes to the coaches in distress — to both coaches, Morgan's guardian copied (guardian-copy)"

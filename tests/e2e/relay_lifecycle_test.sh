@@ -148,7 +148,7 @@ id=$("$chaperone" held list --db "$work/relay.db" | awk -F'\t' '/^[0-9]/ {print 
 [ -n "$id" ] || fail "held list shows nothing"
 ctl fault modem0 hang >/dev/null
 sleep 1
-"$chaperone" held release "$id" --by "Principal Park" --db "$work/relay.db" >/dev/null ||
+"$chaperone" held release "$id" --by helenp --db "$work/relay.db" >/dev/null ||
 	fail "held release"
 wait_for 30 bash -c "'$chaperone' held list --db '$work/relay.db' | grep -q 'No held'" ||
 	fail "release not recorded"

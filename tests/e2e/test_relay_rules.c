@@ -350,6 +350,23 @@ static void test_contact_screen_hold_then_release(void **state)
 	RELAY_HAS(env, out, "text: Coach my mom's cell is 617-555-0401, text her");
 	free(out);
 
+	/* Only an administrator of the directory decides: not a student, not a name made up,
+	 * not nobody; each refusal leaves the message held. */
+	RELAY_CHECK(env, relay_cli(env, &out, "held", "release", id, "--by", "jamier", "--db",
+				   env->db, NULL) == 1);
+	RELAY_HAS(env, out, "jamier is a student, not an administrator");
+	free(out);
+	RELAY_CHECK(env, relay_cli(env, &out, "held", "release", id, "--by", "Mickey Mouse",
+				   "--db", env->db, NULL) == 1);
+	RELAY_HAS(env, out, "no person with handle 'Mickey Mouse'");
+	free(out);
+	RELAY_CHECK(env, relay_cli(env, &out, "held", "release", id, "--db", env->db, NULL) == 2);
+	RELAY_HAS(env, out, "say which administrator decides");
+	free(out);
+	RELAY_CHECK(env, relay_sql_int(env,
+				       "SELECT count(*) FROM hold_decisions WHERE verdict_id = %s",
+				       id) == 0);
+
 	relay_clear(env);
 	RELAY_CHECK(env, relay_cli(env, &out, "held", "release", id, "--by", "rosad", "--db",
 				   env->db, NULL) == 0);
@@ -366,7 +383,10 @@ static void test_contact_screen_hold_then_release(void **state)
 			  RELAY_WAIT_MS));
 	free(relay_expect(env, MARIA, "to the Soccer coaches: Coach my mom's cell is",
 			  RELAY_WAIT_MS));
-	free(relay_expect(env, JAMIE, "Your held message was released and sent", RELAY_WAIT_MS));
+	free(relay_expect(env, JAMIE,
+			  "Your held message was released and sent by an administrator (Athletic "
+			  "Director Rosa Delgado).",
+			  RELAY_WAIT_MS));
 	relay_settle(env);
 	relay_assert_only(env, DANA, MARCUS, MARIA, LUIS, JAMIE);
 	RELAY_CHECK(env, relay_sql_int(env,
