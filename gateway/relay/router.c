@@ -264,6 +264,7 @@ int64_t router_inbound(struct router *r, const struct router_inbound *in)
 	if (w.message_id <= 0)
 		goto fail;
 	grammar_parse(in->text, strlen(in->text), &g);
+	w.crisis = g.crisis;
 	if (!w.relay) {
 		/* A modem whose number the directory does not know: record, do nothing. */
 		rc = router_verdict(&w, REC_V_SYSTEM, REC_IGNORE, "", NULL, in->text,

@@ -49,6 +49,7 @@ struct work {
 	int64_t message_id;
 	struct dir_relay *relay;
 	struct dir_person *sender;
+	bool crisis;	 /* the message says !crisis: whatever is decided is flagged */
 	int64_t *queued; /* deliveries to dispatch after commit */
 	unsigned n_queued;
 };

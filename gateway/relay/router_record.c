@@ -65,6 +65,8 @@ int64_t router_verdict(struct work *w, enum rec_verdict_kind kind, enum rec_acti
 	v.action = action;
 	v.rules = rules;
 	v.body = body;
+	/* Every crisis is reviewed, refused ones too (operator guide: "Crisis"). */
+	v.flagged = w->crisis;
 	return rec_verdict_add(w->r->store, &v);
 }
 
@@ -132,7 +134,7 @@ static int record_policy(struct work *w, const struct policy_request *req,
 	v.rules = rules_csv(w->tmp, pv);
 	v.reason = pv->reason ? pv->reason : "";
 	v.body = req->body;
-	v.flagged = pv->flagged;
+	v.flagged = pv->flagged || w->crisis;
 	v.digest = pv->digest;
 	if (pv->action == POLICY_HOLD) {
 		v.release = pv->release == POLICY_RELEASE_TIME ? "time" : "admin";

@@ -356,16 +356,16 @@ static void test_contact_screen_hold_then_release(void **state)
 				   env->db, NULL) == 1);
 	RELAY_HAS(env, out, "jamier is a student, not an administrator");
 	free(out);
-	RELAY_CHECK(env, relay_cli(env, &out, "held", "release", id, "--by", "Mickey Mouse",
-				   "--db", env->db, NULL) == 1);
+	RELAY_CHECK(env, relay_cli(env, &out, "held", "release", id, "--by", "Mickey Mouse", "--db",
+				   env->db, NULL) == 1);
 	RELAY_HAS(env, out, "no person with handle 'Mickey Mouse'");
 	free(out);
 	RELAY_CHECK(env, relay_cli(env, &out, "held", "release", id, "--db", env->db, NULL) == 2);
 	RELAY_HAS(env, out, "say which administrator decides");
 	free(out);
-	RELAY_CHECK(env, relay_sql_int(env,
-				       "SELECT count(*) FROM hold_decisions WHERE verdict_id = %s",
-				       id) == 0);
+	RELAY_CHECK(env,
+		    relay_sql_int(env, "SELECT count(*) FROM hold_decisions WHERE verdict_id = %s",
+				  id) == 0);
 
 	relay_clear(env);
 	RELAY_CHECK(env, relay_cli(env, &out, "held", "release", id, "--by", "rosad", "--db",
@@ -714,6 +714,24 @@ static void test_crisis_alerts_and_flags(void **state)
 	relay_assert_only(env, JAMIE, ROSA, HELEN, OMAR);
 }
 
+/* A !crisis the relay refuses (Omar, a counselor, is on the staff of no team this number
+ * serves) is still flagged for review, like every crisis. */
+static void test_refused_crisis_is_flagged(void **state)
+{
+	char *reply;
+	(void)state;
+
+	relay_text(env, OMAR, RELAY_SOCCER, "!crisis @jamier Please come to my office now");
+	reply = relay_expect(env, OMAR, "Not sent", RELAY_WAIT_MS);
+	free(reply);
+	relay_settle(env);
+	relay_assert_only(env, OMAR);
+	RELAY_CHECK(
+	    env,
+	    relay_sql_int(env, "SELECT action = 'block' AND flagged FROM verdicts WHERE id = %lld",
+			  (long long)last_verdict()) == 1);
+}
+
 /* ======== opt-out ======== */
 
 /* STOP is confirmed and recorded, a team message then skips the student (recorded as
@@ -841,6 +859,7 @@ int main(int argc, char **argv)
 	    T(test_contact_screen_hold_then_reject),
 	    T(test_oversight_copy),
 	    T(test_crisis_alerts_and_flags),
+	    T(test_refused_crisis_is_flagged),
 	    T(test_exception_family_then_expired),
 	    T(test_opt_out_stop_start_help),
 	    T(test_unknown_sender_one_reply_a_day),
