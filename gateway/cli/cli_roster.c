@@ -19,29 +19,50 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: chaperone roster import [--db PATH] [--country-code CC] [--dry-run] "
-		"[--verbose]\n"
-		"                               [--as ACTOR] DIR\n\n"
-		"Import the district's roster from DIR: OneRoster 1.1 CSV (manifest.csv, "
-		"orgs.csv,\n"
-		"users.csv, classes.csv, enrollments.csv) and/or guardians.csv, teams.csv and\n"
-		"titles.csv (docs/roster-formats.md). Each file present is the whole truth for "
-		"what\n"
-		"it brings: persons and teams it no longer lists are deactivated, memberships it\n"
-		"no longer lists are removed. What was added by hand is left alone.\n\n"
-		"  --db PATH            the database (default $CHAPERONE_DB, else %s)\n"
-		"  --country-code CC    for numbers written without one (default 1)\n"
-		"  --dry-run            report what would change, change nothing\n"
-		"  --verbose            list each change\n"
-		"  --as ACTOR           who the change log records (default: your user name)\n\n"
-		"Exit status: 0 all rows imported, 1 some rows rejected (the rest imported),\n"
-		"2 nothing imported.\n\n"
-		"Usage: chaperone roster log [--db PATH] [--last N]\n\n"
-		"The directory's change log, oldest first: every change made by an import or by\n"
-		"hand, with when, who (--as) and what. --last N shows the last N (default 50; 0\n"
-		"for all).\n",
-		CLI_DEFAULT_DB);
+	fprintf(
+	    f,
+	    "Usage: chaperone roster import [--db PATH] [--country-code CC] [--dry-run] "
+	    "[--verbose]\n"
+	    "                               [--as ACTOR] DIR\n\n"
+	    "Import the district's roster from DIR: OneRoster 1.1 CSV (manifest.csv, "
+	    "orgs.csv,\n"
+	    "users.csv, classes.csv, enrollments.csv) and/or guardians.csv, teams.csv and\n"
+	    "titles.csv (docs/roster-formats.md). Each file present is the whole truth for "
+	    "what\n"
+	    "it brings: persons and teams it no longer lists are deactivated, memberships it\n"
+	    "no longer lists are removed. What was added by hand is left alone.\n\n"
+	    "  --db PATH            the database (default $CHAPERONE_DB, else %s)\n"
+	    "  --country-code CC    for numbers written without one (default 1)\n"
+	    "  --guardian-roles R   the OneRoster roles that count as guardians, comma-\n"
+	    "                       separated (default parent,guardian; relative may be added)\n"
+	    "  --dry-run            report what would change, change nothing\n"
+	    "  --verbose            list each change\n"
+	    "  --as ACTOR           who the change log records (default: your user name)\n\n"
+	    "Exit status: 0 all rows imported, 1 some rows rejected (the rest imported),\n"
+	    "2 nothing imported.\n\n"
+	    "Usage: chaperone roster log [--db PATH] [--last N]\n\n"
+	    "The directory's change log, oldest first: every change made by an import or by\n"
+	    "hand, with when, who (--as) and what. --last N shows the last N (default 50; 0\n"
+	    "for all).\n",
+	    CLI_DEFAULT_DB);
+}
+
+/* parent, guardian, relative: one or more, comma-separated. */
+static bool guardian_roles_valid(const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (!((n == 6 && !strncmp(p, "parent", n)) ||
+		      (n == 8 && !strncmp(p, "guardian", n)) ||
+		      (n == 8 && !strncmp(p, "relative", n))))
+			return false;
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			return false;
+	}
+	return *list != '\0';
 }
 
 static int roster_import_main(int argc, char **argv)
@@ -49,6 +70,7 @@ static int roster_import_main(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"db", required_argument, NULL, 'd'},
 	    {"country-code", required_argument, NULL, 'c'},
+	    {"guardian-roles", required_argument, NULL, 'g'},
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"as", required_argument, NULL, 'a'},
@@ -82,6 +104,17 @@ static int roster_import_main(int argc, char **argv)
 					optarg);
 				return CLI_EXIT_USAGE;
 			}
+			break;
+		case 'g':
+			if (!guardian_roles_valid(optarg)) {
+				fprintf(
+				    stderr,
+				    "chaperone: roster import: --guardian-roles '%s': the roles "
+				    "are parent, guardian and relative, comma-separated\n",
+				    optarg);
+				return CLI_EXIT_USAGE;
+			}
+			ro.guardian_roles = optarg;
 			break;
 		case 'n':
 			ro.dry_run = true;

@@ -31,7 +31,13 @@ struct roster_options {
 	const char *country_code; /* for numbers written without one; NULL: "1" */
 	const char *actor;	  /* recorded with every change */
 	bool dry_run;		  /* work everything out and report it, change nothing */
+	/* The OneRoster roles that count as guardians, comma-separated (FERPA gives rights
+	 * to parents and guardians): a user of another guardian-like role (relative) is not
+	 * imported, and a student's agents of that role are not linked. NULL: the default,
+	 * ROSTER_GUARDIAN_ROLES. */
+	const char *guardian_roles;
 };
+#define ROSTER_GUARDIAN_ROLES "parent,guardian"
 
 enum roster_count {
 	ROSTER_PERSONS_ADDED,
@@ -71,6 +77,9 @@ struct roster_report {
 	unsigned n_files;
 	const char *district;
 	unsigned rows; /* data rows read, all files */
+	/* users.csv rows of a guardian-like role the district does not count as guardians
+	 * (roster_options.guardian_roles): not imported, never copied. */
+	unsigned not_guardians;
 };
 
 /* Import the roster directory `dir` into the store. The report is allocated under ctx

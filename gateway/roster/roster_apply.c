@@ -751,6 +751,7 @@ enum roster_status roster_import(void *ctx, struct store *s, const char *dir,
 	im->guardianship_keys = rmap_new(tmp);
 	im->org_ids = rmap_new(tmp);
 	im->rejected = rmap_new(tmp);
+	im->not_guardians = rmap_new(tmp);
 
 	if (!read_files(im, dir))
 		goto out;
@@ -790,6 +791,11 @@ void roster_print_summary(FILE *f, const struct roster_report *r, const char *di
 	for (unsigned i = 0; i < r->n_files; i++)
 		fprintf(f, "%s%s", i ? ", " : "", r->files[i]);
 	fprintf(f, "; %u rows\n", r->rows);
+	if (r->not_guardians)
+		fprintf(f,
+			"%u user%s of a role not counted as guardians (relative, ...) not imported "
+			"and never copied\n",
+			r->not_guardians, r->not_guardians == 1 ? "" : "s");
 	if (verbose)
 		for (unsigned i = 0; i < r->n_changes; i++)
 			fprintf(f, "  %s\n", r->changes[i]);

@@ -134,8 +134,9 @@ struct rimport {
 	struct rguardianship *guardianships;
 	unsigned n_guardianships;
 	struct rmap *guardianship_keys;
-	struct rmap *org_ids;  /* orgs.csv sourcedIds */
-	struct rmap *rejected; /* source ids named by rejected rows */
+	struct rmap *org_ids;	    /* orgs.csv sourcedIds */
+	struct rmap *rejected;	    /* source ids named by rejected rows */
+	struct rmap *not_guardians; /* users of a guardian-like role not counted as guardians */
 
 	/* Problems, as found; sorted by file and line into the report at the end. */
 	struct rproblem {

@@ -233,6 +233,25 @@ static bool user_role(struct rimport *im, const struct user_row *u, enum dir_rol
 	return found;
 }
 
+/* Does the district count this OneRoster role as a guardian's? The roles are a
+ * comma-separated list (roster_options.guardian_roles), compared without case. */
+static bool counts_as_guardian(const struct rimport *im, const char *role)
+{
+	const char *list =
+	    im->opt && im->opt->guardian_roles ? im->opt->guardian_roles : ROSTER_GUARDIAN_ROLES;
+	size_t n = strlen(role);
+
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && !strncasecmp(p, role, n))
+			return true;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
 /* A user on their way out is deactivated (unless never imported: nothing to do). */
 static void user_deactivate(struct rperson *p, const struct user_row *u)
 {
@@ -317,6 +336,13 @@ void roster_read_users(struct rimport *im)
 			continue;
 		}
 		p = rim_person_by_source(im, u.sid);
+		/* A relative is not a guardian unless the district says so: not imported (one
+		 * imported before is deactivated), and never linked to a student below. */
+		if (role == DIR_GUARDIAN && !counts_as_guardian(im, u.role_s)) {
+			rmap_put(im->not_guardians, u.sid, (void *)1);
+			im->rep->not_guardians++;
+			deleting = 1;
+		}
 		if (deleting) {
 			if (p)
 				user_deactivate(p, &u);
@@ -349,7 +375,7 @@ void roster_resolve_agents(struct rimport *im)
 			char *id = rim_trim(list, a); /* ids are case-sensitive: trim only */
 			struct rperson *q;
 
-			if (!*id)
+			if (!*id || rmap_get(im->not_guardians, id))
 				continue;
 			q = rim_person_by_source(im, id);
 			if (!q) {

@@ -26,6 +26,7 @@
 #endif
 
 #define DISTRICT  FIXTURES "/district"
+#define RELATIVES FIXTURES "/relatives"
 #define ROSTER(d) FIXTURES "/roster/" d
 
 struct env {
@@ -707,6 +708,39 @@ static void test_too_many_relays_refused(void **state)
 	assert_non_null(strstr(store_errmsg(e->s), "a box serves at most 32"));
 }
 
+/* A OneRoster relative is not a guardian unless the district counts the role
+ * (--guardian-roles): not imported by default, imported and linked when counted, and
+ * deactivated when no longer counted. */
+static void test_relatives_are_not_guardians(void **state)
+{
+	struct env *e = *state;
+	struct roster_options with = {
+	    .country_code = "1", .actor = "test", .guardian_roles = "parent,guardian,relative"};
+	struct roster_report *r;
+	struct store_person jamie, carmen;
+
+	r = import(e, RELATIVES, ROSTER_OK);
+	assert_int_equal(r->not_guardians, 1);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "r-4901", &carmen), 0);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "jamier", &jamie), 1);
+	assert_int_equal(dir_person_by_id(load(e), jamie.id)->n_guardians, 2);
+
+	assert_int_equal(roster_import(e->ctx, e->s, RELATIVES, &with, &r), ROSTER_OK);
+	assert_int_equal(r->not_guardians, 0);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "r-4901", &carmen), 1);
+	assert_int_equal(carmen.role, DIR_GUARDIAN);
+	assert_int_equal(store_link_exists(e->s, STORE_LINK_GUARDIAN, jamie.id, carmen.id), 1);
+	assert_int_equal(dir_person_by_id(load(e), jamie.id)->n_guardians, 3);
+
+	/* No longer counted: deactivated, so the relay no longer knows her as Jamie's
+	 * guardian (the link of an inactive person is kept, as for anyone who leaves). */
+	r = import(e, RELATIVES, ROSTER_OK);
+	assert_int_equal(r->not_guardians, 1);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "r-4901", &carmen), 1);
+	assert_false(carmen.active);
+	assert_int_equal(dir_person_by_id(load(e), jamie.id)->n_guardians, 2);
+}
+
 static void test_corrupted_files(void **state)
 {
 	struct env *e = *state;
@@ -842,6 +876,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_corrupted_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_words_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_too_many_relays_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_relatives_are_not_guardians, setup, teardown),
 	    cmocka_unit_test(test_names),
 	};
 
