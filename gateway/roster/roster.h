@@ -80,6 +80,10 @@ struct roster_report {
 	/* users.csv rows of a guardian-like role the district does not count as guardians
 	 * (roster_options.guardian_roles): not imported, never copied. */
 	unsigned not_guardians;
+	/* Rows and links left out on purpose, and why ("PATH:LINE: reason"): not problems
+	 * (they do not make the import rejected), but worth knowing. */
+	char **notes;
+	unsigned n_notes;
 };
 
 /* Import the roster directory `dir` into the store. The report is allocated under ctx

@@ -752,6 +752,7 @@ enum roster_status roster_import(void *ctx, struct store *s, const char *dir,
 	im->org_ids = rmap_new(tmp);
 	im->rejected = rmap_new(tmp);
 	im->not_guardians = rmap_new(tmp);
+	im->leaving = rmap_new(tmp);
 
 	if (!read_files(im, dir))
 		goto out;
@@ -796,6 +797,12 @@ void roster_print_summary(FILE *f, const struct roster_report *r, const char *di
 			"%u user%s of a role not counted as guardians (relative, ...) not imported "
 			"and never copied\n",
 			r->not_guardians, r->not_guardians == 1 ? "" : "s");
+	if (r->n_notes && !verbose)
+		fprintf(f, "%u row%s or link%s left out on purpose (--verbose says which)\n",
+			r->n_notes, r->n_notes == 1 ? "" : "s", r->n_notes == 1 ? "" : "s");
+	if (verbose)
+		for (unsigned i = 0; i < r->n_notes; i++)
+			fprintf(f, "  left out: %s\n", r->notes[i]);
 	if (verbose)
 		for (unsigned i = 0; i < r->n_changes; i++)
 			fprintf(f, "  %s\n", r->changes[i]);

@@ -137,6 +137,7 @@ struct rimport {
 	struct rmap *org_ids;	    /* orgs.csv sourcedIds */
 	struct rmap *rejected;	    /* source ids named by rejected rows */
 	struct rmap *not_guardians; /* users of a guardian-like role not counted as guardians */
+	struct rmap *leaving;	    /* users tobedeleted or disabled in this export */
 
 	/* Problems, as found; sorted by file and line into the report at the end. */
 	struct rproblem {
@@ -151,6 +152,9 @@ extern const char *const rfile_names[RF_N];
 
 /* Put the problems into the report, ordered by file and line. */
 void rim_sort_problems(struct rimport *im);
+/* Note what was left out on purpose, and why (roster_report.notes). */
+void rim_note(struct rimport *im, const char *path, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Report a rejected row (or a partly imported one). */
 void rim_problem(struct rimport *im, const char *path, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

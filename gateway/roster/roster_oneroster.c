@@ -341,7 +341,12 @@ void roster_read_users(struct rimport *im)
 		if (role == DIR_GUARDIAN && !counts_as_guardian(im, u.role_s)) {
 			rmap_put(im->not_guardians, u.sid, (void *)1);
 			im->rep->not_guardians++;
+			rim_note(im, u.path, u.line,
+				 "'%s' (%s) is not counted as a guardian; not imported", u.sid,
+				 u.role_s);
 			deleting = 1;
+		} else if (deleting) {
+			rmap_put(im->leaving, u.sid, (void *)1);
 		}
 		if (deleting) {
 			if (p)
@@ -379,7 +384,12 @@ void roster_resolve_agents(struct rimport *im)
 				continue;
 			q = rim_person_by_source(im, id);
 			if (!q) {
-				if (!rim_was_rejected(im, id))
+				if (rmap_get(im->leaving, id))
+					rim_note(im, c->path, p->line,
+						 "agent '%s' is being deleted (tobedeleted or "
+						 "disabled); link skipped",
+						 id);
+				else if (!rim_was_rejected(im, id))
 					rim_problem(
 					    im, c->path, p->line,
 					    "unknown agentSourcedIds entry '%s'; link skipped", id);
@@ -452,6 +462,7 @@ void roster_read_classes(struct rimport *im)
 			continue;
 		}
 		if (status == 1) {
+			rmap_put(im->leaving, sid, (void *)1);
 			if (t) {
 				t->seen = true;
 				t->path = c->path;
@@ -539,12 +550,28 @@ void roster_read_enrollments(struct rimport *im)
 			continue;
 		}
 		if (!t || !t->want.origin || strcmp(t->want.origin, STORE_ORIGIN_ONEROSTER)) {
-			rim_problem(im, c->path, r->line, "unknown classSourcedId '%s'", class_id);
+			if (rmap_get(im->leaving, class_id))
+				rim_note(im, c->path, r->line,
+					 "class '%s' is being deleted (tobedeleted); enrollment "
+					 "skipped",
+					 class_id);
+			else
+				rim_problem(im, c->path, r->line, "unknown classSourcedId '%s'",
+					    class_id);
 			continue;
 		}
 		p = rim_person_by_source(im, user_id);
 		if (!p) {
-			if (!rim_was_rejected(im, user_id))
+			if (rmap_get(im->leaving, user_id))
+				rim_note(im, c->path, r->line,
+					 "user '%s' is being deleted (tobedeleted or disabled); "
+					 "enrollment skipped",
+					 user_id);
+			else if (rmap_get(im->not_guardians, user_id))
+				rim_note(im, c->path, r->line,
+					 "'%s' is not counted as a guardian; enrollment skipped",
+					 user_id);
+			else if (!rim_was_rejected(im, user_id))
 				rim_problem(im, c->path, r->line, "unknown userSourcedId '%s'",
 					    user_id);
 			continue;

@@ -154,6 +154,23 @@ void rim_problem(struct rimport *im, const char *path, unsigned line, const char
 	talloc_free(why);
 }
 
+void rim_note(struct rimport *im, const char *path, unsigned line, const char *fmt, ...)
+{
+	struct roster_report *r = im->rep;
+	char **grown = talloc_realloc(r, r->notes, char *, r->n_notes + 1);
+	va_list ap;
+	char *why;
+
+	if (!grown)
+		return;
+	r->notes = grown;
+	va_start(ap, fmt);
+	why = talloc_vasprintf(im->ctx, fmt, ap);
+	va_end(ap);
+	grown[r->n_notes++] = talloc_asprintf(r, "%s:%u: %s", path, line, why ? why : "");
+	talloc_free(why);
+}
+
 void rim_fatal(struct rimport *im, const char *path, unsigned line, const char *fmt, ...)
 {
 	va_list ap;

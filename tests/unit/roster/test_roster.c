@@ -741,6 +741,25 @@ static void test_relatives_are_not_guardians(void **state)
 	assert_int_equal(dir_person_by_id(load(e), jamie.id)->n_guardians, 2);
 }
 
+/* A first import of an export that still lists users and classes on their way out:
+ * links to them are left out and the report says why ("being deleted"), not that they
+ * are unknown, and the import is not rejected. */
+static void test_leaving_is_not_unknown(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r = import(e, ROSTER("changed"), ROSTER_OK);
+	bool agent = false, class = false;
+
+	assert_int_equal(r->n_problems, 0);
+	for (unsigned i = 0; i < r->n_notes; i++) {
+		agent |=
+		    strstr(r->notes[i], "users.csv:25: agent 's-3004' is being deleted") != NULL;
+		class |= strstr(r->notes[i], "class 'c-5002' is being deleted") != NULL;
+	}
+	assert_true(agent);
+	assert_true(class);
+}
+
 static void test_corrupted_files(void **state)
 {
 	struct env *e = *state;
@@ -877,6 +896,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unknown_words_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_too_many_relays_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_relatives_are_not_guardians, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_leaving_is_not_unknown, setup, teardown),
 	    cmocka_unit_test(test_names),
 	};
 
