@@ -25,7 +25,7 @@ const char *modem_resp_line(const struct at_response *resp, const char *prefix)
 	return NULL;
 }
 
-/* First line that is not a "+XXX:" line (+CGMI and friends answer bare text; some
+/* First line that is not a "+NAME:" line (+CGMI and friends answer bare text; some
  * modems prefix it anyway, e.g. SIM7600's "+CGMR: ..."). */
 static void copy_ident(char *dst, size_t cap, const struct at_response *resp, const char *prefix)
 {
