@@ -94,9 +94,9 @@ static const struct cli_sub subs[] = {
 
 static bool kind_valid(const char *k)
 {
-	/* Exactly the stored word: the name table matches without regard to case. */
-	return get_string_value(dir_team_kind_names, k) >= 0 &&
-	       strspn(k, "abcdefghijklmnopqrstuvwxyz") == strlen(k);
+	enum dir_team_kind kind;
+
+	return dir_team_kind_from_word(k, &kind) == 0;
 }
 
 static const char *source_of(void *ctx, const struct store_team *t)

@@ -144,11 +144,11 @@ static bool team_name_valid(struct rimport *im, const struct team_row *tr)
 static bool team_kind_valid(struct rimport *im, const struct team_row *tr)
 {
 	const char *kind = tr->kind;
+	enum dir_team_kind k;
 
 	if (!*kind)
 		return true;
-	if (get_string_value(dir_team_kind_names, kind) < 0 ||
-	    strspn(kind, "abcdefghijklmnopqrstuvwxyz") != strlen(kind)) {
+	if (dir_team_kind_from_word(kind, &k) < 0) {
 		rim_problem(im, tr->c->path, tr->r->line, "kind '%s' is not sports, club or class",
 			    kind);
 		return false;

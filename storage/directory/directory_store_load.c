@@ -4,7 +4,6 @@
  * links between them, subgroups, and the exceptions in force. Each link's ends are
  * found by id in a map of what the directory made of the table it points into; a link
  * whose end is inactive, missing, or of the wrong role is left out. */
-#include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -129,17 +128,16 @@ static int load_teams(struct load *L)
 		const struct store_team *t = &teams[i];
 		struct dir_team *dt;
 		struct dir_relay *r;
-		int kind = t->kind ? get_string_value(dir_team_kind_names, t->kind) : -EINVAL;
+		enum dir_team_kind kind;
 
 		if (!t->active)
 			continue;
-		if (kind < 0) {
+		if (dir_team_kind_from_word(t->kind, &kind) < 0) {
 			store_set_error(L->s, "team %s: kind '%s' is not one this version knows",
 					t->tag, t->kind ? t->kind : "");
 			return -1;
 		}
-		dt = dir_add_team(L->d, t->id, t->source_id, t->tag, t->name,
-				  (enum dir_team_kind)kind);
+		dt = dir_add_team(L->d, t->id, t->source_id, t->tag, t->name, kind);
 		if (!dt)
 			return -1;
 		if (t->relay_id && (r = find_id(&L->relays, t->relay_id)))

@@ -220,6 +220,17 @@ const struct value_string dir_team_kind_names[] = {
     {0, NULL},
 };
 
+int dir_team_kind_from_word(const char *word, enum dir_team_kind *out)
+{
+	/* get_string_value() ignores case; the words stored and rostered do not vary. */
+	for (const struct value_string *v = dir_team_kind_names; word && v->str; v++)
+		if (!strcmp(v->str, word)) {
+			*out = (enum dir_team_kind)v->value;
+			return 0;
+		}
+	return -1;
+}
+
 struct dir_team *dir_add_team(struct directory *d, int64_t id, const char *source_id,
 			      const char *tag, const char *name, enum dir_team_kind kind)
 {

@@ -94,6 +94,9 @@ enum dir_team_kind {
 	DIR_TEAM_CLASS,	 /* overseen by the principal; teachers */
 };
 extern const struct value_string dir_team_kind_names[];
+/* The kind a stored or rostered word names, exactly as the table writes it ("sports", not
+ * "Sports"): 0, or -1 when it names none. */
+int dir_team_kind_from_word(const char *word, enum dir_team_kind *out);
 
 struct dir_team {
 	int64_t id;
