@@ -26,7 +26,7 @@
 #include "tests/e2e/relay_harness.h"
 
 #define DISTRICT  "tests/fixtures/district"
-#define RELATIVES "tests/fixtures/relatives" /* DISTRICT with Carmen, Jamie's relative */
+#define RELATIVES "tests/fixtures/households" /* DISTRICT with Carmen, Jamie's relative */
 #define CARMEN	  "+16175550491"
 /* chaperoned looks for directory edits (and released holds) every 500 ms. */
 #define DAEMON_POLL_MS 500

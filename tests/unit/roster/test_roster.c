@@ -26,7 +26,7 @@
 #endif
 
 #define DISTRICT  FIXTURES "/district"
-#define RELATIVES FIXTURES "/relatives"
+#define RELATIVES FIXTURES "/households"
 #define ROSTER(d) FIXTURES "/roster/" d
 
 struct env {
