@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The record classes of the hash chain: which table each lives in and which columns
  * make up its canonical content, in order. One list, used by the schema's triggers
- * (storage/archive/schema_archive.c) and by chain_verify() (storage/archive/chain.c), so what is hashed
- * when a record is written is what is hashed when it is checked.
+ * (storage/archive/schema_archive.c) and by chain_verify() (storage/archive/chain.c), so what is
+ * hashed when a record is written is what is hashed when it is checked.
  *
  * A class's column list is frozen once shipped. */
 #pragma once

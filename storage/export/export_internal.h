@@ -48,8 +48,9 @@ int export_jsonl(FILE *f, const struct export_doc *d);		/* export_jsonl.c */
 	X("transcript.html")                                                                       \
 	X("records.csv")                                                                           \
 	X("deliveries.csv")                                                                        \
-	X("records.jsonl") X("README."                                                             \
-			     "txt")
+	X("records.jsonl")                                                                         \
+	X("README."                                                                                \
+	  "txt")
 
 /* SHA-256 (hex) and size of a file of a bundle, read from the disk: 0, or -1 with errno
  * (records_export.c). */

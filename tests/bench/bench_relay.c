@@ -129,7 +129,7 @@ static struct store *open_store(void *ctx, const char *path)
 	return s;
 }
 
-/* ---- A generated district, written through storage/directory/directory_store.h ----------------- */
+/* ---- A generated district, written through storage/directory/directory_store.h ---- */
 
 static const char *const given_names[] = {
     "Jamie", "Alex",   "Sam",	  "Riley", "Jordan", "Taylor", "Morgan", "Casey",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* Public-records export (storage/export/records_export.h, storage/export/redact.h) against a temporary
- * archive holding the sample district and messages written through the records API:
+/* Public-records export (storage/export/records_export.h, storage/export/redact.h) against a
+ * temporary archive holding the sample district and messages written through the records API:
  * pseudonyms, body redaction in every spelling, the bundle's files and their modes, the
  * manifest's hashes, HTML escaping of a hostile body, the FERPA disclosure rows and the
  * access log, refusals that leave nothing behind, and export_verify() catching a changed
