@@ -267,6 +267,11 @@ bool pol_is_team_staff(const struct dir_team *t, const struct dir_person *p)
 
 bool pol_sender_reaches(const struct pol_state *st, const struct dir_person *p)
 {
+	/* A parent who is staff reaches their own child on a number serving the child. */
+	if (dir_is_guardian_of(st->req->sender, p))
+		for (unsigned i = 0; i < p->n_teams; i++)
+			if (p->teams[i]->relay == st->req->relay)
+				return true;
 	/* The teams of p's own and of p's wards: without building the list. */
 	for (unsigned i = 0; i < p->n_teams; i++)
 		if (p->teams[i]->relay == st->req->relay &&

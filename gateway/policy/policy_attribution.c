@@ -28,9 +28,11 @@ static char *sender_label(struct pol_state *st)
 	const struct dir_person **w;
 	unsigned n = 0;
 
-	if (dir_is_staff_side(s))
+	/* Staff writing to a team's staff about their own child write as its guardian. */
+	if (dir_is_staff_side(s) &&
+	    !(req->addr == POLICY_TO_STAFF && s->n_wards && !pol_is_team_staff(req->team, s)))
 		return talloc_strdup(st->tmp, s->display);
-	if (s->role == DIR_GUARDIAN) {
+	if (s->n_wards) {
 		/* Name the wards on this team, so staff know whose family is writing. */
 		w = talloc_array(st->tmp, const struct dir_person *, s->n_wards + 1);
 		for (unsigned i = 0; i < s->n_wards; i++)

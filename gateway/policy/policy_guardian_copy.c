@@ -22,11 +22,17 @@
 
 #include "gateway/policy/policy_internal.h"
 
+/* Copy the student's reachable guardians; the count includes the sender when the sender
+ * is one of them (a parent who coaches is the guardian on the message). */
 static unsigned copy_guardians(struct pol_state *st, const struct dir_person *student)
 {
 	unsigned n = 0;
 
 	for (unsigned g = 0; g < student->n_guardians; g++) {
+		if (student->guardians[g] == st->req->sender) {
+			n++;
+			continue;
+		}
 		if (!dir_reachable(student->guardians[g], st->req->relay))
 			continue;
 		pol_add(st, student->guardians[g], POLICY_WHY_GUARDIAN_COPY);
@@ -192,19 +198,13 @@ static void to_staff(struct pol_state *st)
 	const struct dir_person *sender = req->sender;
 	bool member = false;
 
-	switch (sender->role) {
-	case DIR_STUDENT:
+	/* A staff member who is a parent may write to their child's team as its guardian. */
+	if (sender->role == DIR_STUDENT)
 		member = dir_team_has_member(t, sender);
-		break;
-	case DIR_GUARDIAN:
-		for (unsigned w = 0; w < sender->n_wards && !member; w++)
-			member = dir_team_has_member(t, sender->wards[w]);
-		break;
-	case DIR_STAFF:
-	case DIR_ADMIN:
-		member = pol_is_team_staff(t, sender);
-		break;
-	}
+	else
+		member = dir_is_staff_side(sender) && pol_is_team_staff(t, sender);
+	for (unsigned w = 0; w < sender->n_wards && !member; w++)
+		member = dir_team_has_member(t, sender->wards[w]);
 	if (!member) {
 		pol_block(
 		    st, POLICY_RULE_GUARDIAN_COPY,
@@ -212,8 +212,7 @@ static void to_staff(struct pol_state *st)
 		    talloc_asprintf(st->tmp,
 				    "Not sent: %s on %s's roster. Contact the school office "
 				    "if this is a mistake.",
-				    sender->role == DIR_GUARDIAN ? "none of your children is"
-								 : "you are not",
+				    sender->n_wards ? "none of your children is" : "you are not",
 				    t->name));
 		return;
 	}

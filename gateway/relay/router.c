@@ -277,7 +277,7 @@ int64_t router_inbound(struct router *r, const struct router_inbound *in)
 		rc = router_unknown_sender(&w);
 	} else if (g.kind != GRAMMAR_MESSAGE) {
 		rc = router_command(&w, &g);
-	} else if (dir_is_staff_side(w.sender)) {
+	} else if (dir_writes_as_staff(w.sender, w.relay)) {
 		rc = router_staff_message(&w, &g);
 	} else {
 		rc = router_family_message(&w, &g);

@@ -149,7 +149,7 @@ static int load_teams(struct load *L)
 
 /* ---- The links between them ---- */
 
-/* Guardianships of a student by a guardian. */
+/* Guardianships of a student by a guardian, or by staff who are also a parent. */
 static int load_guardianships(struct load *L)
 {
 	struct store_link *links;
@@ -161,7 +161,7 @@ static int load_guardianships(struct load *L)
 		struct dir_person *st = find_id(&L->persons, links[i].a);
 		struct dir_person *g = find_id(&L->persons, links[i].b);
 
-		if (st && g && st->role == DIR_STUDENT && g->role == DIR_GUARDIAN)
+		if (st && g && st->role == DIR_STUDENT && g->role != DIR_STUDENT)
 			dir_add_guardianship(st, g);
 	}
 	return 0;

@@ -551,3 +551,25 @@ bool dir_reachable(const struct dir_person *p, const struct dir_relay *relay)
 		return false;
 	return !relay || !(p->opted_out & (1u << relay->index));
 }
+
+bool dir_writes_as_staff(const struct dir_person *p, const struct dir_relay *relay)
+{
+	if (!dir_is_staff_side(p))
+		return false;
+	if (!p->n_wards || !relay)
+		return true;
+	for (unsigned i = 0; i < p->n_teams; i++)
+		if (p->teams[i]->relay == relay)
+			return true;
+	for (unsigned i = 0; i < relay->n_teams; i++)
+		for (unsigned k = 0; k < relay->teams[i]->n_overseers; k++)
+			if (relay->teams[i]->overseers[k] == p)
+				return true;
+	/* Staff of nothing here: a parent when a child's team is served, else staff (and
+	 * told so by the usual "not on the staff" answer). */
+	for (unsigned w = 0; w < p->n_wards; w++)
+		for (unsigned i = 0; i < p->wards[w]->n_teams; i++)
+			if (p->wards[w]->teams[i]->relay == relay)
+				return false;
+	return true;
+}

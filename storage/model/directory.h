@@ -65,7 +65,8 @@ struct dir_person {
 	const char *handle; /* unique, lower case, [a-z0-9_.-], e.g. "jamier" */
 	const char *phone;  /* E.164 ("+15551230001"), or NULL when none on file */
 
-	/* Students: their guardians. Guardians: their wards. */
+	/* Students: their guardians. Guardians, and staff or administrators who are also a
+	 * student's parent or guardian (one person, several roles): their wards. */
 	struct dir_person **guardians;
 	unsigned n_guardians;
 	struct dir_person **wards;
@@ -217,3 +218,7 @@ static inline bool dir_is_staff_side(const struct dir_person *p)
 {
 	return p->role == DIR_STAFF || p->role == DIR_ADMIN;
 }
+/* Does p write as staff on this relay? Staff and administrators do, except a staff member
+ * who is also a parent, writing to a number that serves their child's team and none they
+ * work with: there they write as the child's guardian. */
+bool dir_writes_as_staff(const struct dir_person *p, const struct dir_relay *relay);
