@@ -80,6 +80,9 @@ struct roster_report {
 	/* users.csv rows of a guardian-like role the district does not count as guardians
 	 * (roster_options.guardian_roles): not imported, never copied. */
 	unsigned not_guardians;
+	/* Staff or administrators listed again as a parent or guardian (same given name, and
+	 * the same phone or e-mail): imported as one person with both roles. */
+	unsigned merged;
 	/* Rows and links left out on purpose, and why ("PATH:LINE: reason"): not problems
 	 * (they do not make the import rejected), but worth knowing. */
 	char **notes;

@@ -303,10 +303,14 @@ static int apply_persons(struct rimport *im)
 			return -1;
 		if (p->cur.active && !p->want.active) {
 			cnt[ROSTER_PERSONS_DEACTIVATED]++;
-			change(im, "deactivated %s (%s %s): %s", p->want.handle, p->want.given,
+			change(im, "deactivated %s (%s %s): %s%s", p->want.handle, p->want.given,
 			       p->want.family,
-			       p->seen_in == RF_N ? "gone from the roster"
-						  : "tobedeleted or disabled in users.csv");
+			       p->merged_into	    ? "the same person as "
+			       : p->seen_in == RF_N ? "gone from the roster"
+						    : "tobedeleted or disabled in users.csv",
+			       !p->merged_into		     ? ""
+			       : p->merged_into->want.handle ? p->merged_into->want.handle
+							     : p->merged_into->want.given);
 		} else if (!p->cur.active && p->want.active) {
 			cnt[ROSTER_PERSONS_REACTIVATED]++;
 			change(im, "reactivated %s (%s %s)%s%s", p->want.handle, p->want.given,
@@ -466,8 +470,10 @@ static int apply_guardianships(struct rimport *im, struct rmap *ids)
 		if (rmap_get(wanted, key) || !rim_origin_present(im, links[i].origin, false))
 			continue;
 		/* Links of rejected rows and of inactive persons stay: a person who comes
-		 * back comes back with their family. */
-		if (!st || !gd || st->keep || gd->keep || !st->want.active || !gd->want.active)
+		 * back comes back with their family. A parent row merged into a staff member
+		 * does not come back: its links moved to that person. */
+		if (!st || !gd || st->keep || gd->keep || !st->want.active ||
+		    (!gd->want.active && !gd->merged_into))
 			continue;
 		if (store_link_remove(im->s, actor, STORE_LINK_GUARDIAN, links[i].a, links[i].b) <
 		    0)
@@ -797,6 +803,11 @@ void roster_print_summary(FILE *f, const struct roster_report *r, const char *di
 			"%u user%s of a role not counted as guardians (relative, ...) not imported "
 			"and never copied\n",
 			r->not_guardians, r->not_guardians == 1 ? "" : "s");
+	if (r->merged)
+		fprintf(f,
+			"%u staff member%s also listed as a parent or guardian: imported once, "
+			"with both roles\n",
+			r->merged, r->merged == 1 ? "" : "s");
 	if (r->n_notes && !verbose)
 		fprintf(f, "%u row%s or link%s left out on purpose (--verbose says which)\n",
 			r->n_notes, r->n_notes == 1 ? "" : "s", r->n_notes == 1 ? "" : "s");

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "storage/directory/directory_store.h"
@@ -79,6 +80,10 @@ struct rperson {
 	unsigned order;		    /* definition order: handles and phone conflicts */
 	const char *agents;	    /* users.csv agentSourcedIds, resolved once all are read */
 	const char *oneroster_role; /* for a guardian: "parent", "guardian", "relative" */
+	const char *email;	    /* users.csv email, lower case; NULL when none */
+	/* Staff listed a second time as a parent (same person): also a guardian. */
+	bool guardian_too;
+	struct rperson *merged_into; /* this parent row is that staff member's */
 };
 
 struct rsubgroup {
@@ -185,6 +190,9 @@ const char *rim_phone(struct rimport *im, const char *path, unsigned line, const
 		      const char *in);
 /* The origin file of a row is read by this import: what it brought is reconciled. */
 bool rim_origin_present(const struct rimport *im, const char *origin, bool teams);
+/* The length of the space character at s (ASCII space or tab, no-break, thin, narrow,
+ * ideographic, ...), 0 when s does not start with one. */
+size_t roster_space_len(const char *s);
 /* Copy without surrounding spaces and tabs. */
 char *rim_trim(void *ctx, const char *s);
 /* Lower-case copy, trimmed, without a leading sigil ('#' or '@'). */

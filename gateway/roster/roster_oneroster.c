@@ -149,14 +149,14 @@ static void set_active(struct rperson *p)
 
 /* users.csv's columns. */
 struct user_cols {
-	int id, status, enabled, role, given, family, sms, phone, agents;
+	int id, status, enabled, role, given, family, sms, phone, agents, email;
 };
 
 /* One row of users.csv. */
 struct user_row {
 	const char *path;
 	unsigned line;
-	const char *sid, *status, *enabled, *role_s, *given, *family, *agents;
+	const char *sid, *status, *enabled, *role_s, *given, *family, *agents, *email;
 	const char *phone_s; /* sms, the number that takes texts; else phone (maybe a landline) */
 };
 
@@ -172,6 +172,7 @@ static void user_row_read(const struct rcsv *c, const struct rcsv_row *r,
 	u->given = rcsv_get(r, col->given);
 	u->family = rcsv_get(r, col->family);
 	u->agents = rcsv_get(r, col->agents);
+	u->email = rcsv_get(r, col->email);
 	u->phone_s = rcsv_get(r, col->sms);
 	if (!*u->phone_s)
 		u->phone_s = rcsv_get(r, col->phone);
@@ -299,6 +300,91 @@ static void user_define(struct rimport *im, const struct user_row *u, struct rpe
 		p->agents = talloc_strdup(p, u->agents);
 	if (role == DIR_GUARDIAN)
 		p->oneroster_role = rim_lower(p, u->role_s, 0);
+	p->email = *u->email ? rim_lower(p, u->email, 0) : NULL;
+}
+
+/* Given names compared as people read them: letters without case (ASCII), and any run of
+ * spaces — no-break, thin, ideographic — as one space. */
+static bool same_given(const char *a, const char *b)
+{
+	while (*a || *b) {
+		size_t sa = roster_space_len(a), sb = roster_space_len(b);
+
+		if (sa || sb) {
+			if (!sa || !sb)
+				return false;
+			while ((sa = roster_space_len(a)))
+				a += sa;
+			while ((sb = roster_space_len(b)))
+				b += sb;
+			continue;
+		}
+		if (!*a || !*b)
+			return false;
+		if ((*a >= 'A' && *a <= 'Z' ? *a + 32 : *a) !=
+		    (*b >= 'A' && *b <= 'Z' ? *b + 32 : *b))
+			return false;
+		a++;
+		b++;
+	}
+	return true;
+}
+
+/* The same adult twice: a staff member (or administrator) and a parent or guardian with
+ * the same given name and the same phone or e-mail. */
+static bool same_adult(const struct rperson *staff, const struct rperson *g)
+{
+	bool phone =
+	    staff->want.phone && g->want.phone && !strcmp(staff->want.phone, g->want.phone);
+	bool email = staff->email && g->email && !strcmp(staff->email, g->email);
+
+	return (phone || email) && same_given(staff->want.given, g->want.given);
+}
+
+/* Append a users.csv agentSourcedIds list to another. */
+static void add_agents(struct rperson *to, const char *more)
+{
+	if (!more || !*more)
+		return;
+	to->agents =
+	    to->agents ? talloc_asprintf(to, "%s,%s", to->agents, more) : talloc_strdup(to, more);
+}
+
+/* OneRoster lists a teacher who is also a parent twice, a teacher row and a parent row.
+ * They are one person with one phone: the staff row stays, takes the parent row's
+ * children, and the parent row's sourcedId names the staff member from here on. A parent
+ * row imported before the merge is deactivated. */
+static void merge_roles(struct rimport *im)
+{
+	for (unsigned i = 0; i < im->n_persons; i++) {
+		struct rperson *g = im->persons[i];
+
+		if (g->seen_in != RF_USERS || g->want.role != DIR_GUARDIAN || !g->want.active)
+			continue;
+		for (unsigned j = 0; j < im->n_persons; j++) {
+			struct rperson *st = im->persons[j];
+
+			if (st->seen_in != RF_USERS ||
+			    (st->want.role != DIR_STAFF && st->want.role != DIR_ADMIN) ||
+			    !st->want.active || st->merged_into || !same_adult(st, g))
+				continue;
+			st->guardian_too = true;
+			if (!st->oneroster_role)
+				st->oneroster_role = g->oneroster_role;
+			add_agents(st, g->agents);
+			g->merged_into = st;
+			g->want.active = false;
+			g->want.manual_inactive = false;
+			rmap_put(im->by_source, g->want.source_id, st);
+			im->rep->merged++;
+			rim_note(im, g->path, g->line,
+				 "'%s' (%s) is '%s' (%s, line %u), the same person: imported once, "
+				 "as staff and guardian",
+				 g->want.source_id, g->oneroster_role, st->want.source_id,
+				 store_role_word(st->want.role), st->line);
+			break;
+		}
+	}
 }
 
 void roster_read_users(struct rimport *im)
@@ -314,6 +400,7 @@ void roster_read_users(struct rimport *im)
 	    .sms = rcsv_col(c, "sms"),
 	    .phone = rcsv_col(c, "phone"),
 	    .agents = rcsv_col(c, "agentSourcedIds"),
+	    .email = rcsv_col(c, "email"),
 	};
 	struct rmap *lines = rmap_new(im->ctx);
 
@@ -362,6 +449,7 @@ void roster_read_users(struct rimport *im)
 		user_define(im, &u, p, role);
 	}
 	talloc_free(lines);
+	merge_roles(im);
 }
 
 void roster_resolve_agents(struct rimport *im)
@@ -372,7 +460,7 @@ void roster_resolve_agents(struct rimport *im)
 		struct rperson *p = im->persons[i];
 		char *list, *save = NULL, *a;
 
-		if (!p->agents || p->seen_in != RF_USERS)
+		if (!p->agents || p->seen_in != RF_USERS || p->merged_into)
 			continue;
 		list = talloc_strdup(im->ctx, p->agents);
 		/* A multi-valued OneRoster field: ids separated by commas inside one field. */
@@ -395,10 +483,12 @@ void roster_resolve_agents(struct rimport *im)
 					    "unknown agentSourcedIds entry '%s'; link skipped", id);
 				continue;
 			}
-			if (p->want.role == DIR_STUDENT && q->want.role == DIR_GUARDIAN)
+			if (p->want.role == DIR_STUDENT &&
+			    (q->want.role == DIR_GUARDIAN || q->guardian_too))
 				rim_guardianship(im, p, q, q->oneroster_role,
 						 STORE_ORIGIN_ONEROSTER);
-			else if (p->want.role == DIR_GUARDIAN && q->want.role == DIR_STUDENT)
+			else if ((p->want.role == DIR_GUARDIAN || p->guardian_too) &&
+				 q->want.role == DIR_STUDENT)
 				rim_guardianship(im, q, p, p->oneroster_role,
 						 STORE_ORIGIN_ONEROSTER);
 			else

@@ -494,3 +494,21 @@ bool roster_name_valid(const char *s)
 			return false;
 	return true;
 }
+
+size_t roster_space_len(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] == ' ' || u[0] == '\t')
+		return 1;
+	if (u[0] == 0xc2 && u[1] == 0xa0) /* U+00A0 no-break space */
+		return 2;
+	if (u[0] == 0xe2 && u[1] == 0x80 &&
+	    ((u[2] >= 0x80 && u[2] <= 0x8a) || u[2] == 0xaf)) /* U+2000..200A, U+202F */
+		return 3;
+	if (u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0x9f) /* U+205F */
+		return 3;
+	if (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) /* U+3000 ideographic space */
+		return 3;
+	return 0;
+}

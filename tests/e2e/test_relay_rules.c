@@ -25,20 +25,17 @@
 
 #include "tests/e2e/relay_harness.h"
 
-#define DISTRICT  "tests/fixtures/district"
-#define RELATIVES "tests/fixtures/households" /* DISTRICT with Carmen, Jamie's relative */
-#define CARMEN	  "+16175550491"
+#define DISTRICT "tests/fixtures/district"
 /* chaperoned looks for directory edits (and released holds) every 500 ms. */
 #define DAEMON_POLL_MS 500
 
 static struct relay_env *env;
 static struct relay_policy policy;
-static const char *fixture = DISTRICT; /* what each group imports */
 
 static int group_start(void **state)
 {
 	(void)state;
-	env = relay_start(fixture, &policy);
+	env = relay_start(DISTRICT, &policy);
 	return 0;
 }
 
@@ -735,24 +732,6 @@ static void test_refused_crisis_is_flagged(void **state)
 			  (long long)last_verdict()) == 1);
 }
 
-/* A OneRoster relative is not a guardian (FERPA: parents and guardians): Jamie's aunt,
- * on file with a phone, is never copied on a coach's one-to-one, while both parents are
- * (roster import's default guardian-roles: parent, guardian). */
-static void test_relative_never_copied(void **state)
-{
-	(void)state;
-
-	relay_text(env, DANA, RELAY_SOCCER, "@jamier Can you bring the cones tomorrow?");
-	free(relay_expect(env, JAMIE, "Can you bring the cones tomorrow?", RELAY_WAIT_MS));
-	relay_expect_all(env, "[Soccer] Coach Dana Lee to Jamie R.: Can you bring the cones", MARIA,
-			 LUIS, ROSA);
-	relay_settle(env);
-	relay_assert_only(env, JAMIE, MARIA, LUIS, ROSA);
-	RELAY_CHECK(
-	    env, relay_sql_int(env, "SELECT count(*) FROM deliveries WHERE recipient_number = '%s'",
-			       CARMEN) == 0);
-}
-
 /* ======== opt-out ======== */
 
 /* STOP is confirmed and recorded, a team message then skips the student (recorded as
@@ -896,9 +875,6 @@ int main(int argc, char **argv)
 	const struct CMUnitTest digest[] = {
 	    T(test_oversight_digest),
 	};
-	const struct CMUnitTest relatives[] = {
-	    T(test_relative_never_copied),
-	};
 	const struct CMUnitTest quiet[] = {
 	    T(test_quiet_hours_hold_and_urgent),
 	};
@@ -925,12 +901,6 @@ int main(int argc, char **argv)
 	policy.oversight = "digest";
 	failed += cmocka_run_group_tests_name("relay rules: oversight digest", digest, group_start,
 					      group_stop);
-
-	relay_policy_defaults(&policy);
-	fixture = RELATIVES;
-	failed += cmocka_run_group_tests_name("relay rules: a relative on file", relatives,
-					      group_start, group_stop);
-	fixture = DISTRICT;
 
 	relay_policy_defaults(&policy);
 	relay_quiet_window_now(window, sizeof(window));

@@ -25,9 +25,9 @@
 #error "FIXTURES must name tests/fixtures"
 #endif
 
-#define DISTRICT  FIXTURES "/district"
-#define RELATIVES FIXTURES "/households"
-#define ROSTER(d) FIXTURES "/roster/" d
+#define DISTRICT   FIXTURES "/district"
+#define HOUSEHOLDS FIXTURES "/households"
+#define ROSTER(d)  FIXTURES "/roster/" d
 
 struct env {
 	void *ctx;
@@ -719,13 +719,13 @@ static void test_relatives_are_not_guardians(void **state)
 	struct roster_report *r;
 	struct store_person jamie, carmen;
 
-	r = import(e, RELATIVES, ROSTER_OK);
+	r = import(e, HOUSEHOLDS, ROSTER_OK);
 	assert_int_equal(r->not_guardians, 1);
 	assert_int_equal(store_person_by_source(e->s, e->ctx, "r-4901", &carmen), 0);
 	assert_int_equal(store_person_by_handle(e->s, e->ctx, "jamier", &jamie), 1);
 	assert_int_equal(dir_person_by_id(load(e), jamie.id)->n_guardians, 2);
 
-	assert_int_equal(roster_import(e->ctx, e->s, RELATIVES, &with, &r), ROSTER_OK);
+	assert_int_equal(roster_import(e->ctx, e->s, HOUSEHOLDS, &with, &r), ROSTER_OK);
 	assert_int_equal(r->not_guardians, 0);
 	assert_int_equal(store_person_by_source(e->s, e->ctx, "r-4901", &carmen), 1);
 	assert_int_equal(carmen.role, DIR_GUARDIAN);
@@ -734,11 +734,84 @@ static void test_relatives_are_not_guardians(void **state)
 
 	/* No longer counted: deactivated, so the relay no longer knows her as Jamie's
 	 * guardian (the link of an inactive person is kept, as for anyone who leaves). */
-	r = import(e, RELATIVES, ROSTER_OK);
+	r = import(e, HOUSEHOLDS, ROSTER_OK);
 	assert_int_equal(r->not_guardians, 1);
 	assert_int_equal(store_person_by_source(e->s, e->ctx, "r-4901", &carmen), 1);
 	assert_false(carmen.active);
 	assert_int_equal(dir_person_by_id(load(e), jamie.id)->n_guardians, 2);
+}
+
+/* A teacher who is also a parent is listed twice (a teacher row and a parent row with the
+ * same phone, written differently, and another e-mail): one person, staff of their team and
+ * guardian of their son, with their phone; a second import changes nothing. Before, the
+ * parent row was imported on its own without a phone and Noah's copies lost his father. */
+static void test_staff_parent_is_one_person(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r = import(e, HOUSEHOLDS, ROSTER_OK);
+	struct store_person marcus, noah, parent_row;
+	struct directory *d;
+	struct dir_person *m, *n;
+	bool noted = false;
+
+	assert_int_equal(r->merged, 1);
+	for (unsigned i = 0; i < r->n_notes; i++)
+		noted |= strstr(r->notes[i], "'g-4017' (parent) is 't-1002' (staff") != NULL;
+	assert_true(noted);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "t-1002", &marcus), 1);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "g-4017", &parent_row), 0);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "s-3013", &noah), 1);
+	assert_string_equal(marcus.phone, "+16175550102");
+	assert_int_equal(marcus.role, DIR_STAFF);
+	assert_int_equal(store_link_exists(e->s, STORE_LINK_GUARDIAN, noah.id, marcus.id), 1);
+
+	d = load(e);
+	m = dir_person_by_id(d, marcus.id);
+	n = dir_person_by_id(d, noah.id);
+	assert_int_equal(n->n_guardians, 2);
+	assert_true(in(n->guardians, n->n_guardians, m));
+	assert_int_equal(m->n_wards, 1);
+	assert_int_equal(m->n_teams, 1); /* coaches Soccer; a parent is no team member */
+	assert_ptr_equal(dir_person_by_phone(d, "+16175550102"), m);
+
+	r = import(e, HOUSEHOLDS, ROSTER_OK);
+	assert_int_equal(roster_changed(r), 0);
+	assert_int_equal(r->merged, 1);
+}
+
+/* A parent row imported before the district's export put the teacher's phone on it (so
+ * the two were two persons): the next import merges them, the parent row is deactivated
+ * as "the same person as", and the son's guardianship moves to the teacher. */
+static void test_staff_parent_merged_later(void **state)
+{
+	struct env *e = *state;
+	char dir[96], cmd[320];
+	struct store_person parent_row, marcus, noah;
+	struct roster_report *r;
+	bool said = false;
+
+	snprintf(dir, sizeof(dir), "%s/before", e->dir);
+	snprintf(cmd, sizeof(cmd),
+		 "cp -r %s %s && sed -i 's/^\\(g-4017,.*\\),617.555.0102,/\\1,,/' %s/users.csv",
+		 HOUSEHOLDS, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	r = import(e, dir, ROSTER_OK);
+	assert_int_equal(r->merged, 0);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "g-4017", &parent_row), 1);
+	assert_true(parent_row.active);
+	assert_null(parent_row.phone);
+
+	r = import(e, HOUSEHOLDS, ROSTER_OK);
+	assert_int_equal(r->merged, 1);
+	for (unsigned i = 0; i < r->n_changes; i++)
+		said |= strstr(r->changes[i], "the same person as marcusb") != NULL;
+	assert_true(said);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "g-4017", &parent_row), 1);
+	assert_false(parent_row.active);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "t-1002", &marcus), 1);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "s-3013", &noah), 1);
+	assert_int_equal(store_link_exists(e->s, STORE_LINK_GUARDIAN, noah.id, marcus.id), 1);
+	assert_int_equal(store_link_exists(e->s, STORE_LINK_GUARDIAN, noah.id, parent_row.id), 0);
 }
 
 /* A first import of an export that still lists users and classes on their way out:
@@ -896,6 +969,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unknown_words_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_too_many_relays_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_relatives_are_not_guardians, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_staff_parent_is_one_person, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_staff_parent_merged_later, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leaving_is_not_unknown, setup, teardown),
 	    cmocka_unit_test(test_names),
 	};

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The district as it is, end to end: households the roster lists the way real exports do
+ * (tests/fixtures/households) — a teacher who is also a parent, a relative on file, a
+ * counselor on no team — through modemsim and a real chaperoned.
+ *
+ * One installation for the group; tests run in order. Before each test every inbox is
+ * emptied; after it the relay settles and masking and attribution are checked over every
+ * inbox.
+ *
+ *   test_relay_households BUILD_DIR SOURCE_DIR */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
+
+#include "tests/e2e/relay_harness.h"
+
+#define HOUSEHOLDS "tests/fixtures/households"
+#define CARMEN	   "+16175550491" /* Jamie's aunt, a OneRoster relative */
+#define NOAH	   "+16175550313" /* Soccer and Robotics; guardians Marcus (his coach), Keisha */
+#define KEISHA	   "+16175550418"
+
+static struct relay_env *env;
+static struct relay_policy policy;
+
+static int group_start(void **state)
+{
+	(void)state;
+	env = relay_start(HOUSEHOLDS, &policy);
+	return 0;
+}
+
+static int group_stop(void **state)
+{
+	(void)state;
+	relay_stop(env);
+	env = NULL;
+	return 0;
+}
+
+static int test_start(void **state)
+{
+	(void)state;
+	relay_clear(env);
+	return 0;
+}
+
+static int test_end(void **state)
+{
+	(void)state;
+	relay_test_finish(env);
+	return 0;
+}
+
+static int64_t last_verdict(void)
+{
+	return relay_sql_int(env, "SELECT max(id) FROM verdicts WHERE kind = 'relay'");
+}
+
+static void check_action(const char *action)
+{
+	char *a = relay_sql_str(env, "SELECT action FROM verdicts WHERE id = %lld",
+				(long long)last_verdict());
+
+	RELAY_CHECK(env, a && !strcmp(a, action));
+	free(a);
+}
+
+/* ======== one person, several roles ======== */
+
+/* Coach Marcus Bell is Noah's father; the export lists him twice (teacher and parent,
+ * the same phone written two ways). Messaging his own son he is the guardian on the
+ * message: Keisha is copied, and when she has opted out the message still goes, since
+ * a guardian — Marcus — is on it. Before, his parent row was imported without a phone,
+ * so Noah had Keisha alone and the second message was refused. */
+static void test_coach_parent_counts_as_copied(void **state)
+{
+	(void)state;
+
+	relay_text(env, MARCUS, RELAY_SOCCER, "@noahb Bring your cleats tonight");
+	free(relay_expect(env, NOAH, "[Soccer] Coach Marcus Bell: Bring your cleats", RELAY_WAIT_MS));
+	relay_expect_all(env, "[Soccer] Coach Marcus Bell to Noah B.: Bring your cleats", KEISHA,
+			 ROSA);
+	relay_settle(env);
+	relay_assert_only(env, NOAH, KEISHA, ROSA);
+	check_action("deliver");
+
+	relay_clear(env);
+	relay_text(env, KEISHA, RELAY_SOCCER, "STOP");
+	free(relay_expect(env, KEISHA, "You will get no more messages", RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_clear(env);
+	relay_text(env, MARCUS, RELAY_SOCCER, "@noahb Dinner after practice");
+	free(relay_expect(env, NOAH, "Dinner after practice", RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, NOAH, ROSA);
+	check_action("deliver");
+
+	relay_clear(env);
+	relay_text(env, KEISHA, RELAY_SOCCER, "START");
+	free(relay_expect(env, KEISHA, "You will receive messages", RELAY_WAIT_MS));
+}
+
+/* Another adult's message to Noah copies his father, Marcus, on the number he knows. */
+static void test_coach_parent_copied_as_guardian(void **state)
+{
+	(void)state;
+
+	relay_text(env, PRIYA, RELAY_ROBOTICS, "@noahb The build session moved to Thursday");
+	free(relay_expect(env, NOAH, "The build session moved", RELAY_WAIT_MS));
+	relay_expect_all(env, "[Robotics] Advisor Priya Shah to Noah B.: The build session",
+			 MARCUS, KEISHA, HELEN);
+	relay_settle(env);
+	relay_assert_only(env, NOAH, MARCUS, KEISHA, HELEN);
+}
+
+/* On Robotics' number, which serves his son's team and none he coaches, Marcus writes as
+ * Noah's parent: his message goes to the advisor, signed as his guardian. */
+static void test_coach_parent_writes_as_parent(void **state)
+{
+	(void)state;
+
+	relay_text(env, MARCUS, RELAY_ROBOTICS, "Noah has a dentist appointment Thursday");
+	free(relay_expect(env, PRIYA,
+			  "[Robotics] Coach Marcus Bell, guardian of Noah B. (@marcusb): Noah has "
+			  "a dentist",
+			  RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, PRIYA);
+	check_action("deliver");
+}
+
+/* On Soccer's number he is the coach: a team message is a coach's. */
+static void test_coach_parent_writes_as_coach(void **state)
+{
+	const char *students[] = {JAMIE,  ALEX,	  SAM,	  TAYLOR, JORDAN,
+				  CASEY, RILEY, MORGAN, NOAH};
+	(void)state;
+
+	relay_text(env, MARCUS, RELAY_SOCCER, "#soccer Bus leaves at 3");
+	for (size_t i = 0; i < ARRAY_SIZE(students); i++)
+		free(relay_expect(env, students[i], "[Soccer] Coach Marcus Bell: Bus leaves at 3",
+				  RELAY_WAIT_MS));
+	free(relay_expect(env, DANA, "[Soccer] Coach Marcus Bell: Bus leaves", RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, JAMIE, ALEX, SAM, TAYLOR, JORDAN, CASEY, RILEY, MORGAN, NOAH, DANA,
+			  ROSA);
+}
+
+/* A OneRoster relative is not a guardian (FERPA: parents and guardians): Jamie's aunt,
+ * on file with a phone, is not copied on a coach's message to Jamie. */
+static void test_relative_never_copied(void **state)
+{
+	(void)state;
+
+	relay_text(env, DANA, RELAY_SOCCER, "@jamier Can you bring the cones tomorrow?");
+	free(relay_expect(env, JAMIE, "Can you bring the cones tomorrow?", RELAY_WAIT_MS));
+	relay_expect_all(env, "[Soccer] Coach Dana Lee to Jamie R.: Can you bring the cones", MARIA,
+			 LUIS, ROSA);
+	relay_settle(env);
+	relay_assert_only(env, JAMIE, MARIA, LUIS, ROSA);
+	RELAY_CHECK(
+	    env, relay_sql_int(env, "SELECT count(*) FROM deliveries WHERE recipient_number = '%s'",
+			       CARMEN) == 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, test_start, test_end)
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest households[] = {
+	    T(test_coach_parent_counts_as_copied), T(test_coach_parent_copied_as_guardian),
+	    T(test_coach_parent_writes_as_parent), T(test_coach_parent_writes_as_coach),
+	    T(test_relative_never_copied),
+	};
+
+	relay_harness_init(argc, argv);
+	relay_policy_defaults(&policy);
+	return cmocka_run_group_tests_name("relay: households as rostered", households,
+					   group_start, group_stop)
+		   ? 1
+		   : 0;
+}
