@@ -6,7 +6,9 @@
  * One row per student and guardian. A guardian with several students has several rows
  * (the same guardian_id). A guardian_id that is a guardian in users.csv links that person,
  * and their phone fills in a phone users.csv lacks: the SIS stays the source of truth
- * for what it has. */
+ * for what it has. A guardian_id naming a staff member or administrator (by sourcedId,
+ * or by handle as "@marcusb") makes them the student's guardian too: one person, several
+ * roles. */
 #include <string.h>
 
 #include <talloc.h>
@@ -101,14 +103,19 @@ static void row_relationship(struct rimport *im, struct guardian_row *gr)
 	}
 }
 
+static bool is_adult_staff(const struct rperson *p)
+{
+	return p->want.role == DIR_STAFF || p->want.role == DIR_ADMIN;
+}
+
 /* A guardian users.csv defines: the row links them, and its phone fills in one
- * users.csv lacks. */
+ * users.csv lacks. A staff member may be a student's parent too. */
 static bool guardian_from_users(struct rimport *im, const struct guardian_row *gr,
 				struct rperson *g)
 {
-	if (g->want.role != DIR_GUARDIAN) {
-		rim_problem(im, gr->path, gr->line, "'%s' is a %s in users.csv, not a guardian",
-			    gr->gid, role_noun(g->want.role));
+	if (g->want.role == DIR_STUDENT) {
+		rim_problem(im, gr->path, gr->line,
+			    "'%s' is a student in users.csv, not a guardian", gr->gid);
 		return false;
 	}
 	if (!g->want.phone && *gr->phone_s)
@@ -193,6 +200,21 @@ static struct rperson *row_guardian(struct rimport *im, const struct guardian_ro
 {
 	struct rperson *g = rim_person_by_source(im, gr->gid);
 
+	/* A staff member named by handle ("@marcusb"), or one already in the directory:
+	 * linked as they are, the row's names and phone are theirs already. */
+	if (!g && gr->gid[0] == '@')
+		g = rim_person_ref(im, gr->gid);
+	if (g && is_adult_staff(g) && g->seen_in != RF_GUARDIANS) {
+		if (g->seen_in == RF_N && !g->cur.active) {
+			rim_problem(im, gr->path, gr->line, "'%s' is not active", gr->gid);
+			return NULL;
+		}
+		return guardian_from_users(im, gr, g) ? g : NULL;
+	}
+	if (!g && gr->gid[0] == '@') {
+		rim_problem(im, gr->path, gr->line, "nobody has the handle '%s'", gr->gid + 1);
+		return NULL;
+	}
 	if (g && g->seen_in == RF_USERS)
 		return guardian_from_users(im, gr, g) ? g : NULL;
 	if (g && g->seen_in == RF_GUARDIANS)

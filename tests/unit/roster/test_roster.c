@@ -814,6 +814,35 @@ static void test_staff_parent_merged_later(void **state)
 	assert_int_equal(store_link_exists(e->s, STORE_LINK_GUARDIAN, noah.id, parent_row.id), 0);
 }
 
+/* guardians.csv may name a staff member as a student's guardian, by sourcedId or by
+ * handle: one person, staff and guardian. A student named as a guardian is refused. */
+static void test_guardians_csv_staff_guardian(void **state)
+{
+	struct env *e = *state;
+	char dir[96], cmd[512];
+	struct store_person sam, morgan, alan, priya;
+	struct roster_report *r;
+
+	import(e, DISTRICT, ROSTER_OK);
+	snprintf(dir, sizeof(dir), "%s/staffparents", e->dir);
+	snprintf(cmd, sizeof(cmd),
+		 "cp -r %s %s && printf 's-3003,t-1004,,,,father\\ns-3008,@priyas,,,,mother\\n"
+		 "s-3009,s-3001,,,,\\n' >> %s/guardians.csv",
+		 DISTRICT, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	r = import(e, dir, ROSTER_REJECTED);
+	assert_int_equal(r->n_problems, 1);
+	assert_problem(r, "guardians.csv:13", "'s-3001' is a student in users.csv, not a guardian");
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "samo", &sam), 1);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "morganp", &morgan), 1);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "alant", &alan), 1);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "priyas", &priya), 1);
+	assert_int_equal(alan.role, DIR_STAFF);
+	assert_int_equal(store_link_exists(e->s, STORE_LINK_GUARDIAN, sam.id, alan.id), 1);
+	assert_int_equal(store_link_exists(e->s, STORE_LINK_GUARDIAN, morgan.id, priya.id), 1);
+	assert_int_equal(dir_person_by_id(load(e), sam.id)->n_guardians, 2);
+}
+
 /* A first import of an export that still lists users and classes on their way out:
  * links to them are left out and the report says why ("being deleted"), not that they
  * are unknown, and the import is not rejected. */
@@ -971,6 +1000,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_relatives_are_not_guardians, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_staff_parent_is_one_person, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_staff_parent_merged_later, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_guardians_csv_staff_guardian, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leaving_is_not_unknown, setup, teardown),
 	    cmocka_unit_test(test_names),
 	};
