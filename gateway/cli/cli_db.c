@@ -116,7 +116,9 @@ int cli_find_active(struct store *s, void *ctx, const char *cmd, const char *han
 				   : roles == 1u << DIR_GUARDIAN ? "a guardian"
 				   : roles == 1u << DIR_ADMIN	 ? "an administrator"
 				   : roles & (1u << DIR_STUDENT) ? "a student or staff"
-								 : "staff or an administrator";
+				   : roles & (1u << DIR_GUARDIAN)
+				       ? "a guardian, staff member or administrator"
+				       : "staff or an administrator";
 		cli_err(cmd, "%s is %s, not %s", out->handle, role_noun(out->role), want);
 		return 0;
 	}

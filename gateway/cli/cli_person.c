@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* `chaperone person list|show|add|set|deactivate|activate`: the directory's persons, for
- * the district's IT person.
+/* `chaperone person list|show|add|set|deactivate|activate|guardian-of|not-guardian-of`:
+ * the directory's persons and guardianships, for the district's IT person.
  *
  * Every command validates everything it is given before it changes anything, and records
  * each change in the directory's change log with --as ACTOR (default: the OS user). A
@@ -32,13 +32,17 @@ static void usage(FILE *f)
 	    "       chaperone person set HANDLE [--phone NUMBER|none] [--title TITLE|none]\n"
 	    "                            [--handle NEW] [--given NAME] [--family NAME] "
 	    "[--role ROLE]\n"
-	    "       chaperone person deactivate|activate HANDLE\n\n"
+	    "       chaperone person deactivate|activate HANDLE\n"
+	    "       chaperone person guardian-of ADULT STUDENT [--relationship WORD]\n"
+	    "       chaperone person not-guardian-of ADULT STUDENT\n\n"
 	    "Common options: --db PATH (default $CHAPERONE_DB, else %s),\n"
 	    "--as ACTOR (who the change log records; default: your user name),\n"
 	    "--country-code CC (for phone numbers written without one; default 1).\n\n"
 	    "ROLE: student, guardian, staff, administrator. TITLE: teacher, coach, advisor,\n"
 	    "volunteer (staff); athletic_director, principal, counselor (administrators).\n"
 	    "Handles are generated from the names when not given (Jamie Rivera: jamier).\n"
+	    "guardian-of makes a guardian, staff member or administrator (a teacher who is\n"
+	    "also a parent) a guardian of the student: copied on staff messages to them.\n"
 	    "Persons imported from the roster are updated by the next import: change them in\n"
 	    "the district's files when you can.\n",
 	    CLI_DEFAULT_DB);
@@ -91,7 +95,16 @@ static const struct cli_opt opt_table[] = {
     [O_ALL] = {"all", CLI_OPT_FLAG, offsetof(struct opts, all), 0},
 };
 
-enum { SUB_LIST, SUB_SHOW, SUB_ADD, SUB_SET, SUB_DEACTIVATE, SUB_ACTIVATE };
+enum {
+	SUB_LIST,
+	SUB_SHOW,
+	SUB_ADD,
+	SUB_SET,
+	SUB_DEACTIVATE,
+	SUB_ACTIVATE,
+	SUB_GUARDIAN_OF,
+	SUB_NOT_GUARDIAN_OF,
+};
 #define PERSON_FIELDS                                                                              \
 	(B(O_CC) | B(O_ROLE) | B(O_GIVEN) | B(O_FAMILY) | B(O_TITLE) | B(O_PHONE) | B(O_HANDLE))
 static const struct cli_sub subs[] = {
@@ -103,6 +116,8 @@ static const struct cli_sub subs[] = {
     [SUB_SET] = {"set", COMMON | PERSON_FIELDS, 1, 1, "one HANDLE"},
     [SUB_DEACTIVATE] = {"deactivate", COMMON, 1, 1, "one HANDLE"},
     [SUB_ACTIVATE] = {"activate", COMMON, 1, 1, "one HANDLE"},
+    [SUB_GUARDIAN_OF] = {"guardian-of", COMMON | B(O_RELATIONSHIP), 2, 2, "ADULT STUDENT"},
+    [SUB_NOT_GUARDIAN_OF] = {"not-guardian-of", COMMON, 2, 2, "ADULT STUDENT"},
 };
 
 static const char *title_or_dash(enum dir_title t)
@@ -244,7 +259,7 @@ static int person_show(struct store *s, void *ctx, const char *handle)
 			       person_line(s, ctx, links[i].b), links[i].note ? " (" : "",
 			       links[i].note ? links[i].note : "", links[i].note ? ")" : "");
 	}
-	if (p.role == DIR_GUARDIAN &&
+	if (p.role != DIR_STUDENT &&
 	    store_links_of(s, ctx, STORE_LINK_GUARDIAN, p.id, &links, &n) == 0) {
 		for (size_t i = 0; i < n; i++)
 			printf("  %-12s %s%s%s%s\n", i ? "" : "guardian of",
@@ -367,8 +382,8 @@ static int person_add(struct store *s, void *ctx, const struct opts *o)
 		}
 	}
 	p.handle = handle;
-	if (o->n_wards && p.role != DIR_GUARDIAN) {
-		cli_err(cmd, "--guardian-of is for guardians");
+	if (o->n_wards && p.role == DIR_STUDENT) {
+		cli_err(cmd, "--guardian-of is for adults: a student is nobody's guardian");
 		return CLI_EXIT_INPUT;
 	}
 	if (o->relationship &&
@@ -524,6 +539,44 @@ static int person_activity(struct store *s, void *ctx, const char *handle, bool 
 	return CLI_EXIT_OK;
 }
 
+/* Make an adult a student's guardian, or no longer: a guardian, or a staff member or
+ * administrator who is also the student's parent. */
+static int person_guardianship(struct store *s, void *ctx, char **args, bool add,
+			       const struct opts *o)
+{
+	const char *cmd = add ? "person guardian-of" : "person not-guardian-of";
+	const unsigned adults = 1u << DIR_GUARDIAN | 1u << DIR_STAFF | 1u << DIR_ADMIN;
+	struct store_person adult, student;
+	int rc;
+
+	if (!cli_find_active(s, ctx, cmd, args[0], adults, &adult) ||
+	    !cli_find_active(s, ctx, cmd, args[1], 1u << DIR_STUDENT, &student))
+		return CLI_EXIT_INPUT;
+	if (o->relationship &&
+	    (!roster_name_valid(o->relationship) || strlen(o->relationship) > 32)) {
+		cli_err(cmd, "--relationship is a word of at most 32 characters");
+		return CLI_EXIT_INPUT;
+	}
+	if (add)
+		rc = store_link_add(s, cli_actor(ctx, o->as), STORE_LINK_GUARDIAN, student.id,
+				    adult.id, o->relationship, NULL);
+	else
+		rc = store_link_remove(s, cli_actor(ctx, o->as), STORE_LINK_GUARDIAN, student.id,
+				       adult.id);
+	if (rc < 0) {
+		cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));
+		return CLI_EXIT_DB;
+	}
+	if (rc == 0) {
+		printf("%s %s a guardian of %s already\n", adult.handle, add ? "is" : "is not",
+		       student.handle);
+		return CLI_EXIT_OK;
+	}
+	printf("%s is %s a guardian of %s\n", adult.handle, add ? "now" : "no longer",
+	       student.handle);
+	return CLI_EXIT_OK;
+}
+
 int cli_person_main(int argc, char **argv)
 {
 	const struct cli_sub *sub;
@@ -558,6 +611,10 @@ int cli_person_main(int argc, char **argv)
 		break;
 	case SUB_SET:
 		rc = person_set(s, ctx, args[0], &o);
+		break;
+	case SUB_GUARDIAN_OF:
+	case SUB_NOT_GUARDIAN_OF:
+		rc = person_guardianship(s, ctx, args, sub - subs == SUB_GUARDIAN_OF, &o);
 		break;
 	default:
 		rc = person_activity(s, ctx, args[0], sub - subs == SUB_ACTIVATE, &o);

@@ -11,7 +11,8 @@
 #      for, subgroups, relay, overseers; person list and show
 #   4. bad input to the import: each rejected row as FILE:LINE: reason, exit 1; a bad
 #      manifest, a missing directory, a bad command line: exit 2, nothing imported
-#   5. person add/set/deactivate/activate, with bad input refused (exit 1, nothing changed)
+#   5. person add/set/deactivate/activate, with bad input refused (exit 1, nothing changed);
+#      guardian-of / not-guardian-of for a staff member who is also a parent
 #   6. team add/set/member/subgroup/overseer, with bad input refused (team show unchanged)
 #   7. exception add/list/revoke: only administrators approve and revoke
 #   8. a hand deactivation survives the next import; the database stays 0600
@@ -197,6 +198,30 @@ expect_rc 0 soccer2 "$chaperone" team show soccer
 has soccer2.out "guardian anao             Ana Ortiz (aunt)               +16175550998"
 lacks soccer2.out "without a guardian"
 ok "person add, set and show; bad input refused, nothing changed"
+
+# 5b. a staff member who is also a parent: guardianships by hand
+snapshot g0
+expect_rc 1 gof_student "$chaperone" person guardian-of jamier samo
+has gof_student.err "jamier is a student, not a guardian, staff member or administrator"
+expect_rc 1 gof_adult "$chaperone" person guardian-of danal rosad
+has gof_adult.err "rosad is an administrator, not a student"
+expect_rc 1 gof_rel "$chaperone" person guardian-of danal samo --relationship "$(printf 'a\tb')"
+expect_rc 2 gof_usage "$chaperone" person guardian-of danal
+unchanged_since g0
+expect_rc 0 gof "$chaperone" person guardian-of danal samo --relationship mother
+has gof.out "danal is now a guardian of samo"
+expect_rc 0 gof_again "$chaperone" person guardian-of @danal @samo
+has gof_again.out "danal is a guardian of samo already"
+expect_rc 0 pshow_dana "$chaperone" person show danal
+has pshow_dana.out "guardian of  samo"
+has pshow_dana.out "(mother)"
+expect_rc 0 soccer_g "$chaperone" team show soccer
+has soccer_g.out "guardian danal"
+expect_rc 0 ngof "$chaperone" person not-guardian-of danal samo
+has ngof.out "danal is no longer a guardian of samo"
+expect_rc 0 ngof_again "$chaperone" person not-guardian-of danal samo
+has ngof_again.out "danal is not a guardian of samo already"
+ok "person guardian-of and not-guardian-of: staff may be a student's guardian"
 
 # 6. teams by hand
 snapshot t0
