@@ -33,6 +33,8 @@ static bool known(const char *name)
 	return false;
 }
 
+static int apply_all(struct store *s, char *err, size_t errlen);
+
 int store_migrate(struct store *s, char *err, size_t errlen)
 {
 	sqlite3 *db = store_db(s);
@@ -65,6 +67,47 @@ int store_migrate(struct store *s, char *err, size_t errlen)
 	if (rc < 0)
 		return -1;
 
+	/* A migration may rebuild a table other tables reference (SQLite cannot change a
+	 * CHECK in place): foreign keys are off while migrations run, as SQLite's own
+	 * procedure for table changes says, and checked in full before each commits. */
+	if (store_exec(s, "PRAGMA foreign_keys=OFF") < 0) {
+		snprintf(err, errlen, "foreign keys: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	rc = apply_all(s, err, errlen);
+	if (store_exec(s, "PRAGMA foreign_keys=ON") < 0 && !rc) {
+		snprintf(err, errlen, "foreign keys: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return rc;
+}
+
+/* A migration broke no reference: 0, else -1 with err set. */
+static int keys_hold(struct store *s, const char *name, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, "PRAGMA foreign_key_check");
+	int rc;
+
+	if (!st) {
+		snprintf(err, errlen, "migration %s: %s", name, sqlite3_errmsg(store_db(s)));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(err, errlen, "migration %s: table %s refers to a missing %s row", name,
+			 (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 2));
+	else if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "migration %s: %s", name, sqlite3_errmsg(store_db(s)));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int apply_all(struct store *s, char *err, size_t errlen)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+
 	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
 		for (const struct store_migration *m = lists[l]; m->name; m++) {
 			if (applied(s, m->name))
@@ -75,7 +118,8 @@ int store_migrate(struct store *s, char *err, size_t errlen)
 				store_rollback(s);
 				return -1;
 			}
-			if (m->after && m->after(s, err, errlen) < 0) {
+			if ((m->after && m->after(s, err, errlen) < 0) ||
+			    keys_hold(s, m->name, err, errlen) < 0) {
 				store_rollback(s);
 				return -1;
 			}
