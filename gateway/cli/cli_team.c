@@ -26,7 +26,7 @@ static void usage(FILE *f)
 	    f,
 	    "Usage: chaperone team list [--all]\n"
 	    "       chaperone team show TAG\n"
-	    "       chaperone team add TAG --name NAME --kind sports|club|class [--relay NUMBER]\n"
+	    "       chaperone team add TAG --name NAME --kind KIND [--relay NUMBER]\n"
 	    "       chaperone team set TAG [--name NAME] [--kind KIND] [--relay NUMBER|none]\n"
 	    "       chaperone team deactivate|activate TAG\n"
 	    "       chaperone team member add|remove TAG HANDLE...\n"
@@ -36,6 +36,8 @@ static void usage(FILE *f)
 	    "Common options: --db PATH (default $CHAPERONE_DB, else %s),\n"
 	    "--as ACTOR (who the change log records; default: your user name),\n"
 	    "--country-code CC (for a relay number written without one; default 1).\n\n"
+	    "KIND: sports, club, class, or building (a school's counselors, nurses and\n"
+	    "administrators and its students, on the building's relay number).\n"
 	    "Members are staff, administrators and students (guardians are reached through\n"
 	    "their students). Subgroup members are students of the team. Overseers are\n"
 	    "administrators; a team without any is overseen by the athletic directors\n"
@@ -317,7 +319,7 @@ static int team_add(struct store *s, void *ctx, const char *tag_arg, const struc
 		return CLI_EXIT_INPUT;
 	}
 	if (!kind_valid(o->kind)) {
-		cli_err(cmd, "kind '%s' is not sports, club or class", o->kind);
+		cli_err(cmd, "kind '%s' is not sports, club, class or building", o->kind);
 		return CLI_EXIT_INPUT;
 	}
 	if (o->relay && relay_arg(s, cmd, o, &relay, number, sizeof(number)) < 0)
@@ -366,7 +368,7 @@ static int team_set(struct store *s, void *ctx, const char *tag, const struct op
 	}
 	if (o->kind) {
 		if (!kind_valid(o->kind)) {
-			cli_err(cmd, "kind '%s' is not sports, club or class", o->kind);
+			cli_err(cmd, "kind '%s' is not sports, club, class or building", o->kind);
 			return CLI_EXIT_INPUT;
 		}
 		t.kind = o->kind;

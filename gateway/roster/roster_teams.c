@@ -8,7 +8,9 @@
  *
  * One row per team member (or overseer); team_name, kind and relay may be given on any
  * of a team's rows, and must agree where repeated. A row with an empty person only
- * describes the team.
+ * describes the team. A building (kind building: a school's counselors, nurses and
+ * administrators) lists its students as one row, person "*" as student: every active
+ * student, kept in step by each import.
  *
  *   person,title
  *   t-1001,coach */
@@ -78,6 +80,7 @@ struct team_row {
 	const char *relay; /* relay_s in E.164, once checked; NULL when the row has none */
 	struct rteam *t;   /* the team of that tag so far, NULL if none yet */
 	struct rperson *p; /* the person the row names, once checked */
+	bool all_students; /* person "*": every active student */
 	enum as as;
 };
 
@@ -140,7 +143,7 @@ static bool team_name_valid(struct rimport *im, const struct team_row *tr)
 	return true;
 }
 
-/* kind: sports, club or class, the same as above. */
+/* kind: sports, club, class or building, the same as above. */
 static bool team_kind_valid(struct rimport *im, const struct team_row *tr)
 {
 	const char *kind = tr->kind;
@@ -149,8 +152,8 @@ static bool team_kind_valid(struct rimport *im, const struct team_row *tr)
 	if (!*kind)
 		return true;
 	if (dir_team_kind_from_word(kind, &k) < 0) {
-		rim_problem(im, tr->c->path, tr->r->line, "kind '%s' is not sports, club or class",
-			    kind);
+		rim_problem(im, tr->c->path, tr->r->line,
+			    "kind '%s' is not sports, club, class or building", kind);
 		return false;
 	}
 	if (tr->t && tr->t->kind_set && strcmp(kind, tr->t->want.kind)) {
@@ -216,6 +219,17 @@ static bool team_person_valid(struct rimport *im, struct team_row *tr)
 		}
 		return true;
 	}
+	/* "*": every student of the district, for a building's team. */
+	if (!strcmp(pref, "*")) {
+		if (as != AS_STUDENT || *tr->groups) {
+			rim_problem(im, path, line,
+				    "person '*' (every student) is for as 'student', without "
+				    "subgroups");
+			return false;
+		}
+		tr->all_students = true;
+		return true;
+	}
 	p = tr->p = rim_person_ref(im, pref);
 	if (!p) {
 		if (!rim_was_rejected(im, pref))
@@ -274,9 +288,11 @@ static bool team_row_first(struct rimport *im, struct rmap *rows, const struct t
 	char *key;
 	uintptr_t first;
 
-	if (!tr->p)
+	if (!tr->p && !tr->all_students)
 		return true;
-	key = talloc_asprintf(im->ctx, "%s/%p/%d", tr->tag, (void *)tr->p, tr->as == AS_OVERSEER);
+	key = tr->all_students ? talloc_asprintf(im->ctx, "%s/*", tr->tag)
+			       : talloc_asprintf(im->ctx, "%s/%p/%d", tr->tag, (void *)tr->p,
+						 tr->as == AS_OVERSEER);
 	if ((first = (uintptr_t)rmap_get(rows, key))) {
 		rim_problem(im, tr->c->path, tr->r->line, "'%s' is listed for %s already (line %u)",
 			    tr->pref, tr->tag, (unsigned)first);
@@ -336,6 +352,14 @@ static void team_row_apply(struct rimport *im, struct team_row *tr)
 	if (tr->relay) {
 		t->relay = talloc_strdup(t, tr->relay);
 		t->relay_set = true;
+	}
+	if (tr->all_students) {
+		for (unsigned i = 0; i < im->n_persons; i++) {
+			struct rperson *q = im->persons[i];
+			if (q->want.role == DIR_STUDENT && q->want.active && !q->keep)
+				rim_team_add(t, &t->members, &t->n_members, q);
+		}
+		return;
 	}
 	if (!p)
 		return;

@@ -119,7 +119,31 @@ static const char directory_1[] =
     "CREATE TRIGGER exceptions_never_deleted BEFORE DELETE ON exceptions"
     " BEGIN SELECT RAISE(ABORT, 'exceptions are revoked, never deleted'); END;";
 
+/* Building teams: a school's counselors, nurses and administrators and its students,
+ * served by the building's relay number. SQLite cannot widen a CHECK in place: the table
+ * is rebuilt with the same rows and ids (store_migrate checks every reference). */
+static const char directory_2[] =
+    "CREATE TABLE teams_new ("
+    " id INTEGER PRIMARY KEY,"
+    " source_id TEXT UNIQUE,"
+    " origin TEXT,"
+    " tag TEXT NOT NULL UNIQUE,"
+    " name TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('sports', 'club', 'class', 'building')),"
+    " relay_id INTEGER REFERENCES relays(id),"
+    " active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+    " inactive_reason TEXT CHECK (inactive_reason IN ('source', 'manual')),"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "INSERT INTO teams_new SELECT id, source_id, origin, tag, name, kind, relay_id, active,"
+    " inactive_reason, created_at, updated_at FROM teams;"
+    "DROP TABLE teams;"
+    "ALTER TABLE teams_new RENAME TO teams;"
+    "CREATE TRIGGER teams_never_deleted BEFORE DELETE ON teams"
+    " BEGIN SELECT RAISE(ABORT, 'teams are deactivated, never deleted'); END;";
+
 const struct store_migration store_migrations_directory[] = {
     {"directory-1", directory_1, NULL},
+    {"directory-2", directory_2, NULL},
     {NULL, NULL, NULL},
 };

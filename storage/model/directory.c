@@ -217,6 +217,7 @@ const struct value_string dir_team_kind_names[] = {
     {DIR_TEAM_SPORTS, "sports"},
     {DIR_TEAM_CLUB, "club"},
     {DIR_TEAM_CLASS, "class"},
+    {DIR_TEAM_BUILDING, "building"},
     {0, NULL},
 };
 

@@ -93,6 +93,10 @@ enum dir_team_kind {
 	DIR_TEAM_SPORTS, /* overseen by the athletic director; its staff are coaches */
 	DIR_TEAM_CLUB,	 /* overseen by the principal; advisors */
 	DIR_TEAM_CLASS,	 /* overseen by the principal; teachers */
+	/* A school: its building staff (counselors, nurses, principals, the athletic
+	 * director) and its students, on the building's relay number. Overseen by the
+	 * principal; messages go to students one at a time, never to the whole school. */
+	DIR_TEAM_BUILDING,
 };
 extern const struct value_string dir_team_kind_names[];
 /* The kind a stored or rostered word names, exactly as the table writes it ("sports", not
