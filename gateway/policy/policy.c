@@ -341,6 +341,8 @@ const char *pol_staff_word(const struct dir_team *t)
 		return "advisors";
 	case DIR_TEAM_CLASS:
 		return "teachers";
+	case DIR_TEAM_BUILDING:
+		return "staff";
 	}
 	return "staff";
 }

@@ -57,8 +57,10 @@ struct policy_request {
 	const struct dir_relay *relay;
 	const struct dir_team *team; /* context: label, staff, overseers */
 	enum policy_addr addr;
-	const struct dir_subgroup *subgroup;	/* POLICY_TO_SUBGROUP */
-	const struct dir_person *const *people; /* POLICY_TO_PEOPLE */
+	const struct dir_subgroup *subgroup; /* POLICY_TO_SUBGROUP */
+	/* POLICY_TO_PEOPLE: the addressees. POLICY_TO_STAFF: the staff member a reply
+	 * answers (a counselor on a building's number), or none for all the team's staff. */
+	const struct dir_person *const *people;
 	unsigned n_people;
 	const char *body; /* UTF-8, without the addressing words */
 	bool urgent;	  /* "!urgent": time-sensitive, not held by quiet hours */

@@ -73,6 +73,8 @@ static char *whom(struct pol_state *st)
 		n = pol_people_unique(st, p);
 		return pol_names(st->tmp, p, n);
 	case POLICY_TO_STAFF:
+		if (req->n_people)
+			return pol_names(st->tmp, req->people, req->n_people);
 		break;
 	}
 	return talloc_asprintf(st->tmp, "the %s %s", t->name, pol_staff_word(t));

@@ -11,9 +11,10 @@
  * the team's overseers and every principal and counselor in the directory get an alert
  * with the text, and the record is flagged for review.
  *
- * It is not a licence to reach any student: guardian-copy still blocks a student who is
- * not on one of the sender's teams on this relay; the verdict then stays flagged, so
- * that the attempt is reviewed, but nothing goes out (no alert either).
+ * Any staff member may answer a crisis — a counselor or nurse is often on no team — but
+ * only to a student this relay number serves (a team of theirs is on it): the student
+ * knows the number. Guardian-copy blocks any other student; the verdict then stays
+ * flagged, so that the attempt is reviewed, but nothing goes out (no alert either).
  *
  * "!crisis" from a student or guardian, or on a team, subgroup or several people, is
  * ignored: the message then goes by the normal rules, and nothing is recorded for the

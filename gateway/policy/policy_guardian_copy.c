@@ -13,7 +13,8 @@
  *     to message the whole team or ask for an exception. Guardians and staff named
  *     with @ are addressed and need no copy. Students and guardians named must be
  *     reachable through a team on this relay that the sender is staff of.
- *   TO_STAFF from a student or guardian: the team's staff are addressed; a student's
+ *   TO_STAFF from a student or guardian: the team's staff are addressed (or the staff
+ *     member named in people, whom the reply answers); a student's
  *     reachable guardians are copied (none reachable does not block: a student must
  *     always be able to reach their coach). A staff sender may use it to reach the
  *     other staff of their team.
@@ -39,6 +40,15 @@ static unsigned copy_guardians(struct pol_state *st, const struct dir_person *st
 		n++;
 	}
 	return n;
+}
+
+/* Is a team of the student's on this relay number (so the student knows it)? */
+static bool served_here(const struct pol_state *st, const struct dir_person *student)
+{
+	for (unsigned i = 0; i < student->n_teams; i++)
+		if (student->teams[i]->relay == st->req->relay)
+			return true;
+	return false;
 }
 
 static void block_family_addressing(struct pol_state *st)
@@ -152,7 +162,8 @@ static void to_people(struct pol_state *st)
 		return;
 	}
 	for (unsigned i = 0; i < n_who; i++)
-		if (!dir_is_staff_side(who[i]) && !pol_sender_reaches(st, who[i]))
+		if (!dir_is_staff_side(who[i]) && !pol_sender_reaches(st, who[i]) &&
+		    !(st->crisis && served_here(st, who[i])))
 			bad[n_bad++] = who[i];
 	if (n_bad) {
 		char *names = pol_names(st->tmp, bad, n_bad);
@@ -225,8 +236,14 @@ static void to_staff(struct pol_state *st)
 					  t->name, pol_staff_word(t)));
 		return;
 	}
-	for (unsigned i = 0; i < t->n_staff; i++)
-		pol_add(st, t->staff[i], POLICY_WHY_ADDRESSED);
+	/* A reply continuing a conversation with one staff member (a counselor on the
+	 * building's number) goes to them; otherwise to all the team's staff. */
+	for (unsigned i = 0; i < req->n_people; i++)
+		if (pol_is_team_staff(t, req->people[i]))
+			pol_add(st, req->people[i], POLICY_WHY_ADDRESSED);
+	if (!pol_count_why(st, POLICY_WHY_ADDRESSED))
+		for (unsigned i = 0; i < t->n_staff; i++)
+			pol_add(st, t->staff[i], POLICY_WHY_ADDRESSED);
 	if (sender->role != DIR_STUDENT) {
 		pol_note(st, "to the %s %s", t->name, pol_staff_word(t));
 		return;

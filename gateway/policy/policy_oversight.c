@@ -2,10 +2,11 @@
 /* oversight — Sharon INJDB: "The Athletic Director and/or the Principal will be kept
  * apprised of all digital communications from coaches."
  *
- * A message from a staff member (coach, advisor, teacher, volunteer: role staff, not
- * administrators, who are the overseers) to any student or guardian is, by the district's
- * setting, copied to each of the team's overseers who does not already get it, or marked
- * for the overseers' daily digest, or neither. */
+ * A message from a staff member or an administrator (a counselor writing from a
+ * building's number) who is not one of the team's overseers, to any student or guardian,
+ * is, by the district's setting, copied to each of the team's overseers who does not
+ * already get it, or marked for the overseers' daily digest, or neither. An overseer's
+ * own message is not copied to the overseers. */
 #include "gateway/policy/policy_internal.h"
 
 void policy_rule_oversight(struct pol_state *st)
@@ -14,8 +15,11 @@ void policy_rule_oversight(struct pol_state *st)
 	const struct dir_team *t = req->team;
 	unsigned added = 0;
 
-	if (req->sender->role != DIR_STAFF)
+	if (!dir_is_staff_side(req->sender))
 		return;
+	for (unsigned i = 0; i < t->n_overseers; i++)
+		if (t->overseers[i] == req->sender)
+			return;
 	if (!pol_has_role_recipient(st, DIR_STUDENT) && !pol_has_role_recipient(st, DIR_GUARDIAN))
 		return;
 	switch (st->cfg->oversight) {

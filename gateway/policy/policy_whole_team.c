@@ -7,7 +7,8 @@
  * the team, goes to every student of the team (addressed) and every other staff member
  * (kept in the loop), and, where the district enables it, every reachable guardian of
  * every student. Students and guardians cannot address a team: their messages go to the
- * team's staff. */
+ * team's staff. A building (a school's counselors, nurses and administrators) is not a
+ * team to broadcast to: its staff write to students one at a time. */
 #include <talloc.h>
 
 #include "gateway/policy/policy_internal.h"
@@ -29,6 +30,18 @@ void policy_rule_whole_team(struct pol_state *st)
 				    "Not sent: only staff can message the whole %s team. To "
 				    "reach the %s %s, send your message without # or @ words.",
 				    t->name, t->name, pol_staff_word(t)));
+		return;
+	}
+	/* A school's number is for one student (and their family) at a time: building staff
+	 * have no team to write to, and the whole school is not a team. */
+	if (t->kind == DIR_TEAM_BUILDING) {
+		pol_block(st, POLICY_RULE_WHOLE_TEAM,
+			  talloc_asprintf(st->tmp, "%s is a building, not a team", t->name),
+			  talloc_asprintf(st->tmp,
+					  "Not sent: %s's number reaches students one at a "
+					  "time. Write @name and your message; their guardians "
+					  "are copied.",
+					  t->name));
 		return;
 	}
 	if (!pol_is_team_staff(t, sender)) {

@@ -152,6 +152,22 @@ static int resolve_handles(struct work *w, const struct grammar_parse *g,
 				   : 0;
 		people[i] = p;
 	}
+	/* Any staff member may answer a student in crisis on a number the student knows
+	 * (a counselor is often on no team): the student's team there labels it. */
+	if (!n_mine && g->crisis && g->n_addrs == 1) {
+		int k = dir_teams_on_relay(w->tmp, people[0], w->relay, &mine);
+
+		if (k < 0)
+			return -1;
+		n_mine = k;
+		if (n_mine) {
+			req->addr = POLICY_TO_PEOPLE;
+			req->people = people;
+			req->n_people = 1;
+			req->team = mine[0];
+			return 1;
+		}
+	}
 	if (!n_mine)
 		return router_block(w, NULL, body,
 				    "you are not on the staff of a team this number serves.",
@@ -439,5 +455,23 @@ int router_family_message(struct work *w, const struct grammar_parse *g)
 	}
 	req.addr = POLICY_TO_STAFF;
 	req.body = body;
+	/* On a building's number a student talks with one counselor or nurse, not with all
+	 * the school's staff: a reply goes to the staff member of the conversation. */
+	if (req.team->kind == DIR_TEAM_BUILDING &&
+	    rec_thread_last(w->r->store, w->in->relay, w->sender->id,
+			    w->in->at - (int64_t)w->r->cfg.thread_window_s * 1000, &thread_team,
+			    &cp) == 0 &&
+	    thread_team == req.team->id) {
+		const struct dir_person **staff =
+		    talloc_array(w->tmp, const struct dir_person *, 1);
+
+		if (!staff)
+			return -1;
+		staff[0] = dir_person_by_id(w->r->dir, cp);
+		if (staff[0]) {
+			req.people = staff;
+			req.n_people = 1;
+		}
+	}
 	return router_evaluate_and_record(w, &req);
 }

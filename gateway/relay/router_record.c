@@ -216,8 +216,12 @@ static int record_threads(struct work *w, const struct policy_request *req,
 	if (pv->action == POLICY_BLOCK)
 		return 0;
 	if (req->addr == POLICY_TO_STAFF) {
-		if (rec_thread_add(r->store, w->in->at, w->in->relay, req->sender->id, team_id, 0,
-				   w->message_id) < 0)
+		/* A family's conversation with one staff member (a counselor on a building's
+		 * number) stays with them. */
+		int64_t with = req->n_people == 1 ? req->people[0]->id : 0;
+
+		if (rec_thread_add(r->store, w->in->at, w->in->relay, req->sender->id, team_id,
+				   with, w->message_id) < 0)
 			return -1;
 		for (unsigned i = 0; i < pv->n_deliveries; i++) {
 			const struct dir_person *to = pv->deliveries[i].to;
@@ -229,11 +233,12 @@ static int record_threads(struct work *w, const struct policy_request *req,
 		}
 		return 0;
 	}
-	/* Staff wrote to people: their next message belongs to this team. */
+	/* Staff wrote to people: their next message belongs to this team, and answers the
+	 * staff member who wrote. */
 	for (unsigned i = 0; i < req->n_people; i++)
 		if (!dir_is_staff_side(req->people[i]) &&
 		    rec_thread_add(r->store, w->in->at, w->in->relay, req->people[i]->id, team_id,
-				   0, w->message_id) < 0)
+				   req->sender->id, w->message_id) < 0)
 			return -1;
 	return 0;
 }

@@ -59,6 +59,7 @@ void relay_policy_defaults(struct relay_policy *p)
 	p->contact_screen = true;
 	p->notice = true;
 	p->timezone = "UTC";
+	p->modems = 2;
 }
 
 void relay_quiet_window_now(char *buf, size_t cap)
@@ -483,9 +484,17 @@ static struct sim *start_modemsim(struct relay_env *e)
 	struct sim *s = calloc(1, sizeof(*s));
 	char prog[512], line[512], log[160];
 	int log_fd;
-	const char *argv[] = {prog,	      "-n",	     "2",	    "--msisdn-base",
-			      RELAY_SOCCER,   "--submit-ms", SIM_SUBMIT_MS, "--deliver-ms",
-			      SIM_DELIVER_MS, s->dir,	     NULL};
+	const char *argv[] = {prog,
+			      "-n",
+			      e->modems == 3 ? "3" : "2",
+			      "--msisdn-base",
+			      RELAY_SOCCER,
+			      "--submit-ms",
+			      SIM_SUBMIT_MS,
+			      "--deliver-ms",
+			      SIM_DELIVER_MS,
+			      s->dir,
+			      NULL};
 	int pipefd[2];
 	size_t n = 0;
 	long long deadline = now_ms() + 10000;
@@ -554,12 +563,15 @@ static void write_config(struct relay_env *e, const struct relay_policy *p)
 		"modem modem1\n"
 		" device %s/modem1\n"
 		" relay-number " RELAY_ROBOTICS "\n"
+		"%s%s%s"
 		"password " RELAY_VTY_LOGIN "\n"
 		"enable password " RELAY_VTY_ENABLE "\n"
 		"line vty\n"
 		" bind 127.0.0.1 %d\n",
 		p->oversight ? p->oversight : "copy", p->contact_screen ? "yes" : "no",
-		p->notice ? "yes" : "no", e->sim->dir, e->sim->dir, e->vty_port);
+		p->notice ? "yes" : "no", e->sim->dir, e->sim->dir,
+		e->modems == 3 ? "modem modem2\n device " : "", e->modems == 3 ? e->sim->dir : "",
+		e->modems == 3 ? "/modem2\n relay-number " RELAY_BUILDING "\n" : "", e->vty_port);
 	fclose(f);
 }
 
@@ -619,6 +631,7 @@ struct relay_env *relay_prepare(const char *fixture, const struct relay_policy *
 	}
 	free(out);
 	load_phones(e);
+	e->modems = p->modems == 3 ? 3 : 2;
 	e->sim = start_modemsim(e);
 	e->vty_port = free_tcp_port();
 	if (e->vty_port <= 0) {
@@ -634,7 +647,8 @@ static bool modems_ready(struct relay_env *e)
 {
 	char *out = relay_vty(e, "show modems");
 	bool ok = out && strstr(out, "modem0 " RELAY_SOCCER " ready") &&
-		  strstr(out, "modem1 " RELAY_ROBOTICS " ready");
+		  strstr(out, "modem1 " RELAY_ROBOTICS " ready") &&
+		  (e->modems < 3 || strstr(out, "modem2 " RELAY_BUILDING " ready"));
 
 	free(out);
 	return ok;
@@ -922,7 +936,8 @@ void relay_settle(struct relay_env *e)
 		if (got >= (int64_t)e->n_sent && !busy) {
 			char *q = relay_vty(e, "show queues");
 			modems_idle = q && strstr(q, "modem0     0 waiting") &&
-				      strstr(q, "modem1     0 waiting");
+				      strstr(q, "modem1     0 waiting") &&
+				      (e->modems < 3 || strstr(q, "modem2     0 waiting"));
 			free(q);
 		}
 		if (modems_idle || now_ms() >= deadline)
@@ -1020,7 +1035,8 @@ void relay_assert_masked(struct relay_env *e)
 		const char *leak = NULL;
 
 		/* Caller ID: always a relay number. */
-		if (strcmp(from, RELAY_SOCCER) && strcmp(from, RELAY_ROBOTICS)) {
+		if (strcmp(from, RELAY_SOCCER) && strcmp(from, RELAY_ROBOTICS) &&
+		    (e->modems < 3 || strcmp(from, RELAY_BUILDING))) {
 			snprintf(msg, sizeof(msg), "%s got a message from %s (not a relay number)",
 				 to, from);
 			json_object_put(resp);

@@ -25,6 +25,7 @@
 
 #define RELAY_SOCCER   "+15550100" /* modem0: serves Soccer (and Track in relay_two_teams) */
 #define RELAY_ROBOTICS "+15550101" /* modem1: serves Robotics */
+#define RELAY_BUILDING "+15550102" /* modem2, when relay_policy.modems is 3: a school */
 /* The console's passwords in the configs the harness writes. */
 #define RELAY_VTY_LOGIN	 "lakeview-console"
 #define RELAY_VTY_ENABLE "lakeview-enable"
@@ -43,9 +44,10 @@ struct relay_policy {
 	bool contact_screen;
 	bool notice;
 	const char *timezone; /* "UTC" */
+	unsigned modems;      /* 2, or 3 for a building's number (RELAY_BUILDING) */
 };
 /* What the brief's manual run uses: no guardians on team messages, no quiet hours,
- * oversight copy, contact screen and notice on, UTC. */
+ * oversight copy, contact screen and notice on, UTC, two modems. */
 void relay_policy_defaults(struct relay_policy *p);
 /* A quiet-hours window, "HH:MM HH:MM" in UTC, that holds the current time with two hours
  * to spare on either side (a test never sees it end). */
@@ -60,6 +62,7 @@ struct relay_env {
 	pid_t pid; /* chaperoned, 0 when not running */
 	int vty_port;
 	unsigned n_sent; /* messages phones sent to a relay number */
+	unsigned modems; /* 2 or 3 */
 	/* Every personal number in the directory (E.164), for the masking check. */
 	char phones[RELAY_MAX_PHONES][24];
 	unsigned n_phones;

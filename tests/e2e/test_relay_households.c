@@ -83,7 +83,8 @@ static void test_coach_parent_counts_as_copied(void **state)
 	(void)state;
 
 	relay_text(env, MARCUS, RELAY_SOCCER, "@noahb Bring your cleats tonight");
-	free(relay_expect(env, NOAH, "[Soccer] Coach Marcus Bell: Bring your cleats", RELAY_WAIT_MS));
+	free(relay_expect(env, NOAH, "[Soccer] Coach Marcus Bell: Bring your cleats",
+			  RELAY_WAIT_MS));
 	relay_expect_all(env, "[Soccer] Coach Marcus Bell to Noah B.: Bring your cleats", KEISHA,
 			 ROSA);
 	relay_settle(env);
@@ -113,8 +114,8 @@ static void test_coach_parent_copied_as_guardian(void **state)
 
 	relay_text(env, PRIYA, RELAY_ROBOTICS, "@noahb The build session moved to Thursday");
 	free(relay_expect(env, NOAH, "The build session moved", RELAY_WAIT_MS));
-	relay_expect_all(env, "[Robotics] Advisor Priya Shah to Noah B.: The build session",
-			 MARCUS, KEISHA, HELEN);
+	relay_expect_all(env, "[Robotics] Advisor Priya Shah to Noah B.: The build session", MARCUS,
+			 KEISHA, HELEN);
 	relay_settle(env);
 	relay_assert_only(env, NOAH, MARCUS, KEISHA, HELEN);
 }
@@ -138,8 +139,7 @@ static void test_coach_parent_writes_as_parent(void **state)
 /* On Soccer's number he is the coach: a team message is a coach's. */
 static void test_coach_parent_writes_as_coach(void **state)
 {
-	const char *students[] = {JAMIE,  ALEX,	  SAM,	  TAYLOR, JORDAN,
-				  CASEY, RILEY, MORGAN, NOAH};
+	const char *students[] = {JAMIE, ALEX, SAM, TAYLOR, JORDAN, CASEY, RILEY, MORGAN, NOAH};
 	(void)state;
 
 	relay_text(env, MARCUS, RELAY_SOCCER, "#soccer Bus leaves at 3");
@@ -150,6 +150,69 @@ static void test_coach_parent_writes_as_coach(void **state)
 	relay_settle(env);
 	relay_assert_only(env, JAMIE, ALEX, SAM, TAYLOR, JORDAN, CASEY, RILEY, MORGAN, NOAH, DANA,
 			  ROSA);
+}
+
+/* ======== staff beyond teams ======== */
+
+/* Counselor Omar Haddad is on no team. From Lakeview High's building number he writes to
+ * a student of the school, with her guardian copied and the principal kept apprised, as
+ * for anyone; her reply goes back to him alone (not to the dean, the building's other
+ * staff), her guardian copied. Before, he could reach no student at all. */
+static void test_counselor_writes_from_building_number(void **state)
+{
+	char *got;
+	(void)state;
+
+	relay_text(env, OMAR, RELAY_BUILDING, "@averyj Can you stop by my office today?");
+	got = relay_expect(env, AVERY, "Can you stop by my office today?", RELAY_WAIT_MS);
+	RELAY_CHECK(env,
+		    relay_body_starts(got, "[Lakeview High] Counselor Omar Haddad: Can you stop"));
+	free(got);
+	relay_expect_all(env, "[Lakeview High] Counselor Omar Haddad to Avery J.: Can you stop",
+			 DENISE, HELEN);
+	relay_settle(env);
+	relay_assert_only(env, AVERY, DENISE, HELEN);
+	check_action("deliver");
+
+	relay_clear(env);
+	relay_text(env, AVERY, RELAY_BUILDING, "Sure, at 2?");
+	free(relay_expect(env, OMAR, "[Lakeview High] Avery J. (@averyj): Sure, at 2?",
+			  RELAY_WAIT_MS));
+	free(relay_expect(env, DENISE,
+			  "[Lakeview High] Avery J. (@averyj) to Counselor Omar Haddad: Sure",
+			  RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, OMAR, DENISE, HELEN);
+}
+
+/* A building's number is not a broadcast to the whole school. */
+static void test_building_is_not_a_team(void **state)
+{
+	(void)state;
+
+	relay_text(env, OMAR, RELAY_BUILDING, "#lakeview Assembly moved to Friday");
+	free(relay_expect(env, OMAR, "Not sent: Lakeview High's number reaches students one at a",
+			  RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, OMAR);
+	check_action("block");
+}
+
+/* !crisis works for any staff member, on a number the student knows: the counselor, on
+ * no Soccer team, answers Jamie on Soccer's number one-to-one; flagged, alerts sent. */
+static void test_counselor_crisis_on_team_number(void **state)
+{
+	(void)state;
+
+	relay_text(env, OMAR, RELAY_SOCCER, "!crisis @jamier I'm here. Call or text 988 now");
+	free(relay_expect(env, JAMIE, "[Soccer] Counselor Omar Haddad: I'm here.", RELAY_WAIT_MS));
+	relay_expect_all(env, "CRISIS [Soccer] Counselor Omar Haddad answered Jamie R. one-to-one",
+			 ROSA, HELEN);
+	relay_settle(env);
+	relay_assert_only(env, JAMIE, ROSA, HELEN);
+	check_action("deliver");
+	RELAY_CHECK(env, relay_sql_int(env, "SELECT flagged FROM verdicts WHERE id = %lld",
+				       (long long)last_verdict()) == 1);
 }
 
 /* A OneRoster relative is not a guardian (FERPA: parents and guardians): Jamie's aunt,
@@ -176,13 +239,15 @@ int main(int argc, char **argv)
 	const struct CMUnitTest households[] = {
 	    T(test_coach_parent_counts_as_copied), T(test_coach_parent_copied_as_guardian),
 	    T(test_coach_parent_writes_as_parent), T(test_coach_parent_writes_as_coach),
-	    T(test_relative_never_copied),
+	    T(test_relative_never_copied),	   T(test_counselor_writes_from_building_number),
+	    T(test_building_is_not_a_team),	   T(test_counselor_crisis_on_team_number),
 	};
 
 	relay_harness_init(argc, argv);
 	relay_policy_defaults(&policy);
-	return cmocka_run_group_tests_name("relay: households as rostered", households,
-					   group_start, group_stop)
+	policy.modems = 3; /* Lakeview High's building number */
+	return cmocka_run_group_tests_name("relay: households as rostered", households, group_start,
+					   group_stop)
 		   ? 1
 		   : 0;
 }

@@ -714,14 +714,14 @@ static void test_crisis_alerts_and_flags(void **state)
 	relay_assert_only(env, JAMIE, ROSA, HELEN, OMAR);
 }
 
-/* A !crisis the relay refuses (Omar, a counselor, is on the staff of no team this number
- * serves) is still flagged for review, like every crisis. */
+/* A !crisis the relay refuses (Avery is on no team Soccer's number serves: she does not
+ * know the number) is still flagged for review, like every crisis. */
 static void test_refused_crisis_is_flagged(void **state)
 {
 	char *reply;
 	(void)state;
 
-	relay_text(env, OMAR, RELAY_SOCCER, "!crisis @jamier Please come to my office now");
+	relay_text(env, OMAR, RELAY_SOCCER, "!crisis @averyj Please come to my office now");
 	reply = relay_expect(env, OMAR, "Not sent", RELAY_WAIT_MS);
 	free(reply);
 	relay_settle(env);

@@ -844,9 +844,19 @@ static void test_crisis(void **state)
 	assert_int_equal(v->action, POLICY_DELIVER);
 	assert_false(policy_verdict_has_rule(v, POLICY_RULE_CONTACT_SCREEN));
 
-	/* Not a licence to reach any student: still only students of one's own teams. The
-	 * attempt stays flagged for review, but nothing (no alert either) goes out. */
+	/* Any staff member may answer a crisis (Eve advises Robotics, not Soccer), on a
+	 * number the student knows. */
 	F->req.sender = F->eve;
+	v = run();
+	assert_int_equal(v->action, POLICY_DELIVER);
+	assert_true(v->flagged);
+	gets(F->blake, POLICY_WHY_ADDRESSED);
+
+	/* Not a licence to reach a student from a number they do not know (Blake is on no
+	 * team of Chess's number). The attempt stays flagged for review, but nothing (no
+	 * alert either) goes out. */
+	F->req.sender = F->tom;
+	F->req.relay = F->r1;
 	v = run();
 	assert_int_equal(v->action, POLICY_BLOCK);
 	assert_rule_first(POLICY_RULE_GUARDIAN_COPY);

@@ -18,6 +18,7 @@
 #include <talloc.h>
 #include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
+#include "storage/archive/store.h"
 #include "storage/directory/directory_store.h"
 #include "gateway/roster/roster.h"
 
@@ -843,6 +844,73 @@ static void test_guardians_csv_staff_guardian(void **state)
 	assert_int_equal(dir_person_by_id(load(e), sam.id)->n_guardians, 2);
 }
 
+/* A building (teams.csv kind building) lists its staff, and its students as "*": every
+ * active student, kept in step by the next import. */
+static void test_building_team(void **state)
+{
+	struct env *e = *state;
+	struct directory *d;
+	struct dir_team *b;
+	unsigned students = 0;
+
+	import(e, HOUSEHOLDS, ROSTER_OK);
+	d = load(e);
+	b = dir_team_by_tag(d, "lakeview");
+	assert_non_null(b);
+	assert_int_equal(b->kind, DIR_TEAM_BUILDING);
+	assert_string_equal(b->relay->number, "+15550102");
+	assert_int_equal(b->n_staff, 2);
+	for (unsigned i = 0; i < d->n_persons; i++)
+		students += d->persons[i]->role == DIR_STUDENT;
+	assert_int_equal(b->n_students, students);
+	assert_int_equal(students, 13);
+	/* Overseen by the principal, as clubs and classes are. */
+	assert_int_equal(b->n_overseers, 1);
+	assert_string_equal(b->overseers[0]->handle, "helenp");
+	assert_int_equal(roster_changed(import(e, HOUSEHOLDS, ROSTER_OK)), 0);
+}
+
+/* An archive written before building teams existed: the teams table is rebuilt to take
+ * the new kind, with its rows, ids and the links that name them. */
+static void test_building_migration(void **state)
+{
+	struct env *e = *state;
+	char err[256];
+	int64_t soccer;
+
+	import(e, DISTRICT, ROSTER_OK);
+	soccer = dir_team_by_tag(load(e), "soccer")->id;
+	assert_int_equal(store_exec(e->s, "PRAGMA foreign_keys=OFF"), 0);
+	assert_int_equal(
+	    store_exec(e->s,
+		       "BEGIN;"
+		       "CREATE TABLE t_old AS SELECT * FROM teams;"
+		       "DROP TABLE teams;"
+		       "CREATE TABLE teams (id INTEGER PRIMARY KEY, source_id TEXT UNIQUE,"
+		       " origin TEXT, tag TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+		       " kind TEXT NOT NULL CHECK (kind IN ('sports', 'club', 'class')),"
+		       " relay_id INTEGER REFERENCES relays(id),"
+		       " active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+		       " inactive_reason TEXT CHECK (inactive_reason IN ('source', 'manual')),"
+		       " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+		       "INSERT INTO teams SELECT * FROM t_old; DROP TABLE t_old;"
+		       "DELETE FROM schema_migrations WHERE name = 'directory-2';"
+		       "COMMIT;"),
+	    0);
+	assert_int_not_equal(store_exec(e->s, "UPDATE teams SET kind = 'building' WHERE id = 1"),
+			     0);
+	store_close(e->s);
+	e->s = store_open(e, e->path, err, sizeof(err));
+	if (!e->s)
+		fail_msg("store_open: %s", err);
+	assert_int_equal(
+	    store_exec(e->s, "UPDATE teams SET kind = 'building' WHERE tag = 'robotics'"), 0);
+	assert_int_equal(store_exec(e->s, "DELETE FROM teams WHERE tag = 'soccer'") < 0, 1);
+	assert_int_equal(dir_team_by_tag(load(e), "soccer")->id, soccer);
+	assert_int_equal(dir_team_by_tag(load(e), "soccer")->n_students, 8);
+	assert_int_equal(dir_team_by_tag(load(e), "robotics")->kind, DIR_TEAM_BUILDING);
+}
+
 /* A first import of an export that still lists users and classes on their way out:
  * links to them are left out and the report says why ("being deleted"), not that they
  * are unknown, and the import is not rejected. */
@@ -1001,6 +1069,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_staff_parent_is_one_person, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_staff_parent_merged_later, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_guardians_csv_staff_guardian, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_building_team, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_building_migration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leaving_is_not_unknown, setup, teardown),
 	    cmocka_unit_test(test_names),
 	};
