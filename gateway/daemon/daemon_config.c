@@ -8,6 +8,7 @@
  *    timezone America/New_York
  *    country-code 1
  *    thread-window 24
+ *    crisis-window 72
  *    question-window 60
  *   policy
  *    guardians-on-team-messages yes
@@ -130,6 +131,14 @@ DEFUN(cfg_thread_window, cfg_thread_window_cmd, "thread-window <1-168>",
 	return applied();
 }
 
+DEFUN(cfg_crisis_window, cfg_crisis_window_cmd, "crisis-window <1-720>",
+      "Hours a crisis conversation stays open after its last message, unless an "
+      "administrator closes it\nHours\n")
+{
+	g_daemon->rcfg.crisis_window_s = (unsigned)atoi(argv[0]) * 3600;
+	return applied();
+}
+
 DEFUN(cfg_question_window, cfg_question_window_cmd, "question-window <1-1440>",
       "Minutes a question the relay asked (which team? whom?) can be answered\nMinutes\n")
 {
@@ -150,6 +159,7 @@ static int write_chaperone(struct vty *vty)
 		vty_out(vty, " timezone %s%s", d->timezone, VTY_NEWLINE);
 	vty_out(vty, " country-code %s%s", d->country_code ? d->country_code : "1", VTY_NEWLINE);
 	vty_out(vty, " thread-window %u%s", d->rcfg.thread_window_s / 3600, VTY_NEWLINE);
+	vty_out(vty, " crisis-window %u%s", d->rcfg.crisis_window_s / 3600, VTY_NEWLINE);
 	vty_out(vty, " question-window %u%s", d->rcfg.question_window_s / 60, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
@@ -490,6 +500,7 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(CHAPERONE_NODE, &cfg_timezone_cmd);
 	install_element(CHAPERONE_NODE, &cfg_country_code_cmd);
 	install_element(CHAPERONE_NODE, &cfg_thread_window_cmd);
+	install_element(CHAPERONE_NODE, &cfg_crisis_window_cmd);
 	install_element(CHAPERONE_NODE, &cfg_question_window_cmd);
 
 	install_element(CONFIG_NODE, &cfg_policy_cmd);

@@ -14,6 +14,7 @@
  *   "[Soccer] Jamie R. (@jamier) to the Soccer coaches: text"
  * and a crisis alert says what happened:
  *   "CRISIS [Soccer] Coach Dana Lee answered Jamie R. one-to-one: text — please review"
+ *   "CRISIS [Soccer] Jamie R. (@jamier) to Coach Dana Lee: text — please review"
  * Students and guardians are named by their directory display (given name and family
  * initial), like everyone else, so that every body carries the sender's display. */
 #include <talloc.h>
@@ -103,6 +104,12 @@ void policy_rule_attribution(struct pol_state *st)
 						  sep, text);
 			break;
 		case POLICY_WHY_CRISIS_ALERT:
+			if (!dir_is_staff_side(req->sender)) {
+				r->body = talloc_asprintf(
+				    st->tmp, "CRISIS [%s] %s to %s:%s%s — please review", team,
+				    from, to, sep, text);
+				break;
+			}
 			r->body = talloc_asprintf(st->tmp,
 						  "CRISIS [%s] %s answered %s one-to-one:%s%s — "
 						  "please review",

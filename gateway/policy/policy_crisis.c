@@ -16,27 +16,21 @@
  * knows the number. Guardian-copy blocks any other student; the verdict then stays
  * flagged, so that the attempt is reviewed, but nothing goes out (no alert either).
  *
+ * A crisis answer opens a crisis conversation (gateway/relay/router_crisis.c): the
+ * student's replies come here with crisis set and their staff member in people, and go to
+ * that staff member and the same administrators, not to the guardians, flagged.
+ *
  * "!crisis" from a student or guardian, or on a team, subgroup or several people, is
  * ignored: the message then goes by the normal rules, and nothing is recorded for the
  * flag, so it cannot be used to dodge the guardian copy on group messages. */
 #include "gateway/policy/policy_internal.h"
 
-void policy_rule_crisis(struct pol_state *st)
+/* The team's overseers and every principal and counselor. */
+static void alert(struct pol_state *st)
 {
 	const struct policy_request *req = st->req;
-	const struct dir_person *student;
 	const struct directory *d = st->d;
 
-	if (!req->crisis || !dir_is_staff_side(req->sender) || req->addr != POLICY_TO_PEOPLE ||
-	    req->n_people != 1)
-		return;
-	student = req->people[0];
-	if (student->role != DIR_STUDENT)
-		return;
-
-	st->crisis = true;
-	st->v->flagged = true;
-	pol_applied(st, POLICY_RULE_CRISIS);
 	for (unsigned i = 0; i < req->team->n_overseers; i++)
 		pol_add(st, req->team->overseers[i], POLICY_WHY_CRISIS_ALERT);
 	for (unsigned i = 0; i < d->n_persons; i++) {
@@ -45,6 +39,38 @@ void policy_rule_crisis(struct pol_state *st)
 		    (p->title == DIR_T_PRINCIPAL || p->title == DIR_T_COUNSELOR))
 			pol_add(st, p, POLICY_WHY_CRISIS_ALERT);
 	}
+}
+
+void policy_rule_crisis(struct pol_state *st)
+{
+	const struct policy_request *req = st->req;
+	const struct dir_person *student;
+
+	if (!req->crisis || req->n_people != 1)
+		return;
+	/* The student's side of an open crisis conversation (the router sets crisis only
+	 * then): to its staff member, the same administrators alerted, flagged. */
+	if (req->sender->role == DIR_STUDENT && req->addr == POLICY_TO_STAFF) {
+		st->crisis = true;
+		st->v->flagged = true;
+		pol_applied(st, POLICY_RULE_CRISIS);
+		alert(st);
+		pol_note(st,
+			 "crisis conversation: %s to %s, without guardian copy; flagged for "
+			 "review",
+			 req->sender->display, req->people[0]->display);
+		return;
+	}
+	if (!dir_is_staff_side(req->sender) || req->addr != POLICY_TO_PEOPLE)
+		return;
+	student = req->people[0];
+	if (student->role != DIR_STUDENT)
+		return;
+
+	st->crisis = true;
+	st->v->flagged = true;
+	pol_applied(st, POLICY_RULE_CRISIS);
+	alert(st);
 	pol_note(st,
 		 "crisis answer by %s to %s one-to-one, without guardian copy; flagged for review",
 		 req->sender->display, student->display);

@@ -227,7 +227,7 @@ static void to_staff(struct pol_state *st)
 				    t->name));
 		return;
 	}
-	if (!t->n_staff) {
+	if (!t->n_staff && !st->crisis) {
 		pol_block(st, POLICY_RULE_GUARDIAN_COPY,
 			  talloc_asprintf(st->tmp, "%s has no staff on file", t->name),
 			  talloc_asprintf(st->tmp,
@@ -239,7 +239,7 @@ static void to_staff(struct pol_state *st)
 	/* A reply continuing a conversation with one staff member (a counselor on the
 	 * building's number) goes to them; otherwise to all the team's staff. */
 	for (unsigned i = 0; i < req->n_people; i++)
-		if (pol_is_team_staff(t, req->people[i]))
+		if (st->crisis || pol_is_team_staff(t, req->people[i]))
 			pol_add(st, req->people[i], POLICY_WHY_ADDRESSED);
 	if (!pol_count_why(st, POLICY_WHY_ADDRESSED))
 		for (unsigned i = 0; i < t->n_staff; i++)
@@ -248,6 +248,9 @@ static void to_staff(struct pol_state *st)
 		pol_note(st, "to the %s %s", t->name, pol_staff_word(t));
 		return;
 	}
+	/* A crisis conversation: the crisis may be at home, so no guardian is copied. */
+	if (st->crisis)
+		return;
 	if (copy_guardians(st, sender)) {
 		pol_applied(st, POLICY_RULE_GUARDIAN_COPY);
 		pol_note(st, "to the %s %s", t->name, pol_staff_word(t));

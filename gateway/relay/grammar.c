@@ -173,7 +173,7 @@ static void parse_flag(struct grammar_parse *out, const char *s, size_t n)
 		copy_trunc(out->bad_flag, sizeof(out->bad_flag), s + 1, n - 1);
 }
 
-/* The whole message is a keyword (or WHO and one address)? */
+/* The whole message is a keyword (or WHO or CLOSE and one address)? */
 static bool parse_keyword(const char *t, size_t len, size_t b, size_t e, struct grammar_parse *out)
 {
 	size_t w1 = word_end(t, len, b), n1 = w1 - b, rest, w2, n2;
@@ -202,7 +202,11 @@ static bool parse_keyword(const char *t, size_t len, size_t b, size_t e, struct 
 			return true;
 		}
 	}
-	if (!word_is(t + b, n1, "who") || (t[rest] != '#' && t[rest] != '@'))
+	if (word_is(t + b, n1, "who") && (t[rest] == '#' || t[rest] == '@'))
+		kind = GRAMMAR_WHO;
+	else if (word_is(t + b, n1, "close") && t[rest] == '@')
+		kind = GRAMMAR_CLOSE;
+	else
 		return false;
 	w2 = word_end(t, e, rest);
 	if (skip_space(t, e, w2) < e)
@@ -210,7 +214,7 @@ static bool parse_keyword(const char *t, size_t len, size_t b, size_t e, struct 
 	n2 = w2 - rest;
 	while (n2 > 1 && trailing_punct(t[rest + n2 - 1]))
 		n2--;
-	out->kind = GRAMMAR_WHO;
+	out->kind = kind;
 	parse_addr(out, t + rest, n2);
 	out->body_off = rest;
 	out->body_len = e - rest;

@@ -17,6 +17,7 @@
  *   HELP / WHO / WHO #soccer             help text; whom you can reach
  *   STOP / START                         opt out / back in (anyone)
  *   DISCARD                              drop the message the gateway asked about
+ *   CLOSE @jamier                        end a crisis conversation (administrators)
  *
  * CANCEL is an opt-out word under carrier rules (with STOP, STOPALL, UNSUBSCRIBE, END,
  * QUIT), so the word for dropping a held question is DISCARD.
@@ -37,6 +38,7 @@ enum grammar_kind {
 	GRAMMAR_STOP, /* STOP and its carrier synonyms */
 	GRAMMAR_START,
 	GRAMMAR_DISCARD,
+	GRAMMAR_CLOSE, /* CLOSE @name: an administrator ends a crisis conversation */
 };
 
 enum grammar_addr_kind {

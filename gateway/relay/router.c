@@ -67,6 +67,7 @@ void router_config_defaults(struct router_config *cfg)
 	cfg->policy.district = cfg->district;
 	cfg->default_cc = "1";
 	cfg->thread_window_s = 24 * 3600;
+	cfg->crisis_window_s = 72 * 3600;
 	cfg->question_window_s = 3600;
 	cfg->unknown_reply_s = 24 * 3600;
 	cfg->digest_hour = 17;

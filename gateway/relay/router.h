@@ -36,6 +36,8 @@ struct router_config {
 	const char *district;	    /* "Lakeview Public Schools" */
 	const char *default_cc;	    /* country code for national numbers, "1" */
 	unsigned thread_window_s;   /* unaddressed replies go to a thread this recent (24 h) */
+	unsigned crisis_window_s;   /* a crisis conversation stays open this long after its
+				     * last message, unless closed (72 h) */
 	unsigned question_window_s; /* an open question can be answered this long (1 h) */
 	unsigned unknown_reply_s;   /* at most one reply per unknown number per (24 h) */
 	unsigned digest_hour;	    /* local hour of the daily oversight digest (17) */

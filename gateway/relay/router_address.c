@@ -376,6 +376,8 @@ int router_staff_message(struct work *w, const struct grammar_parse *g)
 	if (answering &&
 	    rec_question_close(w->r->store, oq->q.id, w->in->at, "answered", w->message_id) < 0)
 		return -1;
+	if (router_crisis_staff(w, &req) < 0)
+		return -1;
 	return router_evaluate_and_record(w, &req);
 }
 
@@ -395,6 +397,14 @@ int router_family_message(struct work *w, const struct grammar_parse *g)
 	if (!n)
 		return router_block(w, NULL, body, "this number serves teams you are not on.",
 				    "Contact the school office.");
+	/* A student in a crisis conversation writes to its staff member alone. */
+	switch (g->n_addrs ? 0 : router_crisis_family(w, &req)) {
+	case -1:
+		return -1;
+	case 1:
+		req.body = body;
+		return router_evaluate_and_record(w, &req);
+	}
 	/* '#' and '@' words address teams, groups and people, which only staff do. A
 	 * family's message goes to the team's staff, so forwarding "#soccer hi team" would
 	 * mislead the sender about who reads it (on a number serving two teams, possibly

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The SMS commands (HELP, WHO, STOP, START, DISCARD) and messages from numbers the
+/* The SMS commands (HELP, WHO, STOP, START, DISCARD, CLOSE) and messages from numbers the
  * directory does not know: recorded, never forwarded, answered at most once a day. */
 #include <talloc.h>
 
@@ -100,6 +100,8 @@ int router_command(struct work *w, const struct grammar_parse *g)
 			return -1;
 		return router_reply(w, vid, "Dropped; it was not sent.");
 	}
+	case GRAMMAR_CLOSE:
+		return router_crisis_close(w, g);
 	default:
 		return 0;
 	}

@@ -65,6 +65,10 @@ int router_reply(struct work *w, int64_t verdict_id, const char *fmt, ...)
 int64_t router_verdict(struct work *w, enum rec_verdict_kind kind, enum rec_action action,
 		       const char *rules, const struct dir_team *team, const char *body,
 		       const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* A message from the gateway to someone other than the sender (the staff member of a
+ * crisis conversation an administrator closed), recorded as a delivery of verdict_id. */
+int router_tell(struct work *w, int64_t verdict_id, const struct dir_person *to, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
 /* Block the message and tell the sender "Not sent: <why> <what>". */
 int router_block(struct work *w, const struct dir_team *team, const char *body, const char *why,
 		 const char *what);
@@ -97,3 +101,14 @@ int router_unknown_sender(struct work *w);
 
 /* Hand recorded deliveries to the transport (those not already in flight). */
 void router_dispatch_ids(struct router *r, const int64_t *ids, unsigned n, int64_t now);
+
+/* ---- router_crisis.c: crisis conversations ---- */
+
+/* A staff message to one student with whom the sender has an open crisis conversation
+ * is a crisis answer (req->crisis set): 1 when so, 0 when not, -1 on archive failure. */
+int router_crisis_staff(struct work *w, struct policy_request *req);
+/* A student's message in an open crisis conversation: req set to go to its staff member
+ * as a crisis message. 1 when so, 0 when not, -1 on failure. */
+int router_crisis_family(struct work *w, struct policy_request *req);
+/* CLOSE @name from an administrator. */
+int router_crisis_close(struct work *w, const struct grammar_parse *g);

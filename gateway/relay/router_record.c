@@ -18,24 +18,20 @@ static char *vfmt(void *ctx, const char *fmt, va_list ap)
 	return talloc_vasprintf(ctx, fmt, ap);
 }
 
-/* A message from the gateway itself to whoever wrote: block reasons, questions, help. */
-int router_reply(struct work *w, int64_t verdict_id, const char *fmt, ...)
+/* Record a message from the gateway itself and queue it. */
+static int gateway_message(struct work *w, int64_t verdict_id, int64_t to_id, const char *number,
+			   const char *why, const char *text)
 {
-	va_list ap;
-	char *text;
 	int64_t id;
 	struct rec_delivery d = {0};
 
-	va_start(ap, fmt);
-	text = vfmt(w->tmp, fmt, ap);
-	va_end(ap);
 	d.at = w->in->at;
 	d.verdict_id = verdict_id;
 	d.message_id = w->message_id;
 	d.relay = w->in->relay;
-	d.recipient_id = w->sender ? w->sender->id : 0;
-	d.recipient_number = w->in->sender;
-	d.why = "reply";
+	d.recipient_id = to_id;
+	d.recipient_number = number;
+	d.why = why;
 	d.body = talloc_asprintf(w->tmp, "%s relay: %s", w->r->cfg.district, text);
 	d.status = REC_ST_QUEUED;
 	id = rec_delivery_add(w->r->store, &d);
@@ -44,6 +40,33 @@ int router_reply(struct work *w, int64_t verdict_id, const char *fmt, ...)
 	w->queued = talloc_realloc(w->tmp, w->queued, int64_t, w->n_queued + 1);
 	w->queued[w->n_queued++] = id;
 	return 0;
+}
+
+/* A message from the gateway itself to whoever wrote: block reasons, questions, help. */
+int router_reply(struct work *w, int64_t verdict_id, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = vfmt(w->tmp, fmt, ap);
+	va_end(ap);
+	return gateway_message(w, verdict_id, w->sender ? w->sender->id : 0, w->in->sender, "reply",
+			       text);
+}
+
+int router_tell(struct work *w, int64_t verdict_id, const struct dir_person *to, const char *fmt,
+		...)
+{
+	va_list ap;
+	char *text;
+
+	if (!dir_reachable(to, w->relay))
+		return 0;
+	va_start(ap, fmt);
+	text = vfmt(w->tmp, fmt, ap);
+	va_end(ap);
+	return gateway_message(w, verdict_id, to->id, to->phone, "crisis-alert", text);
 }
 
 int64_t router_verdict(struct work *w, enum rec_verdict_kind kind, enum rec_action action,

@@ -703,6 +703,38 @@ int rec_thread_last(struct store *s, const char *relay, int64_t person_id, int64
 	return rc;
 }
 
+int rec_crisis_open(struct store *s, const char *relay, int64_t student_id, int64_t since,
+		    int64_t *staff_id, int64_t *team_id)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT coalesce(t.counterpart_id, 0), coalesce(t.team_id, 0), v.rules"
+	       " FROM threads t JOIN verdicts v ON v.message_id = t.message_id"
+	       " WHERE t.person_id = ?1 AND t.relay = ?2 AND t.at >= ?3 AND v.flagged = 1"
+	       " AND v.action IN ('deliver', 'reply')"
+	       " AND (v.rules = '" REC_RULE_CRISIS_CLOSE "'"
+	       "  OR ',' || v.rules || ',' LIKE '%,crisis,%')"
+	       " ORDER BY t.id DESC LIMIT 1");
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, student_id);
+	store_bind_text(st, 2, relay);
+	sqlite3_bind_int64(st, 3, since);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *rules = (const char *)sqlite3_column_text(st, 2);
+
+		*staff_id = sqlite3_column_int64(st, 0);
+		*team_id = sqlite3_column_int64(st, 1);
+		rc = rules && strcmp(rules, REC_RULE_CRISIS_CLOSE) && *staff_id ? 1 : 0;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 int64_t rec_question_add(struct store *s, const struct rec_question *q)
 {
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO questions(at, relay, person_id, message_id,"

@@ -195,6 +195,15 @@ CHAPERONE_MUST_CHECK int rec_thread_add(struct store *s, int64_t at, const char 
 int rec_thread_last(struct store *s, const char *relay, int64_t person_id, int64_t since,
 		    int64_t *team_id, int64_t *counterpart_id);
 
+/* A crisis conversation of a student on relay, active at or after `since`: opened by a
+ * staff member's !crisis answer, continued by every flagged crisis message in it, ended by
+ * an administrator's CLOSE (a thread row whose verdict's rules are "crisis-close").
+ * 1 and *staff_id, *team_id set when open; 0 when none; -1 when the archive could not be
+ * read. */
+int rec_crisis_open(struct store *s, const char *relay, int64_t student_id, int64_t since,
+		    int64_t *staff_id, int64_t *team_id);
+#define REC_RULE_CRISIS_CLOSE "crisis-close"
+
 struct rec_question {
 	int64_t id, at, person_id, message_id;
 	const char *relay, *kind, *body;

@@ -244,7 +244,8 @@ static void test_urgent_flag(void **state)
 	relay_assert_only(env, SOCCER_STUDENTS, MARCUS, ROSA);
 }
 
-/* !crisis @student: the student alone (guardians not copied), administrators alerted. */
+/* !crisis @student: the student alone (guardians not copied), administrators alerted;
+ * CLOSE @student from an administrator ends the crisis conversation. */
 static void test_crisis_flag(void **state)
 {
 	(void)state;
@@ -255,6 +256,13 @@ static void test_crisis_flag(void **state)
 			 HELEN, OMAR);
 	relay_settle(env);
 	relay_assert_only(env, JAMIE, ROSA, HELEN, OMAR);
+
+	/* The crisis conversation it opened is closed by the athletic director. */
+	relay_clear(env);
+	relay_text(env, ROSA, RELAY_SOCCER, "CLOSE @jamier");
+	free(relay_expect(env, ROSA, "Closed: the crisis conversation of Jamie R.", RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, ROSA, DANA);
 }
 
 /* ======== commands ======== */

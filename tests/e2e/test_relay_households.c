@@ -215,6 +215,79 @@ static void test_counselor_crisis_on_team_number(void **state)
 				       (long long)last_verdict()) == 1);
 }
 
+/* ======== crisis conversations ======== */
+
+static int64_t flagged_last(void)
+{
+	return relay_sql_int(env, "SELECT flagged FROM verdicts WHERE id = %lld",
+			     (long long)last_verdict());
+}
+
+/* Coach Dana answers Jamie "!crisis": a crisis conversation opens. Jamie's reply goes to
+ * Dana and the administrators alerted — not to the co-coach, not to the parents (the
+ * crisis may be at home); Dana's unaddressed answer stays one-to-one; everything in it
+ * is flagged. A coach cannot close it; the principal does, by SMS, and Dana is told.
+ * Then Jamie's messages go to the coaches, parents copied, as before. Before, Jamie's
+ * reply went to both coaches and both parents, and the counselor got nothing. */
+static void test_crisis_conversation(void **state)
+{
+	(void)state;
+
+	relay_text(env, DANA, RELAY_SOCCER, "!crisis @jamier I'm here. Are you safe right now?");
+	free(relay_expect(env, JAMIE, "Are you safe right now?", RELAY_WAIT_MS));
+	relay_expect_all(env, "CRISIS [Soccer] Coach Dana Lee answered Jamie R.", ROSA, HELEN,
+			 OMAR);
+	relay_settle(env);
+	relay_assert_only(env, JAMIE, ROSA, HELEN, OMAR);
+
+	relay_clear(env);
+	relay_text(env, JAMIE, RELAY_SOCCER, "Not really. Things are bad at home");
+	free(relay_expect(env, DANA, "[Soccer] Jamie R. (@jamier): Not really.", RELAY_WAIT_MS));
+	relay_expect_all(env,
+			 "CRISIS [Soccer] Jamie R. (@jamier) to Coach Dana Lee: Not really. "
+			 "Things are bad at home — please review",
+			 ROSA, HELEN, OMAR);
+	relay_settle(env);
+	relay_assert_only(env, DANA, ROSA, HELEN, OMAR);
+	RELAY_CHECK(env, flagged_last() == 1);
+
+	relay_clear(env);
+	relay_text(env, DANA, RELAY_SOCCER, "Stay at school. Counselor Haddad is on his way");
+	free(relay_expect(env, JAMIE, "[Soccer] Coach Dana Lee: Stay at school.", RELAY_WAIT_MS));
+	relay_expect_all(env, "CRISIS [Soccer] Coach Dana Lee answered Jamie R. one-to-one: Stay",
+			 ROSA, HELEN, OMAR);
+	relay_settle(env);
+	relay_assert_only(env, JAMIE, ROSA, HELEN, OMAR);
+	RELAY_CHECK(env, flagged_last() == 1);
+
+	relay_clear(env);
+	relay_text(env, MARCUS, RELAY_SOCCER, "CLOSE @jamier");
+	free(relay_expect(env, MARCUS, "Only an administrator can close", RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_clear(env);
+	relay_text(env, HELEN, RELAY_SOCCER, "close @jamier");
+	free(relay_expect(env, HELEN, "Closed: the crisis conversation of Jamie R. with Coach Dana",
+			  RELAY_WAIT_MS));
+	free(relay_expect(env, DANA,
+			  "The crisis conversation with Jamie R. is closed by Principal Helen "
+			  "Park",
+			  RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, HELEN, DANA);
+	RELAY_CHECK(env,
+		    relay_sql_int(env, "SELECT count(*) FROM verdicts WHERE rules = 'crisis-close' "
+				       "AND flagged = 1 AND sender_id = (SELECT id FROM persons "
+				       "WHERE handle = 'helenp')") == 1);
+
+	relay_clear(env);
+	relay_text(env, JAMIE, RELAY_SOCCER, "Thank you coach");
+	relay_expect_all(env, "[Soccer] Jamie R. (@jamier): Thank you coach", DANA, MARCUS);
+	relay_expect_all(env, "[Soccer] Jamie R. (@jamier) to the Soccer coaches: Thank you", MARIA,
+			 LUIS);
+	relay_settle(env);
+	RELAY_CHECK(env, flagged_last() == 0);
+}
+
 /* A OneRoster relative is not a guardian (FERPA: parents and guardians): Jamie's aunt,
  * on file with a phone, is not copied on a coach's message to Jamie. */
 static void test_relative_never_copied(void **state)
@@ -241,6 +314,7 @@ int main(int argc, char **argv)
 	    T(test_coach_parent_writes_as_parent), T(test_coach_parent_writes_as_coach),
 	    T(test_relative_never_copied),	   T(test_counselor_writes_from_building_number),
 	    T(test_building_is_not_a_team),	   T(test_counselor_crisis_on_team_number),
+	    T(test_crisis_conversation),
 	};
 
 	relay_harness_init(argc, argv);

@@ -712,6 +712,15 @@ static void test_crisis_alerts_and_flags(void **state)
 	relay_expect_all(env, "CRISIS [Soccer]", ROSA, HELEN, OMAR);
 	relay_settle(env);
 	relay_assert_only(env, JAMIE, ROSA, HELEN, OMAR);
+
+	/* Each answer opened a crisis conversation; the athletic director closes both. */
+	relay_clear(env);
+	relay_text(env, ROSA, RELAY_SOCCER, "CLOSE @samo");
+	free(relay_expect(env, ROSA, "Closed: the crisis conversation of Sam O.", RELAY_WAIT_MS));
+	relay_text(env, ROSA, RELAY_SOCCER, "CLOSE @jamier");
+	free(relay_expect(env, ROSA, "Closed: the crisis conversation of Jamie R.", RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, ROSA, DANA);
 }
 
 /* A !crisis the relay refuses (Avery is on no team Soccer's number serves: she does not

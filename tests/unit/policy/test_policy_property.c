@@ -178,7 +178,7 @@ static struct world *build_world(void *ctx)
 	for (unsigned i = 0; i < n_teams; i++) {
 		struct dir_team *t =
 		    dir_add_team(w->d, i + 1, NULL, talloc_asprintf(tmp, "t%u", i),
-				 talloc_asprintf(tmp, "Team %u", i), (enum dir_team_kind)below(3));
+				 talloc_asprintf(tmp, "Team %u", i), (enum dir_team_kind)below(4));
 		if (!chance(10))
 			dir_team_set_relay(t, relays[below(n_relays)]);
 		for (unsigned k = 0, n = 1 + below(3); k < n; k++)
@@ -412,6 +412,23 @@ static void check(const struct world *w, const struct policy_request *req,
 			student_recipient = true;
 	}
 
+	/* (7) a student's message in a crisis conversation reaches its staff member and the
+	 * administrators a crisis alerts: never a guardian, never another coach. */
+	if (sender->role == DIR_STUDENT && req->crisis && req->addr == POLICY_TO_STAFF &&
+	    req->n_people == 1) {
+		if (!v->flagged)
+			fail("crisis conversation message not flagged");
+		for (unsigned i = 0; i < v->n_deliveries; i++) {
+			const struct policy_delivery *d = &v->deliveries[i];
+			bool alerted =
+			    d->why == POLICY_WHY_CRISIS_ALERT && d->to->role == DIR_ADMIN;
+			if (d->to != req->people[0] && !alerted)
+				fail("crisis conversation of %s reached %s (%s)", sender->display,
+				     d->to->display, dir_role_name(d->to->role));
+		}
+		return;
+	}
+
 	/* (1) staff to students: the whole team, or every reachable guardian copied. */
 	if (v->action != POLICY_DELIVER || !dir_is_staff_side(sender) || !student_recipient)
 		return;
@@ -523,6 +540,16 @@ static void random_request(void *ctx, struct world *w, struct policy_request *re
 	req->body = random_body(ctx, w);
 	req->urgent = chance(20);
 	req->crisis = chance(15);
+	/* What the router asks for a student's message in an open crisis conversation (to its
+	 * staff member, crisis set), or on a building's number (to the counselor of the
+	 * conversation). */
+	if (req->addr == POLICY_TO_STAFF && s->role == DIR_STUDENT && chance(40)) {
+		people = talloc_array(ctx, const struct dir_person *, 1);
+		people[0] = w->staff[below(w->n_staff)];
+		req->people = people;
+		req->n_people = 1;
+		req->crisis = chance(60);
+	}
 	req->now = NOW + (time_t)below(3600) - 1800;
 	req->local.tm_hour = (int)below(24);
 	req->local.tm_min = (int)below(60);
