@@ -260,6 +260,61 @@ void grammar_parse(const char *text, size_t len, struct grammar_parse *out)
 	out->body_len = e > i ? e - i : 0;
 }
 
+bool grammar_parse_decision(const char *text, size_t len, struct grammar_decision *out)
+{
+	size_t b, e, w, n;
+	long long id = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!text)
+		return false;
+	e = len;
+	b = skip_space(text, e, 0);
+	while (e > b && (w = space_before(text, e)))
+		e -= w;
+	w = word_end(text, e, b);
+	n = w - b;
+	while (n && trailing_punct(text[b + n - 1]))
+		n--;
+	if (word_is(text + b, n, "held")) {
+		if (skip_space(text, e, w) < e)
+			return false;
+		out->kind = GRAMMAR_D_HELD;
+		return true;
+	}
+	if (word_is(text + b, n, "ok") || word_is(text + b, n, "okay"))
+		out->kind = GRAMMAR_D_OK;
+	else if (word_is(text + b, n, "no"))
+		out->kind = GRAMMAR_D_NO;
+	else
+		return false;
+	b = skip_space(text, e, w);
+	if (b < e && text[b] == '#')
+		b++;
+	if (b >= e || !isdigit((unsigned char)text[b])) {
+		out->kind = GRAMMAR_D_NONE;
+		return false;
+	}
+	for (; b < e && isdigit((unsigned char)text[b]); b++) {
+		if (id > 99999999999LL) {
+			out->kind = GRAMMAR_D_NONE;
+			return false;
+		}
+		id = id * 10 + (text[b] - '0');
+	}
+	/* "OK 11." and "OK 11, thanks": the number ends at punctuation or a space. */
+	if (b < e && !space_at(text, e, b) && !trailing_punct(text[b])) {
+		out->kind = GRAMMAR_D_NONE;
+		return false;
+	}
+	while (b < e && (trailing_punct(text[b]) || space_at(text, e, b)))
+		b += space_at(text, e, b) ? space_at(text, e, b) : 1;
+	out->id = id;
+	out->note_off = b;
+	out->note_len = e > b ? e - b : 0;
+	return true;
+}
+
 const char *grammar_help_staff(void)
 {
 	return "Chaperone (staff): #team msg = whole team. #team.group msg = a group. "

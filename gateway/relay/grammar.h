@@ -74,6 +74,25 @@ struct grammar_parse {
  * space and trailing punctuation ignored. */
 void grammar_parse(const char *text, size_t len, struct grammar_parse *out);
 
+/* An administrator's decision by SMS, read before anything else only from an
+ * administrator's phone (a student's "No 5 of us can come" stays a message):
+ *   HELD                 the messages held for an administrator
+ *   OK 11                release held message 11 (a note may follow)
+ *   NO 11 not for texts  reject it, the rest is the note the sender is shown */
+enum grammar_decision_kind {
+	GRAMMAR_D_NONE,
+	GRAMMAR_D_HELD,
+	GRAMMAR_D_OK,
+	GRAMMAR_D_NO,
+};
+struct grammar_decision {
+	enum grammar_decision_kind kind;
+	long long id;		   /* OK and NO: the held message's number */
+	size_t note_off, note_len; /* the note after the number, trimmed ("" if none) */
+};
+/* Is the whole text a decision? Fills out (kind GRAMMAR_D_NONE when not). */
+bool grammar_parse_decision(const char *text, size_t len, struct grammar_decision *out);
+
 /* The help text a staff member / a student or guardian gets for HELP (static). */
 const char *grammar_help_staff(void);
 const char *grammar_help_family(void);

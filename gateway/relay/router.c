@@ -240,6 +240,7 @@ int64_t router_inbound(struct router *r, const struct router_inbound *in)
 	struct work w = {.r = r, .in = in};
 	struct rec_message m = {0};
 	struct grammar_parse g;
+	struct grammar_decision decision;
 	int rc;
 
 	if (!r->dir && router_load(r) < 0)
@@ -276,6 +277,10 @@ int64_t router_inbound(struct router *r, const struct router_inbound *in)
 		rc = router_command(&w, &g);
 	} else if (!w.sender) {
 		rc = router_unknown_sender(&w);
+	} else if (w.sender->role == DIR_ADMIN &&
+		   grammar_parse_decision(in->text, strlen(in->text), &decision) &&
+		   (rc = router_is_decision(&w, &decision)) != 0) {
+		rc = rc < 0 ? -1 : router_decision(&w, &decision);
 	} else if (g.kind != GRAMMAR_MESSAGE) {
 		rc = router_command(&w, &g);
 	} else if (dir_writes_as_staff(w.sender, w.relay)) {

@@ -109,7 +109,7 @@ int router_crisis_close(struct work *w, const struct grammar_parse *g)
 	if (vid <= 0 || rec_thread_add(w->r->store, w->in->at, w->in->relay, student->id, team->id,
 				       0, w->message_id) < 0)
 		return -1;
-	if (router_tell(w, vid, staff,
+	if (router_tell(w, vid, w->in->relay, staff,
 			"The crisis conversation with %s is closed by %s. Their next messages "
 			"go to the %s %s as usual.",
 			student->display, w->sender->display, team->name,

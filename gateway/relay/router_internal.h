@@ -66,9 +66,11 @@ int64_t router_verdict(struct work *w, enum rec_verdict_kind kind, enum rec_acti
 		       const char *rules, const struct dir_team *team, const char *body,
 		       const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* A message from the gateway to someone other than the sender (the staff member of a
- * crisis conversation an administrator closed), recorded as a delivery of verdict_id. */
-int router_tell(struct work *w, int64_t verdict_id, const struct dir_person *to, const char *fmt,
-		...) __attribute__((format(printf, 4, 5)));
+ * crisis conversation an administrator closed, the sender of a held message decided by
+ * SMS), from `relay`, recorded as a delivery of verdict_id. Nothing when they cannot
+ * receive (no phone, opted out of that number). */
+int router_tell(struct work *w, int64_t verdict_id, const char *relay, const struct dir_person *to,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Block the message and tell the sender "Not sent: <why> <what>". */
 int router_block(struct work *w, const struct dir_team *team, const char *body, const char *why,
 		 const char *what);
@@ -112,3 +114,11 @@ int router_crisis_staff(struct work *w, struct policy_request *req);
 int router_crisis_family(struct work *w, struct policy_request *req);
 /* CLOSE @name from an administrator. */
 int router_crisis_close(struct work *w, const struct grammar_parse *g);
+
+/* ---- router_decide.c: administrators' decisions by SMS ---- */
+
+/* Is an administrator's OK n / NO n about a held message (1), or an ordinary message that
+ * happens to start so (0)? -1 on failure. */
+int router_is_decision(struct work *w, const struct grammar_decision *d);
+/* HELD, OK n, NO n reason from an administrator. */
+int router_decision(struct work *w, const struct grammar_decision *d);

@@ -19,8 +19,8 @@ static char *vfmt(void *ctx, const char *fmt, va_list ap)
 }
 
 /* Record a message from the gateway itself and queue it. */
-static int gateway_message(struct work *w, int64_t verdict_id, int64_t to_id, const char *number,
-			   const char *why, const char *text)
+static int gateway_message(struct work *w, int64_t verdict_id, const char *relay, int64_t to_id,
+			   const char *number, const char *why, const char *text)
 {
 	int64_t id;
 	struct rec_delivery d = {0};
@@ -28,7 +28,7 @@ static int gateway_message(struct work *w, int64_t verdict_id, int64_t to_id, co
 	d.at = w->in->at;
 	d.verdict_id = verdict_id;
 	d.message_id = w->message_id;
-	d.relay = w->in->relay;
+	d.relay = relay;
 	d.recipient_id = to_id;
 	d.recipient_number = number;
 	d.why = why;
@@ -51,22 +51,22 @@ int router_reply(struct work *w, int64_t verdict_id, const char *fmt, ...)
 	va_start(ap, fmt);
 	text = vfmt(w->tmp, fmt, ap);
 	va_end(ap);
-	return gateway_message(w, verdict_id, w->sender ? w->sender->id : 0, w->in->sender, "reply",
-			       text);
+	return gateway_message(w, verdict_id, w->in->relay, w->sender ? w->sender->id : 0,
+			       w->in->sender, "reply", text);
 }
 
-int router_tell(struct work *w, int64_t verdict_id, const struct dir_person *to, const char *fmt,
-		...)
+int router_tell(struct work *w, int64_t verdict_id, const char *relay, const struct dir_person *to,
+		const char *fmt, ...)
 {
 	va_list ap;
 	char *text;
 
-	if (!dir_reachable(to, w->relay))
+	if (!dir_reachable(to, dir_relay_by_number(w->r->dir, relay)))
 		return 0;
 	va_start(ap, fmt);
 	text = vfmt(w->tmp, fmt, ap);
 	va_end(ap);
-	return gateway_message(w, verdict_id, to->id, to->phone, "crisis-alert", text);
+	return gateway_message(w, verdict_id, relay, to->id, to->phone, "notice", text);
 }
 
 int64_t router_verdict(struct work *w, enum rec_verdict_kind kind, enum rec_action action,

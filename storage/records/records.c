@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <talloc.h>
 #include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/records/records.h"
@@ -459,6 +460,37 @@ int rec_held_due(struct store *s, int64_t now, void (*cb)(const struct rec_held 
 	return each_held(s,
 			 HELD_SELECT " AND v.release = 'time' AND v.hold_until <= ?1 ORDER BY v.id",
 			 now, cb, data);
+}
+
+int rec_hold_state(struct store *s, void *ctx, int64_t verdict_id, const char **by)
+{
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT coalesce(v.release, ''), h.decided_by FROM verdicts v"
+			  " LEFT JOIN hold_decisions h ON h.verdict_id = v.id"
+			  " WHERE v.id = ?1 AND v.action = 'hold' AND v.kind <> 'question'");
+	int rc;
+
+	*by = NULL;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, verdict_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *release = (const char *)sqlite3_column_text(st, 0);
+		const char *who = (const char *)sqlite3_column_text(st, 1);
+
+		if (who) {
+			*by = talloc_strdup(ctx, who);
+			rc = REC_HOLD_DECIDED;
+		} else {
+			rc = release && !strcmp(release, "time") ? REC_HOLD_FOR_TIME
+								 : REC_HOLD_FOR_ADMIN;
+		}
+	} else {
+		rc = rc == SQLITE_DONE ? REC_HOLD_NONE : -1;
+	}
+	sqlite3_reset(st);
+	return rc;
 }
 
 int rec_hold_decide(struct store *s, int64_t verdict_id, int64_t at, bool release, const char *by,

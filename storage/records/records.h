@@ -150,6 +150,15 @@ struct rec_held {
 };
 /* Verdicts that held a message and have no decision yet, oldest first. */
 int rec_held_list(struct store *s, void (*cb)(const struct rec_held *h, void *data), void *data);
+/* What a verdict is as a hold, for a decision by SMS. */
+enum rec_hold_state {
+	REC_HOLD_NONE,	    /* no such verdict, or not a hold */
+	REC_HOLD_FOR_ADMIN, /* waiting for an administrator */
+	REC_HOLD_FOR_TIME,  /* waiting for the end of quiet hours */
+	REC_HOLD_DECIDED,   /* decided already (*by: who, allocated under ctx) */
+};
+/* The state, or -1 when the archive could not be read. */
+int rec_hold_state(struct store *s, void *ctx, int64_t verdict_id, const char **by);
 /* Time-released holds whose hold_until <= now. */
 int rec_held_due(struct store *s, int64_t now, void (*cb)(const struct rec_held *h, void *data),
 		 void *data);

@@ -288,6 +288,100 @@ static void test_crisis_conversation(void **state)
 	RELAY_CHECK(env, flagged_last() == 0);
 }
 
+/* ======== administrators decide from their phones ======== */
+
+static int64_t last_hold(void)
+{
+	return relay_sql_int(env, "SELECT max(id) FROM verdicts WHERE action = 'hold'");
+}
+
+/* The principal lists the held messages by SMS and releases one (OK) and refuses another
+ * (NO, with a reason), with the records `chaperone held` makes; a coach's "OK 12" is an
+ * ordinary message and decides nothing. */
+static void test_decide_by_sms(void **state)
+{
+	char text[64], *got;
+	int64_t v1, v2;
+	(void)state;
+
+	relay_text(env, PRIYA, RELAY_ROBOTICS,
+		   "@averyj My cell is 617-555-0103 if the bus is late");
+	free(relay_expect(env, PRIYA, "Held for review", RELAY_WAIT_MS));
+	relay_settle(env);
+	v1 = last_hold();
+	relay_clear(env);
+
+	relay_text(env, HELEN, RELAY_ROBOTICS, "held");
+	got = relay_expect(env, HELEN, "1 held for an administrator:", RELAY_WAIT_MS);
+	snprintf(text, sizeof(text), "#%lld Advisor Priya Shah: \"My cell is ###-###-####",
+		 (long long)v1);
+	RELAY_HAS(env, got, text);
+	RELAY_HAS(env, got, "Reply OK # to send");
+	free(got);
+	relay_settle(env);
+	relay_assert_only(env, HELEN);
+
+	/* Not an administrator: an ordinary message, nothing decided. */
+	relay_clear(env);
+	snprintf(text, sizeof(text), "OK %lld", (long long)v1);
+	relay_text(env, MARCUS, RELAY_SOCCER, text);
+	relay_settle(env);
+	RELAY_CHECK(
+	    env, relay_sql_int(env, "SELECT count(*) FROM hold_decisions WHERE verdict_id = %lld",
+			       (long long)v1) == 0);
+	relay_assert_nothing(env, AVERY, 200);
+
+	relay_clear(env);
+	relay_text(env, HELEN, RELAY_ROBOTICS, text);
+	free(relay_expect(env, HELEN, "Released and sent", RELAY_WAIT_MS));
+	free(relay_expect(env, AVERY, "My cell is [number withheld] if the bus", RELAY_WAIT_MS));
+	free(relay_expect(env, PRIYA,
+			  "Your held message was released and sent by an administrator "
+			  "(Principal Helen Park).",
+			  RELAY_WAIT_MS));
+	relay_settle(env);
+	RELAY_CHECK(env,
+		    relay_sql_int(env,
+				  "SELECT count(*) FROM hold_decisions WHERE verdict_id = %lld "
+				  "AND decision = 'released' AND decided_by = 'helenp'",
+				  (long long)v1) == 1);
+
+	relay_clear(env);
+	relay_text(env, PRIYA, RELAY_ROBOTICS, "@averyj Email me at priya.shah@example.com");
+	free(relay_expect(env, PRIYA, "Held for review", RELAY_WAIT_MS));
+	relay_settle(env);
+	v2 = last_hold();
+	relay_clear(env);
+	snprintf(text, sizeof(text), "no %lld Please keep it on the team channel", (long long)v2);
+	relay_text(env, HELEN, RELAY_ROBOTICS, text);
+	free(relay_expect(env, HELEN, "Refused", RELAY_WAIT_MS));
+	free(relay_expect(env, PRIYA,
+			  "not approved by an administrator (Principal Helen Park); it was not "
+			  "sent. Note: Please keep it on the team channel",
+			  RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, HELEN, PRIYA);
+	RELAY_CHECK(env,
+		    relay_sql_int(env,
+				  "SELECT count(*) FROM hold_decisions WHERE verdict_id = %lld "
+				  "AND decision = 'rejected' AND note = 'Please keep it on the "
+				  "team channel'",
+				  (long long)v2) == 1);
+
+	/* Decided already: said so, nothing changes. */
+	relay_clear(env);
+	snprintf(text, sizeof(text), "OK #%lld", (long long)v2);
+	relay_text(env, HELEN, RELAY_ROBOTICS, text);
+	free(relay_expect(env, HELEN, "was decided already, by helenp", RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, HELEN);
+
+	/* An administrator's "No 3 ..." about no held message is an ordinary message. */
+	relay_clear(env);
+	relay_text(env, ROSA, RELAY_SOCCER, "No 3 buses are needed Friday");
+	free(relay_expect(env, ROSA, "Who is this for?", RELAY_WAIT_MS));
+}
+
 /* A OneRoster relative is not a guardian (FERPA: parents and guardians): Jamie's aunt,
  * on file with a phone, is not copied on a coach's message to Jamie. */
 static void test_relative_never_copied(void **state)
@@ -314,7 +408,7 @@ int main(int argc, char **argv)
 	    T(test_coach_parent_writes_as_parent), T(test_coach_parent_writes_as_coach),
 	    T(test_relative_never_copied),	   T(test_counselor_writes_from_building_number),
 	    T(test_building_is_not_a_team),	   T(test_counselor_crisis_on_team_number),
-	    T(test_crisis_conversation),
+	    T(test_crisis_conversation),	   T(test_decide_by_sms),
 	};
 
 	relay_harness_init(argc, argv);

@@ -507,6 +507,70 @@ static void test_length_not_nul(void **state)
 }
 
 /* Random text from the characters that matter: never out of bounds, always well-formed. */
+/* CLOSE @name ends a crisis conversation; CLOSE alone or with a #tag is a message. */
+static void test_close(void **state)
+{
+	(void)state;
+	parse("CLOSE @jamier");
+	assert_int_equal(g.kind, GRAMMAR_CLOSE);
+	assert_int_equal(g.n_addrs, 1);
+	assert_addr(0, GRAMMAR_ADDR_HANDLE, "jamier", "");
+	parse("close @JamieR.");
+	assert_int_equal(g.kind, GRAMMAR_CLOSE);
+	assert_addr(0, GRAMMAR_ADDR_HANDLE, "jamier", "");
+	parse("Close #soccer");
+	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
+	parse("close the gym door");
+	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
+	parse("CLOSE @jamier now please");
+	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
+}
+
+/* An administrator's decisions: HELD, OK n, NO n reason; anything else is not one. */
+static void test_decisions(void **state)
+{
+	struct grammar_decision d;
+	const char *t;
+
+	(void)state;
+	assert_true(grammar_parse_decision("HELD", 4, &d));
+	assert_int_equal(d.kind, GRAMMAR_D_HELD);
+	assert_true(grammar_parse_decision(" held? ", 7, &d));
+	assert_int_equal(d.kind, GRAMMAR_D_HELD);
+	t = "OK 11";
+	assert_true(grammar_parse_decision(t, strlen(t), &d));
+	assert_int_equal(d.kind, GRAMMAR_D_OK);
+	assert_int_equal(d.id, 11);
+	assert_int_equal(d.note_len, 0);
+	t = "ok #12, thanks";
+	assert_true(grammar_parse_decision(t, strlen(t), &d));
+	assert_int_equal(d.id, 12);
+	assert_memory_equal(t + d.note_off, "thanks", d.note_len);
+	t = "No 7  keep it on the team channel ";
+	assert_true(grammar_parse_decision(t, strlen(t), &d));
+	assert_int_equal(d.kind, GRAMMAR_D_NO);
+	assert_int_equal(d.id, 7);
+	assert_int_equal(d.note_len, strlen("keep it on the team channel"));
+	/* Ordinary words. */
+	static const char *const not [] = {
+	    "No",
+	    "no problem",
+	    "No 5pm is too late",
+	    "OK see you",
+	    "okay",
+	    "held up in traffic",
+	    "OK 99999999999999999999",
+	    "NO -3",
+	    "Nope 4",
+	    "",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(not ); i++) {
+		assert_false(grammar_parse_decision(not [i], strlen(not [i]), &d));
+		assert_int_equal(d.kind, GRAMMAR_D_NONE);
+	}
+	assert_false(grammar_parse_decision(NULL, 0, &d));
+}
+
 static void test_random_text(void **state)
 {
 	static const char alphabet[] = "#@!.,: \t\naAzZ09_-?\xc2\xa0\xf0\x9f\x98\x80";
@@ -535,8 +599,16 @@ static void test_random_text(void **state)
 				assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
 					    *c == '_' || *c == '-' || *c == '.');
 		}
-		if (g.kind != GRAMMAR_MESSAGE && g.kind != GRAMMAR_WHO)
+		if (g.kind != GRAMMAR_MESSAGE && g.kind != GRAMMAR_WHO && g.kind != GRAMMAR_CLOSE)
 			assert_int_equal(g.n_addrs, 0);
+		{
+			struct grammar_decision d;
+			bool is = grammar_parse_decision(text, len, &d);
+
+			assert_true(is == (d.kind != GRAMMAR_D_NONE));
+			assert_true(d.note_off + d.note_len <= len);
+			assert_true(d.id >= 0);
+		}
 	}
 }
 
@@ -575,6 +647,8 @@ int main(void)
 	    cmocka_unit_test(test_too_many_addresses),
 	    cmocka_unit_test(test_very_long_input),
 	    cmocka_unit_test(test_length_not_nul),
+	    cmocka_unit_test(test_close),
+	    cmocka_unit_test(test_decisions),
 	    cmocka_unit_test(test_random_text),
 	    cmocka_unit_test(test_help_texts),
 	};
