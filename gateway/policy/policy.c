@@ -413,6 +413,31 @@ static void summarize(struct pol_state *st, char **reason)
 	    talloc_asprintf_append(*reason, "; %u deliver%s", st->n_r, st->n_r == 1 ? "y" : "ies");
 }
 
+/* Guardians the copy missed: in the verdict (for the records), in its reason, and told to
+ * the sender of a message that goes out ("Sent, but not to ..."). */
+static void skipped_guardians(struct pol_state *st, struct policy_verdict *v)
+{
+	unsigned n = st->n_skipped_guardians;
+	char *who = talloc_strdup(st->tmp, "");
+
+	v->skipped_guardians = talloc_array(st->out, const struct dir_person *, n);
+	v->skipped_for = talloc_array(st->out, const struct dir_person *, n);
+	memcpy(v->skipped_guardians, st->skipped_guardians, n * sizeof(v->skipped_guardians[0]));
+	memcpy(v->skipped_for, st->skipped_for, n * sizeof(v->skipped_for[0]));
+	v->n_skipped_guardians = n;
+	for (unsigned i = 0; i < n; i++) {
+		const struct dir_person *g = st->skipped_guardians[i];
+		who = talloc_asprintf_append(who, "%s%s, guardian of %s (%s)", i ? "; " : "",
+					     g->display, st->skipped_for[i]->display,
+					     !g->phone || !*g->phone
+						 ? "no phone on file"
+						 : "opted out of messages from this number");
+	}
+	v->reason = talloc_asprintf_append(v->reason, "; guardian copy missed %s", who);
+	if (v->action == POLICY_DELIVER && !v->reply)
+		v->reply = talloc_asprintf(st->out, "Sent, but not to %s.", who);
+}
+
 static void finish(struct pol_state *st)
 {
 	struct policy_verdict *v = st->v;
@@ -479,6 +504,8 @@ static void finish(struct pol_state *st)
 		memcpy(v->skipped, st->skipped, st->n_skipped * sizeof(v->skipped[0]));
 		v->n_skipped = st->n_skipped;
 	}
+	if (st->n_skipped_guardians && v->action != POLICY_BLOCK)
+		skipped_guardians(st, v);
 }
 
 static bool request_ok(const struct directory *d, const struct policy_request *req)

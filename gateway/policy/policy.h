@@ -124,7 +124,7 @@ struct policy_verdict {
 	const char *rules[POLICY_MAX_RULES];
 	unsigned n_rules;
 	char *reason; /* readable, for the records and `chaperone held list` */
-	char *reply;  /* to the sender (block/hold), or NULL */
+	char *reply;  /* to the sender (block, hold, or a delivery some guardian missed) */
 	enum policy_hold_release release;
 	time_t hold_until;    /* POLICY_RELEASE_TIME: UTC time of release */
 	bool flagged;	      /* crisis: the record is flagged for administrator review */
@@ -135,6 +135,11 @@ struct policy_verdict {
 	/* Addressed recipients not sent to because they opted out (STOP) or have no phone. */
 	const struct dir_person **skipped;
 	unsigned n_skipped;
+	/* Guardians a staff message would have copied but cannot reach (opted out of this
+	 * number, or no phone on file), each with the student it was for: recorded, and the
+	 * sender is told (reply). */
+	const struct dir_person **skipped_guardians, **skipped_for;
+	unsigned n_skipped_guardians;
 };
 
 /* Evaluate. The verdict's strings and arrays are allocated under `ctx`. Returns 0, or

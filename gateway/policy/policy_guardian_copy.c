@@ -19,9 +19,28 @@
  *     always be able to reach their coach). A staff sender may use it to reach the
  *     other staff of their team.
  * Students and guardians cannot address people or subgroups. */
+#include <time.h>
+
 #include <talloc.h>
 
 #include "gateway/policy/policy_internal.h"
+
+static void skip_guardian(struct pol_state *st, const struct dir_person *g,
+			  const struct dir_person *student)
+{
+	unsigned n = st->n_skipped_guardians;
+
+	for (unsigned i = 0; i < n; i++)
+		if (st->skipped_guardians[i] == g && st->skipped_for[i] == student)
+			return;
+	st->skipped_guardians =
+	    talloc_realloc(st->tmp, st->skipped_guardians, const struct dir_person *, n + 1);
+	st->skipped_for =
+	    talloc_realloc(st->tmp, st->skipped_for, const struct dir_person *, n + 1);
+	st->skipped_guardians[n] = g;
+	st->skipped_for[n] = student;
+	st->n_skipped_guardians = n + 1;
+}
 
 /* Copy the student's reachable guardians; the count includes the sender when the sender
  * is one of them (a parent who coaches is the guardian on the message). */
@@ -34,8 +53,12 @@ static unsigned copy_guardians(struct pol_state *st, const struct dir_person *st
 			n++;
 			continue;
 		}
-		if (!dir_reachable(student->guardians[g], st->req->relay))
+		if (!dir_reachable(student->guardians[g], st->req->relay)) {
+			/* The staff sender is told whom the copy missed. */
+			if (dir_is_staff_side(st->req->sender))
+				skip_guardian(st, student->guardians[g], student);
 			continue;
+		}
 		pol_add(st, student->guardians[g], POLICY_WHY_GUARDIAN_COPY);
 		n++;
 	}
@@ -83,15 +106,32 @@ static void block_unreachable(struct pol_state *st, const struct dir_person **wh
 {
 	const struct dir_team *t = st->req->team;
 	char *names = pol_names(st->tmp, who, n);
+	char *expired = talloc_strdup(st->tmp, "");
+
+	/* A one-to-one exception that has run out is why the sender expected it to go. */
+	for (unsigned i = 0; i < n; i++) {
+		const struct dir_exception *e =
+		    dir_exception_expired(st->d, st->req->sender, who[i], st->req->now);
+		char day[16];
+		struct tm tm;
+
+		if (!e)
+			continue;
+		gmtime_r(&e->expires, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		expired = talloc_asprintf_append(
+		    expired, " Your exception #%lld (%s) for %s expired on %s (UTC).",
+		    (long long)e->id, dir_exception_kind_name(e->kind), who[i]->display, day);
+	}
 
 	pol_block(
 	    st, POLICY_RULE_GUARDIAN_COPY,
 	    talloc_asprintf(st->tmp, "no guardian reachable to copy for %s", names),
 	    talloc_asprintf(st->tmp,
 			    "Not sent: no guardian of %s can be reached on this number, and a "
-			    "guardian must be copied on messages to %s. Message the whole team "
+			    "guardian must be copied on messages to %s.%s Message the whole team "
 			    "instead (#%s ...), or ask an administrator for an exception.",
-			    names, n == 1 ? "a student" : "students", t->tag));
+			    names, n == 1 ? "a student" : "students", expired, t->tag));
 }
 
 static void to_subgroup(struct pol_state *st)

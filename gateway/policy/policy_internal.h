@@ -57,6 +57,8 @@ struct pol_state {
 
 	const struct dir_person **skipped;
 	unsigned n_skipped;
+	const struct dir_person **skipped_guardians, **skipped_for;
+	unsigned n_skipped_guardians;
 
 	/* What the rules before decided. */
 	bool crisis;			 /* crisis answer: one-to-one, no guardian copy */

@@ -223,7 +223,25 @@ static int record_policy(struct work *w, const struct policy_request *req,
 		if (rec_delivery_add(r->store, &d) <= 0)
 			return -1;
 	}
-	if (pv->action == POLICY_HOLD && pv->reply)
+	/* Guardians the copy missed are part of the record too, and the sender is told. */
+	for (unsigned i = 0; i < pv->n_skipped_guardians; i++) {
+		const struct dir_person *p = pv->skipped_guardians[i];
+		struct rec_delivery d = {0};
+
+		d.at = w->in->at;
+		d.verdict_id = vid;
+		d.message_id = w->message_id;
+		d.relay = w->in->relay;
+		d.recipient_id = p->id;
+		d.recipient_number = p->phone ? p->phone : "";
+		d.why = policy_why_name(POLICY_WHY_GUARDIAN_COPY);
+		d.body = "";
+		d.status = REC_ST_SKIPPED;
+		d.detail = p->phone ? "opted out (STOP)" : "no phone number on file";
+		if (rec_delivery_add(r->store, &d) <= 0)
+			return -1;
+	}
+	if (pv->action != POLICY_BLOCK && pv->reply)
 		return router_reply(w, vid, "%s", pv->reply);
 	return 0;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* store_directory_load() (directory_store.h): the in-memory directory the router uses,
  * built from the store one table at a time — relays, the active persons and teams, the
- * links between them, subgroups, and the exceptions in force. Each link's ends are
- * found by id in a map of what the directory made of the table it points into; a link
+ * links between them, subgroups, and the exceptions in force (or recently expired). Each link's
+ * ends are found by id in a map of what the directory made of the table it points into; a link
  * whose end is inactive, missing, or of the wrong role is left out. */
 #include <stdlib.h>
 #include <time.h>
@@ -247,16 +247,26 @@ static int load_subgroup_members(struct load *L)
 
 /* ---- Exceptions ---- */
 
-/* The exceptions in force now, between a staff member and a student both active. */
+/* Expired exceptions are kept this long, so that a refusal can say "your exception
+ * expired" rather than only "no guardian can be reached". */
+#define EXPIRED_KEPT_MS (30LL * 86400 * 1000)
+
+/* The exceptions in force now, or expired in the last 30 days (dir_exception_find tells
+ * them apart), between a staff member and a student both active. Revoked ones are not
+ * loaded. */
 static int load_exceptions(struct load *L)
 {
 	struct store_exception *excs;
 	size_t n;
+	int64_t now = store_now_ms();
 
-	if (store_exceptions_list(L->s, L->tmp, false, store_now_ms(), &excs, &n) < 0)
+	if (store_exceptions_list(L->s, L->tmp, true, now, &excs, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct store_exception *e = &excs[i];
+
+		if (e->revoked_at || e->expires_at <= now - EXPIRED_KEPT_MS)
+			continue;
 		struct dir_person *staff = find_id(&L->persons, e->staff_id);
 		struct dir_person *student = find_id(&L->persons, e->student_id);
 		struct dir_person *admin = find_id(&L->persons, e->approved_by);

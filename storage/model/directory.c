@@ -546,6 +546,21 @@ struct dir_exception *dir_exception_find(const struct directory *d, const struct
 	return NULL;
 }
 
+struct dir_exception *dir_exception_expired(const struct directory *d,
+					    const struct dir_person *staff,
+					    const struct dir_person *student, time_t now)
+{
+	struct dir_exception *last = NULL;
+
+	for (unsigned i = 0; i < d->n_exceptions; i++) {
+		struct dir_exception *e = d->exceptions[i];
+		if (e->staff == staff && e->student == student && now >= e->expires &&
+		    (!last || e->expires > last->expires))
+			last = e;
+	}
+	return last;
+}
+
 bool dir_reachable(const struct dir_person *p, const struct dir_relay *relay)
 {
 	if (!p->phone)

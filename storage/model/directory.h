@@ -210,6 +210,11 @@ bool dir_is_guardian_of(const struct dir_person *guardian, const struct dir_pers
  * none), all of them however many. Returns the count, or -1 when memory ran out. */
 int dir_teams_on_relay(void *ctx, const struct dir_person *p, const struct dir_relay *relay,
 		       struct dir_team ***out);
+/* The exception between staff and student that ended last before `now` (the directory
+ * keeps those expired in the last 30 days), or NULL. */
+struct dir_exception *dir_exception_expired(const struct directory *d,
+					    const struct dir_person *staff,
+					    const struct dir_person *student, time_t now);
 /* The exception in force between staff and student at `now` (not expired), or NULL:
  * with kind >= 0 only one of that kind, with kind < 0 any. Revoked exceptions are not
  * in the directory at all. */

@@ -98,8 +98,18 @@ static void test_coach_parent_counts_as_copied(void **state)
 	relay_clear(env);
 	relay_text(env, MARCUS, RELAY_SOCCER, "@noahb Dinner after practice");
 	free(relay_expect(env, NOAH, "Dinner after practice", RELAY_WAIT_MS));
+	/* The sender is told whom the copy missed. */
+	free(relay_expect(env, MARCUS,
+			  "Sent, but not to Keisha B., guardian of Noah B. (opted out of messages "
+			  "from this number).",
+			  RELAY_WAIT_MS));
 	relay_settle(env);
-	relay_assert_only(env, NOAH, ROSA);
+	relay_assert_only(env, NOAH, ROSA, MARCUS);
+	RELAY_CHECK(env, relay_sql_int(env,
+				       "SELECT count(*) FROM deliveries d JOIN delivery_state s ON "
+				       "s.delivery_id = d.id WHERE d.recipient_number = '%s' AND "
+				       "d.why = 'guardian-copy' AND s.status = 'skipped'",
+				       KEISHA) == 1);
 	check_action("deliver");
 
 	relay_clear(env);

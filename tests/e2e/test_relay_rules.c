@@ -676,6 +676,8 @@ static void test_exception_family_then_expired(void **state)
 	relay_text(env, DANA, RELAY_SOCCER, "@samo Are you coming Sunday?");
 	reply = relay_expect(env, DANA, "Not sent", RELAY_WAIT_MS);
 	RELAY_HAS(env, reply, "no guardian of Sam O. can be reached");
+	/* The refusal says why the sender expected it to go. */
+	RELAY_HAS(env, reply, "(family) for Sam O. expired on");
 	free(reply);
 	relay_settle(env);
 	relay_assert_only(env, DANA);

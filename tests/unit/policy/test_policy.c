@@ -864,6 +864,32 @@ static void test_crisis(void **state)
 	assert_int_equal(v->n_deliveries, 0);
 }
 
+/* The sender learns what the copy missed: a refusal names an exception that ran out, a
+ * delivery names the guardian it could not reach. */
+static void test_sender_told_what_was_missed(void **state)
+{
+	struct policy_verdict *v;
+
+	(void)state;
+	to_people(1, F->blake); /* Fran opted out; Dana's family exception #103 expired */
+	v = run();
+	assert_int_equal(v->action, POLICY_BLOCK);
+	assert_contains(v->reply, "Your exception #103 (family) for Blake S. expired on");
+
+	/* Jamie: Pat copied, Chris has no phone. */
+	to_people(1, F->jamie);
+	F->req.body = "Practice is at 5";
+	v = run();
+	assert_int_equal(v->action, POLICY_DELIVER);
+	gets(F->pat, POLICY_WHY_GUARDIAN_COPY);
+	assert_int_equal(v->n_skipped_guardians, 1);
+	assert_ptr_equal(v->skipped_guardians[0], F->chris);
+	assert_ptr_equal(v->skipped_for[0], F->jamie);
+	assert_string_equal(v->reply,
+			    "Sent, but not to Chris R., guardian of Jamie R. (no phone on file).");
+	assert_contains(v->reason, "guardian copy missed Chris R.");
+}
+
 static void test_parent_coach(void **state)
 {
 	struct policy_verdict *v;
@@ -1501,6 +1527,7 @@ int main(void)
 	    T(test_family_cannot_address),
 	    T(test_crisis),
 	    T(test_crisis_ignored),
+	    T(test_sender_told_what_was_missed),
 	    T(test_parent_coach),
 	    T(test_exception_family),
 	    T(test_exception_guardian_permission),
