@@ -375,6 +375,9 @@ static int person_add(struct store *s, void *ctx, const struct opts *o)
 		snprintf(handle, sizeof(handle), "%s", h);
 	} else {
 		roster_handle_base(base, sizeof(base), o->given, o->family);
+		/* Someone has the short handle: given and family name, not samo2. */
+		if (*base && store_handle_taken(s, base) > 0)
+			roster_handle_long(base, sizeof(base), o->given, o->family);
 		if (roster_unique_name(handle, sizeof(handle), base, store_role_word(p.role), taken,
 				       s) < 0) {
 			cli_err(cmd, "database: %s", store_errmsg(s));

@@ -107,6 +107,10 @@ void roster_print_summary(FILE *f, const struct roster_report *r, const char *di
  * and digits ("Jamie", "Rivera" → "jamier"; "José", "Núñez" → "josen"). Empty when the
  * names have no Latin letters. */
 void roster_handle_base(char *out, size_t cap, const char *given, const char *family);
+/* The handle for someone whose short handle another person has or would have: given name
+ * and family name ("Sam", "O'Neil" → "samoneil"), so that neither of two Sam O.s gets a
+ * bare "samo" that reaches one of them by import order. */
+void roster_handle_long(char *out, size_t cap, const char *given, const char *family);
 /* Make `base` unique with the `taken` predicate: base, base2, base3, ... (base-2 when base
  * ends in a digit). `fallback` is used when base is empty. -1 when taken() fails. */
 int roster_unique_name(char *out, size_t cap, const char *base, const char *fallback,

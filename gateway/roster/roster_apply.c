@@ -211,16 +211,31 @@ static int tag_taken(void *arg, const char *name)
 	return rmap_get(im->team_by_tag, name) != NULL;
 }
 
+/* Handles for new persons. Where two people would share a short handle (two Sam O.s, or
+ * a new Sam O. where @samo is taken), the new ones get given and family name (samortiz,
+ * samoneil) rather than samo and samo2: a bare @samo must not reach one of them by import
+ * order. @samo then asks "which one?" (router). */
 static void assign_names(struct rimport *im)
 {
 	char base[64], name[80];
+	struct rmap *bases = rmap_new(im->ctx);
 
+	for (unsigned i = 0; i < im->n_persons; i++) {
+		struct rperson *p = im->persons[i];
+
+		if (p->cur.id || !p->want.given || !p->want.active)
+			continue;
+		roster_handle_base(base, sizeof(base), p->want.given, p->want.family);
+		rmap_put(bases, base, (void *)((uintptr_t)rmap_get(bases, base) + 1));
+	}
 	for (unsigned i = 0; i < im->n_persons; i++) {
 		struct rperson *p = im->persons[i];
 
 		if (p->cur.id || !p->want.given)
 			continue;
 		roster_handle_base(base, sizeof(base), p->want.given, p->want.family);
+		if (*base && ((uintptr_t)rmap_get(bases, base) > 1 || handle_taken(im, base)))
+			roster_handle_long(base, sizeof(base), p->want.given, p->want.family);
 		if (roster_unique_name(name, sizeof(name), base, store_role_word(p->want.role),
 				       handle_taken, im) < 0)
 			continue;

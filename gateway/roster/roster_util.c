@@ -436,6 +436,30 @@ void roster_handle_base(char *out, size_t cap, const char *given, const char *fa
 	out[n] = '\0';
 }
 
+void roster_handle_long(char *out, size_t cap, const char *given, const char *family)
+{
+	size_t n = 0, f = 0;
+	const size_t max_given = 20, max_family = 12;
+	char c;
+
+	if (!cap)
+		return;
+	out[0] = '\0';
+	while (given && *given && n < max_given && n + 1 < cap) {
+		c = next_ascii(&given);
+		if (c)
+			out[n++] = c;
+	}
+	while (family && *family && f < max_family && n + 1 < cap) {
+		c = next_ascii(&family);
+		if (c) {
+			out[n++] = c;
+			f++;
+		}
+	}
+	out[n] = '\0';
+}
+
 int roster_unique_name(char *out, size_t cap, const char *base, const char *fallback,
 		       int (*taken)(void *arg, const char *name), void *arg)
 {

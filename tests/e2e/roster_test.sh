@@ -194,6 +194,9 @@ has pshow2.out "phone        none on file"
 has pshow2.out "source       added by hand"
 expect_rc 0 padd_g "$chaperone" person add --role guardian --given Ana --family Ortiz \
 	--phone 617-555-0998 --guardian-of samo --relationship aunt
+# @samo is Sam Ortiz's: another Sam O. gets given and family name, not samo2.
+expect_rc 0 padd_sam "$chaperone" person add --role student --given Sam --family Okafor
+has padd_sam.out "added student samokafor"
 expect_rc 0 soccer2 "$chaperone" team show soccer
 has soccer2.out "guardian anao             Ana Ortiz (aunt)               +16175550998"
 lacks soccer2.out "without a guardian"

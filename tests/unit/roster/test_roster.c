@@ -863,7 +863,7 @@ static void test_building_team(void **state)
 	for (unsigned i = 0; i < d->n_persons; i++)
 		students += d->persons[i]->role == DIR_STUDENT;
 	assert_int_equal(b->n_students, students);
-	assert_int_equal(students, 13);
+	assert_int_equal(students, 14);
 	/* Overseen by the principal, as clubs and classes are. */
 	assert_int_equal(b->n_overseers, 1);
 	assert_string_equal(b->overseers[0]->handle, "helenp");
@@ -909,6 +909,23 @@ static void test_building_migration(void **state)
 	assert_int_equal(dir_team_by_tag(load(e), "soccer")->id, soccer);
 	assert_int_equal(dir_team_by_tag(load(e), "soccer")->n_students, 8);
 	assert_int_equal(dir_team_by_tag(load(e), "robotics")->kind, DIR_TEAM_BUILDING);
+}
+
+/* Two new people who would share a short handle (Sam Ortiz and Sam O’Neil: samo) both get
+ * given and family name; a later Sam O. does too, and nobody's handle changes on a
+ * re-import. Before, the first imported got samo and the other samo2. */
+static void test_colliding_handles(void **state)
+{
+	struct env *e = *state;
+	struct store_person ortiz, oneil, p;
+
+	import(e, HOUSEHOLDS, ROSTER_OK);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "s-3003", &ortiz), 1);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "s-3014", &oneil), 1);
+	assert_string_equal(ortiz.handle, "samortiz");
+	assert_string_equal(oneil.handle, "samoneil");
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "samo", &p), 0);
+	assert_int_equal(roster_changed(import(e, HOUSEHOLDS, ROSTER_OK)), 0);
 }
 
 /* A first import of an export that still lists users and classes on their way out:
@@ -1070,6 +1087,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_staff_parent_merged_later, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_guardians_csv_staff_guardian, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_building_team, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_colliding_handles, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_building_migration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leaving_is_not_unknown, setup, teardown),
 	    cmocka_unit_test(test_names),
