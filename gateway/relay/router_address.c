@@ -114,16 +114,117 @@ static int resolve_tag(struct work *w, const struct grammar_addr *a, struct poli
 		   : 0;
 }
 
+static bool in_list(struct dir_person *const *l, unsigned n, const struct dir_person *p)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (l[i] == p)
+			return true;
+	return false;
+}
+
+/* Whom an @word can mean among the people the sender reaches on this number (the staff
+ * and students of their teams here, and those students' guardians): everyone whose
+ * handle starts with it. A talloc array; its count in *n. */
+static struct dir_person **handle_candidates(struct work *w, const char *word,
+					     struct dir_team *const *mine, unsigned n_mine,
+					     unsigned *n)
+{
+	size_t len = strlen(word);
+	struct dir_person **c = talloc_array(w->tmp, struct dir_person *, 8);
+	unsigned cap = 8;
+
+	*n = 0;
+#define CONSIDER(p)                                                                                \
+	do {                                                                                       \
+		struct dir_person *p_ = (p);                                                       \
+		if (c && p_ != w->sender && !strncmp(p_->handle, word, len) &&                     \
+		    !in_list(c, *n, p_)) {                                                         \
+			if (*n == cap)                                                             \
+				c = talloc_realloc(w->tmp, c, struct dir_person *, cap *= 2);      \
+			if (c)                                                                     \
+				c[(*n)++] = p_;                                                    \
+		}                                                                                  \
+	} while (0)
+	for (unsigned t = 0; t < n_mine; t++) {
+		for (unsigned i = 0; i < mine[t]->n_staff; i++)
+			CONSIDER(mine[t]->staff[i]);
+		for (unsigned i = 0; i < mine[t]->n_students; i++) {
+			struct dir_person *s = mine[t]->students[i];
+			CONSIDER(s);
+			for (unsigned g = 0; g < s->n_guardians; g++)
+				CONSIDER(s->guardians[g]);
+		}
+	}
+#undef CONSIDER
+	return c;
+}
+
+/* The person @word means: the handle itself unless someone else the sender reaches here
+ * has a handle starting with it (two Sam O.s: @samo). 1 and *out when one; 0 when nobody;
+ * 2 when several, 3 when it only begins one person's handle (*opts says whom, for the
+ * question). An answer to "which one?" takes the handle as it is (exact). */
+static int match_handle(struct work *w, const char *word, struct dir_team *const *mine,
+			unsigned n_mine, bool exact, struct dir_person **out, char **opts)
+{
+	struct dir_person *p = dir_person_by_handle(w->r->dir, word);
+	unsigned n;
+	struct dir_person **c;
+
+	*out = p;
+	if (p && exact)
+		return 1;
+	c = handle_candidates(w, word, mine, n_mine, &n);
+	if (!c)
+		return -1;
+	if (n == 0 || (n == 1 && c[0] == p))
+		return p ? 1 : 0;
+	if (p && !in_list(c, n, p) && n >= 1) {
+		/* The exact handle is someone the sender does not reach here: the policy
+		 * says so; the prefix matches are others. */
+		return 1;
+	}
+	/* Never guessed: the one person whose handle it begins is asked about too. */
+	*opts = talloc_strdup(w->tmp, "");
+	for (unsigned i = 0; i < n && i < 6; i++)
+		*opts = talloc_asprintf_append(*opts, "%s@%s (%s %s)", i ? " or " : "",
+					       c[i]->handle, c[i]->given, c[i]->family);
+	return n == 1 ? 3 : 2;
+}
+
+/* "Which one?": the message waits with its other @ words; the answer is the handle. */
+static int ask_which(struct work *w, const struct grammar_parse *g, unsigned which,
+		     const char *body, const char *opts, bool one)
+{
+	char *asked = talloc_strdup(w->tmp, "");
+
+	for (unsigned i = 0; i < g->n_addrs; i++)
+		if (i != which)
+			asked = talloc_asprintf_append(asked, "@%s ", g->addrs[i].word);
+	asked = talloc_asprintf_append(asked, "%s", body);
+	return router_ask(
+	    w, "address", asked, g->urgent, g->crisis,
+	    talloc_asprintf(
+		w->tmp, one ? "@%s is nobody's handle, but begins one" : "@%s names several people",
+		g->addrs[which].word),
+	    talloc_asprintf(w->tmp,
+			    one ? "Did you mean %s? Reply with the handle to send it, or DISCARD "
+				  "to drop it."
+				: "Which one? Reply %s to send it to them, or DISCARD to drop it.",
+			    opts));
+}
+
 /* Resolve '@' addresses; the team context is the one team on this relay the sender and
  * every addressee share, the recent thread's team when several, else a question. */
 static int resolve_handles(struct work *w, const struct grammar_parse *g,
-			   struct policy_request *req, const char *body, int64_t thread_team)
+			   struct policy_request *req, const char *body, int64_t thread_team,
+			   bool answering)
 {
 	const struct dir_person **people =
 	    talloc_array(w->tmp, const struct dir_person *, g->n_addrs);
 	struct dir_team **mine, **shared;
 	int n_mine = staff_teams(w, &mine);
 	unsigned n_shared = 0;
+	char *opts = NULL;
 
 	if (n_mine < 0 || !people)
 		return -1;
@@ -142,14 +243,23 @@ static int resolve_handles(struct work *w, const struct grammar_parse *g,
 				   "Send two messages.") < 0
 				   ? -1
 				   : 0;
-		p = dir_person_by_handle(w->r->dir, a->word);
-		if (!p)
+		int m = match_handle(w, a->word, mine, n_mine > 0 ? (unsigned)n_mine : 0, answering,
+				     &p, &opts);
+
+		switch (m) {
+		case -1:
+			return -1;
+		case 0:
 			return router_block(
 				   w, NULL, body,
 				   talloc_asprintf(w->tmp, "nobody is called @%s.", a->word),
 				   "Reply WHO #team for the names on a team.") < 0
 				   ? -1
 				   : 0;
+		case 2:
+		case 3:
+			return ask_which(w, g, i, body, opts, m == 3) < 0 ? -1 : 0;
+		}
 		people[i] = p;
 	}
 	/* Any staff member may answer a student in crisis on a number the student knows
@@ -345,6 +455,19 @@ int router_staff_message(struct work *w, const struct grammar_parse *g)
 						      asked.body_len);
 				answer_team = t ? t->id : -1;
 			}
+		} else if (g->addrs[0].kind == GRAMMAR_ADDR_HANDLE) {
+			/* "Which one?" was asked about one @ word: the answer's handles join
+			 * the message's other @ words, which wait in its body. */
+			struct grammar_parse asked;
+
+			grammar_parse(oq->body, strlen(oq->body), &asked);
+			for (unsigned i = 0;
+			     i < asked.n_addrs && merged.n_addrs < GRAMMAR_MAX_ADDRS; i++)
+				if (asked.addrs[i].kind == GRAMMAR_ADDR_HANDLE)
+					merged.addrs[merged.n_addrs++] = asked.addrs[i];
+			if (asked.n_addrs)
+				body = talloc_strndup(w->tmp, oq->body + asked.body_off,
+						      asked.body_len);
 		}
 	}
 	if (g->n_addrs && !*body)
@@ -369,7 +492,8 @@ int router_staff_message(struct work *w, const struct grammar_parse *g)
 		if (rc <= 0)
 			return rc;
 	} else {
-		rc = resolve_handles(w, g, &req, body, answer_team ? answer_team : thread_team);
+		rc = resolve_handles(w, g, &req, body, answer_team ? answer_team : thread_team,
+				     answering);
 		if (rc <= 0)
 			return rc;
 	}

@@ -362,8 +362,12 @@ static void test_bad_unknown_handle(void **state)
 {
 	(void)state;
 
+	free(refused(DANA, RELAY_SOCCER, "@jamiex Practice at 5",
+		     "Not sent: nobody is called @jamiex."));
+	/* The beginning of one handle is not guessed: asked about. */
 	free(refused(DANA, RELAY_SOCCER, "@jamie Practice at 5",
-		     "Not sent: nobody is called @jamie."));
+		     "Did you mean @jamier (Jamie Rivera)? Reply with the handle"));
+	free(refused(DANA, RELAY_SOCCER, "DISCARD", "Dropped; it was not sent."));
 	/* Known handle, unknown one: nothing goes to the known one either. */
 	free(refused(DANA, RELAY_SOCCER, "@jamier @nobody Practice at 5",
 		     "nobody is called @nobody"));

@@ -24,6 +24,8 @@
 #define CARMEN	   "+16175550491" /* Jamie's aunt, a OneRoster relative */
 #define NOAH	   "+16175550313" /* Soccer and Robotics; guardians Marcus (his coach), Keisha */
 #define KEISHA	   "+16175550418"
+#define SAM_ONEIL  "+16175550314" /* Soccer; "Sam O." like Sam Ortiz */
+#define SIOBHAN	   "+16175550419" /* Sam O'Neil's mother */
 
 static struct relay_env *env;
 static struct relay_policy policy;
@@ -149,7 +151,8 @@ static void test_coach_parent_writes_as_parent(void **state)
 /* On Soccer's number he is the coach: a team message is a coach's. */
 static void test_coach_parent_writes_as_coach(void **state)
 {
-	const char *students[] = {JAMIE, ALEX, SAM, TAYLOR, JORDAN, CASEY, RILEY, MORGAN, NOAH};
+	const char *students[] = {JAMIE, ALEX,	SAM,	TAYLOR, JORDAN,
+				  CASEY, RILEY, MORGAN, NOAH,	SAM_ONEIL};
 	(void)state;
 
 	relay_text(env, MARCUS, RELAY_SOCCER, "#soccer Bus leaves at 3");
@@ -158,8 +161,8 @@ static void test_coach_parent_writes_as_coach(void **state)
 				  RELAY_WAIT_MS));
 	free(relay_expect(env, DANA, "[Soccer] Coach Marcus Bell: Bus leaves", RELAY_WAIT_MS));
 	relay_settle(env);
-	relay_assert_only(env, JAMIE, ALEX, SAM, TAYLOR, JORDAN, CASEY, RILEY, MORGAN, NOAH, DANA,
-			  ROSA);
+	relay_assert_only(env, JAMIE, ALEX, SAM, TAYLOR, JORDAN, CASEY, RILEY, MORGAN, NOAH,
+			  SAM_ONEIL, DANA, ROSA);
 }
 
 /* ======== staff beyond teams ======== */
@@ -392,6 +395,43 @@ static void test_decide_by_sms(void **state)
 	free(relay_expect(env, ROSA, "Who is this for?", RELAY_WAIT_MS));
 }
 
+/* ======== handles and addressing ======== */
+
+/* Two Sam O.s on Soccer: neither has the bare @samo (import order must not decide who gets
+ * it). @samo asks "which one?"; the answer sends the message to the one meant, their
+ * guardian copied. Before, the first imported Sam got @samo and the other @samo2, and
+ * "@samo" silently reached the first. */
+static void test_which_sam(void **state)
+{
+	char *got;
+	(void)state;
+
+	relay_text(env, DANA, RELAY_SOCCER, "@samo Great game today");
+	got = relay_expect(env, DANA, "Which one? Reply", RELAY_WAIT_MS);
+	RELAY_HAS(env, got, "@samortiz (Sam Ortiz)");
+	RELAY_HAS(env, got, "@samoneil (Sam O’Neil)");
+	free(got);
+	relay_settle(env);
+	relay_assert_only(env, DANA);
+
+	relay_clear(env);
+	relay_text(env, DANA, RELAY_SOCCER, "@samoneil");
+	free(relay_expect(env, SAM_ONEIL, "[Soccer] Coach Dana Lee: Great game today",
+			  RELAY_WAIT_MS));
+	relay_expect_all(env, "[Soccer] Coach Dana Lee to Sam O.: Great game today", SIOBHAN, ROSA);
+	relay_settle(env);
+	relay_assert_only(env, SAM_ONEIL, SIOBHAN, ROSA);
+
+	/* The beginning of one handle is asked about, never guessed. */
+	relay_clear(env);
+	relay_text(env, DANA, RELAY_SOCCER, "@samone Bring the team banner");
+	free(relay_expect(env, DANA, "Did you mean @samoneil (Sam O’Neil)?", RELAY_WAIT_MS));
+	relay_text(env, DANA, RELAY_SOCCER, "@SamONeil");
+	free(relay_expect(env, SAM_ONEIL, "Bring the team banner", RELAY_WAIT_MS));
+	relay_settle(env);
+	relay_assert_only(env, DANA, SAM_ONEIL, SIOBHAN, ROSA);
+}
+
 /* A OneRoster relative is not a guardian (FERPA: parents and guardians): Jamie's aunt,
  * on file with a phone, is not copied on a coach's message to Jamie. */
 static void test_relative_never_copied(void **state)
@@ -414,11 +454,17 @@ static void test_relative_never_copied(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest households[] = {
-	    T(test_coach_parent_counts_as_copied), T(test_coach_parent_copied_as_guardian),
-	    T(test_coach_parent_writes_as_parent), T(test_coach_parent_writes_as_coach),
-	    T(test_relative_never_copied),	   T(test_counselor_writes_from_building_number),
-	    T(test_building_is_not_a_team),	   T(test_counselor_crisis_on_team_number),
-	    T(test_crisis_conversation),	   T(test_decide_by_sms),
+	    T(test_coach_parent_counts_as_copied),
+	    T(test_coach_parent_copied_as_guardian),
+	    T(test_coach_parent_writes_as_parent),
+	    T(test_coach_parent_writes_as_coach),
+	    T(test_relative_never_copied),
+	    T(test_counselor_writes_from_building_number),
+	    T(test_building_is_not_a_team),
+	    T(test_counselor_crisis_on_team_number),
+	    T(test_crisis_conversation),
+	    T(test_decide_by_sms),
+	    T(test_which_sam),
 	};
 
 	relay_harness_init(argc, argv);
