@@ -27,7 +27,8 @@ static void usage(FILE *f)
 	    "Usage: chaperone team list [--all]\n"
 	    "       chaperone team show TAG\n"
 	    "       chaperone team add TAG --name NAME --kind KIND [--relay NUMBER]\n"
-	    "       chaperone team set TAG [--name NAME] [--kind KIND] [--relay NUMBER|none]\n"
+	    "       chaperone team set TAG [--tag NEW] [--name NAME] [--kind KIND]\n"
+	    "                          [--relay NUMBER|none]\n"
 	    "       chaperone team deactivate|activate TAG\n"
 	    "       chaperone team member add|remove TAG HANDLE...\n"
 	    "       chaperone team subgroup add TAG NAME [HANDLE...]\n"
@@ -47,11 +48,11 @@ static void usage(FILE *f)
 }
 
 struct opts {
-	const char *db, *as, *cc, *name, *kind, *relay;
+	const char *db, *as, *cc, *name, *kind, *relay, *tag;
 	bool all;
 };
 
-enum { O_DB, O_AS, O_CC, O_NAME, O_KIND, O_RELAY, O_ALL };
+enum { O_DB, O_AS, O_CC, O_NAME, O_KIND, O_RELAY, O_ALL, O_TAG };
 #define B(o)   CLI_OPT_BIT(o)
 #define COMMON (B(O_DB) | B(O_AS))
 
@@ -67,6 +68,7 @@ static const struct cli_opt opt_table[] = {
     [O_KIND] = VALUE("kind", kind),
     [O_RELAY] = VALUE("relay", relay),
     [O_ALL] = {"all", CLI_OPT_FLAG, offsetof(struct opts, all), 0},
+    [O_TAG] = VALUE("tag", tag),
 };
 
 enum {
@@ -87,7 +89,7 @@ static const struct cli_sub subs[] = {
     [SUB_DEACTIVATE] = {"deactivate", COMMON, 1, 1, "one TAG"},
     [SUB_ACTIVATE] = {"activate", COMMON, 1, 1, "one TAG"},
     [SUB_ADD] = {"add", COMMON | TEAM_SETTINGS, 1, 1, "one TAG"},
-    [SUB_SET] = {"set", COMMON | TEAM_SETTINGS, 1, 1, "one TAG"},
+    [SUB_SET] = {"set", COMMON | TEAM_SETTINGS | B(O_TAG), 1, 1, "one TAG"},
     /* TAG HANDLE...; subgroup: TAG NAME [HANDLE...] */
     [SUB_MEMBER] = {"member", COMMON, 2, 1000, "TAG HANDLE..."},
     [SUB_OVERSEER] = {"overseer", COMMON, 2, 1000, "TAG HANDLE..."},
@@ -351,7 +353,7 @@ static int team_set(struct store *s, void *ctx, const char *tag, const struct op
 	int64_t relay = 0;
 	int rc;
 
-	if (!o->name && !o->kind && !o->relay) {
+	if (!o->name && !o->kind && !o->relay && !o->tag) {
 		cli_err(cmd, "nothing to set");
 		usage(stderr);
 		return CLI_EXIT_USAGE;
@@ -373,6 +375,27 @@ static int team_set(struct store *s, void *ctx, const char *tag, const struct op
 		}
 		t.kind = o->kind;
 	}
+	if (o->tag) {
+		const char *nt = o->tag[0] == '#' ? o->tag + 1 : o->tag;
+
+		if (!roster_word_valid(nt)) {
+			cli_err(
+			    cmd,
+			    "tag '%s' is not a word (a-z, 0-9, _ and -, starting with a letter, "
+			    "at most 32)",
+			    nt);
+			return CLI_EXIT_INPUT;
+		}
+		if (strcmp(nt, old.tag) && store_tag_taken(s, nt) != 0) {
+			cli_err(cmd, "tag '%s' is taken", nt);
+			return CLI_EXIT_INPUT;
+		}
+		t.tag = nt;
+		/* teams.csv names the team by its first tag: keep that as its key, so the
+		 * next import finds the renamed team instead of adding the old one again. */
+		if (old.origin && !strcmp(old.origin, STORE_ORIGIN_TEAMS) && !old.source_id)
+			t.source_id = talloc_asprintf(ctx, "teams.csv:%s", old.tag);
+	}
 	if (o->relay && relay_arg(s, cmd, o, &relay, number, sizeof(number)) < 0)
 		return CLI_EXIT_INPUT;
 	if (store_begin(s) < 0)
@@ -391,11 +414,11 @@ static int team_set(struct store *s, void *ctx, const char *tag, const struct op
 		return CLI_EXIT_OK;
 	}
 	printf("updated team %s\n", t.tag);
-	if (old.origin && (o->name || o->kind))
+	if (old.origin && o->name)
 		fprintf(stderr,
 			"note: %s comes from the roster (%s); the next import sets its "
-			"name and kind back to what the roster says\n",
-			old.tag, source_of(ctx, &old));
+			"name back to what the roster says\n",
+			t.tag, source_of(ctx, &old));
 	return CLI_EXIT_OK;
 db_error:
 	cli_err(cmd, "database: %s; nothing changed", store_errmsg(s));

@@ -582,7 +582,8 @@ void roster_read_classes(struct rimport *im)
 		t->line = r->line;
 		t->want.origin = STORE_ORIGIN_ONEROSTER;
 		t->want.name = talloc_strdup(t, title);
-		t->want.kind = "class";
+		/* A class is a class, unless the district made it something else by hand. */
+		t->want.kind = t->cur.id && t->cur.kind ? t->cur.kind : "class";
 		if (t->cur.id && !t->cur.active && t->cur.manual_inactive) {
 			t->want.active = false;
 			t->want.manual_inactive = true;

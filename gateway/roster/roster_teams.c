@@ -98,7 +98,37 @@ static void team_row_read(struct rimport *im, const struct rcsv *c, const struct
 	tr->groups = rim_lower(im->ctx, rcsv_get(r, col->groups), 0);
 	tr->relay_s = rcsv_get(r, col->relay);
 	tr->t = *tr->tag ? rmap_get(im->team_by_tag, tr->tag) : NULL;
+	/* A team renamed by hand (team set --tag) keeps the tag teams.csv knows it by. */
+	if (!tr->t && *tr->tag) {
+		char *key = talloc_asprintf(im->ctx, "teams.csv:%s", tr->tag);
+		tr->t = rmap_get(im->team_by_source, key);
+	}
 	tr->as = AS_ROLE;
+}
+
+/* A row that gives a class (from classes.csv) its relay number: the tag, the relay and
+ * nothing else. Classes get their numbers in bulk this way; their members stay the SIS's.
+ * True when the row was such a row (applied, or reported). */
+static bool class_relay_row(struct rimport *im, struct team_row *tr)
+{
+	const char *why = "";
+
+	if (!tr->t || !tr->t->want.origin || strcmp(tr->t->want.origin, STORE_ORIGIN_ONEROSTER) ||
+	    !*tr->relay_s || *tr->name || *tr->kind || *tr->pref || *tr->as_s || *tr->groups)
+		return false;
+	if (!(tr->relay = relay_number(im, tr->relay_s, &why))) {
+		rim_problem(im, tr->c->path, tr->r->line, "invalid relay '%s': %s", tr->relay_s,
+			    why);
+		return true;
+	}
+	if (tr->t->relay_set && strcmp(tr->relay, tr->t->relay)) {
+		rim_problem(im, tr->c->path, tr->r->line, "relay %s differs from %s above",
+			    tr->relay, tr->t->relay);
+		return true;
+	}
+	tr->t->relay = talloc_strdup(tr->t, tr->relay);
+	tr->t->relay_set = true;
+	return true;
 }
 
 /* A tag teams.csv may define: present, a word, not a class's. */
@@ -312,7 +342,9 @@ static struct rteam *team_of_row(struct rimport *im, const struct team_row *tr)
 		if (!(t = rim_team_new(im)))
 			return NULL;
 		t->want.tag = talloc_strdup(t, tr->tag);
+		t->want.source_id = talloc_asprintf(t, "teams.csv:%s", tr->tag);
 		rmap_put(im->team_by_tag, tr->tag, t);
+		rmap_put(im->team_by_source, t->want.source_id, t);
 	}
 	if (!t->seen) {
 		t->seen = true;
@@ -415,6 +447,8 @@ void roster_read_teams(struct rimport *im)
 			rim_keep_team(im, tr.t);
 			continue;
 		}
+		if (class_relay_row(im, &tr))
+			continue;
 		if (!team_tag_usable(im, &tr))
 			continue;
 		/* Validate the whole row before any of it counts; the first fault is reported. */

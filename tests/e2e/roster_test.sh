@@ -307,6 +307,32 @@ expect_rc 0 x_all "$chaperone" exception list --all
 has x_all.out "revoked by helenp"
 ok "exception add, list, revoke; only administrators approve and revoke"
 
+# 7b. what the district set on its teams survives the next import: a renamed tag, a
+#     class made a club, a class's relay number and overseer; classes get relay numbers
+#     in bulk from teams.csv
+expect_rc 1 ttag_bad "$chaperone" team set soccer --tag "Varsity Soccer"
+expect_rc 1 ttag_taken "$chaperone" team set soccer --tag robotics
+has ttag_taken.err "tag 'robotics' is taken"
+expect_rc 0 ttag "$chaperone" team set soccer --tag varsity
+has ttag.out "updated team varsity"
+expect_rc 0 tkind "$chaperone" team set bio101 --kind club --relay 617-555-0190
+expect_rc 0 reimport_t "$chaperone" roster import "$district"
+has reimport_t.out "No changes"
+expect_rc 0 varsity "$chaperone" team show varsity
+has varsity.out "relay      +15550100"
+expect_rc 1 nosoccer "$chaperone" team show soccer
+expect_rc 0 bio "$chaperone" team show bio101
+has bio.out "(club)"
+has bio.out "relay      +16175550190"
+cp -r "$district" "$work/bulk"
+printf 'eng201,,,617-555-0191,,,,\n' >>"$work/bulk/teams.csv"
+expect_rc 0 bulk "$chaperone" roster import --verbose "$work/bulk"
+has bulk.out "updated team eng201: relay none -> +16175550191"
+expect_rc 0 ttag_back "$chaperone" team set varsity --tag soccer
+expect_rc 0 reimport_b "$chaperone" roster import "$district"
+has reimport_b.out "No changes"
+ok "team settings survive the import; classes get relay numbers from teams.csv"
+
 # 8. a hand deactivation survives the import
 expect_rc 0 deact "$chaperone" person deactivate jamier
 expect_rc 0 reimport3 "$chaperone" roster import "$district"
