@@ -3,6 +3,7 @@
  *
  * Dispatches on the first argument through a table (cli_dispatch): each command group is
  * one line here and a file (or a few) of its own. */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,10 @@ int main(int argc, char **argv)
 {
 	const char *cmd;
 
+	/* Names are UTF-8: tables line up by display width (cli_pad). Only the character
+	 * type: numbers, dates and messages stay as they are. */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

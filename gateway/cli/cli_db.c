@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <talloc.h>
 
@@ -158,6 +159,54 @@ void cli_format_date(char *out, size_t cap, int64_t ms)
 
 	localtime_r(&t, &tm);
 	strftime(out, cap, "%Y-%m-%d", &tm);
+}
+
+void cli_format_local(char *out, size_t cap, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, cap, "%Y-%m-%d %H:%M %Z", &tm);
+}
+
+/* Columns s takes on a terminal; bytes that are not valid UTF-8 count one each. */
+static int display_width(const char *s)
+{
+	mbstate_t st;
+	size_t len = strlen(s);
+	int w = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (len) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, len, &st);
+		int cw;
+
+		if (n == (size_t)-1 || n == (size_t)-2) {
+			memset(&st, 0, sizeof(st));
+			n = 1;
+			cw = 1;
+		} else {
+			if (n == 0)
+				break;
+			cw = wcwidth(wc);
+			if (cw < 0)
+				cw = 1;
+		}
+		w += cw;
+		s += n;
+		len -= n;
+	}
+	return w;
+}
+
+const char *cli_pad(char *buf, size_t cap, const char *s, int width)
+{
+	int w = display_width(s ? s : "");
+
+	snprintf(buf, cap, "%s%*s", s ? s : "", w < width ? width - w : 0, "");
+	return buf;
 }
 
 const char *cli_display(void *ctx, const struct store_person *p)

@@ -43,6 +43,13 @@ int cli_phone(const char *cmd, const char *in, const char *cc, char *out, size_t
 
 /* "2026-06-30" (local time) for a time in ms. */
 void cli_format_date(char *out, size_t cap, int64_t ms);
+/* "2026-06-30 17:05 EDT" (local time, the box's time zone) for a time in ms. */
+void cli_format_local(char *out, size_t cap, int64_t ms);
+/* s followed by spaces to fill `width` columns as a terminal shows them (accented and
+ * wide characters counted by display width, not bytes); s itself when wider. Needs the
+ * UTF-8 character type chaperone's main sets. Written to buf (cut to cap); returns buf. */
+const char *cli_pad(char *buf, size_t cap, const char *s, int width);
+#define CLI_PAD(buf, s, width) cli_pad(buf, sizeof(buf), s, width)
 
 /* "Jamie Rivera", "Coach Dana Lee": a person as the directory shows them. */
 const char *cli_display(void *ctx, const struct store_person *p);

@@ -27,21 +27,33 @@ static void usage(FILE *f)
 		   "list them as an active administrator. The sender is told who decided.\n");
 }
 
+struct held_print {
+	struct store *s;
+	void *ctx;
+	unsigned n;
+};
+
+/* One held message: its number, when (local time), who sent it (name and handle, the
+ * number only when the directory does not know it), and what holds it. */
 static void print_held(const struct rec_held *h, void *data)
 {
-	char at[32], until[32];
-	unsigned *n = data;
+	struct held_print *hp = data;
+	char at[48], until[48];
+	struct store_person p;
+	const char *from = h->sender_number;
 
-	store_format_time(at, sizeof(at), h->at);
-	printf("%" PRId64 "\t%s\tfrom %s on %s\t[%s]\t%s", h->verdict_id, at, h->sender_number,
-	       h->relay, h->rules, h->release);
+	if (h->sender_id && store_person_by_id(hp->s, hp->ctx, h->sender_id, &p) == 1)
+		from = talloc_asprintf(hp->ctx, "%s (@%s)", cli_display(hp->ctx, &p), p.handle);
+	cli_format_local(at, sizeof(at), h->at);
+	printf("%" PRId64 "\t%s\tfrom %s on %s\t[%s]\t%s", h->verdict_id, at, from, h->relay,
+	       h->rules, h->release);
 	if (h->hold_until) {
-		store_format_time(until, sizeof(until), h->hold_until);
+		cli_format_local(until, sizeof(until), h->hold_until);
 		printf(" until %s", until);
 	}
 	printf("\n\treason: %s\n\ttext: %s\n\trecipients: %u\n", h->reason, h->body,
 	       h->n_deliveries);
-	(*n)++;
+	hp->n++;
 }
 
 struct find_held {
@@ -147,7 +159,6 @@ int cli_held_main(int argc, char **argv)
 	void *ctx;
 	struct store *s;
 	int rc;
-	unsigned n = 0;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
@@ -163,8 +174,10 @@ int cli_held_main(int argc, char **argv)
 		return CLI_EXIT_DB;
 	}
 	if (!strcmp(argv[1], "list")) {
-		rc = rec_held_list(s, print_held, &n) < 0 ? CLI_EXIT_INPUT : CLI_EXIT_OK;
-		if (!n)
+		struct held_print hp = {.s = s, .ctx = ctx};
+
+		rc = rec_held_list(s, print_held, &hp) < 0 ? CLI_EXIT_INPUT : CLI_EXIT_OK;
+		if (!hp.n)
 			printf("No held messages.\n");
 	} else if (!strcmp(argv[1], "release") || !strcmp(argv[1], "reject")) {
 		rc = decide(s, ctx, !strcmp(argv[1], "release"), argc - 2, argv + 2);

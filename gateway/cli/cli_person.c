@@ -176,6 +176,8 @@ static int person_list(struct store *s, void *ctx, const struct opts *o)
 	printf("%-16s %-13s %-17s %-28s %-16s %s\n", "HANDLE", "ROLE", "TITLE", "NAME", "PHONE",
 	       "TEAMS");
 	for (size_t i = 0; i < n; i++) {
+		char pad[512];
+
 		const struct store_person *p = &persons[i];
 
 		if (!p->active && !o->all)
@@ -185,8 +187,9 @@ static int person_list(struct store *s, void *ctx, const struct opts *o)
 		if (o->team && store_link_exists(s, STORE_LINK_MEMBER, team.id, p->id) != 1)
 			continue;
 		tags = teams_of(s, ctx, p, teams, n_teams);
-		printf("%-16s %-13s %-17s %-28s %-16s %s%s\n", p->handle, store_role_word(p->role),
-		       title_or_dash(p->title), talloc_asprintf(ctx, "%s %s", p->given, p->family),
+		printf("%-16s %-13s %-17s %s %-16s %s%s\n", p->handle, store_role_word(p->role),
+		       title_or_dash(p->title),
+		       CLI_PAD(pad, talloc_asprintf(ctx, "%s %s", p->given, p->family), 28),
 		       p->phone ? p->phone : "-", *tags ? tags : "-",
 		       p->active ? "" : " (inactive)");
 		shown++;
@@ -197,12 +200,13 @@ static int person_list(struct store *s, void *ctx, const struct opts *o)
 
 static const char *person_line(struct store *s, void *ctx, int64_t id)
 {
+	char pad[512];
 	struct store_person p;
 
 	if (store_person_by_id(s, ctx, id, &p) != 1)
 		return talloc_asprintf(ctx, "#%" PRId64, id);
-	return talloc_asprintf(ctx, "%-14s %-28s %s%s", p.handle,
-			       talloc_asprintf(ctx, "%s %s", p.given, p.family),
+	return talloc_asprintf(ctx, "%-14s %s %s%s", p.handle,
+			       CLI_PAD(pad, talloc_asprintf(ctx, "%s %s", p.given, p.family), 28),
 			       p.phone ? p.phone : "no phone", p.active ? "" : " (inactive)");
 }
 

@@ -128,11 +128,12 @@ static int team_list(struct store *s, void *ctx, const struct opts *o)
 		cli_err("team list", "database: %s", store_errmsg(s));
 		return CLI_EXIT_DB;
 	}
-	printf("%-16s %-7s %-24s %-14s %5s %8s\n", "TAG", "KIND", "NAME", "RELAY", "STAFF",
+	printf("%-16s %-8s %-24s %-14s %5s %8s\n", "TAG", "KIND", "NAME", "RELAY", "STAFF",
 	       "STUDENTS");
 	for (size_t i = 0; i < n_teams; i++) {
 		const struct store_team *t = &teams[i];
 		unsigned staff = 0, students = 0;
+		char pad[512];
 
 		if (!t->active && !o->all)
 			continue;
@@ -149,9 +150,9 @@ static int team_list(struct store *s, void *ctx, const struct opts *o)
 					staff++;
 			}
 		}
-		printf("%-16s %-7s %-24s %-14s %5u %8u%s\n", t->tag, t->kind, t->name,
-		       t->relay_number ? t->relay_number : "-", staff, students,
-		       t->active ? "" : " (inactive)");
+		printf("%-16s %-8s %s %-14s %5u %8u%s\n", t->tag, t->kind,
+		       CLI_PAD(pad, t->name, 24), t->relay_number ? t->relay_number : "-", staff,
+		       students, t->active ? "" : " (inactive)");
 		shown++;
 	}
 	printf("%u team%s\n", shown, shown == 1 ? "" : "s");
@@ -176,7 +177,9 @@ static struct dir_person **sorted(void *ctx, struct dir_person **arr, unsigned n
 
 static void print_person(const char *indent, const struct dir_person *p, const char *name)
 {
-	printf("%s%-16s %-30s %s\n", indent, p->handle, name ? name : p->display,
+	char pad[512];
+
+	printf("%s%-16s %s %s\n", indent, p->handle, CLI_PAD(pad, name ? name : p->display, 30),
 	       p->phone ? p->phone : "(no phone)");
 }
 

@@ -128,7 +128,7 @@ has robotics.out "overseers  1 (default: the principals)"
 has robotics.out "officers         averyj, emmag"
 lacks robotics.out "without a guardian"
 expect_rc 0 teams "$chaperone" team list
-has teams.out "soccer           sports  Soccer                   +15550100          2        8"
+has teams.out "soccer           sports   Soccer                   +15550100          2        8"
 has teams.out "4 teams"
 expect_rc 0 plist "$chaperone" person list --team robotics
 has plist.out "6 persons"
@@ -194,6 +194,13 @@ has pshow2.out "phone        none on file"
 has pshow2.out "source       added by hand"
 expect_rc 0 padd_g "$chaperone" person add --role guardian --given Ana --family Ortiz \
 	--phone 617-555-0998 --guardian-of samo --relationship aunt
+# Tables line up by display width: an accented name pads like any other.
+expect_rc 0 padd_jose "$chaperone" person add --role staff --given José --family Núñez \
+	--phone 617-555-0997
+has padd_jose.out "added staff josen"
+expect_rc 0 plist_w "$chaperone" person list --role staff
+has plist_w.out "José Núñez                   +16175550997"
+has plist_w.out "Dana Lee                     +16175550101"
 # @samo is Sam Ortiz's: another Sam O. gets given and family name, not samo2.
 expect_rc 0 padd_sam "$chaperone" person add --role student --given Sam --family Okafor
 has padd_sam.out "added student samokafor"
