@@ -128,7 +128,37 @@ void relay_dump(const struct relay_env *e)
 
 /* A child that dies with the test: a crashed or aborted test leaves no daemon behind.
  * out_fd and err_fd (if >= 0) become its stdout and stderr. */
+/* chaperoned under libfaketime: its wall clock read from `clock` on every call, its
+ * monotonic clock (timers) real. ASan must come first among preloaded libraries unless
+ * told not to check. */
+static void fake_clock_env(const char *clock)
+{
+#ifdef CHAPERONE_LIBFAKETIME
+	const char *asan = getenv("ASAN_OPTIONS");
+	char opts[512];
+
+	setenv("LD_PRELOAD", CHAPERONE_LIBFAKETIME, 1);
+	setenv("FAKETIME_TIMESTAMP_FILE", clock, 1);
+	setenv("FAKETIME_NO_CACHE", "1", 1);
+	setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
+	snprintf(opts, sizeof(opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
+		 asan && *asan ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
+#else
+	(void)clock;
+#endif
+}
+
+static pid_t spawn_clock(const char *prog, char *const argv[], int out_fd, int err_fd,
+			 const char *db, const char *clock);
+
 static pid_t spawn(const char *prog, char *const argv[], int out_fd, int err_fd, const char *db)
+{
+	return spawn_clock(prog, argv, out_fd, err_fd, db, NULL);
+}
+
+static pid_t spawn_clock(const char *prog, char *const argv[], int out_fd, int err_fd,
+			 const char *db, const char *clock)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -148,6 +178,8 @@ static pid_t spawn(const char *prog, char *const argv[], int out_fd, int err_fd,
 		close(fd);
 	if (db)
 		setenv("CHAPERONE_DB", db, 1);
+	if (clock && *clock)
+		fake_clock_env(clock);
 	execv(prog, argv);
 	perror("relay harness: exec");
 	_exit(127);
@@ -564,6 +596,7 @@ static void write_config(struct relay_env *e, const struct relay_policy *p)
 		" device %s/modem1\n"
 		" relay-number " RELAY_ROBOTICS "\n"
 		"%s%s%s"
+		"%s"
 		"password " RELAY_VTY_LOGIN "\n"
 		"enable password " RELAY_VTY_ENABLE "\n"
 		"line vty\n"
@@ -571,7 +604,8 @@ static void write_config(struct relay_env *e, const struct relay_policy *p)
 		p->oversight ? p->oversight : "copy", p->contact_screen ? "yes" : "no",
 		p->notice ? "yes" : "no", e->sim->dir, e->sim->dir,
 		e->modems == 3 ? "modem modem2\n device " : "", e->modems == 3 ? e->sim->dir : "",
-		e->modems == 3 ? "/modem2\n relay-number " RELAY_BUILDING "\n" : "", e->vty_port);
+		e->modems == 3 ? "/modem2\n relay-number " RELAY_BUILDING "\n" : "",
+		p->extra_config ? p->extra_config : "", e->vty_port);
 	fclose(f);
 }
 
@@ -632,6 +666,14 @@ struct relay_env *relay_prepare(const char *fixture, const struct relay_policy *
 	free(out);
 	load_phones(e);
 	e->modems = p->modems == 3 ? 3 : 2;
+	if (p->fake_clock) {
+#ifndef CHAPERONE_LIBFAKETIME
+		give_up(e);
+		fail_msg("libfaketime was not found when the tests were configured");
+#endif
+		snprintf(e->clock, sizeof(e->clock), "%s/clock", e->dir);
+		relay_clock(e, "+0");
+	}
 	e->sim = start_modemsim(e);
 	e->vty_port = free_tcp_port();
 	if (e->vty_port <= 0) {
@@ -665,7 +707,7 @@ void relay_launch(struct relay_env *e)
 	if (fd < 0)
 		RELAY_FAIL(e, "cannot create %s: %s", e->log, strerror(errno));
 	snprintf(prog, sizeof(prog), "%s/bin/chaperoned", harness_build_dir);
-	e->pid = spawn(prog, (char *const *)argv, fd, fd, NULL);
+	e->pid = spawn_clock(prog, (char *const *)argv, fd, fd, NULL, e->clock);
 	close(fd);
 	while (now_ms() < deadline) {
 		int status = wait_child(e->pid, 0);
@@ -1119,4 +1161,12 @@ void relay_test_finish(struct relay_env *e)
 	relay_assert_masked(e);
 	relay_assert_attributed(e);
 	relay_clear(e);
+}
+
+void relay_clock(struct relay_env *e, const char *spec)
+{
+	FILE *f = fopen(e->clock, "w");
+
+	if (!f || fprintf(f, "%s\n", spec) < 0 || fclose(f) != 0)
+		RELAY_FAIL(e, "cannot set the clock in %s", e->clock);
 }

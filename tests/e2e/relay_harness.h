@@ -45,7 +45,15 @@ struct relay_policy {
 	bool notice;
 	const char *timezone; /* "UTC" */
 	unsigned modems;      /* 2, or 3 for a building's number (RELAY_BUILDING) */
+	/* chaperoned's wall clock is libfaketime's, moved with relay_clock() (timers keep
+	 * real monotonic time): quiet hours, expiries, digests, crisis windows. */
+	bool fake_clock;
+	const char *extra_config; /* lines added to the config's top level, or NULL */
 };
+struct relay_env;
+/* Where chaperoned's clock is (fake_clock): libfaketime's FAKETIME syntax, "+73h" (that
+ * far ahead of real time) or "@2026-12-07 22:00:00" (UTC, then running). */
+void relay_clock(struct relay_env *e, const char *spec);
 /* What the brief's manual run uses: no guardians on team messages, no quiet hours,
  * oversight copy, contact screen and notice on, UTC, two modems. */
 void relay_policy_defaults(struct relay_policy *p);
@@ -63,6 +71,7 @@ struct relay_env {
 	int vty_port;
 	unsigned n_sent; /* messages phones sent to a relay number */
 	unsigned modems; /* 2 or 3 */
+	char clock[128]; /* libfaketime's timestamp file, "" when the clock is real */
 	/* Every personal number in the directory (E.164), for the masking check. */
 	char phones[RELAY_MAX_PHONES][24];
 	unsigned n_phones;

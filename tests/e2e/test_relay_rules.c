@@ -348,7 +348,7 @@ static void test_contact_screen_hold_then_release(void **state)
 	snprintf(id, sizeof(id), "%lld", (long long)v);
 	RELAY_HAS(env, out, "[contact-screen");
 	/* Who sent it, by name, not only by number. */
-	RELAY_HAS(env, out, "from Jamie R. (@jamier) on +15550100");
+	RELAY_HAS(env, out, "from Jamie Rivera (@jamier) on +15550100");
 	RELAY_HAS(env, out, "text: Coach my mom's cell is 617-555-0401, text her");
 	free(out);
 
