@@ -356,7 +356,7 @@ rosa=+16175550201 helen=+16175550202 omar=+16175550203
 jamie=+16175550301 alex=+16175550302 sam=+16175550303 taylor=+16175550304
 jordan=+16175550305 casey=+16175550306 riley=+16175550307 morgan=+16175550308
 avery=+16175550309 quinn=+16175550310 drew=+16175550311 emma=+16175550312
-maria=+16175550401 luis=+16175550402 grace=+16175550403 anita=+16175550411
+maria=+16175550401 luis=+16175550402 grace=+16175550403 anita=+16175550411 sofia=+16175550416
 stranger=+16175559999
 soccer_students=("$jamie" "$alex" "$sam" "$taylor" "$jordan" "$casey" "$riley" "$morgan")
 
@@ -451,9 +451,14 @@ held_id=$(awk -F'\t' '/^[0-9]+\t/ { id = $1 } /^\ttext: .*Permission forms/ { pr
 [ -n "$held_id" ] || { cat "$work/held2.out"; fail "the held message is not in chaperone held list"; }
 note "held as #$held_id: $(sed -n 's/^\treason: //p' "$work/held2.out" | head -n 1)"
 
-begin "The athletic director releases it — \`chaperone held release $held_id\`: it goes out to the whole team, Taylor included again, and Dana is told"
-echo "  \$ chaperone held release $held_id --by rosad"
-"$chaperone" held release "$held_id" --by rosad --db "$db" | sed 's/^/    /' || fail "chaperone held release failed"
+begin "The athletic director, away from the office, asks her phone what is held — HELD lists it (digits shown as #, no number leaves)"
+send "$rosa" "$soccer" "HELD"
+want "$rosa" "$soccer" "1 held for an administrator:\n#$held_id Coach Dana Lee: \"Permission forms are due"
+arrive
+
+begin "She releases it by text — OK $held_id: it goes out to the whole team, Taylor included again, and Dana is told (the same records as \`chaperone held release\`)"
+send "$rosa" "$soccer" "OK $held_id"
+want "$rosa" "$soccer" "Released and sent #$held_id."
 for s in "${soccer_students[@]}" "$marcus"; do
 	want "$s" "$soccer" "[Soccer] Coach Dana Lee: Permission forms are due at the front office, 12 Main St, by Friday."
 done
@@ -478,12 +483,59 @@ for a in "$helen" "$omar"; do
 done
 arrive
 
+begin "Morgan answers — the crisis conversation is open: to Coach Dana and the administrators alerted, not to Coach Marcus, not to Morgan's guardian (the crisis may be at home); flagged (crisis)"
+send "$morgan" "$soccer" "I'm at the bus stop. I don't want to go home tonight."
+want "$dana" "$soccer" "[Soccer] Morgan P. (@morganp): I'm at the bus stop."
+for a in "$rosa" "$helen" "$omar"; do
+	want "$a" "$soccer" "CRISIS [Soccer] Morgan P. (@morganp) to Coach Dana Lee: I'm at the bus stop."
+done
+arrive
+
+begin "Coach Dana answers without an address — still one-to-one, the administrators alerted (crisis conversation)"
+send "$dana" "$soccer" "Stay there. Mr. Haddad is on his way to you now."
+want "$morgan" "$soccer" "[Soccer] Coach Dana Lee: Stay there."
+for a in "$rosa" "$helen" "$omar"; do
+	want "$a" "$soccer" "CRISIS [Soccer] Coach Dana Lee answered Morgan P. one-to-one: Stay there."
+done
+arrive
+
+begin "Counselor Omar Haddad, on no team, answers Morgan on the Soccer number — !crisis works for any staff member"
+send "$omar" "$soccer" "!crisis @morganp Morgan, I'm at the bus stop in two minutes. Grey jacket."
+want "$morgan" "$soccer" "[Soccer] Counselor Omar Haddad: Morgan, I'm at the bus stop"
+for a in "$rosa" "$helen"; do
+	want "$a" "$soccer" "CRISIS [Soccer] Counselor Omar Haddad answered Morgan P. one-to-one"
+done
+arrive
+
+begin "The principal closes the crisis conversation by text — CLOSE @morganp; the counselor is told, and Morgan's next messages go to the coaches as usual"
+send "$helen" "$soccer" "CLOSE @morganp"
+want "$helen" "$soccer" "Closed: the crisis conversation of Morgan P. with Counselor Omar Haddad."
+want "$omar" "$soccer" "The crisis conversation with Morgan P. is closed by Principal Helen Park."
+arrive
+
 begin "Advisor Priya Shah texts Robotics on the second relay number, $robotics — whole-team; the principal oversees Robotics (oversight); Riley, on both teams, gets this number's notice too (notice)"
 send "$priya" "$robotics" "#robotics Build session Thursday 3pm in room 114. Bring your safety glasses."
 for s in "$riley" "$avery" "$quinn" "$drew" "$emma"; do
 	want "$s" "$robotics" "$notice\\n[Robotics] Advisor Priya Shah: Build session Thursday 3pm"
 done
 want "$helen" "$robotics" "$notice\\n[Robotics] Advisor Priya Shah to the Robotics team: Build session Thursday 3pm"
+arrive
+
+echo "  \$ chaperone person guardian-of marcusb emmag --relationship father"
+"$chaperone" person guardian-of marcusb emmag --relationship father --db "$db" --as helenp |
+	sed 's/^/    /' || fail "chaperone person guardian-of failed"
+sleep 1.5 # chaperoned reloads the directory within a poll
+begin "Coach Marcus Bell is also Emma Garcia's father — on the Robotics number, which serves her team and none of his, he writes as her parent, to her advisor"
+send "$marcus" "$robotics" "Emma will be late to the build session, she has a doctor's appointment."
+want "$priya" "$robotics" "[Robotics] Coach Marcus Bell, guardian of Emma G. (@marcusb): Emma will be late"
+arrive
+
+begin "Advisor Priya answers Emma — both her guardians are copied, her mother and her father Coach Marcus, and the principal (guardian-copy, oversight)"
+send "$priya" "$robotics" "@emmag See you at 4 then, Emma."
+want "$emma" "$robotics" "[Robotics] Advisor Priya Shah: See you at 4 then, Emma."
+for g in "$sofia" "$marcus" "$helen"; do
+	want "$g" "$robotics" "[Robotics] Advisor Priya Shah to Emma G.: See you at 4 then, Emma."
+done
 arrive
 
 begin "Grace Kim, Alex's guardian, texts HELP — the families' help text (HELP)"
