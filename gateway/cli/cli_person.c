@@ -39,7 +39,9 @@ static void usage(FILE *f)
 	    "--as ACTOR (who the change log records; default: your user name),\n"
 	    "--country-code CC (for phone numbers written without one; default 1).\n\n"
 	    "ROLE: student, guardian, staff, administrator. TITLE: teacher, coach, advisor,\n"
-	    "volunteer (staff); athletic_director, principal, counselor (administrators).\n"
+	    "volunteer (staff); athletic_director, principal, assistant_principal\n"
+	    "(administrators); counselor, nurse (either). Administrators approve exceptions\n"
+	    "and decide held messages; a title alone never does.\n"
 	    "Handles are generated from the names when not given (Jamie Rivera: jamier).\n"
 	    "guardian-of makes a guardian, staff member or administrator (a teacher who is\n"
 	    "also a parent) a guardian of the student: copied on staff messages to them.\n"
@@ -304,7 +306,7 @@ static int check_title(const char *cmd, const char *s, enum dir_role role, enum 
 		cli_err(
 		    cmd,
 		    "unknown title '%s' (teacher, coach, advisor, volunteer, athletic_director, "
-		    "principal, counselor, none)",
+		    "principal, assistant_principal, counselor, nurse, none)",
 		    s);
 		return -1;
 	}

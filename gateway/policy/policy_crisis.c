@@ -35,8 +35,10 @@ static void alert(struct pol_state *st)
 		pol_add(st, req->team->overseers[i], POLICY_WHY_CRISIS_ALERT);
 	for (unsigned i = 0; i < d->n_persons; i++) {
 		const struct dir_person *p = d->persons[i];
-		if (p->role == DIR_ADMIN &&
-		    (p->title == DIR_T_PRINCIPAL || p->title == DIR_T_COUNSELOR))
+		/* A counselor is alerted whether staff or administrator: the title says
+		 * what they do, not what they may approve. */
+		if ((p->role == DIR_ADMIN && p->title == DIR_T_PRINCIPAL) ||
+		    (dir_is_staff_side(p) && p->title == DIR_T_COUNSELOR))
 			pol_add(st, p, POLICY_WHY_CRISIS_ALERT);
 	}
 }

@@ -129,7 +129,7 @@ static void settle_titles(struct rimport *im)
 
 		if (p->seen_in == RF_N || p->title_listed || !p->want.active)
 			continue;
-		t = p->cur.id ? p->cur.title : p->default_title;
+		t = p->cur.id && !p->title_from_users ? p->cur.title : p->default_title;
 		if (!dir_title_fits_role(t, p->want.role)) {
 			/* Promoted by an earlier titles.csv: still so. */
 			if (p->want.role == DIR_STAFF && dir_title_fits_role(t, DIR_ADMIN))

@@ -74,6 +74,7 @@ struct rperson {
 	enum rfile seen_in;	  /* RF_USERS or RF_GUARDIANS when defined now; RF_N if not */
 	bool keep;		  /* a rejected row names them: leave them as they are */
 	bool title_listed;	  /* titles.csv gives their title */
+	bool title_from_users;	  /* users.csv's title column gives it (default_title) */
 	enum dir_title default_title;
 	const char *path; /* where defined, for problems found later */
 	unsigned line;

@@ -149,14 +149,14 @@ static void set_active(struct rperson *p)
 
 /* users.csv's columns. */
 struct user_cols {
-	int id, status, enabled, role, given, family, sms, phone, agents, email;
+	int id, status, enabled, role, given, family, sms, phone, agents, email, title;
 };
 
 /* One row of users.csv. */
 struct user_row {
 	const char *path;
 	unsigned line;
-	const char *sid, *status, *enabled, *role_s, *given, *family, *agents, *email;
+	const char *sid, *status, *enabled, *role_s, *given, *family, *agents, *email, *title;
 	const char *phone_s; /* sms, the number that takes texts; else phone (maybe a landline) */
 };
 
@@ -173,6 +173,7 @@ static void user_row_read(const struct rcsv *c, const struct rcsv_row *r,
 	u->family = rcsv_get(r, col->family);
 	u->agents = rcsv_get(r, col->agents);
 	u->email = rcsv_get(r, col->email);
+	u->title = rcsv_get(r, col->title);
 	u->phone_s = rcsv_get(r, col->sms);
 	if (!*u->phone_s)
 		u->phone_s = rcsv_get(r, col->phone);
@@ -296,6 +297,24 @@ static void user_define(struct rimport *im, const struct user_row *u, struct rpe
 	p->want.phone = rim_phone(im, u->path, u->line, "phone", u->phone_s);
 	set_active(p);
 	p->default_title = !strcasecmp(u->role_s, "teacher") ? DIR_T_TEACHER : DIR_T_NONE;
+	p->title_from_users = false;
+	if (*u->title) {
+		enum dir_title t;
+
+		if (dir_title_parse(u->title, &t) < 0)
+			rim_problem(im, u->path, u->line,
+				    "unknown title '%s' (teacher, coach, advisor, volunteer, "
+				    "athletic_director, principal, assistant_principal, counselor, "
+				    "nurse, or none); title left as it is",
+				    u->title);
+		else if (t != DIR_T_NONE && (role == DIR_STUDENT || role == DIR_GUARDIAN))
+			rim_problem(im, u->path, u->line, "a %s has no title; title '%s' left out",
+				    role == DIR_STUDENT ? "student" : "guardian", u->title);
+		else {
+			p->default_title = t;
+			p->title_from_users = true;
+		}
+	}
 	if (*u->agents)
 		p->agents = talloc_strdup(p, u->agents);
 	if (role == DIR_GUARDIAN)
@@ -401,6 +420,9 @@ void roster_read_users(struct rimport *im)
 	    .phone = rcsv_col(c, "phone"),
 	    .agents = rcsv_col(c, "agentSourcedIds"),
 	    .email = rcsv_col(c, "email"),
+	    /* OneRoster extension column (metadata.*), or the plain name some SIS use. */
+	    .title = rcsv_col(c, "metadata.title") >= 0 ? rcsv_col(c, "metadata.title")
+							: rcsv_col(c, "title"),
 	};
 	struct rmap *lines = rmap_new(im->ctx);
 

@@ -500,7 +500,8 @@ void roster_read_titles(struct rimport *im)
 		if (dir_title_parse(title_s, &title) < 0) {
 			rim_problem(im, c->path, r->line,
 				    "unknown title '%s' (teacher, coach, advisor, volunteer, "
-				    "athletic_director, principal, counselor, or none)",
+				    "athletic_director, principal, assistant_principal, counselor, "
+				    "nurse, or none)",
 				    title_s);
 			continue;
 		}
@@ -511,8 +512,10 @@ void roster_read_titles(struct rimport *im)
 			continue;
 		}
 		if (!dir_title_fits_role(title, p->want.role)) {
-			/* SIS exports often list athletic directors as teachers: the title says
-			 * what they are, and administrators approve exceptions. */
+			/* SIS exports often list athletic directors as teachers: a title only
+			 * an administrator has (athletic director, principal, assistant
+			 * principal) says what they are. A counselor's or nurse's does not:
+			 * they stay staff, and only administrators approve exceptions. */
 			if (p->want.role == DIR_STAFF && dir_title_fits_role(title, DIR_ADMIN)) {
 				p->want.role = DIR_ADMIN;
 			} else {

@@ -31,6 +31,8 @@ static const char *const title_words[] = {
     [DIR_T_ATHLETIC_DIRECTOR] = "athletic_director",
     [DIR_T_PRINCIPAL] = "principal",
     [DIR_T_COUNSELOR] = "counselor",
+    [DIR_T_NURSE] = "nurse",
+    [DIR_T_ASSISTANT_PRINCIPAL] = "assistant_principal",
 };
 
 static const char *const exception_words[] = {

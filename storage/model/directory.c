@@ -26,6 +26,8 @@ static const char *const title_names[] = {
     [DIR_T_ATHLETIC_DIRECTOR] = "athletic director",
     [DIR_T_PRINCIPAL] = "principal",
     [DIR_T_COUNSELOR] = "counselor",
+    [DIR_T_NURSE] = "nurse",
+    [DIR_T_ASSISTANT_PRINCIPAL] = "assistant principal",
 };
 
 /* How a title reads in front of a name: "Coach Dana Lee", "Athletic Director Ana Ruiz". */
@@ -38,6 +40,8 @@ static const char *const title_prefix[] = {
     [DIR_T_ATHLETIC_DIRECTOR] = "Athletic Director ",
     [DIR_T_PRINCIPAL] = "Principal ",
     [DIR_T_COUNSELOR] = "Counselor ",
+    [DIR_T_NURSE] = "Nurse ",
+    [DIR_T_ASSISTANT_PRINCIPAL] = "Assistant Principal ",
 };
 
 static const char *const exc_names[] = {
@@ -131,8 +135,11 @@ bool dir_title_fits_role(enum dir_title t, enum dir_role r)
 		return r == DIR_STAFF;
 	case DIR_T_ATHLETIC_DIRECTOR:
 	case DIR_T_PRINCIPAL:
-	case DIR_T_COUNSELOR:
+	case DIR_T_ASSISTANT_PRINCIPAL:
 		return r == DIR_ADMIN;
+	case DIR_T_COUNSELOR:
+	case DIR_T_NURSE:
+		return r == DIR_STAFF || r == DIR_ADMIN;
 	}
 	return false;
 }
@@ -200,7 +207,7 @@ struct dir_person *dir_add_person(struct directory *d, const struct dir_person_s
 	p->id = spec->id;
 	p->source_id = dup_or_null(p, spec->source_id);
 	p->role = spec->role;
-	p->title = (unsigned)spec->title <= DIR_T_COUNSELOR ? spec->title : DIR_T_NONE;
+	p->title = (unsigned)spec->title <= DIR_T_ASSISTANT_PRINCIPAL ? spec->title : DIR_T_NONE;
 	p->given = talloc_strdup(p, spec->given ? spec->given : "");
 	p->family = talloc_strdup(p, spec->family ? spec->family : "");
 	p->handle = talloc_strdup(p, spec->handle ? spec->handle : "");

@@ -36,7 +36,9 @@ enum dir_title {
 	DIR_T_VOLUNTEER,
 	DIR_T_ATHLETIC_DIRECTOR,
 	DIR_T_PRINCIPAL,
-	DIR_T_COUNSELOR,
+	DIR_T_COUNSELOR,	   /* staff or administrator: alerted of every crisis */
+	DIR_T_NURSE,		   /* staff or administrator */
+	DIR_T_ASSISTANT_PRINCIPAL, /* administrator */
 };
 
 const char *dir_role_name(enum dir_role r);   /* "student", "guardian", "staff", "administrator" */
@@ -46,7 +48,9 @@ const char *dir_title_name(enum dir_title t); /* "coach", "athletic director", .
  * Return 0, or -1 when the word is not one. */
 int dir_role_parse(const char *s, enum dir_role *out);
 int dir_title_parse(const char *s, enum dir_title *out);
-/* Titles that belong to each role (coach is staff, principal is admin, ...). */
+/* Titles that belong to each role (coach is staff, principal is admin, a counselor or a
+ * nurse either). A title never grants a permission by itself: approving exceptions and
+ * deciding held messages is for administrators (the role). */
 bool dir_title_fits_role(enum dir_title t, enum dir_role r);
 
 struct dir_team;

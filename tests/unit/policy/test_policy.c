@@ -838,6 +838,12 @@ static void test_crisis(void **state)
 	assert_int_equal(v->n_deliveries, 4);
 	assert_contains(v->reason, "3 administrators alerted");
 
+	/* A counselor who is staff (a title, not an administrator's role) is alerted too. */
+	F->counselor->role = DIR_STAFF;
+	v = run();
+	assert_string_equal(gets(F->counselor, POLICY_WHY_CRISIS_ALERT), alert);
+	F->counselor->role = DIR_ADMIN;
+
 	/* Crisis answers are not held by the contact screen either. */
 	F->req.body = "Call the hotline at 800-273-8255 now";
 	v = run();

@@ -928,6 +928,38 @@ static void test_colliding_handles(void **state)
 	assert_int_equal(roster_changed(import(e, HOUSEHOLDS, ROSTER_OK)), 0);
 }
 
+/* Titles from users.csv (the OneRoster extension column metadata.title) and titles.csv. A
+ * counselor's or nurse's title keeps a teacher staff — alerted of crises, but no
+ * approver of exceptions; an administrator-only title (assistant principal) makes them
+ * an administrator. Before, titles.csv's "counselor" made a teacher an administrator. */
+static void test_titles_are_not_permissions(void **state)
+{
+	struct env *e = *state;
+	char dir[96], cmd[640];
+	struct store_person alan, marcus, dana;
+
+	snprintf(dir, sizeof(dir), "%s/titled", e->dir);
+	snprintf(cmd, sizeof(cmd),
+		 "cp -r %s %s && sed -i -e '1s/$/,metadata.title/' -e '2,$s/$/,/' "
+		 "-e 's/^\\(t-1004,.*\\),$/\\1,counselor/' "
+		 "-e 's/^\\(t-1001,.*\\),$/\\1,assistant principal/' %s/users.csv && "
+		 "sed -i -e '/^t-1001,/d' -e '/^t-1004,/d' -e 's/^t-1002,coach$/t-1002,nurse/' "
+		 "%s/titles.csv",
+		 DISTRICT, dir, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	import(e, dir, ROSTER_OK);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "t-1004", &alan), 1);
+	assert_int_equal(alan.role, DIR_STAFF);
+	assert_int_equal(alan.title, DIR_T_COUNSELOR);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "t-1002", &marcus), 1);
+	assert_int_equal(marcus.role, DIR_STAFF);
+	assert_int_equal(marcus.title, DIR_T_NURSE);
+	assert_int_equal(store_person_by_source(e->s, e->ctx, "t-1001", &dana), 1);
+	assert_int_equal(dana.role, DIR_ADMIN);
+	assert_int_equal(dana.title, DIR_T_ASSISTANT_PRINCIPAL);
+	assert_int_equal(roster_changed(import(e, dir, ROSTER_OK)), 0);
+}
+
 /* A first import of an export that still lists users and classes on their way out:
  * links to them are left out and the report says why ("being deleted"), not that they
  * are unknown, and the import is not rejected. */
@@ -1088,6 +1120,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_guardians_csv_staff_guardian, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_building_team, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_colliding_handles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_titles_are_not_permissions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_building_migration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leaving_is_not_unknown, setup, teardown),
 	    cmocka_unit_test(test_names),
