@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Opening the database for the CLI, and the lookups its directory commands share. */
+#include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -124,6 +126,92 @@ int cli_find_active(struct store *s, void *ctx, const char *cmd, const char *han
 		return 0;
 	}
 	return 1;
+}
+
+/* The handle the operators table gives this Unix account: 1 and *handle, 0 when the
+ * account is not listed, -1 when the table cannot be trusted or read (printed); -2 when
+ * there is no table. */
+static int operator_handle(void *ctx, const char *cmd, const char *path, const char *account,
+			   char **handle)
+{
+	FILE *f = fopen(path, "r");
+	struct stat st;
+	char line[256];
+	int rc = 0;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return -2;
+		cli_err(cmd, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Anyone who may write it may make themselves an administrator. */
+	if (fstat(fileno(f), &st) < 0 || (st.st_mode & 022)) {
+		cli_err(cmd, "%s is writable by others than its owner: not trusted", path);
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char acc[128], h[128];
+
+		if (line[strspn(line, " \t")] == '#')
+			continue;
+		if (sscanf(line, "%127s %127s", acc, h) != 2 || strcmp(acc, account))
+			continue;
+		*handle = talloc_strdup(ctx, h[0] == '@' ? h + 1 : h);
+		rc = 1;
+		break;
+	}
+	fclose(f);
+	return rc;
+}
+
+const char *cli_operators_path(void)
+{
+	const char *p = getenv("CHAPERONE_OPERATORS");
+
+	return p && *p ? p : CLI_OPERATORS;
+}
+
+bool cli_operators_table(void)
+{
+	return access(cli_operators_path(), F_OK) == 0;
+}
+
+int cli_deciding_admin(struct store *s, void *ctx, const char *cmd, const char *by,
+		       struct store_person *admin)
+{
+	const char *path = cli_operators_path();
+	/* The person at the keyboard: `sudo -u chaperone chaperone ...` runs as the service
+	 * account, and sudo says who asked. (Whoever can act as that account without sudo
+	 * can change the archive anyway.) */
+	const char *account = getenv("SUDO_USER") && *getenv("SUDO_USER") ? getenv("SUDO_USER")
+									  : cli_actor(ctx, NULL);
+	char *mapped = NULL;
+	int rc = operator_handle(ctx, cmd, path, account, &mapped);
+
+	if (rc == -1)
+		return 0;
+	if (rc == 0) {
+		cli_err(cmd,
+			"your account (%s) is not an administrator's in %s; ask the district's "
+			"IT person to add it",
+			account, path);
+		return 0;
+	}
+	if (rc == 1) {
+		if (by && strcmp(by[0] == '@' ? by + 1 : by, mapped)) {
+			cli_err(cmd, "your account (%s) is %s's in %s, not %s's", account, mapped,
+				path, by[0] == '@' ? by + 1 : by);
+			return 0;
+		}
+		by = mapped;
+	}
+	if (!by) {
+		cli_err(cmd, "say which administrator decides: --by HANDLE");
+		return 0;
+	}
+	return cli_find_active(s, ctx, cmd, by, 1u << DIR_ADMIN, admin);
 }
 
 int cli_find_team(struct store *s, void *ctx, const char *cmd, const char *tag,

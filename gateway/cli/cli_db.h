@@ -33,6 +33,21 @@ int cli_find_person(struct store *s, void *ctx, const char *cmd, const char *han
 /* An active person by handle, of the role(s) in the mask (1 << DIR_STUDENT, ...). */
 int cli_find_active(struct store *s, void *ctx, const char *cmd, const char *handle, unsigned roles,
 		    struct store_person *out);
+/* Where the box says which Unix account is which administrator: lines "ACCOUNT HANDLE"
+ * ('#' starts a comment). CHAPERONE_OPERATORS names another file (tests). */
+#define CLI_OPERATORS "/etc/chaperone/operators"
+/* Its path, and whether this box has one. */
+const char *cli_operators_path(void);
+bool cli_operators_table(void);
+
+/* The administrator who decides (held messages, exceptions). With the operators table,
+ * the Unix account running the command must be listed in it, and `by` (a handle, or NULL)
+ * must be the handle it maps to; without the table `by` is required. Either way the
+ * handle must be an active administrator. 1 and *admin set, or 0 with the reason
+ * printed. */
+int cli_deciding_admin(struct store *s, void *ctx, const char *cmd, const char *by,
+		       struct store_person *admin);
+
 /* A team by tag ("#soccer" or "soccer"). */
 int cli_find_team(struct store *s, void *ctx, const char *cmd, const char *tag,
 		  struct store_team *out);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <talloc.h>
@@ -168,7 +169,8 @@ static int exception_add(struct store *s, void *ctx, const struct opts *o)
 	size_t n;
 	char date[32];
 
-	if (!o->staff || !o->student || !o->kind || !o->reason || !o->approved_by || !o->expires) {
+	if (!o->staff || !o->student || !o->kind || !o->reason || !o->expires ||
+	    (!o->approved_by && !cli_operators_table())) {
 		cli_err(cmd, "--staff, --student, --kind, --reason, --approved-by and --expires "
 			     "are all required");
 		usage(stderr);
@@ -196,7 +198,7 @@ static int exception_add(struct store *s, void *ctx, const struct opts *o)
 	if (!cli_find_active(s, ctx, cmd, o->staff, (1u << DIR_STAFF) | (1u << DIR_ADMIN),
 			     &staff) ||
 	    !cli_find_active(s, ctx, cmd, o->student, 1u << DIR_STUDENT, &student) ||
-	    !cli_find_active(s, ctx, cmd, o->approved_by, 1u << DIR_ADMIN, &admin))
+	    !cli_deciding_admin(s, ctx, cmd, o->approved_by, &admin))
 		return CLI_EXIT_INPUT;
 	if (store_exceptions_list(s, ctx, false, store_now_ms(), &existing, &n) < 0) {
 		cli_err(cmd, "database: %s", store_errmsg(s));
@@ -236,7 +238,7 @@ static int exception_revoke(struct store *s, void *ctx, const char *id_s, const 
 	long long id;
 	int rc;
 
-	if (!o->by) {
+	if (!o->by && !cli_operators_table()) {
 		cli_err(cmd, "--by HANDLE (an administrator) is required");
 		usage(stderr);
 		return CLI_EXIT_USAGE;
@@ -259,7 +261,7 @@ static int exception_revoke(struct store *s, void *ctx, const char *id_s, const 
 		cli_err(cmd, "exception %lld is revoked already", id);
 		return CLI_EXIT_INPUT;
 	}
-	if (!cli_find_active(s, ctx, cmd, o->by, 1u << DIR_ADMIN, &admin))
+	if (!cli_deciding_admin(s, ctx, cmd, o->by, &admin))
 		return CLI_EXIT_INPUT;
 	rc = store_exception_revoke(s, cli_actor(ctx, o->as), id, admin.id);
 	if (rc <= 0) {

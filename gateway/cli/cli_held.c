@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <talloc.h>
 
@@ -24,7 +25,9 @@ static void usage(FILE *f)
 		   "Messages the policy held for an administrator (contact details) or for the\n"
 		   "end of quiet hours. ID is the number `list` shows. --by names the\n"
 		   "administrator who decides (their handle, e.g. @hpark): the directory must\n"
-		   "list them as an active administrator. The sender is told who decided.\n");
+		   "list them as an active administrator. Where " CLI_OPERATORS " maps Unix\n"
+		   "accounts to administrators, your account decides as its administrator and\n"
+		   "--by may be left out. The sender is told who decided.\n");
 }
 
 struct held_print {
@@ -108,13 +111,14 @@ static int decide(struct store *s, void *ctx, bool release, int argc, char **arg
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (!by) {
+	/* Only an administrator of the directory decides — on a box with the operators
+	 * table, the one the Unix account is — and the sender is told who. */
+	if (!by && !cli_operators_table()) {
 		fprintf(stderr, "chaperone held: say which administrator decides: --by HANDLE\n");
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	/* Only an administrator of the directory decides, and the sender is told who. */
-	if (!cli_find_active(s, ctx, "held", by, 1u << DIR_ADMIN, &admin))
+	if (!cli_deciding_admin(s, ctx, "held", by, &admin))
 		return CLI_EXIT_INPUT;
 	by = admin.handle;
 	rec_held_list(s, match_held, &f);

@@ -310,6 +310,27 @@ expect_rc 1 x_rev_again "$chaperone" exception revoke 1 --by helenp
 has x_rev_again.err "exception 1 is revoked already"
 expect_rc 0 x_list2 "$chaperone" exception list
 has x_list2.out "0 exceptions in force"
+# On a box with the operators table, the Unix account decides as its administrator.
+ops="$work/operators"
+me=$(id -un)
+printf '# Unix account, administrator handle\n%s helenp\n' "$me" >"$ops"
+chmod 644 "$ops"
+opx=(env -u SUDO_USER CHAPERONE_OPERATORS="$ops" "$chaperone" exception add --staff danal
+	--student jamier --kind family --reason "Dana is Jamie's aunt" --expires 2099-06-30)
+expect_rc 1 op_other "${opx[@]}" --approved-by rosad
+has op_other.err "your account ($me) is helenp's in $ops, not rosad's"
+chmod 666 "$ops"
+expect_rc 1 op_writable "${opx[@]}"
+has op_writable.err "is writable by others than its owner: not trusted"
+chmod 644 "$ops"
+expect_rc 0 op_add "${opx[@]}"
+has op_add.out "approved by helenp"
+printf 'someoneelse helenp\n' >"$ops"
+expect_rc 1 op_unlisted env -u SUDO_USER CHAPERONE_OPERATORS="$ops" "$chaperone" exception revoke 2
+has op_unlisted.err "your account ($me) is not an administrator's in $ops"
+expect_rc 0 op_sudo env SUDO_USER=someoneelse CHAPERONE_OPERATORS="$ops" "$chaperone" \
+	exception revoke 2
+has op_sudo.out "revoked exception 2"
 expect_rc 0 x_all "$chaperone" exception list --all
 has x_all.out "revoked by helenp"
 ok "exception add, list, revoke; only administrators approve and revoke"
