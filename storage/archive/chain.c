@@ -155,7 +155,8 @@ struct chain_class {
 	 " chain_link(n, '" cls "', ?1, c, p) FROM (SELECT " TAIL_N " AS n, " TAIL_P " AS p,"      \
 	 " (SELECT rec_hash(" cols("t.") ") FROM " table " t WHERE t.rowid = ?1) AS c)",           \
 	 "SELECT rowid FROM " table " ORDER BY rowid"},
-static const struct chain_class classes[] = {CHAIN_CLASSES_GUARDED CHAIN_CLASSES_UNGUARDED};
+static const struct chain_class classes[] = {
+    CHAIN_CLASSES_GUARDED CHAIN_CLASSES_UNGUARDED CHAIN_CLASSES_LATER};
 #undef X
 
 int chain_migrate_existing(struct store *s, char *err, size_t errlen)

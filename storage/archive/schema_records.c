@@ -168,5 +168,26 @@ const struct store_migration store_migrations_records[] = {
      "CREATE INDEX verdicts_holds ON verdicts(release, hold_until) WHERE action = 'hold';"
      "CREATE INDEX questions_person ON questions(person_id, relay, id);",
      NULL},
+    /* A staff member's request, by SMS (ASK), for an exception to text one student, and
+     * an administrator's answer (ALLOW, DENY). Ids only: the words are the messages'. */
+    {"records-3",
+     "CREATE TABLE exception_requests ("
+     " id INTEGER PRIMARY KEY,"
+     " at INTEGER NOT NULL,"
+     " relay TEXT NOT NULL,"
+     " staff_id INTEGER NOT NULL REFERENCES persons(id),"
+     " student_id INTEGER NOT NULL REFERENCES persons(id),"
+     " team_id INTEGER REFERENCES teams(id),"
+     " message_id INTEGER REFERENCES messages(id),"
+     " blocked_verdict_id INTEGER REFERENCES verdicts(id));"
+     "CREATE TABLE exception_request_decisions ("
+     " id INTEGER PRIMARY KEY,"
+     " request_id INTEGER NOT NULL UNIQUE REFERENCES exception_requests(id),"
+     " at INTEGER NOT NULL,"
+     " decision TEXT NOT NULL CHECK (decision IN ('allowed', 'denied')),"
+     " decided_by INTEGER NOT NULL REFERENCES persons(id),"
+     " exception_id INTEGER REFERENCES exceptions(id),"
+     " message_id INTEGER REFERENCES messages(id));",
+     NULL},
     {NULL, NULL, NULL},
 };

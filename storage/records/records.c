@@ -767,6 +767,117 @@ int rec_crisis_open(struct store *s, const char *relay, int64_t student_id, int6
 	return rc;
 }
 
+int rec_last_guardian_block(struct store *s, void *ctx, const char *relay, int64_t sender_id,
+			    int64_t since, int64_t *verdict_id, int64_t *message_id,
+			    int64_t *team_id, char **text)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT v.id, v.message_id, coalesce(v.team_id, 0), m.text FROM verdicts v"
+	       " JOIN messages m ON m.id = v.message_id"
+	       " WHERE v.relay = ?1 AND v.sender_id = ?2 AND v.at >= ?3 AND v.kind = 'relay'"
+	       " AND v.action = 'block' AND (v.rules = 'guardian-copy' OR v.rules LIKE"
+	       " 'guardian-copy,%') ORDER BY v.id DESC LIMIT 1");
+	int rc;
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, relay);
+	sqlite3_bind_int64(st, 2, sender_id);
+	sqlite3_bind_int64(st, 3, since);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*verdict_id = sqlite3_column_int64(st, 0);
+		*message_id = sqlite3_column_int64(st, 1);
+		*team_id = sqlite3_column_int64(st, 2);
+		*text = talloc_strdup(ctx, (const char *)sqlite3_column_text(st, 3));
+		rc = 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int64_t rec_exception_request_add(struct store *s, const struct rec_exception_request *r)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO exception_requests(at, relay, staff_id,"
+					 " student_id, team_id, message_id, blocked_verdict_id)"
+					 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->at);
+	store_bind_text(st, 2, r->relay);
+	sqlite3_bind_int64(st, 3, r->staff_id);
+	sqlite3_bind_int64(st, 4, r->student_id);
+	store_bind_id(st, 5, r->team_id);
+	store_bind_id(st, 6, r->message_id);
+	store_bind_id(st, 7, r->blocked_verdict_id);
+	if (exec_done(st) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(store_db(s));
+}
+
+int rec_exception_request_get(struct store *s, void *ctx, int64_t id,
+			      struct rec_exception_request *out)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT r.id, r.at, r.relay, r.staff_id, r.student_id, coalesce(r.team_id, 0),"
+	       " coalesce(r.message_id, 0), coalesce(r.blocked_verdict_id, 0),"
+	       " d.id IS NOT NULL, coalesce(d.decision = 'allowed', 0), coalesce(d.at, 0),"
+	       " coalesce(d.decided_by, 0), coalesce(d.exception_id, 0)"
+	       " FROM exception_requests r"
+	       " LEFT JOIN exception_request_decisions d ON d.request_id = r.id WHERE r.id = ?1");
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->id = sqlite3_column_int64(st, 0);
+		out->at = sqlite3_column_int64(st, 1);
+		out->relay = talloc_strdup(ctx, (const char *)sqlite3_column_text(st, 2));
+		out->staff_id = sqlite3_column_int64(st, 3);
+		out->student_id = sqlite3_column_int64(st, 4);
+		out->team_id = sqlite3_column_int64(st, 5);
+		out->message_id = sqlite3_column_int64(st, 6);
+		out->blocked_verdict_id = sqlite3_column_int64(st, 7);
+		out->decided = sqlite3_column_int(st, 8);
+		out->allowed = sqlite3_column_int(st, 9);
+		out->decided_at = sqlite3_column_int64(st, 10);
+		out->decided_by = sqlite3_column_int64(st, 11);
+		out->exception_id = sqlite3_column_int64(st, 12);
+		rc = 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int rec_exception_request_decide(struct store *s, int64_t id, int64_t at, bool allowed,
+				 int64_t decided_by, int64_t exception_id, int64_t message_id)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO exception_request_decisions(request_id, at,"
+					 " decision, decided_by, exception_id, message_id)"
+					 " SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS"
+					 " (SELECT 1 FROM exception_requests WHERE id = ?1)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	store_bind_text(st, 3, allowed ? "allowed" : "denied");
+	sqlite3_bind_int64(st, 4, decided_by);
+	store_bind_id(st, 5, exception_id);
+	store_bind_id(st, 6, message_id);
+	if (exec_done(st) < 0 || sqlite3_changes(store_db(s)) != 1)
+		return -1;
+	return 0;
+}
+
 int64_t rec_question_add(struct store *s, const struct rec_question *q)
 {
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO questions(at, relay, person_id, message_id,"

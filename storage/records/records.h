@@ -213,6 +213,31 @@ int rec_crisis_open(struct store *s, const char *relay, int64_t student_id, int6
 		    int64_t *staff_id, int64_t *team_id);
 #define REC_RULE_CRISIS_CLOSE "crisis-close"
 
+/* A request for an exception, made by SMS (ASK) after a message to one student was
+ * refused, and its answer (ALLOW, DENY). */
+struct rec_exception_request {
+	int64_t id, at, staff_id, student_id, team_id, message_id, blocked_verdict_id;
+	const char *relay;
+	/* Decided: */
+	bool decided, allowed;
+	int64_t decided_at, decided_by, exception_id;
+};
+/* The sender's latest message on relay since `since` that guardian-copy refused: 1 and
+ * the verdict, message, team and the message's text (under ctx); 0 when none; -1. */
+int rec_last_guardian_block(struct store *s, void *ctx, const char *relay, int64_t sender_id,
+			    int64_t since, int64_t *verdict_id, int64_t *message_id,
+			    int64_t *team_id, char **text);
+/* Record a request; its id, or -1. */
+CHAPERONE_MUST_CHECK int64_t rec_exception_request_add(struct store *s,
+						       const struct rec_exception_request *r);
+/* Read one (relay copied under ctx): 1, 0 when there is none of that id, -1 on failure. */
+int rec_exception_request_get(struct store *s, void *ctx, int64_t id,
+			      struct rec_exception_request *out);
+/* Decide an undecided request: 0, or -1 (decided already, unknown, or failure). */
+CHAPERONE_MUST_CHECK int rec_exception_request_decide(struct store *s, int64_t id, int64_t at,
+						      bool allowed, int64_t decided_by,
+						      int64_t exception_id, int64_t message_id);
+
 struct rec_question {
 	int64_t id, at, person_id, message_id;
 	const char *relay, *kind, *body;
