@@ -130,8 +130,10 @@ static void block_unreachable(struct pol_state *st, const struct dir_person **wh
 	    talloc_asprintf(st->tmp,
 			    "Not sent: no guardian of %s can be reached on this number, and a "
 			    "guardian must be copied on messages to %s.%s Message the whole team "
-			    "instead (#%s ...), or ask an administrator for an exception.",
-			    names, n == 1 ? "a student" : "students", expired, t->tag));
+			    "instead (#%s ...), or %s",
+			    names, n == 1 ? "a student" : "students", expired, t->tag,
+			    n == 1 ? "reply ASK to ask an administrator for an exception."
+				   : "ask an administrator for an exception."));
 }
 
 static void to_subgroup(struct pol_state *st)

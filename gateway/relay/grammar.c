@@ -91,6 +91,7 @@ static const struct {
     {"stop", GRAMMAR_STOP},   {"stopall", GRAMMAR_STOP}, {"unsubscribe", GRAMMAR_STOP},
     {"cancel", GRAMMAR_STOP}, {"end", GRAMMAR_STOP},	 {"quit", GRAMMAR_STOP},
     {"start", GRAMMAR_START}, {"unstop", GRAMMAR_START}, {"discard", GRAMMAR_DISCARD},
+    {"ask", GRAMMAR_ASK},
 };
 
 static bool keyword(const char *s, size_t n, enum grammar_kind *kind)
@@ -260,6 +261,35 @@ void grammar_parse(const char *text, size_t len, struct grammar_parse *out)
 	out->body_len = e > i ? e - i : 0;
 }
 
+/* ALLOW n [Nd|Nw] [KIND]: the duration, 7 days when not said; what follows it (a kind)
+ * stays in the note. False when a duration is malformed or out of 1-365 days. */
+static bool allow_duration(const char *text, size_t e, struct grammar_decision *out)
+{
+	size_t b = out->note_off, w = word_end(text, e, b);
+	unsigned long v = 0;
+	size_t i = b;
+
+	out->days = 7;
+	if (b >= e || !isdigit((unsigned char)text[b]))
+		return true;
+	for (; i < w && isdigit((unsigned char)text[i]) && v < 10000; i++)
+		v = v * 10 + (unsigned long)(text[i] - '0');
+	if (i + 1 != w || (text[i] != 'd' && text[i] != 'D' && text[i] != 'w' && text[i] != 'W'))
+		goto bad;
+	if (text[i] == 'w' || text[i] == 'W')
+		v *= 7;
+	if (v < 1 || v > 365)
+		goto bad;
+	out->days = (unsigned)v;
+	b = skip_space(text, e, w);
+	out->note_off = b;
+	out->note_len = e > b ? e - b : 0;
+	return true;
+bad:
+	out->kind = GRAMMAR_D_NONE;
+	return false;
+}
+
 bool grammar_parse_decision(const char *text, size_t len, struct grammar_decision *out)
 {
 	size_t b, e, w, n;
@@ -286,6 +316,10 @@ bool grammar_parse_decision(const char *text, size_t len, struct grammar_decisio
 		out->kind = GRAMMAR_D_OK;
 	else if (word_is(text + b, n, "no"))
 		out->kind = GRAMMAR_D_NO;
+	else if (word_is(text + b, n, "allow"))
+		out->kind = GRAMMAR_D_ALLOW;
+	else if (word_is(text + b, n, "deny"))
+		out->kind = GRAMMAR_D_DENY;
 	else
 		return false;
 	b = skip_space(text, e, w);
@@ -312,6 +346,8 @@ bool grammar_parse_decision(const char *text, size_t len, struct grammar_decisio
 	out->id = id;
 	out->note_off = b;
 	out->note_len = e > b ? e - b : 0;
+	if (out->kind == GRAMMAR_D_ALLOW)
+		return allow_duration(text, e, out);
 	return true;
 }
 

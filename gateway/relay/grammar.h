@@ -18,6 +18,8 @@
  *   STOP / START                         opt out / back in (anyone)
  *   DISCARD                              drop the message the gateway asked about
  *   CLOSE @jamier                        end a crisis conversation (administrators)
+ *   ASK                                  ask an administrator for an exception after a
+ *                                        one-to-one was refused
  *
  * CANCEL is an opt-out word under carrier rules (with STOP, STOPALL, UNSUBSCRIBE, END,
  * QUIT), so the word for dropping a held question is DISCARD.
@@ -39,6 +41,7 @@ enum grammar_kind {
 	GRAMMAR_START,
 	GRAMMAR_DISCARD,
 	GRAMMAR_CLOSE, /* CLOSE @name: an administrator ends a crisis conversation */
+	GRAMMAR_ASK,   /* ASK: staff ask for an exception after a refused one-to-one */
 };
 
 enum grammar_addr_kind {
@@ -78,17 +81,22 @@ void grammar_parse(const char *text, size_t len, struct grammar_parse *out);
  * administrator's phone (a student's "No 5 of us can come" stays a message):
  *   HELD                 the messages held for an administrator
  *   OK 11                release held message 11 (a note may follow)
- *   NO 11 not for texts  reject it, the rest is the note the sender is shown */
+ *   NO 11 not for texts  reject it, the rest is the note the sender is shown
+ *   ALLOW 12 7d family   approve exception request 12 for 7 days (2w: 14), kind optional
+ *   DENY 12 reason       refuse it */
 enum grammar_decision_kind {
 	GRAMMAR_D_NONE,
 	GRAMMAR_D_HELD,
 	GRAMMAR_D_OK,
 	GRAMMAR_D_NO,
+	GRAMMAR_D_ALLOW, /* ALLOW 12 [7d|2w] [KIND]: approve exception request 12 */
+	GRAMMAR_D_DENY,	 /* DENY 12 [reason] */
 };
 struct grammar_decision {
 	enum grammar_decision_kind kind;
 	long long id;		   /* OK and NO: the held message's number */
 	size_t note_off, note_len; /* the note after the number, trimmed ("" if none) */
+	unsigned days;		   /* ALLOW: how long, 1-365 days (7 when not said) */
 };
 /* Is the whole text a decision? Fills out (kind GRAMMAR_D_NONE when not). */
 bool grammar_parse_decision(const char *text, size_t len, struct grammar_decision *out);

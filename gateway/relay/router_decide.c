@@ -97,6 +97,11 @@ int router_is_decision(struct work *w, const struct grammar_decision *d)
 
 	if (d->kind == GRAMMAR_D_HELD)
 		return 1;
+	if (d->kind == GRAMMAR_D_ALLOW || d->kind == GRAMMAR_D_DENY) {
+		struct rec_exception_request req;
+
+		return rec_exception_request_get(w->r->store, w->tmp, d->id, &req);
+	}
 	switch (rec_hold_state(w->r->store, w->tmp, d->id, &by)) {
 	case -1:
 		return -1;
@@ -155,5 +160,7 @@ static int decide(struct work *w, const struct grammar_decision *d)
 int router_decision(struct work *w, const struct grammar_decision *d)
 {
 	w->r->stats.commands++;
+	if (d->kind == GRAMMAR_D_ALLOW || d->kind == GRAMMAR_D_DENY)
+		return router_exception_decision(w, d);
 	return d->kind == GRAMMAR_D_HELD ? held_list(w) : decide(w, d);
 }

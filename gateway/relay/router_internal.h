@@ -122,3 +122,10 @@ int router_crisis_close(struct work *w, const struct grammar_parse *g);
 int router_is_decision(struct work *w, const struct grammar_decision *d);
 /* HELD, OK n, NO n reason from an administrator. */
 int router_decision(struct work *w, const struct grammar_decision *d);
+
+/* ---- router_exception.c: exceptions asked for and approved by SMS ---- */
+
+/* ASK from staff after a refused one-to-one. */
+int router_ask_exception(struct work *w);
+/* ALLOW n / DENY n from an administrator (a request n exists). */
+int router_exception_decision(struct work *w, const struct grammar_decision *d);

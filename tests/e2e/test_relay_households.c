@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -432,6 +433,83 @@ static void test_which_sam(void **state)
 	relay_assert_only(env, DANA, SAM_ONEIL, SIOBHAN, ROSA);
 }
 
+/* A coach refused a one-to-one (Sam Ortiz's only guardian has no phone) replies ASK: the
+ * athletic director, who oversees Soccer, gets the request by text and approves it for
+ * a week (ALLOW n 7d); the exception is recorded as `chaperone exception add` records
+ * one, and the coach's message then goes. A second request is refused (DENY). */
+static void test_ask_allow_deny(void **state)
+{
+	char *got, text[64];
+	int64_t req;
+	(void)state;
+
+	relay_text(env, DANA, RELAY_SOCCER, "@samortiz Can you help with the nets after practice?");
+	got = relay_expect(env, DANA, "Not sent: no guardian of Sam O. can be reached",
+			   RELAY_WAIT_MS);
+	RELAY_HAS(env, got, "reply ASK to ask an administrator for an exception");
+	free(got);
+	relay_settle(env);
+
+	relay_clear(env);
+	relay_text(env, DANA, RELAY_SOCCER, "ASK");
+	free(relay_expect(env, DANA, "Asked: request", RELAY_WAIT_MS));
+	got = relay_expect(env, ROSA, "Coach Dana Lee asks to text Sam O. (Soccer) one-to-one",
+			   RELAY_WAIT_MS);
+	RELAY_HAS(env, got, "Reply ALLOW");
+	free(got);
+	relay_settle(env);
+	relay_assert_only(env, DANA, ROSA);
+	req = relay_sql_int(env, "SELECT max(id) FROM exception_requests");
+	RELAY_CHECK(env, req > 0);
+
+	/* Not an administrator: an ordinary message; nothing approved. */
+	relay_clear(env);
+	snprintf(text, sizeof(text), "ALLOW %lld 7d", (long long)req);
+	relay_text(env, MARCUS, RELAY_SOCCER, text);
+	relay_settle(env);
+	RELAY_CHECK(env,
+		    relay_sql_int(env, "SELECT count(*) FROM exception_request_decisions") == 0);
+
+	relay_clear(env);
+	relay_text(env, ROSA, RELAY_SOCCER, text);
+	free(relay_expect(env, ROSA, "Approved: exception", RELAY_WAIT_MS));
+	free(relay_expect(env, DANA,
+			  "is approved by Athletic Director Rosa Delgado: you may text Sam O.",
+			  RELAY_WAIT_MS));
+	relay_settle(env);
+	RELAY_CHECK(env, relay_sql_int(env,
+				       "SELECT count(*) FROM exceptions e JOIN persons a ON "
+				       "a.id = e.approved_by WHERE a.handle = 'rosad' AND e.kind = "
+				       "'safety' AND e.expires_at > %lld",
+				       (long long)time(NULL) * 1000 + 6LL * 86400 * 1000) == 1);
+	sleep_ms(1500); /* chaperoned reloads the directory */
+
+	relay_clear(env);
+	relay_text(env, DANA, RELAY_SOCCER, "@samortiz Can you help with the nets after practice?");
+	free(relay_expect(env, SAM, "Can you help with the nets", RELAY_WAIT_MS));
+	relay_settle(env);
+
+	/* Refused: the coach is told, nothing is allowed. */
+	relay_clear(env);
+	relay_text(env, MARCUS, RELAY_SOCCER, "@samortiz Need a ride Saturday?");
+	free(relay_expect(env, MARCUS, "Not sent", RELAY_WAIT_MS));
+	relay_text(env, MARCUS, RELAY_SOCCER, "ASK");
+	free(relay_expect(env, MARCUS, "Asked: request", RELAY_WAIT_MS));
+	relay_settle(env);
+	req = relay_sql_int(env, "SELECT max(id) FROM exception_requests");
+	relay_clear(env);
+	snprintf(text, sizeof(text), "DENY %lld Use the team chat", (long long)req);
+	relay_text(env, ROSA, RELAY_SOCCER, text);
+	free(relay_expect(env, MARCUS,
+			  "is refused by Athletic Director Rosa Delgado. Note: Use the team chat",
+			  RELAY_WAIT_MS));
+	relay_settle(env);
+	RELAY_CHECK(env, relay_sql_int(env,
+				       "SELECT count(*) FROM exception_request_decisions WHERE "
+				       "decision = 'denied' AND request_id = %lld",
+				       (long long)req) == 1);
+}
+
 /* A OneRoster relative is not a guardian (FERPA: parents and guardians): Jamie's aunt,
  * on file with a phone, is not copied on a coach's message to Jamie. */
 static void test_relative_never_copied(void **state)
@@ -465,6 +543,7 @@ int main(int argc, char **argv)
 	    T(test_crisis_conversation),
 	    T(test_decide_by_sms),
 	    T(test_which_sam),
+	    T(test_ask_allow_deny),
 	};
 
 	relay_harness_init(argc, argv);

@@ -551,6 +551,30 @@ static void test_decisions(void **state)
 	assert_int_equal(d.kind, GRAMMAR_D_NO);
 	assert_int_equal(d.id, 7);
 	assert_int_equal(d.note_len, strlen("keep it on the team channel"));
+	t = "ALLOW 12 2w family";
+	assert_true(grammar_parse_decision(t, strlen(t), &d));
+	assert_int_equal(d.kind, GRAMMAR_D_ALLOW);
+	assert_int_equal(d.id, 12);
+	assert_int_equal(d.days, 14);
+	assert_memory_equal(t + d.note_off, "family", d.note_len);
+	t = "allow 3";
+	assert_true(grammar_parse_decision(t, strlen(t), &d));
+	assert_int_equal(d.days, 7);
+	t = "Deny 4 use the team chat";
+	assert_true(grammar_parse_decision(t, strlen(t), &d));
+	assert_int_equal(d.kind, GRAMMAR_D_DENY);
+	assert_memory_equal(t + d.note_off, "use the team chat", d.note_len);
+	/* A duration must be 1-365 days. */
+	t = "ALLOW 5 400d";
+	assert_false(grammar_parse_decision(t, strlen(t), &d));
+	t = "ALLOW 5 0d";
+	assert_false(grammar_parse_decision(t, strlen(t), &d));
+	t = "ALLOW 5 7x";
+	assert_false(grammar_parse_decision(t, strlen(t), &d));
+	parse("ASK");
+	assert_int_equal(g.kind, GRAMMAR_ASK);
+	parse("ask them tomorrow");
+	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
 	/* Ordinary words. */
 	static const char *const not [] = {
 	    "No",
