@@ -70,6 +70,10 @@ struct world {
 	struct directory *d;
 	struct dir_person **staff, **students, **guardians, **everyone;
 	unsigned n_staff, n_students, n_guardians, n_everyone;
+	/* Relatives on file (an aunt a district counts as no guardian): in the directory,
+	 * with phones, linked to no student. */
+	struct dir_person **relatives;
+	unsigned n_relatives;
 	/* Phones, as digits keyed by their last six, for the masking invariant. */
 	struct key {
 		uint32_t last6;
@@ -174,6 +178,8 @@ static struct world *build_world(void *ctx)
 				     gp = add_person(tmp, w, DIR_GUARDIAN));
 			dir_add_guardianship(s, gp);
 		}
+		if (chance(20))
+			PUSH(w, w->relatives, w->n_relatives, add_person(tmp, w, DIR_GUARDIAN));
 	}
 	for (unsigned i = 0; i < n_teams; i++) {
 		struct dir_team *t =
@@ -411,6 +417,21 @@ static void check(const struct world *w, const struct policy_request *req,
 		if (d->to->role == DIR_STUDENT)
 			student_recipient = true;
 	}
+
+	/* (8) a relative is never copied: nothing reaches one unless the sender named them. */
+	for (unsigned i = 0; i < v->n_deliveries; i++)
+		for (unsigned r = 0; r < w->n_relatives; r++) {
+			bool named = false;
+
+			if (v->deliveries[i].to != w->relatives[r])
+				continue;
+			for (unsigned k = 0; req->addr == POLICY_TO_PEOPLE && k < req->n_people;
+			     k++)
+				named |= req->people[k] == w->relatives[r];
+			if (!named || v->deliveries[i].why == POLICY_WHY_GUARDIAN_COPY)
+				fail("relative %s reached (%s)", w->relatives[r]->display,
+				     policy_why_name(v->deliveries[i].why));
+		}
 
 	/* (7) a student's message in a crisis conversation reaches its staff member and the
 	 * administrators a crisis alerts: never a guardian, never another coach. */
