@@ -361,6 +361,22 @@ expect_rc 0 reimport_b "$chaperone" roster import "$district"
 has reimport_b.out "No changes"
 ok "team settings survive the import; classes get relay numbers from teams.csv"
 
+# 7c. a district as rostered (tests/fixtures/households): a teacher listed again as a
+#     parent is imported once, a relative is left out, two Sam O.s get long handles
+hh="$work/households.db"
+expect_rc 0 hh_import "$chaperone" roster import --db "$hh" --verbose "$fixtures/households"
+has hh_import.out "1 staff member also listed as a parent or guardian: imported once, with both roles"
+has hh_import.out "'g-4017' (parent) is 't-1002' (staff, line 3), the same person"
+has hh_import.out "1 user of a role not counted as guardians (relative, ...) not imported"
+has hh_import.out "added student samortiz: Sam Ortiz"
+has hh_import.out "added student samoneil: Sam O’Neil"
+expect_rc 0 hh_marcus "$chaperone" person show marcusb --db "$hh"
+has hh_marcus.out "guardian of  noahb"
+has hh_marcus.out "+16175550102"
+expect_rc 0 hh_again "$chaperone" roster import --db "$hh" "$fixtures/households"
+has hh_again.out "No changes"
+ok "a teacher who is a parent imported once; relatives left out; colliding names"
+
 # 8. a hand deactivation survives the import
 expect_rc 0 deact "$chaperone" person deactivate jamier
 expect_rc 0 reimport3 "$chaperone" roster import "$district"
