@@ -27,6 +27,7 @@
 #define KEISHA	   "+16175550418"
 #define SAM_ONEIL  "+16175550314" /* Soccer; "Sam O." like Sam Ortiz */
 #define SIOBHAN	   "+16175550419" /* Sam O'Neil's mother */
+#define ANA	   "+16175550105" /* Nurse Ana Ortiz, building staff (title from users.csv) */
 
 static struct relay_env *env;
 static struct relay_policy policy;
@@ -227,6 +228,35 @@ static void test_counselor_crisis_on_team_number(void **state)
 	check_action("deliver");
 	RELAY_CHECK(env, relay_sql_int(env, "SELECT flagged FROM verdicts WHERE id = %lld",
 				       (long long)last_verdict()) == 1);
+}
+
+/* The roster gives titles (users.csv's metadata.title: Ana Ortiz is a nurse) and may name
+ * a staff member as a guardian (guardians.csv: Principal Helen Park is Quinn's mother).
+ * The nurse writes from the building's number, named by her title; Quinn's mother is
+ * copied as his guardian. A nurse's title makes no approver: she cannot approve an
+ * exception. */
+static void test_titles_and_staff_guardian_from_roster(void **state)
+{
+	char *out = NULL;
+	(void)state;
+
+	relay_text(env, ANA, RELAY_BUILDING, "@quinnf Please come to the nurse's office at 1");
+	free(relay_expect(env, QUINN, "[Lakeview High] Nurse Ana Ortiz: Please come",
+			  RELAY_WAIT_MS));
+	relay_expect_all(env, "[Lakeview High] Nurse Ana Ortiz to Quinn F.: Please come", CHRIS,
+			 HELEN);
+	relay_settle(env);
+	relay_assert_only(env, QUINN, CHRIS, HELEN);
+	RELAY_CHECK(env, relay_sql_int(env,
+				       "SELECT count(*) FROM deliveries WHERE recipient_number = "
+				       "'%s' AND why = 'guardian-copy' AND verdict_id = %lld",
+				       HELEN, (long long)last_verdict()) == 1);
+
+	RELAY_CHECK(env, relay_cli(env, &out, "exception", "add", "--staff", "danal", "--student",
+				   "quinnf", "--kind", "family", "--reason", "x", "--approved-by",
+				   "anao", "--expires", "2099-06-30", NULL) == 1);
+	RELAY_HAS(env, out, "anao is staff, not an administrator");
+	free(out);
 }
 
 /* ======== crisis conversations ======== */
@@ -540,6 +570,7 @@ int main(int argc, char **argv)
 	    T(test_counselor_writes_from_building_number),
 	    T(test_building_is_not_a_team),
 	    T(test_counselor_crisis_on_team_number),
+	    T(test_titles_and_staff_guardian_from_roster),
 	    T(test_crisis_conversation),
 	    T(test_decide_by_sms),
 	    T(test_which_sam),

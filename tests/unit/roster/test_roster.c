@@ -859,7 +859,7 @@ static void test_building_team(void **state)
 	assert_non_null(b);
 	assert_int_equal(b->kind, DIR_TEAM_BUILDING);
 	assert_string_equal(b->relay->number, "+15550102");
-	assert_int_equal(b->n_staff, 2);
+	assert_int_equal(b->n_staff, 3);
 	for (unsigned i = 0; i < d->n_persons; i++)
 		students += d->persons[i]->role == DIR_STUDENT;
 	assert_int_equal(b->n_students, students);
