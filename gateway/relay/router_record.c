@@ -136,6 +136,25 @@ static const char *rules_csv(void *ctx, const struct policy_verdict *pv)
 	return s;
 }
 
+/* A recipient the message did not go to: a delivery row in status skipped, and why. */
+static int record_skipped(struct work *w, int64_t vid, const struct dir_person *p,
+			  enum policy_why why)
+{
+	struct rec_delivery d = {0};
+
+	d.at = w->in->at;
+	d.verdict_id = vid;
+	d.message_id = w->message_id;
+	d.relay = w->in->relay;
+	d.recipient_id = p->id;
+	d.recipient_number = p->phone ? p->phone : "";
+	d.why = policy_why_name(why);
+	d.body = "";
+	d.status = REC_ST_SKIPPED;
+	d.detail = p->phone ? "opted out (STOP)" : "no phone number on file";
+	return rec_delivery_add(w->r->store, &d) <= 0 ? -1 : 0;
+}
+
 static int record_policy(struct work *w, const struct policy_request *req,
 			 const struct policy_verdict *pv, int64_t *verdict_id)
 {
@@ -205,42 +224,14 @@ static int record_policy(struct work *w, const struct policy_request *req,
 			w->queued[w->n_queued++] = id;
 		}
 	}
-	/* Recipients skipped (opted out, no phone) are part of the record too. */
-	for (unsigned i = 0; i < pv->n_skipped; i++) {
-		const struct dir_person *p = pv->skipped[i];
-		struct rec_delivery d = {0};
-
-		d.at = w->in->at;
-		d.verdict_id = vid;
-		d.message_id = w->message_id;
-		d.relay = w->in->relay;
-		d.recipient_id = p->id;
-		d.recipient_number = p->phone ? p->phone : "";
-		d.why = "addressed";
-		d.body = "";
-		d.status = REC_ST_SKIPPED;
-		d.detail = p->phone ? "opted out (STOP)" : "no phone number on file";
-		if (rec_delivery_add(r->store, &d) <= 0)
+	/* Recipients skipped (opted out, no phone), and guardians the copy missed, are part of
+	 * the record too. */
+	for (unsigned i = 0; i < pv->n_skipped; i++)
+		if (record_skipped(w, vid, pv->skipped[i], POLICY_WHY_ADDRESSED) < 0)
 			return -1;
-	}
-	/* Guardians the copy missed are part of the record too, and the sender is told. */
-	for (unsigned i = 0; i < pv->n_skipped_guardians; i++) {
-		const struct dir_person *p = pv->skipped_guardians[i];
-		struct rec_delivery d = {0};
-
-		d.at = w->in->at;
-		d.verdict_id = vid;
-		d.message_id = w->message_id;
-		d.relay = w->in->relay;
-		d.recipient_id = p->id;
-		d.recipient_number = p->phone ? p->phone : "";
-		d.why = policy_why_name(POLICY_WHY_GUARDIAN_COPY);
-		d.body = "";
-		d.status = REC_ST_SKIPPED;
-		d.detail = p->phone ? "opted out (STOP)" : "no phone number on file";
-		if (rec_delivery_add(r->store, &d) <= 0)
+	for (unsigned i = 0; i < pv->n_skipped_guardians; i++)
+		if (record_skipped(w, vid, pv->skipped_guardians[i], POLICY_WHY_GUARDIAN_COPY) < 0)
 			return -1;
-	}
 	if (pv->action != POLICY_BLOCK && pv->reply)
 		return router_reply(w, vid, "%s", pv->reply);
 	return 0;

@@ -412,9 +412,12 @@ static char next_ascii(const char **s)
 	return '\0';
 }
 
-void roster_handle_base(char *out, size_t cap, const char *given, const char *family)
+/* Given name (up to 20 letters) and the first `family_letters` letters of the family
+ * name, lower-case ASCII. */
+static void handle_from(char *out, size_t cap, const char *given, const char *family,
+			size_t family_letters)
 {
-	size_t n = 0;
+	size_t n = 0, f = 0;
 	const size_t max_given = 20;
 	char c;
 
@@ -426,31 +429,7 @@ void roster_handle_base(char *out, size_t cap, const char *given, const char *fa
 		if (c)
 			out[n++] = c;
 	}
-	while (family && *family && n + 1 < cap) {
-		c = next_ascii(&family);
-		if (c) {
-			out[n++] = c;
-			break;
-		}
-	}
-	out[n] = '\0';
-}
-
-void roster_handle_long(char *out, size_t cap, const char *given, const char *family)
-{
-	size_t n = 0, f = 0;
-	const size_t max_given = 20, max_family = 12;
-	char c;
-
-	if (!cap)
-		return;
-	out[0] = '\0';
-	while (given && *given && n < max_given && n + 1 < cap) {
-		c = next_ascii(&given);
-		if (c)
-			out[n++] = c;
-	}
-	while (family && *family && f < max_family && n + 1 < cap) {
+	while (family && *family && f < family_letters && n + 1 < cap) {
 		c = next_ascii(&family);
 		if (c) {
 			out[n++] = c;
@@ -458,6 +437,16 @@ void roster_handle_long(char *out, size_t cap, const char *given, const char *fa
 		}
 	}
 	out[n] = '\0';
+}
+
+void roster_handle_base(char *out, size_t cap, const char *given, const char *family)
+{
+	handle_from(out, cap, given, family, 1);
+}
+
+void roster_handle_long(char *out, size_t cap, const char *given, const char *family)
+{
+	handle_from(out, cap, given, family, 12);
 }
 
 int roster_unique_name(char *out, size_t cap, const char *base, const char *fallback,
