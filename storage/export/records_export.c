@@ -231,7 +231,18 @@ static const struct store_person *person_by_id(const struct ctx *c, int64_t id)
 	return bsearch(&key, c->persons, c->n_persons, sizeof(key), cmp_person);
 }
 
-/* A sender or recipient as disclosed: a redacted person is their pseudonym alone. */
+static bool is_staff(const struct ctx *c, int64_t id)
+{
+	const struct store_person *p = person_by_id(c, id);
+
+	return p && (p->role == DIR_STAFF || p->role == DIR_ADMIN);
+}
+
+/* A sender or recipient as disclosed, by who they are first: a redacted person is their
+ * pseudonym alone; staff and administrators are named as they are, never redacted (even
+ * when a redacted guardian shares their given name). Anyone else — a guardian when only
+ * students are redacted, a number not in the directory — is looked into as text, since a
+ * guardian's name can carry a redacted student's family name. */
 static struct rq_person disclose(struct ctx *c, const struct rq_person *in)
 {
 	struct rq_person out = *in;
@@ -244,6 +255,8 @@ static struct rq_person disclose(struct ctx *c, const struct rq_person *in)
 		out.number = NULL;
 		return out;
 	}
+	if (is_staff(c, in->id))
+		return out;
 	out.name = red(c, in->name);
 	out.handle = red(c, in->handle);
 	out.number = red(c, in->number);
@@ -316,6 +329,8 @@ static const char *person_label(struct ctx *c, int64_t id)
 		return ps;
 	if (!p)
 		return NULL;
+	if (is_staff(c, id))
+		return talloc_asprintf(c->tmp, "%s %s", p->given, p->family);
 	return red(c, talloc_asprintf(c->tmp, "%s %s", p->given, p->family));
 }
 

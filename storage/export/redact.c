@@ -23,6 +23,13 @@ struct rd_person {
 	const char *pseudonym;
 };
 
+/* A staff member's name: never replaced. Their full names are kept wherever they stand,
+ * and a single word that is a staff member's given or family name is left alone even when
+ * a redacted person has it too (a guardian called Dana must not turn Coach Dana Lee into
+ * "Guardian YCTR Lee"); a redacted person's full name that happens to equal a staff
+ * member's is still replaced. */
+#define RD_KEEP (1u << 8)
+
 /* A name or handle to find in text, and whom it names. */
 struct rd_pattern {
 	const char *text; /* ASCII lower case; ' ' stands for any run of white space */
@@ -208,7 +215,14 @@ static int add_word(struct builder *b, const char *w)
 	return 0;
 }
 
+static int add_pattern_roles(struct builder *b, const char *text, int who, unsigned roles);
+
 static int add_pattern(struct builder *b, const char *text, int who, enum dir_role role)
+{
+	return add_pattern_roles(b, text, who, 1u << role);
+}
+
+static int add_pattern_roles(struct builder *b, const char *text, int who, unsigned roles)
 {
 	char *t;
 	size_t k = 0;
@@ -229,8 +243,8 @@ static int add_pattern(struct builder *b, const char *text, int who, enum dir_ro
 	if (grow(b->ctx, (void **)&b->pat, &b->cap, b->n, sizeof(*b->pat)) < 0)
 		return -1;
 	b->pat[b->n++] = (struct rd_pattern){
-	    .text = t, .len = strlen(t), .key_len = k, .who = who, .roles = 1u << role};
-	if (k == strlen(t))
+	    .text = t, .len = strlen(t), .key_len = k, .who = who, .roles = roles};
+	if (k == strlen(t) && !(roles & RD_KEEP))
 		return add_word(b, t);
 	return 0;
 }
@@ -274,6 +288,32 @@ static int add_person_patterns(struct builder *b, const struct store_person *sp,
 	return 0;
 }
 
+/* A staff member's or administrator's names, to keep. */
+static int add_keep_patterns(struct builder *b, const struct store_person *sp)
+{
+	const char *given = sp->given ? sp->given : "", *family = sp->family ? sp->family : "";
+	char *copy, *save = NULL;
+
+	if (*given && *family &&
+	    (add_pattern_roles(b, talloc_asprintf(b->ctx, "%s %s", given, family), -1, RD_KEEP) <
+		 0 ||
+	     add_pattern_roles(b, talloc_asprintf(b->ctx, "%s, %s", family, given), -1, RD_KEEP) <
+		 0))
+		return -1;
+	for (int part = 0; part < 2; part++) {
+		copy = talloc_strdup(b->ctx, part ? family : given);
+		if (!copy)
+			return -1;
+		if (add_pattern_roles(b, copy, -1, RD_KEEP) < 0)
+			return -1;
+		for (char *tok = strtok_r(copy, " \t-", &save); tok;
+		     tok = strtok_r(NULL, " \t-", &save))
+			if (add_pattern_roles(b, tok, -1, RD_KEEP) < 0)
+				return -1;
+	}
+	return 0;
+}
+
 static int cmp_pattern(const void *a, const void *b)
 {
 	const struct rd_pattern *x = a, *y = b;
@@ -307,6 +347,17 @@ static void finish_patterns(struct redactor *r, struct builder *b)
 			continue;
 		}
 		b->pat[o++] = b->pat[i];
+	}
+	/* A single word a staff member has is kept; a full name stays a redacted person's
+	 * when one has it. Patterns only staff have are kept. */
+	for (size_t i = 0; i < o; i++) {
+		struct rd_pattern *p = &b->pat[i];
+		if (!(p->roles & RD_KEEP) || p->roles == RD_KEEP)
+			continue;
+		if (p->key_len == p->len)
+			p->roles = RD_KEEP;
+		else
+			p->roles &= ~RD_KEEP;
 	}
 	r->pat = b->pat;
 	r->n_pat = o;
@@ -459,6 +510,11 @@ struct redactor *redact_new(void *ctx, const struct store_person *persons, size_
 		qsort(r->p, r->n, sizeof(*r->p), cmp_person_id);
 	for (size_t i = 0; i < n; i++) {
 		struct rd_person key = {.id = persons[i].id}, *p;
+		if (roles && (persons[i].role == DIR_STAFF || persons[i].role == DIR_ADMIN)) {
+			if (add_keep_patterns(&b, &persons[i]) < 0)
+				goto fail;
+			continue;
+		}
 		if (!redacted_role(roles, persons[i].role))
 			continue;
 		p = bsearch(&key, r->p, r->n, sizeof(*r->p), cmp_person_id);
@@ -708,6 +764,12 @@ static int find_names(const struct redactor *r, const char *text, struct spans *
 		}
 		if (!m) {
 			i = e;
+			continue;
+		}
+		/* A staff member's name: kept, and not looked into further. */
+		if (r->pat[lo].roles == RD_KEEP) {
+			i += m;
+			last_end = i;
 			continue;
 		}
 		/* "@rileyc": the at sign goes with the handle. */

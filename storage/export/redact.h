@@ -19,8 +19,14 @@
  *   "555-0307" on its own); longer matches are replaced first; a word that is the name
  *   of several redacted persons becomes "[student]" / "[guardian]" / "[student or
  *   guardian]" rather than one of their pseudonyms;
- * - it errs towards removing too much: a student called Drew takes the verb "drew" out
- *   of every text too. Nicknames and misspellings it cannot know are not found. */
+ * - staff and administrators are never redacted: their full names are kept where they
+ *   stand, and a word that is a staff member's given or family name is left alone even
+ *   when a redacted person has it too ("Coach Dana Lee" stays when a guardian is Dana
+ *   Fox; "Dana Fox" and @danaf go); a redacted person's full name is replaced even if a
+ *   staff member's is the same;
+ * - it errs towards removing too much otherwise: a student called Drew takes the verb
+ *   "drew" out of every text too. Nicknames and misspellings it cannot know are not
+ *   found. */
 #pragma once
 
 #include <stdbool.h>

@@ -412,6 +412,38 @@ static void test_pseudonyms_unique(void **state)
 	assert_false(has_word(one, two[1].given));
 }
 
+/* A guardian who shares a staff member's given name (Dana Fox; Coach Dana Lee): the
+ * coach's name stays everywhere — in the relay's attributions and alone — while the
+ * guardian's full name goes. Before, "Dana" was replaced everywhere, so every message of
+ * the coach's read "Coach Guardian … Lee". */
+static void test_redact_keeps_staff_names(void **state)
+{
+	struct env *e = *state;
+	struct store_person dana = {.role = DIR_GUARDIAN,
+				    .given = "Dana",
+				    .family = "Fox",
+				    .handle = "danaf",
+				    .phone = "+16175550499",
+				    .active = true};
+	struct redactor *r;
+	const char *fox, *jamie;
+	char *out;
+
+	assert_int_equal(store_person_add(e->s, "test", &dana), 0);
+	r = district_redactor(e, "PRR-1", REDACT_STUDENTS | REDACT_GUARDIANS);
+	fox = redact_pseudonym(r, dana.id);
+	jamie = redact_pseudonym(r, pid(e, "jamier"));
+	assert_non_null(fox);
+	out = redact_text(e->ctx, r, "[Soccer] Coach Dana Lee to Jamie R.: see you at 5");
+	assert_string_equal(
+	    out, talloc_asprintf(e->ctx, "[Soccer] Coach Dana Lee to %s: see you at 5", jamie));
+	out = redact_text(e->ctx, r, "Lee, Dana wrote; ask Dana Fox or @danaf");
+	assert_string_equal(out,
+			    talloc_asprintf(e->ctx, "Lee, Dana wrote; ask %s or %s", fox, fox));
+	/* A bare "Dana" could be either: a staff member's name is never taken out. */
+	assert_string_equal(redact_text(e->ctx, r, "Thanks Dana!"), "Thanks Dana!");
+}
+
 static void test_redact_text(void **state)
 {
 	struct env *e = *state;
@@ -872,6 +904,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pseudonyms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pseudonyms_unique, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_redact_text, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_redact_keeps_staff_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_redact_accents, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_redacted, setup, teardown),
