@@ -817,19 +817,22 @@ static int key_redactor(struct store *s, struct ctx *c, const struct export_requ
 	return rc;
 }
 
-/* The document, as it will leave the district: the cover and the query redacted, the
- * messages disclosed, the conversations numbered. 0, or -1 when out of memory. */
+/* The document, as it will leave the district: the cover as the officer typed it, the
+ * query redacted, the messages disclosed, the conversations numbered. 0, or -1 when out of memory.
+ */
 static int build_doc(struct ctx *c, const struct export_request *r, const struct rq_result *res,
 		     const struct chain_head *head, const char *officer, const char *os_user,
 		     const char *created, struct export_doc *d)
 {
-	d->request = red(c, r->request);
-	d->requester = red(c, r->requester);
-	d->purpose = red(c, r->purpose);
+	/* What the officer typed is theirs, as typed: the cover and the disclosure record
+	 * must say the same (a reporter called Sam Smith is not "Student MAO3 Smith"). */
+	d->request = r->request;
+	d->requester = r->requester;
+	d->purpose = r->purpose;
 	// clang-format off
-	d->operator = red(c, officer);
+	d->operator = officer;
 	// clang-format on
-	d->os_user = red(c, os_user);
+	d->os_user = os_user;
 	d->created = created;
 	d->query_json = redact_query(c, res->query_json);
 	d->redaction = redaction_word(r->redact);

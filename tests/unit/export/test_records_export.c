@@ -303,7 +303,7 @@ static int do_export(struct env *e, const char *sub, unsigned redact, const stru
 	struct rq_query all = {0};
 	struct export_request r = {
 	    .request = "PRR-2026-041",
-	    .requester = "Pat Reporter, Lakeview Ledger",
+	    .requester = "Jo Reporter, Lakeview Ledger",
 	    .purpose = "Coach communications with the soccer team, September",
 	    .operator= "Records Officer",
 	    .out_dir = out_dir,
@@ -585,7 +585,7 @@ static void test_export(void **state)
 				     "&quot;quoted&quot; &lt;img src=x onerror=alert(1)&gt;"));
 	assert_non_null(strstr(html, "@media print"));
 	assert_non_null(strstr(html, "PRR-2026-041"));
-	assert_non_null(strstr(html, "Pat Reporter, Lakeview Ledger"));
+	assert_non_null(strstr(html, "Jo Reporter, Lakeview Ledger"));
 	assert_non_null(strstr(html, "Records Officer"));
 	assert_non_null(strstr(html, "Riley Chen (student"));
 	assert_non_null(strstr(html, "flagged for review"));
@@ -650,6 +650,36 @@ static void test_export(void **state)
 
 /* --redact students: no student of the directory (not only those in the results) is
  * anywhere in the bundle, by name, handle or number. */
+/* The cover says what the officer typed: a requester who shares a student's name
+ * (Riley Smith of the Ledger; student Riley Chen) is not redacted on the cover, and the
+ * disclosure record and the bundle agree. Before: "Requester: Student … Smith". */
+static void test_cover_as_typed(void **state)
+{
+	struct env *e = *state;
+	struct rq_query all = {0};
+	struct export_summary sum;
+	char out[128], err[256];
+	struct export_request r = {
+	    .request = "PRR-2026-077",
+	    .requester = "Riley Smith, Lakeview Ledger",
+	    .purpose = "Soccer team communications",
+	    .operator= "Records Officer",
+	    .out_dir = out,
+	    .redact = EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS,
+	    .query = &all,
+	};
+	char *html;
+
+	snprintf(out, sizeof(out), "%s/cover", e->dir);
+	if (export_write(e->s, e->ctx, &r, &sum, err, sizeof(err)) < 0)
+		fail_msg("export: %s", err);
+	html = slurp(e->ctx, out, "transcript.html");
+	assert_non_null(strstr(html, "Riley Smith, Lakeview Ledger"));
+	assert_string_equal(
+	    text_of(e, "SELECT requester FROM exports ORDER BY id DESC LIMIT ?1", 1),
+	    "Riley Smith, Lakeview Ledger");
+}
+
 static void test_export_redacted(void **state)
 {
 	struct env *e = *state;
@@ -905,6 +935,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pseudonyms_unique, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_redact_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_redact_keeps_staff_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cover_as_typed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_redact_accents, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_redacted, setup, teardown),
