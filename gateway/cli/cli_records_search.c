@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <csv.h>
 #include <json-c/json.h>
 #include <talloc.h>
 #include <osmocom/core/utils.h> /* ARRAY_SIZE */
@@ -28,6 +27,7 @@
 #include "gateway/cli/cli_db.h"
 #include "gateway/cli/cli_records.h"
 #include "gateway/cli/cli_records_query.h"
+#include "storage/export/records_export.h"
 #include "storage/records/records_query.h"
 
 #define CMD "records search"
@@ -214,10 +214,11 @@ static void print_table(void *ctx, struct store *s, const struct rq_query *q,
 
 /* ---- CSV ---- */
 
+/* As the export's CSV writes them: a cell a spreadsheet would run as a formula is
+ * neutralised. */
 static void csv_field(const char *s, bool last)
 {
-	csv_fwrite(stdout, s ? s : "", s ? strlen(s) : 0);
-	fputc(last ? '\n' : ',', stdout);
+	export_csv_cell(stdout, s, last ? "\n" : ",");
 }
 
 static void print_csv(void *ctx, const struct rq_result *res)

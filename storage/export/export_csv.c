@@ -15,6 +15,7 @@
 #include <csv.h>
 
 #include "storage/export/export_internal.h"
+#include "storage/export/records_export.h"
 #include "storage/model/phone_number.h"
 #include "storage/archive/store.h"
 
@@ -23,9 +24,10 @@ struct out {
 	bool bad; /* out of memory, or the stream failed */
 };
 
-/* One field, then "," or the end of the row. */
-static void cell(struct out *o, const char *s, bool last)
+int export_csv_cell(FILE *f, const char *s, const char *eol)
 {
+	int rc = 0;
+
 	s = s ? s : "";
 	if (s[0] && strchr("=+-@\t\r", s[0]) && !phone_is_e164(s)) {
 		size_t n = strlen(s);
@@ -33,16 +35,24 @@ static void cell(struct out *o, const char *s, bool last)
 		if (buf) {
 			buf[0] = '\'';
 			memcpy(buf + 1, s, n + 1);
-			if (csv_fwrite(o->f, buf, n + 1) == EOF)
-				o->bad = true;
+			if (csv_fwrite(f, buf, n + 1) == EOF)
+				rc = -1;
 		} else {
-			o->bad = true;
+			rc = -1;
 		}
 		free(buf);
-	} else if (csv_fwrite(o->f, s, strlen(s)) == EOF) {
-		o->bad = true;
+	} else if (csv_fwrite(f, s, strlen(s)) == EOF) {
+		rc = -1;
 	}
-	fputs(last ? "\r\n" : ",", o->f);
+	fputs(eol ? eol : ",", f);
+	return rc;
+}
+
+/* One field, then "," or the end of the row. */
+static void cell(struct out *o, const char *s, bool last)
+{
+	if (export_csv_cell(o->f, s, last ? "\r\n" : ",") < 0)
+		o->bad = true;
 }
 
 static void num(struct out *o, int64_t v, bool last)

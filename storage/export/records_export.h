@@ -29,6 +29,8 @@
  *   archive recorded. */
 #pragma once
 
+#include <stdio.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,3 +69,10 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
  * holds, 1 if not (each problem is one line in report), -1 if the directory is not a
  * bundle (message in report). */
 int export_verify(const char *dir, struct store *s, char *report, size_t cap);
+
+/* One CSV field (RFC 4180 quoting by libcsv) and then "," or `eol`: a field a spreadsheet
+ * would run as a formula (starting with = + - @, a tab or a carriage return, other than
+ * a phone number) is prefixed with an apostrophe, so opening the file cannot run what a
+ * message said. The export's CSV files and `records search --format csv` both use it.
+ * 0, or -1 when out of memory or the stream failed. */
+int export_csv_cell(FILE *f, const char *s, const char *eol);

@@ -109,7 +109,11 @@ has csv.out '"Practice moved to 5pm, the bus leaves at 4"'
 has csv.out '"Dana Lee <staff> delivered; Marcus Bell <staff> delivered; Maria Rivera <guardian> delivered; Luis Rivera <guardian> delivered"'
 lines csv.out 3 '^"'
 [ "$(cat "$work/csv.err")" = "2 messages" ] || fail "count line: $(cat "$work/csv.err")"
-ok "CSV: header, quoted fields, recipients summarised"
+# A text a spreadsheet would run as a formula is neutralised, as in the export's CSV.
+expect_rc 0 csvf "$chaperone" records search --person '(617) 555-0999' --format csv
+has csvf.out '"'"'"'=HYPERLINK(""http://evil.example"",""who is this"")"'
+lacks csvf.out ',"=HYPERLINK'
+ok "CSV: header, quoted fields, recipients summarised, formulas neutralised"
 
 # 3. JSON
 expect_rc 0 json "$chaperone" records search --person @jamier --direction sent --format json
@@ -140,7 +144,7 @@ has threads.out "== +15550100 #soccer: Dana Lee with the team (2 messages)"
 has threads.out "== +15550101 #robotics: Priya Shah with the team (1 message)"
 expect_rc 0 unknown "$chaperone" records search --person '(617) 555-0999' --thread
 has unknown.out "from +16175550999 (not in the directory)"
-has unknown.out "    who is this"
+has unknown.out '    =HYPERLINK("http://evil.example","who is this")'
 has unknown.out "== +15550100: no staff member with +16175550999 (1 message)"
 # What a stranger texts reaches the officer's terminal without its escape sequences.
 expect_rc 0 escape "$chaperone" records search --person +16175550888
@@ -151,7 +155,7 @@ has escapejson.out '"text":"\u001b[2J\u001b]0;owned\u0007'
 ok "--thread: whole conversations under a header; an unknown number; no escapes"
 
 # 5. the access log
-[ "$(searches)" -eq 12 ] || fail "$(searches) searches in the access log, want 12"
+[ "$(searches)" -eq 13 ] || fail "$(searches) searches in the access log, want 13"
 has audit.out "officer-kim"
 has audit.out 'query: {"team":"#soccer","limit":100}'
 has audit.out 'query: {"person":"@jamier","since":"'

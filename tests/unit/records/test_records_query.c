@@ -211,7 +211,7 @@ static void fill(struct env *e)
 	e->m[M7] = msg(e, T0 + 6 * DAY + 1000, SOCCER, "marcusb", "soccer", "hold",
 		       "contact-screen", false, "Text me at 617-555-9999", sam);
 	e->m[M8] = msg(e, T0 + 6 * DAY + 2000, SOCCER, "+16175550999", NULL, "reply", "", false,
-		       "who is this", unknown);
+		       "=HYPERLINK(\"http://evil.example\",\"who is this\")", unknown);
 	e->m[M9] = msg(e, T0 + 6 * DAY + 3000, SOCCER, "danal", "soccer", "block", "quiet-hours",
 		       false, "late night note to the team", blocked);
 	e->m[M10] = msg(e, T0 + 20 * DAY, SOCCER, "danal", "soccer", "deliver", "guardian-copy",
