@@ -31,6 +31,8 @@
  * `policy` settings apply from the next message on; the database, modems and `records`
  * settings are read at start-up only, so the console refuses them once the relay runs
  * ("restart needed") rather than show a value that is not in force. */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,9 +109,38 @@ DEFUN(cfg_database, cfg_database_cmd, "database PATH",
 	return CMD_SUCCESS;
 }
 
+/* Is `zone` in the zone database (a TZif file under $TZDIR or /usr/share/zoneinfo)? glibc
+ * takes any unknown name for UTC without a word: "America/NewYork" would move quiet
+ * hours by five hours. */
+static bool zone_known(const char *zone)
+{
+	const char *dir =
+	    getenv("TZDIR") && *getenv("TZDIR") ? getenv("TZDIR") : "/usr/share/zoneinfo";
+	char path[512], magic[4];
+	FILE *f;
+	bool ok;
+
+	if (!*zone || zone[0] == '/' || strstr(zone, "..") ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, zone) >= sizeof(path))
+		return false;
+	f = fopen(path, "rb");
+	if (!f)
+		return false;
+	ok = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "TZif", 4);
+	fclose(f);
+	return ok;
+}
+
 DEFUN(cfg_timezone, cfg_timezone_cmd, "timezone ZONE",
       "The district's time zone for quiet hours and digests (e.g. America/New_York)\nZone\n")
 {
+	if (!zone_known(argv[0])) {
+		vty_out(vty,
+			"%% unknown time zone '%s': not in the zone database (e.g. "
+			"America/New_York, Europe/Berlin, UTC)%s",
+			argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	set_str(g_daemon, &g_daemon->timezone, argv[0]);
 	setenv("TZ", argv[0], 1);
 	tzset();

@@ -144,8 +144,11 @@ console() {
 	refused "$bad" "still the example's"
 	{ base_config; console_config | sed "s/^password .*/password $VTY_ENABLE/"; } >"$bad"
 	refused "$bad" "login and enable passwords must differ"
+	{ base_config | sed 's/^ timezone .*/ timezone America\/NewYork/'; console_config; } >"$bad"
+	grep -q 'timezone America/NewYork' "$bad" || fail "the test config has no timezone line"
+	refused "$bad" "unknown time zone 'America/NewYork'"
 	ok "refused: no login password, no enable password, no login, a wide bind, sim-pin ****," \
-		"an encrypted password, the example's password, one password for both"
+		"an encrypted password, the example's password, one password for both, a misspelt zone"
 
 	# 2. The transcript.
 	start "$cfg"
