@@ -366,7 +366,7 @@ static int days_in_month(int y, int m)
 int rq_parse_date(const char *s, bool until_end, int64_t *ms)
 {
 	const char *p = s;
-	int y, mo, d, h = 0, mi = 0, sec = 0;
+	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
 	bool has_time = false, utc = false;
 	struct tm tm = {0};
 	time_t t;
@@ -392,10 +392,26 @@ int rq_parse_date(const char *s, bool until_end, int64_t *ms)
 			p++;
 			if (!take_digits(&p, 2, &sec))
 				return -1;
+			/* Milliseconds, as the CLI prints times: "12:00:00.250Z". */
+			if (*p == '.') {
+				p++;
+				if (!take_digits(&p, 3, &frac))
+					return -1;
+			}
 		}
 		if (*p == 'Z') {
 			p++;
 			utc = true;
+		} else if (*p == ' ' && p[1]) {
+			/* A zone abbreviation, as local times are printed: "17:05 EST" (the
+			 * box's zone), or UTC/GMT. */
+			tzset();
+			p++;
+			if (!strcmp(p, "UTC") || !strcmp(p, "GMT"))
+				utc = true;
+			else if (strcmp(p, tzname[0]) && strcmp(p, tzname[1]))
+				return -1;
+			p += strlen(p);
 		}
 	}
 	if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
@@ -411,6 +427,6 @@ int rq_parse_date(const char *s, bool until_end, int64_t *ms)
 	t = utc ? timegm(&tm) : mktime(&tm);
 	if (t == (time_t)-1)
 		return -1;
-	*ms = (int64_t)t * 1000;
+	*ms = (int64_t)t * 1000 + frac;
 	return 0;
 }

@@ -113,5 +113,6 @@ struct rq_result *rq_run(struct store *s, void *ctx, const struct rq_query *q, c
 
 /* Parse a date for --since/--until: "2026-09-01" (local midnight) or
  * "2026-09-01T14:30" (local) or ms; until_end rounds a bare date up to the end of that
- * day. 0 or -1. */
+ * day. Times as the CLI prints them are taken back: "2026-09-01T12:00:00.250Z" (UTC,
+ * milliseconds) and "2026-09-01 08:00 EDT" (the box's zone, or UTC/GMT). 0 or -1. */
 int rq_parse_date(const char *s, bool until_end, int64_t *ms);

@@ -94,6 +94,10 @@ lines window.out 2 '^[0-9]+  '
 has window.out "Coach my bus is late today"
 has window.out "No problem Jamie, see you at the field trip"
 [ "$(cat "$work/window.err")" = "2 messages" ] || fail "count line: $(cat "$work/window.err")"
+# A time as the table prints it is taken back as --since.
+expect_rc 0 printed "$chaperone" records search --person "jamie rivera" \
+	--since 2026-09-03T12:00:00.000Z --until 2026-09-04
+[ "$(cat "$work/printed.err")" = "2 messages" ] || fail "count line: $(cat "$work/printed.err")"
 expect_rc 0 page "$chaperone" records search --person "jamie rivera" --limit 3
 lines page.out 3 '^[0-9]+  20[0-9-]+T'
 has page.err "3 messages shown of 5 that match (--limit N shows N, --limit 0 all)"
@@ -155,14 +159,14 @@ has escapejson.out '"text":"\u001b[2J\u001b]0;owned\u0007'
 ok "--thread: whole conversations under a header; an unknown number; no escapes"
 
 # 5. the access log
-[ "$(searches)" -eq 13 ] || fail "$(searches) searches in the access log, want 13"
+[ "$(searches)" -eq 14 ] || fail "$(searches) searches in the access log, want 14"
 has audit.out "officer-kim"
 has audit.out 'query: {"team":"#soccer","limit":100}'
 has audit.out 'query: {"person":"@jamier","since":"'
 has audit.out 'query: {"person":"+16175550999","thread":true,"limit":100}'
 lines audit.out 1 $'\tsearch\t9 results\t11 persons'
 expect_rc 0 jamie "$chaperone" records audit --person jamier --action search
-lines jamie.out 8 $'\tsearch\t'
+lines jamie.out 9 $'\tsearch\t'
 ok "every search is in the access log with its query, count and persons"
 
 # 6. bad input: nothing shown, nothing recorded

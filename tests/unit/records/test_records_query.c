@@ -909,6 +909,13 @@ static void test_parse_date(void **state)
 	assert_int_equal(ms, local_ms(2026, 9, 1, 14, 30) + 15000);
 	assert_int_equal(rq_parse_date("2026-09-01T12:00:00Z", false, &ms), 0);
 	assert_int_equal(ms, T0);
+	/* Times as the CLI prints them are accepted back. */
+	assert_int_equal(rq_parse_date("2026-09-01T12:00:00.250Z", false, &ms), 0);
+	assert_int_equal(ms, 1788264000250LL);
+	assert_int_equal(rq_parse_date("2026-09-01 12:00 UTC", false, &ms), 0);
+	assert_int_equal(ms, 1788264000000LL);
+	assert_int_not_equal(rq_parse_date("2026-09-01 12:00 XYZT", false, &ms), 0);
+	assert_int_not_equal(rq_parse_date("2026-09-01T12:00:00.25Z", false, &ms), 0);
 	assert_int_equal(rq_parse_date("1788264000000", false, &ms), 0);
 	assert_int_equal(ms, T0);
 	assert_int_equal(rq_parse_date("2028-02-29", false, &ms), 0);
