@@ -35,7 +35,8 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "Usage: chaperone records export --request ID --requester NAME --purpose TEXT\n"
-	    "           --out DIR [--redact students|guardians|students,guardians]\n"
+	    "           --out DIR [--redact students|guardians|students,guardians |\n"
+	    "           --no-redact REASON]\n"
 	    "           [--group GROUP] [QUERY] [--db PATH] [--as NAME]\n\n"
 	    "Writes a public-records bundle into DIR (new, or empty): transcript.html\n"
 	    "(readable, printable, grouped by conversation), records.csv, deliveries.csv,\n"
@@ -46,7 +47,10 @@ static void usage(FILE *f)
 	    "  --requester NAME  who asked\n"
 	    "  --purpose TEXT    why (as the request states it)\n"
 	    "  --redact WHO      replace students' (and/or guardians') names, handles and\n"
-	    "                    numbers, in every field and inside the texts, by pseudonyms\n"
+	    "                    numbers, in every field and inside the texts, by pseudonyms;\n"
+	    "                    the default is students,guardians\n"
+	    "  --no-redact REASON  disclose names, handles and numbers as they are; REASON\n"
+	    "                    (required) is recorded with the export\n"
 	    "  --group GROUP     let GROUP read the bundle (0750/0640); default owner only\n"
 	    "QUERY is the filters of `chaperone records search`: --person P, --direction\n"
 	    "sent|received, --team T, --relay NUMBER, --since DATE, --until DATE, --verdict V,\n"
@@ -73,6 +77,7 @@ enum {
 	O_PURPOSE,
 	O_OUT,
 	O_REDACT,
+	O_NO_REDACT,
 	O_GROUP,
 	O_DB,
 	O_AS,
@@ -84,6 +89,7 @@ static const struct option options[] = {
     {"purpose", required_argument, NULL, O_PURPOSE},
     {"out", required_argument, NULL, O_OUT},
     {"redact", required_argument, NULL, O_REDACT},
+    {"no-redact", required_argument, NULL, O_NO_REDACT},
     {"group", required_argument, NULL, O_GROUP},
     CLI_RQ_OPTIONS,
     {"db", required_argument, NULL, O_DB},
@@ -163,6 +169,12 @@ static int parse(int argc, char **argv, struct args *a)
 						 "students,guardians, not '%s'",
 						 optarg);
 			break;
+		case O_NO_REDACT:
+			if (blank(optarg))
+				return bad_usage(
+				    CMD, "%s", "--no-redact needs the reason names are disclosed");
+			a->r.no_redact_reason = optarg;
+			break;
 		case O_GROUP:
 			a->r.group = optarg;
 			break;
@@ -188,6 +200,11 @@ static int parse(int argc, char **argv, struct args *a)
 		return bad_usage(CMD, "%s", "--purpose TEXT is required");
 	if (blank(a->r.out_dir))
 		return bad_usage(CMD, "%s", "--out DIR is required (a new or empty directory)");
+	/* Names leave the district only when someone says why. */
+	if (a->r.no_redact_reason && a->r.redact)
+		return bad_usage(CMD, "%s", "--redact and --no-redact are exclusive");
+	if (!a->r.no_redact_reason && !a->r.redact)
+		a->r.redact = EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS;
 	if (cli_rq_finish(&a->q, &a->dates, &why, &what) < 0)
 		return bad_usage(CMD, why, what);
 	if (a->q.since && a->q.until && a->q.until <= a->q.since)
@@ -229,6 +246,18 @@ int cli_records_export(int argc, char **argv)
 		       sum.deliveries, sum.deliveries == 1 ? "y" : "ies", sum.disclosures,
 		       sum.disclosures == 1 ? "" : "s", a.r.out_dir, sum.manifest_sha256,
 		       a.r.out_dir);
+		/* What leaves the district is said on the console, not only in the bundle. */
+		if (a.r.redact)
+			printf("Redacted: %s (names, handles and numbers replaced by "
+			       "pseudonyms).\n",
+			       a.r.redact == (EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS)
+				   ? "students,guardians"
+			       : a.r.redact & EXPORT_REDACT_STUDENTS ? "students"
+								     : "guardians");
+		else
+			printf("NOT redacted: students' and guardians' names, handles and numbers "
+			       "are in the bundle (reason recorded: %s).\n",
+			       a.r.no_redact_reason);
 		rc = CLI_EXIT_OK;
 	}
 	store_close(s);

@@ -532,7 +532,7 @@ static int write_readme(FILE *f, const struct export_doc *d)
 	      "by an apostrophe, so that a spreadsheet shows it rather than running it;\r\n"
 	      "records.jsonl has every text exactly.\r\n\r\n",
 	      f);
-	if (strcmp(d->redaction, "none"))
+	if (strncmp(d->redaction, "none", 4))
 		fputs("Redaction\r\n---------\r\n"
 		      "The names, handles and phone numbers of the persons of the roles named "
 		      "above\r\n"
@@ -836,6 +836,9 @@ static int build_doc(struct ctx *c, const struct export_request *r, const struct
 	d->created = created;
 	d->query_json = redact_query(c, res->query_json);
 	d->redaction = redaction_word(r->redact);
+	/* Names disclosed on purpose: the reason goes wherever the redaction is stated. */
+	if (!r->redact && r->no_redact_reason && *r->no_redact_reason)
+		d->redaction = talloc_asprintf(c->tmp, "none: %s", r->no_redact_reason);
 	d->head_seq = head->seq;
 	chain_hex(head->hash, CHAIN_HASH_LEN, d->head_hash);
 	chain_anchor_format(head, d->anchor, sizeof(d->anchor));

@@ -51,6 +51,9 @@ struct export_request {
 	const char *out_dir;
 	const char *group; /* NULL, or a group to give read access */
 	unsigned redact;   /* enum export_redact */
+	/* With redact 0: why the district discloses names (recorded with the export, in the
+	 * manifest and the README); NULL when it gave none. */
+	const char *no_redact_reason;
 	const struct rq_query *query;
 };
 

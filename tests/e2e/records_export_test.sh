@@ -188,7 +188,12 @@ leaks() {
 }
 
 expect_rc 0 plain "$chaperone" records export --request PRR-2026-040 --requester "Pat Reporter" \
-	--purpose "Internal review" --out "$work/plain" --as "Records Officer"
+	--purpose "Internal review" --out "$work/plain" --as "Records Officer" \
+	--no-redact "for the district's counsel, not for release"
+grep -q "NOT redacted: .* (reason recorded: for the district's counsel, not for release)" \
+	"$work/plain.out" || fail "the console does not say the bundle is unredacted"
+grep -q '"redaction": "none: for the district' "$work/plain/manifest.json" ||
+	fail "the manifest does not carry the reason"
 grep -q "^Export [0-9]* of request PRR-2026-040: 6 messages" "$work/plain.out" ||
 	fail "export summary: $(cat "$work/plain.out")"
 for f in transcript.html records.csv deliveries.csv records.jsonl README.txt manifest.json; do
@@ -270,6 +275,19 @@ expect_rc 2 norequest "$chaperone" records export --requester X --purpose Y --ou
 expect_rc 2 badredact "$chaperone" records export --request R --requester X --purpose Y \
 	--out "$work/x" --redact teachers
 [ ! -e "$work/x" ] || fail "a refused export left a directory"
-ok "bad input: non-empty directory, unknown person, missing --request, bad --redact refused"
+expect_rc 2 noreason "$chaperone" records export --request R --requester X --purpose Y \
+	--out "$work/x" --no-redact ""
+expect_rc 2 both "$chaperone" records export --request R --requester X --purpose Y \
+	--out "$work/x" --no-redact "why" --redact students
+[ ! -e "$work/x" ] || fail "a refused export left a directory"
+# No --redact: students and guardians are redacted, and the console says so.
+expect_rc 0 default "$chaperone" records export --request PRR-2026-043 --requester "Q" \
+	--purpose "Default" --out "$work/default"
+grep -q "^Redacted: students,guardians" "$work/default.out" || fail "default: $(cat "$work/default.out")"
+leaks "$work/default" >"$work/default-leaks.out"
+[ ! -s "$work/default-leaks.out" ] ||
+	fail "students in the default bundle: $(tr '\n' ' ' <"$work/default-leaks.out")"
+ok "bad input: non-empty directory, unknown person, missing --request, bad --redact refused;" \
+	"redacted by default, --no-redact needs a reason"
 
 echo "records_export: $passed passed, 0 failed"
