@@ -744,6 +744,37 @@ struct relay_env *relay_start(const char *fixture, const struct relay_policy *p)
 	return e;
 }
 
+/* The installation the running cmocka group started. */
+static struct relay_env *group_env;
+
+struct relay_env *relay_group_begin(const char *fixture, const struct relay_policy *p)
+{
+	group_env = relay_start(fixture, p);
+	return group_env;
+}
+
+int relay_group_end(void **state)
+{
+	(void)state;
+	relay_stop(group_env);
+	group_env = NULL;
+	return 0;
+}
+
+int relay_test_setup(void **state)
+{
+	(void)state;
+	relay_clear(group_env);
+	return 0;
+}
+
+int relay_test_teardown(void **state)
+{
+	(void)state;
+	relay_test_finish(group_env);
+	return 0;
+}
+
 void relay_stop(struct relay_env *e)
 {
 	int status = 0;

@@ -89,6 +89,15 @@ struct relay_env *relay_start(const char *fixture, const struct relay_policy *p)
  * included); stop modemsim, remove the directory, free. NULL is fine. */
 void relay_stop(struct relay_env *e);
 
+/* cmocka fixtures for a group of tests over one installation. A group's setup starts it
+ * with relay_group_begin() (relay_start(), remembered as the group's); relay_group_end()
+ * is the group's teardown, relay_test_setup() and relay_test_teardown() each test's:
+ * every inbox emptied before, masking and attribution checked over every inbox after. */
+struct relay_env *relay_group_begin(const char *fixture, const struct relay_policy *p);
+int relay_group_end(void **state);
+int relay_test_setup(void **state);
+int relay_test_teardown(void **state);
+
 /* Print the tail of chaperoned's log (stderr) to stderr. */
 void relay_dump(const struct relay_env *e);
 

@@ -28,29 +28,7 @@ static struct relay_policy policy;
 static int group_start(void **state)
 {
 	(void)state;
-	env = relay_start(DISTRICT, &policy);
-	return 0;
-}
-
-static int group_stop(void **state)
-{
-	(void)state;
-	relay_stop(env);
-	env = NULL;
-	return 0;
-}
-
-static int test_start(void **state)
-{
-	(void)state;
-	relay_clear(env);
-	return 0;
-}
-
-static int test_end(void **state)
-{
-	(void)state;
-	relay_test_finish(env);
+	env = relay_group_begin(DISTRICT, &policy);
 	return 0;
 }
 
@@ -167,7 +145,7 @@ static void test_digest_at_its_hour(void **state)
 	relay_settle(env);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, test_start, test_end)
+#define T(f) cmocka_unit_test_setup_teardown(f, relay_test_setup, relay_test_teardown)
 
 int main(int argc, char **argv)
 {
@@ -185,8 +163,8 @@ int main(int argc, char **argv)
 
 	relay_policy_defaults(&policy);
 	policy.fake_clock = true;
-	failed +=
-	    cmocka_run_group_tests_name("relay clock: days pass", days, group_start, group_stop);
+	failed += cmocka_run_group_tests_name("relay clock: days pass", days, group_start,
+					      relay_group_end);
 
 	relay_policy_defaults(&policy);
 	policy.fake_clock = true;
@@ -195,6 +173,6 @@ int main(int argc, char **argv)
 	/* The digest's hour is checked every second, not every minute. */
 	policy.extra_config = "timer relay X3 1\n";
 	failed += cmocka_run_group_tests_name("relay clock: a night and a day", night, group_start,
-					      group_stop);
+					      relay_group_end);
 	return failed ? 1 : 0;
 }

@@ -30,29 +30,7 @@ static int group_start(void **state)
 
 	(void)state;
 	relay_policy_defaults(&p);
-	env = relay_start(fixture, &p);
-	return 0;
-}
-
-static int group_stop(void **state)
-{
-	(void)state;
-	relay_stop(env);
-	env = NULL;
-	return 0;
-}
-
-static int test_start(void **state)
-{
-	(void)state;
-	relay_clear(env);
-	return 0;
-}
-
-static int test_end(void **state)
-{
-	(void)state;
-	relay_test_finish(env);
+	env = relay_group_begin(fixture, &p);
 	return 0;
 }
 
@@ -575,7 +553,7 @@ static void test_student_reply_follows_thread(void **state)
 	relay_assert_only(env, DANA, MARCUS, MARIA, LUIS);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, test_start, test_end)
+#define T(f) cmocka_unit_test_setup_teardown(f, relay_test_setup, relay_test_teardown)
 
 int main(int argc, char **argv)
 {
@@ -620,9 +598,9 @@ int main(int argc, char **argv)
 	relay_harness_init(argc, argv);
 	fixture = "tests/fixtures/district";
 	failed += cmocka_run_group_tests_name("relay grammar: district", district, group_start,
-					      group_stop);
+					      relay_group_end);
 	fixture = "tests/fixtures/relay_two_teams";
 	failed += cmocka_run_group_tests_name("relay grammar: two teams on one number", two_teams,
-					      group_start, group_stop);
+					      group_start, relay_group_end);
 	return failed ? 1 : 0;
 }

@@ -35,29 +35,7 @@ static struct relay_policy policy;
 static int group_start(void **state)
 {
 	(void)state;
-	env = relay_start(HOUSEHOLDS, &policy);
-	return 0;
-}
-
-static int group_stop(void **state)
-{
-	(void)state;
-	relay_stop(env);
-	env = NULL;
-	return 0;
-}
-
-static int test_start(void **state)
-{
-	(void)state;
-	relay_clear(env);
-	return 0;
-}
-
-static int test_end(void **state)
-{
-	(void)state;
-	relay_test_finish(env);
+	env = relay_group_begin(HOUSEHOLDS, &policy);
 	return 0;
 }
 
@@ -557,7 +535,7 @@ static void test_relative_never_copied(void **state)
 			       CARMEN) == 0);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, test_start, test_end)
+#define T(f) cmocka_unit_test_setup_teardown(f, relay_test_setup, relay_test_teardown)
 
 int main(int argc, char **argv)
 {
@@ -581,7 +559,7 @@ int main(int argc, char **argv)
 	relay_policy_defaults(&policy);
 	policy.modems = 3; /* Lakeview High's building number */
 	return cmocka_run_group_tests_name("relay: households as rostered", households, group_start,
-					   group_stop)
+					   relay_group_end)
 		   ? 1
 		   : 0;
 }

@@ -35,30 +35,7 @@ static struct relay_policy policy;
 static int group_start(void **state)
 {
 	(void)state;
-	env = relay_start(DISTRICT, &policy);
-	return 0;
-}
-
-static int group_stop(void **state)
-{
-	(void)state;
-	relay_stop(env);
-	env = NULL;
-	return 0;
-}
-
-static int test_start(void **state)
-{
-	(void)state;
-	relay_clear(env);
-	return 0;
-}
-
-/* Whatever the test did, no inbox may hold another person's number. */
-static int test_end(void **state)
-{
-	(void)state;
-	relay_test_finish(env);
+	env = relay_group_begin(DISTRICT, &policy);
 	return 0;
 }
 
@@ -854,7 +831,7 @@ static void test_unknown_sender_one_reply_a_day(void **state)
 				       stranger) == 2);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, test_start, test_end)
+#define T(f) cmocka_unit_test_setup_teardown(f, relay_test_setup, relay_test_teardown)
 
 int main(int argc, char **argv)
 {
@@ -898,27 +875,27 @@ int main(int argc, char **argv)
 
 	relay_policy_defaults(&policy);
 	failed += cmocka_run_group_tests_name("relay rules: district defaults", defaults,
-					      group_start, group_stop);
+					      group_start, relay_group_end);
 
 	relay_policy_defaults(&policy);
 	policy.guardians_on_team_messages = true;
 	failed += cmocka_run_group_tests_name("relay rules: guardians on team messages",
-					      guardians_on_team, group_start, group_stop);
+					      guardians_on_team, group_start, relay_group_end);
 
 	relay_policy_defaults(&policy);
 	policy.contact_screen = false;
 	failed += cmocka_run_group_tests_name("relay rules: contact screen off", screen_off,
-					      group_start, group_stop);
+					      group_start, relay_group_end);
 
 	relay_policy_defaults(&policy);
 	policy.oversight = "digest";
 	failed += cmocka_run_group_tests_name("relay rules: oversight digest", digest, group_start,
-					      group_stop);
+					      relay_group_end);
 
 	relay_policy_defaults(&policy);
 	relay_quiet_window_now(window, sizeof(window));
 	policy.quiet_hours = window;
 	failed += cmocka_run_group_tests_name("relay rules: quiet hours now", quiet, group_start,
-					      group_stop);
+					      relay_group_end);
 	return failed ? 1 : 0;
 }
