@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Redaction: pseudonyms (HMAC-SHA256, libsodium) and taking redacted persons' names,
- * handles and phone numbers out of free text. See redact.h for what it promises. */
+ * handles and phone numbers out of free text, compared folded (text_fold.h). See
+ * redact.h for what it promises. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,59 +11,55 @@
 #include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/export/redact.h"
+#include "storage/export/text_fold.h"
 
 #define CODE_MIN  4
-#define CODE_MAX  52 /* 256 bits of HMAC in base32 */
+#define CODE_MAX  52 /* of the 59 consonants 256 bits of HMAC give */
 #define TOKEN_MAX 128
+
+/* Consonants only: a code never spells a word or a digit. */
+static const char code_alphabet[] = "BCDFGHJKLMNPQRSTVWXZ";
 
 struct rd_person {
 	int64_t id;
 	enum dir_role role;
-	const char *phone; /* E.164 or NULL */
+	bool redacted; /* else staff or an administrator: known only to keep their names */
 	char code[CODE_MAX + 1];
 	const char *pseudonym;
 };
 
-/* A staff member's name: never replaced. Their full names are kept wherever they stand,
- * and a single word that is a staff member's given or family name is left alone even when
- * a redacted person has it too (a guardian called Dana must not turn Coach Dana Lee into
- * "Guardian YCTR Lee"); a redacted person's full name that happens to equal a staff
- * member's is still replaced. */
-#define RD_KEEP (1u << 8)
+/* Someone a pattern names: a full name or handle ("strong") names them wherever it
+ * stands; a single name word only within a conversation they are a party of. */
+struct rd_owner {
+	int who; /* index in persons */
+	bool strong;
+};
 
-/* A name or handle to find in text, and whom it names. */
+/* A name or handle to find in folded text, and whom it names. */
 struct rd_pattern {
-	const char *text; /* ASCII lower case; ' ' stands for any run of white space */
+	const char *text; /* folded; ' ' stands for any run of white space */
 	size_t len;
 	size_t key_len; /* its first word: text[0..key_len), what it is looked up by */
-	int who;	/* index in persons, or -1 when it names several */
-	unsigned roles; /* 1 << role of everyone it names */
+	struct rd_owner *own;
+	size_t n_own;
 };
 
 /* A spelling of a phone number, as the digits of a run in text. */
 struct rd_number {
 	char digits[16];
 	size_t len;
-	bool local; /* the last 7 digits: only a run of exactly 7 digits */
 	bool trunk; /* a national form outside +1: a trunk 0 may precede it */
 	int who;
 };
 
 struct redactor {
-	struct rd_person *p; /* by id */
-	size_t n;
+	struct rd_person *p; /* by id: the redacted, and staff */
+	size_t n, n_redacted;
 	struct rd_pattern *pat; /* by first word, then longer first */
 	size_t n_pat;
 	struct rd_number *num; /* by length, then digits */
 	size_t n_num;
 };
-
-/* Word characters as grep -w sees them (bytes of UTF-8 letters count as letters). */
-static bool is_word(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c >= 0x80;
-}
 
 static bool is_space(unsigned char c)
 {
@@ -74,41 +71,38 @@ static bool is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-static char lower(unsigned char c)
+static int grow(void *ctx, void **arr, size_t *cap, size_t n, size_t size)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : (char)c;
-}
+	void *p;
 
-/* The byte at s[i], case-folded: ASCII, and the Latin-1 capitals of UTF-8 ("\xC3\x89"
- * É to é), so that "ÉLODIE" is found as "Élodie" is. s[i - 1] must exist when i > 0. */
-static char fold_at(const char *s, size_t i)
-{
-	unsigned char c = (unsigned char)s[i];
-
-	if (i > 0 && (unsigned char)s[i - 1] == 0xC3 && c >= 0x80 && c <= 0x9E && c != 0x97)
-		return (char)(c + 0x20);
-	return lower(c);
+	if (n < *cap)
+		return 0;
+	*cap = *cap ? 2 * *cap : 64;
+	p = talloc_realloc_size(ctx, *arr, *cap * size);
+	if (!p)
+		return -1;
+	*arr = p;
+	return 0;
 }
 
 /* ---- Pseudonyms ---------------------------------------------------------------------- */
 
-static void base32(const uint8_t *in, size_t n, char *out)
+/* The MAC as digits of base 20 (most significant first), by long division. */
+static void code_of(const uint8_t mac[32], char *out)
 {
-	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-	uint32_t buf = 0;
-	int bits = 0;
+	uint8_t n[32];
 	size_t o = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		buf = (buf << 8) | in[i];
-		bits += 8;
-		while (bits >= 5) {
-			out[o++] = alphabet[(buf >> (bits - 5)) & 31];
-			bits -= 5;
+	memcpy(n, mac, sizeof(n));
+	while (o < CODE_MAX) {
+		unsigned rem = 0;
+		for (size_t i = 0; i < sizeof(n); i++) {
+			unsigned cur = rem * 256 + n[i];
+			n[i] = (uint8_t)(cur / 20);
+			rem = cur % 20;
 		}
+		out[o++] = code_alphabet[rem];
 	}
-	if (bits > 0)
-		out[o++] = alphabet[(buf << (5 - bits)) & 31];
 	out[o] = '\0';
 }
 
@@ -123,7 +117,7 @@ static void person_code(struct rd_person *p, const uint8_t *key, size_t keylen)
 	crypto_auth_hmacsha256_init(&st, key, keylen);
 	crypto_auth_hmacsha256_update(&st, id, sizeof(id));
 	crypto_auth_hmacsha256_final(&st, mac);
-	base32(mac, sizeof(mac), p->code);
+	code_of(mac, p->code);
 }
 
 static int cmp_code(const void *a, const void *b)
@@ -148,13 +142,13 @@ static size_t lcp(const char *a, const char *b)
 }
 
 /* A code prefix that reads as one of the redacted names would defeat a search for that
- * name in the bundle ("Student EMMA"): such a prefix is lengthened. */
+ * name in the bundle: such a prefix is lengthened. */
 static bool forbidden(char *const *words, size_t n, const char *code, size_t len)
 {
 	char low[CODE_MAX + 1];
 
 	for (size_t i = 0; i < len; i++)
-		low[i] = lower((unsigned char)code[i]);
+		low[i] = (char)(code[i] - 'A' + 'a');
 	low[len] = '\0';
 	const char *k = low;
 	return n && bsearch(&k, words, n, sizeof(*words), cmp_str);
@@ -162,50 +156,20 @@ static bool forbidden(char *const *words, size_t n, const char *code, size_t len
 
 /* ---- Patterns ------------------------------------------------------------------------ */
 
+struct entry {
+	const char *text;
+	size_t len, key_len;
+	struct rd_owner own;
+};
+
 struct builder {
 	void *ctx;  /* scratch, freed when built */
 	void *keep; /* what the redactor keeps (pattern texts) */
-	struct rd_pattern *pat;
+	struct entry *e;
 	size_t n, cap;
-	char **words; /* every lower-case name part and handle: codes must not be one */
+	char **words; /* every folded name word and handle: codes must not be one */
 	size_t n_words, cap_words;
 };
-
-static int grow(void *ctx, void **arr, size_t *cap, size_t n, size_t size)
-{
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	*cap = *cap ? 2 * *cap : 64;
-	p = talloc_realloc_size(ctx, *arr, *cap * size);
-	if (!p)
-		return -1;
-	*arr = p;
-	return 0;
-}
-
-/* Lower case, white space collapsed and trimmed. NULL only when out of memory. */
-static char *normalise(void *ctx, const char *s)
-{
-	char *out = talloc_array(ctx, char, strlen(s) + 1);
-	size_t o = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; s[i]; i++) {
-		if (is_space((unsigned char)s[i])) {
-			if (o && out[o - 1] != ' ')
-				out[o++] = ' ';
-			continue;
-		}
-		out[o++] = fold_at(s, i);
-	}
-	while (o && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-	return out;
-}
 
 static int add_word(struct builder *b, const char *w)
 {
@@ -215,54 +179,46 @@ static int add_word(struct builder *b, const char *w)
 	return 0;
 }
 
-static int add_pattern_roles(struct builder *b, const char *text, int who, unsigned roles);
-
-static int add_pattern(struct builder *b, const char *text, int who, enum dir_role role)
-{
-	return add_pattern_roles(b, text, who, 1u << role);
-}
-
-static int add_pattern_roles(struct builder *b, const char *text, int who, unsigned roles)
+static int add_pattern(struct builder *b, const char *text, int who, bool strong, bool redacted)
 {
 	char *t;
-	size_t k = 0;
+	size_t k;
 
 	if (!text)
 		return 0;
-	t = normalise(b->keep, text);
+	t = text_fold_squeezed(b->keep, text);
 	if (!t)
 		return -1;
 	/* One letter is not a name worth finding ("J."), and a pattern must start with a
-	 * word character to be found at the start of a word. */
-	if (strlen(t) < 2 || !is_word((unsigned char)t[0]))
+	 * word character to be found at the start of a word. Characters of scripts written
+	 * without spaces are words of their own: one is enough ("王"). */
+	k = fold_word_len(t, 0);
+	if (!k || (strlen(t) < 2) || k >= TOKEN_MAX)
 		return 0;
-	while (is_word((unsigned char)t[k]))
-		k++;
-	if (k >= TOKEN_MAX)
-		return 0;
-	if (grow(b->ctx, (void **)&b->pat, &b->cap, b->n, sizeof(*b->pat)) < 0)
+	if (grow(b->ctx, (void **)&b->e, &b->cap, b->n, sizeof(*b->e)) < 0)
 		return -1;
-	b->pat[b->n++] = (struct rd_pattern){
-	    .text = t, .len = strlen(t), .key_len = k, .who = who, .roles = roles};
-	if (k == strlen(t) && !(roles & RD_KEEP))
+	b->e[b->n++] = (struct entry){
+	    .text = t, .len = strlen(t), .key_len = k, .own = {.who = who, .strong = strong}};
+	if (redacted && k == strlen(t))
 		return add_word(b, t);
 	return 0;
 }
 
 /* Each part of a name of several words ("Mary Ann", "Garcia-Lopez"). */
-static int add_parts(struct builder *b, const char *name, int who, enum dir_role role)
+static int add_parts(struct builder *b, const char *name, int who, bool redacted)
 {
-	char *copy = talloc_strdup(b->ctx, name ? name : ""), *save = NULL;
+	char *copy = text_fold_squeezed(b->ctx, name ? name : ""), *save = NULL;
 
 	if (!copy)
 		return -1;
-	for (char *tok = strtok_r(copy, " \t-", &save); tok; tok = strtok_r(NULL, " \t-", &save))
-		if (add_pattern(b, tok, who, role) < 0)
+	for (char *tok = strtok_r(copy, " -", &save); tok; tok = strtok_r(NULL, " -", &save))
+		if (add_pattern(b, tok, who, false, redacted) < 0)
 			return -1;
 	return 0;
 }
 
-static int add_person_patterns(struct builder *b, const struct store_person *sp, int who)
+static int add_person_patterns(struct builder *b, const struct store_person *sp, int who,
+			       bool redacted)
 {
 	const char *given = sp->given ? sp->given : "", *family = sp->family ? sp->family : "";
 	size_t n = 1;
@@ -271,52 +227,42 @@ static int add_person_patterns(struct builder *b, const struct store_person *sp,
 		while (family[n] && ((unsigned char)family[n] & 0xC0) == 0x80)
 			n++;
 		/* "Riley Chen", "Chen, Riley", and how the relay names students and
-		 * guardians: "Riley C." */
+		 * guardians: "Riley C.". Names written without spaces: "王小明". */
 		const char *forms[] = {
 		    talloc_asprintf(b->ctx, "%s %s", given, family),
 		    talloc_asprintf(b->ctx, "%s, %s", family, given),
 		    talloc_asprintf(b->ctx, "%s %.*s.", given, (int)n, family),
+		    talloc_asprintf(b->ctx, "%s%s", family, given),
+		    talloc_asprintf(b->ctx, "%s%s", given, family),
 		};
-		for (size_t i = 0; i < ARRAY_SIZE(forms); i++)
-			if (!forms[i] || add_pattern(b, forms[i], who, sp->role) < 0)
+		for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
+			if (!forms[i])
 				return -1;
+			/* Run together, only in scripts that are written so. */
+			if (i >= 3 && !fold_word_len(forms[i], 0))
+				continue;
+			if (i >= 3) {
+				char *f = text_fold_squeezed(b->ctx, forms[i]);
+				if (!f)
+					return -1;
+				if (fold_word_len(f, 0) == strlen(f) && strlen(f) > 4)
+					continue; /* one word of a spaced script */
+			}
+			if (add_pattern(b, forms[i], who, true, redacted) < 0)
+				return -1;
+		}
 	}
-	if (add_pattern(b, given, who, sp->role) < 0 || add_pattern(b, family, who, sp->role) < 0 ||
-	    add_parts(b, given, who, sp->role) < 0 || add_parts(b, family, who, sp->role) < 0 ||
-	    add_pattern(b, sp->handle, who, sp->role) < 0)
+	if (add_pattern(b, given, who, false, redacted) < 0 ||
+	    add_pattern(b, family, who, false, redacted) < 0 ||
+	    add_parts(b, given, who, redacted) < 0 || add_parts(b, family, who, redacted) < 0 ||
+	    add_pattern(b, sp->handle, who, true, redacted) < 0)
 		return -1;
 	return 0;
 }
 
-/* A staff member's or administrator's names, to keep. */
-static int add_keep_patterns(struct builder *b, const struct store_person *sp)
+static int cmp_entry(const void *a, const void *b)
 {
-	const char *given = sp->given ? sp->given : "", *family = sp->family ? sp->family : "";
-	char *copy, *save = NULL;
-
-	if (*given && *family &&
-	    (add_pattern_roles(b, talloc_asprintf(b->ctx, "%s %s", given, family), -1, RD_KEEP) <
-		 0 ||
-	     add_pattern_roles(b, talloc_asprintf(b->ctx, "%s, %s", family, given), -1, RD_KEEP) <
-		 0))
-		return -1;
-	for (int part = 0; part < 2; part++) {
-		copy = talloc_strdup(b->ctx, part ? family : given);
-		if (!copy)
-			return -1;
-		if (add_pattern_roles(b, copy, -1, RD_KEEP) < 0)
-			return -1;
-		for (char *tok = strtok_r(copy, " \t-", &save); tok;
-		     tok = strtok_r(NULL, " \t-", &save))
-			if (add_pattern_roles(b, tok, -1, RD_KEEP) < 0)
-				return -1;
-	}
-	return 0;
-}
-
-static int cmp_pattern(const void *a, const void *b)
-{
-	const struct rd_pattern *x = a, *y = b;
+	const struct entry *x = a, *y = b;
 	size_t k = x->key_len < y->key_len ? x->key_len : y->key_len;
 	int c = memcmp(x->text, y->text, k);
 
@@ -329,38 +275,43 @@ static int cmp_pattern(const void *a, const void *b)
 	c = strcmp(x->text, y->text);
 	if (c)
 		return c;
-	return x->who < y->who ? -1 : x->who > y->who;
+	if (x->own.who != y->own.who)
+		return x->own.who < y->own.who ? -1 : 1;
+	return (int)y->own.strong - (int)x->own.strong;
 }
 
-/* Sort, and make one pattern of those with the same text (several persons). */
-static void finish_patterns(struct redactor *r, struct builder *b)
+/* Sort, and make one pattern of the entries with the same text. */
+static int finish_patterns(struct redactor *r, struct builder *b)
 {
 	size_t o = 0;
 
 	if (b->n)
-		qsort(b->pat, b->n, sizeof(*b->pat), cmp_pattern);
+		qsort(b->e, b->n, sizeof(*b->e), cmp_entry);
+	r->pat = talloc_zero_array(r, struct rd_pattern, b->n + 1);
+	if (!r->pat)
+		return -1;
 	for (size_t i = 0; i < b->n; i++) {
-		if (o && !strcmp(b->pat[o - 1].text, b->pat[i].text)) {
-			if (b->pat[o - 1].who != b->pat[i].who)
-				b->pat[o - 1].who = -1;
-			b->pat[o - 1].roles |= b->pat[i].roles;
-			continue;
+		size_t j = i;
+		while (j + 1 < b->n && !strcmp(b->e[j + 1].text, b->e[i].text))
+			j++;
+		struct rd_pattern *p = &r->pat[o++];
+		p->text = b->e[i].text;
+		p->len = b->e[i].len;
+		p->key_len = b->e[i].key_len;
+		p->own = talloc_array(r->pat, struct rd_owner, j - i + 1);
+		if (!p->own)
+			return -1;
+		for (size_t k = i; k <= j; k++) {
+			/* The same person twice (given name equal to a part): strong wins,
+			 * and it sorted first. */
+			if (p->n_own && p->own[p->n_own - 1].who == b->e[k].own.who)
+				continue;
+			p->own[p->n_own++] = b->e[k].own;
 		}
-		b->pat[o++] = b->pat[i];
+		i = j;
 	}
-	/* A single word a staff member has is kept; a full name stays a redacted person's
-	 * when one has it. Patterns only staff have are kept. */
-	for (size_t i = 0; i < o; i++) {
-		struct rd_pattern *p = &b->pat[i];
-		if (!(p->roles & RD_KEEP) || p->roles == RD_KEEP)
-			continue;
-		if (p->key_len == p->len)
-			p->roles = RD_KEEP;
-		else
-			p->roles &= ~RD_KEEP;
-	}
-	r->pat = b->pat;
 	r->n_pat = o;
+	return 0;
 }
 
 /* ---- Numbers ------------------------------------------------------------------------- */
@@ -378,8 +329,8 @@ static int cmp_number(const void *a, const void *b)
 	return x->who < y->who ? -1 : x->who > y->who;
 }
 
-static int add_number(struct redactor *r, size_t *cap, const char *digits, size_t len, bool local,
-		      bool trunk, int who)
+static int add_number(struct redactor *r, size_t *cap, const char *digits, size_t len, bool trunk,
+		      int who)
 {
 	struct rd_number *n;
 
@@ -391,7 +342,6 @@ static int add_number(struct redactor *r, size_t *cap, const char *digits, size_
 	memset(n, 0, sizeof(*n));
 	memcpy(n->digits, digits, len);
 	n->len = len;
-	n->local = local;
 	n->trunk = trunk;
 	n->who = who;
 	return 0;
@@ -412,17 +362,17 @@ static int add_numbers(struct redactor *r, size_t *cap, const char *e164, int wh
 	for (size_t i = 0; i < n; i++)
 		if (!is_digit((unsigned char)d[i]))
 			return 0;
-	if (add_number(r, cap, d, n, false, false, who) < 0)
+	if (add_number(r, cap, d, n, false, who) < 0)
 		return -1;
 	if (d[0] == '1' && n == 11) {
-		if (add_number(r, cap, d + 1, 10, false, false, who) < 0)
+		if (add_number(r, cap, d + 1, 10, false, who) < 0)
 			return -1;
 	} else {
 		for (size_t cc = 1; cc <= 3 && n > cc; cc++)
-			if (add_number(r, cap, d + cc, n - cc, false, true, who) < 0)
+			if (add_number(r, cap, d + cc, n - cc, true, who) < 0)
 				return -1;
 	}
-	if (n > 7 && add_number(r, cap, d + n - 7, 7, true, false, who) < 0)
+	if (n > 7 && add_number(r, cap, d + n - 7, 7, false, who) < 0)
 		return -1;
 	return 0;
 }
@@ -442,10 +392,15 @@ static bool redacted_role(unsigned roles, enum dir_role role)
 	       (role == DIR_GUARDIAN && (roles & REDACT_GUARDIANS));
 }
 
+static bool staff_role(enum dir_role role)
+{
+	return role == DIR_STAFF || role == DIR_ADMIN;
+}
+
 static int make_pseudonyms(struct redactor *r, struct builder *b, const uint8_t *archive_id,
 			   const char *request)
 {
-	size_t keylen = REDACT_KEY_ID_LEN + strlen(request);
+	size_t keylen = REDACT_KEY_ID_LEN + strlen(request), k = 0;
 	uint8_t *key = talloc_size(b->ctx, keylen);
 	struct rd_person **order = talloc_array(b->ctx, struct rd_person *, r->n + 1);
 
@@ -454,21 +409,23 @@ static int make_pseudonyms(struct redactor *r, struct builder *b, const uint8_t 
 	memcpy(key, archive_id, REDACT_KEY_ID_LEN);
 	memcpy(key + REDACT_KEY_ID_LEN, request, strlen(request));
 	for (size_t i = 0; i < r->n; i++) {
+		if (!r->p[i].redacted)
+			continue;
 		person_code(&r->p[i], key, keylen);
-		order[i] = &r->p[i];
+		order[k++] = &r->p[i];
 	}
 	sodium_memzero(key, keylen);
-	if (r->n)
-		qsort(order, r->n, sizeof(*order), cmp_code);
+	if (k)
+		qsort(order, k, sizeof(*order), cmp_code);
 	if (b->n_words)
 		qsort(b->words, b->n_words, sizeof(*b->words), cmp_str);
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < k; i++) {
 		/* Unique: one character more than the longest prefix shared with a
 		 * neighbour in sorted order. */
 		size_t len = CODE_MIN, l;
 		if (i > 0 && (l = lcp(order[i - 1]->code, order[i]->code) + 1) > len)
 			len = l;
-		if (i + 1 < r->n && (l = lcp(order[i]->code, order[i + 1]->code) + 1) > len)
+		if (i + 1 < k && (l = lcp(order[i]->code, order[i + 1]->code) + 1) > len)
 			len = l;
 		if (len > CODE_MAX)
 			len = CODE_MAX;
@@ -498,11 +455,16 @@ struct redactor *redact_new(void *ctx, const struct store_person *persons, size_
 	r->p = talloc_zero_array(r, struct rd_person, n + 1);
 	if (!b.ctx || !r->p)
 		goto fail;
+	if (!(roles & (REDACT_STUDENTS | REDACT_GUARDIANS | REDACT_STAFF_NUMBERS)))
+		n = 0; /* changes nothing */
 	for (size_t i = 0; i < n; i++) {
-		if (!redacted_role(roles, persons[i].role))
+		bool red = redacted_role(roles, persons[i].role);
+		if (!red && !staff_role(persons[i].role))
 			continue;
 		r->p[k].id = persons[i].id;
 		r->p[k].role = persons[i].role;
+		r->p[k].redacted = red;
+		r->n_redacted += red;
 		k++;
 	}
 	r->n = k;
@@ -510,30 +472,25 @@ struct redactor *redact_new(void *ctx, const struct store_person *persons, size_
 		qsort(r->p, r->n, sizeof(*r->p), cmp_person_id);
 	for (size_t i = 0; i < n; i++) {
 		struct rd_person key = {.id = persons[i].id}, *p;
-		if (roles && (persons[i].role == DIR_STAFF || persons[i].role == DIR_ADMIN)) {
-			if (add_keep_patterns(&b, &persons[i]) < 0)
-				goto fail;
-			continue;
-		}
-		if (!redacted_role(roles, persons[i].role))
-			continue;
-		p = bsearch(&key, r->p, r->n, sizeof(*r->p), cmp_person_id);
+		p = r->n ? bsearch(&key, r->p, r->n, sizeof(*r->p), cmp_person_id) : NULL;
 		if (!p)
 			continue;
 		int who = (int)(p - r->p);
-		if (persons[i].phone && !(p->phone = talloc_strdup(r, persons[i].phone)))
+		if (add_person_patterns(&b, &persons[i], who, p->redacted) < 0)
 			goto fail;
-		if (add_person_patterns(&b, &persons[i], who) < 0 ||
+		if ((p->redacted || (roles & REDACT_STAFF_NUMBERS)) &&
 		    add_numbers(r, &cap_num, persons[i].phone, who) < 0)
 			goto fail;
 	}
 	if (make_pseudonyms(r, &b, archive_id, request ? request : "") < 0)
 		goto fail;
-	/* The patterns live on; the word list does not. */
-	talloc_steal(r, b.pat);
-	finish_patterns(r, &b);
+	if (finish_patterns(r, &b) < 0)
+		goto fail;
 	if (r->n_num)
 		qsort(r->num, r->n_num, sizeof(*r->num), cmp_number);
+	/* Without anyone redacted, names need not be looked for. */
+	if (!r->n_redacted)
+		r->n_pat = 0;
 	talloc_free(b.ctx);
 	return r;
 fail:
@@ -543,36 +500,54 @@ fail:
 
 size_t redact_count(const struct redactor *r)
 {
-	return r ? r->n : 0;
+	return r ? r->n_redacted : 0;
+}
+
+static const struct rd_person *person_of(const struct redactor *r, int64_t id)
+{
+	struct rd_person key = {.id = id};
+
+	if (!r || !r->n || id <= 0)
+		return NULL;
+	return bsearch(&key, r->p, r->n, sizeof(*r->p), cmp_person_id);
 }
 
 const char *redact_pseudonym(const struct redactor *r, int64_t person_id)
 {
-	struct rd_person key = {.id = person_id}, *p;
+	const struct rd_person *p = person_of(r, person_id);
 
-	if (!r || !r->n || person_id <= 0)
-		return NULL;
-	p = bsearch(&key, r->p, r->n, sizeof(*r->p), cmp_person_id);
-	return p ? p->pseudonym : NULL;
+	return p && p->redacted ? p->pseudonym : NULL;
 }
 
-/* ---- Replacing ----------------------------------------------------------------------- */
-
-static const char *label(const struct redactor *r, int who, unsigned roles)
+const char *redact_rule_name(enum redact_rule rule)
 {
-	if (who >= 0)
-		return r->p[who].pseudonym;
-	if (roles == 1u << DIR_STUDENT)
-		return "[student]";
-	if (roles == 1u << DIR_GUARDIAN)
-		return "[guardian]";
-	return "[student or guardian]";
+	switch (rule) {
+	case REDACT_RULE_NUMBER:
+		return "number";
+	case REDACT_RULE_STAFF_NUMBER:
+		return "staff number";
+	case REDACT_RULE_NAME:
+		return "name";
+	case REDACT_RULE_PARTY:
+		return "name of a party";
+	case REDACT_RULE_KEPT_STAFF:
+		return "kept: a staff party's name too";
+	case REDACT_RULE_KEPT_NOT_PARTY:
+		return "kept: no party has it";
+	}
+	return "?";
 }
+
+/* ---- Finding ------------------------------------------------------------------------- */
+
+#define ROLE_STAFF (1u << 8) /* in a span's roles: a staff member's number */
 
 struct span {
-	size_t start, end;
-	int who;
-	unsigned roles;
+	size_t start, end; /* folded, then original */
+	int who;	   /* index in persons, or -1 when several */
+	unsigned roles;	   /* 1 << role of everyone it names, ROLE_STAFF */
+	enum redact_rule rule;
+	bool replace;
 };
 
 struct spans {
@@ -581,93 +556,70 @@ struct spans {
 	size_t n, cap;
 };
 
-static int add_span(struct spans *sp, size_t start, size_t end, int who, unsigned roles)
+static int add_span(struct spans *sp, size_t start, size_t end, int who, unsigned roles,
+		    enum redact_rule rule, bool replace)
 {
 	if (grow(sp->ctx, (void **)&sp->s, &sp->cap, sp->n, sizeof(*sp->s)) < 0)
 		return -1;
-	sp->s[sp->n++] = (struct span){start, end, who, roles};
+	sp->s[sp->n++] = (struct span){start, end, who, roles, rule, replace};
 	return 0;
 }
 
-static int cmp_span(const void *a, const void *b)
+static unsigned role_bit(const struct redactor *r, int who)
 {
-	const struct span *x = a, *y = b;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->end > y->end ? -1 : x->end < y->end;
+	return r->p[who].redacted ? 1u << r->p[who].role : ROLE_STAFF;
 }
 
-/* Text with the (sorted, merged) spans replaced by their labels. */
-static char *apply_spans(void *ctx, const struct redactor *r, const char *text, struct spans *sp)
+static const char *label(const struct redactor *r, int who, unsigned roles)
 {
-	char *out;
-	size_t from = 0, o = 0;
-
-	if (sp->n)
-		qsort(sp->s, sp->n, sizeof(*sp->s), cmp_span);
-	for (size_t i = 0; i < sp->n; i++) {
-		if (o && sp->s[i].start < sp->s[o - 1].end) {
-			struct span *m = &sp->s[o - 1];
-			if (sp->s[i].end > m->end)
-				m->end = sp->s[i].end;
-			if (m->who != sp->s[i].who)
-				m->who = -1;
-			m->roles |= sp->s[i].roles;
-			continue;
-		}
-		sp->s[o++] = sp->s[i];
-	}
-	out = talloc_strdup(ctx, "");
-	for (size_t i = 0; out && i < o; i++) {
-		out = talloc_strndup_append_buffer(out, text + from, sp->s[i].start - from);
-		if (out)
-			out = talloc_strdup_append_buffer(out,
-							  label(r, sp->s[i].who, sp->s[i].roles));
-		from = sp->s[i].end;
-	}
-	if (out)
-		out = talloc_strdup_append_buffer(out, text + from);
-	return out;
+	if (who >= 0 && r->p[who].redacted)
+		return r->p[who].pseudonym;
+	if (roles & ROLE_STAFF)
+		return roles == ROLE_STAFF ? "[staff number]" : "[withheld]";
+	if (roles == 1u << DIR_STUDENT)
+		return "[student]";
+	if (roles == 1u << DIR_GUARDIAN)
+		return "[guardian]";
+	return "[student or guardian]";
 }
 
+/* Separators people write numbers with: anything but letters, digits and line breaks. */
 static bool is_sep(unsigned char c)
 {
-	return c == ' ' || c == '.' || c == '-' || c == '/' || c == '(' || c == ')' || c == '+' ||
-	       c == '\t';
+	return c < 0x80 && (!fold_is_word(c) || c == '_') && c != '\n' && c != '\r';
 }
 
-/* The runs of digits (with the separators people write numbers with) that hold a
- * redacted person's number. */
-static int find_numbers(const struct redactor *r, const char *text, struct spans *sp)
+/* The runs of digits (with up to three separators between digits) that hold a number of
+ * the table, at any place in the run. */
+static int find_numbers(const struct redactor *r, const char *s, struct spans *sp)
 {
-	size_t len = strlen(text), i = 0;
+	size_t len = strlen(s), i = 0;
 	char *dig = talloc_array(sp->ctx, char, len + 1);
 	size_t *pos = talloc_array(sp->ctx, size_t, len + 1);
 
 	if (!dig || !pos)
 		return -1;
 	while (i < len) {
-		size_t j, nd = 0, nsep = 0;
-		if (!is_digit((unsigned char)text[i])) {
+		size_t j, nd = 0, nsep = 0, last = i;
+		if (!is_digit((unsigned char)s[i])) {
 			i++;
 			continue;
 		}
 		for (j = i; j < len; j++) {
-			unsigned char c = (unsigned char)text[j];
+			unsigned char c = (unsigned char)s[j];
 			if (is_digit(c)) {
 				pos[nd] = j;
 				dig[nd++] = (char)c;
 				nsep = 0;
+				last = j;
 			} else if (!is_sep(c) || ++nsep > 3) {
 				break;
 			}
 		}
 		dig[nd] = '\0';
-		i = j;
+		i = last + 1;
 		if (nd < 7)
 			continue;
-		/* Every substring of the run's digits that is a spelling of a number. */
 		for (size_t k = 0; k < nd; k++) {
 			for (size_t l = 7; l <= 15 && k + l <= nd; l++) {
 				struct rd_number key = {.len = l, .who = -1};
@@ -684,15 +636,17 @@ static int find_numbers(const struct redactor *r, const char *text, struct spans
 				       !memcmp(r->num[lo].digits, key.digits, l);
 				     lo++) {
 					const struct rd_number *m = &r->num[lo];
-					size_t s = pos[k], e = pos[k + l - 1] + 1;
-					if (m->local && nd != 7)
-						continue;
+					size_t st = pos[k], e = pos[k + l - 1] + 1;
+					bool staff = !r->p[m->who].redacted;
 					if (m->trunk && k > 0 && dig[k - 1] == '0')
-						s = pos[k - 1];
+						st = pos[k - 1];
 					/* "+1 ...", "(617) ...": the sign and bracket go too. */
-					while (s > 0 && (text[s - 1] == '+' || text[s - 1] == '('))
-						s--;
-					if (add_span(sp, s, e, m->who, 1u << r->p[m->who].role) < 0)
+					while (st > 0 && (s[st - 1] == '+' || s[st - 1] == '('))
+						st--;
+					if (add_span(sp, st, e, m->who, role_bit(r, m->who),
+						     staff ? REDACT_RULE_STAFF_NUMBER
+							   : REDACT_RULE_NUMBER,
+						     true) < 0)
 						return -1;
 				}
 			}
@@ -701,9 +655,9 @@ static int find_numbers(const struct redactor *r, const char *text, struct spans
 	return 0;
 }
 
-static size_t match_at(const char *t, const struct rd_pattern *p)
+static size_t match_at(const char *t, size_t i0, const struct rd_pattern *p)
 {
-	size_t i = 0;
+	size_t i = i0;
 
 	for (size_t j = 0; j < p->len; j++) {
 		if (p->text[j] == ' ') {
@@ -713,42 +667,112 @@ static size_t match_at(const char *t, const struct rd_pattern *p)
 				i++;
 			continue;
 		}
-		if (!t[i] || fold_at(t, i) != p->text[j])
+		if (t[i] != p->text[j])
 			return 0;
 		i++;
 	}
-	if (is_word((unsigned char)p->text[p->len - 1]) && is_word((unsigned char)t[i]))
+	if (fold_is_word((unsigned char)p->text[p->len - 1]) && !fold_word_end(t, i))
 		return 0;
-	return i;
+	return i - i0;
 }
 
-static int find_names(const struct redactor *r, const char *text, struct spans *sp)
+static bool in_scope(const struct redactor *r, int who, const int64_t *parties, size_t n)
+{
+	int64_t id = r->p[who].id;
+	size_t lo = 0, hi = n;
+
+	if (!parties)
+		return true;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (parties[mid] == id)
+			return true;
+		if (parties[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Whom a set of owners names, as a span's who and roles. */
+struct named {
+	int who;
+	unsigned roles;
+	size_t n;
+};
+
+static void name_add(struct named *nm, const struct redactor *r, int who)
+{
+	if (!nm->n)
+		nm->who = who;
+	else if (nm->who != who)
+		nm->who = -1;
+	nm->roles |= role_bit(r, who);
+	nm->n++;
+}
+
+/* What a match of pattern p means here: adds a span to replace or to report, or nothing
+ * (a staff member's name, kept). */
+static int decide(const struct redactor *r, const struct rd_pattern *p, size_t s, size_t e,
+		  const int64_t *parties, size_t n_parties, struct spans *sp)
+{
+	struct named strong = {0}, party = {0}, staff = {0}, other = {0};
+	bool staff_strong = false;
+
+	for (size_t i = 0; i < p->n_own; i++) {
+		int who = p->own[i].who;
+		bool red = r->p[who].redacted;
+		if (p->own[i].strong) {
+			if (red)
+				name_add(&strong, r, who);
+			else
+				staff_strong = true;
+			continue;
+		}
+		if (!in_scope(r, who, parties, n_parties)) {
+			if (red)
+				name_add(&other, r, who);
+			continue;
+		}
+		name_add(red ? &party : &staff, r, who);
+	}
+	if (strong.n)
+		return add_span(sp, s, e, strong.who, strong.roles, REDACT_RULE_NAME, true);
+	if (staff_strong)
+		return 0;
+	if (party.n && !staff.n)
+		return add_span(sp, s, e, party.who, party.roles, REDACT_RULE_PARTY, true);
+	if (party.n)
+		return add_span(sp, s, e, party.who, party.roles, REDACT_RULE_KEPT_STAFF, false);
+	if (other.n)
+		return add_span(sp, s, e, other.who, other.roles, REDACT_RULE_KEPT_NOT_PARTY,
+				false);
+	return 0;
+}
+
+static int find_names(const struct redactor *r, const char *s, const int64_t *parties,
+		      size_t n_parties, struct spans *sp)
 {
 	size_t i = 0, last_end = 0;
-	char tok[TOKEN_MAX];
 
-	while (text[i]) {
-		size_t e = i, k, lo = 0, hi = r->n_pat, m = 0;
-		if (!is_word((unsigned char)text[i]) ||
-		    (i > 0 && is_word((unsigned char)text[i - 1]))) {
+	while (s[i]) {
+		size_t k, lo = 0, hi = r->n_pat, m = 0;
+		if (!fold_word_start(s, i)) {
 			i++;
 			continue;
 		}
-		while (is_word((unsigned char)text[e]))
-			e++;
-		k = e - i;
+		k = fold_word_len(s, i);
 		if (k >= TOKEN_MAX) {
-			i = e;
+			i += k;
 			continue;
 		}
-		for (size_t j = 0; j < k; j++)
-			tok[j] = fold_at(text, i + j);
 		/* The first pattern whose first word is >= the token. */
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
 			const struct rd_pattern *p = &r->pat[mid];
 			size_t n = p->key_len < k ? p->key_len : k;
-			int c = memcmp(p->text, tok, n);
+			int c = memcmp(p->text, s + i, n);
 			if (!c)
 				c = p->key_len < k ? -1 : p->key_len > k;
 			if (c < 0)
@@ -756,25 +780,20 @@ static int find_names(const struct redactor *r, const char *text, struct spans *
 			else
 				hi = mid;
 		}
-		for (; lo < r->n_pat && r->pat[lo].key_len == k && !memcmp(r->pat[lo].text, tok, k);
+		for (;
+		     lo < r->n_pat && r->pat[lo].key_len == k && !memcmp(r->pat[lo].text, s + i, k);
 		     lo++) {
-			m = match_at(text + i, &r->pat[lo]);
+			m = match_at(s, i, &r->pat[lo]);
 			if (m)
 				break;
 		}
 		if (!m) {
-			i = e;
-			continue;
-		}
-		/* A staff member's name: kept, and not looked into further. */
-		if (r->pat[lo].roles == RD_KEEP) {
-			i += m;
-			last_end = i;
+			i += k;
 			continue;
 		}
 		/* "@rileyc": the at sign goes with the handle. */
-		size_t s = i > last_end && text[i - 1] == '@' ? i - 1 : i;
-		if (add_span(sp, s, i + m, r->pat[lo].who, r->pat[lo].roles) < 0)
+		size_t st = i > last_end && s[i - 1] == '@' ? i - 1 : i;
+		if (decide(r, &r->pat[lo], st, i + m, parties, n_parties, sp) < 0)
 			return -1;
 		i += m;
 		last_end = i;
@@ -782,11 +801,94 @@ static int find_names(const struct redactor *r, const char *text, struct spans *
 	return 0;
 }
 
-char *redact_text(void *ctx, const struct redactor *r, const char *text)
+/* ---- Replacing ----------------------------------------------------------------------- */
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->replace != y->replace)
+		return x->replace ? -1 : 1;
+	return x->end > y->end ? -1 : x->end < y->end;
+}
+
+/* Text with the spans (in its bytes) to replace replaced by their labels, merged where
+ * they overlap; kept spans inside a replaced one are dropped. */
+static char *apply_spans(void *ctx, const struct redactor *r, const char *text, struct spans *sp,
+			 struct redact_hit **hits, size_t *n_hits)
+{
+	char *out;
+	size_t from = 0, o = 0, nh = 0;
+	struct redact_hit *h = NULL;
+
+	if (sp->n)
+		qsort(sp->s, sp->n, sizeof(*sp->s), cmp_span);
+	for (size_t i = 0; i < sp->n; i++) {
+		if (o && sp->s[i].start < sp->s[o - 1].end) {
+			struct span *m = &sp->s[o - 1];
+			if (!sp->s[i].replace)
+				continue;
+			if (!m->replace) { /* a kept span is overruled */
+				*m = sp->s[i];
+				continue;
+			}
+			if (sp->s[i].end > m->end)
+				m->end = sp->s[i].end;
+			if (m->who != sp->s[i].who)
+				m->who = -1;
+			m->roles |= sp->s[i].roles;
+			continue;
+		}
+		sp->s[o++] = sp->s[i];
+	}
+	if (hits) {
+		h = talloc_zero_array(ctx, struct redact_hit, o + 1);
+		if (!h)
+			return NULL;
+	}
+	out = talloc_strdup(ctx, "");
+	for (size_t i = 0; out && i < o; i++) {
+		const struct span *s = &sp->s[i];
+		const char *lab = label(r, s->who, s->roles);
+		out = talloc_strndup_append_buffer(out, text + from, s->start - from);
+		if (!out)
+			break;
+		size_t at = talloc_get_size(out) - 1;
+		if (s->replace) {
+			out = talloc_strdup_append_buffer(out, lab);
+			from = s->end;
+		} else {
+			out = talloc_strndup_append_buffer(out, text + s->start, s->end - s->start);
+			from = s->end;
+		}
+		if (h && out)
+			h[nh++] = (struct redact_hit){.start = at,
+						      .end = talloc_get_size(out) - 1,
+						      .rule = s->rule,
+						      .label = lab};
+	}
+	if (out)
+		out = talloc_strdup_append_buffer(out, text + from);
+	if (hits) {
+		*hits = h;
+		*n_hits = nh;
+	}
+	return out;
+}
+
+char *redact_text_in(void *ctx, const struct redactor *r, const char *text, const int64_t *parties,
+		     size_t n_parties, struct redact_hit **hits, size_t *n_hits)
 {
 	struct spans sp = {0};
-	char *tmp, *out = NULL;
+	struct folded f;
+	char *out = NULL;
 
+	if (hits) {
+		*hits = NULL;
+		*n_hits = 0;
+	}
 	if (!text)
 		return NULL;
 	if (!r || (!r->n_pat && !r->n_num))
@@ -794,18 +896,22 @@ char *redact_text(void *ctx, const struct redactor *r, const char *text)
 	sp.ctx = talloc_new(ctx);
 	if (!sp.ctx)
 		return NULL;
-	/* Numbers first: a name pattern never holds a digit run, and pseudonyms hold no
-	 * run of 7 digits, so the two passes cannot undo each other. */
-	if (find_numbers(r, text, &sp) < 0)
+	if (text_fold(sp.ctx, text, &f) < 0 || find_numbers(r, f.s, &sp) < 0 ||
+	    find_names(r, f.s, parties, n_parties, &sp) < 0)
 		goto done;
-	tmp = apply_spans(sp.ctx, r, text, &sp);
-	if (!tmp)
-		goto done;
-	sp.n = 0;
-	if (find_names(r, tmp, &sp) < 0)
-		goto done;
-	out = apply_spans(ctx, r, tmp, &sp);
+	/* From the folded text's bytes back to the text's. */
+	for (size_t i = 0; i < sp.n; i++) {
+		size_t a = sp.s[i].start, b = sp.s[i].end;
+		sp.s[i].start = f.from[a];
+		sp.s[i].end = b > a ? f.to[b - 1] : f.from[a];
+	}
+	out = apply_spans(ctx, r, text, &sp, hits, n_hits);
 done:
 	talloc_free(sp.ctx);
 	return out;
+}
+
+char *redact_text(void *ctx, const struct redactor *r, const char *text)
+{
+	return redact_text_in(ctx, r, text, NULL, 0, NULL, NULL);
 }
