@@ -36,11 +36,13 @@ static void usage(FILE *f)
 	    f,
 	    "Usage: chaperone records export --request ID --requester NAME --purpose TEXT\n"
 	    "           --out DIR [--redact students|guardians|students,guardians |\n"
-	    "           --no-redact REASON]\n"
+	    "           --no-redact REASON] [--staff-numbers withhold|show]\n"
 	    "           [--group GROUP] [QUERY] [--db PATH] [--as NAME]\n\n"
 	    "Writes a public-records bundle into DIR (new, or empty): transcript.html\n"
 	    "(readable, printable, grouped by conversation), records.csv, deliveries.csv,\n"
-	    "records.jsonl, README.txt and manifest.json (the request, the query, the\n"
+	    "records.jsonl, redaction-review.csv (what the redaction replaced, and the\n"
+	    "names it left alone, to check before release), README.txt and manifest.json\n"
+	    "(the request, the query, the\n"
 	    "archive's chain head, and the SHA-256 of every file). The export is recorded in\n"
 	    "the archive, with a FERPA disclosure record for each student whose records leave.\n"
 	    "  --request ID      the request's id (PRR-2026-041)\n"
@@ -51,6 +53,8 @@ static void usage(FILE *f)
 	    "                    the default is students,guardians\n"
 	    "  --no-redact REASON  disclose names, handles and numbers as they are; REASON\n"
 	    "                    (required) is recorded with the export\n"
+	    "  --staff-numbers withhold|show  staff members' personal phone numbers: left\n"
+	    "                    out (the default) or disclosed\n"
 	    "  --group GROUP     let GROUP read the bundle (0750/0640); default owner only\n"
 	    "QUERY is the filters of `chaperone records search`: --person P, --direction\n"
 	    "sent|received, --team T, --relay NUMBER, --since DATE, --until DATE, --verdict V,\n"
@@ -78,6 +82,7 @@ enum {
 	O_OUT,
 	O_REDACT,
 	O_NO_REDACT,
+	O_STAFF_NUMBERS,
 	O_GROUP,
 	O_DB,
 	O_AS,
@@ -90,6 +95,7 @@ static const struct option options[] = {
     {"out", required_argument, NULL, O_OUT},
     {"redact", required_argument, NULL, O_REDACT},
     {"no-redact", required_argument, NULL, O_NO_REDACT},
+    {"staff-numbers", required_argument, NULL, O_STAFF_NUMBERS},
     {"group", required_argument, NULL, O_GROUP},
     CLI_RQ_OPTIONS,
     {"db", required_argument, NULL, O_DB},
@@ -175,6 +181,12 @@ static int parse(int argc, char **argv, struct args *a)
 				    CMD, "%s", "--no-redact needs the reason names are disclosed");
 			a->r.no_redact_reason = optarg;
 			break;
+		case O_STAFF_NUMBERS:
+			if (strcmp(optarg, "show") && strcmp(optarg, "withhold"))
+				return bad_usage(
+				    CMD, "--staff-numbers is withhold or show, not '%s'", optarg);
+			a->r.staff_numbers_shown = !strcmp(optarg, "show");
+			break;
 		case O_GROUP:
 			a->r.group = optarg;
 			break;
@@ -258,6 +270,13 @@ int cli_records_export(int argc, char **argv)
 			printf("NOT redacted: students' and guardians' names, handles and numbers "
 			       "are in the bundle (reason recorded: %s).\n",
 			       a.r.no_redact_reason);
+		printf("Staff phone numbers: %s.\n",
+		       a.r.staff_numbers_shown ? "shown"
+					       : "withheld (--staff-numbers show to include)");
+		printf("Review before release: %s/redaction-review.csv (%zu replacement%s, %zu "
+		       "name%s left alone).\n",
+		       a.r.out_dir, sum.replaced, sum.replaced == 1 ? "" : "s", sum.kept,
+		       sum.kept == 1 ? "" : "s");
 		rc = CLI_EXIT_OK;
 	}
 	store_close(s);

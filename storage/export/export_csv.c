@@ -132,3 +132,30 @@ int export_csv_deliveries(FILE *f, const struct export_doc *d)
 	}
 	return done(&o);
 }
+
+int export_csv_review(FILE *f, const struct export_doc *d)
+{
+	struct out o = {.f = f};
+
+	fputs("message_id,conversation,time,field,delivery_id,rule,person,context\r\n", f);
+	for (size_t i = 0; i < d->n_review; i++) {
+		const struct export_review_row *r = &d->review[i];
+		bool msg = r->msg < d->n;
+		if (msg) {
+			num(&o, d->msgs[r->msg].id, false);
+			num(&o, (int64_t)d->conv[r->msg], false);
+			when(&o, d->msgs[r->msg].at);
+		} else {
+			fputs(",,,", f);
+		}
+		cell(&o, r->field, false);
+		if (r->delivery_id)
+			num(&o, r->delivery_id, false);
+		else
+			fputs(",", f);
+		cell(&o, r->rule, false);
+		cell(&o, r->label, false);
+		cell(&o, r->context, true);
+	}
+	return done(&o);
+}

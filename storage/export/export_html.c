@@ -150,7 +150,7 @@ static void cover(FILE *f, const struct export_doc *d)
 	      f);
 }
 
-/* "Dana Lee (staff, +16175550101)", "Student K7QF (student)", "+16175550999 (not in
+/* "Dana Lee (staff, +16175550101)", "Student KTQF (student)", "+16175550999 (not in
  * the directory)". */
 static void person(FILE *f, const struct rq_person *p)
 {

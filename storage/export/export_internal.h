@@ -14,6 +14,17 @@
 #include "storage/archive/chain.h"
 #include "storage/records/records_query.h"
 
+/* One line of the redaction review: something the redactor replaced, or a name word of
+ * a redacted person it left alone, with the (redacted) text around it. */
+struct export_review_row {
+	size_t msg;	     /* index in msgs, or (size_t)-1 outside any message (the query) */
+	const char *field;   /* "text", "body", "reason", "team", "name", "query" */
+	int64_t delivery_id; /* for a body, else 0 */
+	const char *rule;    /* redact_rule_name() */
+	const char *label;   /* the pseudonym, or whom a kept word could name */
+	const char *context; /* up to ~40 bytes either side, the hit between ⟦ and ⟧ */
+};
+
 struct export_doc {
 	/* The cover, as printed. */
 	const char *request, *requester, *purpose;
@@ -34,6 +45,10 @@ struct export_doc {
 	size_t n_conv;
 	/* Message indexes conversation by conversation (time order within each). */
 	const size_t *by_conv;
+	/* What the redaction did, in the order it was done (message by message). */
+	const struct export_review_row *review;
+	size_t n_review;
+	const char *staff_numbers; /* "withheld" or "shown" */
 };
 
 /* Each returns 0, or -1 when the stream failed. */
@@ -41,6 +56,7 @@ int export_html(FILE *f, const struct export_doc *d);		/* export_html.c */
 int export_csv_records(FILE *f, const struct export_doc *d);	/* export_csv.c */
 int export_csv_deliveries(FILE *f, const struct export_doc *d); /* export_csv.c */
 int export_jsonl(FILE *f, const struct export_doc *d);		/* export_jsonl.c */
+int export_csv_review(FILE *f, const struct export_doc *d);	/* export_csv.c */
 
 /* The bundle's files in the manifest's order (manifest.json itself is not listed). */
 #define EXPORT_MANIFEST "manifest.json"
@@ -49,6 +65,7 @@ int export_jsonl(FILE *f, const struct export_doc *d);		/* export_jsonl.c */
 	X("records.csv")                                                                           \
 	X("deliveries.csv")                                                                        \
 	X("records.jsonl")                                                                         \
+	X("redaction-review.csv")                                                                  \
 	X("README."                                                                                \
 	  "txt")
 

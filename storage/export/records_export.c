@@ -200,19 +200,86 @@ struct ctx {
 	const struct redactor *rd;
 	const struct store_person *persons; /* by id */
 	size_t n_persons;
+	bool staff_numbers_shown;
+	/* Where red() is: the parties of the conversation (NULL: everyone), and what the
+	 * review calls the place. */
+	const int64_t *scope;
+	size_t n_scope;
+	struct export_review_row at;
+	struct export_review_row *review;
+	size_t n_review, cap_review;
 	bool oom;
 };
 
+#define CONTEXT_BYTES 40
+
+/* out[s..e) with up to CONTEXT_BYTES either side (whole characters), on one line. */
+static char *review_context(void *ctx, const char *out, size_t s, size_t e)
+{
+	size_t len = strlen(out), a = s > CONTEXT_BYTES ? s - CONTEXT_BYTES : 0;
+	size_t b = e + CONTEXT_BYTES < len ? e + CONTEXT_BYTES : len;
+	char *t;
+
+	while (a < s && ((unsigned char)out[a] & 0xC0) == 0x80)
+		a++;
+	while (b > e && b < len && ((unsigned char)out[b] & 0xC0) == 0x80)
+		b--;
+	t = talloc_asprintf(ctx, "%s%.*s\u27e6%.*s\u27e7%.*s%s", a ? "\u2026" : "", (int)(s - a),
+			    out + a, (int)(e - s), out + s, (int)(b - e), out + e,
+			    b < len ? "\u2026" : "");
+	for (char *p = t; p && *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	return t;
+}
+
+static void review_add(struct ctx *c, const char *out, const struct redact_hit *h)
+{
+	struct export_review_row *r;
+
+	if (c->n_review == c->cap_review) {
+		size_t cap = c->cap_review ? 2 * c->cap_review : 64;
+		r = talloc_realloc(c->tmp, c->review, struct export_review_row, cap);
+		if (!r) {
+			c->oom = true;
+			return;
+		}
+		c->review = r;
+		c->cap_review = cap;
+	}
+	r = &c->review[c->n_review++];
+	*r = c->at;
+	r->rule = redact_rule_name(h->rule);
+	r->label = h->label;
+	r->context = review_context(c->tmp, out, h->start, h->end);
+	if (!r->context)
+		c->oom = true;
+}
+
+/* A text as disclosed, in the conversation c->scope names; what was done goes into the
+ * review as c->at's. */
 static const char *red(struct ctx *c, const char *s)
 {
+	struct redact_hit *hits;
+	size_t n;
 	char *out;
 
 	if (!s)
 		return NULL;
-	out = redact_text(c->tmp, c->rd, s);
-	if (!out)
+	out = redact_text_in(c->tmp, c->rd, s, c->scope, c->n_scope, &hits, &n);
+	if (!out) {
 		c->oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		review_add(c, out, &hits[i]);
 	return out;
+}
+
+static const char *red_as(struct ctx *c, const char *field, const char *s)
+{
+	c->at.field = field;
+	return red(c, s);
 }
 
 static int cmp_person(const void *a, const void *b)
@@ -255,43 +322,121 @@ static struct rq_person disclose(struct ctx *c, const struct rq_person *in)
 		out.number = NULL;
 		return out;
 	}
-	if (is_staff(c, in->id))
+	if (is_staff(c, in->id)) {
+		/* Employees' personal numbers are withheld unless the officer shows them. */
+		if (!c->staff_numbers_shown)
+			out.number = NULL;
 		return out;
-	out.name = red(c, in->name);
-	out.handle = red(c, in->handle);
-	out.number = red(c, in->number);
+	}
+	out.name = red_as(c, "name", in->name);
+	out.handle = red_as(c, "name", in->handle);
+	out.number = red_as(c, "name", in->number);
 	return out;
+}
+
+static int64_t thread_id(const char *key, int k);
+
+struct party_set {
+	int64_t *ids; /* sorted, distinct */
+	size_t n;
+};
+
+static int cmp_id(const void *a, const void *b);
+
+struct by_key {
+	const char *key;
+	size_t i;
+};
+
+static int cmp_by_key(const void *a, const void *b)
+{
+	const struct by_key *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/* The parties of each message's conversation (the messages with its thread key): every
+ * sender and recipient, and the staff member and student the conversation is between. */
+static struct party_set *conversation_parties(struct ctx *c, const struct rq_result *res)
+{
+	size_t n = res->n;
+	struct party_set *ps = talloc_zero_array(c->tmp, struct party_set, n + 1);
+	struct by_key *s = talloc_array(c->tmp, struct by_key, n + 1);
+
+	if (!ps || !s)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		s[i] = (struct by_key){
+		    res->messages[i].thread_key ? res->messages[i].thread_key : "", i};
+	if (n)
+		qsort(s, n, sizeof(*s), cmp_by_key);
+	for (size_t a = 0, b; a < n; a = b) {
+		size_t cap = 0, k = 0;
+		for (b = a; b < n && !strcmp(s[b].key, s[a].key); b++)
+			cap += 3 + res->messages[s[b].i].n_deliveries;
+		int64_t *ids = talloc_array(ps, int64_t, cap + 1);
+		if (!ids)
+			return NULL;
+		ids[k++] = thread_id(s[a].key, 2);
+		ids[k++] = thread_id(s[a].key, 3);
+		for (size_t j = a; j < b; j++) {
+			const struct rq_message *m = &res->messages[s[j].i];
+			ids[k++] = m->from.id;
+			for (size_t d = 0; d < m->n_deliveries; d++)
+				ids[k++] = m->deliveries[d].to.id;
+		}
+		qsort(ids, k, sizeof(*ids), cmp_id);
+		size_t o = 0;
+		for (size_t j = 0; j < k; j++)
+			if (ids[j] > 0 && (!o || ids[o - 1] != ids[j]))
+				ids[o++] = ids[j];
+		for (size_t j = a; j < b; j++)
+			ps[s[j].i] = (struct party_set){ids, o};
+	}
+	return ps;
 }
 
 static struct rq_message *disclose_messages(struct ctx *c, const struct rq_result *res,
 					    size_t *n_deliveries)
 {
 	struct rq_message *v = talloc_zero_array(c->tmp, struct rq_message, res->n + 1);
+	struct party_set *parties = conversation_parties(c, res);
 
 	*n_deliveries = 0;
-	if (!v)
+	if (!v || !parties)
 		return NULL;
 	for (size_t i = 0; i < res->n; i++) {
 		const struct rq_message *m = &res->messages[i];
 		struct rq_message *o = &v[i];
+		c->scope = parties[i].ids;
+		c->n_scope = parties[i].n;
+		c->at = (struct export_review_row){.msg = i};
 		*o = *m;
 		o->from = disclose(c, &m->from);
-		o->team_tag = red(c, m->team_tag);
-		o->team_name = red(c, m->team_name);
-		o->text = m->disposed ? NULL : red(c, m->text);
-		o->reason = red(c, m->reason);
+		o->team_tag = red_as(c, "team", m->team_tag);
+		o->team_name = red_as(c, "team", m->team_name);
+		o->text = m->disposed ? NULL : red_as(c, "text", m->text);
+		o->reason = red_as(c, "reason", m->reason);
 		o->thread_key = NULL;
 		o->deliveries = talloc_zero_array(v, struct rq_delivery, m->n_deliveries + 1);
 		if (!o->deliveries)
 			return NULL;
 		for (size_t j = 0; j < m->n_deliveries; j++) {
 			o->deliveries[j] = m->deliveries[j];
+			c->at.delivery_id = m->deliveries[j].id;
 			o->deliveries[j].to = disclose(c, &m->deliveries[j].to);
 			/* A disposed message's copies are its content too. */
-			o->deliveries[j].body = m->disposed ? NULL : red(c, m->deliveries[j].body);
+			o->deliveries[j].body =
+			    m->disposed ? NULL : red_as(c, "body", m->deliveries[j].body);
 		}
+		c->at.delivery_id = 0;
 		*n_deliveries += m->n_deliveries;
 	}
+	/* Whatever is disclosed after the messages belongs to no conversation. */
+	c->scope = NULL;
+	c->n_scope = 0;
+	c->at = (struct export_review_row){.msg = (size_t)-1};
 	return c->oom ? NULL : v;
 }
 
@@ -334,7 +479,7 @@ static const char *person_label(struct ctx *c, int64_t id)
 	return red(c, talloc_asprintf(c->tmp, "%s %s", p->given, p->family));
 }
 
-/* "Soccer (#soccer) on +15550100: Dana Lee with Student K7QF". */
+/* "Soccer (#soccer) on +15550100: Dana Lee with Student KTQF". */
 static const char *conv_title(struct ctx *c, const struct rq_message *m,
 			      const struct rq_message *shown)
 {
@@ -510,9 +655,10 @@ static int write_readme(FILE *f, const struct export_doc *d)
 		"============================================\r\n\r\n"
 		"Request:    %s\r\nRequester:  %s\r\nPurpose:    %s\r\n"
 		"Exported:   %s by %s (account %s)\r\nRedaction:  %s\r\n"
+		"Staff numbers: %s\r\n"
 		"Records:    %zu messages in %zu conversations, %zu deliveries\r\n\r\n",
 		d->request, d->requester, d->purpose, d->created, d->operator, d->os_user,
-		d->redaction, d->n, d->n_conv, d->n_deliveries);
+		d->redaction, d->staff_numbers, d->n, d->n_conv, d->n_deliveries);
 	fputs("These are text messages relayed by the district's Chaperone gateway, taken from\r\n"
 	      "its archive. Each message is shown with who sent it, the decision the district's\r\n"
 	      "policy made about it, and every copy the relay sent (to whom, why, its last\r\n"
@@ -524,6 +670,11 @@ static int write_readme(FILE *f, const struct export_doc *d)
 	      "records.csv      one row per message\r\n"
 	      "deliveries.csv   one row per copy the relay sent\r\n"
 	      "records.jsonl    one JSON object per line: a message with its verdict and copies\r\n"
+	      "redaction-review.csv\r\n"
+	      "                 every replacement the redaction made, and every word that is\r\n"
+	      "                 a redacted person's name but was left alone, each with the\r\n"
+	      "                 (redacted) text around it, for the records officer to check\r\n"
+	      "                 before release\r\n"
 	      "manifest.json    the request, the query that selected the records, the\r\n"
 	      "                 archive's chain head they were taken from, and the SHA-256 and\r\n"
 	      "                 size of every other file\r\n"
@@ -537,10 +688,17 @@ static int write_readme(FILE *f, const struct export_doc *d)
 		      "The names, handles and phone numbers of the persons of the roles named "
 		      "above\r\n"
 		      "are replaced, in every field and inside the texts, by pseudonyms such as\r\n"
-		      "\"Student K7QF\": the same person has the same pseudonym throughout this\r\n"
+		      "\"Student KTQF\": the same person has the same pseudonym throughout this\r\n"
 		      "request's files, and the pseudonyms cannot be traced back without the\r\n"
-		      "district's archive. Where a word names several such persons it reads\r\n"
-		      "\"[student]\" or \"[guardian]\".\r\n\r\n",
+		      "district's key. Where a word names several such persons it reads\r\n"
+		      "\"[student]\" or \"[guardian]\". Full names, handles and numbers are\r\n"
+		      "replaced wherever they stand; a given or family name on its own only in\r\n"
+		      "a conversation its person is part of, and not where a staff member in\r\n"
+		      "it has that name too. Staff names are never redacted.\r\n\r\n",
+		      f);
+	if (!strcmp(d->staff_numbers, "withheld"))
+		fputs("Staff members' personal phone numbers are withheld: left out of the\r\n"
+		      "fields, and \"[staff number]\" inside the texts.\r\n\r\n",
 		      f);
 	fputs("Checking the bundle\r\n-------------------\r\n"
 	      "The district can check that no file has changed since the export with\r\n\r\n"
@@ -579,6 +737,8 @@ static char *manifest_text(void *ctx, const struct export_doc *d, const struct f
 	q = json_tokener_parse(d->query_json);
 	json_object_object_add(m, "query", q ? q : json_object_new_object());
 	json_object_object_add(m, "redaction", json_object_new_string(d->redaction));
+	json_object_object_add(m, "staff_numbers", json_object_new_string(d->staff_numbers));
+	json_object_object_add(m, "review_entries", json_object_new_int64((int64_t)d->n_review));
 	json_object_object_add(m, "messages", json_object_new_int64((int64_t)d->n));
 	json_object_object_add(m, "deliveries", json_object_new_int64((int64_t)d->n_deliveries));
 	json_object_object_add(m, "conversations", json_object_new_int64((int64_t)d->n_conv));
@@ -808,8 +968,10 @@ static int key_redactor(struct store *s, struct ctx *c, const struct export_requ
 	if (chain_archive_secret(s, secret) < 0) {
 		rc = fail(err, errlen, "the archive has no secret to key pseudonyms with");
 	} else {
-		c->rd = redact_new(c->tmp, c->persons, c->n_persons, secret, r->request,
-				   r->redact & (EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS));
+		unsigned roles = r->redact & (EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS);
+		if (!r->staff_numbers_shown)
+			roles |= REDACT_STAFF_NUMBERS;
+		c->rd = redact_new(c->tmp, c->persons, c->n_persons, secret, r->request, roles);
 		if (!c->rd)
 			rc = fail(err, errlen, "out of memory");
 	}
@@ -834,8 +996,10 @@ static int build_doc(struct ctx *c, const struct export_request *r, const struct
 	// clang-format on
 	d->os_user = os_user;
 	d->created = created;
+	c->at = (struct export_review_row){.msg = (size_t)-1, .field = "query"};
 	d->query_json = redact_query(c, res->query_json);
 	d->redaction = redaction_word(r->redact);
+	d->staff_numbers = r->staff_numbers_shown ? "shown" : "withheld";
 	/* Names disclosed on purpose: the reason goes wherever the redaction is stated. */
 	if (!r->redact && r->no_redact_reason && *r->no_redact_reason)
 		d->redaction = talloc_asprintf(c->tmp, "none: %s", r->no_redact_reason);
@@ -844,19 +1008,23 @@ static int build_doc(struct ctx *c, const struct export_request *r, const struct
 	chain_anchor_format(head, d->anchor, sizeof(d->anchor));
 	d->msgs = disclose_messages(c, res, &d->n_deliveries);
 	d->n = res->n;
+	c->at.field = "heading";
 	if (c->oom || !d->query_json || !d->msgs || group_conversations(c, res, d, d->msgs) < 0)
 		return -1;
-	return 0;
+	d->review = c->review;
+	d->n_review = c->n_review;
+	return c->oom ? -1 : 0;
 }
 
 /* The writer of each of the bundle's files but the manifest. */
 static writer_fn writer_of(const char *name)
 {
-	return !strcmp(name, "transcript.html")	 ? export_html
-	       : !strcmp(name, "records.csv")	 ? export_csv_records
-	       : !strcmp(name, "deliveries.csv") ? export_csv_deliveries
-	       : !strcmp(name, "records.jsonl")	 ? export_jsonl
-						 : write_readme;
+	return !strcmp(name, "transcript.html")	       ? export_html
+	       : !strcmp(name, "records.csv")	       ? export_csv_records
+	       : !strcmp(name, "deliveries.csv")       ? export_csv_deliveries
+	       : !strcmp(name, "records.jsonl")	       ? export_jsonl
+	       : !strcmp(name, "redaction-review.csv") ? export_csv_review
+						       : write_readme;
 }
 
 /* Write the bundle's files (EXPORT_FILES), each durable before the manifest names it,
@@ -906,7 +1074,7 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 		 struct export_summary *out, char *err, size_t errlen)
 {
 	void *tmp = talloc_new(ctx);
-	struct ctx c = {.tmp = tmp};
+	struct ctx c = {.tmp = tmp, .staff_numbers_shown = r->staff_numbers_shown};
 	struct bundle b = {.dfd = -1};
 	struct export_doc d = {0};
 	struct chain_head head;
@@ -967,6 +1135,12 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 		goto remove;
 	out->messages = d.n;
 	out->deliveries = d.n_deliveries;
+	for (size_t i = 0; i < d.n_review; i++) {
+		if (!strncmp(d.review[i].rule, "kept", 4))
+			out->kept++;
+		else
+			out->replaced++;
+	}
 	memcpy(out->manifest_sha256, manifest_sha, sizeof(out->manifest_sha256));
 	close(b.dfd);
 	b.dfd = -1;

@@ -21,7 +21,7 @@
  * - redaction (EXPORT_REDACT_STUDENTS / _GUARDIANS) replaces every such person of the
  *   directory (not only those in the results) — names, handles and phone numbers, in
  *   the fields and inside message bodies, in any spelling of the number — with a stable
- *   pseudonym ("Student K7QF"): the same person gets the same pseudonym for the same
+ *   pseudonym ("Student KTQF"): the same person gets the same pseudonym for the same
  *   request on this archive, and no one can reverse it without the archive;
  *   the query in the manifest is redacted too;
  * - export_verify() recomputes every file's hash against the manifest, reports files
@@ -54,12 +54,16 @@ struct export_request {
 	/* With redact 0: why the district discloses names (recorded with the export, in the
 	 * manifest and the README); NULL when it gave none. */
 	const char *no_redact_reason;
+	/* Staff members' personal numbers: withheld (false, the default: left out of the
+	 * fields, "[staff number]" in texts) or shown. */
+	bool staff_numbers_shown;
 	const struct rq_query *query;
 };
 
 struct export_summary {
 	int64_t export_id;
 	size_t messages, deliveries, disclosures;
+	size_t replaced, kept; /* the redaction review's entries */
 	char manifest_sha256[65];
 };
 

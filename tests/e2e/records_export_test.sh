@@ -284,10 +284,18 @@ expect_rc 2 both "$chaperone" records export --request R --requester X --purpose
 expect_rc 0 default "$chaperone" records export --request PRR-2026-043 --requester "Q" \
 	--purpose "Default" --out "$work/default"
 grep -q "^Redacted: students,guardians" "$work/default.out" || fail "default: $(cat "$work/default.out")"
+grep -q "^Staff phone numbers: withheld" "$work/default.out" || fail "staff numbers: $(cat "$work/default.out")"
+grep -q "^Review before release: $work/default/redaction-review.csv ([0-9]* replacements, [0-9]* names left alone)" \
+	"$work/default.out" || fail "review: $(cat "$work/default.out")"
+! grep -q -E '617.?555.?010[0-9]' "$work/default"/*.csv "$work/default"/*.html "$work/default"/*.jsonl ||
+	fail "a staff number in the default bundle"
+expect_rc 2 badstaff "$chaperone" records export --request R --requester X --purpose Y \
+	--out "$work/x" --staff-numbers maybe
+grep -q -- "--staff-numbers is withhold or show" "$work/badstaff.err" || fail "bad --staff-numbers: $(cat "$work/badstaff.err")"
 leaks "$work/default" >"$work/default-leaks.out"
 [ ! -s "$work/default-leaks.out" ] ||
 	fail "students in the default bundle: $(tr '\n' ' ' <"$work/default-leaks.out")"
 ok "bad input: non-empty directory, unknown person, missing --request, bad --redact refused;" \
-	"redacted by default, --no-redact needs a reason"
+	"redacted and staff numbers withheld by default, --no-redact needs a reason"
 
 echo "records_export: $passed passed, 0 failed"

@@ -247,8 +247,9 @@ static bool has_word(const char *hay, const char *w)
 	return false;
 }
 
-static const char *const bundle_files[] = {"transcript.html", "records.csv", "deliveries.csv",
-					   "records.jsonl",   "README.txt",  "manifest.json"};
+static const char *const bundle_files[] = {
+    "transcript.html",	    "records.csv", "deliveries.csv", "records.jsonl",
+    "redaction-review.csv", "README.txt",  "manifest.json"};
 
 /* Every file of the bundle, one after the other. */
 static char *whole_bundle(void *ctx, const char *dir)
@@ -741,6 +742,59 @@ static void test_export_redacted(void **state)
 	assert_non_null(strstr(all, "Guardian "));
 }
 
+/* Staff members' personal numbers are withheld unless the officer shows them; the
+ * review file lists what the redaction did, with redacted text around it. Before, every
+ * message read "Dana Lee (staff, +16175550101)" and there was no review file. */
+static void test_staff_numbers_and_review(void **state)
+{
+	struct env *e = *state;
+	struct export_summary sum;
+	struct rq_query q = {.person = "Riley Chen"};
+	char out[128], err[256];
+	char *all, *review;
+
+	if (do_export(e, "withheld", EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS, &q, &sum,
+		      out, sizeof(out), err, sizeof(err)) < 0)
+		fail_msg("export: %s", err);
+	all = whole_bundle(e->ctx, out);
+	assert_null(strstr(all, "6175550101")); /* Dana Lee, in any field */
+	assert_null(strstr(all, "617-555-0101"));
+	assert_true(has_word(all, "Dana"));
+	assert_non_null(
+	    strstr(slurp(e->ctx, out, "manifest.json"), "\"staff_numbers\": \"withheld\""));
+
+	/* The review: a header, the query's "Riley Chen" replaced, each row's context
+	 * redacted, and the summary counting the rows. */
+	review = slurp(e->ctx, out, "redaction-review.csv");
+	static const char header[] =
+	    "message_id,conversation,time,field,delivery_id,rule,person,context\r\n";
+	assert_int_equal(strncmp(review, header, strlen(header)), 0);
+	assert_non_null(strstr(review, ",,,\"query\",,\"name\",\"Student "));
+	assert_false(has_word(review, "Riley"));
+	assert_true(sum.replaced > 0);
+	size_t rows = 0;
+	for (const char *p = strchr(review, '\n'); p && p[1]; p = strchr(p + 1, '\n'))
+		rows++;
+	assert_int_equal(rows, sum.replaced + sum.kept);
+
+	/* Shown on request. */
+	struct rq_query all_q = {0};
+	struct export_request r = {
+	    .request = "PRR-2026-042",
+	    .requester = "Jo Reporter",
+	    .purpose = "Staff contact",
+	    .operator= "Records Officer",
+	    .out_dir = out,
+	    .redact = EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS,
+	    .staff_numbers_shown = true,
+	    .query = &all_q,
+	};
+	snprintf(out, sizeof(out), "%s/shown", e->dir);
+	if (export_write(e->s, e->ctx, &r, &sum, err, sizeof(err)) < 0)
+		fail_msg("export: %s", err);
+	assert_non_null(strstr(whole_bundle(e->ctx, out), "+16175550101"));
+}
+
 static void test_verify_detects(void **state)
 {
 	struct env *e = *state;
@@ -939,6 +993,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_redact_accents, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_redacted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_staff_numbers_and_review, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_verify_detects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_disposed, setup, teardown),
