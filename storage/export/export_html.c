@@ -20,9 +20,34 @@ static bool has(const char *s)
 	return s && *s;
 }
 
+/* The length of a bidirectional control character at s (LRM, RLM, ALM, the embeddings,
+ * overrides and isolates), or 0. Shown as what it is, so that an override cannot make
+ * "gnp.exe" read "exe.png". */
+static size_t bidi_control(const unsigned char *s)
+{
+	if (s[0] == 0xD8 && s[1] == 0x9C)
+		return 2; /* U+061C */
+	if (s[0] == 0xE2 && s[1] == 0x80 &&
+	    (s[2] == 0x8E || s[2] == 0x8F || (s[2] >= 0xAA && s[2] <= 0xAE)))
+		return 3; /* U+200E, U+200F, U+202A..U+202E */
+	if (s[0] == 0xE2 && s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9)
+		return 3; /* U+2066..U+2069 */
+	return 0;
+}
+
 static void esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
+		size_t ctl = bidi_control((const unsigned char *)s);
+		if (ctl) {
+			unsigned cp = ctl == 2 ? 0x061C
+					       : (((unsigned)s[0] & 0x0F) << 12) |
+						     (((unsigned)s[1] & 0x3F) << 6) |
+						     ((unsigned)s[2] & 0x3F);
+			fprintf(f, "<span class=\"ctl\">[U+%04X]</span>", cp);
+			s += ctl - 1;
+			continue;
+		}
 		switch (*s) {
 		case '&':
 			fputs("&amp;", f);
@@ -68,6 +93,9 @@ static const char style[] =
     "vertical-align:top}"
     "table.to td.body{white-space:pre-wrap;overflow-wrap:anywhere}"
     ".note{font-size:.9em;color:#333}"
+    ".ctl{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8em;color:#a00}"
+    ".t,td.t{white-space:nowrap}"
+    ".text,td.body{unicode-bidi:plaintext}"
     "@media print{body{margin:0;max-width:none;font-size:9.5pt}"
     "h2{break-after:avoid;page-break-after:avoid}"
     ".text{background:none}.msg{border-color:#888}}";
@@ -156,12 +184,15 @@ static void person(FILE *f, const struct rq_person *p)
 {
 	bool unknown = !has(p->role) || !strcmp(p->role, "unknown");
 
+	/* A name in another script does not reorder what is around it. */
+	fputs("<bdi>", f);
 	if (has(p->name))
 		esc(f, p->name);
 	else if (has(p->number))
 		esc(f, p->number);
 	else
 		fputs("(unknown)", f);
+	fputs("</bdi>", f);
 	if (unknown) {
 		fputs(" (not in the directory)", f);
 		return;
@@ -195,7 +226,7 @@ static void deliveries(FILE *f, const struct rq_message *m)
 		esc(f, dl->why);
 		fputs("</td><td>", f);
 		esc(f, dl->status);
-		fputs("</td><td>", f);
+		fputs("</td><td class=\"t\">", f);
 		esc(f, at);
 		fputs("</td><td class=\"body\">", f);
 		esc(f, dl->body);
@@ -213,7 +244,9 @@ static void message(FILE *f, const struct rq_message *m)
 		"<article class=\"msg\" id=\"m%" PRId64 "\">\n<div class=\"meta\">Message %" PRId64
 		" &middot; ",
 		m->id, m->id);
+	fputs("<span class=\"t\">", f);
 	esc(f, at);
+	fputs("</span>", f);
 	fputs(" &middot; relay number ", f);
 	esc(f, m->relay);
 	if (has(m->team_tag) || has(m->team_name)) {

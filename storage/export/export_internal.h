@@ -7,6 +7,7 @@
  * formats; it decides nothing about what may be disclosed. */
 #pragma once
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +69,15 @@ int export_csv_review(FILE *f, const struct export_doc *d);	/* export_csv.c */
 	X("redaction-review.csv")                                                                  \
 	X("README."                                                                                \
 	  "txt")
+
+/* The errno of a bundle's name that is not a regular file (a FIFO, a device, a
+ * directory): strerror() says "Wrong medium type"; callers say it in words. */
+#define EFTYPE_NOT_REGULAR EMEDIUMTYPE
+
+/* A file of a bundle opened for reading: a regular file only, never following a link,
+ * never waiting. fd, or -1 with errno (EFTYPE_NOT_REGULAR when it is not a regular
+ * file). */
+int export_open_file(int dfd, const char *name);
 
 /* SHA-256 (hex) and size of a file of a bundle, read from the disk: 0, or -1 with errno
  * (records_export.c). */

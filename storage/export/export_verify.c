@@ -76,7 +76,7 @@ static int not_bundle(char *report, size_t cap, const char *fmt, ...)
 /* manifest.json, whole, NUL-terminated; NULL with errno. */
 static char *read_manifest(int dfd, size_t *len)
 {
-	int fd = openat(dfd, EXPORT_MANIFEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = export_open_file(dfd, EXPORT_MANIFEST);
 	char *buf;
 	ssize_t n;
 
@@ -130,6 +130,8 @@ static void check_files(int dfd, struct json_object *files, struct report *r)
 		if (export_hash_file(dfd, name, hex, &size) < 0) {
 			if (errno == ENOENT)
 				add(r, "missing file: %s", name);
+			else if (errno == EFTYPE_NOT_REGULAR)
+				add(r, "not a regular file: %s", name);
 			else
 				add(r, "cannot read file %s: %s", name, strerror(errno));
 			continue;

@@ -166,11 +166,28 @@ static int bundle_write(struct bundle *b, const char *name, writer_fn fn,
 	return 0;
 }
 
+int export_open_file(int dfd, const char *name)
+{
+	/* Non-blocking: opening a FIFO someone put in a bundle must not wait for a
+	 * writer. */
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EFTYPE_NOT_REGULAR;
+		return -1;
+	}
+	return fd;
+}
+
 int export_hash_file(int dfd, const char *name, char hex[65], int64_t *size)
 {
 	crypto_hash_sha256_state st;
 	uint8_t buf[65536], md[crypto_hash_sha256_BYTES];
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = export_open_file(dfd, name);
 	ssize_t n;
 
 	if (fd < 0)

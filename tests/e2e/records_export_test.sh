@@ -260,8 +260,20 @@ echo "added" >"$work/bundle/extra.txt"
 expect_rc 3 missing "$chaperone" records verify-export "$work/bundle"
 grep -q "missing file: README.txt" "$work/missing.out" || fail "missing file not named"
 grep -q "extra file: extra.txt" "$work/missing.out" || fail "extra file not named"
+# A FIFO in place of a file, and one beside them: named, never waited on (before, the
+# verification hung on the FIFO for ever).
+rm "$work/bundle/extra.txt"
+echo "restored" >"$work/bundle/README.txt"
+mv "$work/bundle/deliveries.csv" "$work/deliveries.csv.orig"
+mkfifo "$work/bundle/deliveries.csv" "$work/bundle/pipe"
+expect_rc 3 fifo timeout 20 "$chaperone" records verify-export "$work/bundle"
+grep -q "not a regular file: deliveries.csv" "$work/fifo.out" || fail "FIFO: $(cat "$work/fifo.out")"
+grep -q "extra file: pipe" "$work/fifo.out" || fail "FIFO beside: $(cat "$work/fifo.out")"
+rm "$work/bundle/deliveries.csv" "$work/bundle/pipe"
+mv "$work/deliveries.csv.orig" "$work/bundle/deliveries.csv"
 expect_rc 1 notbundle "$chaperone" records verify-export "$work"
-ok "verify-export: holds; a changed byte in records.csv exits 3 naming it; missing and extra files named"
+ok "verify-export: holds; a changed byte in records.csv exits 3 naming it; missing, extra and" \
+	"FIFO files named"
 
 # ---- 6. Bad input --------------------------------------------------------------------------
 

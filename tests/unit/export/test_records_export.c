@@ -134,7 +134,9 @@ static int64_t message(struct env *e, int minute, const char *from, const char *
 	return id;
 }
 
-#define HOSTILE "<script>alert('pwned')</script> & \"quoted\" <img src=x onerror=alert(1)>"
+#define HOSTILE                                                                                    \
+	"<script>alert('pwned')</script> & \"quoted\" <img src=x onerror=alert(1)> "               \
+	"photo\u202egnp.exe"
 
 static void seed(struct env *e)
 {
@@ -584,11 +586,15 @@ static void test_export(void **state)
 	assert_null(strstr(html, "url("));
 	assert_non_null(strstr(html, "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; &amp; "
 				     "&quot;quoted&quot; &lt;img src=x onerror=alert(1)&gt;"));
+	/* A right-to-left override is shown, not obeyed ("gnp.exe" would read "exe.png"). */
+	assert_non_null(strstr(html, "photo<span class=\"ctl\">[U+202E]</span>gnp.exe"));
+	assert_null(strstr(html, "\u202e"));
+	assert_non_null(strstr(html, "<span class=\"t\">2026-09-13T"));
 	assert_non_null(strstr(html, "@media print"));
 	assert_non_null(strstr(html, "PRR-2026-041"));
 	assert_non_null(strstr(html, "Jo Reporter, Lakeview Ledger"));
 	assert_non_null(strstr(html, "Records Officer"));
-	assert_non_null(strstr(html, "Riley Chen (student"));
+	assert_non_null(strstr(html, "Riley Chen</bdi> (student"));
 	assert_non_null(strstr(html, "flagged for review"));
 	assert_non_null(strstr(html, "Conversation 1:"));
 	assert_non_null(strstr(html, "chaperone-anchor:v1:"));
