@@ -2,6 +2,7 @@
 /* Redaction: pseudonyms (HMAC-SHA256, libsodium) and taking redacted persons' names,
  * handles and phone numbers out of free text, compared folded (text_fold.h). See
  * redact.h for what it promises. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -583,14 +584,15 @@ static const char *label(const struct redactor *r, int who, unsigned roles)
 	return "[student or guardian]";
 }
 
-/* Separators people write numbers with: anything but letters, digits and line breaks. */
+/* Separators people write numbers with: anything but letters and digits (a number
+ * wrapped onto the next line is still the number). */
 static bool is_sep(unsigned char c)
 {
-	return c < 0x80 && (!fold_is_word(c) || c == '_') && c != '\n' && c != '\r';
+	return c < 0x80 && (!fold_is_word(c) || c == '_');
 }
 
-/* The runs of digits (with up to three separators between digits) that hold a number of
- * the table, at any place in the run. */
+/* The runs of digits (with up to three separators between digits, a run of white space
+ * counting as one) that hold a number of the table, at any place in the run. */
 static int find_numbers(const struct redactor *r, const char *s, struct spans *sp)
 {
 	size_t len = strlen(s), i = 0;
@@ -612,6 +614,8 @@ static int find_numbers(const struct redactor *r, const char *s, struct spans *s
 				dig[nd++] = (char)c;
 				nsep = 0;
 				last = j;
+			} else if (is_space(c) && j > i && is_space((unsigned char)s[j - 1])) {
+				continue; /* a run of white space is one separator */
 			} else if (!is_sep(c) || ++nsep > 3) {
 				break;
 			}
@@ -843,6 +847,7 @@ static char *apply_spans(void *ctx, const struct redactor *r, const char *text, 
 		}
 		sp->s[o++] = sp->s[i];
 	}
+	sp->n = o;
 	if (hits) {
 		h = talloc_zero_array(ctx, struct redact_hit, o + 1);
 		if (!h)
@@ -878,12 +883,43 @@ static char *apply_spans(void *ctx, const struct redactor *r, const char *text, 
 	return out;
 }
 
+/* From the folded text's bytes back to the text's. */
+static void unfold_spans(struct spans *sp, size_t from_n, const struct folded *f)
+{
+	for (size_t i = from_n; i < sp->n; i++) {
+		size_t a = sp->s[i].start, b = sp->s[i].end;
+		sp->s[i].start = f->from[a];
+		sp->s[i].end = b > a ? f->to[b - 1] : f->from[a];
+	}
+}
+
+/* Whether [s, e) overlaps one of the labels the numbers' pass wrote. */
+static bool over_label(const struct redact_hit *h, size_t n, size_t s, size_t e)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s < h[i].end && h[i].start < e)
+			return true;
+	return false;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+	const struct redact_hit *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Numbers first, then names in what is left: a number glued to a handle
+ * ("xiaomingw5550101") must not leave the handle standing as a word once the number is
+ * a label, and the labels themselves are never looked into. */
 char *redact_text_in(void *ctx, const struct redactor *r, const char *text, const int64_t *parties,
 		     size_t n_parties, struct redact_hit **hits, size_t *n_hits)
 {
 	struct spans sp = {0};
 	struct folded f;
-	char *out = NULL;
+	struct redact_hit *h1 = NULL, *h2 = NULL;
+	size_t n1 = 0, n2 = 0;
+	char *tmp, *out = NULL;
 
 	if (hits) {
 		*hits = NULL;
@@ -896,16 +932,45 @@ char *redact_text_in(void *ctx, const struct redactor *r, const char *text, cons
 	sp.ctx = talloc_new(ctx);
 	if (!sp.ctx)
 		return NULL;
-	if (text_fold(sp.ctx, text, &f) < 0 || find_numbers(r, f.s, &sp) < 0 ||
-	    find_names(r, f.s, parties, n_parties, &sp) < 0)
+	if (text_fold(sp.ctx, text, &f) < 0 || find_numbers(r, f.s, &sp) < 0)
 		goto done;
-	/* From the folded text's bytes back to the text's. */
-	for (size_t i = 0; i < sp.n; i++) {
-		size_t a = sp.s[i].start, b = sp.s[i].end;
-		sp.s[i].start = f.from[a];
-		sp.s[i].end = b > a ? f.to[b - 1] : f.from[a];
+	unfold_spans(&sp, 0, &f);
+	tmp = apply_spans(sp.ctx, r, text, &sp, &h1, &n1);
+	if (!tmp)
+		goto done;
+	sp.n = 0;
+	if (text_fold(sp.ctx, tmp, &f) < 0 || find_names(r, f.s, parties, n_parties, &sp) < 0)
+		goto done;
+	unfold_spans(&sp, 0, &f);
+	size_t o = 0;
+	for (size_t i = 0; i < sp.n; i++)
+		if (!over_label(h1, n1, sp.s[i].start, sp.s[i].end))
+			sp.s[o++] = sp.s[i];
+	sp.n = o;
+	out = apply_spans(ctx, r, tmp, &sp, &h2, &n2);
+	if (!out || !hits)
+		goto done;
+	/* The numbers' labels, moved by what the names' pass changed before them. */
+	struct redact_hit *all = talloc_array(ctx, struct redact_hit, n1 + n2 + 1);
+	if (!all) {
+		out = NULL;
+		goto done;
 	}
-	out = apply_spans(ctx, r, text, &sp, hits, n_hits);
+	for (size_t i = 0; i < n1; i++) {
+		ptrdiff_t shift = 0;
+		for (size_t k = 0; k < sp.n && sp.s[k].start < h1[i].start; k++)
+			if (sp.s[k].replace)
+				shift += (ptrdiff_t)strlen(label(r, sp.s[k].who, sp.s[k].roles)) -
+					 (ptrdiff_t)(sp.s[k].end - sp.s[k].start);
+		all[i] = h1[i];
+		all[i].start = (size_t)((ptrdiff_t)h1[i].start + shift);
+		all[i].end = (size_t)((ptrdiff_t)h1[i].end + shift);
+	}
+	memcpy(all + n1, h2, n2 * sizeof(*h2));
+	if (n1 + n2)
+		qsort(all, n1 + n2, sizeof(*all), cmp_hit);
+	*hits = all;
+	*n_hits = n1 + n2;
 done:
 	talloc_free(sp.ctx);
 	return out;

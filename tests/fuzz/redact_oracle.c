@@ -46,7 +46,7 @@ static char *digit_runs(void *ctx, const char *f)
 			out[o++] = (char)c;
 			in = true;
 			gap = 0;
-		} else if (c < 0x80 && (!fold_is_word(c) || c == '_') && c != '\n' && c != '\r') {
+		} else if (c < 0x80 && (!fold_is_word(c) || c == '_')) {
 			gap++;
 		} else {
 			in = false;

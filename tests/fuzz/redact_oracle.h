@@ -3,7 +3,8 @@
  * person's full name ("Riley Chen", "Chen, Riley"), handle or phone number (the E.164
  * digits, the national number, the local seven) in any spelling the folding
  * (storage/export/text_fold.h) reads as the same — digits of any script, any spaces,
- * dashes and separators between digits (up to three), characters that show nothing.
+ * dashes and separators between digits (up to three, a run of white space
+ * counting as one, line breaks too), characters that show nothing.
  * Shared by the unit tests and the libFuzzer target. */
 #pragma once
 

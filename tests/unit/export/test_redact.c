@@ -148,8 +148,10 @@ static void test_glued_numbers(void **state __attribute__((unused)))
 	void *ctx = talloc_new(NULL);
 	struct redactor *r = make(ctx, ROLES);
 	static const char *const texts[] = {
-	    "6175550302175550301",   "16175550302161755503011", "55503015550302",
-	    "ref 99916175550301 ok", "617555030\u200b1",
+	    "6175550302175550301",     "16175550302161755503011",
+	    "55503015550302",	       "ref 99916175550301 ok",
+	    "617555030\u200b1",	       "617 555\r\n0301", /* wrapped onto the next line */
+	    "617-555\t\t\t\t\t\t0301", /* a run of white space is one separator */
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
@@ -314,6 +316,10 @@ static void test_staff_numbers(void **state __attribute__((unused)))
 	assert_int_equal(h[0].rule, REDACT_RULE_STAFF_NUMBER);
 	assert_null(redact_pseudonym(hide, DANA_LEE));
 	assert_int_equal(redact_count(hide), 8);
+	/* A handle glued to a withheld number: the number's label must not leave the
+	 * handle standing as a word (found by the fuzz target). */
+	const char *glued = "xiaomingw6175550101am";
+	clean(ctx, glued, redact_text(ctx, hide, glued));
 	talloc_free(ctx);
 }
 
