@@ -12,6 +12,7 @@ static const struct cli_command subcommands[] = {
     {"export", "write a public-records bundle (HTML, CSV, JSON Lines, manifest)",
      cli_records_export},
     {"verify-export", "check a bundle against its manifest", cli_records_verify_export},
+    {"key-new", "create the redaction key that keys pseudonyms", cli_records_key_new},
     {"hold", "add, list and release legal holds", cli_records_hold},
     {"retention", "show the retention schedule in force", cli_records_retention},
     {"dispose", "dispose of records past retention and not held", cli_records_dispose},

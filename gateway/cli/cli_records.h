@@ -10,9 +10,12 @@
 int cli_records_search(int argc, char **argv);	      /* cli_records_search.c */
 int cli_records_export(int argc, char **argv);	      /* cli_records_export.c */
 int cli_records_verify_export(int argc, char **argv); /* cli_records_export.c */
-int cli_records_hold(int argc, char **argv);	      /* cli_records_hold.c */
-int cli_records_retention(int argc, char **argv);     /* cli_records_dispose.c */
-int cli_records_dispose(int argc, char **argv);	      /* cli_records_dispose.c */
-int cli_records_verify(int argc, char **argv);	      /* cli_records_verify.c */
-int cli_records_anchor(int argc, char **argv);	      /* cli_records_verify.c */
-int cli_records_audit(int argc, char **argv);	      /* cli_records_audit.c */
+int cli_records_key_new(int argc, char **argv);	      /* cli_records_export.c */
+/* The redaction key's path: given, else $CHAPERONE_REDACTION_KEY, else the default. */
+const char *cli_redaction_key_path(const char *given);
+int cli_records_hold(int argc, char **argv);	  /* cli_records_hold.c */
+int cli_records_retention(int argc, char **argv); /* cli_records_dispose.c */
+int cli_records_dispose(int argc, char **argv);	  /* cli_records_dispose.c */
+int cli_records_verify(int argc, char **argv);	  /* cli_records_verify.c */
+int cli_records_anchor(int argc, char **argv);	  /* cli_records_verify.c */
+int cli_records_audit(int argc, char **argv);	  /* cli_records_audit.c */

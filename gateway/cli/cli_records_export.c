@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <talloc.h>
 
 #include "storage/archive/access_log.h"
@@ -25,6 +26,7 @@
 #include "gateway/cli/cli_records.h"
 #include "gateway/cli/cli_records_query.h"
 #include "storage/export/records_export.h"
+#include "storage/export/redaction_key.h"
 #include "storage/records/records_query.h"
 
 #define CMD	   "records export"
@@ -37,6 +39,7 @@ static void usage(FILE *f)
 	    "Usage: chaperone records export --request ID --requester NAME --purpose TEXT\n"
 	    "           --out DIR [--redact students|guardians|students,guardians |\n"
 	    "           --no-redact REASON] [--staff-numbers withhold|show]\n"
+	    "           [--key-file PATH]\n"
 	    "           [--group GROUP] [QUERY] [--db PATH] [--as NAME]\n\n"
 	    "Writes a public-records bundle into DIR (new, or empty): transcript.html\n"
 	    "(readable, printable, grouped by conversation), records.csv, deliveries.csv,\n"
@@ -55,10 +58,16 @@ static void usage(FILE *f)
 	    "                    (required) is recorded with the export\n"
 	    "  --staff-numbers withhold|show  staff members' personal phone numbers: left\n"
 	    "                    out (the default) or disclosed\n"
+	    "  --key-file PATH   the redaction key that keys the pseudonyms (default\n"
+	    "                    $CHAPERONE_REDACTION_KEY or " REDACTION_KEY_PATH ")\n"
 	    "  --group GROUP     let GROUP read the bundle (0750/0640); default owner only\n"
 	    "QUERY is the filters of `chaperone records search`: --person P, --direction\n"
 	    "sent|received, --team T, --relay NUMBER, --since DATE, --until DATE, --verdict V,\n"
 	    "--rule ID, --flagged, --held, --text QUERY, --thread.\n\n"
+	    "Usage: chaperone records key-new [--key-file PATH]\n\n"
+	    "Creates the redaction key (32 random bytes, mode 0600, never replacing one that\n"
+	    "exists). Keep it apart from the archive's backups: whoever has both can\n"
+	    "recompute the pseudonyms of every bundle made with it.\n\n"
 	    "Usage: chaperone records verify-export DIR [--db PATH] [--as NAME]\n\n"
 	    "Checks every file of the bundle against its manifest (changed, missing, added),\n"
 	    "and with an archive (--db or $CHAPERONE_DB) that the manifest is the one the\n"
@@ -83,6 +92,7 @@ enum {
 	O_REDACT,
 	O_NO_REDACT,
 	O_STAFF_NUMBERS,
+	O_KEY_FILE,
 	O_GROUP,
 	O_DB,
 	O_AS,
@@ -96,6 +106,7 @@ static const struct option options[] = {
     {"redact", required_argument, NULL, O_REDACT},
     {"no-redact", required_argument, NULL, O_NO_REDACT},
     {"staff-numbers", required_argument, NULL, O_STAFF_NUMBERS},
+    {"key-file", required_argument, NULL, O_KEY_FILE},
     {"group", required_argument, NULL, O_GROUP},
     CLI_RQ_OPTIONS,
     {"db", required_argument, NULL, O_DB},
@@ -108,7 +119,7 @@ struct args {
 	struct export_request r;
 	struct rq_query q;
 	struct cli_rq_dates dates;
-	const char *db, *as;
+	const char *db, *as, *key_file;
 };
 
 /* "students", "guardians", "students,guardians" (either order). -1 if not. */
@@ -187,6 +198,9 @@ static int parse(int argc, char **argv, struct args *a)
 				    CMD, "--staff-numbers is withhold or show, not '%s'", optarg);
 			a->r.staff_numbers_shown = !strcmp(optarg, "show");
 			break;
+		case O_KEY_FILE:
+			a->key_file = optarg;
+			break;
 		case O_GROUP:
 			a->r.group = optarg;
 			break;
@@ -246,7 +260,20 @@ int cli_records_export(int argc, char **argv)
 	// clang-format on
 	a.r.os_user = access_os_user();
 	a.r.query = &a.q;
-	if (export_write(s, ctx, &a.r, &sum, err, sizeof(err)) < 0) {
+	uint8_t key[REDACTION_KEY_LEN];
+	if (a.r.redact) {
+		if (redaction_key_load(cli_redaction_key_path(a.key_file), key, err, sizeof(err)) <
+		    0) {
+			cli_err(CMD, "%s", err);
+			store_close(s);
+			talloc_free(ctx);
+			return CLI_EXIT_INPUT;
+		}
+		a.r.redaction_key = key;
+	}
+	rc = export_write(s, ctx, &a.r, &sum, err, sizeof(err));
+	sodium_memzero(key, sizeof(key));
+	if (rc < 0) {
 		cli_err(CMD, "%s", err);
 		rc = CLI_EXIT_INPUT;
 	} else {
@@ -282,6 +309,59 @@ int cli_records_export(int argc, char **argv)
 	store_close(s);
 	talloc_free(ctx);
 	return rc;
+}
+
+/* ---- key-new ---- */
+
+const char *cli_redaction_key_path(const char *given)
+{
+	const char *env = getenv("CHAPERONE_REDACTION_KEY");
+
+	if (given && *given)
+		return given;
+	return env && *env ? env : REDACTION_KEY_PATH;
+}
+
+#define CMD_KEY "records key-new"
+
+int cli_records_key_new(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"key-file", required_argument, NULL, O_KEY_FILE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *path = NULL;
+	char err[512];
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		case O_KEY_FILE:
+			path = optarg;
+			break;
+		case ':':
+			return bad_usage(CMD_KEY, "%s needs a value", argv[optind - 1]);
+		default:
+			return bad_usage(CMD_KEY, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad_usage(CMD_KEY, "unexpected argument '%s'", argv[optind]);
+	path = cli_redaction_key_path(path);
+	if (redaction_key_create(path, err, sizeof(err)) < 0) {
+		cli_err(CMD_KEY, "%s", err);
+		return CLI_EXIT_INPUT;
+	}
+	printf("Redaction key written to %s (mode 0600). Keep a copy apart from the archive's "
+	       "backups.\n",
+	       path);
+	return CLI_EXIT_OK;
 }
 
 /* ---- verify-export ---- */

@@ -257,21 +257,6 @@ int chain_head(struct store *s, struct chain_head *h)
 	return rc;
 }
 
-int chain_archive_secret(struct store *s, uint8_t out[CHAIN_SECRET_LEN])
-{
-	sqlite3_stmt *st = store_stmt(s, "SELECT secret FROM archive_secret WHERE id = 1");
-	int rc = -1;
-
-	if (!st)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == CHAIN_SECRET_LEN) {
-		memcpy(out, sqlite3_column_blob(st, 0), CHAIN_SECRET_LEN);
-		rc = 0;
-	}
-	sqlite3_reset(st);
-	return rc;
-}
-
 void chain_anchor_format(const struct chain_head *h, char *out, size_t cap)
 {
 	char id[2 * sizeof(h->archive_id) + 1], hash[2 * CHAIN_HASH_LEN + 1];

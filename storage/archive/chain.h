@@ -42,11 +42,6 @@ struct chain_head {
 };
 int chain_head(struct store *s, struct chain_head *h);
 
-/* The archive's secret (32 random bytes made with it, never exported): keys what must
- * not be computable from an export, such as redaction pseudonyms. 0 or -1. */
-#define CHAIN_SECRET_LEN 32
-int chain_archive_secret(struct store *s, uint8_t out[CHAIN_SECRET_LEN]);
-
 /* "chaperone-anchor:v1:<archive id hex>:<seq>:<hash hex>" (out needs CHAIN_ANCHOR_LEN). */
 #define CHAIN_ANCHOR_LEN 160
 void chain_anchor_format(const struct chain_head *h, char *out, size_t cap);

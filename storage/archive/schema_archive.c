@@ -90,9 +90,8 @@ static const char archive_1[] =
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
     " archive_id BLOB NOT NULL,"
     " created_at INTEGER NOT NULL);"
-    /* A secret that never leaves the archive (not chained, never exported): the key of
-     * the pseudonyms of redacted exports, so that nobody holding a bundle can map a
-     * pseudonym back to a person (the archive id is public: it is in every anchor). */
+    /* Until archive-3, the key of the pseudonyms of redacted exports (now a key file
+     * outside the archive, redaction_key.h). */
     "CREATE TABLE archive_secret ("
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
     " secret BLOB NOT NULL);"
@@ -208,8 +207,13 @@ static const char archive_2[] =
 #undef X
     ;
 
+/* The pseudonyms' key left the archive for a key file of its own (redaction_key.h): a
+ * copy of the archive must not be able to recompute them. */
+static const char archive_3[] = "DROP TABLE archive_secret;";
+
 const struct store_migration store_migrations_archive[] = {
     {"archive-1", archive_1, chain_migrate_existing},
     {"archive-2", archive_2, NULL},
+    {"archive-3", archive_3, NULL},
     {NULL, NULL, NULL},
 };

@@ -49,7 +49,8 @@ struct export_doc {
 	/* What the redaction did, in the order it was done (message by message). */
 	const struct export_review_row *review;
 	size_t n_review;
-	const char *staff_numbers; /* "withheld" or "shown" */
+	const char *staff_numbers;    /* "withheld" or "shown" */
+	const char *redaction_key_id; /* "" when no key was used */
 };
 
 /* Each returns 0, or -1 when the stream failed. */

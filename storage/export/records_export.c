@@ -26,6 +26,7 @@
 #include "storage/export/export_internal.h"
 #include "storage/export/records_export.h"
 #include "storage/export/redact.h"
+#include "storage/export/redaction_key.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -218,6 +219,7 @@ struct ctx {
 	const struct store_person *persons; /* by id */
 	size_t n_persons;
 	bool staff_numbers_shown;
+	char key_id[REDACTION_KEY_ID_LEN]; /* "" when no key was used */
 	/* Where red() is: the parties of the conversation (NULL: everyone), and what the
 	 * review calls the place. */
 	const int64_t *scope;
@@ -755,6 +757,9 @@ static char *manifest_text(void *ctx, const struct export_doc *d, const struct f
 	json_object_object_add(m, "query", q ? q : json_object_new_object());
 	json_object_object_add(m, "redaction", json_object_new_string(d->redaction));
 	json_object_object_add(m, "staff_numbers", json_object_new_string(d->staff_numbers));
+	if (*d->redaction_key_id)
+		json_object_object_add(m, "redaction_key_id",
+				       json_object_new_string(d->redaction_key_id));
 	json_object_object_add(m, "review_entries", json_object_new_int64((int64_t)d->n_review));
 	json_object_object_add(m, "messages", json_object_new_int64((int64_t)d->n));
 	json_object_object_add(m, "deliveries", json_object_new_int64((int64_t)d->n_deliveries));
@@ -974,26 +979,25 @@ static struct rq_result *select_records(struct store *s, struct ctx *c,
 	return res;
 }
 
-/* The redactor for this request, keyed by the archive's secret; the secret is wiped as
- * soon as the pseudonyms are made. */
-static int key_redactor(struct store *s, struct ctx *c, const struct export_request *r, char *err,
-			size_t errlen)
+/* The redactor for this request, keyed by the redaction key (outside the archive, so
+ * that a copy of the archive cannot recompute the pseudonyms). */
+static int key_redactor(struct ctx *c, const struct export_request *r, char *err, size_t errlen)
 {
-	uint8_t secret[CHAIN_SECRET_LEN];
-	int rc = 0;
+	static const uint8_t none[REDACT_KEY_ID_LEN];
+	unsigned roles = r->redact & (EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS);
 
-	if (chain_archive_secret(s, secret) < 0) {
-		rc = fail(err, errlen, "the archive has no secret to key pseudonyms with");
-	} else {
-		unsigned roles = r->redact & (EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS);
-		if (!r->staff_numbers_shown)
-			roles |= REDACT_STAFF_NUMBERS;
-		c->rd = redact_new(c->tmp, c->persons, c->n_persons, secret, r->request, roles);
-		if (!c->rd)
-			rc = fail(err, errlen, "out of memory");
-	}
-	sodium_memzero(secret, sizeof(secret));
-	return rc;
+	if (roles && !r->redaction_key)
+		return fail(err, errlen, "no redaction key to make pseudonyms with");
+	if (!r->staff_numbers_shown)
+		roles |= REDACT_STAFF_NUMBERS;
+	/* Without a redacted role no pseudonym is made: nothing needs the key. */
+	c->rd = redact_new(c->tmp, c->persons, c->n_persons,
+			   r->redaction_key ? r->redaction_key : none, r->request, roles);
+	if (!c->rd)
+		return fail(err, errlen, "out of memory");
+	if (r->redaction_key)
+		redaction_key_id(r->redaction_key, c->key_id);
+	return 0;
 }
 
 /* The document, as it will leave the district: the cover as the officer typed it, the
@@ -1017,6 +1021,7 @@ static int build_doc(struct ctx *c, const struct export_request *r, const struct
 	d->query_json = redact_query(c, res->query_json);
 	d->redaction = redaction_word(r->redact);
 	d->staff_numbers = r->staff_numbers_shown ? "shown" : "withheld";
+	d->redaction_key_id = c->key_id;
 	/* Names disclosed on purpose: the reason goes wherever the redaction is stated. */
 	if (!r->redact && r->no_redact_reason && *r->no_redact_reason)
 		d->redaction = talloc_asprintf(c->tmp, "none: %s", r->no_redact_reason);
@@ -1115,7 +1120,7 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 	if (!res)
 		goto done;
 	c.persons = persons;
-	if (key_redactor(s, &c, r, err, errlen) < 0)
+	if (key_redactor(&c, r, err, errlen) < 0)
 		goto done;
 
 	/* Who exported, and the document as it will leave the district. */

@@ -22,7 +22,8 @@
  *   directory (not only those in the results) — names, handles and phone numbers, in
  *   the fields and inside message bodies, in any spelling of the number — with a stable
  *   pseudonym ("Student KTQF"): the same person gets the same pseudonym for the same
- *   request on this archive, and no one can reverse it without the archive;
+ *   request with the same redaction key, and no one can reverse it without the key
+ *   (kept outside the archive; its id is in the manifest);
  *   the query in the manifest is redacted too;
  * - export_verify() recomputes every file's hash against the manifest, reports files
  *   added, missing or changed, and (with a store) that the manifest is the one the
@@ -57,6 +58,9 @@ struct export_request {
 	/* Staff members' personal numbers: withheld (false, the default: left out of the
 	 * fields, "[staff number]" in texts) or shown. */
 	bool staff_numbers_shown;
+	/* The redaction key (redaction_key.h, REDACTION_KEY_LEN bytes): required when
+	 * anyone is redacted; NULL otherwise. */
+	const uint8_t *redaction_key;
 	const struct rq_query *query;
 };
 

@@ -617,6 +617,9 @@ run_shown() {
 }
 run_shown records search --flagged "${officer[@]}"
 run_shown records search --person morganp --thread "${officer[@]}"
+# The key that keys the pseudonyms lives outside the archive (made once, at install).
+export CHAPERONE_REDACTION_KEY="$work/redaction.key"
+run_shown records key-new --key-file "$CHAPERONE_REDACTION_KEY"
 bundle="$work/PRR-DEMO-1"
 run_shown records export --request PRR-DEMO-1 --requester "Lakeview Ledger" \
 	--purpose "Soccer team communications this term" --team soccer \
@@ -635,6 +638,9 @@ while IFS=$TAB read -r phone name handle role; do
 done <"$work/persons.tsv"
 [ "$redacted_n" -gt 10 ] || fail "only $redacted_n students and guardians checked"
 echo "    (checked: none of the district's $redacted_n students and guardians with a phone is named in the bundle)"
+echo "  The redaction review the officer reads before release (first lines):"
+head -6 "$bundle/redaction-review.csv" | cut -c1-160 | sed 's/^/    /'
+[ "$(wc -l <"$bundle/redaction-review.csv")" -gt 1 ] || fail "an empty redaction review"
 run_shown records verify-export "$bundle" "${officer[@]}"
 run_shown records verify --db "$db"
 run_shown records anchor --db "$db"

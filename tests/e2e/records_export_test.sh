@@ -38,6 +38,7 @@ stranger=+16175559999
 work=$(mktemp -d /tmp/chaperone-export-XXXXXX)
 db="$work/archive.db"
 export CHAPERONE_DB="$db"
+export CHAPERONE_REDACTION_KEY="$work/redaction.key"
 sim_pid=
 daemon_pid=
 passed=0
@@ -187,6 +188,24 @@ leaks() {
 	return 0
 }
 
+# The redaction key: outside the archive, the account's own, 0600; never replaced; an
+# export cannot redact without it, nor with one others can read.
+expect_rc 1 nokey "$chaperone" records export --request R --requester X --purpose Y \
+	--out "$work/nokey"
+grep -q "there is no redaction key at $work/redaction.key (create one with \`chaperone records key-new\`)" \
+	"$work/nokey.err" || fail "no key: $(cat "$work/nokey.err")"
+[ ! -e "$work/nokey" ] || fail "an export without a key left a directory"
+expect_rc 0 keynew "$chaperone" records key-new
+[ "$(mode_of "$work/redaction.key")" = 600 ] || fail "the key is not 0600"
+expect_rc 1 keyagain "$chaperone" records key-new
+grep -q "a key is never replaced" "$work/keyagain.err" || fail "key replaced: $(cat "$work/keyagain.err")"
+chmod 640 "$work/redaction.key"
+expect_rc 1 keyopen "$chaperone" records export --request R --requester X --purpose Y \
+	--out "$work/keyopen"
+grep -q "can be read by others (mode 640): chmod 600" "$work/keyopen.err" || fail "open key: $(cat "$work/keyopen.err")"
+chmod 600 "$work/redaction.key"
+ok "redaction key: made 0600 by key-new, never replaced; no key or a readable key refused"
+
 expect_rc 0 plain "$chaperone" records export --request PRR-2026-040 --requester "Pat Reporter" \
 	--purpose "Internal review" --out "$work/plain" --as "Records Officer" \
 	--no-redact "for the district's counsel, not for release"
@@ -222,7 +241,9 @@ expect_rc 0 redacted "$chaperone" records export --request PRR-2026-041 \
 grep -q "6 messages" "$work/redacted.out" || fail "redacted export summary: $(cat "$work/redacted.out")"
 leaks "$work/bundle" >"$work/leaks.out"
 [ ! -s "$work/leaks.out" ] || fail "students in the redacted bundle: $(tr '\n' ' ' <"$work/leaks.out")"
-grep -r -q -E "Student [A-Z2-7]{4,}" "$work/bundle" || fail "no pseudonyms in the bundle"
+grep -r -q -E "Student [B-DF-HJ-NP-TV-XZ]{4,}" "$work/bundle" || fail "no pseudonyms in the bundle"
+grep -q '"redaction_key_id": "[0-9a-f]\{16\}"' "$work/bundle/manifest.json" || fail "no key id in the manifest"
+! grep -q -F "$(grep -v '^#' "$work/redaction.key")" -r "$work/bundle" || fail "the key is in the bundle"
 grep -q -w "Dana" "$work/bundle/transcript.html" || fail "the coach's name was redacted"
 [ "$(wc -l <"$work/bundle/records.jsonl")" -eq 6 ] || fail "redaction lost messages"
 ok "--redact students: no name, handle or number of any of the 12 students anywhere in the bundle"

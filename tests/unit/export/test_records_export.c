@@ -32,11 +32,15 @@
 #include "storage/records/records.h"
 #include "storage/export/records_export.h"
 #include "storage/export/redact.h"
+#include "storage/export/redaction_key.h"
 #include "gateway/roster/roster.h"
 #include "tests/unit/support/test_archive.h"
 
 #define RELAY "+15550100"
-#define T0    1789300000000LL /* 2026-09-13 */
+
+/* The redaction key, as the records officer's key file would hold it. */
+static const uint8_t test_key[REDACTION_KEY_LEN] = {0x5a, 0x17};
+#define T0 1789300000000LL /* 2026-09-13 */
 
 struct env {
 	void *ctx;
@@ -305,6 +309,7 @@ static int do_export(struct env *e, const char *sub, unsigned redact, const stru
 {
 	struct rq_query all = {0};
 	struct export_request r = {
+	    .redaction_key = test_key,
 	    .request = "PRR-2026-041",
 	    .requester = "Jo Reporter, Lakeview Ledger",
 	    .purpose = "Coach communications with the soccer team, September",
@@ -667,6 +672,7 @@ static void test_cover_as_typed(void **state)
 	struct export_summary sum;
 	char out[128], err[256];
 	struct export_request r = {
+	    .redaction_key = test_key,
 	    .request = "PRR-2026-077",
 	    .requester = "Riley Smith, Lakeview Ledger",
 	    .purpose = "Soccer team communications",
@@ -783,9 +789,24 @@ static void test_staff_numbers_and_review(void **state)
 		rows++;
 	assert_int_equal(rows, sum.replaced + sum.kept);
 
+	/* The pseudonyms' key is not in the archive: a copy of it cannot recompute them.
+	 * They come from the key file's key and the request alone. */
+	assert_int_equal(count(e,
+			       "SELECT count(*) FROM sqlite_master WHERE name = 'archive_secret'"
+			       " AND ?1 > 0",
+			       1),
+			 0);
+	struct store_person *persons;
+	size_t np;
+	assert_int_equal(store_persons_list(e->s, e->ctx, &persons, &np), 0);
+	struct redactor *rd = redact_new(e->ctx, persons, np, test_key, "PRR-2026-041",
+					 REDACT_STUDENTS | REDACT_GUARDIANS);
+	assert_non_null(strstr(all, redact_pseudonym(rd, pid(e, "rileyc"))));
+
 	/* Shown on request. */
 	struct rq_query all_q = {0};
 	struct export_request r = {
+	    .redaction_key = test_key,
 	    .request = "PRR-2026-042",
 	    .requester = "Jo Reporter",
 	    .purpose = "Staff contact",
@@ -891,8 +912,12 @@ static void test_refusals(void **state)
 
 	/* Missing request details, an unknown group. */
 	struct rq_query all = {0};
-	struct export_request r = {
-	    .request = "", .requester = "x", .purpose = "y", .out_dir = out, .query = &all};
+	struct export_request r = {.redaction_key = test_key,
+				   .request = "",
+				   .requester = "x",
+				   .purpose = "y",
+				   .out_dir = out,
+				   .query = &all};
 	assert_int_equal(export_write(e->s, e->ctx, &r, &sum, err, sizeof(err)), -1);
 	r.request = "PRR-9";
 	r.group = "no-such-group-here";
@@ -973,7 +998,8 @@ static void test_group(void **state)
 	assert_non_null(g); /* the test's own group has a name */
 	snprintf(out, sizeof(out), "%s/grouped", e->dir);
 	assert_int_equal(mkdir(out, 0777), 0); /* empty: allowed, and narrowed */
-	struct export_request r = {.request = "PRR-3",
+	struct export_request r = {.redaction_key = test_key,
+				   .request = "PRR-3",
 				   .requester = "Board",
 				   .purpose = "audit",
 				   .out_dir = out,
