@@ -12,6 +12,7 @@
 #include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/export/redact.h"
+#include "storage/export/common_words.h"
 #include "storage/export/text_fold.h"
 
 #define CODE_MIN  4
@@ -535,6 +536,8 @@ const char *redact_rule_name(enum redact_rule rule)
 		return "kept: a staff party's name too";
 	case REDACT_RULE_KEPT_NOT_PARTY:
 		return "kept: no party has it";
+	case REDACT_RULE_KEPT_WORD:
+		return "kept: a word in lower case";
 	}
 	return "?";
 }
@@ -718,8 +721,21 @@ static void name_add(struct named *nm, const struct redactor *r, int who)
 
 /* What a match of pattern p means here: adds a span to replace or to report, or nothing
  * (a staff member's name, kept). */
+/* A word written in lower case that the dictionary has in lower case ("drew", "will",
+ * "park"): a word, not a name, even where a party is called so. */
+static bool lower_case_word(const struct rd_pattern *p, const struct folded *f, const char *orig,
+			    size_t s, size_t e)
+{
+	if (p->key_len != p->len || !common_word(p->text))
+		return false;
+	for (size_t i = f->from[s]; i < f->to[e - 1]; i++)
+		if (orig[i] >= 'A' && orig[i] <= 'Z')
+			return false;
+	return true;
+}
+
 static int decide(const struct redactor *r, const struct rd_pattern *p, size_t s, size_t e,
-		  const int64_t *parties, size_t n_parties, struct spans *sp)
+		  const int64_t *parties, size_t n_parties, bool lower_word, struct spans *sp)
 {
 	struct named strong = {0}, party = {0}, staff = {0}, other = {0};
 	bool staff_strong = false;
@@ -745,6 +761,8 @@ static int decide(const struct redactor *r, const struct rd_pattern *p, size_t s
 		return add_span(sp, s, e, strong.who, strong.roles, REDACT_RULE_NAME, true);
 	if (staff_strong)
 		return 0;
+	if (party.n && lower_word)
+		return add_span(sp, s, e, party.who, party.roles, REDACT_RULE_KEPT_WORD, false);
 	if (party.n && !staff.n)
 		return add_span(sp, s, e, party.who, party.roles, REDACT_RULE_PARTY, true);
 	if (party.n)
@@ -755,9 +773,10 @@ static int decide(const struct redactor *r, const struct rd_pattern *p, size_t s
 	return 0;
 }
 
-static int find_names(const struct redactor *r, const char *s, const int64_t *parties,
-		      size_t n_parties, struct spans *sp)
+static int find_names(const struct redactor *r, const struct folded *f, const char *orig,
+		      const int64_t *parties, size_t n_parties, struct spans *sp)
 {
+	const char *s = f->s;
 	size_t i = 0, last_end = 0;
 
 	while (s[i]) {
@@ -797,7 +816,8 @@ static int find_names(const struct redactor *r, const char *s, const int64_t *pa
 		}
 		/* "@rileyc": the at sign goes with the handle. */
 		size_t st = i > last_end && s[i - 1] == '@' ? i - 1 : i;
-		if (decide(r, &r->pat[lo], st, i + m, parties, n_parties, sp) < 0)
+		if (decide(r, &r->pat[lo], st, i + m, parties, n_parties,
+			   lower_case_word(&r->pat[lo], f, orig, i, i + m), sp) < 0)
 			return -1;
 		i += m;
 		last_end = i;
@@ -939,7 +959,7 @@ char *redact_text_in(void *ctx, const struct redactor *r, const char *text, cons
 	if (!tmp)
 		goto done;
 	sp.n = 0;
-	if (text_fold(sp.ctx, tmp, &f) < 0 || find_names(r, f.s, parties, n_parties, &sp) < 0)
+	if (text_fold(sp.ctx, tmp, &f) < 0 || find_names(r, &f, tmp, parties, n_parties, &sp) < 0)
 		goto done;
 	unfold_spans(&sp, 0, &f);
 	size_t o = 0;

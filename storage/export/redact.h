@@ -22,7 +22,9 @@
  * - a single word of a redacted person's name (given name, family name, a part of
  *   either) is replaced only where that person is a party of the conversation the text
  *   belongs to, and no staff party of it has that name word too: "Sam's Club" stays in a
- *   conversation Sam is not in, and "Thanks Dana!" stays where Coach Dana Lee is a party.
+ *   conversation Sam is not in, and "Thanks Dana!" stays where Coach Dana Lee is a party;
+ *   and not where it is written in lower case and is a word of the dictionary (Debian's
+ *   wamerican, built in): "we hope Hope feels better" keeps "hope".
  *   With no conversation given, everyone is a party;
  * - staff and administrators are never redacted: a staff member's full name is kept
  *   wherever it stands ("Coach Dana Lee" when a guardian is Dana Fox), unless a redacted
@@ -77,10 +79,13 @@ enum redact_rule {
 	REDACT_RULE_KEPT_STAFF,	    /* a staff party of the conversation has that name word */
 	REDACT_RULE_KEPT_NOT_PARTY, /* a redacted person's name word, not of this
 				       conversation's parties */
+	REDACT_RULE_KEPT_WORD,	    /* a party's name word written in lower case that is a
+				       dictionary word ("drew", "will", "park") */
 };
 
 /* Its name in the review file: "number", "staff number", "name", "name of a party",
- * "kept: a staff party's name too", "kept: no party has it". */
+ * "kept: a staff party's name too", "kept: no party has it", "kept: a word in lower
+ * case". */
 const char *redact_rule_name(enum redact_rule rule);
 
 /* One thing the redactor did, or chose not to do, in a text. */
