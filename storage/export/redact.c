@@ -738,16 +738,20 @@ static int decide(const struct redactor *r, const struct rd_pattern *p, size_t s
 		  const int64_t *parties, size_t n_parties, bool lower_word, struct spans *sp)
 {
 	struct named strong = {0}, party = {0}, staff = {0}, other = {0};
-	bool staff_strong = false;
+	bool staff_strong = false, staff_strong_party = false, strong_party = false;
 
 	for (size_t i = 0; i < p->n_own; i++) {
 		int who = p->own[i].who;
 		bool red = r->p[who].redacted;
 		if (p->own[i].strong) {
-			if (red)
+			bool in = in_scope(r, who, parties, n_parties);
+			if (red) {
 				name_add(&strong, r, who);
-			else
+				strong_party |= in;
+			} else {
 				staff_strong = true;
+				staff_strong_party |= in;
+			}
 			continue;
 		}
 		if (!in_scope(r, who, parties, n_parties)) {
@@ -757,6 +761,11 @@ static int decide(const struct redactor *r, const struct rd_pattern *p, size_t s
 		}
 		name_add(red ? &party : &staff, r, who);
 	}
+	/* A full name a staff member and a redacted person share names the staff member
+	 * where only they are a party ("[Cheer] Coach Heather Hall:", the relay's own
+	 * attribution, when a guardian elsewhere is Heather Hall too); else it goes. */
+	if (strong.n && staff_strong_party && !strong_party)
+		return add_span(sp, s, e, strong.who, strong.roles, REDACT_RULE_KEPT_STAFF, false);
 	if (strong.n)
 		return add_span(sp, s, e, strong.who, strong.roles, REDACT_RULE_NAME, true);
 	if (staff_strong)

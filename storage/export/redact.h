@@ -27,9 +27,11 @@
  *   wamerican, built in): "we hope Hope feels better" keeps "hope".
  *   With no conversation given, everyone is a party;
  * - staff and administrators are never redacted: a staff member's full name is kept
- *   wherever it stands ("Coach Dana Lee" when a guardian is Dana Fox), unless a redacted
- *   person has the same full name; their phone numbers are withheld (replaced by "[staff
- *   number]") only when REDACT_STAFF_NUMBERS is asked for;
+ *   wherever it stands ("Coach Dana Lee" when a guardian is Dana Fox); when a redacted
+ *   person has the same full name, it is kept where the staff member is a party and the
+ *   namesake is not (the relay's attribution of the staff member's own message), and
+ *   replaced otherwise; their phone numbers are withheld (replaced by "[staff number]")
+ *   only when REDACT_STAFF_NUMBERS is asked for;
  * - every replacement, and every name word of a redacted person left alone, can be
  *   reported (struct redact_hit) for the officer's review.
  * Nicknames and misspellings it cannot know are not found. */
