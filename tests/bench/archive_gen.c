@@ -713,7 +713,8 @@ static int run_pending(struct gen *g, const struct pend *e)
 		unsigned mr = g->mr++ & 0xff;
 		struct pend d = {.id = e->id, .relay = e->relay, .kind = P_DELIVERED, .n = mr};
 
-		if (rec_delivery_event(g->s, e->id, e->at, REC_ST_SENT, rl->modem, 1, (int)mr, NULL) < 0)
+		if (rec_delivery_event(g->s, e->id, e->at, REC_ST_SENT, rl->modem, 1, (int)mr,
+				       NULL) < 0)
 			return fail(g, "sent event");
 		g->st.events++;
 		/* Most phones report within seconds; some are off for hours; a few never
@@ -725,8 +726,8 @@ static int run_pending(struct gen *g, const struct pend *e)
 		return pend_push(g, d);
 	}
 	case P_DELIVERED:
-		if (rec_delivery_event(g->s, e->id, e->at, REC_ST_DELIVERED, rl->modem, 1, (int)e->n,
-				       NULL) < 0)
+		if (rec_delivery_event(g->s, e->id, e->at, REC_ST_DELIVERED, rl->modem, 1,
+				       (int)e->n, NULL) < 0)
 			return fail(g, "delivered event");
 		g->st.events++;
 		return 0;
@@ -1616,7 +1617,8 @@ static bool on_team(const struct gteam *t, unsigned person)
 static int gen_directory(struct gen *g)
 {
 	struct rng *r = &g->rng;
-	static const char *const relay_number[2] = {"+16175550100", "+16175550101"};
+	/* Another exchange than the persons' (+1617555NNNN): a relay number is nobody's phone. */
+	static const char *const relay_number[2] = {"+16172220100", "+16172220101"};
 	static const char *const relay_label[2] = {"Athletics", "Clubs"};
 	static const char *const relay_modem[2] = {"modem-athletics", "modem-clubs"};
 
@@ -1840,9 +1842,10 @@ static int gen_messages(struct gen *g, double t0)
 	X(messages)                                                                                \
 	X(rx_pdus)                                                                                 \
 	X(verdicts)                                                                                \
-	X(deliveries) X(events) X(broadcasts) X(to_one) X(from_students) X(from_guardians)         \
-	    X(staff_to_staff) X(held) X(held_rejected) X(blocked) X(flagged) X(optouts) X(unknown) \
-		X(notices) X(threads) X(persons) X(teams)
+	X(deliveries)                                                                              \
+	X(events) X(broadcasts) X(to_one) X(from_students) X(from_guardians) X(staff_to_staff)     \
+	    X(held) X(held_rejected) X(blocked) X(flagged) X(optouts) X(unknown) X(notices)        \
+		X(threads) X(persons) X(teams)
 
 static int put_param(struct store *s, const char *key, const char *value)
 {

@@ -38,7 +38,7 @@
 
 #include "storage/archive/store.h"
 
-#define ARCHIVE_GEN_VERSION "archive_gen-2"
+#define ARCHIVE_GEN_VERSION "archive_gen-3"
 
 struct archive_gen_params {
 	uint64_t messages;
