@@ -50,7 +50,7 @@ fail=0
 awk -v out="$work/project_edges" '
 	FNR == NR { rank[$1] = $2; next }
 	function external(t) { return t ~ /::/ || t ~ /^\// || t ~ /^-/ }
-	function testonly(t) { return t ~ /^(test|bench|e2e|archive)[-_]/ }
+	function testonly(t) { return t ~ /^((test|bench|e2e|archive|fuzz)[-_]|redact-oracle$)/ }
 	{
 		a = $1; b = $2
 		if (external(a) || external(b)) next
