@@ -87,7 +87,7 @@ int export_csv_records(FILE *f, const struct export_doc *d)
 
 	fputs("message_id,time,conversation,relay,team_tag,team_name,from_name,from_role,"
 	      "from_handle,from_number,text,action,rules,reason,flagged,held,disposed,"
-	      "deliveries\r\n",
+	      "deliveries,hold_decision,hold_decided_at,hold_decided_by,hold_note\r\n",
 	      f);
 	for (size_t i = 0; i < d->n; i++) {
 		const struct rq_message *m = &d->msgs[i];
@@ -105,7 +105,14 @@ int export_csv_records(FILE *f, const struct export_doc *d)
 		num(&o, m->flagged, false);
 		num(&o, m->held, false);
 		num(&o, m->disposed, false);
-		num(&o, (int64_t)m->n_deliveries, true);
+		num(&o, (int64_t)m->n_deliveries, false);
+		cell(&o, m->hold_decision, false);
+		if (m->hold_at)
+			when(&o, m->hold_at);
+		else
+			cell(&o, NULL, false);
+		cell(&o, m->hold_by, false);
+		cell(&o, m->hold_note, true);
 	}
 	return done(&o);
 }
@@ -114,8 +121,8 @@ int export_csv_deliveries(FILE *f, const struct export_doc *d)
 {
 	struct out o = {.f = f};
 
-	fputs("delivery_id,message_id,time,to_name,to_role,to_handle,to_number,why,status,"
-	      "body\r\n",
+	fputs("delivery_id,message_id,time,sent_time,to_name,to_role,to_handle,to_number,why,"
+	      "status,body\r\n",
 	      f);
 	for (size_t i = 0; i < d->n; i++) {
 		const struct rq_message *m = &d->msgs[i];
@@ -124,6 +131,10 @@ int export_csv_deliveries(FILE *f, const struct export_doc *d)
 			num(&o, dl->id, false);
 			num(&o, m->id, false);
 			when(&o, dl->at);
+			if (dl->sent_at)
+				when(&o, dl->sent_at);
+			else
+				cell(&o, NULL, false);
 			who(&o, &dl->to);
 			cell(&o, dl->why, false);
 			cell(&o, dl->status, false);

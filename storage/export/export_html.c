@@ -217,9 +217,14 @@ static void deliveries(FILE *f, const struct rq_message *m)
 	fputs("<table class=\"to\"><tr><th>To</th><th>Why</th><th>Status</th><th>Sent</th>"
 	      "<th>Text received</th></tr>\n",
 	      f);
+	/* A held message's copies were recorded when it came in and sent when it was
+	 * released: the time shown is when each was actually sent. */
 	for (size_t i = 0; i < m->n_deliveries; i++) {
 		const struct rq_delivery *dl = &m->deliveries[i];
-		store_format_time(at, sizeof(at), dl->at);
+		if (dl->sent_at)
+			store_format_time(at, sizeof(at), dl->sent_at);
+		else
+			snprintf(at, sizeof(at), "not sent");
 		fputs("<tr><td>", f);
 		person(f, &dl->to);
 		fputs("</td><td>", f);
@@ -289,6 +294,26 @@ static void message(FILE *f, const struct rq_message *m)
 	if (m->held)
 		fputs(" &middot; held for review", f);
 	fputs("</div>\n", f);
+	if (m->held) {
+		fputs("<div class=\"meta\"><b>Hold:</b> ", f);
+		if (has(m->hold_decision)) {
+			char at[32];
+			store_format_time(at, sizeof(at), m->hold_at);
+			esc(f, m->hold_decision);
+			fputs(" by ", f);
+			esc(f, m->hold_by);
+			fputs(" at <span class=\"t\">", f);
+			esc(f, at);
+			fputs("</span>", f);
+			if (has(m->hold_note)) {
+				fputs(" &middot; note: ", f);
+				esc(f, m->hold_note);
+			}
+		} else {
+			fputs("no decision recorded (still held when exported)", f);
+		}
+		fputs("</div>\n", f);
+	}
 	deliveries(f, m);
 	fputs("</article>\n", f);
 }

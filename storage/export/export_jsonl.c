@@ -77,6 +77,14 @@ static struct json_object *message(const struct export_doc *d, size_t i)
 	json_object_object_add(v, "reason", str(m->reason));
 	json_object_object_add(v, "flagged", json_object_new_boolean(m->flagged));
 	json_object_object_add(v, "held", json_object_new_boolean(m->held));
+	if (m->hold_decision) {
+		struct json_object *h = json_object_new_object();
+		json_object_object_add(h, "decision", str(m->hold_decision));
+		json_object_object_add(h, "time", when(m->hold_at));
+		json_object_object_add(h, "by", str(m->hold_by));
+		json_object_object_add(h, "note", str(m->hold_note));
+		json_object_object_add(v, "hold", h);
+	}
 	json_object_object_add(o, "verdict", v);
 	dl = json_object_new_array();
 	for (size_t j = 0; j < m->n_deliveries; j++) {
@@ -84,6 +92,7 @@ static struct json_object *message(const struct export_doc *d, size_t i)
 		struct json_object *e = json_object_new_object();
 		json_object_object_add(e, "id", json_object_new_int64(x->id));
 		json_object_object_add(e, "time", when(x->at));
+		json_object_object_add(e, "sent_time", x->sent_at ? when(x->sent_at) : NULL);
 		json_object_object_add(e, "to", who(&x->to));
 		json_object_object_add(e, "why", str(x->why));
 		json_object_object_add(e, "status", str(x->status));

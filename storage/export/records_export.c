@@ -416,6 +416,26 @@ static struct party_set *conversation_parties(struct ctx *c, const struct rq_res
 	return ps;
 }
 
+/* Who decided a hold, as disclosed: an administrator by name ("Omar Haddad (@omarh)"),
+ * the end of quiet hours in words, anything else looked into as text. */
+static const char *hold_decider(struct ctx *c, const char *by)
+{
+	const char *h = by && by[0] == '@' ? by + 1 : by;
+
+	if (!by)
+		return NULL;
+	if (!strcmp(by, "quiet-hours"))
+		return "the end of quiet hours (automatic)";
+	for (size_t i = 0; i < c->n_persons; i++) {
+		const struct store_person *p = &c->persons[i];
+		if (p->handle && !strcmp(p->handle, h) &&
+		    (p->role == DIR_STAFF || p->role == DIR_ADMIN))
+			return talloc_asprintf(c->tmp, "%s %s (@%s)", p->given, p->family,
+					       p->handle);
+	}
+	return red_as(c, "hold decided by", by);
+}
+
 static struct rq_message *disclose_messages(struct ctx *c, const struct rq_result *res,
 					    size_t *n_deliveries)
 {
@@ -437,6 +457,8 @@ static struct rq_message *disclose_messages(struct ctx *c, const struct rq_resul
 		o->team_name = red_as(c, "team", m->team_name);
 		o->text = m->disposed ? NULL : red_as(c, "text", m->text);
 		o->reason = red_as(c, "reason", m->reason);
+		o->hold_by = hold_decider(c, m->hold_by);
+		o->hold_note = red_as(c, "hold note", m->hold_note);
 		o->thread_key = NULL;
 		o->deliveries = talloc_zero_array(v, struct rq_delivery, m->n_deliveries + 1);
 		if (!o->deliveries)

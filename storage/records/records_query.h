@@ -72,6 +72,7 @@ struct rq_delivery {
 	struct rq_person to;
 	const char *why;    /* "addressed", "guardian-copy", "oversight", "reply", ... */
 	const char *status; /* the latest: "delivered", "sent", "failed", "held", ... */
+	int64_t sent_at;    /* when it (its first part) was sent; 0: never was */
 	const char *body;   /* what the recipient's phone received */
 };
 
@@ -86,6 +87,10 @@ struct rq_message {
 	int64_t verdict_id;
 	const char *action, *rules, *reason;
 	bool flagged, held, disposed;
+	/* A held message's decision: "released" or "rejected" (NULL while still held, or
+	 * never held), when, by whom, and the note the administrator wrote. */
+	const char *hold_decision, *hold_by, *hold_note;
+	int64_t hold_at;
 	/* "RELAY|team id|staff id|student id or 'team'" — equal for one conversation. */
 	const char *thread_key;
 	struct rq_delivery *deliveries;

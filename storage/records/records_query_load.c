@@ -21,10 +21,14 @@ int rq_prepare_loaders(struct run *r)
 				      " ON m.id = j.value");
 	r->st_verdicts =
 	    rq_prepare_tmp(r, "SELECT v.message_id, v.id, v.team_id, v.action, v.rules,"
-			      " v.reason, v.flagged FROM json_each(?1) j"
-			      " CROSS JOIN verdicts v ON v.message_id = j.value");
+			      " v.reason, v.flagged, h.decision, h.at, h.decided_by, h.note"
+			      " FROM json_each(?1) j"
+			      " CROSS JOIN verdicts v ON v.message_id = j.value"
+			      " LEFT JOIN hold_decisions h ON h.verdict_id = v.id");
 	r->st_dels = rq_prepare_tmp(r, "SELECT d.message_id, d.id, d.at, d.recipient_id,"
-				       " d.recipient_number, d.why, d.body, ds.status"
+				       " d.recipient_number, d.why, d.body, ds.status,"
+				       " (SELECT min(e.at) FROM delivery_events e"
+				       "  WHERE e.delivery_id = d.id AND e.status = 'sent')"
 				       " FROM json_each(?1) j CROSS JOIN deliveries d"
 				       " ON d.message_id = j.value"
 				       " LEFT JOIN delivery_state ds ON ds.delivery_id = d.id");
@@ -160,6 +164,12 @@ static int batch_verdicts(struct run *r, sqlite3_stmt *st)
 		m = &L->m;
 		m->flagged |= sqlite3_column_int(st, 6) != 0;
 		m->held |= action && !strcmp(action, "hold");
+		if (TXT(st, 7)) {
+			m->hold_decision = intern(r, L, TXT(st, 7));
+			m->hold_at = sqlite3_column_int64(st, 8);
+			m->hold_by = talloc_strdup(L, TXT(st, 9) ? TXT(st, 9) : "");
+			m->hold_note = TXT(st, 10) ? talloc_strdup(L, TXT(st, 10)) : NULL;
+		}
 		if (vid < m->verdict_id)
 			continue;
 		m->verdict_id = vid;
@@ -215,6 +225,7 @@ static int batch_deliveries(struct run *r, sqlite3_stmt *st)
 			    p && num && !strcmp(num, p->phone) ? p->phone : talloc_strdup(L, num));
 		d->why = intern(r, L, TXT(st, 5));
 		d->status = intern(r, L, TXT(st, 7));
+		d->sent_at = sqlite3_column_int64(st, 8);
 	}
 	if (rc != SQLITE_DONE) {
 		rq_fail_db(r);

@@ -822,6 +822,51 @@ static void test_staff_numbers_and_review(void **state)
 	assert_non_null(strstr(whole_bundle(e->ctx, out), "+16175550101"));
 }
 
+/* A held message in the bundle: the hold, the decision, who made it, when and the note;
+ * its copies show when they were actually sent (at the release), not when the coach
+ * wrote. Before, none of it was in the bundle and copies read as sent at once. */
+static void test_hold_in_bundle(void **state)
+{
+	struct env *e = *state;
+	struct export_summary sum;
+	struct rq_query q = {.held = true};
+	char out[128], err[256];
+	const int64_t release = T0 + 9 * 3600000LL;
+	int64_t id = message(
+	    e, 30, "danal", NULL, "Late practice tonight, 9pm?", "hold", "contact-screen", false,
+	    (const struct to[]){{"rileyc", "addressed",
+				 "[Soccer] Coach Dana Lee: Late practice tonight, 9pm?", NULL},
+				{0}});
+	int64_t vid = count(e, "SELECT id FROM verdicts WHERE message_id = ?1", id);
+	int64_t did = count(e, "SELECT id FROM deliveries WHERE message_id = ?1", id);
+
+	assert_int_equal(store_begin(e->s), 0);
+	assert_int_equal(
+	    rec_hold_decide(e->s, vid, release, true, "omarh", "Approved: the game moved to 8pm"),
+	    0);
+	assert_int_equal(
+	    rec_delivery_event(e->s, did, release + 4000, REC_ST_SENT, "modem0", 1, 9, NULL), 0);
+	assert_int_equal(store_commit(e->s), 0);
+	if (do_export(e, "held", EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS, &q, &sum, out,
+		      sizeof(out), err, sizeof(err)) < 0)
+		fail_msg("export: %s", err);
+	assert_true(sum.messages >= 1);
+
+	char *jsonl = slurp(e->ctx, out, "records.jsonl");
+	assert_non_null(strstr(jsonl, "\"hold\":{\"decision\":\"released\","
+				      "\"time\":\"2026-09-13T20:46:40.000Z\","
+				      "\"by\":\"Omar Haddad (@omarh)\","
+				      "\"note\":\"Approved: the game moved to 8pm\"}"));
+	assert_non_null(strstr(jsonl, "\"sent_time\":\"2026-09-13T20:46:44.000Z\""));
+	char *html = slurp(e->ctx, out, "transcript.html");
+	assert_non_null(strstr(html, "<b>Hold:</b> released by Omar Haddad (@omarh) at "
+				     "<span class=\"t\">2026-09-13T20:46:40.000Z</span>"));
+	assert_non_null(strstr(html, "<td class=\"t\">2026-09-13T20:46:44.000Z</td>"));
+	assert_non_null(strstr(slurp(e->ctx, out, "records.csv"),
+			       "\"released\",\"2026-09-13T20:46:40.000Z\",\"Omar Haddad (@omarh)\","
+			       "\"Approved: the game moved to 8pm\""));
+}
+
 static void test_verify_detects(void **state)
 {
 	struct env *e = *state;
@@ -1026,6 +1071,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_export, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_redacted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_staff_numbers_and_review, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hold_in_bundle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_verify_detects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_disposed, setup, teardown),
