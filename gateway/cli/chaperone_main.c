@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gateway/cli/cli.h"
+#include "gateway/cli/cli_db.h"
 #include "gateway/cli/cli_opts.h"
 
 #ifndef CHAPERONE_VERSION
@@ -23,6 +24,7 @@ static const struct cli_command commands[] = {
     {"exception", "list, add and revoke approved exceptions to the rules", cli_exception_main},
     {"held", "list, release or reject messages held by the policy", cli_held_main},
     {"records", "search, export, hold, dispose, verify and audit the archive", cli_records_main},
+    {"zone", "show or set the district's time zone (every date is in it)", cli_zone_main},
 };
 
 static void usage(FILE *f)
@@ -48,6 +50,8 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	cmd = argv[1];
+	/* Every date typed or printed is in the district's zone, not the box's. */
+	cli_zone_early(argc, argv);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);
 		return CLI_EXIT_OK;

@@ -37,3 +37,5 @@ int cli_exception_main(int argc, char **argv);
 /* chaperone records search|export|verify-export|hold|retention|dispose|verify|anchor|audit
  * (cli_records*.c) */
 int cli_records_main(int argc, char **argv);
+/* cli_zone.c */
+int cli_zone_main(int argc, char **argv);

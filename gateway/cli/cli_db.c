@@ -14,6 +14,7 @@
 #include <talloc.h>
 
 #include "gateway/cli/cli_db.h"
+#include "storage/archive/district_zone.h"
 #include "storage/model/phone_number.h"
 
 static const char *db_path(const char *db_opt)
@@ -25,6 +26,32 @@ static const char *db_path(const char *db_opt)
 	if (!path || !*path)
 		path = CLI_DEFAULT_DB;
 	return path;
+}
+
+void cli_zone_early(int argc, char **argv)
+{
+	const char *db = NULL, *path;
+	void *ctx;
+	struct store *s;
+	char err[256];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--db") && i + 1 < argc)
+			db = argv[i + 1];
+		else if (!strncmp(argv[i], "--db=", 5))
+			db = argv[i] + 5;
+	}
+	path = db_path(db);
+	if (access(path, R_OK | W_OK) < 0)
+		return;
+	ctx = talloc_new(NULL);
+	s = store_open(ctx, path, err, sizeof(err));
+	if (s) {
+		/* An unknown zone is reported when the command opens the archive. */
+		(void)district_zone_use(s, err, sizeof(err));
+		store_close(s);
+	}
+	talloc_free(ctx);
 }
 
 struct store *cli_open_archive(void *ctx, const char *db_opt)
@@ -48,11 +75,19 @@ struct store *cli_open_store(void *ctx, const char *db_opt)
 	struct store *s;
 
 	s = store_open(ctx, path, err, sizeof(err));
-	if (!s)
+	if (!s) {
 		fprintf(stderr,
 			"chaperone: cannot open the database: %s\n"
 			"(the database is --db PATH, else $CHAPERONE_DB, else %s)\n",
 			err, CLI_DEFAULT_DB);
+		return NULL;
+	}
+	/* The district's clock, not the box's: every date printed or typed is in it. */
+	if (district_zone_use(s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chaperone: %s\n", err);
+		store_close(s);
+		return NULL;
+	}
 	return s;
 }
 

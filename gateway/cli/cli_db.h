@@ -22,6 +22,11 @@ struct store *cli_open_store(void *ctx, const char *db_opt);
  * empty archive (the records officer's commands use this). */
 struct store *cli_open_archive(void *ctx, const char *db_opt);
 
+/* Before any option is parsed: the district's time zone from the archive named by
+ * --db (else $CHAPERONE_DB, else the default), when it exists, becomes the process's,
+ * so that dates typed in options are the district's. */
+void cli_zone_early(int argc, char **argv);
+
 /* Who the change log records: --as if given, else the OS user name. */
 const char *cli_actor(void *ctx, const char *as_opt);
 

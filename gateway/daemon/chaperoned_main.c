@@ -34,6 +34,7 @@
 
 #include "gateway/daemon/chaperoned.h"
 #include "storage/directory/directory_store.h"
+#include "storage/archive/district_zone.h"
 #include "storage/archive/file_access.h"
 #include "storage/records/records.h"
 #include "storage/keeping/retention.h"
@@ -313,6 +314,16 @@ static int open_archive(struct chaperoned *d, const char *config)
 	}
 	if (record_retention(d, config) < 0)
 		return -1;
+	/* One clock: the configured zone is the archive's, for the CLI too; without one in
+	 * the config, the archive's zone is the daemon's. */
+	if (d->timezone && district_zone_set(d->store, d->timezone, "chaperoned config") < 0) {
+		fprintf(stderr, "chaperoned: cannot record the time zone %s\n", d->timezone);
+		return -1;
+	}
+	if (!d->timezone && district_zone_use(d->store, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chaperoned: %s\n", err);
+		return -1;
+	}
 	llist_for_each_entry (dm, &d->modems, list) {
 		int64_t id;
 		if (dm->relay_number &&

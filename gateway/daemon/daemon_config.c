@@ -41,6 +41,7 @@
 
 #include <talloc.h>
 
+#include "storage/archive/district_zone.h"
 #include "gateway/daemon/chaperoned.h"
 #include "storage/model/phone_number.h"
 #include "storage/keeping/retention.h"
@@ -107,28 +108,6 @@ DEFUN(cfg_database, cfg_database_cmd, "database PATH",
 		return CMD_WARNING;
 	set_str(g_daemon, &g_daemon->database, argv[0]);
 	return CMD_SUCCESS;
-}
-
-/* Is `zone` in the zone database (a TZif file under $TZDIR or /usr/share/zoneinfo)? glibc
- * takes any unknown name for UTC without a word: "America/NewYork" would move quiet
- * hours by five hours. */
-static bool zone_known(const char *zone)
-{
-	const char *dir =
-	    getenv("TZDIR") && *getenv("TZDIR") ? getenv("TZDIR") : "/usr/share/zoneinfo";
-	char path[512], magic[4];
-	FILE *f;
-	bool ok;
-
-	if (!*zone || zone[0] == '/' || strstr(zone, "..") ||
-	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, zone) >= sizeof(path))
-		return false;
-	f = fopen(path, "rb");
-	if (!f)
-		return false;
-	ok = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "TZif", 4);
-	fclose(f);
-	return ok;
 }
 
 DEFUN(cfg_timezone, cfg_timezone_cmd, "timezone ZONE",

@@ -211,9 +211,17 @@ static const char archive_2[] =
  * copy of the archive must not be able to recompute them. */
 static const char archive_3[] = "DROP TABLE archive_secret;";
 
+/* The district's time zone, one clock for the daemon and the CLI (district_zone.h). */
+static const char archive_4[] = "CREATE TABLE district_zone ("
+				" id INTEGER PRIMARY KEY CHECK (id = 1),"
+				" zone TEXT NOT NULL,"
+				" set_at INTEGER NOT NULL,"
+				" set_by TEXT NOT NULL);";
+
 const struct store_migration store_migrations_archive[] = {
     {"archive-1", archive_1, chain_migrate_existing},
     {"archive-2", archive_2, NULL},
     {"archive-3", archive_3, NULL},
+    {"archive-4", archive_4, NULL},
     {NULL, NULL, NULL},
 };

@@ -200,4 +200,21 @@ done
 [ "$(searches)" -eq "$before" ] || fail "a failed search was recorded"
 ok "bad input: a message, exit 1 or 2, nothing shown, nothing recorded"
 
+# 7. One clock: the district's zone is in the archive, and dates typed on a box whose own
+# zone is UTC are the district's days. "Coach my bus is late today" was sent at
+# 2026-09-03T12:00Z, which is 4 September 02:00 at Kiritimati (UTC+14).
+expect_rc 0 nozone env TZ=UTC "$chaperone" zone
+has nozone.out "none set"
+expect_rc 0 utcday env TZ=UTC "$chaperone" records search --since 2026-09-04 --until 2026-09-05
+lacks utcday.out "Coach my bus is late today"
+expect_rc 2 typo "$chaperone" zone America/NewYork
+has typo.err "unknown time zone 'America/NewYork'"
+expect_rc 0 setzone "$chaperone" zone Pacific/Kiritimati --as officer-kim
+expect_rc 0 getzone env TZ=UTC "$chaperone" zone
+[ "$(cat "$work/getzone.out")" = Pacific/Kiritimati ] || fail "zone: $(cat "$work/getzone.out")"
+expect_rc 0 localday env TZ=UTC "$chaperone" records search --since 2026-09-04 --until 2026-09-05
+has localday.out "Coach my bus is late today"
+ok "one clock: the archive's zone makes --since/--until the district's days on a UTC box;" \
+	"an unknown zone is refused"
+
 echo "records search: $passed passed"
