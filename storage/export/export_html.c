@@ -9,6 +9,7 @@
  * prints (@media print: no message split across pages). */
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -94,7 +95,7 @@ static const char style[] =
     "table.to td.body{white-space:pre-wrap;overflow-wrap:anywhere}"
     ".note{font-size:.9em;color:#333}"
     ".ctl{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8em;color:#a00}"
-    ".t,td.t{white-space:nowrap}"
+    ".t,td.t{white-space:nowrap}.utc{color:#555;font-size:.85em}"
     ".text,td.body{unicode-bidi:plaintext}"
     "@media print{body{margin:0;max-width:none;font-size:9.5pt}"
     "h2{break-after:avoid;page-break-after:avoid}"
@@ -206,10 +207,27 @@ static void person(FILE *f, const struct rq_person *p)
 	fputs(")", f);
 }
 
+/* A time as people read it, in the district's zone (the process's: the CLI takes it
+ * from the archive), with the UTC instant beside it:
+ * "2026-09-13 07:46:40 EDT <span>(11:46:40.000Z)</span>", never wrapped. */
+static void when(FILE *f, int64_t ms)
+{
+	char local[48], utc[32];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(local, sizeof(local), "%Y-%m-%d %H:%M:%S %Z", &tm);
+	store_format_time(utc, sizeof(utc), ms);
+	fputs("<span class=\"t\">", f);
+	esc(f, local);
+	fputs(" <span class=\"utc\">(", f);
+	esc(f, utc);
+	fputs(")</span></span>", f);
+}
+
 static void deliveries(FILE *f, const struct rq_message *m)
 {
-	char at[32];
-
 	if (!m->n_deliveries) {
 		fputs("<div class=\"meta\"><b>To:</b> nobody (nothing was sent)</div>\n", f);
 		return;
@@ -221,18 +239,17 @@ static void deliveries(FILE *f, const struct rq_message *m)
 	 * released: the time shown is when each was actually sent. */
 	for (size_t i = 0; i < m->n_deliveries; i++) {
 		const struct rq_delivery *dl = &m->deliveries[i];
-		if (dl->sent_at)
-			store_format_time(at, sizeof(at), dl->sent_at);
-		else
-			snprintf(at, sizeof(at), "not sent");
 		fputs("<tr><td>", f);
 		person(f, &dl->to);
 		fputs("</td><td>", f);
 		esc(f, dl->why);
 		fputs("</td><td>", f);
 		esc(f, dl->status);
-		fputs("</td><td class=\"t\">", f);
-		esc(f, at);
+		fputs("</td><td>", f);
+		if (dl->sent_at)
+			when(f, dl->sent_at);
+		else
+			fputs("not sent", f);
 		fputs("</td><td class=\"body\">", f);
 		esc(f, dl->body);
 		fputs("</td></tr>\n", f);
@@ -242,16 +259,12 @@ static void deliveries(FILE *f, const struct rq_message *m)
 
 static void message(FILE *f, const struct rq_message *m)
 {
-	char at[32];
 
-	store_format_time(at, sizeof(at), m->at);
 	fprintf(f,
 		"<article class=\"msg\" id=\"m%" PRId64 "\">\n<div class=\"meta\">Message %" PRId64
 		" &middot; ",
 		m->id, m->id);
-	fputs("<span class=\"t\">", f);
-	esc(f, at);
-	fputs("</span>", f);
+	when(f, m->at);
 	fputs(" &middot; relay number ", f);
 	esc(f, m->relay);
 	if (has(m->team_tag) || has(m->team_name)) {
@@ -297,14 +310,11 @@ static void message(FILE *f, const struct rq_message *m)
 	if (m->held) {
 		fputs("<div class=\"meta\"><b>Hold:</b> ", f);
 		if (has(m->hold_decision)) {
-			char at[32];
-			store_format_time(at, sizeof(at), m->hold_at);
 			esc(f, m->hold_decision);
 			fputs(" by ", f);
 			esc(f, m->hold_by);
-			fputs(" at <span class=\"t\">", f);
-			esc(f, at);
-			fputs("</span>", f);
+			fputs(" at ", f);
+			when(f, m->hold_at);
 			if (has(m->hold_note)) {
 				fputs(" &middot; note: ", f);
 				esc(f, m->hold_note);

@@ -51,6 +51,7 @@ struct export_doc {
 	size_t n_review;
 	const char *staff_numbers;    /* "withheld" or "shown" */
 	const char *redaction_key_id; /* "" when no key was used */
+	const char *zone;	      /* the district's time zone, or NULL: the machine's */
 };
 
 /* Each returns 0, or -1 when the stream failed. */

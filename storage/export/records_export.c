@@ -21,6 +21,7 @@
 #include <talloc.h>
 
 #include "storage/archive/access_log.h"
+#include "storage/archive/district_zone.h"
 #include "storage/archive/chain.h"
 #include "storage/directory/directory_store.h"
 #include "storage/export/export_internal.h"
@@ -220,6 +221,7 @@ struct ctx {
 	size_t n_persons;
 	bool staff_numbers_shown;
 	char key_id[REDACTION_KEY_ID_LEN]; /* "" when no key was used */
+	const char *zone;		   /* the district's, or NULL */
 	/* Where red() is: the parties of the conversation (NULL: everyone), and what the
 	 * review calls the place. */
 	const int64_t *scope;
@@ -720,10 +722,14 @@ static int write_readme(FILE *f, const struct export_doc *d)
 	      "                 archive's chain head they were taken from, and the SHA-256 and\r\n"
 	      "                 size of every other file\r\n"
 	      "README.txt       this file\r\n\r\n"
-	      "Times are UTC. In the CSV files a field that starts with = + - or @ is preceded\r\n"
-	      "by an apostrophe, so that a spreadsheet shows it rather than running it;\r\n"
+	      "In the CSV files a field that starts with = + - or @ is preceded by an\r\n"
+	      "apostrophe, so that a spreadsheet shows it rather than running it;\r\n"
 	      "records.jsonl has every text exactly.\r\n\r\n",
 	      f);
+	fprintf(f,
+		"Times in transcript.html are the district's (%s), with the UTC instant beside\r\n"
+		"each; the CSV and JSON files give times in UTC (ISO 8601, \"Z\").\r\n\r\n",
+		d->zone ? d->zone : "the exporting machine's zone");
 	if (strncmp(d->redaction, "none", 4))
 		fputs("Redaction\r\n---------\r\n"
 		      "The names, handles and phone numbers of the persons of the roles named "
@@ -779,6 +785,8 @@ static char *manifest_text(void *ctx, const struct export_doc *d, const struct f
 	json_object_object_add(m, "query", q ? q : json_object_new_object());
 	json_object_object_add(m, "redaction", json_object_new_string(d->redaction));
 	json_object_object_add(m, "staff_numbers", json_object_new_string(d->staff_numbers));
+	if (d->zone)
+		json_object_object_add(m, "time_zone", json_object_new_string(d->zone));
 	if (*d->redaction_key_id)
 		json_object_object_add(m, "redaction_key_id",
 				       json_object_new_string(d->redaction_key_id));
@@ -1044,6 +1052,7 @@ static int build_doc(struct ctx *c, const struct export_request *r, const struct
 	d->redaction = redaction_word(r->redact);
 	d->staff_numbers = r->staff_numbers_shown ? "shown" : "withheld";
 	d->redaction_key_id = c->key_id;
+	d->zone = c->zone;
 	/* Names disclosed on purpose: the reason goes wherever the redaction is stated. */
 	if (!r->redact && r->no_redact_reason && *r->no_redact_reason)
 		d->redaction = talloc_asprintf(c->tmp, "none: %s", r->no_redact_reason);
@@ -1142,6 +1151,10 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 	if (!res)
 		goto done;
 	c.persons = persons;
+	if (district_zone_get(s, tmp, &c.zone) < 0) {
+		fail(err, errlen, "cannot read the district's time zone: %s", store_errmsg(s));
+		goto done;
+	}
 	if (key_redactor(&c, r, err, errlen) < 0)
 		goto done;
 

@@ -243,6 +243,11 @@ leaks "$work/bundle" >"$work/leaks.out"
 [ ! -s "$work/leaks.out" ] || fail "students in the redacted bundle: $(tr '\n' ' ' <"$work/leaks.out")"
 grep -r -q -E "Student [B-DF-HJ-NP-TV-XZ]{4,}" "$work/bundle" || fail "no pseudonyms in the bundle"
 grep -q '"redaction_key_id": "[0-9a-f]\{16\}"' "$work/bundle/manifest.json" || fail "no key id in the manifest"
+# One clock: chaperoned's `timezone UTC` is the archive's zone, and the bundle says so.
+expect_rc 0 zone "$chaperone" zone
+[ "$(cat "$work/zone.out")" = UTC ] || fail "the daemon did not record its zone: $(cat "$work/zone.out")"
+grep -q '"time_zone": "UTC"' "$work/bundle/manifest.json" || fail "no time zone in the manifest"
+grep -q "Times in transcript.html are the district's (UTC)" "$work/bundle/README.txt" || fail "README zone"
 ! grep -q -F "$(grep -v '^#' "$work/redaction.key")" -r "$work/bundle" || fail "the key is in the bundle"
 grep -q -w "Dana" "$work/bundle/transcript.html" || fail "the coach's name was redacted"
 [ "$(wc -l <"$work/bundle/records.jsonl")" -eq 6 ] || fail "redaction lost messages"

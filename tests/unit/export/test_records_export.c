@@ -594,7 +594,9 @@ static void test_export(void **state)
 	/* A right-to-left override is shown, not obeyed ("gnp.exe" would read "exe.png"). */
 	assert_non_null(strstr(html, "photo<span class=\"ctl\">[U+202E]</span>gnp.exe"));
 	assert_null(strstr(html, "\u202e"));
-	assert_non_null(strstr(html, "<span class=\"t\">2026-09-13T"));
+	/* Times in the district's zone (the test's: UTC), the UTC instant beside. */
+	assert_non_null(strstr(html, "<span class=\"t\">2026-09-13 11:"));
+	assert_non_null(strstr(html, " UTC <span class=\"utc\">(2026-09-13T11:"));
 	assert_non_null(strstr(html, "@media print"));
 	assert_non_null(strstr(html, "PRR-2026-041"));
 	assert_non_null(strstr(html, "Jo Reporter, Lakeview Ledger"));
@@ -860,8 +862,9 @@ static void test_hold_in_bundle(void **state)
 	assert_non_null(strstr(jsonl, "\"sent_time\":\"2026-09-13T20:46:44.000Z\""));
 	char *html = slurp(e->ctx, out, "transcript.html");
 	assert_non_null(strstr(html, "<b>Hold:</b> released by Omar Haddad (@omarh) at "
-				     "<span class=\"t\">2026-09-13T20:46:40.000Z</span>"));
-	assert_non_null(strstr(html, "<td class=\"t\">2026-09-13T20:46:44.000Z</td>"));
+				     "<span class=\"t\">2026-09-13 20:46:40 UTC <span "
+				     "class=\"utc\">(2026-09-13T20:46:40.000Z)</span></span>"));
+	assert_non_null(strstr(html, "<td><span class=\"t\">2026-09-13 20:46:44 UTC"));
 	assert_non_null(strstr(slurp(e->ctx, out, "records.csv"),
 			       "\"released\",\"2026-09-13T20:46:40.000Z\",\"Omar Haddad (@omarh)\","
 			       "\"Approved: the game moved to 8pm\""));
