@@ -293,6 +293,15 @@ void cli_format_local(char *out, size_t cap, int64_t ms)
 	strftime(out, cap, "%Y-%m-%d %H:%M %Z", &tm);
 }
 
+void cli_format_local_date(char *out, size_t cap, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, cap, "before %Y-%m-%d", &tm);
+}
+
 /* Columns s takes on a terminal; bytes that are not valid UTF-8 count one each. */
 static int display_width(const char *s)
 {

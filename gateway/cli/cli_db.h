@@ -65,6 +65,8 @@ int cli_phone(const char *cmd, const char *in, const char *cc, char *out, size_t
 void cli_format_date(char *out, size_t cap, int64_t ms);
 /* "2026-06-30 17:05 EDT" (local time, the box's time zone) for a time in ms. */
 void cli_format_local(char *out, size_t cap, int64_t ms);
+/* "before 2019-12-06": the day an instant falls on, in the district's zone. */
+void cli_format_local_date(char *out, size_t cap, int64_t ms);
 /* s followed by spaces to fill `width` columns as a terminal shows them (accented and
  * wide characters counted by display width, not bytes); s itself when wider. Needs the
  * UTF-8 character type chaperone's main sets. Written to buf (cut to cap); returns buf. */

@@ -50,7 +50,7 @@ static void retention_usage(FILE *f)
 		   "chaperoned records its configuration's schedule (`records` node, `retention\n"
 		   "CLASS N days|months|years` or `retention CLASS forever`) at start-up when it\n"
 		   "changes. Until one is recorded the defaults apply: 7 years for every class.\n"
-		   "A month counts as 30 days and a year as 365 days.\n");
+		   "Months and years are calendar ones, in the district's time zone.\n");
 }
 
 static void print_schedule(const struct retention_schedule *sc, const char *indent)
@@ -58,11 +58,12 @@ static void print_schedule(const struct retention_schedule *sc, const char *inde
 	char p[32], d[32];
 
 	for (unsigned c = 0; c < RET_N_CLASSES; c++) {
-		retention_period_format(sc->days[c], p, sizeof(p));
-		if (sc->days[c] == RETENTION_FOREVER)
+		retention_period_format(&sc->period[c], p, sizeof(p));
+		if (sc->period[c].n == RETENTION_FOREVER)
 			d[0] = '\0';
 		else
-			snprintf(d, sizeof(d), "(%" PRId64 " days)", sc->days[c]);
+			cli_format_local_date(d, sizeof(d),
+					      retention_cutoff(&sc->period[c], store_now_ms()));
 		printf("%s%-11s %-10s %-12s %s\n", indent, retention_class_name(c), p, d,
 		       class_tables[c]);
 	}
@@ -74,7 +75,7 @@ static char *schedule_line(void *ctx, const struct retention_schedule *sc)
 	char p[32];
 
 	for (unsigned c = 0; c < RET_N_CLASSES; c++) {
-		retention_period_format(sc->days[c], p, sizeof(p));
+		retention_period_format(&sc->period[c], p, sizeof(p));
 		r = talloc_asprintf_append(r, "%s%s %s", c ? ", " : "", retention_class_name(c), p);
 	}
 	return r;
@@ -136,7 +137,8 @@ int cli_records_retention(int argc, char **argv)
 	}
 	printf("Retention schedule in force: %s\n", schedule_origin(ctx, &f));
 	print_schedule(&f.schedule, "  ");
-	printf("A month counts as 30 days and a year as 365 days.\n"
+	printf("Months and years are calendar ones, in the district's time zone; each period\n"
+	       "ends on the date shown: what is older may be disposed of.\n"
 	       "Legal holds (`chaperone records hold list`) keep records past these periods.\n"
 	       "Never disposed:" NEVER_DISPOSED ".\n");
 	talloc_free(ctx);
@@ -191,7 +193,8 @@ static char *counts_text(void *ctx, const struct disposal_plan *p, const char *v
 		}
 		if (!p->cutoff[c]) {
 			r = talloc_asprintf_append(r, "  (%s)\n",
-						   p->schedule.schedule.days[c] == RETENTION_FOREVER
+						   p->schedule.schedule.period[c].n ==
+							   RETENTION_FOREVER
 						       ? "kept forever"
 						       : "none old enough");
 			continue;

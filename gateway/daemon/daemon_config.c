@@ -405,7 +405,7 @@ static int write_modems(struct vty *vty)
  *
  * The retention schedule is recorded in the archive at start-up (when it differs from
  * the one recorded last), so a change made at the VTY takes effect at the next start.
- * A month is 30 days and a year 365 days (storage/keeping/retention.h). */
+ * Months and years are calendar ones (storage/keeping/retention.h). */
 
 DEFUN(cfg_records, cfg_records_cmd, "records",
       "Configure records keeping (retention, who may read the archive)\n")
@@ -423,19 +423,19 @@ DEFUN(cfg_records, cfg_records_cmd, "records",
 
 DEFUN(cfg_retention, cfg_retention_cmd,
       "retention (messages|deliveries|verdicts|calls) <1-100> (days|months|years)",
-      RET_CLASS_STR "Number of units\nDays\nMonths (30 days)\nYears (365 days)\n")
+      RET_CLASS_STR "Number of units\nDays\nCalendar months\nCalendar years\n")
 {
 	enum retention_class c;
-	int64_t days;
+	struct retention_period p;
 
 	if (refused_after_startup(vty))
 		return CMD_WARNING;
 	if (retention_class_parse(argv[0], &c) < 0 ||
-	    retention_period_days(atol(argv[1]), argv[2], &days) < 0) {
+	    retention_period_parse(atol(argv[1]), argv[2], &p) < 0) {
 		daemon_say(vty, "retention CLASS 1-100 days|months|years");
 		return CMD_WARNING;
 	}
-	g_daemon->retention.days[c] = days;
+	g_daemon->retention.period[c] = p;
 	g_daemon->retention_configured = true;
 	return CMD_SUCCESS;
 }
@@ -450,7 +450,8 @@ DEFUN(cfg_retention_forever, cfg_retention_forever_cmd,
 		return CMD_WARNING;
 	if (retention_class_parse(argv[0], &c) < 0)
 		return CMD_WARNING;
-	g_daemon->retention.days[c] = RETENTION_FOREVER;
+	g_daemon->retention.period[c] =
+	    (struct retention_period){RETENTION_FOREVER, RETENTION_DAYS};
 	g_daemon->retention_configured = true;
 	return CMD_SUCCESS;
 }
@@ -479,21 +480,14 @@ static int write_records(struct vty *vty)
 
 	vty_out(vty, "records%s", VTY_NEWLINE);
 	for (unsigned c = 0; c < RET_N_CLASSES; c++) {
-		/* Written in the largest unit that divides the period, as it reads back. */
-		if (d->retention.days[c] == RETENTION_FOREVER)
-			vty_out(vty, " retention %s forever%s", retention_class_name(c),
-				VTY_NEWLINE);
-		else if (d->retention.days[c] % RETENTION_DAYS_YEAR == 0)
-			vty_out(vty, " retention %s %lld years%s", retention_class_name(c),
-				(long long)(d->retention.days[c] / RETENTION_DAYS_YEAR),
-				VTY_NEWLINE);
-		else if (d->retention.days[c] % RETENTION_DAYS_MONTH == 0)
-			vty_out(vty, " retention %s %lld months%s", retention_class_name(c),
-				(long long)(d->retention.days[c] / RETENTION_DAYS_MONTH),
-				VTY_NEWLINE);
-		else
-			vty_out(vty, " retention %s %lld days%s", retention_class_name(c),
-				(long long)d->retention.days[c], VTY_NEWLINE);
+		/* As it was written: "7 years" is seven calendar years, not 2,555 days. */
+		char p[32];
+		retention_period_format(&d->retention.period[c], p, sizeof(p));
+		if (d->retention.period[c].n != RETENTION_FOREVER && d->retention.period[c].n == 1)
+			snprintf(p, sizeof(p), "1 %s",
+				 (const char *[]){"days", "months",
+						  "years"}[d->retention.period[c].unit]);
+		vty_out(vty, " retention %s %s%s", retention_class_name(c), p, VTY_NEWLINE);
 	}
 	if (d->file_group)
 		vty_out(vty, " file-group %s%s", d->file_group, VTY_NEWLINE);

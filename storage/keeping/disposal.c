@@ -151,10 +151,9 @@ static struct disposal_plan *plan(struct store *s, void *ctx, int64_t now, bool 
 	if (!p->schedule_json)
 		goto fail;
 	for (unsigned c = 0; c < RET_N_CLASSES; c++) {
-		int64_t days = p->schedule.schedule.days[c];
-		int64_t cut = days == RETENTION_FOREVER ? 0 : now - days * RETENTION_MS_PER_DAY;
-		/* A period longer than the epoch is old: nothing can be past it. */
-		p->cutoff[c] = cut > 0 ? cut : 0;
+		/* On the calendar of the district's zone; a period reaching before the epoch
+		 * leaves nothing past it. */
+		p->cutoff[c] = retention_cutoff(&p->schedule.schedule.period[c], now);
 	}
 	hc.messages = p->cutoff[RET_MESSAGES];
 	hc.deliveries = p->cutoff[RET_DELIVERIES];

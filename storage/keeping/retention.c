@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <talloc.h>
@@ -27,50 +28,81 @@ int retention_class_parse(const char *word, enum retention_class *out)
 	return -1;
 }
 
+static const char *const unit_names[] = {"days", "months", "years"};
+
 void retention_defaults(struct retention_schedule *s)
 {
 	for (unsigned i = 0; i < RET_N_CLASSES; i++)
-		s->days[i] = RETENTION_DEFAULT_DAYS;
+		s->period[i] = (struct retention_period){7, RETENTION_YEARS};
 }
 
 bool retention_equal(const struct retention_schedule *a, const struct retention_schedule *b)
 {
 	for (unsigned i = 0; i < RET_N_CLASSES; i++)
-		if (a->days[i] != b->days[i])
+		if (a->period[i].n != b->period[i].n ||
+		    (a->period[i].n != RETENTION_FOREVER && a->period[i].unit != b->period[i].unit))
 			return false;
 	return true;
 }
 
-int retention_period_days(long n, const char *unit, int64_t *days)
+int retention_period_parse(long n, const char *unit, struct retention_period *out)
 {
-	int64_t per;
-
 	if (n < 1 || n > 100 || !unit)
 		return -1;
-	if (!strcmp(unit, "days") || !strcmp(unit, "day"))
-		per = 1;
-	else if (!strcmp(unit, "months") || !strcmp(unit, "month"))
-		per = RETENTION_DAYS_MONTH;
-	else if (!strcmp(unit, "years") || !strcmp(unit, "year"))
-		per = RETENTION_DAYS_YEAR;
-	else
-		return -1;
-	*days = n * per;
-	return 0;
+	for (unsigned u = 0; u < 3; u++) {
+		size_t l = strlen(unit_names[u]);
+		/* "years" or "year" */
+		if (!strcmp(unit, unit_names[u]) ||
+		    (strlen(unit) == l - 1 && !strncmp(unit, unit_names[u], l - 1))) {
+			*out = (struct retention_period){n, (enum retention_unit)u};
+			return 0;
+		}
+	}
+	return -1;
 }
 
-void retention_period_format(int64_t days, char *out, size_t cap)
+void retention_period_format(const struct retention_period *p, char *out, size_t cap)
 {
-	if (days == RETENTION_FOREVER)
+	if (p->n == RETENTION_FOREVER)
 		snprintf(out, cap, "forever");
-	else if (days > 0 && days % RETENTION_DAYS_YEAR == 0)
-		snprintf(out, cap, "%" PRId64 " year%s", days / RETENTION_DAYS_YEAR,
-			 days == RETENTION_DAYS_YEAR ? "" : "s");
-	else if (days > 0 && days % RETENTION_DAYS_MONTH == 0)
-		snprintf(out, cap, "%" PRId64 " month%s", days / RETENTION_DAYS_MONTH,
-			 days == RETENTION_DAYS_MONTH ? "" : "s");
 	else
-		snprintf(out, cap, "%" PRId64 " day%s", days, days == 1 ? "" : "s");
+		snprintf(out, cap, "%" PRId64 " %.*s", p->n,
+			 (int)strlen(unit_names[p->unit]) - (p->n == 1), unit_names[p->unit]);
+}
+
+static int days_in_month(int year, int mon)
+{
+	static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return mon == 1 && leap ? 29 : d[mon];
+}
+
+int64_t retention_cutoff(const struct retention_period *p, int64_t now_ms)
+{
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
+	int64_t cut;
+
+	if (p->n == RETENTION_FOREVER)
+		return 0;
+	if (p->unit == RETENTION_DAYS) {
+		cut = now_ms - p->n * RETENTION_MS_PER_DAY;
+		return cut > 0 ? cut : 0;
+	}
+	localtime_r(&t, &tm);
+	long months =
+	    (long)tm.tm_year * 12 + tm.tm_mon - (p->unit == RETENTION_YEARS ? 12 * p->n : p->n);
+	tm.tm_year = (int)(months / 12);
+	tm.tm_mon = (int)(months % 12);
+	/* 29 February a year back, 31 March a month back: the month's last day. */
+	if (tm.tm_mday > days_in_month(tm.tm_year + 1900, tm.tm_mon))
+		tm.tm_mday = days_in_month(tm.tm_year + 1900, tm.tm_mon);
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1 || t <= 0)
+		return 0;
+	return (int64_t)t * 1000 + now_ms % 1000;
 }
 
 char *retention_to_json(void *ctx, const struct retention_schedule *s)
@@ -80,10 +112,13 @@ char *retention_to_json(void *ctx, const struct retention_schedule *s)
 
 	if (!o)
 		return NULL;
-	for (unsigned i = 0; i < RET_N_CLASSES; i++)
+	for (unsigned i = 0; i < RET_N_CLASSES; i++) {
+		char p[32];
+		retention_period_format(&s->period[i], p, sizeof(p));
 		json_object_object_add(
 		    o, class_names[i],
-		    s->days[i] == RETENTION_FOREVER ? NULL : json_object_new_int64(s->days[i]));
+		    s->period[i].n == RETENTION_FOREVER ? NULL : json_object_new_string(p));
+	}
 	r = talloc_strdup(ctx, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return r;
@@ -102,13 +137,21 @@ int retention_from_json(const char *json, struct retention_schedule *s)
 		if (!json_object_object_get_ex(o, class_names[i], &v))
 			rc = -1;
 		else if (!v)
-			s->days[i] = RETENTION_FOREVER;
-		else if (!json_object_is_type(v, json_type_int))
-			rc = -1;
-		else {
-			s->days[i] = json_object_get_int64(v);
-			if (s->days[i] < 1 || s->days[i] > RETENTION_MAX_DAYS)
+			s->period[i] = (struct retention_period){RETENTION_FOREVER, RETENTION_DAYS};
+		else if (json_object_is_type(v, json_type_int)) {
+			/* Recorded before periods were calendar ones: days. */
+			s->period[i] =
+			    (struct retention_period){json_object_get_int64(v), RETENTION_DAYS};
+			if (s->period[i].n < 1 || s->period[i].n > 36500)
 				rc = -1;
+		} else if (json_object_is_type(v, json_type_string)) {
+			char unit[16];
+			long n;
+			if (sscanf(json_object_get_string(v), "%ld %15s", &n, unit) != 2 ||
+			    retention_period_parse(n, unit, &s->period[i]) < 0)
+				rc = -1;
+		} else {
+			rc = -1;
 		}
 	}
 	json_object_put(o);

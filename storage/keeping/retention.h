@@ -12,15 +12,18 @@
  * disposed.
  *
  * Promises:
- * - periods are whole days; "forever" keeps a class for good. A month counts as 30 days
- *   and a year as 365 days, so "7 years" is 2555 days whatever the calendar;
+ * - a period is a number of days, months or calendar years, or "forever" (kept for
+ *   good); it is counted back on the calendar in the district's zone (the process's
+ *   local zone): 7 years before 1 March 2033 is 1 March 2026, a month before 31 March
+ *   is 28 (or 29) February, a year before 29 February is 28 February;
  * - the conservative default, 7 years for every class, applies until a schedule is
  *   recorded (retention_current() says "default" then);
  * - the schedule in force is the latest row of retention_schedules (a chained record):
  *   retention_record() appends one only when the periods differ from that row, so
  *   restarting the daemon with the same configuration records nothing;
- * - the periods travel as JSON {"messages": 2555, "deliveries": ..., "verdicts": ...,
- *   "calls": ...} with null for forever; the same text is kept with each disposal. */
+ * - the periods travel as JSON {"messages": "7 years", "deliveries": ..., "verdicts":
+ *   ..., "calls": ...} with null for forever; the same text is kept with each disposal.
+ *   A number (schedules recorded before periods were calendar ones) is read as days. */
 #pragma once
 
 #include <stdbool.h>
@@ -37,15 +40,22 @@ enum retention_class {
 	RET_N_CLASSES,
 };
 
-#define RETENTION_FOREVER      (-1)
-#define RETENTION_DAYS_MONTH   30
-#define RETENTION_DAYS_YEAR    365
-#define RETENTION_DEFAULT_DAYS (7 * RETENTION_DAYS_YEAR)
-#define RETENTION_MAX_DAYS     (100 * RETENTION_DAYS_YEAR)
-#define RETENTION_MS_PER_DAY   (86400 * (int64_t)1000)
+#define RETENTION_FOREVER    (-1)
+#define RETENTION_MS_PER_DAY (86400 * (int64_t)1000)
+
+enum retention_unit {
+	RETENTION_DAYS,
+	RETENTION_MONTHS,
+	RETENTION_YEARS,
+};
+
+struct retention_period {
+	int64_t n; /* 1-100 (days up to 36,500), or RETENTION_FOREVER */
+	enum retention_unit unit;
+};
 
 struct retention_schedule {
-	int64_t days[RET_N_CLASSES]; /* RETENTION_FOREVER: kept for good */
+	struct retention_period period[RET_N_CLASSES];
 };
 
 /* "messages", "deliveries", "verdicts", "calls". */
@@ -56,10 +66,15 @@ int retention_class_parse(const char *word, enum retention_class *out);
 void retention_defaults(struct retention_schedule *s);
 bool retention_equal(const struct retention_schedule *a, const struct retention_schedule *b);
 
-/* n (1-100) of unit ("days", "months", "years") in days; 0, or -1 if out of range. */
-int retention_period_days(long n, const char *unit, int64_t *days);
-/* "7 years", "18 months", "90 days", "forever": the largest unit that divides it. */
-void retention_period_format(int64_t days, char *out, size_t cap);
+/* n (1-100) of unit ("days", "months", "years", or the singular): 0, or -1 if out of
+ * range. */
+int retention_period_parse(long n, const char *unit, struct retention_period *out);
+/* "7 years", "18 months", "90 days", "forever". */
+void retention_period_format(const struct retention_period *p, char *out, size_t cap);
+/* The instant (ms) before which a record is past the period, counted back from now on
+ * the calendar of the local zone; 0 for forever (and for a period reaching before
+ * 1970). */
+int64_t retention_cutoff(const struct retention_period *p, int64_t now_ms);
 
 /* JSON text under ctx (NULL when out of memory). */
 char *retention_to_json(void *ctx, const struct retention_schedule *s);

@@ -103,9 +103,10 @@ stop_daemon() {
 # 1. The defaults until a schedule is recorded.
 expect_rc 0 retention_default "$chaperone" records retention
 has retention_default.out "the defaults: no schedule has been recorded yet"
-has retention_default.out "messages    7 years    (2555 days)"
+# Calendar years: the period ends on this date seven years ago (not 2,555 days ago).
+has retention_default.out "messages    7 years    before $(date -d '7 years ago' +%F)"
 has retention_default.out "calls       7 years"
-has retention_default.out "A month counts as 30 days and a year as 365 days."
+has retention_default.out "Months and years are calendar ones, in the district's time zone"
 ok "records retention: the 7-year defaults while no schedule is recorded"
 
 # 2. chaperoned records its configuration's schedule and applies the file group.
@@ -134,10 +135,10 @@ stop_daemon
 ! grep -q "retention schedule recorded" "$work/daemon.err" || fail "schedule recorded again at restart"
 expect_rc 0 retention_config "$chaperone" records retention
 has retention_config.out "Retention schedule in force: config $work/chaperoned.cfg, in force since "
-has retention_config.out "messages    5 years    (1825 days)"
-has retention_config.out "deliveries  18 months  (540 days)"
+has retention_config.out "messages    5 years    before $(date -u -d '5 years ago' +%F)"
+has retention_config.out "deliveries  18 months  before $(date -u -d '18 months ago' +%F)"
 has retention_config.out "verdicts    forever"
-has retention_config.out "calls       3 months   (90 days)"
+has retention_config.out "calls       90 days    before $(date -u -d '90 days ago' +%F)"
 ok "chaperoned records its schedule once (not at a restart) and makes the archive 0640 $group"
 
 # 3. Holds.
@@ -178,7 +179,7 @@ ok "holds by person and by team, with the messages they cover; bad input refused
 # 4. The dry run.
 expect_rc 0 dry "$chaperone" records dispose --dry-run --list
 has dry.out "Dry run: nothing was disposed."
-has dry.out "Schedule: messages 5 years, deliveries 18 months, verdicts forever, calls 3 months"
+has dry.out "Schedule: messages 5 years, deliveries 18 months, verdicts forever, calls 90 days"
 has dry.out "Past retention and not held: 4 records"
 has dry.out "(messages 1, rx_pdus 1, questions 1, unknown_senders 0)"
 has dry.out "verdicts           0  (kept forever)"
@@ -208,7 +209,7 @@ has dispose1.out "Disposal:       1"
 has dispose1.out "Operator:       Records Officer"
 has dispose1.out "OS user:        $(id -un)"
 has dispose1.out "Authorization:  $auth"
-has dispose1.out "Schedule:       messages 5 years, deliveries 18 months, verdicts forever, calls 3 months"
+has dispose1.out "Schedule:       messages 5 years, deliveries 18 months, verdicts forever, calls 90 days"
 has dispose1.out "Disposed of 4 records, dated "
 has dispose1.out "Kept back by legal holds: 8 records"
 has dispose1.out "record in the archive is disposal 1."

@@ -282,48 +282,91 @@ static const char *const TO_PRIYA[] = {"priyas", NULL};
 static void test_retention_periods(void **state)
 {
 	struct retention_schedule a, b;
-	int64_t d;
+	struct retention_period p;
 	char buf[32];
 	void *ctx = talloc_new(NULL);
 	char *json;
 
 	(void)state;
-	assert_int_equal(retention_period_days(7, "years", &d), 0);
-	assert_int_equal(d, 2555);
-	assert_int_equal(retention_period_days(18, "months", &d), 0);
-	assert_int_equal(d, 540);
-	assert_int_equal(retention_period_days(90, "days", &d), 0);
-	assert_int_equal(d, 90);
-	assert_int_equal(retention_period_days(0, "days", &d), -1);
-	assert_int_equal(retention_period_days(101, "years", &d), -1);
-	assert_int_equal(retention_period_days(3, "weeks", &d), -1);
-	retention_period_format(2555, buf, sizeof(buf));
-	assert_string_equal(buf, "7 years");
-	retention_period_format(540, buf, sizeof(buf));
+	assert_int_equal(retention_period_parse(7, "years", &p), 0);
+	assert_true(p.n == 7 && p.unit == RETENTION_YEARS);
+	assert_int_equal(retention_period_parse(1, "month", &p), 0);
+	assert_true(p.n == 1 && p.unit == RETENTION_MONTHS);
+	assert_int_equal(retention_period_parse(0, "days", &p), -1);
+	assert_int_equal(retention_period_parse(101, "years", &p), -1);
+	assert_int_equal(retention_period_parse(3, "weeks", &p), -1);
+	p = (struct retention_period){18, RETENTION_MONTHS};
+	retention_period_format(&p, buf, sizeof(buf));
 	assert_string_equal(buf, "18 months");
-	retention_period_format(45, buf, sizeof(buf));
-	assert_string_equal(buf, "45 days");
-	retention_period_format(RETENTION_FOREVER, buf, sizeof(buf));
+	p = (struct retention_period){1, RETENTION_YEARS};
+	retention_period_format(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "1 year");
+	p = (struct retention_period){RETENTION_FOREVER, RETENTION_DAYS};
+	retention_period_format(&p, buf, sizeof(buf));
 	assert_string_equal(buf, "forever");
 
 	retention_defaults(&a);
 	for (unsigned c = 0; c < RET_N_CLASSES; c++)
-		assert_int_equal(a.days[c], 7 * 365);
-	a.days[RET_VERDICTS] = RETENTION_FOREVER;
-	a.days[RET_DELIVERIES] = 540;
+		assert_true(a.period[c].n == 7 && a.period[c].unit == RETENTION_YEARS);
+	a.period[RET_VERDICTS].n = RETENTION_FOREVER;
+	a.period[RET_DELIVERIES] = (struct retention_period){18, RETENTION_MONTHS};
 	json = retention_to_json(ctx, &a);
-	assert_string_equal(json, "{\"messages\":2555,\"deliveries\":540,\"verdicts\":null,"
-				  "\"calls\":2555}");
+	assert_string_equal(json, "{\"messages\":\"7 years\",\"deliveries\":\"18 months\","
+				  "\"verdicts\":null,\"calls\":\"7 years\"}");
 	assert_int_equal(retention_from_json(json, &b), 0);
 	assert_true(retention_equal(&a, &b));
+	/* A schedule recorded before periods were calendar ones: days. */
+	assert_int_equal(retention_from_json("{\"messages\":2555,\"deliveries\":540,"
+					     "\"verdicts\":null,\"calls\":2555}",
+					     &b),
+			 0);
+	assert_true(b.period[RET_MESSAGES].n == 2555 &&
+		    b.period[RET_MESSAGES].unit == RETENTION_DAYS);
 	assert_int_equal(retention_from_json("{\"messages\":1}", &b), -1);
 	assert_int_equal(retention_from_json("{\"messages\":0,\"deliveries\":1,\"verdicts\":1,"
 					     "\"calls\":1}",
 					     &b),
 			 -1);
+	assert_int_equal(retention_from_json("{\"messages\":\"7 fortnights\",\"deliveries\":1,"
+					     "\"verdicts\":1,\"calls\":1}",
+					     &b),
+			 -1);
 	assert_int_equal(retention_from_json("not json", &b), -1);
 	assert_int_equal(retention_from_json(NULL, &b), -1);
 	talloc_free(ctx);
+}
+
+/* Years are calendar years: "7 years" before 1 March 2033 is 1 March 2026 (2,557 days,
+ * two leap days), not 2,555 days back (3 March); a year before 29 February 2028 is 28
+ * February 2027; a month before 31 March is the last day of February. Before, every
+ * year was 365 days. */
+static void test_retention_calendar(void **state)
+{
+	struct retention_period seven = {7, RETENTION_YEARS}, year = {1, RETENTION_YEARS},
+				month = {1, RETENTION_MONTHS}, days = {90, RETENTION_DAYS};
+	char *tz = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+
+	(void)state;
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	/* 2033-03-01 12:00 EST = 17:00Z */
+	int64_t now = 1993309200000LL;
+	/* 2026-03-01 12:00 EST */
+	assert_int_equal(retention_cutoff(&seven, now), 1772384400000LL);
+	/* 2028-02-29 12:00 EST -> 2027-02-28 12:00 EST */
+	assert_int_equal(retention_cutoff(&year, 1835456400000LL), 1803834000000LL);
+	/* 2027-03-31 12:00 EDT (16:00Z) -> 2027-02-28 12:00 EST (17:00Z) */
+	assert_int_equal(retention_cutoff(&month, 1806508800000LL), 1803834000000LL);
+	assert_int_equal(retention_cutoff(&days, now), now - 90 * RETENTION_MS_PER_DAY);
+	assert_int_equal(
+	    retention_cutoff(&(struct retention_period){RETENTION_FOREVER, RETENTION_DAYS}, now),
+	    0);
+	if (tz)
+		setenv("TZ", tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(tz);
 }
 
 static void test_retention_recorded(void **state)
@@ -337,10 +380,10 @@ static void test_retention_recorded(void **state)
 	assert_int_equal(retention_current(e->s, e->ctx, &f), 0);
 	assert_string_equal(f.source, "default");
 	assert_int_equal(f.id, 0);
-	assert_int_equal(f.schedule.days[RET_MESSAGES], RETENTION_DEFAULT_DAYS);
+	assert_int_equal(f.schedule.period[RET_MESSAGES].n, 7);
 
 	retention_defaults(&sc);
-	sc.days[RET_MESSAGES] = 2 * 365;
+	sc.period[RET_MESSAGES].n = 2;
 	assert_int_equal(
 	    retention_record(e->s, &sc, "config /etc/chaperone/chaperoned.cfg", &recorded), 0);
 	assert_true(recorded);
@@ -353,13 +396,13 @@ static void test_retention_recorded(void **state)
 	assert_int_equal(retention_current(e->s, e->ctx, &f), 0);
 	assert_string_equal(f.source, "config /etc/chaperone/chaperoned.cfg");
 	assert_true(f.id > 0 && f.at > 0);
-	assert_int_equal(f.schedule.days[RET_MESSAGES], 730);
+	assert_int_equal(f.schedule.period[RET_MESSAGES].n, 2);
 
-	sc.days[RET_CALLS] = RETENTION_FOREVER;
+	sc.period[RET_CALLS].n = RETENTION_FOREVER;
 	assert_int_equal(retention_record(e->s, &sc, "config x", &recorded), 0);
 	assert_true(recorded);
 	assert_int_equal(retention_current(e->s, e->ctx, &f), 0);
-	assert_int_equal(f.schedule.days[RET_CALLS], RETENTION_FOREVER);
+	assert_int_equal(f.schedule.period[RET_CALLS].n, RETENTION_FOREVER);
 	assert_int_equal(one_int(e, "SELECT count(*) FROM retention_schedules"), 2);
 	/* The schedule rows are chained records like any other. */
 	assert_int_equal(
@@ -407,14 +450,15 @@ static void test_dispose_clears_and_verifies(void **state)
 	assert_true(tombstoned(e, "unknown-sender", unknown));
 	assert_int_equal(one_int(e, "SELECT count(*) FROM unknown_senders WHERE number = ''"), 1);
 	/* The disposal's record: who, under what, how many, which dates. */
-	assert_int_equal(one_int(e,
-				 "SELECT count(*) FROM disposals WHERE id = %lld AND records = 7"
-				 " AND operator = 'Records Officer' AND os_user = 'tester'"
-				 " AND authorization = 'RMB-1 form approved 2026-11-20'"
-				 " AND schedule = '{\"messages\":2555,\"deliveries\":2555,"
-				 "\"verdicts\":2555,\"calls\":2555}'",
-				 (long long)p->disposal_id),
-			 1);
+	assert_int_equal(
+	    one_int(e,
+		    "SELECT count(*) FROM disposals WHERE id = %lld AND records = 7"
+		    " AND operator = 'Records Officer' AND os_user = 'tester'"
+		    " AND authorization = 'RMB-1 form approved 2026-11-20'"
+		    " AND schedule = '{\"messages\":\"7 years\",\"deliveries\":\"7 years\","
+		    "\"verdicts\":\"7 years\",\"calls\":\"7 years\"}'",
+		    (long long)p->disposal_id),
+	    1);
 	/* Each tombstone holds the chain's content hash of its record. */
 	tombs = one_int(e,
 			"SELECT count(*) FROM tombstones x JOIN chain c ON c.class = x.class"
@@ -749,8 +793,8 @@ static void test_schedule_per_class(void **state)
 	bool recorded;
 
 	retention_defaults(&sc);
-	sc.days[RET_DELIVERIES] = 365;
-	sc.days[RET_VERDICTS] = RETENTION_FOREVER;
+	sc.period[RET_DELIVERIES].n = 1;
+	sc.period[RET_VERDICTS].n = RETENTION_FOREVER;
 	assert_int_equal(retention_record(e->s, &sc, "config test", &recorded), 0);
 	five = exchange(e->s, e->now - 5 * YEAR_MS, "jamier", "soccer", TO_COACH, "Five");
 	ten = exchange(e->s, e->now - 10 * YEAR_MS, "jamier", "soccer", TO_COACH, "Ten");
@@ -765,8 +809,8 @@ static void test_schedule_per_class(void **state)
 	assert_true(tombstoned(e, "message", ten.msg));
 	assert_false(tombstoned(e, "verdict", ten.verdict));
 	assert_int_equal(one_int(e, "SELECT count(*) FROM disposals WHERE schedule ="
-				    " '{\"messages\":2555,\"deliveries\":365,\"verdicts\":null,"
-				    "\"calls\":2555}'"),
+				    " '{\"messages\":\"7 years\",\"deliveries\":\"1 year\","
+				    "\"verdicts\":null,\"calls\":\"7 years\"}'"),
 			 1);
 	assert_verifies(e, 5);
 }
@@ -832,6 +876,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_retention_periods),
+	    cmocka_unit_test(test_retention_calendar),
 	    cmocka_unit_test_setup_teardown(test_retention_recorded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dispose_clears_and_verifies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dispose_needs_authorization, setup, teardown),
