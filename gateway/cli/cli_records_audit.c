@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <talloc.h>
 
 #include "storage/archive/access_log.h"
+#include "storage/directory/directory_store.h"
 #include "gateway/cli/cli.h"
 #include "gateway/cli/cli_db.h"
 #include "gateway/cli/cli_records.h"
@@ -36,12 +38,64 @@ static void usage(FILE *f)
 		"operator, and whether the student's identity was redacted.\n");
 }
 
+struct audit_out {
+	struct store *s;
+	void *ctx;
+	unsigned n;
+};
+
+/* A recorded time ("2026-09-03T04:00:00.000Z") in the district's zone; anything else as
+ * it is. */
+static const char *local_time(void *ctx, const char *v)
+{
+	int64_t ms;
+	char out[48];
+
+	if (strlen(v) != 24 || v[10] != 'T' || v[23] != 'Z' || rq_parse_date(v, false, &ms) < 0)
+		return v;
+	cli_format_local(out, sizeof(out), ms);
+	return talloc_strdup(ctx, out);
+}
+
+/* A recorded query or schedule in words: "person @jamier (Jamie Rivera), since
+ * 2026-09-03 00:00 EDT, limit 100"; times in the district's zone, a handle with the
+ * person's name. The raw JSON stays in the archive. */
+static const char *describe(struct audit_out *o, const char *json)
+{
+	struct json_object *q = json_tokener_parse(json);
+	char *r;
+
+	if (!q || !json_object_is_type(q, json_type_object)) {
+		json_object_put(q);
+		return json;
+	}
+	r = talloc_strdup(o->ctx, "");
+	json_object_object_foreach(q, key, val)
+	{
+		const char *v = val ? json_object_get_string(val) : "forever";
+		r = talloc_asprintf_append(r, "%s%s", *r ? ", " : "", key);
+		if (json_object_is_type(val, json_type_boolean)) {
+			if (!json_object_get_boolean(val))
+				r = talloc_asprintf_append(r, " no");
+			continue;
+		}
+		r = talloc_asprintf_append(r, " %s", local_time(o->ctx, v));
+		if (!strcmp(key, "person") && v[0] == '@') {
+			struct store_person p;
+			if (store_person_by_handle(o->s, o->ctx, v + 1, &p) == 1)
+				r = talloc_asprintf_append(r, " (%s %s)", p.given, p.family);
+		}
+	}
+	json_object_put(q);
+	return r ? r : json;
+}
+
 static void print_access(const struct access_row *r, void *data)
 {
-	char at[40];
-	unsigned *n = data;
+	char at[48];
+	struct audit_out *o = data;
 
-	store_format_time(at, sizeof(at), r->at);
+	cli_format_local(at, sizeof(at), r->at);
 	printf("%" PRId64 "\t%s\t%s (%s)\t%s", r->id, at, r->operator, r->os_user, r->action);
 	if (r->results >= 0)
 		printf("\t%" PRId64 " result%s", r->results, r->results == 1 ? "" : "s");
@@ -49,18 +103,19 @@ static void print_access(const struct access_row *r, void *data)
 		printf("\t%u person%s", r->n_subjects, r->n_subjects == 1 ? "" : "s");
 	printf("\n");
 	if (r->query_json && *r->query_json)
-		printf("\tquery: %s\n", r->query_json);
+		printf("\t%s: %s\n", strcmp(r->action, "dispose") ? "query" : "schedule",
+		       describe(o, r->query_json));
 	if (r->detail && *r->detail)
 		printf("\t%s\n", r->detail);
-	(*n)++;
+	o->n++;
 }
 
 static void print_disclosure(const struct disclosure_row *r, void *data)
 {
-	char at[40];
+	char at[48];
 	unsigned *n = data;
 
-	store_format_time(at, sizeof(at), r->at);
+	cli_format_local(at, sizeof(at), r->at);
 	printf("%s\t%s (@%s)\texport %" PRId64 "\trequest %s\n"
 	       "\trequester: %s\n\tpurpose: %s\n\tby: %s\t%s\n",
 	       at, r->student_name, r->student_handle, r->export_id, r->request, r->requester,
@@ -192,10 +247,13 @@ int cli_records_audit(int argc, char **argv)
 		}
 		a.f.person_id = p.id;
 	}
-	if (a.disclosures)
+	struct audit_out out = {.s = s, .ctx = ctx};
+	if (a.disclosures) {
 		rc = access_disclosures_list(s, p.id, print_disclosure, &n);
-	else
-		rc = access_log_list(s, &a.f, print_access, &n);
+	} else {
+		rc = access_log_list(s, &a.f, print_access, &out);
+		n = out.n;
+	}
 	if (rc < 0) {
 		cli_err("records audit", "database: %s", store_errmsg(s));
 		talloc_free(ctx);

@@ -161,9 +161,12 @@ ok "--thread: whole conversations under a header; an unknown number; no escapes"
 # 5. the access log
 [ "$(searches)" -eq 14 ] || fail "$(searches) searches in the access log, want 14"
 has audit.out "officer-kim"
-has audit.out 'query: {"team":"#soccer","limit":100}'
-has audit.out 'query: {"person":"@jamier","since":"'
-has audit.out 'query: {"person":"+16175550999","thread":true,"limit":100}'
+# In words: a handle with its person's name, times in the district's zone.
+has audit.out 'query: team #soccer, limit 100'
+has audit.out 'query: person @jamier (Jamie Rivera), since 2026-09-0'
+has audit.out 'query: person +16175550999, thread, limit 100'
+lacks audit.out '{"'
+lacks audit.out 'T00:00:00.000Z'
 lines audit.out 1 $'\tsearch\t9 results\t11 persons'
 expect_rc 0 jamie "$chaperone" records audit --person jamier --action search
 lines jamie.out 9 $'\tsearch\t'
