@@ -60,11 +60,13 @@ int export_csv_records(FILE *f, const struct export_doc *d);	/* export_csv.c */
 int export_csv_deliveries(FILE *f, const struct export_doc *d); /* export_csv.c */
 int export_jsonl(FILE *f, const struct export_doc *d);		/* export_jsonl.c */
 int export_csv_review(FILE *f, const struct export_doc *d);	/* export_csv.c */
+int export_pdf(FILE *f, const struct export_doc *d);		/* export_pdf.c */
 
 /* The bundle's files in the manifest's order (manifest.json itself is not listed). */
 #define EXPORT_MANIFEST "manifest.json"
 #define EXPORT_FILES                                                                               \
 	X("transcript.html")                                                                       \
+	X("transcript.pdf")                                                                        \
 	X("records.csv")                                                                           \
 	X("deliveries.csv")                                                                        \
 	X("records.jsonl")                                                                         \

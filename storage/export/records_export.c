@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 #include <sodium.h>
 #include <talloc.h>
+#include <osmocom/core/utils.h> /* ARRAY_SIZE */
 
 #include "storage/archive/access_log.h"
 #include "storage/archive/district_zone.h"
@@ -143,6 +144,8 @@ static int bundle_write(struct bundle *b, const char *name, writer_fn fn,
 
 	if (b->n_written >= MAX_FILES)
 		return fail(err, errlen, "too many files");
+	if (!fn && !text)
+		return fail(err, errlen, "nothing writes %s", name);
 	fd = openat(b->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return fail(err, errlen, "cannot create %s/%s: %s", b->dir, name, strerror(errno));
@@ -710,6 +713,7 @@ static int write_readme(FILE *f, const struct export_doc *d)
 	      "transcript.html  the messages conversation by conversation, for reading and\r\n"
 	      "                 printing; self-contained (open it in any web browser; it loads\r\n"
 	      "                 nothing from anywhere)\r\n"
+	      "transcript.pdf   the same transcript as pages (US Letter), for filing\r\n"
 	      "records.csv      one row per message\r\n"
 	      "deliveries.csv   one row per copy the relay sent\r\n"
 	      "records.jsonl    one JSON object per line: a message with its verdict and copies\r\n"
@@ -747,14 +751,15 @@ static int write_readme(FILE *f, const struct export_doc *d)
 		fputs("Staff members' personal phone numbers are withheld: left out of the\r\n"
 		      "fields, and \"[staff number]\" inside the texts.\r\n\r\n",
 		      f);
-	fputs("Checking the bundle\r\n-------------------\r\n"
-	      "The district can check that no file has changed since the export with\r\n\r\n"
-	      "    chaperone records verify-export DIRECTORY\r\n\r\n"
-	      "which recomputes each file's SHA-256 against manifest.json and confirms that\r\n"
-	      "manifest.json is the one the archive recorded for this export. Anyone can\r\n"
-	      "recompute the hashes (sha256sum *.html *.csv *.jsonl README.txt) and compare\r\n"
-	      "them with manifest.json.\r\n",
-	      f);
+	fputs(
+	    "Checking the bundle\r\n-------------------\r\n"
+	    "The district can check that no file has changed since the export with\r\n\r\n"
+	    "    chaperone records verify-export DIRECTORY\r\n\r\n"
+	    "which recomputes each file's SHA-256 against manifest.json and confirms that\r\n"
+	    "manifest.json is the one the archive recorded for this export. Anyone can\r\n"
+	    "recompute the hashes (sha256sum *.html *.pdf *.csv *.jsonl README.txt) and compare\r\n"
+	    "them with manifest.json.\r\n",
+	    f);
 	return ferror(f) ? -1 : 0;
 }
 
@@ -1072,12 +1077,20 @@ static int build_doc(struct ctx *c, const struct export_request *r, const struct
 /* The writer of each of the bundle's files but the manifest. */
 static writer_fn writer_of(const char *name)
 {
-	return !strcmp(name, "transcript.html")	       ? export_html
-	       : !strcmp(name, "records.csv")	       ? export_csv_records
-	       : !strcmp(name, "deliveries.csv")       ? export_csv_deliveries
-	       : !strcmp(name, "records.jsonl")	       ? export_jsonl
-	       : !strcmp(name, "redaction-review.csv") ? export_csv_review
-						       : write_readme;
+	static const struct {
+		const char *name;
+		writer_fn fn;
+	} writers[] = {
+	    {"transcript.html", export_html},	 {"transcript.pdf", export_pdf},
+	    {"records.csv", export_csv_records}, {"deliveries.csv", export_csv_deliveries},
+	    {"records.jsonl", export_jsonl},	 {"redaction-review.csv", export_csv_review},
+	    {"README.txt", write_readme},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(writers); i++)
+		if (!strcmp(name, writers[i].name))
+			return writers[i].fn;
+	return NULL; /* a file of EXPORT_FILES without a writer: bundle_write() refuses */
 }
 
 /* Write the bundle's files (EXPORT_FILES), each durable before the manifest names it,

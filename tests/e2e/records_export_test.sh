@@ -166,25 +166,30 @@ done < <(awk 'NR == 1 { n = index($0, "NAME"); p = index($0, "PHONE"); next }
 # leaks DIR: print every student word or number found in the bundle DIR.
 leaks() {
 	local dir=$1 entry handle name number w
+	# The PDF is read as its text (its bytes are compressed).
+	local txt="$work/$(basename "$dir").pdf.txt"
+	pdftotext -layout "$dir/transcript.pdf" "$txt" || echo "transcript.pdf unreadable"
+	grep() { command grep --exclude='*.pdf' "$@"; }
 	for entry in "${students[@]}"; do
 		IFS='|' read -r handle name number <<<"$entry"
 		for w in $handle $name; do
-			if grep -r -q -i -w -F -- "$w" "$dir"; then
+			if grep -r -q -i -w -F -- "$w" "$dir" "$txt"; then
 				echo "$w ($handle)"
 			fi
 		done
 		number=${number// /}
 		if [ -n "$number" ] && [ "$number" != - ]; then
-			grep -r -q -F -- "$number" "$dir" && echo "$number ($handle)"
-			grep -r -q -F -- "${number#+1}" "$dir" && echo "${number#+1} ($handle)"
+			grep -r -q -F -- "$number" "$dir" "$txt" && echo "$number ($handle)"
+			grep -r -q -F -- "${number#+1}" "$dir" "$txt" && echo "${number#+1} ($handle)"
 			# Any other spelling: (617) 555-0307, 617.555.0307, 555 0307.
 			local d=${number#+1} x='[^0-9]{0,3}'
-			grep -r -q -E -- "(^|[^0-9])${d:0:3}\)?$x${d:3:3}$x${d:6:4}([^0-9]|$)" "$dir" &&
+			grep -r -q -E -- "(^|[^0-9])${d:0:3}\)?$x${d:3:3}$x${d:6:4}([^0-9]|$)" "$dir" "$txt" &&
 				echo "${d:0:3}-${d:3:3}-${d:6:4} ($handle)"
-			grep -r -q -E -- "(^|[^0-9])${d:3:3}$x${d:6:4}([^0-9]|$)" "$dir" &&
+			grep -r -q -E -- "(^|[^0-9])${d:3:3}$x${d:6:4}([^0-9]|$)" "$dir" "$txt" &&
 				echo "${d:3:3}-${d:6:4} ($handle)"
 		fi
 	done
+	unset -f grep
 	return 0
 }
 
@@ -242,6 +247,11 @@ grep -q "6 messages" "$work/redacted.out" || fail "redacted export summary: $(ca
 leaks "$work/bundle" >"$work/leaks.out"
 [ ! -s "$work/leaks.out" ] || fail "students in the redacted bundle: $(tr '\n' ' ' <"$work/leaks.out")"
 grep -r -q -E "Student [B-DF-HJ-NP-TV-XZ]{4,}" "$work/bundle" || fail "no pseudonyms in the bundle"
+# The PDF transcript: the same content, read back as text; its pages name the request.
+pdftotext -layout "$work/bundle/transcript.pdf" "$work/transcript.txt" || fail "transcript.pdf unreadable"
+grep -q -E "Student [B-DF-HJ-NP-TV-XZ]{4,}" "$work/transcript.txt" || fail "no pseudonyms in the PDF"
+grep -q "Dana Lee" "$work/transcript.txt" || fail "the coach is not named in the PDF"
+grep -q "Request PRR-2026-041 · page 1" "$work/transcript.txt" || fail "no page footer in the PDF"
 grep -q '"redaction_key_id": "[0-9a-f]\{16\}"' "$work/bundle/manifest.json" || fail "no key id in the manifest"
 # One clock: chaperoned's `timezone UTC` is the archive's zone, and the bundle says so.
 expect_rc 0 zone "$chaperone" zone

@@ -252,8 +252,11 @@ static void index_fields(void *ctx, struct index *ix, const char *text, const ch
 			field[o] = '\0';
 			/* A time the export wrote ("2026-02-04T02:55:50.534Z") is no one's
 			 * number, though its digits may spell one. */
-			bool time =
-			    o >= 20 && field[4] == '-' && field[10] == 'T' && field[o - 1] == 'Z';
+			/* ... or as the transcript prints it: "2026-02-04 02:55:50 UTC" and
+			 * "(2026-02-04T02:55:50.534Z)". */
+			const char *t = field[0] == '(' ? field + 1 : field;
+			bool time = strlen(t) >= 19 && t[4] == '-' && t[7] == '-' &&
+				    (t[10] == 'T' || t[10] == ' ') && t[13] == ':';
 			if (o && !time && (csv || html || !quoted))
 				index_text(ctx, ix, field);
 			o = 0;

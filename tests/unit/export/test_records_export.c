@@ -207,7 +207,17 @@ static int teardown(void **state)
 
 /* ---- Helpers ---- */
 
+static char *slurp_len(void *ctx, const char *dir, const char *name, size_t *len);
+
 static char *slurp(void *ctx, const char *dir, const char *name)
+{
+	size_t len;
+
+	return slurp_len(ctx, dir, name, &len);
+}
+
+/* A file whole (binary: the PDF), NUL-terminated, and its length. */
+static char *slurp_len(void *ctx, const char *dir, const char *name, size_t *len)
 {
 	char *path = talloc_asprintf(ctx, "%s/%s", dir, name), *buf;
 	FILE *f = fopen(path, "rb");
@@ -221,6 +231,7 @@ static char *slurp(void *ctx, const char *dir, const char *name)
 	buf = talloc_array(ctx, char, n + 1);
 	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
 	buf[n] = '\0';
+	*len = (size_t)n;
 	fclose(f);
 	return buf;
 }
@@ -254,8 +265,8 @@ static bool has_word(const char *hay, const char *w)
 }
 
 static const char *const bundle_files[] = {
-    "transcript.html",	    "records.csv", "deliveries.csv", "records.jsonl",
-    "redaction-review.csv", "README.txt",  "manifest.json"};
+    "transcript.html", "transcript.pdf",       "records.csv", "deliveries.csv",
+    "records.jsonl",   "redaction-review.csv", "README.txt",  "manifest.json"};
 
 /* Every file of the bundle, one after the other. */
 static char *whole_bundle(void *ctx, const char *dir)
@@ -551,10 +562,11 @@ static void check_manifest(void *ctx, const char *dir, const struct export_summa
 		assert_true(json_object_object_get_ex(f, "name", &name));
 		assert_true(json_object_object_get_ex(f, "sha256", &sha));
 		assert_true(json_object_object_get_ex(f, "bytes", &bytes));
-		char *data = slurp(ctx, dir, json_object_get_string(name));
-		sha256_hex(data, strlen(data), hex);
+		size_t len;
+		char *data = slurp_len(ctx, dir, json_object_get_string(name), &len);
+		sha256_hex(data, len, hex);
 		assert_string_equal(hex, json_object_get_string(sha));
-		assert_int_equal(json_object_get_int64(bytes), strlen(data));
+		assert_int_equal(json_object_get_int64(bytes), len);
 	}
 	assert_true(json_object_object_get_ex(m, "chain_head", &v));
 	assert_true(json_object_object_get_ex(v, "anchor", &v));
