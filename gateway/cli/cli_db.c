@@ -293,6 +293,44 @@ void cli_format_local(char *out, size_t cap, int64_t ms)
 	strftime(out, cap, "%Y-%m-%d %H:%M %Z", &tm);
 }
 
+void cli_progress_fn(void *arg, const char *what, size_t done, size_t total)
+{
+	struct cli_progress *p = arg;
+	struct timespec now;
+	int64_t ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	/* At most ten lines a second: a terminal is slower than the work. */
+	if (p->last_ms && ms - p->last_ms < 100 && p->what && !strcmp(p->what, what))
+		return;
+	p->last_ms = ms;
+	p->what = what;
+	if (total)
+		fprintf(stderr, "\r\033[K%s: %s %zu of %zu", p->cmd, what, done, total);
+	else
+		fprintf(stderr, "\r\033[K%s: %s", p->cmd, what);
+	p->shown = true;
+}
+
+const struct export_progress *cli_progress_start(struct cli_progress *p, const char *cmd)
+{
+	memset(p, 0, sizeof(*p));
+	p->cmd = cmd;
+	if (!isatty(STDERR_FILENO))
+		return NULL; /* silent when not a terminal */
+	p->ep.fn = cli_progress_fn;
+	p->ep.arg = p;
+	return &p->ep;
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+	if (p->shown)
+		fputs("\r\033[K", stderr);
+	p->shown = false;
+}
+
 void cli_format_local_date(char *out, size_t cap, int64_t ms)
 {
 	time_t t = (time_t)(ms / 1000);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "storage/directory/directory_store.h"
+#include "storage/export/records_export.h"
 
 #define CLI_DEFAULT_DB "/var/lib/chaperone/chaperone.db"
 
@@ -66,6 +67,19 @@ void cli_format_date(char *out, size_t cap, int64_t ms);
 /* "2026-06-30 17:05 EDT" (local time, the box's time zone) for a time in ms. */
 void cli_format_local(char *out, size_t cap, int64_t ms);
 /* "before 2019-12-06": the day an instant falls on, in the district's zone. */
+/* Progress of a long operation on stderr, one line rewritten in place, only when
+ * stderr is a terminal (cli_progress_start() gives NULL otherwise: nothing is shown). */
+struct cli_progress {
+	struct export_progress ep;
+	const char *cmd, *what;
+	int64_t last_ms;
+	bool shown;
+};
+const struct export_progress *cli_progress_start(struct cli_progress *p, const char *cmd);
+void cli_progress_fn(void *arg, const char *what, size_t done, size_t total);
+/* Clear the line before the result is printed. */
+void cli_progress_end(struct cli_progress *p);
+
 void cli_format_local_date(char *out, size_t cap, int64_t ms);
 /* s followed by spaces to fill `width` columns as a terminal shows them (accented and
  * wide characters counted by display width, not bytes); s itself when wider. Needs the

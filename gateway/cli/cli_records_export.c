@@ -271,7 +271,10 @@ int cli_records_export(int argc, char **argv)
 		}
 		a.r.redaction_key = key;
 	}
+	struct cli_progress prog;
+	a.r.progress = cli_progress_start(&prog, CMD);
 	rc = export_write(s, ctx, &a.r, &sum, err, sizeof(err));
+	cli_progress_end(&prog);
 	sodium_memzero(key, sizeof(key));
 	if (rc < 0) {
 		cli_err(CMD, "%s", err);
@@ -422,7 +425,10 @@ int cli_records_verify_export(int argc, char **argv)
 			return CLI_EXIT_DB;
 		}
 	}
-	v = export_verify(dir, s, report, sizeof(report));
+	struct cli_progress prog;
+	v = export_verify_progress(dir, s, report, sizeof(report),
+				   cli_progress_start(&prog, CMD_VERIFY));
+	cli_progress_end(&prog);
 	if (v < 0) {
 		cli_err(CMD_VERIFY, "%s", report);
 		rc = CLI_EXIT_INPUT;

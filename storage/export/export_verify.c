@@ -112,9 +112,13 @@ static bool listed(struct json_object *files, const char *name)
 	return false;
 }
 
-static void check_files(int dfd, struct json_object *files, struct report *r)
+static void check_files(int dfd, struct json_object *files, struct report *r,
+			const struct export_progress *progress)
 {
 	for (size_t i = 0; i < json_object_array_length(files); i++) {
+		if (progress)
+			progress->fn(progress->arg, "checking file", i + 1,
+				     json_object_array_length(files));
 		struct json_object *e = json_object_array_get_idx(files, i), *jn, *jh, *jb;
 		const char *name, *want;
 		char hex[65];
@@ -207,6 +211,12 @@ static void check_recorded(struct store *s, const char *sha, struct json_object 
 
 int export_verify(const char *dir, struct store *s, char *report, size_t cap)
 {
+	return export_verify_progress(dir, s, report, cap, NULL);
+}
+
+int export_verify_progress(const char *dir, struct store *s, char *report, size_t cap,
+			   const struct export_progress *progress)
+{
 	struct report r = {.buf = report, .cap = cap};
 	struct json_object *m = NULL, *files, *format;
 	char sha[65];
@@ -241,7 +251,7 @@ int export_verify(const char *dir, struct store *s, char *report, size_t cap)
 				strerror(errno));
 		goto out;
 	}
-	check_files(dfd, files, &r);
+	check_files(dfd, files, &r, progress);
 	check_extra(dir, files, &r);
 	if (s)
 		check_recorded(s, sha, m, &r);

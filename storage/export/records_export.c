@@ -223,6 +223,7 @@ struct ctx {
 	const struct store_person *persons; /* by id */
 	size_t n_persons;
 	bool staff_numbers_shown;
+	const struct export_progress *progress;
 	char key_id[REDACTION_KEY_ID_LEN]; /* "" when no key was used */
 	const char *zone;		   /* the district's, or NULL */
 	/* Where red() is: the parties of the conversation (NULL: everyone), and what the
@@ -453,6 +454,8 @@ static struct rq_message *disclose_messages(struct ctx *c, const struct rq_resul
 	for (size_t i = 0; i < res->n; i++) {
 		const struct rq_message *m = &res->messages[i];
 		struct rq_message *o = &v[i];
+		if (c->progress && i % 256 == 0)
+			c->progress->fn(c->progress->arg, "redacting", i, res->n);
 		c->scope = parties[i].ids;
 		c->n_scope = parties[i].n;
 		c->at = (struct export_review_row){.msg = i};
@@ -1096,7 +1099,8 @@ static writer_fn writer_of(const char *name)
 /* Write the bundle's files (EXPORT_FILES), each durable before the manifest names it,
  * and read each back for the manifest: its SHA-256 and size in files[]. */
 static int write_files(struct bundle *b, const struct export_doc *d, struct file_entry *files,
-		       size_t *n_files, char *err, size_t errlen)
+		       size_t *n_files, const struct export_progress *progress, char *err,
+		       size_t errlen)
 {
 	size_t n = 0;
 
@@ -1106,6 +1110,8 @@ static int write_files(struct bundle *b, const struct export_doc *d, struct file
 	*n_files = n;
 	for (size_t i = 0; i < n; i++) {
 		const char *nm = files[i].name;
+		if (progress)
+			progress->fn(progress->arg, nm, i + 1, n);
 		if (bundle_write(b, nm, writer_of(nm), d, NULL, err, errlen) < 0)
 			return -1;
 		if (export_hash_file(b->dfd, nm, files[i].sha256, &files[i].bytes) < 0)
@@ -1140,7 +1146,8 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 		 struct export_summary *out, char *err, size_t errlen)
 {
 	void *tmp = talloc_new(ctx);
-	struct ctx c = {.tmp = tmp, .staff_numbers_shown = r->staff_numbers_shown};
+	struct ctx c = {
+	    .tmp = tmp, .staff_numbers_shown = r->staff_numbers_shown, .progress = r->progress};
 	struct bundle b = {.dfd = -1};
 	struct export_doc d = {0};
 	struct chain_head head;
@@ -1184,7 +1191,7 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 
 	/* The files, each durable before the manifest names it; then the manifest. */
 	if (bundle_open(&b, err, errlen) < 0 ||
-	    write_files(&b, &d, files, &n_files, err, errlen) < 0 ||
+	    write_files(&b, &d, files, &n_files, r->progress, err, errlen) < 0 ||
 	    write_manifest(tmp, &b, &d, files, n_files, manifest_sha, err, errlen) < 0)
 		goto remove;
 

@@ -44,6 +44,13 @@ enum export_redact {
 	EXPORT_REDACT_GUARDIANS = 1 << 1,
 };
 
+/* Progress of a long operation, for a terminal: what it is doing, and how far (done of
+ * total; total 0 when unknown). Called often; fn decides how often to show it. */
+struct export_progress {
+	void (*fn)(void *arg, const char *what, size_t done, size_t total);
+	void *arg;
+};
+
 struct export_request {
 	const char *request;   /* the request's id, e.g. "PRR-2026-041" */
 	const char *requester; /* who asked */
@@ -62,6 +69,7 @@ struct export_request {
 	 * anyone is redacted; NULL otherwise. */
 	const uint8_t *redaction_key;
 	const struct rq_query *query;
+	const struct export_progress *progress; /* NULL: none */
 };
 
 struct export_summary {
@@ -80,6 +88,9 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
  * holds, 1 if not (each problem is one line in report), -1 if the directory is not a
  * bundle (message in report). */
 int export_verify(const char *dir, struct store *s, char *report, size_t cap);
+/* The same, telling `progress` (may be NULL) file by file. */
+int export_verify_progress(const char *dir, struct store *s, char *report, size_t cap,
+			   const struct export_progress *progress);
 
 /* One CSV field (RFC 4180 quoting by libcsv) and then "," or `eol`: a field a spreadsheet
  * would run as a formula (starting with = + - @, a tab or a carriage return, other than

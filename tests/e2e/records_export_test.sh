@@ -332,6 +332,16 @@ expect_rc 2 both "$chaperone" records export --request R --requester X --purpose
 expect_rc 0 default "$chaperone" records export --request PRR-2026-043 --requester "Q" \
 	--purpose "Default" --out "$work/default"
 grep -q "^Redacted: students,guardians" "$work/default.out" || fail "default: $(cat "$work/default.out")"
+# Progress on a terminal (script(1) gives the command one), and none in a file.
+! grep -q "redacting" "$work/default.err" || fail "progress written to a file: $(cat "$work/default.err")"
+script -qec "$(printf '%q ' "$chaperone" records export --request PRR-2026-044 --requester Q \
+	--purpose Terminal --out "$work/tty")" /dev/null >"$work/tty.out" 2>&1 ||
+	fail "export on a terminal: $(cat "$work/tty.out")"
+grep -q "records export: redacting 0 of" "$work/tty.out" || fail "no progress on a terminal: $(cat "$work/tty.out")"
+grep -q "records export: transcript.pdf 2 of 7" "$work/tty.out" || fail "no file progress: $(cat "$work/tty.out")"
+script -qec "$(printf '%q ' "$chaperone" records verify-export "$work/tty")" /dev/null >"$work/ttyv.out" 2>&1 ||
+	fail "verify on a terminal: $(cat "$work/ttyv.out")"
+grep -q "records verify-export: checking file 1 of 7" "$work/ttyv.out" || fail "no verify progress: $(cat "$work/ttyv.out")"
 grep -q "^Staff phone numbers: withheld" "$work/default.out" || fail "staff numbers: $(cat "$work/default.out")"
 grep -q "^Review before release: $work/default/redaction-review.csv ([0-9]* replacements, [0-9]* names left alone)" \
 	"$work/default.out" || fail "review: $(cat "$work/default.out")"
