@@ -642,8 +642,9 @@ echo "  The redaction review the officer reads before release (first lines):"
 head -6 "$bundle/redaction-review.csv" | cut -c1-160 | sed 's/^/    /'
 [ "$(wc -l <"$bundle/redaction-review.csv")" -gt 1 ] || fail "an empty redaction review"
 echo "  The PDF transcript (transcript.pdf, first lines as text):"
-pdftotext -layout -l 1 "$bundle/transcript.pdf" - | sed -n '1,14p' | sed 's/^/    /'
-pdftotext "$bundle/transcript.pdf" - | grep -q "Request PRR-DEMO-1 · page 1" || fail "the PDF has no page footer"
+pdftotext -layout "$bundle/transcript.pdf" "$work/transcript.txt" || fail "transcript.pdf unreadable"
+sed -n '1,14p' "$work/transcript.txt" | sed 's/^/    /'
+grep -q "Request PRR-DEMO-1 · page 1" "$work/transcript.txt" || fail "the PDF has no page footer"
 run_shown records verify-export "$bundle" "${officer[@]}"
 run_shown records verify --db "$db"
 run_shown records anchor --db "$db"
