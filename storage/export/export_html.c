@@ -165,13 +165,20 @@ static void cover(FILE *f, const struct export_doc *d)
 	snprintf(n, sizeof(n), "%zu messages in %zu conversations; %zu deliveries", d->n, d->n_conv,
 		 d->n_deliveries);
 	row(f, "Records", n);
+	row(f, "Staff numbers", !strcmp(d->staff_numbers, "shown") ? "shown" : "withheld");
+	row(f, "Time zone", d->zone ? d->zone : "the exporting machine's");
+	if (d->notice)
+		row(f, "Recording notice", d->notice);
 	snprintf(n, sizeof(n), "record %" PRId64 ", hash %s", d->head_seq, d->head_hash);
 	fputs("<tr><th>Archive chain head</th><td><span class=\"mono\">", f);
 	esc(f, n);
 	fputs("</span><br><span class=\"mono\">", f);
 	esc(f, d->anchor);
 	fputs("</span></td></tr>\n</table>\n", f);
-	fputs("<p class=\"note\">Times are UTC. Each message shows who sent it to the "
+	fputs("<p class=\"note\">Times are the district's, with the UTC instant beside them. "
+	      "The recording notice above went before each person's first message from a "
+	      "relay number; those copies say [recording notice] instead of repeating it. "
+	      "Each message shows who sent it to the "
 	      "relay number, the decision the district's policy made about it, and every "
 	      "copy the relay sent (to whom, why, its last known status, and the text the "
 	      "recipient received). The same records are in records.csv, deliveries.csv and "
@@ -226,7 +233,7 @@ static void when(FILE *f, int64_t ms)
 	fputs(")</span></span>", f);
 }
 
-static void deliveries(FILE *f, const struct rq_message *m)
+static void deliveries(FILE *f, const struct export_doc *d, const struct rq_message *m)
 {
 	if (!m->n_deliveries) {
 		fputs("<div class=\"meta\"><b>To:</b> nobody (nothing was sent)</div>\n", f);
@@ -251,13 +258,15 @@ static void deliveries(FILE *f, const struct rq_message *m)
 		else
 			fputs("not sent", f);
 		fputs("</td><td class=\"body\">", f);
-		esc(f, dl->body);
+		if (export_body_shown(d, dl) != dl->body)
+			fputs("<span class=\"note\">[recording notice]</span>\n", f);
+		esc(f, export_body_shown(d, dl));
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
 }
 
-static void message(FILE *f, const struct rq_message *m)
+static void message(FILE *f, const struct export_doc *d, const struct rq_message *m)
 {
 
 	fprintf(f,
@@ -324,7 +333,7 @@ static void message(FILE *f, const struct rq_message *m)
 		}
 		fputs("</div>\n", f);
 	}
-	deliveries(f, m);
+	deliveries(f, d, m);
 	fputs("</article>\n", f);
 }
 
@@ -353,7 +362,7 @@ int export_html(FILE *f, const struct export_doc *d)
 			esc(f, d->conv_title[conv]);
 			fputs("</h2>\n", f);
 		}
-		message(f, &d->msgs[k]);
+		message(f, d, &d->msgs[k]);
 	}
 	if (conv)
 		fputs("</section>\n", f);

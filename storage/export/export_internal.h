@@ -52,7 +52,14 @@ struct export_doc {
 	const char *staff_numbers;    /* "withheld" or "shown" */
 	const char *redaction_key_id; /* "" when no key was used */
 	const char *zone;	      /* the district's time zone, or NULL: the machine's */
+	/* The recording notice the relay put before each person's first message (the first
+	 * line of such a body), shown once on the cover of the transcripts; NULL if none. */
+	const char *notice;
 };
+
+/* A body as the transcripts show it: without the recording notice's line when the
+ * delivery carried it (d->notice, the cover, says it once). */
+const char *export_body_shown(const struct export_doc *d, const struct rq_delivery *dl);
 
 /* Each returns 0, or -1 when the stream failed. */
 int export_html(FILE *f, const struct export_doc *d);		/* export_html.c */

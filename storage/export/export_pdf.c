@@ -199,6 +199,8 @@ static void cover(struct pdf *p)
 	cover_row(p, "Redaction", d->redaction);
 	cover_row(p, "Staff numbers", d->staff_numbers);
 	cover_row(p, "Time zone", d->zone ? d->zone : "the exporting machine's");
+	if (d->notice)
+		cover_row(p, "Recording notice", d->notice);
 	snprintf(n, sizeof(n), "%zu messages in %zu conversations, %zu deliveries", d->n, d->n_conv,
 		 d->n_deliveries);
 	cover_row(p, "Records", n);
@@ -268,9 +270,12 @@ static void message(struct pdf *p, const struct rq_message *m)
 			when(g, dl->sent_at);
 		else
 			g_string_append(g, "not sent");
-		if (dl->body && *dl->body && (!m->text || strcmp(dl->body, m->text))) {
+		const char *body = export_body_shown(p->d, dl);
+		if (body && *body && (!m->text || strcmp(body, m->text))) {
 			g_string_append(g, "\n<span foreground=\"#333333\">");
-			esc(g, dl->body);
+			if (body != dl->body)
+				g_string_append(g, "<i>[recording notice]</i> ");
+			esc(g, body);
 			g_string_append(g, "</span>");
 		}
 		para(p, g->str, FONT " 7.5", 12, 1);

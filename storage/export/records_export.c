@@ -1074,7 +1074,25 @@ static int build_doc(struct ctx *c, const struct export_request *r, const struct
 		return -1;
 	d->review = c->review;
 	d->n_review = c->n_review;
+	/* The recording notice, once: the first line of the first body that carried it. */
+	for (size_t i = 0; i < d->n && !d->notice; i++)
+		for (size_t j = 0; j < d->msgs[i].n_deliveries && !d->notice; j++) {
+			const struct rq_delivery *dl = &d->msgs[i].deliveries[j];
+			const char *nl = dl->notice && dl->body ? strchr(dl->body, '\n') : NULL;
+			if (nl)
+				d->notice =
+				    talloc_strndup(c->tmp, dl->body, (size_t)(nl - dl->body));
+		}
 	return c->oom ? -1 : 0;
+}
+
+const char *export_body_shown(const struct export_doc *d, const struct rq_delivery *dl)
+{
+	size_t n = d->notice ? strlen(d->notice) : 0;
+
+	if (dl->notice && dl->body && n && !strncmp(dl->body, d->notice, n) && dl->body[n] == '\n')
+		return dl->body + n + 1;
+	return dl->body;
 }
 
 /* The writer of each of the bundle's files but the manifest. */

@@ -73,6 +73,7 @@ struct rq_delivery {
 	const char *why;    /* "addressed", "guardian-copy", "oversight", "reply", ... */
 	const char *status; /* the latest: "delivered", "sent", "failed", "held", ... */
 	int64_t sent_at;    /* when it (its first part) was sent; 0: never was */
+	bool notice;	    /* the body starts with the recording notice (its first line) */
 	const char *body;   /* what the recipient's phone received */
 };
 

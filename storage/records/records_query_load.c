@@ -25,13 +25,14 @@ int rq_prepare_loaders(struct run *r)
 			      " FROM json_each(?1) j"
 			      " CROSS JOIN verdicts v ON v.message_id = j.value"
 			      " LEFT JOIN hold_decisions h ON h.verdict_id = v.id");
-	r->st_dels = rq_prepare_tmp(r, "SELECT d.message_id, d.id, d.at, d.recipient_id,"
-				       " d.recipient_number, d.why, d.body, ds.status,"
-				       " (SELECT min(e.at) FROM delivery_events e"
-				       "  WHERE e.delivery_id = d.id AND e.status = 'sent')"
-				       " FROM json_each(?1) j CROSS JOIN deliveries d"
-				       " ON d.message_id = j.value"
-				       " LEFT JOIN delivery_state ds ON ds.delivery_id = d.id");
+	r->st_dels =
+	    rq_prepare_tmp(r, "SELECT d.message_id, d.id, d.at, d.recipient_id,"
+			      " d.recipient_number, d.why, d.body, ds.status,"
+			      " (SELECT min(e.at) FROM delivery_events e"
+			      "  WHERE e.delivery_id = d.id AND e.status = 'sent'), d.notice"
+			      " FROM json_each(?1) j CROSS JOIN deliveries d"
+			      " ON d.message_id = j.value"
+			      " LEFT JOIN delivery_state ds ON ds.delivery_id = d.id");
 	return r->st_msg && r->st_verdicts && r->st_dels ? 0 : -1;
 }
 
@@ -226,6 +227,7 @@ static int batch_deliveries(struct run *r, sqlite3_stmt *st)
 		d->why = intern(r, L, TXT(st, 5));
 		d->status = intern(r, L, TXT(st, 7));
 		d->sent_at = sqlite3_column_int64(st, 8);
+		d->notice = sqlite3_column_int(st, 9) != 0;
 	}
 	if (rc != SQLITE_DONE) {
 		rq_fail_db(r);

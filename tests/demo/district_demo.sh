@@ -641,6 +641,13 @@ echo "    (checked: none of the district's $redacted_n students and guardians wi
 echo "  The redaction review the officer reads before release (first lines):"
 head -6 "$bundle/redaction-review.csv" | cut -c1-160 | sed 's/^/    /'
 [ "$(wc -l <"$bundle/redaction-review.csv")" -gt 1 ] || fail "an empty redaction review"
+# The recording notice: once on the transcript's cover, not in every copy's row (the CSV
+# keeps each body exactly).
+[ "$(grep -o "Reply STOP to opt out" "$bundle/transcript.html" | wc -l)" -eq 1 ] ||
+	fail "the recording notice is repeated in the transcript"
+[ "$(grep -o "Reply STOP to opt out" "$bundle/deliveries.csv" | wc -l)" -gt 1 ] ||
+	fail "the CSV lost the recording notices"
+grep -q "\[recording notice\]" "$bundle/transcript.html" || fail "no [recording notice] marks"
 echo "  The PDF transcript (transcript.pdf, first lines as text):"
 pdftotext -layout "$bundle/transcript.pdf" "$work/transcript.txt" || fail "transcript.pdf unreadable"
 sed -n '1,14p' "$work/transcript.txt" | sed 's/^/    /'
