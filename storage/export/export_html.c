@@ -337,6 +337,36 @@ static void message(FILE *f, const struct export_doc *d, const struct rq_message
 	fputs("</article>\n", f);
 }
 
+/* A split request's transcript.html: each conversation, its size and dates, linked to
+ * its own file. */
+static void index_of(FILE *f, const struct export_doc *d)
+{
+	size_t i = 0;
+
+	fputs("<h2>Conversations</h2>\n<p class=\"note\">This request holds many "
+	      "conversations: each is a file of its own in this bundle.</p>\n<table "
+	      "class=\"to\"><tr><th>#</th><th>Conversation</th><th>Messages</th>"
+	      "<th>From</th><th>To</th></tr>\n",
+	      f);
+	while (i < d->n) {
+		size_t k = d->conv[d->by_conv[i]], n = 0;
+		int64_t first = d->msgs[d->by_conv[i]].at, last = first;
+		for (; i < d->n && d->conv[d->by_conv[i]] == k; i++, n++) {
+			int64_t at = d->msgs[d->by_conv[i]].at;
+			first = at < first ? at : first;
+			last = at > last ? at : last;
+		}
+		fprintf(f, "<tr><td>%zu</td><td><a href=\"" EXPORT_CONVERSATION_FILE "\">", k, k);
+		esc(f, d->conv_title[k]);
+		fprintf(f, "</a></td><td>%zu</td><td>", n);
+		when(f, first);
+		fputs("</td><td>", f);
+		when(f, last);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 int export_html(FILE *f, const struct export_doc *d)
 {
 	size_t conv = 0;
@@ -347,13 +377,30 @@ int export_html(FILE *f, const struct export_doc *d)
 	      "<title>Text message records: ",
 	      f);
 	esc(f, d->request);
+	if (d->only_conv)
+		fprintf(f, ", conversation %zu", d->only_conv);
 	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", style);
-	cover(f, d);
+	if (d->only_conv) {
+		fputs("<header><p class=\"note\"><a href=\"transcript.html\">Request ", f);
+		esc(f, d->request);
+		fputs("</a>: one conversation of the bundle. Times are the district's, with the "
+		      "UTC instant beside them.</p></header>\n",
+		      f);
+	} else {
+		cover(f, d);
+	}
 	fputs("<main>\n", f);
 	if (!d->n)
 		fputs("<p>No message matched the query.</p>\n", f);
+	if (d->split && !d->only_conv) {
+		index_of(f, d);
+		fputs("</main>\n</body>\n</html>\n", f);
+		return ferror(f) ? -1 : 0;
+	}
 	for (size_t i = 0; i < d->n; i++) {
 		size_t k = d->by_conv[i];
+		if (d->only_conv && d->conv[k] != d->only_conv)
+			continue;
 		if (d->conv[k] != conv) {
 			if (conv)
 				fputs("</section>\n", f);

@@ -55,6 +55,10 @@ struct export_doc {
 	/* The recording notice the relay put before each person's first message (the first
 	 * line of such a body), shown once on the cover of the transcripts; NULL if none. */
 	const char *notice;
+	/* Split: transcript.html is an index of conversation files; only_conv (1..n_conv)
+	 * makes export_html() write that conversation's file; 0 the whole transcript. */
+	bool split;
+	size_t only_conv;
 };
 
 /* A body as the transcripts show it: without the recording notice's line when the
@@ -93,6 +97,9 @@ int export_open_file(int dfd, const char *name);
 /* SHA-256 (hex) and size of a file of a bundle, read from the disk: 0, or -1 with errno
  * (records_export.c). */
 int export_hash_file(int dfd, const char *name, char hex[65], int64_t *size);
+
+/* A conversation's file of a split request. */
+#define EXPORT_CONVERSATION_FILE "conversation-%04zu.html"
 
 /* The manifest's format name, checked by export_verify(). */
 #define EXPORT_FORMAT "chaperone-export/1"

@@ -45,7 +45,11 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- The bundle directory ------------------------------------------------------------ */
 
-#define MAX_FILES 8
+/* The fixed files (EXPORT_FILES), the manifest, and a file per conversation when the
+ * request is split. */
+#define FIXED_FILES 8
+/* Requests with more conversations than this get one HTML file per conversation. */
+#define SPLIT_OVER_DEFAULT 50
 
 struct bundle {
 	const char *dir;
@@ -54,8 +58,8 @@ struct bundle {
 	mode_t dmode, fmode;
 	bool group;
 	gid_t gid;
-	const char *written[MAX_FILES];
-	size_t n_written;
+	const char **written; /* under the export's context */
+	size_t n_written, cap_written;
 };
 
 static bool is_empty_dir(const char *path)
@@ -142,8 +146,14 @@ static int bundle_write(struct bundle *b, const char *name, writer_fn fn,
 	int fd, rc;
 	FILE *f;
 
-	if (b->n_written >= MAX_FILES)
-		return fail(err, errlen, "too many files");
+	if (b->n_written == b->cap_written) {
+		size_t cap = b->cap_written ? 2 * b->cap_written : 2 * FIXED_FILES;
+		const char **w = talloc_realloc(NULL, b->written, const char *, cap);
+		if (!w)
+			return fail(err, errlen, "out of memory");
+		b->written = w;
+		b->cap_written = cap;
+	}
 	if (!fn && !text)
 		return fail(err, errlen, "nothing writes %s", name);
 	fd = openat(b->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -717,6 +727,9 @@ static int write_readme(FILE *f, const struct export_doc *d)
 	      "                 printing; self-contained (open it in any web browser; it loads\r\n"
 	      "                 nothing from anywhere)\r\n"
 	      "transcript.pdf   the same transcript as pages (US Letter), for filing\r\n"
+	      "conversation-NNNN.html\r\n"
+	      "                 for a request of many conversations: one file each, and\r\n"
+	      "                 transcript.html is their index\r\n"
 	      "records.csv      one row per message\r\n"
 	      "deliveries.csv   one row per copy the relay sent\r\n"
 	      "records.jsonl    one JSON object per line: a message with its verdict and copies\r\n"
@@ -1116,26 +1129,48 @@ static writer_fn writer_of(const char *name)
 
 /* Write the bundle's files (EXPORT_FILES), each durable before the manifest names it,
  * and read each back for the manifest: its SHA-256 and size in files[]. */
-static int write_files(struct bundle *b, const struct export_doc *d, struct file_entry *files,
-		       size_t *n_files, const struct export_progress *progress, char *err,
-		       size_t errlen)
+static int write_one(struct bundle *b, const struct export_doc *d, writer_fn fn,
+		     struct file_entry *fe, char *err, size_t errlen)
 {
-	size_t n = 0;
+	if (bundle_write(b, fe->name, fn, d, NULL, err, errlen) < 0)
+		return -1;
+	if (export_hash_file(b->dfd, fe->name, fe->sha256, &fe->bytes) < 0)
+		return fail(err, errlen, "cannot read back %s/%s: %s", b->dir, fe->name,
+			    strerror(errno));
+	return 0;
+}
+
+/* Write the bundle's files (EXPORT_FILES, then a file per conversation when split), each
+ * durable before the manifest names it, and read each back for the manifest: its SHA-256
+ * and size in files[] (FIXED_FILES + n_conv of them). */
+static int write_files(void *tmp, struct bundle *b, const struct export_doc *d,
+		       struct file_entry *files, size_t *n_files,
+		       const struct export_progress *progress, char *err, size_t errlen)
+{
+	size_t n = 0, total;
 
 #define X(file) files[n++].name = file;
 	EXPORT_FILES
 #undef X
-	*n_files = n;
+	total = n + (d->split ? d->n_conv : 0);
 	for (size_t i = 0; i < n; i++) {
-		const char *nm = files[i].name;
 		if (progress)
-			progress->fn(progress->arg, nm, i + 1, n);
-		if (bundle_write(b, nm, writer_of(nm), d, NULL, err, errlen) < 0)
+			progress->fn(progress->arg, files[i].name, i + 1, total);
+		if (write_one(b, d, writer_of(files[i].name), &files[i], err, errlen) < 0)
 			return -1;
-		if (export_hash_file(b->dfd, nm, files[i].sha256, &files[i].bytes) < 0)
-			return fail(err, errlen, "cannot read back %s/%s: %s", b->dir, nm,
-				    strerror(errno));
 	}
+	for (size_t k = 1; d->split && k <= d->n_conv; k++, n++) {
+		struct export_doc one = *d;
+		one.only_conv = k;
+		files[n].name = talloc_asprintf(tmp, EXPORT_CONVERSATION_FILE, k);
+		if (!files[n].name)
+			return fail(err, errlen, "out of memory");
+		if (progress)
+			progress->fn(progress->arg, "writing conversations", n + 1, total);
+		if (write_one(b, &one, export_html, &files[n], err, errlen) < 0)
+			return -1;
+	}
+	*n_files = n;
 	return 0;
 }
 
@@ -1171,7 +1206,7 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 	struct chain_head head;
 	struct store_person *persons = NULL;
 	struct rq_result *res;
-	struct file_entry files[MAX_FILES];
+	struct file_entry *files;
 	size_t n_files = 0;
 	char created[32], manifest_sha[65], real[PATH_MAX];
 	const char *officer, *os_user;
@@ -1207,9 +1242,16 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 		goto done;
 	}
 
+	/* A request of many conversations: an index, and a file per conversation. */
+	d.split = d.n_conv > (r->split_over ? r->split_over : SPLIT_OVER_DEFAULT);
+	files = talloc_zero_array(tmp, struct file_entry, FIXED_FILES + d.n_conv + 1);
+	if (!files) {
+		fail(err, errlen, "out of memory");
+		goto done;
+	}
 	/* The files, each durable before the manifest names it; then the manifest. */
 	if (bundle_open(&b, err, errlen) < 0 ||
-	    write_files(&b, &d, files, &n_files, r->progress, err, errlen) < 0 ||
+	    write_files(tmp, &b, &d, files, &n_files, r->progress, err, errlen) < 0 ||
 	    write_manifest(tmp, &b, &d, files, n_files, manifest_sha, err, errlen) < 0)
 		goto remove;
 
@@ -1246,6 +1288,7 @@ remove:
 done:
 	if (b.dfd >= 0)
 		close(b.dfd);
+	talloc_free(b.written);
 	talloc_free(tmp);
 	return rc;
 }

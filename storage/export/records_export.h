@@ -70,6 +70,9 @@ struct export_request {
 	const uint8_t *redaction_key;
 	const struct rq_query *query;
 	const struct export_progress *progress; /* NULL: none */
+	/* More conversations than this: transcript.html is an index, and each conversation
+	 * is a file of its own (conversation-0001.html, ...). 0: 50. */
+	size_t split_over;
 };
 
 struct export_summary {

@@ -882,6 +882,48 @@ static void test_hold_in_bundle(void **state)
 			       "\"Approved: the game moved to 8pm\""));
 }
 
+/* A request of many conversations: transcript.html is an index linking one file per
+ * conversation; every file is in the manifest, and verification covers them. */
+static void test_split(void **state)
+{
+	struct env *e = *state;
+	struct export_summary sum;
+	struct rq_query all = {0};
+	char out[128], err[256], report[2048], path[256];
+	struct export_request r = {
+	    .redaction_key = test_key,
+	    .request = "PRR-2026-050",
+	    .requester = "Jo Reporter",
+	    .purpose = "Everything",
+	    .operator= "Records Officer",
+	    .out_dir = out,
+	    .redact = EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS,
+	    .query = &all,
+	    .split_over = 1,
+	};
+
+	snprintf(out, sizeof(out), "%s/split", e->dir);
+	if (export_write(e->s, e->ctx, &r, &sum, err, sizeof(err)) < 0)
+		fail_msg("export: %s", err);
+	char *index = slurp(e->ctx, out, "transcript.html");
+	assert_non_null(strstr(index, "<a href=\"conversation-0001.html\">"));
+	assert_non_null(strstr(index, "<a href=\"conversation-0002.html\">"));
+	assert_null(strstr(index, "class=\"msg\"")); /* no message in the index */
+	char *one = slurp(e->ctx, out, "conversation-0001.html");
+	assert_non_null(strstr(one, "class=\"msg\""));
+	assert_non_null(strstr(one, "<a href=\"transcript.html\">Request PRR-2026-050</a>"));
+	snprintf(path, sizeof(path), "%s/conversation-0002.html", out);
+	assert_mode(path, 0600);
+	char *manifest = slurp(e->ctx, out, "manifest.json");
+	assert_non_null(strstr(manifest, "\"conversation-0001.html\""));
+	assert_int_equal(export_verify(out, e->s, report, sizeof(report)), 0);
+	/* A conversation's file changed: named. */
+	one[strlen(one) / 2] ^= 1;
+	spit(out, "conversation-0001.html", one);
+	assert_int_equal(export_verify(out, e->s, report, sizeof(report)), 1);
+	assert_non_null(strstr(report, "changed file: conversation-0001.html"));
+}
+
 static void test_verify_detects(void **state)
 {
 	struct env *e = *state;
@@ -1087,6 +1129,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_export_redacted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_staff_numbers_and_review, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hold_in_bundle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_split, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_verify_detects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_disposed, setup, teardown),
