@@ -313,7 +313,7 @@ void cli_progress_fn(void *arg, const char *what, size_t done, size_t total)
 	p->shown = true;
 }
 
-const struct export_progress *cli_progress_start(struct cli_progress *p, const char *cmd)
+const struct store_progress *cli_progress_start(struct cli_progress *p, const char *cmd)
 {
 	memset(p, 0, sizeof(*p));
 	p->cmd = cmd;

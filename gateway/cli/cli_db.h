@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "storage/directory/directory_store.h"
-#include "storage/export/records_export.h"
+#include "storage/archive/progress.h"
 
 #define CLI_DEFAULT_DB "/var/lib/chaperone/chaperone.db"
 
@@ -70,12 +70,12 @@ void cli_format_local(char *out, size_t cap, int64_t ms);
 /* Progress of a long operation on stderr, one line rewritten in place, only when
  * stderr is a terminal (cli_progress_start() gives NULL otherwise: nothing is shown). */
 struct cli_progress {
-	struct export_progress ep;
+	struct store_progress ep;
 	const char *cmd, *what;
 	int64_t last_ms;
 	bool shown;
 };
-const struct export_progress *cli_progress_start(struct cli_progress *p, const char *cmd);
+const struct store_progress *cli_progress_start(struct cli_progress *p, const char *cmd);
 void cli_progress_fn(void *arg, const char *what, size_t done, size_t total);
 /* Clear the line before the result is printed. */
 void cli_progress_end(struct cli_progress *p);

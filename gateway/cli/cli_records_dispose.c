@@ -382,8 +382,11 @@ static int do_dispose(struct store *s, void *ctx, const struct dispose_opts *o)
 			goto out_unlink;
 		}
 	}
-	if (disposal_run(s, ctx, store_now_ms(), &who, o->authorization, &p, err, sizeof(err)) <
-	    0) {
+	struct cli_progress prog;
+	who.progress = cli_progress_start(&prog, "records dispose");
+	rc = disposal_run(s, ctx, store_now_ms(), &who, o->authorization, &p, err, sizeof(err));
+	cli_progress_end(&prog);
+	if (rc < 0) {
 		cli_err("records dispose", "%s", err);
 		rc = CLI_EXIT_INPUT;
 		goto out_unlink;

@@ -147,7 +147,10 @@ static int roster_import_main(int argc, char **argv)
 		return CLI_EXIT_DB;
 	}
 	ro.actor = cli_actor(ctx, as);
+	struct cli_progress prog;
+	ro.progress = cli_progress_start(&prog, "roster import");
 	rc = (int)roster_import(ctx, s, dir, &ro, &rep);
+	cli_progress_end(&prog);
 	for (unsigned i = 0; i < rep->n_problems; i++)
 		fprintf(stderr, "%s\n", rep->problems[i]);
 	roster_print_summary(stdout, rep, dir, verbose, ro.dry_run);

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "storage/archive/progress.h"
+
 struct store;
 
 enum roster_status {
@@ -36,6 +38,7 @@ struct roster_options {
 	 * imported, and a student's agents of that role are not linked. NULL: the default,
 	 * ROSTER_GUARDIAN_ROLES. */
 	const char *guardian_roles;
+	const struct store_progress *progress; /* NULL: none */
 };
 #define ROSTER_GUARDIAN_ROLES "parent,guardian"
 

@@ -775,13 +775,17 @@ enum roster_status roster_import(void *ctx, struct store *s, const char *dir,
 	im->not_guardians = rmap_new(tmp);
 	im->leaving = rmap_new(tmp);
 
+	store_progress_say(o.progress, "reading the files", 1, 4);
 	if (!read_files(im, dir))
 		goto out;
+	store_progress_say(o.progress, "reading the directory", 2, 4);
 	if (load_current(im) < 0) {
 		rim_fatal(im, store_path(s), 0, "database: %s", store_errmsg(s));
 		goto out;
 	}
+	store_progress_say(o.progress, "working out the changes", 3, 4);
 	build_wanted(im);
+	store_progress_say(o.progress, "writing the changes", 4, 4);
 	write_changes(im);
 out:
 	rim_sort_problems(im);

@@ -113,7 +113,7 @@ static bool listed(struct json_object *files, const char *name)
 }
 
 static void check_files(int dfd, struct json_object *files, struct report *r,
-			const struct export_progress *progress)
+			const struct store_progress *progress)
 {
 	for (size_t i = 0; i < json_object_array_length(files); i++) {
 		if (progress)
@@ -215,7 +215,7 @@ int export_verify(const char *dir, struct store *s, char *report, size_t cap)
 }
 
 int export_verify_progress(const char *dir, struct store *s, char *report, size_t cap,
-			   const struct export_progress *progress)
+			   const struct store_progress *progress)
 {
 	struct report r = {.buf = report, .cap = cap};
 	struct json_object *m = NULL, *files, *format;

@@ -233,7 +233,7 @@ struct ctx {
 	const struct store_person *persons; /* by id */
 	size_t n_persons;
 	bool staff_numbers_shown;
-	const struct export_progress *progress;
+	const struct store_progress *progress;
 	char key_id[REDACTION_KEY_ID_LEN]; /* "" when no key was used */
 	const char *zone;		   /* the district's, or NULL */
 	/* Where red() is: the parties of the conversation (NULL: everyone), and what the
@@ -1145,7 +1145,7 @@ static int write_one(struct bundle *b, const struct export_doc *d, writer_fn fn,
  * and size in files[] (FIXED_FILES + n_conv of them). */
 static int write_files(void *tmp, struct bundle *b, const struct export_doc *d,
 		       struct file_entry *files, size_t *n_files,
-		       const struct export_progress *progress, char *err, size_t errlen)
+		       const struct store_progress *progress, char *err, size_t errlen)
 {
 	size_t n = 0, total;
 

@@ -37,18 +37,12 @@
 #include <stdint.h>
 
 #include "storage/records/records_query.h"
+#include "storage/archive/progress.h"
 #include "storage/archive/store.h"
 
 enum export_redact {
 	EXPORT_REDACT_STUDENTS = 1 << 0,
 	EXPORT_REDACT_GUARDIANS = 1 << 1,
-};
-
-/* Progress of a long operation, for a terminal: what it is doing, and how far (done of
- * total; total 0 when unknown). Called often; fn decides how often to show it. */
-struct export_progress {
-	void (*fn)(void *arg, const char *what, size_t done, size_t total);
-	void *arg;
 };
 
 struct export_request {
@@ -69,7 +63,7 @@ struct export_request {
 	 * anyone is redacted; NULL otherwise. */
 	const uint8_t *redaction_key;
 	const struct rq_query *query;
-	const struct export_progress *progress; /* NULL: none */
+	const struct store_progress *progress; /* NULL: none */
 	/* More conversations than this: transcript.html is an index, and each conversation
 	 * is a file of its own (conversation-0001.html, ...). 0: 50. */
 	size_t split_over;
@@ -93,7 +87,7 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 int export_verify(const char *dir, struct store *s, char *report, size_t cap);
 /* The same, telling `progress` (may be NULL) file by file. */
 int export_verify_progress(const char *dir, struct store *s, char *report, size_t cap,
-			   const struct export_progress *progress);
+			   const struct store_progress *progress);
 
 /* One CSV field (RFC 4180 quoting by libcsv) and then "," or `eol`: a field a spreadsheet
  * would run as a formula (starting with = + - @, a tab or a carriage return, other than

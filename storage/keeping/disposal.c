@@ -286,6 +286,7 @@ int disposal_run(struct store *s, void *ctx, int64_t now, const struct disposal_
 	}
 	if (store_begin(s) < 0)
 		goto db_fail;
+	store_progress_say(who ? who->progress : NULL, "finding what is past retention", 0, 0);
 	p = plan(s, ctx, now, true);
 	if (!p)
 		goto db_fail_tx;
@@ -308,10 +309,14 @@ int disposal_run(struct store *s, void *ctx, int64_t now, const struct disposal_
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto db_fail_tx;
 		p->disposal_id = sqlite3_last_insert_rowid(store_db(s));
-		for (size_t i = 0; i < p->n_items; i++)
+		for (size_t i = 0; i < p->n_items; i++) {
+			if (i % 256 == 0)
+				store_progress_say(who ? who->progress : NULL, "disposing", i,
+						   p->n_items);
 			if (dispose_one(s, p->disposal_id, def_of(p->items[i].cls), &p->items[i],
 					err, errlen) < 0)
 				goto fail_tx;
+		}
 		snprintf(detail, sizeof(detail), "disposal %" PRId64 ": %" PRId64 " records; %s",
 			 p->disposal_id, p->total, authorization);
 	} else {

@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "storage/keeping/retention.h"
+#include "storage/archive/progress.h"
 #include "storage/archive/store.h"
 
 /* One table of one class. */
@@ -83,6 +84,7 @@ struct disposal_plan {
 struct disposal_who {
 	const char *operator; /* --as */
 	const char *os_user;
+	const struct store_progress *progress; /* NULL: none */
 };
 
 /* What a disposal now would remove, and what holds keep back; records the access.

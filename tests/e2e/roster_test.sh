@@ -102,6 +102,11 @@ ok "import of the sample district"
 
 # 2. idempotent; dry run
 expect_rc 0 reimport "$chaperone" roster import "$district"
+# Progress on a terminal (script(1) gives one), none in a file.
+! grep -q "reading the files" "$work/reimport.err" || fail "progress written to a file"
+script -qec "$(printf '%q ' "$chaperone" roster import "$district")" /dev/null >"$work/tty.out" 2>&1 ||
+	fail "import on a terminal: $(cat "$work/tty.out")"
+grep -q "roster import: writing the changes 4 of 4" "$work/tty.out" || fail "no progress: $(cat "$work/tty.out")"
 has reimport.out "No changes: the directory already matches this roster."
 snapshot before
 expect_rc 0 dry "$chaperone" roster import --dry-run --verbose "$fixtures/roster/changed"
