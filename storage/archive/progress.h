@@ -13,8 +13,8 @@ struct store_progress {
 	void *arg;
 };
 
-static inline void store_progress_say(const struct store_progress *p, const char *what,
-				      size_t done, size_t total)
+static inline void store_progress_say(const struct store_progress *p, const char *what, size_t done,
+				      size_t total)
 {
 	if (p && p->fn)
 		p->fn(p->arg, what, done, total);

@@ -98,6 +98,10 @@ int export_open_file(int dfd, const char *name);
  * (records_export.c). */
 int export_hash_file(int dfd, const char *name, char hex[65], int64_t *size);
 
+/* The message into err (vsnprintf), and -1: how the export's files report failures. */
+int export_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* A conversation's file of a split request. */
 #define EXPORT_CONVERSATION_FILE "conversation-%04zu.html"
 

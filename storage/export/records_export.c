@@ -30,10 +30,7 @@
 #include "storage/export/redact.h"
 #include "storage/export/redaction_key.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int export_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -84,15 +81,15 @@ static int bundle_check(const char *dir, char *err, size_t errlen)
 
 	if (lstat(dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
-			return fail(err, errlen, "%s exists and is not a directory", dir);
+			return export_fail(err, errlen, "%s exists and is not a directory", dir);
 		if (!is_empty_dir(dir))
-			return fail(
+			return export_fail(
 			    err, errlen,
 			    "%s exists and is not empty: give a new directory for the bundle", dir);
 		return 0;
 	}
 	if (errno != ENOENT)
-		return fail(err, errlen, "cannot use %s: %s", dir, strerror(errno));
+		return export_fail(err, errlen, "cannot use %s: %s", dir, strerror(errno));
 	return 0;
 }
 
@@ -100,11 +97,13 @@ static int give(struct bundle *b, int fd, mode_t mode, const char *what, char *e
 {
 	/* The mode is set explicitly: the umask must not widen (or narrow) it. */
 	if (fchmod(fd, mode) < 0)
-		return fail(err, errlen, "cannot set the mode of %s: %s", what, strerror(errno));
+		return export_fail(err, errlen, "cannot set the mode of %s: %s", what,
+				   strerror(errno));
 	if (b->group && fchown(fd, (uid_t)-1, b->gid) < 0)
-		return fail(err, errlen,
-			    "cannot give %s to the group: %s (the account must be a member of it)",
-			    what, strerror(errno));
+		return export_fail(
+		    err, errlen,
+		    "cannot give %s to the group: %s (the account must be a member of it)", what,
+		    strerror(errno));
 	return 0;
 }
 
@@ -113,12 +112,12 @@ static int bundle_open(struct bundle *b, char *err, size_t errlen)
 	if (mkdir(b->dir, 0700) == 0)
 		b->created = true;
 	else if (errno != EEXIST)
-		return fail(err, errlen, "cannot create %s: %s", b->dir, strerror(errno));
+		return export_fail(err, errlen, "cannot create %s: %s", b->dir, strerror(errno));
 	else if (!is_empty_dir(b->dir))
-		return fail(err, errlen, "%s is not empty", b->dir);
+		return export_fail(err, errlen, "%s is not empty", b->dir);
 	b->dfd = open(b->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (b->dfd < 0)
-		return fail(err, errlen, "cannot open %s: %s", b->dir, strerror(errno));
+		return export_fail(err, errlen, "cannot open %s: %s", b->dir, strerror(errno));
 	return give(b, b->dfd, b->dmode, b->dir, err, errlen);
 }
 
@@ -150,15 +149,16 @@ static int bundle_write(struct bundle *b, const char *name, writer_fn fn,
 		size_t cap = b->cap_written ? 2 * b->cap_written : 2 * FIXED_FILES;
 		const char **w = talloc_realloc(NULL, b->written, const char *, cap);
 		if (!w)
-			return fail(err, errlen, "out of memory");
+			return export_fail(err, errlen, "out of memory");
 		b->written = w;
 		b->cap_written = cap;
 	}
 	if (!fn && !text)
-		return fail(err, errlen, "nothing writes %s", name);
+		return export_fail(err, errlen, "nothing writes %s", name);
 	fd = openat(b->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(err, errlen, "cannot create %s/%s: %s", b->dir, name, strerror(errno));
+		return export_fail(err, errlen, "cannot create %s/%s: %s", b->dir, name,
+				   strerror(errno));
 	b->written[b->n_written++] = name;
 	if (give(b, fd, b->fmode, name, err, errlen) < 0) {
 		close(fd);
@@ -167,7 +167,7 @@ static int bundle_write(struct bundle *b, const char *name, writer_fn fn,
 	f = fdopen(fd, "w");
 	if (!f) {
 		close(fd);
-		return fail(err, errlen, "cannot write %s: %s", name, strerror(errno));
+		return export_fail(err, errlen, "cannot write %s: %s", name, strerror(errno));
 	}
 	errno = 0;
 	rc = fn ? fn(f, d) : (fputs(text, f) == EOF ? -1 : 0);
@@ -176,8 +176,8 @@ static int bundle_write(struct bundle *b, const char *name, writer_fn fn,
 	if (fclose(f) == EOF)
 		rc = -1;
 	if (rc < 0)
-		return fail(err, errlen, "cannot write %s/%s: %s", b->dir, name,
-			    errno ? strerror(errno) : "write error");
+		return export_fail(err, errlen, "cannot write %s/%s: %s", b->dir, name,
+				   errno ? strerror(errno) : "write error");
 	return 0;
 }
 
@@ -897,7 +897,7 @@ static int record_export(struct store *s, struct ctx *c, const struct record *x,
 	char *detail;
 
 	if (!students || !subj)
-		return fail(err, errlen, "out of memory");
+		return export_fail(err, errlen, "out of memory");
 	if (store_begin(s) < 0)
 		goto fail;
 	st = store_stmt(
@@ -958,7 +958,7 @@ static int record_export(struct store *s, struct ctx *c, const struct record *x,
 	out->disclosures = n_students;
 	return 0;
 fail:
-	fail(err, errlen, "cannot record the export: %s", store_errmsg(s));
+	export_fail(err, errlen, "cannot record the export: %s", store_errmsg(s));
 	store_rollback(s);
 	return -1;
 }
@@ -968,17 +968,17 @@ fail:
 static int check_request(const struct export_request *r, char *err, size_t errlen)
 {
 	if (!r->request || !*r->request)
-		return fail(err, errlen, "the request's id is missing (--request)");
+		return export_fail(err, errlen, "the request's id is missing (--request)");
 	if (!r->requester || !*r->requester)
-		return fail(err, errlen, "who asked is missing (--requester)");
+		return export_fail(err, errlen, "who asked is missing (--requester)");
 	if (!r->purpose || !*r->purpose)
-		return fail(err, errlen, "the purpose is missing (--purpose)");
+		return export_fail(err, errlen, "the purpose is missing (--purpose)");
 	if (!r->out_dir || !*r->out_dir)
-		return fail(err, errlen, "the bundle's directory is missing (--out)");
+		return export_fail(err, errlen, "the bundle's directory is missing (--out)");
 	if (!r->query)
-		return fail(err, errlen, "no query");
+		return export_fail(err, errlen, "no query");
 	if (r->redact & ~(unsigned)(EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS))
-		return fail(err, errlen, "unknown redaction");
+		return export_fail(err, errlen, "unknown redaction");
 	return 0;
 }
 
@@ -992,7 +992,7 @@ static int resolve_group(struct bundle *b, const char *group, char *err, size_t 
 		return 0;
 	g = getgrnam(group);
 	if (!g)
-		return fail(err, errlen, "there is no group '%s'", group);
+		return export_fail(err, errlen, "there is no group '%s'", group);
 	b->group = true;
 	b->gid = g->gr_gid;
 	b->dmode = 0750;
@@ -1010,11 +1010,11 @@ static struct rq_result *select_records(struct store *s, struct ctx *c,
 	struct rq_result *res = NULL;
 
 	if (store_begin(s) < 0) {
-		fail(err, errlen, "cannot read the archive: %s", store_errmsg(s));
+		export_fail(err, errlen, "cannot read the archive: %s", store_errmsg(s));
 		return NULL;
 	}
 	if (chain_head(s, head) < 0 || store_persons_list(s, c->tmp, persons, n_persons) < 0) {
-		fail(err, errlen, "cannot read the archive: %s", store_errmsg(s));
+		export_fail(err, errlen, "cannot read the archive: %s", store_errmsg(s));
 		store_rollback(s);
 		return NULL;
 	}
@@ -1024,7 +1024,7 @@ static struct rq_result *select_records(struct store *s, struct ctx *c,
 		return NULL;
 	}
 	if (store_commit(s) < 0) {
-		fail(err, errlen, "cannot read the archive: %s", store_errmsg(s));
+		export_fail(err, errlen, "cannot read the archive: %s", store_errmsg(s));
 		return NULL;
 	}
 	return res;
@@ -1038,14 +1038,14 @@ static int key_redactor(struct ctx *c, const struct export_request *r, char *err
 	unsigned roles = r->redact & (EXPORT_REDACT_STUDENTS | EXPORT_REDACT_GUARDIANS);
 
 	if (roles && !r->redaction_key)
-		return fail(err, errlen, "no redaction key to make pseudonyms with");
+		return export_fail(err, errlen, "no redaction key to make pseudonyms with");
 	if (!r->staff_numbers_shown)
 		roles |= REDACT_STAFF_NUMBERS;
 	/* Without a redacted role no pseudonym is made: nothing needs the key. */
 	c->rd = redact_new(c->tmp, c->persons, c->n_persons,
 			   r->redaction_key ? r->redaction_key : none, r->request, roles);
 	if (!c->rd)
-		return fail(err, errlen, "out of memory");
+		return export_fail(err, errlen, "out of memory");
 	if (r->redaction_key)
 		redaction_key_id(r->redaction_key, c->key_id);
 	return 0;
@@ -1135,8 +1135,8 @@ static int write_one(struct bundle *b, const struct export_doc *d, writer_fn fn,
 	if (bundle_write(b, fe->name, fn, d, NULL, err, errlen) < 0)
 		return -1;
 	if (export_hash_file(b->dfd, fe->name, fe->sha256, &fe->bytes) < 0)
-		return fail(err, errlen, "cannot read back %s/%s: %s", b->dir, fe->name,
-			    strerror(errno));
+		return export_fail(err, errlen, "cannot read back %s/%s: %s", b->dir, fe->name,
+				   strerror(errno));
 	return 0;
 }
 
@@ -1164,7 +1164,7 @@ static int write_files(void *tmp, struct bundle *b, const struct export_doc *d,
 		one.only_conv = k;
 		files[n].name = talloc_asprintf(tmp, EXPORT_CONVERSATION_FILE, k);
 		if (!files[n].name)
-			return fail(err, errlen, "out of memory");
+			return export_fail(err, errlen, "out of memory");
 		if (progress)
 			progress->fn(progress->arg, "writing conversations", n + 1, total);
 		if (write_one(b, &one, export_html, &files[n], err, errlen) < 0)
@@ -1184,14 +1184,14 @@ static int write_manifest(void *tmp, struct bundle *b, const struct export_doc *
 	int64_t size;
 
 	if (!manifest)
-		return fail(err, errlen, "out of memory");
+		return export_fail(err, errlen, "out of memory");
 	if (bundle_write(b, EXPORT_MANIFEST, NULL, d, manifest, err, errlen) < 0)
 		return -1;
 	if (export_hash_file(b->dfd, EXPORT_MANIFEST, manifest_sha, &size) < 0)
-		return fail(err, errlen, "cannot read back %s/%s: %s", b->dir, EXPORT_MANIFEST,
-			    strerror(errno));
+		return export_fail(err, errlen, "cannot read back %s/%s: %s", b->dir,
+				   EXPORT_MANIFEST, strerror(errno));
 	if (fsync(b->dfd) < 0)
-		return fail(err, errlen, "cannot sync %s: %s", b->dir, strerror(errno));
+		return export_fail(err, errlen, "cannot sync %s: %s", b->dir, strerror(errno));
 	return 0;
 }
 
@@ -1215,7 +1215,7 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 
 	memset(out, 0, sizeof(*out));
 	if (!tmp)
-		return fail(err, errlen, "out of memory");
+		return export_fail(err, errlen, "out of memory");
 	if (check_request(r, err, errlen) < 0 || resolve_group(&b, r->group, err, errlen) < 0 ||
 	    bundle_check(r->out_dir, err, errlen) < 0)
 		goto done;
@@ -1225,7 +1225,8 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 		goto done;
 	c.persons = persons;
 	if (district_zone_get(s, tmp, &c.zone) < 0) {
-		fail(err, errlen, "cannot read the district's time zone: %s", store_errmsg(s));
+		export_fail(err, errlen, "cannot read the district's time zone: %s",
+			    store_errmsg(s));
 		goto done;
 	}
 	if (key_redactor(&c, r, err, errlen) < 0)
@@ -1238,7 +1239,7 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 	officer = r->operator ? r->operator : os_user;
 	// clang-format on
 	if (build_doc(&c, r, res, &head, officer, os_user, created, &d) < 0) {
-		fail(err, errlen, "out of memory");
+		export_fail(err, errlen, "out of memory");
 		goto done;
 	}
 
@@ -1246,7 +1247,7 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 	d.split = d.n_conv > (r->split_over ? r->split_over : SPLIT_OVER_DEFAULT);
 	files = talloc_zero_array(tmp, struct file_entry, FIXED_FILES + d.n_conv + 1);
 	if (!files) {
-		fail(err, errlen, "out of memory");
+		export_fail(err, errlen, "out of memory");
 		goto done;
 	}
 	/* The files, each durable before the manifest names it; then the manifest. */

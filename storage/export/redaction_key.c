@@ -2,7 +2,6 @@
 /* The redaction key file (redaction_key.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,22 +9,10 @@
 
 #include <sodium.h>
 
+#include "storage/export/export_internal.h"
 #include "storage/export/redaction_key.h"
 
 #define KEY_FILE_MAX 4096
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int parse(const char *path, char *text, uint8_t key[REDACTION_KEY_LEN], char *err,
 		 size_t errlen)
@@ -41,18 +28,18 @@ static int parse(const char *path, char *text, uint8_t key[REDACTION_KEY_LEN], c
 		if (!n || l[0] == '#')
 			continue;
 		if (found)
-			return fail(err, errlen, "%s line %d: a second key (one per file)", path,
-				    line);
+			return export_fail(err, errlen, "%s line %d: a second key (one per file)",
+					   path, line);
 		if (n != 2 * REDACTION_KEY_LEN ||
 		    sodium_hex2bin(key, REDACTION_KEY_LEN, l, n, NULL, &bin, NULL) != 0 ||
 		    bin != REDACTION_KEY_LEN)
-			return fail(err, errlen,
-				    "%s line %d: not a key (64 hexadecimal digits expected)", path,
-				    line);
+			return export_fail(err, errlen,
+					   "%s line %d: not a key (64 hexadecimal digits expected)",
+					   path, line);
 		found = 1;
 	}
 	if (!found)
-		return fail(err, errlen, "%s holds no key", path);
+		return export_fail(err, errlen, "%s holds no key", path);
 	return 0;
 }
 
@@ -65,39 +52,42 @@ int redaction_key_load(const char *path, uint8_t key[REDACTION_KEY_LEN], char *e
 	int fd, rc;
 
 	if (sodium_init() < 0)
-		return fail(err, errlen, "libsodium cannot start");
+		return export_fail(err, errlen, "libsodium cannot start");
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return fail(err, errlen,
-			    errno == ENOENT ? "there is no redaction key at %s (create one with "
-					      "`chaperone records key-new`)"
-					    : "cannot open the redaction key %s: %s",
-			    path, strerror(errno));
+		return export_fail(err, errlen,
+				   errno == ENOENT
+				       ? "there is no redaction key at %s (create one with "
+					 "`chaperone records key-new`)"
+				       : "cannot open the redaction key %s: %s",
+				   path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, errlen, "the redaction key %s is not a regular file", path);
+		return export_fail(err, errlen, "the redaction key %s is not a regular file", path);
 	}
 	if (st.st_uid != geteuid()) {
 		close(fd);
-		return fail(err, errlen,
-			    "the redaction key %s belongs to another account (uid %u): it must be "
-			    "this account's own",
-			    path, (unsigned)st.st_uid);
+		return export_fail(
+		    err, errlen,
+		    "the redaction key %s belongs to another account (uid %u): it must be "
+		    "this account's own",
+		    path, (unsigned)st.st_uid);
 	}
 	if (st.st_mode & 077) {
 		close(fd);
-		return fail(err, errlen,
-			    "the redaction key %s can be read by others (mode %o): chmod 600 %s",
-			    path, (unsigned)(st.st_mode & 07777), path);
+		return export_fail(
+		    err, errlen,
+		    "the redaction key %s can be read by others (mode %o): chmod 600 %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
 	}
 	while (len < KEY_FILE_MAX && (n = read(fd, buf + len, KEY_FILE_MAX - len)) > 0)
 		len += (size_t)n;
 	close(fd);
 	if (len >= KEY_FILE_MAX)
-		return fail(err, errlen, "the redaction key %s is too long to be one", path);
+		return export_fail(err, errlen, "the redaction key %s is too long to be one", path);
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len))
-		return fail(err, errlen, "%s: not a key file (binary content)", path);
+		return export_fail(err, errlen, "%s: not a key file (binary content)", path);
 	rc = parse(path, buf, key, err, errlen);
 	sodium_memzero(buf, sizeof(buf));
 	if (rc < 0)
@@ -112,14 +102,15 @@ int redaction_key_create(const char *path, char *err, size_t errlen)
 	int fd, len, ok;
 
 	if (sodium_init() < 0)
-		return fail(err, errlen, "libsodium cannot start");
+		return export_fail(err, errlen, "libsodium cannot start");
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(err, errlen,
-			    errno == EEXIST ? "%s exists: a key is never replaced (keep it; see "
-					      "docs/records.md on rotating keys)"
-					    : "cannot create %s: %s",
-			    path, strerror(errno));
+		return export_fail(err, errlen,
+				   errno == EEXIST
+				       ? "%s exists: a key is never replaced (keep it; see "
+					 "docs/records.md on rotating keys)"
+				       : "cannot create %s: %s",
+				   path, strerror(errno));
 	randombytes_buf(key, sizeof(key));
 	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
 	len = snprintf(text, sizeof(text),
@@ -133,7 +124,7 @@ int redaction_key_create(const char *path, char *err, size_t errlen)
 	sodium_memzero(text, sizeof(text));
 	if (close(fd) < 0 || !ok) {
 		unlink(path);
-		return fail(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return export_fail(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	}
 	return 0;
 }
