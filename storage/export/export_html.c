@@ -21,30 +21,12 @@ static bool has(const char *s)
 	return s && *s;
 }
 
-/* The length of a bidirectional control character at s (LRM, RLM, ALM, the embeddings,
- * overrides and isolates), or 0. Shown as what it is, so that an override cannot make
- * "gnp.exe" read "exe.png". */
-static size_t bidi_control(const unsigned char *s)
-{
-	if (s[0] == 0xD8 && s[1] == 0x9C)
-		return 2; /* U+061C */
-	if (s[0] == 0xE2 && s[1] == 0x80 &&
-	    (s[2] == 0x8E || s[2] == 0x8F || (s[2] >= 0xAA && s[2] <= 0xAE)))
-		return 3; /* U+200E, U+200F, U+202A..U+202E */
-	if (s[0] == 0xE2 && s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9)
-		return 3; /* U+2066..U+2069 */
-	return 0;
-}
-
 static void esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
-		size_t ctl = bidi_control((const unsigned char *)s);
+		unsigned cp;
+		size_t ctl = export_bidi_control((const unsigned char *)s, &cp);
 		if (ctl) {
-			unsigned cp = ctl == 2 ? 0x061C
-					       : (((unsigned)s[0] & 0x0F) << 12) |
-						     (((unsigned)s[1] & 0x3F) << 6) |
-						     ((unsigned)s[2] & 0x3F);
 			fprintf(f, "<span class=\"ctl\">[U+%04X]</span>", cp);
 			s += ctl - 1;
 			continue;
@@ -220,12 +202,8 @@ static void person(FILE *f, const struct rq_person *p)
 static void when(FILE *f, int64_t ms)
 {
 	char local[48], utc[32];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
 
-	localtime_r(&t, &tm);
-	strftime(local, sizeof(local), "%Y-%m-%d %H:%M:%S %Z", &tm);
-	store_format_time(utc, sizeof(utc), ms);
+	export_time_local(local, utc, ms);
 	fputs("<span class=\"t\">", f);
 	esc(f, local);
 	fputs(" <span class=\"utc\">(", f);

@@ -98,6 +98,17 @@ int export_open_file(int dfd, const char *name);
  * (records_export.c). */
 int export_hash_file(int dfd, const char *name, char hex[65], int64_t *size);
 
+/* A bidirectional control character at s (LRM, RLM, ALM, the embeddings, overrides
+ * and isolates): its length in bytes, and *cp its code point; 0 if s is not one. The
+ * transcripts show them as "[U+202E]" rather than obey them, so that an override cannot
+ * make "gnp.exe" read "exe.png". */
+size_t export_bidi_control(const unsigned char *s, unsigned *cp);
+
+/* A time as the transcripts show it: in the district's zone (the process's local zone;
+ * the CLI takes it from the archive), "2026-09-13 07:46:40 EDT", and the UTC instant
+ * "2026-09-13T11:46:40.000Z". */
+void export_time_local(char local[48], char utc[32], int64_t ms);
+
 /* The message into err (vsnprintf), and -1: how the export's files report failures. */
 int export_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

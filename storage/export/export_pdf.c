@@ -46,20 +46,8 @@ static GString *esc(GString *g, const char *text)
 	char *v = g_utf8_make_valid(text ? text : "", -1);
 
 	for (const char *s = v; *s; s++) {
-		const unsigned char *u = (const unsigned char *)s;
-		unsigned cp = 0;
-		size_t n = 0;
-		if (u[0] == 0xD8 && u[1] == 0x9C) {
-			cp = 0x061C;
-			n = 2;
-		} else if (u[0] == 0xE2 && u[1] == 0x80 &&
-			   (u[2] == 0x8E || u[2] == 0x8F || (u[2] >= 0xAA && u[2] <= 0xAE))) {
-			cp = 0x2000 + (u[2] & 0x3F);
-			n = 3;
-		} else if (u[0] == 0xE2 && u[1] == 0x81 && u[2] >= 0xA6 && u[2] <= 0xA9) {
-			cp = 0x2040 + (u[2] & 0x3F);
-			n = 3;
-		}
+		unsigned cp;
+		size_t n = export_bidi_control((const unsigned char *)s, &cp);
 		if (n) {
 			g_string_append_printf(g, "<span foreground=\"#a00000\">[U+%04X]</span>",
 					       cp);
@@ -145,12 +133,8 @@ static void para(struct pdf *p, const char *markup, const char *font, double ind
 static void when(GString *g, int64_t ms)
 {
 	char local[48], utc[32];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
 
-	localtime_r(&t, &tm);
-	strftime(local, sizeof(local), "%Y-%m-%d %H:%M:%S %Z", &tm);
-	store_format_time(utc, sizeof(utc), ms);
+	export_time_local(local, utc, ms);
 	g_string_append_printf(g, "%s <span foreground=\"#555555\" size=\"smaller\">(%s)</span>",
 			       local, utc);
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +30,32 @@
 #include "storage/export/records_export.h"
 #include "storage/export/redact.h"
 #include "storage/export/redaction_key.h"
+
+size_t export_bidi_control(const unsigned char *s, unsigned *cp)
+{
+	if (s[0] == 0xD8 && s[1] == 0x9C) {
+		*cp = 0x061C;
+		return 2;
+	}
+	if (s[0] == 0xE2 && (s[1] == 0x80 || s[1] == 0x81) && s[2]) {
+		*cp = 0x2000 | ((unsigned)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+		/* U+200E, U+200F, U+202A..U+202E, U+2066..U+2069 */
+		if (*cp == 0x200E || *cp == 0x200F || (*cp >= 0x202A && *cp <= 0x202E) ||
+		    (*cp >= 0x2066 && *cp <= 0x2069))
+			return 3;
+	}
+	return 0;
+}
+
+void export_time_local(char local[48], char utc[32], int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(local, 48, "%Y-%m-%d %H:%M:%S %Z", &tm);
+	store_format_time(utc, 32, ms);
+}
 
 int export_fail(char *err, size_t errlen, const char *fmt, ...)
 {
