@@ -481,13 +481,13 @@ static int write_records(struct vty *vty)
 	vty_out(vty, "records%s", VTY_NEWLINE);
 	for (unsigned c = 0; c < RET_N_CLASSES; c++) {
 		/* As it was written: "7 years" is seven calendar years, not 2,555 days. */
-		char p[32];
-		retention_period_format(&d->retention.period[c], p, sizeof(p));
-		if (d->retention.period[c].n != RETENTION_FOREVER && d->retention.period[c].n == 1)
-			snprintf(p, sizeof(p), "1 %s",
-				 (const char *[]){"days", "months",
-						  "years"}[d->retention.period[c].unit]);
-		vty_out(vty, " retention %s %s%s", retention_class_name(c), p, VTY_NEWLINE);
+		const struct retention_period *p = &d->retention.period[c];
+		if (p->n == RETENTION_FOREVER)
+			vty_out(vty, " retention %s forever%s", retention_class_name(c),
+				VTY_NEWLINE);
+		else
+			vty_out(vty, " retention %s %lld %s%s", retention_class_name(c),
+				(long long)p->n, retention_unit_name(p->unit), VTY_NEWLINE);
 	}
 	if (d->file_group)
 		vty_out(vty, " file-group %s%s", d->file_group, VTY_NEWLINE);

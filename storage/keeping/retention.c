@@ -45,6 +45,11 @@ bool retention_equal(const struct retention_schedule *a, const struct retention_
 	return true;
 }
 
+const char *retention_unit_name(enum retention_unit u)
+{
+	return (unsigned)u < 3 ? unit_names[u] : "?";
+}
+
 int retention_period_parse(long n, const char *unit, struct retention_period *out)
 {
 	if (n < 1 || n > 100 || !unit)

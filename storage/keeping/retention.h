@@ -69,6 +69,8 @@ bool retention_equal(const struct retention_schedule *a, const struct retention_
 /* n (1-100) of unit ("days", "months", "years", or the singular): 0, or -1 if out of
  * range. */
 int retention_period_parse(long n, const char *unit, struct retention_period *out);
+/* "days", "months", "years": the unit as the configuration writes it. */
+const char *retention_unit_name(enum retention_unit u);
 /* "7 years", "18 months", "90 days", "forever". */
 void retention_period_format(const struct retention_period *p, char *out, size_t cap);
 /* The instant (ms) before which a record is past the period, counted back from now on
