@@ -11,10 +11,12 @@
 
 #include <string.h>
 
-#define GSM7_SINGLE 160
-#define GSM7_MULTI  153 /* 160 minus the 7 septets of a 6-octet header */
-#define UCS2_SINGLE 70
-#define UCS2_MULTI  67 /* (140 - 6) / 2 */
+#define GSM7_SINGLE  160
+#define GSM7_MULTI   153 /* 160 minus the 7 septets of a 6-octet header (8-bit reference) */
+#define GSM7_MULTI16 152 /* 160 minus the 8 septets of a 7-octet header (16-bit reference) */
+#define UCS2_SINGLE  70
+#define UCS2_MULTI   67 /* (140 - 6) / 2 */
+#define UCS2_MULTI16 66 /* (140 - 7) / 2 */
 
 /* Width of a code point in the alphabet's units. */
 static unsigned cp_units(enum sms_alphabet alphabet, uint32_t cp)
@@ -45,11 +47,12 @@ static int scan(const char *utf8, size_t len, bool *all_gsm)
 
 /* Walk the parts greedily. With `ends`, records the byte offset where each part ends
  * (up to max_ends entries). Returns the number of parts and the units in total. */
-static unsigned walk(const char *utf8, size_t len, enum sms_alphabet alphabet, unsigned *units,
-		     size_t *ends, unsigned max_ends)
+static unsigned walk(const char *utf8, size_t len, enum sms_alphabet alphabet, bool ref16,
+		     unsigned *units, size_t *ends, unsigned max_ends)
 {
 	unsigned single = alphabet == SMS_ALPHABET_GSM7 ? GSM7_SINGLE : UCS2_SINGLE;
-	unsigned multi = alphabet == SMS_ALPHABET_GSM7 ? GSM7_MULTI : UCS2_MULTI;
+	unsigned multi = alphabet == SMS_ALPHABET_GSM7 ? (ref16 ? GSM7_MULTI16 : GSM7_MULTI)
+						       : (ref16 ? UCS2_MULTI16 : UCS2_MULTI);
 	unsigned total = 0, parts = 1, cur = 0;
 	size_t pos = 0;
 
@@ -89,6 +92,11 @@ static unsigned walk(const char *utf8, size_t len, enum sms_alphabet alphabet, u
 
 int sms_split_measure(struct sms_split_info *info, const char *utf8, size_t len)
 {
+	return sms_split_measure_ref(info, utf8, len, false);
+}
+
+int sms_split_measure_ref(struct sms_split_info *info, const char *utf8, size_t len, bool ref16)
+{
 	bool all_gsm;
 	int rc;
 
@@ -98,7 +106,7 @@ int sms_split_measure(struct sms_split_info *info, const char *utf8, size_t len)
 	if (rc < 0)
 		return rc;
 	info->alphabet = all_gsm ? SMS_ALPHABET_GSM7 : SMS_ALPHABET_UCS2;
-	info->parts = walk(utf8, len, info->alphabet, &info->units, NULL, 0);
+	info->parts = walk(utf8, len, info->alphabet, ref16, &info->units, NULL, 0);
 	return 0;
 }
 
@@ -129,6 +137,12 @@ static int fill_part(struct sms_user_data *ud, enum sms_alphabet alphabet, const
 int sms_split_utf8(struct sms_user_data *parts, unsigned max_parts, const char *utf8, size_t len,
 		   uint8_t ref)
 {
+	return sms_split_utf8_ref(parts, max_parts, utf8, len, ref, false);
+}
+
+int sms_split_utf8_ref(struct sms_user_data *parts, unsigned max_parts, const char *utf8,
+		       size_t len, uint16_t ref, bool ref16)
+{
 	struct sms_split_info info;
 	size_t ends[SMS_MAX_PARTS];
 	size_t start = 0;
@@ -138,12 +152,14 @@ int sms_split_utf8(struct sms_user_data *parts, unsigned max_parts, const char *
 		return SMS_ERR_ARG;
 	if (max_parts > SMS_MAX_PARTS)
 		max_parts = SMS_MAX_PARTS;
-	rc = sms_split_measure(&info, utf8, len);
+	if (!ref16 && ref > 0xff)
+		return SMS_ERR_ARG;
+	rc = sms_split_measure_ref(&info, utf8, len, ref16);
 	if (rc < 0)
 		return rc;
 	if (info.parts > max_parts)
 		return SMS_ERR_CONCAT_LIMIT;
-	walk(utf8, len, info.alphabet, &info.units, ends, info.parts);
+	walk(utf8, len, info.alphabet, ref16, &info.units, ends, info.parts);
 
 	for (unsigned i = 0; i < info.parts; i++) {
 		rc = fill_part(&parts[i], info.alphabet, utf8 + start, ends[i] - start);
@@ -151,7 +167,7 @@ int sms_split_utf8(struct sms_user_data *parts, unsigned max_parts, const char *
 			return rc;
 		if (info.parts > 1) {
 			parts[i].concat = (struct sms_concat){.present = true,
-							      .ref16 = false,
+							      .ref16 = ref16,
 							      .ref = ref,
 							      .total = (uint8_t)info.parts,
 							      .seq = (uint8_t)(i + 1)};

@@ -7,6 +7,7 @@
 
 #include "modem/sms/gsm7.h"
 #include "modem/sms/sms_split.h"
+#include "modem/sms/sms_user_data.h"
 
 static struct sms_user_data parts[SMS_MAX_PARTS];
 
@@ -187,6 +188,53 @@ static void test_part_limits(void **state)
 	free(text);
 }
 
+/* A 16-bit reference: the header is an octet longer (IEI 0x08), so a GSM part holds 152
+ * septets and a UCS-2 part 66 units; every part carries the whole reference and decodes
+ * back to it. An 8-bit split refuses a reference it cannot carry. */
+static void test_ref16(void **state)
+{
+	char text[800];
+	struct sms_split_info info;
+	uint8_t wire[1 + SMS_UD_OCTETS];
+	struct sms_user_data back;
+	bool udhi;
+	int n, len;
+
+	(void)state;
+	repeat(text, 'a', 152 * 3 + 1);
+	assert_int_equal(sms_split_measure_ref(&info, text, 152 * 3, true), 0);
+	assert_int_equal(info.parts, 3);
+	assert_int_equal(sms_split_measure(&info, text, 152 * 3), 0);
+	assert_int_equal(info.parts, 3);
+	n = sms_split_utf8_ref(parts, 10, text, 152 * 3 + 1, 0xBEEF, true);
+	assert_int_equal(n, 4);
+	for (int i = 0; i < n; i++) {
+		assert_true(parts[i].concat.ref16);
+		assert_int_equal(parts[i].concat.ref, 0xBEEF);
+		assert_int_equal(parts[i].concat.seq, i + 1);
+		len = sms_ud_encode(wire, sizeof(wire), &parts[i], &udhi);
+		assert_true(len > 0);
+		assert_true(udhi);
+		assert_int_equal(sms_ud_decode(&back, wire, (size_t)len, udhi, SMS_ALPHABET_GSM7),
+				 len);
+		assert_true(back.concat.present && back.concat.ref16);
+		assert_int_equal(back.concat.ref, 0xBEEF);
+		assert_int_equal(back.concat.total, 4);
+	}
+	assert_int_equal(parts[0].payload_len, 152);
+	assert_parts_join(n, text);
+	/* UCS-2: 66 units a part. */
+	strcpy(text, "Ж");
+	repeat(text + strlen("Ж"), 'b', 131);
+	n = sms_split_utf8_ref(parts, 10, text, strlen(text), 7, true);
+	assert_int_equal(n, 2);
+	assert_int_equal(parts[0].payload_len, 132);
+	assert_int_equal(parts[1].payload_len, 132);
+	/* The 8-bit form cannot carry 0x100. */
+	assert_int_equal(sms_split_utf8_ref(parts, 10, text, strlen(text), 0x100, false),
+			 SMS_ERR_ARG);
+}
+
 static void test_single_part_api(void **state)
 {
 	struct sms_user_data ud;
@@ -209,6 +257,7 @@ int main(void)
 	    cmocka_unit_test(test_escape_pair_not_split),
 	    cmocka_unit_test(test_surrogate_pair_not_split),
 	    cmocka_unit_test(test_part_limits),
+	    cmocka_unit_test(test_ref16),
 	    cmocka_unit_test(test_single_part_api),
 	};
 
