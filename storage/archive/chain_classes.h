@@ -38,7 +38,11 @@ struct store;
 #define COLS_QUESTIONS(p)                                                                          \
 	p "id," p "at," p "relay," p "person_id," p "message_id," p "kind," p "body," p            \
 	  "urgent," p "crisis"
-#define COLS_QUESTION_ANSWERS(p)  p "id," p "question_id," p "at," p "outcome," p "message_id"
+#define COLS_QUESTION_ANSWERS(p) p "id," p "question_id," p "at," p "outcome," p "message_id"
+#define COLS_DELIVERY_SUBMITS(p)                                                                   \
+	p "id," p "delivery_id," p "at," p "modem," p "part," p "parts," p "ref," p "resend"
+#define COLS_DELIVERY_REPORTS(p)                                                                   \
+	p "id," p "at," p "rx_pdu_id," p "delivery_id," p "part," p "status," p "matched_by"
 #define COLS_DIRECTORY_CHANGES(p) p "id," p "at," p "actor," p "action," p "entity," p "detail"
 #define COLS_LEGAL_HOLDS(p)                                                                        \
 	p "id," p "at," p "name," p "reason," p "person_id," p "team_id," p "since," p "until," p  \
@@ -100,6 +104,11 @@ struct store;
 	X("exception_requests", "exception-request", COLS_EXCEPTION_REQUESTS)                      \
 	X("exception_request_decisions", "exception-request-decision",                             \
 	  COLS_EXCEPTION_REQUEST_DECISIONS)
+
+/* archive-5: the send journal (records-4). */
+#define CHAIN_CLASSES_LATER_5                                                                      \
+	X("delivery_submits", "delivery-submit", COLS_DELIVERY_SUBMITS)                            \
+	X("delivery_reports", "delivery-report", COLS_DELIVERY_REPORTS)
 
 /* Tables that already guard themselves (directory-1's triggers). */
 #define CHAIN_CLASSES_UNGUARDED X("directory_changes", "directory-change", COLS_DIRECTORY_CHANGES)

@@ -189,5 +189,38 @@ const struct store_migration store_migrations_records[] = {
      " exception_id INTEGER REFERENCES exceptions(id),"
      " message_id INTEGER REFERENCES messages(id));",
      NULL},
+    /* The send journal. A part's submit is recorded (and committed) before its PDU goes
+     * to the modem, so that after a crash the parts not yet accepted go out again with the
+     * same concatenation reference, and a part whose fate is unknown is resent marked as
+     * possibly duplicated (resend = 1). Status reports are matched against the archive,
+     * not a table in memory, so that a report that arrives after a restart still finds
+     * its delivery; delivery_reports records which one it found, or none. No personal
+     * data: the number is the delivery's. */
+    {"records-4",
+     "CREATE TABLE delivery_submits ("
+     " id INTEGER PRIMARY KEY,"
+     " delivery_id INTEGER NOT NULL REFERENCES deliveries(id),"
+     " at INTEGER NOT NULL,"
+     " modem TEXT NOT NULL,"
+     " part INTEGER NOT NULL CHECK (part >= 1 AND part <= parts),"
+     " parts INTEGER NOT NULL CHECK (parts >= 1 AND parts <= 255),"
+     " ref INTEGER CHECK (ref IS NULL OR (ref >= 0 AND ref <= 65535)),"
+     " resend INTEGER NOT NULL DEFAULT 0 CHECK (resend IN (0, 1)));"
+     "CREATE INDEX delivery_submits_delivery ON delivery_submits(delivery_id, part);"
+     "CREATE TABLE delivery_reports ("
+     " id INTEGER PRIMARY KEY,"
+     " at INTEGER NOT NULL,"
+     " rx_pdu_id INTEGER NOT NULL REFERENCES rx_pdus(id),"
+     " delivery_id INTEGER REFERENCES deliveries(id),"
+     " part INTEGER,"
+     " status INTEGER NOT NULL,"
+     " matched_by TEXT CHECK (matched_by IN ('mr', 'unknown-fate')));"
+     "CREATE INDEX delivery_reports_delivery ON delivery_reports(delivery_id);"
+     /* A report names the modem's TP-MR; the newest submit with that MR on that modem is
+      * the one it reports on. */
+     "CREATE INDEX delivery_events_mr ON delivery_events(modem, mr) WHERE mr IS NOT NULL;"
+     /* The last concatenation reference used towards a number. */
+     "CREATE INDEX deliveries_number ON deliveries(recipient_number, id);",
+     NULL},
     {NULL, NULL, NULL},
 };
