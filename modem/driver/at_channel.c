@@ -53,6 +53,11 @@ struct osmo_tdef at_channel_tdefs[] = {
      .val = 60000,
      .unit = OSMO_TDEF_MS,
      .desc = "wait for the result of a PDU sent after the prompt"},
+    {.T = AT_T_ESCAPE,
+     .default_val = 300,
+     .val = 300,
+     .unit = OSMO_TDEF_MS,
+     .desc = "quiet time after ESC: the answer of a cancelled PDU entry is not a command's"},
     {},
 };
 
@@ -99,6 +104,11 @@ struct at_channel {
 	enum phase phase;
 	struct osmo_timer_list timer;	   /* the in-flight command's timeout */
 	struct osmo_timer_list gone_timer; /* reports a write error from the loop */
+	/* After ESC, nothing is written until hold_timer fires: a modem that was in PDU
+	 * entry answers the ESC with a result that must not complete our next command. */
+	struct osmo_timer_list hold_timer;
+	bool holding;
+	uint64_t stray_prompts;
 	int gone_errno;
 
 	/* What was last written, to recognise its echo. */
@@ -261,6 +271,8 @@ static void shut_down(struct at_channel *ch)
 	ch->closed = true;
 	osmo_timer_del(&ch->timer);
 	osmo_timer_del(&ch->gone_timer);
+	osmo_timer_del(&ch->hold_timer);
+	ch->holding = false;
 	if (ch->ofd.fd >= 0) {
 		osmo_fd_unregister(&ch->ofd);
 		close(ch->ofd.fd);
@@ -292,7 +304,7 @@ static void kick(struct at_channel *ch)
 	struct at_cmd *cmd;
 	unsigned ms;
 
-	if (ch->closed || ch->cur || llist_empty(&ch->queue))
+	if (ch->closed || ch->cur || ch->holding || llist_empty(&ch->queue))
 		return;
 	cmd = llist_first_entry(&ch->queue, struct at_cmd, list);
 	llist_del(&cmd->list);
@@ -330,6 +342,29 @@ static void complete_current(struct at_channel *ch, enum at_result res, int code
 	kick(ch);
 }
 
+static void hold_cb(void *data)
+{
+	struct at_channel *ch = data;
+
+	enter(ch);
+	ch->holding = false;
+	kick(ch);
+	leave(ch);
+}
+
+/* ESC ends a PDU entry without sending (27.005 §3.5.1) and is ignored in command mode;
+ * then a quiet time, so that what the modem answers to it is taken as unsolicited. */
+static void escape(struct at_channel *ch)
+{
+	if (ch->closed)
+		return;
+	out_append(ch, ESC, 1);
+	out_flush(ch);
+	trace(ch, '>', "<ESC>");
+	ch->holding = true;
+	timer_start_ms(&ch->hold_timer, tdef_ms(AT_T_ESCAPE));
+}
+
 static void timeout_cb(void *data)
 {
 	struct at_channel *ch = data;
@@ -337,12 +372,10 @@ static void timeout_cb(void *data)
 	enter(ch);
 	LOGCH(ch, LOGL_NOTICE, "%s: no %s in time\n", ch->cur->cmd,
 	      ch->phase == PH_PROMPT ? "prompt" : "final result");
-	if (ch->phase == PH_PROMPT) {
-		/* Leave PDU entry in case the prompt is merely late. */
-		out_append(ch, ESC, 1);
-		out_flush(ch);
-		trace(ch, '>', "<ESC>");
-	}
+	/* Leave PDU entry in case the prompt is merely late (or the modem, silent after
+	 * the PDU, still waits for more of it). */
+	if (ch->phase == PH_PROMPT || ch->phase == PH_SUBMIT)
+		escape(ch);
 	if (!ch->closed)
 		complete_current(ch, AT_RES_TIMEOUT, 0, "");
 	leave(ch);
@@ -554,12 +587,21 @@ static void feed(struct at_channel *ch, uint8_t c)
 	}
 	ch->line[ch->line_len++] = (char)c;
 	/* "> " has no line end: recognise it as it comes. */
-	if (ch->phase == PH_PROMPT && ch->line_len == 2 && ch->line[0] == '>' &&
-	    ch->line[1] == ' ') {
+	if (ch->line_len == 2 && ch->line[0] == '>' && ch->line[1] == ' ') {
 		ch->line_len = 0;
 		trace(ch, '<', "> ");
-		if (!ch->closed)
+		if (ch->closed)
+			return;
+		if (ch->phase == PH_PROMPT) {
 			got_prompt(ch);
+			return;
+		}
+		/* A prompt nobody asked for: something else on the port typed AT+CMGS, or
+		 * ours came after its timeout. The modem waits for PDU characters and would
+		 * take our next command for some: cancel it. */
+		ch->stray_prompts++;
+		LOGCH(ch, LOGL_NOTICE, "a \"> \" prompt no command asked for: sending ESC\n");
+		escape(ch);
 	}
 }
 
@@ -609,6 +651,8 @@ static int channel_destructor(struct at_channel *ch)
 {
 	osmo_timer_del(&ch->timer);
 	osmo_timer_del(&ch->gone_timer);
+	osmo_timer_del(&ch->hold_timer);
+	ch->holding = false;
 	if (ch->ofd.fd >= 0) {
 		osmo_fd_unregister(&ch->ofd);
 		close(ch->ofd.fd);
@@ -644,6 +688,7 @@ struct at_channel *at_channel_open_fd(void *ctx, int fd, const char *name,
 	INIT_LLIST_HEAD(&ch->urcs);
 	osmo_timer_setup(&ch->timer, timeout_cb, ch);
 	osmo_timer_setup(&ch->gone_timer, gone_cb, ch);
+	osmo_timer_setup(&ch->hold_timer, hold_cb, ch);
 	osmo_fd_setup(&ch->ofd, fd, OSMO_FD_READ, fd_cb, ch, 0);
 	if (osmo_fd_register(&ch->ofd) < 0) {
 		close(fd);
@@ -761,6 +806,18 @@ unsigned at_channel_queue_len(const struct at_channel *ch)
 bool at_channel_busy(const struct at_channel *ch)
 {
 	return ch->cur != NULL;
+}
+
+void at_channel_escape(struct at_channel *ch)
+{
+	enter(ch);
+	escape(ch);
+	leave(ch);
+}
+
+uint64_t at_channel_stray_prompts(const struct at_channel *ch)
+{
+	return ch->stray_prompts;
 }
 
 uint64_t at_channel_noise_bytes(const struct at_channel *ch)

@@ -63,6 +63,7 @@ enum {
 	AT_T_DEFAULT = -100, /* default command timeout */
 	AT_T_PROMPT = -101,  /* waiting for "> " after AT+CMGS=n */
 	AT_T_SUBMIT = -102,  /* waiting for +CMGS after the PDU (a 2G submit takes seconds) */
+	AT_T_ESCAPE = -103,  /* quiet time after ESC before the next command is written */
 };
 
 /* Open a serial device (raw, 115200 8N1, O_NONBLOCK). Returns NULL with errno set when
@@ -95,6 +96,13 @@ int at_channel_cmd(struct at_channel *ch, const char *cmd, const char *expect, u
 int at_channel_cmd_pdu(struct at_channel *ch, const char *cmd, const char *pdu_hex,
 		       unsigned timeout_ms, at_response_cb cb, void *data);
 
+/* Write ESC, which ends a PDU entry the modem may have been left in (by a process that
+ * died after the "> " prompt: every command would be taken for PDU characters), and
+ * hold the queue for AT_T_ESCAPE so that the modem's answer to the cancelled entry is
+ * not taken for the next command's. The channel does the same by itself after a prompt
+ * or submit timeout and when a "> " prompt arrives that no command asked for. */
+void at_channel_escape(struct at_channel *ch);
+
 /* Drop every queued command not yet written (completed with AT_RES_CLOSED); the one in
  * flight stays. Used on recovery. */
 void at_channel_flush(struct at_channel *ch);
@@ -107,4 +115,5 @@ int at_channel_urc(struct at_channel *ch, const char *prefix, bool has_pdu, at_u
 unsigned at_channel_queue_len(const struct at_channel *ch);
 bool at_channel_busy(const struct at_channel *ch);
 uint64_t at_channel_noise_bytes(const struct at_channel *ch);
+uint64_t at_channel_stray_prompts(const struct at_channel *ch);
 const char *at_channel_name(const struct at_channel *ch);

@@ -11,8 +11,10 @@
  *   +CDS) is handed up through on_rx, raw even when it does not decode, and the modem is
  *   told it may forget it (+CNMA or +CMGD) only after the upper layer called
  *   modem_rx_committed(); at start-up and after every recovery the SIM is swept (+CMGL=4);
- * - every message queued with modem_send() is submitted once its turn comes; transient
- *   +CMS errors are retried with backoff, permanent ones reported; parts of one message go
+ * - every message queued with modem_send() is submitted once its turn comes, each part
+ *   offered to on_part_submit first (the upper layer records it: a crash after that
+ *   leaves its fate unknown, never unrecorded); transient +CMS errors are retried with
+ *   backoff, permanent ones reported once they come twice; parts of one message go
  *   out back to back (AT+CMMS=2 where the profile supports it); each part's TP-MR is
  *   matched with status reports, reported through on_part_status;
  * - a modem that is down keeps its queue until it recovers.
@@ -78,6 +80,7 @@ struct modem_info {
 	unsigned queue_len; /* messages waiting to be submitted */
 	unsigned recoveries;
 	uint64_t rx_count, tx_count, tx_failed;
+	uint64_t stray_results; /* answers not believed (a submit's OK without its TP-MR) */
 };
 
 /* What the upper layer learns. Every callback is optional. */
@@ -86,6 +89,14 @@ struct modem_events {
 	 * until then the modem keeps it (a stored slot, or an unacknowledged +CMT that the
 	 * network will deliver again). */
 	void (*on_rx)(struct modem *m, const struct modem_rx *rx, void *data);
+	/* The driver is about to write a part's PDU to the modem (each submit, resends
+	 * included). The upper layer records that before returning 0; on < 0 the part waits
+	 * and is offered again a second later. Parts count from 0 in every callback: their
+	 * place in the whole message, whatever modem_send_parts() was given. */
+	int (*on_part_submit)(struct modem *m, uint64_t msg_id, unsigned part, void *data);
+	/* The modem refused a part for now (+CMS ERROR, sent nothing); it is tried again. */
+	void (*on_part_retry)(struct modem *m, uint64_t msg_id, unsigned part, int cms_error,
+			      void *data);
 	/* One part of a queued message was submitted (mr valid) or failed for good. */
 	void (*on_part_sent)(struct modem *m, uint64_t msg_id, unsigned part, bool ok, uint8_t mr,
 			     int cms_error, void *data);
@@ -119,6 +130,10 @@ struct modem *modem_pool_get(struct modem_pool *pool, unsigned i);
  * writes them with with_smsc). `msg_id` is the caller's (archive row); callbacks carry it. */
 int modem_send(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus, const size_t *lens,
 	       unsigned n_parts);
+/* The same for some parts of a message: part_nos[i] is the place of pdus[i] in the
+ * whole message, from 0, increasing (the parts a restart found missing). NULL: 0..n-1. */
+int modem_send_parts(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus,
+		     const size_t *lens, const unsigned *part_nos, unsigned n_parts);
 /* The upper layer has committed a received PDU: acknowledge or delete it now. */
 void modem_rx_committed(struct modem *m, uint64_t token);
 

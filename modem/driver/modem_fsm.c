@@ -277,6 +277,9 @@ static void st_probing_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 {
 	struct modem *m = enter(fi);
 
+	/* A process that died after the "> " prompt left the modem in PDU entry, where our
+	 * AT would be taken for PDU characters: ESC first (as ModemManager and gammu do). */
+	at_channel_escape(m->ch);
 	modem_script_run(m, probe_steps, ARRAY_SIZE(probe_steps));
 	entered(fi, prev);
 }

@@ -26,11 +26,16 @@ enum modem_fsm_event {
 	MODEM_EV_STOP,	      /* the pool is shutting down (allstate) */
 };
 
+/* Most parts of one message (TS 23.040: the part counter is one octet). */
+#define SMS_MAX_PARTS_DRIVER 255
+
 /* A message waiting in a modem's send queue. */
 struct modem_part {
 	uint8_t pdu[SMS_PDU_MAX];
 	size_t len;
 	int tpdu_len;
+	unsigned no;	    /* its place in the whole message, from 0: callbacks report it */
+	bool armed;	    /* on_part_submit recorded it; cleared by each result */
 	char recipient[24]; /* TP-DA digits, for matching status reports */
 };
 
@@ -40,6 +45,7 @@ struct modem_msg {
 	unsigned n_parts;
 	unsigned next_part; /* the part to submit next */
 	unsigned attempts;  /* failed transient attempts of next_part */
+	bool refused;	    /* next_part got a permanent error once: a second is believed */
 	struct modem_part *parts;
 };
 
@@ -124,6 +130,7 @@ struct modem {
 	char cnmi_seen[32];
 	unsigned recoveries;
 	uint64_t rx_count, tx_count, tx_failed;
+	uint64_t stray_results; /* +CMGS answered OK without its +CMGS: <mr> line */
 
 	/* Receive (modem_receive.c). */
 	struct llist_head rx_entries;

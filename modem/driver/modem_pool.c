@@ -180,4 +180,5 @@ void modem_info(const struct modem *m, struct modem_info *info)
 	info->rx_count = m->rx_count;
 	info->tx_count = m->tx_count;
 	info->tx_failed = m->tx_failed;
+	info->stray_results = m->stray_results + (m->ch ? at_channel_stray_prompts(m->ch) : 0);
 }

@@ -76,7 +76,7 @@ static void mr_remember(struct modem *m, struct modem_msg *msg, unsigned part, u
 	    .used = true,
 	    .mr = mr,
 	    .msg_id = msg->msg_id,
-	    .part = part,
+	    .part = msg->parts[part].no,
 	    .seq = ++m->mr_seq,
 	};
 	osmo_strlcpy(slot->recipient, msg->parts[part].recipient, sizeof(slot->recipient));
@@ -143,6 +143,7 @@ static void cmgs_cb(struct at_channel *ch, const struct at_response *resp, void 
 	struct modem *m = c->m;
 	struct modem_msg *msg = c->msg;
 	int cms = resp->result == AT_RES_CMS_ERROR ? resp->error_code : -1;
+	struct modem_part *p;
 	unsigned part;
 
 	(void)ch;
@@ -150,17 +151,19 @@ static void cmgs_cb(struct at_channel *ch, const struct at_response *resp, void 
 	if (m->stopping)
 		return;
 	part = msg->next_part;
+	p = &msg->parts[part];
+	p->armed = false; /* the next submit of it is recorded anew */
 	switch (resp->result) {
 	case AT_RES_CLOSED:
 		/* The port went: the part is submitted again once the modem is back. */
 		m->send_busy = false;
 		LOGM(m, LOGL_NOTICE, "msg %llu part %u: port gone, sending again after recovery\n",
-		     (unsigned long long)msg->msg_id, part + 1);
+		     (unsigned long long)msg->msg_id, p->no + 1);
 		return;
 	case AT_RES_TIMEOUT:
 		m->send_busy = false;
 		LOGM(m, LOGL_NOTICE, "msg %llu part %u: no answer, sending again after recovery\n",
-		     (unsigned long long)msg->msg_id, part + 1);
+		     (unsigned long long)msg->msg_id, p->no + 1);
 		modem_cmd_timeout(m);
 		return;
 	case AT_RES_OK: {
@@ -168,42 +171,68 @@ static void cmgs_cb(struct at_channel *ch, const struct at_response *resp, void 
 		unsigned mr = 0;
 		bool last;
 
-		if (!v || sscanf(v, " %u", &mr) != 1)
-			LOGM(m, LOGL_NOTICE, "+CMGS answered OK without a TP-MR\n");
+		if (!v || sscanf(v, " %u", &mr) != 1 || mr > 255) {
+			/* 27.005 §3.5.1: a submit is answered +CMGS: <mr>. A bare OK is some
+			 * other command's (a program sharing the port, an echo): the channel is
+			 * out of step and the part's fate unknown. Resynchronise, as after a
+			 * hang, and send it again — recorded as possibly duplicated. */
+			m->send_busy = false;
+			m->stray_results++;
+			LOGM(m, LOGL_NOTICE,
+			     "msg %llu part %u: OK without +CMGS, not believed; resynchronising\n",
+			     (unsigned long long)msg->msg_id, p->no + 1);
+			modem_cmd_timeout(m);
+			return;
+		}
 		mr_remember(m, msg, part, (uint8_t)mr);
 		msg->next_part++;
 		msg->attempts = 0;
+		msg->refused = false;
 		last = msg->next_part == msg->n_parts;
 		uint64_t id = msg->msg_id;
+		unsigned no = p->no;
 		if (last)
 			msg_free(m, msg);
 		/* Still busy during the callback: a modem_send() from it only queues. */
-		report_sent(m, id, part, true, (uint8_t)mr, 0);
+		report_sent(m, id, no, true, (uint8_t)mr, 0);
 		break;
 	}
-	default:
-		if (resp->result == AT_RES_CMS_ERROR && modem_cms_transient(cms) &&
-		    ++msg->attempts <
-			osmo_tdef_get(modem_tdefs, MODEM_T_SEND_ATTEMPTS, OSMO_TDEF_CUSTOM, -1)) {
+	default: {
+		/* A permanent error is believed when the part gets it twice in a row: once
+		 * may be another command's answer (a program sharing the port). */
+		bool transient =
+		    resp->result == AT_RES_CMS_ERROR && (modem_cms_transient(cms) || !msg->refused);
+
+		if (transient && ++msg->attempts < osmo_tdef_get(modem_tdefs, MODEM_T_SEND_ATTEMPTS,
+								 OSMO_TDEF_CUSTOM, -1)) {
 			unsigned long ms = retry_ms(msg->attempts);
 
+			msg->refused |= !modem_cms_transient(cms);
 			LOGM(m, LOGL_NOTICE,
 			     "msg %llu part %u: +CMS ERROR %d, retry %u in %lu ms\n",
-			     (unsigned long long)msg->msg_id, part + 1, cms, msg->attempts, ms);
+			     (unsigned long long)msg->msg_id, p->no + 1, cms, msg->attempts, ms);
 			osmo_timer_schedule(&m->send_timer, ms / 1000, (ms % 1000) * 1000);
 			m->send_busy = false;
+			/* The modem sent nothing (27.005 §3.2.5): the part's submit has its
+			 * result, and the next is no duplicate. */
+			if (m->pool->ev.on_part_retry)
+				m->pool->ev.on_part_retry(m, msg->msg_id, p->no, cms,
+							  m->pool->ev_data);
 			return;
 		}
 		/* Permanent (or out of attempts): this part and the rest of the message fail,
 		 * since a concatenated message with a hole is not the message. */
 		LOGM(m, LOGL_ERROR, "msg %llu part %u failed: %s\n",
-		     (unsigned long long)msg->msg_id, part + 1, resp->final_line);
+		     (unsigned long long)msg->msg_id, p->no + 1, resp->final_line);
 		uint64_t id = msg->msg_id;
-		unsigned n = msg->n_parts;
+		unsigned n = msg->n_parts, nos[SMS_MAX_PARTS_DRIVER];
+		for (unsigned i = part; i < n; i++)
+			nos[i] = msg->parts[i].no;
 		msg_free(m, msg);
-		for (unsigned p = part; p < n; p++)
-			report_sent(m, id, p, false, 0, cms);
+		for (unsigned i = part; i < n; i++)
+			report_sent(m, id, nos[i], false, 0, cms);
 		break;
+	}
 	}
 	m->send_busy = false;
 	modem_send_kick(m);
@@ -251,6 +280,17 @@ void modem_send_kick(struct modem *m)
 		rc = at_channel_cmd(m->ch, "AT+CMMS=2", NULL, 0, cmms_cb, c);
 	} else {
 		p = &msg->parts[msg->next_part];
+		/* Recorded before it goes: after a crash from here on, the part's fate is
+		 * unknown, and its next submit is marked as possibly duplicated. */
+		if (!p->armed && m->pool->ev.on_part_submit &&
+		    m->pool->ev.on_part_submit(m, msg->msg_id, p->no, m->pool->ev_data) < 0) {
+			LOGM(m, LOGL_ERROR, "msg %llu part %u: cannot be recorded; trying again\n",
+			     (unsigned long long)msg->msg_id, p->no + 1);
+			talloc_free(c);
+			osmo_timer_schedule(&m->send_timer, 1, 0);
+			return;
+		}
+		p->armed = true;
 		sms_hex_encode(hex, sizeof(hex), p->pdu, p->len);
 		snprintf(cmd, sizeof(cmd), "AT+CMGS=%d", p->tpdu_len);
 		rc = at_channel_cmd_pdu(m->ch, cmd, hex, 0, cmgs_cb, c);
@@ -264,6 +304,12 @@ void modem_send_kick(struct modem *m)
 
 int modem_send(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus, const size_t *lens,
 	       unsigned n_parts)
+{
+	return modem_send_parts(m, msg_id, pdus, lens, NULL, n_parts);
+}
+
+int modem_send_parts(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus,
+		     const size_t *lens, const unsigned *part_nos, unsigned n_parts)
 {
 	struct modem_msg *msg;
 	struct sms_submit *sub;
@@ -288,8 +334,14 @@ int modem_send(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus, con
 			talloc_free(msg);
 			return -EINVAL;
 		}
+		if (part_nos && (part_nos[i] >= SMS_MAX_PARTS_DRIVER ||
+				 (i && part_nos[i] <= part_nos[i - 1]))) {
+			talloc_free(msg);
+			return -EINVAL;
+		}
 		memcpy(p->pdu, pdus[i], lens[i]);
 		p->len = lens[i];
+		p->no = part_nos ? part_nos[i] : i;
 		p->tpdu_len = sms_tpdu_len(p->pdu, p->len);
 		osmo_strlcpy(p->recipient, sub->destination.text, sizeof(p->recipient));
 	}
