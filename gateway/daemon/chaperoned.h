@@ -27,6 +27,8 @@
 #include <osmocom/vty/vty.h>
 
 #include "modem/driver/modem.h"
+#include <osmocom/core/hashtable.h>
+
 #include "modem/driver/modem_log.h"
 #include "storage/keeping/retention.h"
 #include "gateway/relay/router.h"
@@ -52,6 +54,8 @@ enum {
 	CTR_PART_FAILED,
 	CTR_PART_DELIVERED,
 	CTR_STORE_ERROR,
+	CTR_PART_RESENT,
+	CTR_REPORT_UNMATCHED,
 };
 
 /* The config's nodes, in the order `write` lists them. */
@@ -69,6 +73,15 @@ struct daemon_modem {
 	char *name, *device, *relay_number, *label, *profile, *sim_pin;
 	struct modem *modem; /* once started */
 	struct sms_reassembler *reasm;
+};
+
+/* A delivery on a modem's queue: what its parts' submits are recorded with. */
+struct daemon_tx {
+	struct hlist_node node;
+	int64_t delivery_id;
+	unsigned parts; /* of the whole message */
+	int ref;	/* its concatenation reference, -1 for one part */
+	unsigned left;	/* parts on the queue without a final result */
 };
 
 struct chaperoned {
@@ -91,6 +104,7 @@ struct chaperoned {
 	struct store *store;
 	struct router *router;
 	struct modem_pool *pool;
+	DECLARE_HASHTABLE(tx, 10); /* struct daemon_tx by delivery id */
 	struct rate_ctr_group *ctrs;
 	struct osmo_timer_list poll_timer, reasm_timer, digest_timer;
 	struct timespec started;

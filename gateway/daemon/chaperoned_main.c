@@ -84,6 +84,9 @@ static const struct rate_ctr_desc ctr_desc[] = {
     [CTR_PART_FAILED] = {"part:failed", "SMS parts that failed for good"},
     [CTR_PART_DELIVERED] = {"part:delivered", "SMS parts confirmed delivered"},
     [CTR_STORE_ERROR] = {"store:error", "Archive writes that failed"},
+    [CTR_PART_RESENT] = {"part:resent", "SMS parts sent again after their fate was unknown"
+					" (possibly duplicated)"},
+    [CTR_REPORT_UNMATCHED] = {"report:unmatched", "Status reports that matched no part"},
 };
 
 static const struct rate_ctr_group_desc ctrg_desc = {

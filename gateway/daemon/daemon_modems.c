@@ -117,6 +117,34 @@ static void on_reassembled(const struct sms_reassembled *msg, void *data)
 	route(dm, msg, sent_at);
 }
 
+/* A status report: matched to the part it reports on in the same transaction that
+ * records it, so that it is acknowledged only once both are in the archive. */
+static int64_t record_report(struct chaperoned *d, struct daemon_modem *dm,
+			     const struct modem_rx *rx)
+{
+	int64_t now = store_now_ms(), id;
+	char to[64];
+
+	if (store_begin(d->store) < 0)
+		return -1;
+	id = rec_rx_pdu_add(d->store, now, dm->name, dm->relay_number, true, rx->pdu_hex,
+			    rx->decode_rc, DUP_WINDOW_MS, NULL);
+	if (id > 0 && rx->decode_rc == 0 && rx->report) {
+		const struct sms_status_report *sr = rx->report;
+
+		sender_e164(to, sizeof(to), sr->recipient.text, d->country_code);
+		if (router_status_report(d->router, id, dm->name, sr->mr, to, sr->status, now) < 0)
+			id = -1;
+		else if (sms_status_is_delivered(sr->status))
+			rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_PART_DELIVERED));
+	}
+	if (id <= 0 || store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		return -1;
+	}
+	return id;
+}
+
 static void on_rx(struct modem *m, const struct modem_rx *rx, void *data)
 {
 	struct chaperoned *d = data;
@@ -127,8 +155,11 @@ static void on_rx(struct modem *m, const struct modem_rx *rx, void *data)
 	if (!dm)
 		return;
 	rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_PDU_IN));
-	id = rec_rx_pdu_add(d->store, store_now_ms(), dm->name, dm->relay_number, report,
-			    rx->pdu_hex, rx->decode_rc, DUP_WINDOW_MS, &dup);
+	if (report)
+		id = record_report(d, dm, rx);
+	else
+		id = rec_rx_pdu_add(d->store, store_now_ms(), dm->name, dm->relay_number, false,
+				    rx->pdu_hex, rx->decode_rc, DUP_WINDOW_MS, &dup);
 	if (id <= 0) {
 		/* Not recorded, so not acknowledged: the modem keeps it and we see it again. */
 		rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_STORE_ERROR));
@@ -138,7 +169,7 @@ static void on_rx(struct modem *m, const struct modem_rx *rx, void *data)
 	}
 	modem_rx_committed(m, rx->token);
 	if (report)
-		return; /* matched to its delivery through on_part_status */
+		return;
 	if (dup) {
 		rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_PDU_DUP));
 		LOGP(DRELAY, LOGL_INFO,
@@ -162,25 +193,66 @@ static void on_rx(struct modem *m, const struct modem_rx *rx, void *data)
 	sms_reassembler_add(dm->reasm, rx->deliver, (void *)(intptr_t)id, mono_ms());
 }
 
+static struct daemon_tx *tx_find(struct chaperoned *d, int64_t delivery_id)
+{
+	struct daemon_tx *t;
+
+	hash_for_each_possible (d->tx, t, node, (uint64_t)delivery_id)
+		if (t->delivery_id == delivery_id)
+			return t;
+	return NULL;
+}
+
+static int on_part_submit(struct modem *m, uint64_t msg_id, unsigned part, void *data)
+{
+	struct chaperoned *d = data;
+	struct daemon_modem *dm = by_modem(d, m);
+	struct daemon_tx *t = tx_find(d, (int64_t)msg_id);
+	int rc;
+
+	if (!dm || !t)
+		return -1;
+	rc = router_part_submit(d->router, (int64_t)msg_id, dm->name, part + 1, t->parts, t->ref);
+	if (rc < 0) {
+		rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_STORE_ERROR));
+		LOGP(DSTORE, LOGL_ERROR,
+		     "%s: cannot record the submit of delivery %" PRIu64 " part %u: %s\n", dm->name,
+		     msg_id, part + 1, store_errmsg(d->store));
+		return -1;
+	}
+	if (rc == 1) {
+		rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_PART_RESENT));
+		LOGP(DRELAY, LOGL_NOTICE,
+		     "%s: delivery %" PRIu64 " part %u sent again; its earlier submit's fate is"
+		     " unknown, so the phone may get it twice (recorded)\n",
+		     dm->name, msg_id, part + 1);
+	}
+	return 0;
+}
+
+static void on_part_retry(struct modem *m, uint64_t msg_id, unsigned part, int cms_error,
+			  void *data)
+{
+	struct chaperoned *d = data;
+	struct daemon_modem *dm = by_modem(d, m);
+
+	router_part_retry(d->router, (int64_t)msg_id, dm ? dm->name : NULL, part + 1, cms_error);
+}
+
 static void on_part_sent(struct modem *m, uint64_t msg_id, unsigned part, bool ok, uint8_t mr,
 			 int cms_error, void *data)
 {
 	struct chaperoned *d = data;
 	struct daemon_modem *dm = by_modem(d, m);
+	struct daemon_tx *t = tx_find(d, (int64_t)msg_id);
 
 	rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, ok ? CTR_PART_SENT : CTR_PART_FAILED));
 	router_part_sent(d->router, (int64_t)msg_id, dm ? dm->name : NULL, part + 1, ok, mr,
 			 cms_error);
-}
-
-static void on_part_status(struct modem *m, uint64_t msg_id, unsigned part, uint8_t st, void *data)
-{
-	struct chaperoned *d = data;
-	struct daemon_modem *dm = by_modem(d, m);
-
-	if (sms_status_is_delivered(st))
-		rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_PART_DELIVERED));
-	router_part_status(d->router, (int64_t)msg_id, dm ? dm->name : NULL, part + 1, st);
+	if (t && --t->left == 0) {
+		hash_del(&t->node);
+		talloc_free(t);
+	}
 }
 
 struct mark_waiting {
@@ -227,8 +299,9 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 
 static const struct modem_events events = {
     .on_rx = on_rx,
+    .on_part_submit = on_part_submit,
+    .on_part_retry = on_part_retry,
     .on_part_sent = on_part_sent,
-    .on_part_status = on_part_status,
     .on_state = on_state,
 };
 
@@ -237,6 +310,7 @@ int daemon_modems_start(struct chaperoned *d)
 	struct daemon_modem *dm;
 	struct sms_reassembler_config rc = {.timeout_ms = daemon_timer_ms(DAEMON_T_REASSEMBLY)};
 
+	hash_init(d->tx);
 	d->pool = modem_pool_alloc(d->ctx, &events, d);
 	llist_for_each_entry (dm, &d->modems, list) {
 		struct modem_config mc = {0};
@@ -320,7 +394,10 @@ static enum router_send_result transport_send(const struct router_send *o, const
 	} * pdus;
 	const uint8_t *ptrs[SMS_MAX_PARTS];
 	size_t lens[SMS_MAX_PARTS];
-	int n, rc = 0;
+	unsigned nos[SMS_MAX_PARTS], k = 0;
+	struct sms_split_info info;
+	struct daemon_tx *t = NULL;
+	int n, rc = 0, ref;
 	enum router_send_result res = ROUTER_SEND_QUEUED;
 
 	if (!dm || !dm->modem) {
@@ -333,10 +410,18 @@ static enum router_send_result transport_send(const struct router_send *o, const
 	}
 	ud = talloc_zero_array(d, struct sms_user_data, SMS_MAX_PARTS);
 	pdus = talloc_zero_array(d, struct pdu_buf, SMS_MAX_PARTS);
-	/* The reference only has to differ between messages to the same phone. */
-	n = sms_split_utf8(ud, SMS_MAX_PARTS, o->body, strlen(o->body), (uint8_t)o->delivery_id);
+	/* A long message takes the next 16-bit reference towards its number: parts of one
+	 * message never combine with another's on the phone. One that went part of the way
+	 * before a restart keeps its reference, so that the rest complete it. */
+	ref = o->ref;
+	if (ref < 0 && sms_split_measure_ref(&info, o->body, strlen(o->body), true) == 0 &&
+	    info.parts > 1)
+		ref = router_concat_ref(d->router, o->to);
+	n = sms_split_utf8_ref(ud, SMS_MAX_PARTS, o->body, strlen(o->body),
+			       (uint16_t)(ref < 0 ? 0 : ref), true);
 	if (n <= 0) {
-		*why = "text cannot be encoded";
+		*why = n == SMS_ERR_CONCAT_LIMIT ? "text needs more than 255 parts"
+						 : "text cannot be encoded";
 		talloc_free(ud);
 		talloc_free(pdus);
 		return ROUTER_SEND_FAILED;
@@ -345,14 +430,30 @@ static enum router_send_result transport_send(const struct router_send *o, const
 	sub.vpf = SMS_VPF_RELATIVE;
 	sub.vp_relative = sms_vp_relative_from_minutes(3 * 24 * 60);
 	for (int i = 0; i < n && rc >= 0; i++) {
+		if (o->done && (o->done[i / 8] >> (i % 8) & 1))
+			continue; /* went out before a restart */
 		sub.ud = ud[i];
 		sub.dcs = sms_dcs_for(ud[i].alphabet, false, 0);
-		rc = sms_submit_encode(pdus[i].b, SMS_PDU_MAX, &sub, true);
-		ptrs[i] = pdus[i].b;
-		lens[i] = rc > 0 ? (size_t)rc : 0;
+		rc = sms_submit_encode(pdus[k].b, SMS_PDU_MAX, &sub, true);
+		ptrs[k] = pdus[k].b;
+		lens[k] = rc > 0 ? (size_t)rc : 0;
+		nos[k++] = (unsigned)i;
 	}
-	if (rc < 0 ||
-	    modem_send(dm->modem, (uint64_t)o->delivery_id, ptrs, lens, (unsigned)n) < 0) {
+	/* Before the driver has it: it may offer the first part for recording at once. */
+	if (k && rc >= 0 && !tx_find(d, o->delivery_id)) {
+		t = talloc_zero(d->ctx, struct daemon_tx);
+		t->delivery_id = o->delivery_id;
+		t->parts = (unsigned)n;
+		t->ref = n > 1 ? ref : -1;
+		t->left = k;
+		hash_add(d->tx, &t->node, (uint64_t)o->delivery_id);
+	}
+	if (rc < 0 || !k ||
+	    modem_send_parts(dm->modem, (uint64_t)o->delivery_id, ptrs, lens, nos, k) < 0) {
+		if (t) {
+			hash_del(&t->node);
+			talloc_free(t);
+		}
 		*why = "cannot be encoded or queued";
 		res = ROUTER_SEND_FAILED;
 	} else if (modem_get_state(dm->modem) != MODEM_ST_READY) {

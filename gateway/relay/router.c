@@ -5,6 +5,7 @@
  * and the work over time (releases, restart recovery, the modem's reports). The steps
  * in between are in router_record.c, router_address.c, router_commands.c and
  * router_digest.c (router_internal.h). */
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <talloc.h>
 
 #include "storage/directory/directory_store.h"
+#include "storage/records/records_journal.h"
 #include "gateway/relay/router_internal.h"
 
 /* ---- A small set of delivery ids (open addressing; ids are positive). ---- */
@@ -79,6 +81,7 @@ struct router *router_alloc(void *ctx, struct store *s, const struct router_conf
 	struct router *r = talloc_zero(ctx, struct router);
 
 	r->store = s;
+	hash_init(r->refs);
 	router_set_config(r, cfg);
 	if (tp)
 		r->tp = *tp;
@@ -179,12 +182,25 @@ static void dispatch_row(const struct rec_delivery_row *row, void *data)
 {
 	struct send_ctx *sc = data;
 	struct router *r = sc->r;
-	struct router_send o = {row->id, row->relay, row->recipient_number, row->body};
+	struct router_send o = {row->id, row->relay, row->recipient_number, row->body, -1, NULL};
+	struct rec_parts parts;
 	const char *why = NULL;
 	enum router_send_result res;
 
 	if (id_set_has(&r->in_flight, row->id))
 		return;
+	/* Parts of it may have gone before a restart: the rest go with the same reference. */
+	if (rec_delivery_parts(r->store, row->id, &parts) < 0) {
+		r->stats.store_errors++;
+		return; /* the next poll tries again */
+	}
+	if (parts.parts) {
+		if (parts.n_done >= parts.parts)
+			return;
+		o.ref = parts.ref;
+		o.done = parts.n_done ? parts.done : NULL;
+		r->stats.parts_resumed += parts.n_done ? 1 : 0;
+	}
 	/* A released hold's notice is given now: later messages need not repeat it. */
 	if (row->notice && row->recipient_id) {
 		struct dir_person *p = dir_person_by_id(r->dir, row->recipient_id);
@@ -314,6 +330,13 @@ static void release_due(const struct rec_held *h, void *data)
 		return;
 }
 
+static void resume_one(int64_t delivery_id, void *data)
+{
+	struct send_ctx *sc = data;
+
+	rec_delivery_get(sc->r->store, delivery_id, dispatch_row, sc);
+}
+
 unsigned router_poll(struct router *r, int64_t now)
 {
 	struct send_ctx sc = {r, now, 0};
@@ -321,6 +344,10 @@ unsigned router_poll(struct router *r, int64_t now)
 	if (!r->dir || store_directory_version(r->store) != r->dir_version)
 		router_load(r);
 	rec_held_due(r->store, now, release_due, &sc);
+	/* Once per process: deliveries a crash left part-way (their latest status is sent
+	 * or delivered, so the polls below would not find them). */
+	if (!r->resumed && rec_deliveries_incomplete(r->store, resume_one, &sc) == 0)
+		r->resumed = true;
 	rec_deliveries_in_status(r->store, REC_ST_QUEUED, 0, dispatch_row, &sc);
 	rec_deliveries_in_status(r->store, REC_ST_WAITING, 0, dispatch_row, &sc);
 	r->last_poll = now;
@@ -345,17 +372,103 @@ void router_part_sent(struct router *r, int64_t delivery_id, const char *modem, 
 	r->stats.failed++;
 }
 
-void router_part_status(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
-			uint8_t st)
-{
-	char detail[32];
-	bool ok = st < 0x20; /* TS 23.040 §9.2.3.15: 0x00-0x1F completed */
+/* ---- The send journal ---- */
 
-	if (st >= 0x20 && st < 0x40)
-		return; /* temporary: the SMSC is still trying */
-	snprintf(detail, sizeof(detail), "TP-ST 0x%02x", st);
-	if (rec_delivery_event(r->store, delivery_id, store_now_ms(),
-			       ok ? REC_ST_DELIVERED : REC_ST_FAILED, modem, (int)part, -1,
-			       detail) < 0)
+static uint32_t number_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+int router_concat_ref(struct router *r, const char *number)
+{
+	uint32_t key = number_hash(number);
+	struct concat_ref *c;
+	int last;
+
+	hash_for_each_possible (r->refs, c, node, key)
+		if (!strcmp(c->number, number))
+			return c->ref = (c->ref + 1) & 0xffff;
+	/* First long message to this number in this process: after the archive's newest. A
+	 * reference the archive cannot tell is drawn at random, so that a phone is unlikely
+	 * to hold parts with it. */
+	last = rec_last_ref(r->store, number);
+	if (last < 0)
+		last = (int)(key & 0xffff);
+	c = talloc_size(r, sizeof(*c) + strlen(number) + 1);
+	if (!c)
+		return (last + 1) & 0xffff;
+	strcpy(c->number, number);
+	c->ref = (last + 1) & 0xffff;
+	hash_add(r->refs, &c->node, key);
+	return c->ref;
+}
+
+int router_part_submit(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
+		       unsigned parts, int ref)
+{
+	bool resend = false;
+
+	if (rec_part_submit(r->store, delivery_id, store_now_ms(), modem, part, parts, ref,
+			    &resend) < 0) {
 		r->stats.store_errors++;
+		return -1;
+	}
+	if (resend)
+		r->stats.parts_resent++;
+	return resend ? 1 : 0;
+}
+
+void router_part_retry(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
+		       int cms_error)
+{
+	char detail[64];
+
+	snprintf(detail, sizeof(detail), "+CMS ERROR: %d; trying again", cms_error);
+	if (rec_delivery_event(r->store, delivery_id, store_now_ms(), REC_ST_WAITING, modem,
+			       (int)part, -1, detail) < 0)
+		r->stats.store_errors++;
+}
+
+/* How long the network may report on a submit: the validity period chaperoned asks for
+ * (3 days), and a day for reports that wait in the SMSC. */
+#define REPORT_WINDOW_MS (4LL * 24 * 3600 * 1000)
+
+int router_status_report(struct router *r, int64_t rx_pdu_id, const char *modem, int mr,
+			 const char *recipient, uint8_t st, int64_t now)
+{
+	struct rec_report_match m;
+	char detail[48];
+	bool temporary = st >= 0x20 && st < 0x40; /* TS 23.040 §9.2.3.15: still trying */
+	bool ok = st < 0x20;			  /* completed */
+	int rc = rec_report_match(r->store, modem, mr, recipient, now - REPORT_WINDOW_MS, &m);
+
+	if (rc == -1)
+		goto fail;
+	if (rc == -ENOENT) {
+		r->stats.reports_unmatched++;
+		if (rec_report_add(r->store, now, rx_pdu_id, 0, 0, st, NULL) < 0)
+			goto fail;
+		return 0;
+	}
+	if (!strcmp(m.matched_by, "mr"))
+		r->stats.reports_matched++;
+	else
+		r->stats.reports_unknown_fate++;
+	if (rec_report_add(r->store, now, rx_pdu_id, m.delivery_id, m.part, st, m.matched_by) < 0)
+		goto fail;
+	/* A temporary status is followed by the final one; a second final one is a copy. */
+	if (temporary || m.already_final)
+		return 0;
+	snprintf(detail, sizeof(detail), "status report: TP-ST 0x%02x", st);
+	if (rec_delivery_event(r->store, m.delivery_id, now, ok ? REC_ST_DELIVERED : REC_ST_FAILED,
+			       modem, (int)m.part, -1, detail) < 0)
+		goto fail;
+	return 0;
+fail:
+	r->stats.store_errors++;
+	return -1;
 }

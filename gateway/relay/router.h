@@ -50,6 +50,11 @@ struct router_send {
 	const char *relay; /* send from this relay number */
 	const char *to;	   /* E.164 */
 	const char *body;
+	/* A delivery that went part of the way before a restart: the concatenation
+	 * reference its parts carry (-1: none yet, take router_concat_ref() when the body
+	 * needs parts) and the parts not to send again (NULL: none; bit p-1 for part p). */
+	int ref;
+	const uint8_t *done;
 };
 
 enum router_send_result {
@@ -91,11 +96,26 @@ int64_t router_inbound(struct router *r, const struct router_inbound *in);
 /* Periodic work (see above); `now` in ms UTC. Returns the number of deliveries sent. */
 unsigned router_poll(struct router *r, int64_t now);
 
+/* The next concatenation reference towards a number (16 bits; the one after the last
+ * this process took for it, or after the newest the archive has). */
+int router_concat_ref(struct router *r, const char *number);
+
 /* What the modem reported about a delivery's part (parts count from 1). */
+/* A part is about to go to `modem`: recorded and committed (records_journal.h) before
+ * it does. Returns 0, 1 when it is a resend of a part whose fate is unknown (possibly
+ * duplicated), -1 when the archive refused (the part must wait). */
+int router_part_submit(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
+		       unsigned parts, int ref);
+/* The modem refused the part for now and tries again. */
+void router_part_retry(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
+		       int cms_error);
 void router_part_sent(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
 		      bool ok, int mr, int cms_error);
-void router_part_status(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
-			uint8_t st);
+/* A status report (its PDU recorded as rx_pdu_id) from `modem`: matched in the archive
+ * to the part it reports on, recorded either way. Call inside the transaction that
+ * recorded the PDU. Returns 0, -1 on archive failure. */
+int router_status_report(struct router *r, int64_t rx_pdu_id, const char *modem, int mr,
+			 const char *recipient, uint8_t st, int64_t now);
 
 /* Send the oversight digest now to every overseer who has not had one in 20 hours.
  * Returns the number of digests queued. chaperoned calls it at digest_hour. */
@@ -107,5 +127,10 @@ struct router_stats {
 	 * already handed to the transport, a digest not recorded (and so not sent). A
 	 * message router_inbound could not record is its caller's to count (it returns -1). */
 	uint64_t store_errors;
+	/* The send journal: parts sent again after a restart or a silent modem, of which
+	 * those whose first submit's fate was unknown (possibly duplicated); status reports
+	 * matched by TP-MR, by a part of unknown fate, or not at all. */
+	uint64_t parts_resumed, parts_resent, reports_matched, reports_unknown_fate,
+	    reports_unmatched;
 };
 void router_stats(const struct router *r, struct router_stats *st);

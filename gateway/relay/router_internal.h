@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <osmocom/core/hashtable.h>
+
 #include "storage/model/directory.h"
 #include "storage/records/records.h"
 #include "gateway/relay/grammar.h"
@@ -28,6 +30,13 @@ struct id_set {
 	size_t n, cap;
 };
 
+/* The last concatenation reference taken towards a number, in this process. */
+struct concat_ref {
+	struct hlist_node node;
+	int ref;
+	char number[];
+};
+
 struct router {
 	struct store *store;
 	struct router_config cfg;
@@ -35,7 +44,9 @@ struct router {
 	void *tp_data;
 	struct directory *dir;
 	int64_t dir_version;
-	struct id_set in_flight; /* deliveries handed to a modem by this process */
+	struct id_set in_flight;     /* deliveries handed to a modem by this process */
+	DECLARE_HASHTABLE(refs, 10); /* struct concat_ref by number */
+	bool resumed;		     /* deliveries left part-way by a crash were resumed */
 	struct router_stats stats;
 	int64_t last_poll;
 };

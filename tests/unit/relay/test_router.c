@@ -433,7 +433,8 @@ static void test_status_archive_failure_counted(void **state)
 	assert_int_equal(e->n_sent, 10);
 	assert_int_equal(store_exec(e->store, "PRAGMA query_only = 1"), 0);
 	router_part_sent(e->router, e->sent[0].id, "modem0", 1, true, 7, 0);
-	router_part_status(e->router, e->sent[1].id, "modem0", 1, 0x00);
+	assert_int_equal(router_status_report(e->router, 1, "modem0", 7, "+16175550301", 0x00, T0),
+			 -1);
 	router_stats(e->router, &st);
 	assert_int_equal(st.store_errors, 2);
 	assert_int_equal(store_exec(e->store, "PRAGMA query_only = 0"), 0);
