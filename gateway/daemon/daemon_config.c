@@ -10,6 +10,7 @@
  *    thread-window 24
  *    crisis-window 72
  *    question-window 60
+ *    max-parts 255
  *   policy
  *    guardians-on-team-messages yes
  *    quiet-hours 21:00 07:00
@@ -156,6 +157,14 @@ DEFUN(cfg_question_window, cfg_question_window_cmd, "question-window <1-1440>",
 	return applied();
 }
 
+DEFUN(cfg_max_parts, cfg_max_parts_cmd, "max-parts <2-255>",
+      "Most texts one relayed message may take, its sender's name and the recording notice "
+      "included; a longer one is refused and its sender told\nTexts (SMS parts)\n")
+{
+	g_daemon->rcfg.max_parts = (unsigned)atoi(argv[0]);
+	return applied();
+}
+
 static int write_chaperone(struct vty *vty)
 {
 	struct chaperoned *d = g_daemon;
@@ -171,6 +180,7 @@ static int write_chaperone(struct vty *vty)
 	vty_out(vty, " thread-window %u%s", d->rcfg.thread_window_s / 3600, VTY_NEWLINE);
 	vty_out(vty, " crisis-window %u%s", d->rcfg.crisis_window_s / 3600, VTY_NEWLINE);
 	vty_out(vty, " question-window %u%s", d->rcfg.question_window_s / 60, VTY_NEWLINE);
+	vty_out(vty, " max-parts %u%s", d->rcfg.max_parts, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -506,6 +516,7 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(CHAPERONE_NODE, &cfg_thread_window_cmd);
 	install_element(CHAPERONE_NODE, &cfg_crisis_window_cmd);
 	install_element(CHAPERONE_NODE, &cfg_question_window_cmd);
+	install_element(CHAPERONE_NODE, &cfg_max_parts_cmd);
 
 	install_element(CONFIG_NODE, &cfg_policy_cmd);
 	install_node(&policy_node, write_policy);

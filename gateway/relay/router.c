@@ -73,6 +73,7 @@ void router_config_defaults(struct router_config *cfg)
 	cfg->question_window_s = 3600;
 	cfg->unknown_reply_s = 24 * 3600;
 	cfg->digest_hour = 17;
+	cfg->max_parts = 255;
 }
 
 struct router *router_alloc(void *ctx, struct store *s, const struct router_config *cfg,

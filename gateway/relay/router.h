@@ -41,6 +41,7 @@ struct router_config {
 	unsigned question_window_s; /* an open question can be answered this long (1 h) */
 	unsigned unknown_reply_s;   /* at most one reply per unknown number per (24 h) */
 	unsigned digest_hour;	    /* local hour of the daily oversight digest (17) */
+	unsigned max_parts;	    /* most SMS parts a relayed message may take (255) */
 };
 void router_config_defaults(struct router_config *cfg);
 

@@ -9,6 +9,7 @@
 
 #include <talloc.h>
 
+#include "modem/sms/sms_split.h"
 #include "gateway/relay/router_internal.h"
 
 /* ---- The sender's replies and the router's own verdicts ---- */
@@ -282,6 +283,40 @@ static void local_time(int64_t ms, struct tm *out)
 	localtime_r(&t, out);
 }
 
+/* A message whose longest delivery (attribution and notice included) needs more SMS parts
+ * than max_parts is refused whole, and its sender told: part of a message is not the
+ * message, and several messages would each need their own attribution and order. Returns
+ * true when it was refused (w->failed set when the refusal could not be recorded). */
+static bool too_long(struct work *w, struct policy_request *req, const struct policy_verdict *pv)
+{
+	unsigned most = 0, limit = w->r->cfg.max_parts ? w->r->cfg.max_parts : 255;
+	struct sms_split_info info;
+	int64_t vid;
+
+	for (unsigned i = 0; i < pv->n_deliveries; i++) {
+		const char *b = pv->deliveries[i].body;
+
+		/* As the transport splits it: 16-bit references. */
+		if (b && sms_split_measure_ref(&info, b, strlen(b), true) == 0 && info.parts > most)
+			most = info.parts;
+	}
+	if (most <= limit)
+		return false;
+	vid = router_verdict(w, REC_V_RELAY, REC_BLOCK, "length", req->team, req->body,
+			     "the message needs %u texts with the sender's name added; at most "
+			     "%u are sent",
+			     most, limit);
+	if (vid <= 0 || router_reply(w, vid,
+				     "Not sent: your message is too long to forward. With your "
+				     "name added it would take %u texts, and the most is %u. "
+				     "Please send it in shorter messages.",
+				     most, limit) < 0)
+		w->failed = true;
+	else
+		w->r->stats.blocked++;
+	return true;
+}
+
 int router_evaluate_and_record(struct work *w, struct policy_request *req)
 {
 	struct policy_verdict pv;
@@ -298,6 +333,8 @@ int router_evaluate_and_record(struct work *w, struct policy_request *req)
 			   ? router_reply(w, vid, "Not sent: the message could not be understood.")
 			   : -1;
 	}
+	if (pv.action != POLICY_BLOCK && too_long(w, req, &pv))
+		return w->failed ? -1 : 0;
 	if (record_policy(w, req, &pv, &vid) < 0)
 		return -1;
 	return record_threads(w, req, &pv);

@@ -150,8 +150,10 @@ console() {
 	ok "refused: no login password, no enable password, no login, a wide bind, sim-pin ****," \
 		"an encrypted password, the example's password, one password for both, a misspelt zone"
 
-	# 2. The transcript.
+	# 2. The transcript, once both modems are ready (it shows them so).
 	start "$cfg"
+	wait_for 20 grep -q "modem0: ready" "$work/daemon.err" || fail "modem0 not ready"
+	wait_for 20 grep -q "modem1: ready" "$work/daemon.err" || fail "modem1 not ready"
 	chmod 644 "$cfg" # `write` must leave it 0600 whatever it was
 	sed -e "s|@WORK@|$work|g" -e "s|@PORT@|$port|g" "$here/console.vty" >"$work/console.vty"
 	"$client" transcript "$port" "$work/console.vty" || fail "console.vty differs"
