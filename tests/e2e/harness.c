@@ -184,28 +184,38 @@ static struct json_object *ctl_request(const struct sim *s, const char *req)
 
 struct json_object *sim_ctl(const struct sim *s, const char *fmt, ...)
 {
-	char req[8192];
+	struct json_object *resp;
+	char *req;
 	va_list ap;
+	int n;
 
+	/* As long as it needs: a phone's longest message is 39,015 characters. */
 	va_start(ap, fmt);
-	vsnprintf(req, sizeof(req), fmt, ap);
+	n = vasprintf(&req, fmt, ap);
 	va_end(ap);
-	return ctl_request(s, req);
+	if (n < 0)
+		return NULL;
+	resp = ctl_request(s, req);
+	free(req);
+	return resp;
 }
 
 struct json_object *sim_ctl_ok(const struct sim *s, const char *fmt, ...)
 {
-	char req[8192];
 	struct json_object *resp, *ok;
+	char *req;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(req, sizeof(req), fmt, ap);
+	n = vasprintf(&req, fmt, ap);
 	va_end(ap);
+	assert_true(n >= 0);
 	resp = ctl_request(s, req);
 	assert_non_null(resp);
 	if (!json_object_object_get_ex(resp, "ok", &ok) || !json_object_get_boolean(ok))
-		fail_msg("ctl %s failed: %s", req, json_object_to_json_string(resp));
+		fail_msg("ctl %.200s failed: %s", req, json_object_to_json_string(resp));
+	free(req);
 	return resp;
 }
 
