@@ -17,6 +17,7 @@
 
 #include "storage/directory/directory_store.h"
 #include "storage/records/records.h"
+#include "storage/records/records_journal.h"
 #include "gateway/roster/roster.h"
 #include "gateway/relay/router.h"
 
@@ -35,6 +36,8 @@ struct sent {
 	int64_t id;
 	char to[32];
 	char body[1024];
+	int ref;
+	uint8_t done[32];
 };
 
 struct env {
@@ -57,6 +60,10 @@ static enum router_send_result count_send(const struct router_send *o, const cha
 		e->sent[e->n_sent].id = o->delivery_id;
 		snprintf(e->sent[e->n_sent].to, sizeof(e->sent[0].to), "%s", o->to);
 		snprintf(e->sent[e->n_sent].body, sizeof(e->sent[0].body), "%s", o->body);
+		e->sent[e->n_sent].ref = o->ref;
+		memset(e->sent[e->n_sent].done, 0, sizeof(e->sent[0].done));
+		if (o->done)
+			memcpy(e->sent[e->n_sent].done, o->done, sizeof(e->sent[0].done));
 	}
 	e->n_sent++;
 	return e->result;
@@ -469,6 +476,149 @@ static void test_directory_edit_seen(void **state)
 	assert_true(sent_to(e, COACH, "Nora R., guardian of Jamie R."));
 }
 
+/* ---- The send journal ---- */
+
+static const char *find_sent(struct env *e, const char *to, int64_t *id)
+{
+	for (unsigned i = 0; i < e->n_sent && i < 512; i++)
+		if (!strcmp(e->sent[i].to, to)) {
+			*id = e->sent[i].id;
+			return e->sent[i].body;
+		}
+	return NULL;
+}
+
+/* A message whose relayed form needs more parts than max_parts is refused whole, and its
+ * sender told why; one that fits goes. */
+static void test_too_long_refused(void **state)
+{
+	struct env *e = *state;
+	char text[600] = "#soccer ";
+	struct router_stats st;
+
+	e->cfg.max_parts = 2;
+	router_set_config(e->router, &e->cfg);
+	while (strlen(text) < 330)
+		strcat(text, "Bring water. ");
+	assert_true(text_at(e, COACH, SOCCER_RELAY, text, T0) > 0);
+	assert_int_equal(e->n_sent, 1);
+	assert_true(sent_to(e, COACH, "too long to forward"));
+	/* 330 characters with the attribution, and the recording notice of a first message. */
+	assert_true(sent_to(e, COACH, "it would take 4 texts, and the most is 2"));
+	assert_int_equal(count(e, "SELECT count(*) FROM verdicts WHERE action = 'block'"
+				  " AND rules = 'length'"),
+			 1);
+	router_stats(e->router, &st);
+	assert_int_equal(st.blocked, 1);
+	assert_true(text_at(e, COACH, SOCCER_RELAY, "#soccer Bring water.", T0 + 1000) > 0);
+	assert_true(sent_to(e, JAMIE, "Bring water."));
+}
+
+/* A crash after part 1 of a three-part delivery was sent and part 2 handed to the modem:
+ * the next process sends parts 2 and 3 only, with the same reference; part 2 is a resend
+ * of unknown fate (possibly duplicated), part 3 is not. Deliveries never submitted go
+ * whole, with a reference still to take. */
+static void test_resume_part_way(void **state)
+{
+	struct env *e = *state;
+	char text[600] = "#soccer ";
+	int64_t d1 = 0;
+	struct router *next;
+
+	while (strlen(text) < 400)
+		strcat(text, "Field trip forms due Friday. ");
+	assert_true(text_at(e, COACH, SOCCER_RELAY, text, T0) > 0);
+	assert_non_null(find_sent(e, JAMIE, &d1));
+	assert_int_equal(router_part_submit(e->router, d1, "modem0", 1, 3, 4242), 0);
+	router_part_sent(e->router, d1, "modem0", 1, true, 17, 0);
+	assert_int_equal(router_part_submit(e->router, d1, "modem0", 2, 3, 4242), 0);
+
+	/* The next process. */
+	e->n_sent = 0;
+	next = router_alloc(e->ctx, e->store, &e->cfg, &transport, e);
+	assert_int_equal(router_load(next), 0);
+	router_poll(next, T0 + 5000);
+	assert_int_equal(e->n_sent, 10); /* the other nine were still queued */
+	for (unsigned i = 0; i < e->n_sent; i++) {
+		if (e->sent[i].id == d1) {
+			assert_int_equal(e->sent[i].ref, 4242);
+			assert_int_equal(e->sent[i].done[0], 0x01);
+		} else {
+			assert_int_equal(e->sent[i].ref, -1);
+			assert_int_equal(e->sent[i].done[0], 0);
+		}
+	}
+	assert_int_equal(router_part_submit(next, d1, "modem0", 2, 3, 4242), 1);
+	assert_int_equal(router_part_submit(next, d1, "modem0", 3, 3, 4242), 0);
+	assert_int_equal(count(e, "SELECT count(*) FROM delivery_submits WHERE resend = 1"), 1);
+	/* Parts 2 and 3 sent: the delivery is complete, and a later poll leaves it. */
+	router_part_sent(next, d1, "modem0", 2, true, 18, 0);
+	router_part_sent(next, d1, "modem0", 3, true, 19, 0);
+	e->n_sent = 0;
+	next = router_alloc(e->ctx, e->store, &e->cfg, &transport, e);
+	router_poll(next, T0 + 9000);
+	for (unsigned i = 0; i < e->n_sent; i++) {
+		assert_true(e->sent[i].id != d1);
+		assert_int_equal(e->sent[i].ref, -1);
+	}
+}
+
+/* Reports are matched in the archive: by modem and TP-MR; when the submit's result was
+ * never recorded, to the part of unknown fate towards that number; else recorded as
+ * matching nothing. A second final report on one part is a copy. */
+static void test_reports_matched_in_archive(void **state)
+{
+	struct env *e = *state;
+	int64_t d1 = 0, pdu[4];
+
+	assert_true(text_at(e, COACH, SOCCER_RELAY, "@jamier Report test", T0) > 0);
+	assert_non_null(find_sent(e, JAMIE, &d1));
+	for (int i = 0; i < 4; i++) {
+		char hex[16];
+
+		snprintf(hex, sizeof(hex), "00%02X", i);
+		pdu[i] =
+		    rec_rx_pdu_add(e->store, T0, "modem0", SOCCER_RELAY, true, hex, 0, 0, NULL);
+		assert_true(pdu[i] > 0);
+	}
+	assert_int_equal(router_part_submit(e->router, d1, "modem0", 1, 1, -1), 0);
+	router_part_sent(e->router, d1, "modem0", 1, true, 33, 0);
+	assert_int_equal(router_status_report(e->router, pdu[0], "modem0", 33, JAMIE, 0, T0), 0);
+	assert_int_equal(count(e, "SELECT count(*) FROM delivery_reports WHERE matched_by = 'mr'"),
+			 1);
+	assert_int_equal(router_status_report(e->router, pdu[1], "modem0", 33, JAMIE, 0, T0), 0);
+	assert_int_equal(count(e, "SELECT parts_delivered FROM delivery_state WHERE delivery_id ="
+				  " (SELECT max(delivery_id) FROM delivery_reports)"),
+			 1);
+	/* Submitted again with no result (a crash): a report with an MR nobody recorded. */
+	assert_int_equal(router_part_submit(e->router, d1, "modem0", 1, 1, -1), 0);
+	assert_int_equal(router_status_report(e->router, pdu[2], "modem0", 90, JAMIE, 0, T0), 0);
+	assert_int_equal(
+	    count(e, "SELECT count(*) FROM delivery_reports WHERE matched_by = 'unknown-fate'"), 1);
+	assert_int_equal(router_status_report(e->router, pdu[3], "modem0", 91, JAMIE, 0, T0), 0);
+	assert_int_equal(
+	    count(e, "SELECT count(*) FROM delivery_reports WHERE delivery_id IS NULL"), 1);
+}
+
+/* References towards one number follow each other, in a process and across one. */
+static void test_concat_refs_per_number(void **state)
+{
+	struct env *e = *state;
+	int64_t d1 = 0;
+	int a, b;
+	struct router *next;
+
+	a = router_concat_ref(e->router, JAMIE);
+	b = router_concat_ref(e->router, JAMIE);
+	assert_int_equal(b, (a + 1) & 0xffff);
+	assert_true(text_at(e, COACH, SOCCER_RELAY, "@jamier Ref test", T0) > 0);
+	assert_non_null(find_sent(e, JAMIE, &d1));
+	assert_int_equal(router_part_submit(e->router, d1, "modem0", 1, 2, 65535), 0);
+	next = router_alloc(e->ctx, e->store, &e->cfg, &transport, e);
+	assert_int_equal(router_concat_ref(next, JAMIE), 0);
+	assert_int_equal(router_concat_ref(next, ROSA) >= 0, 1);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +637,10 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_digest_archive_failure_sends_nothing, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_status_archive_failure_counted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_too_long_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resume_part_way, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reports_matched_in_archive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concat_refs_per_number, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_directory_edit_seen, setup, teardown),
 	};
 
