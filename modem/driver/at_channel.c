@@ -75,6 +75,7 @@ struct at_cmd {
 	char *pdu;    /* NULL: no prompt */
 	unsigned timeout_ms;
 	at_response_cb cb;
+	at_written_cb written; /* the PDU went to the port (NULL: nobody asks) */
 	void *data;
 	char **lines; /* talloc'd under the command */
 	unsigned n_lines;
@@ -480,6 +481,8 @@ static void got_prompt(struct at_channel *ch)
 	out_append(ch, CTRL_Z, 1);
 	out_flush(ch);
 	trace(ch, '>', cmd->pdu);
+	if (cmd->written && !ch->closed)
+		cmd->written(ch, cmd->data);
 }
 
 /* One complete, non-empty line. */
@@ -729,7 +732,7 @@ void at_channel_close(struct at_channel *ch)
 /* Commands */
 
 static int queue_cmd(struct at_channel *ch, const char *cmd, const char *expect, const char *pdu,
-		     unsigned timeout_ms, at_response_cb cb, void *data)
+		     unsigned timeout_ms, at_response_cb cb, at_written_cb written, void *data)
 {
 	struct at_cmd *c;
 
@@ -747,6 +750,7 @@ static int queue_cmd(struct at_channel *ch, const char *cmd, const char *expect,
 	c->pdu = pdu ? talloc_strdup(c, pdu) : NULL;
 	c->timeout_ms = timeout_ms;
 	c->cb = cb;
+	c->written = written;
 	c->data = data;
 	llist_add_tail(&c->list, &ch->queue);
 
@@ -759,7 +763,7 @@ static int queue_cmd(struct at_channel *ch, const char *cmd, const char *expect,
 int at_channel_cmd(struct at_channel *ch, const char *cmd, const char *expect, unsigned timeout_ms,
 		   at_response_cb cb, void *data)
 {
-	return queue_cmd(ch, cmd, expect, NULL, timeout_ms, cb, data);
+	return queue_cmd(ch, cmd, expect, NULL, timeout_ms, cb, NULL, data);
 }
 
 int at_channel_cmd_pdu(struct at_channel *ch, const char *cmd, const char *pdu_hex,
@@ -767,7 +771,15 @@ int at_channel_cmd_pdu(struct at_channel *ch, const char *cmd, const char *pdu_h
 {
 	if (!pdu_hex)
 		return -EINVAL;
-	return queue_cmd(ch, cmd, NULL, pdu_hex, timeout_ms, cb, data);
+	return queue_cmd(ch, cmd, NULL, pdu_hex, timeout_ms, cb, NULL, data);
+}
+
+int at_channel_cmd_submit(struct at_channel *ch, const char *cmd, const char *pdu_hex,
+			  unsigned timeout_ms, at_response_cb cb, at_written_cb written, void *data)
+{
+	if (!pdu_hex)
+		return -EINVAL;
+	return queue_cmd(ch, cmd, NULL, pdu_hex, timeout_ms, cb, written, data);
 }
 
 void at_channel_flush(struct at_channel *ch)

@@ -43,6 +43,8 @@ struct at_response {
 };
 
 typedef void (*at_response_cb)(struct at_channel *ch, const struct at_response *resp, void *data);
+/* A PDU command's PDU (and Ctrl-Z) went to the port: the modem works on it now. */
+typedef void (*at_written_cb)(struct at_channel *ch, void *data);
 
 /* A URC handler. `pdu_line` is the line that followed for handlers registered with
  * has_pdu (+CMT, +CDS) — "" when that line was not hex (no PDU came) — else NULL. */
@@ -102,6 +104,13 @@ int at_channel_cmd_pdu(struct at_channel *ch, const char *cmd, const char *pdu_h
  * not taken for the next command's. The channel does the same by itself after a prompt
  * or submit timeout and when a "> " prompt arrives that no command asked for. */
 void at_channel_escape(struct at_channel *ch);
+
+/* at_channel_cmd_pdu(), and `written` is called the moment the PDU has been written (not
+ * if the command ends before its prompt). A sender does its bookkeeping there, while the
+ * modem submits, rather than between one result and the next command. */
+int at_channel_cmd_submit(struct at_channel *ch, const char *cmd, const char *pdu_hex,
+			  unsigned timeout_ms, at_response_cb cb, at_written_cb written,
+			  void *data);
 
 /* Drop every queued command not yet written (completed with AT_RES_CLOSED); the one in
  * flight stays. Used on recovery. */
