@@ -130,10 +130,24 @@ struct modem *modem_pool_get(struct modem_pool *pool, unsigned i);
  * writes them with with_smsc). `msg_id` is the caller's (archive row); callbacks carry it. */
 int modem_send(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus, const size_t *lens,
 	       unsigned n_parts);
+/* Which lane a message waits in: at every submit boundary the highest lane with a message
+ * goes first, so a reply never waits behind a broadcast for more than the part in flight. */
+enum modem_lane {
+	MODEM_LANE_URGENT,	 /* crisis messages and alerts */
+	MODEM_LANE_CONVERSATION, /* person to person, replies, the relay's answers */
+	MODEM_LANE_BULK,	 /* team messages, digests */
+	MODEM_LANES,
+};
+struct modem_send_opts {
+	enum modem_lane lane;
+	uint64_t group; /* messages of one group take turns with other groups' (0: none) */
+};
 /* The same for some parts of a message: part_nos[i] is the place of pdus[i] in the
- * whole message, from 0, increasing (the parts a restart found missing). NULL: 0..n-1. */
+ * whole message, from 0, increasing (the parts a restart found missing). NULL: 0..n-1.
+ * opts NULL: the conversation lane, no group. modem_send() is this with both NULL. */
 int modem_send_parts(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus,
-		     const size_t *lens, const unsigned *part_nos, unsigned n_parts);
+		     const size_t *lens, const unsigned *part_nos, unsigned n_parts,
+		     const struct modem_send_opts *opts);
 /* The upper layer has committed a received PDU: acknowledge or delete it now. */
 void modem_rx_committed(struct modem *m, uint64_t token);
 

@@ -46,6 +46,8 @@ struct modem_msg {
 	unsigned next_part; /* the part to submit next */
 	unsigned attempts;  /* failed transient attempts of next_part */
 	bool refused;	    /* next_part got a permanent error once: a second is believed */
+	unsigned lane;	    /* enum modem_lane */
+	uint64_t group;	    /* messages of one group take turns with other groups' */
 	struct modem_part *parts;
 };
 
@@ -138,11 +140,16 @@ struct modem {
 	bool sweeping, sweep_again;
 
 	/* Send (modem_send.c). */
-	struct llist_head queue;
+	struct llist_head lanes[MODEM_LANES]; /* struct modem_msg, by enum modem_lane */
 	unsigned queue_len;
 	bool send_busy; /* a +CMGS (or +CMMS) is with the channel */
 	bool cmms_on;
 	struct modem_mr_entry mrs[MODEM_MR_TABLE];
+	/* A part's result waiting for the next part's PDU to be written (pdu_written_cb). */
+	bool sent_pending;
+	uint64_t pending_id;
+	unsigned pending_no;
+	uint8_t pending_mr;
 	uint64_t mr_seq;
 };
 

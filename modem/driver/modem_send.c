@@ -15,6 +15,19 @@
  *    one (a guardian's message) is a failure of the relay. The upper layer sees both
  *    +CMGS answers through on_part_sent and the archive records them.
  * A modem that answers an error sent nothing (27.005 §3.2.5), so errors never duplicate.
+ *
+ * Lanes. Each message waits in one of three lanes (urgent, conversation, bulk); at every
+ * submit boundary the next part comes from the highest lane that has one, so a reply
+ * waits at most for the part in flight, never behind a broadcast. Within a lane a
+ * message's parts go in order, and when a message is done the rest of its group (a team's
+ * broadcast) move to the back of its lane: teams sharing a modem take turns.
+ *
+ * Bookkeeping while the modem works. The upper layer records each part's submit before
+ * the part goes (on_part_submit) and its result after (on_part_sent) — each an fsync. Done
+ * between one +CMGS result and the next command they would cost the modem that much time
+ * per part; so the next part is recorded ahead, while the modem submits this one (its PDU
+ * written), and a part's result is reported then too. Only a part nobody recorded ahead
+ * (the first after a pause, or a higher lane's) is recorded on the critical path.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,6 +61,85 @@ static void msg_free(struct modem *m, struct modem_msg *msg)
 	llist_del(&msg->list);
 	m->queue_len--;
 	talloc_free(msg);
+}
+
+/* The message whose part goes next: the head of the highest lane that has one. */
+static struct modem_msg *next_msg(struct modem *m, const struct modem_msg *after)
+{
+	for (unsigned l = 0; l < MODEM_LANES; l++) {
+		struct modem_msg *msg;
+
+		llist_for_each_entry (msg, &m->lanes[l], list)
+			if (msg != after)
+				return msg;
+	}
+	return NULL;
+}
+
+/* A message is done: the rest of its group go to the back of its lane, in order, so that
+ * the other groups in the lane take their turn first (round robin). */
+static void msg_done(struct modem *m, struct modem_msg *msg)
+{
+	struct modem_msg *other, *tmp;
+	struct llist_head *lane = &m->lanes[msg->lane];
+	uint64_t group = msg->group;
+	LLIST_HEAD(moved);
+
+	msg_free(m, msg);
+	if (!group)
+		return;
+	llist_for_each_entry_safe (other, tmp, lane, list)
+		if (other->group == group)
+			llist_move_tail(&other->list, &moved);
+	llist_for_each_entry_safe (other, tmp, &moved, list)
+		llist_move_tail(&other->list, lane);
+}
+
+/* Report a part's result that waited for the next part's PDU to be written. */
+static void report_sent(struct modem *m, uint64_t msg_id, unsigned part, bool ok, uint8_t mr,
+			int cms);
+
+static void flush_pending(struct modem *m)
+{
+	if (!m->sent_pending)
+		return;
+	m->sent_pending = false;
+	report_sent(m, m->pending_id, m->pending_no, true, m->pending_mr, 0);
+}
+
+/* Record a part's submit unless it was recorded ahead: false when the upper layer could
+ * not (the part waits). */
+static bool arm(struct modem *m, struct modem_msg *msg, struct modem_part *p)
+{
+	if (p->armed || !m->pool->ev.on_part_submit)
+		return true;
+	if (m->pool->ev.on_part_submit(m, msg->msg_id, p->no, m->pool->ev_data) < 0) {
+		LOGM(m, LOGL_ERROR, "msg %llu part %u: cannot be recorded; trying again\n",
+		     (unsigned long long)msg->msg_id, p->no + 1);
+		return false;
+	}
+	p->armed = true;
+	return true;
+}
+
+/* The PDU of the part in flight is written: the modem submits it for the next while. */
+static void pdu_written_cb(struct at_channel *ch, void *data)
+{
+	struct send_ctx *c = data;
+	struct modem *m = c->m;
+	struct modem_msg *msg = c->msg, *next;
+
+	(void)ch;
+	if (m->stopping)
+		return;
+	flush_pending(m);
+	/* The part that will most likely go next: this message's next part, else the head of
+	 * the highest lane. A higher lane's message arriving meanwhile is recorded when it
+	 * goes; this one stays recorded, and goes later. */
+	if (msg->next_part + 1 < msg->n_parts)
+		arm(m, msg, &msg->parts[msg->next_part + 1]);
+	else if ((next = next_msg(m, msg)))
+		arm(m, next, &next->parts[next->next_part]);
 }
 
 static void mr_remember(struct modem *m, struct modem_msg *msg, unsigned part, uint8_t mr)
@@ -119,6 +211,10 @@ static void report_sent(struct modem *m, uint64_t msg_id, unsigned part, bool ok
 {
 	struct modem_pool *pool = m->pool;
 
+	/* Results in order: one waiting for the next PDU comes first. */
+	if (m->sent_pending && !(ok && msg_id == m->pending_id && part == m->pending_no))
+		flush_pending(m);
+
 	if (ok)
 		m->tx_count++;
 	else
@@ -153,6 +249,8 @@ static void cmgs_cb(struct at_channel *ch, const struct at_response *resp, void 
 	part = msg->next_part;
 	p = &msg->parts[part];
 	p->armed = false; /* the next submit of it is recorded anew */
+	if (resp->result != AT_RES_OK)
+		flush_pending(m);
 	switch (resp->result) {
 	case AT_RES_CLOSED:
 		/* The port went: the part is submitted again once the modem is back. */
@@ -192,9 +290,18 @@ static void cmgs_cb(struct at_channel *ch, const struct at_response *resp, void 
 		uint64_t id = msg->msg_id;
 		unsigned no = p->no;
 		if (last)
-			msg_free(m, msg);
-		/* Still busy during the callback: a modem_send() from it only queues. */
-		report_sent(m, id, no, true, (uint8_t)mr, 0);
+			msg_done(m, msg);
+		if (next_msg(m, NULL)) {
+			/* Reported once the next part's PDU is written (pdu_written_cb). */
+			flush_pending(m);
+			m->sent_pending = true;
+			m->pending_id = id;
+			m->pending_no = no;
+			m->pending_mr = (uint8_t)mr;
+		} else {
+			/* Still busy during the callback: a modem_send() from it only queues. */
+			report_sent(m, id, no, true, (uint8_t)mr, 0);
+		}
 		break;
 	}
 	default: {
@@ -228,7 +335,7 @@ static void cmgs_cb(struct at_channel *ch, const struct at_response *resp, void 
 		unsigned n = msg->n_parts, nos[SMS_MAX_PARTS_DRIVER];
 		for (unsigned i = part; i < n; i++)
 			nos[i] = msg->parts[i].no;
-		msg_free(m, msg);
+		msg_done(m, msg);
 		for (unsigned i = part; i < n; i++)
 			report_sent(m, id, nos[i], false, 0, cms);
 		break;
@@ -267,36 +374,40 @@ void modem_send_kick(struct modem *m)
 	char cmd[32], hex[2 * SMS_PDU_MAX + 1];
 	int rc;
 
-	if (m->send_busy || m->stopping || !modem_ready(m) || osmo_timer_pending(&m->send_timer) ||
-	    llist_empty(&m->queue))
+	if (m->send_busy || m->stopping)
 		return;
-	msg = llist_first_entry(&m->queue, struct modem_msg, list);
-	c = talloc_zero(m, struct send_ctx);
-	c->m = m;
-	c->msg = msg;
+	msg = next_msg(m, NULL);
+	if (!msg || !modem_ready(m) || osmo_timer_pending(&m->send_timer)) {
+		/* Nothing goes now: a result that waited for the next PDU is reported. */
+		flush_pending(m);
+		return;
+	}
 	if (msg->n_parts > 1 && m->profile->cmms && !m->cmms_on) {
 		/* Keep the radio link up between the parts of this message (27.005 §3.5.6). */
+		c = talloc_zero(m, struct send_ctx);
+		c->m = m;
+		c->msg = msg;
 		c->cmms = true;
 		rc = at_channel_cmd(m->ch, "AT+CMMS=2", NULL, 0, cmms_cb, c);
 	} else {
 		p = &msg->parts[msg->next_part];
 		/* Recorded before it goes: after a crash from here on, the part's fate is
 		 * unknown, and its next submit is marked as possibly duplicated. */
-		if (!p->armed && m->pool->ev.on_part_submit &&
-		    m->pool->ev.on_part_submit(m, msg->msg_id, p->no, m->pool->ev_data) < 0) {
-			LOGM(m, LOGL_ERROR, "msg %llu part %u: cannot be recorded; trying again\n",
-			     (unsigned long long)msg->msg_id, p->no + 1);
-			talloc_free(c);
+		if (!arm(m, msg, p)) {
+			flush_pending(m);
 			osmo_timer_schedule(&m->send_timer, 1, 0);
 			return;
 		}
-		p->armed = true;
+		c = talloc_zero(m, struct send_ctx);
+		c->m = m;
+		c->msg = msg;
 		sms_hex_encode(hex, sizeof(hex), p->pdu, p->len);
 		snprintf(cmd, sizeof(cmd), "AT+CMGS=%d", p->tpdu_len);
-		rc = at_channel_cmd_pdu(m->ch, cmd, hex, 0, cmgs_cb, c);
+		rc = at_channel_cmd_submit(m->ch, cmd, hex, 0, cmgs_cb, pdu_written_cb, c);
 	}
 	if (rc < 0) {
 		talloc_free(c);
+		flush_pending(m);
 		return;
 	}
 	m->send_busy = true;
@@ -305,16 +416,18 @@ void modem_send_kick(struct modem *m)
 int modem_send(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus, const size_t *lens,
 	       unsigned n_parts)
 {
-	return modem_send_parts(m, msg_id, pdus, lens, NULL, n_parts);
+	return modem_send_parts(m, msg_id, pdus, lens, NULL, n_parts, NULL);
 }
 
 int modem_send_parts(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus,
-		     const size_t *lens, const unsigned *part_nos, unsigned n_parts)
+		     const size_t *lens, const unsigned *part_nos, unsigned n_parts,
+		     const struct modem_send_opts *opts)
 {
 	struct modem_msg *msg;
 	struct sms_submit *sub;
 
-	if (!m || !pdus || !lens || n_parts == 0 || n_parts > 255)
+	if (!m || !pdus || !lens || n_parts == 0 || n_parts > 255 ||
+	    (opts && opts->lane >= MODEM_LANES))
 		return -EINVAL;
 	msg = talloc_zero(m, struct modem_msg);
 	msg->parts = talloc_zero_array(msg, struct modem_part, n_parts);
@@ -325,6 +438,8 @@ int modem_send_parts(struct modem *m, uint64_t msg_id, const uint8_t *const *pdu
 	}
 	msg->msg_id = msg_id;
 	msg->n_parts = n_parts;
+	msg->lane = opts ? opts->lane : MODEM_LANE_CONVERSATION;
+	msg->group = opts ? opts->group : 0;
 	for (unsigned i = 0; i < n_parts; i++) {
 		struct modem_part *p = &msg->parts[i];
 
@@ -346,7 +461,7 @@ int modem_send_parts(struct modem *m, uint64_t msg_id, const uint8_t *const *pdu
 		osmo_strlcpy(p->recipient, sub->destination.text, sizeof(p->recipient));
 	}
 	talloc_free(sub);
-	llist_add_tail(&msg->list, &m->queue);
+	llist_add_tail(&msg->list, &m->lanes[msg->lane]);
 	m->queue_len++;
 	LOGM(m, LOGL_DEBUG, "queued msg %llu (%u parts), %u waiting\n", (unsigned long long)msg_id,
 	     n_parts, m->queue_len);
@@ -356,7 +471,8 @@ int modem_send_parts(struct modem *m, uint64_t msg_id, const uint8_t *const *pdu
 
 void modem_send_init(struct modem *m)
 {
-	INIT_LLIST_HEAD(&m->queue);
+	for (unsigned l = 0; l < MODEM_LANES; l++)
+		INIT_LLIST_HEAD(&m->lanes[l]);
 	osmo_timer_setup(&m->send_timer, send_timer_cb, m);
 }
 
@@ -365,6 +481,8 @@ void modem_send_free_all(struct modem *m)
 	struct modem_msg *msg, *tmp;
 
 	osmo_timer_del(&m->send_timer);
-	llist_for_each_entry_safe (msg, tmp, &m->queue, list)
-		msg_free(m, msg);
+	flush_pending(m);
+	for (unsigned l = 0; l < MODEM_LANES; l++)
+		llist_for_each_entry_safe (msg, tmp, &m->lanes[l], list)
+			msg_free(m, msg);
 }

@@ -83,6 +83,9 @@ struct t {
 	uint8_t last_status;
 	int readies;
 	int recoveries_seen;
+	/* on_part_submit: each part's submits, in order (msg_id * 1000 + part). */
+	uint64_t submits[MAX_SENT];
+	int n_submits;
 };
 
 static struct t *T;
@@ -159,6 +162,16 @@ static void on_part_sent(struct modem *m, uint64_t msg_id, unsigned part, bool o
 	t->sent[t->n_sent++] = (struct sent_rec){msg_id, part, ok, mr, cms};
 }
 
+static int on_part_submit(struct modem *m, uint64_t msg_id, unsigned part, void *data)
+{
+	struct t *t = data;
+
+	(void)m;
+	assert_true(t->n_submits < MAX_SENT);
+	t->submits[t->n_submits++] = msg_id * 1000 + part;
+	return 0;
+}
+
 static void on_part_status(struct modem *m, uint64_t msg_id, unsigned part, uint8_t st, void *data)
 {
 	struct t *t = data;
@@ -183,6 +196,7 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 
 static const struct modem_events events = {
     .on_rx = on_rx,
+    .on_part_submit = on_part_submit,
     .on_part_sent = on_part_sent,
     .on_part_status = on_part_status,
     .on_state = on_state,
@@ -340,8 +354,18 @@ static void phone_sends(struct t *t, const char *from, const char *text)
 	    text));
 }
 
+static int queue_text_opts(struct modem *m, uint64_t msg_id, const char *to, const char *text,
+			   bool srr, const struct modem_send_opts *opts);
+
 /* Queue `text` to `to` on m as msg_id; returns the number of parts. */
 static int queue_text(struct modem *m, uint64_t msg_id, const char *to, const char *text, bool srr)
+{
+	return queue_text_opts(m, msg_id, to, text, srr, NULL);
+}
+
+/* The same in a lane and group. */
+static int queue_text_opts(struct modem *m, uint64_t msg_id, const char *to, const char *text,
+			   bool srr, const struct modem_send_opts *opts)
 {
 	struct sms_user_data parts[4];
 	uint8_t pdus[4][SMS_PDU_MAX];
@@ -360,7 +384,7 @@ static int queue_text(struct modem *m, uint64_t msg_id, const char *to, const ch
 		pp[i] = pdus[i];
 		lens[i] = (size_t)len;
 	}
-	assert_int_equal(modem_send(m, msg_id, pp, lens, (unsigned)n), 0);
+	assert_int_equal(modem_send_parts(m, msg_id, pp, lens, NULL, (unsigned)n, opts), 0);
 	return n;
 }
 
@@ -668,6 +692,45 @@ static void test_cms_error_retries(void **state)
 	t_free(t);
 }
 
+/* Lanes: a reply queued behind two teams' broadcasts goes after the part in flight; the
+ * teams' messages take turns; every part is offered for recording before it goes, once,
+ * and its result comes after. */
+static void test_lanes(void **state)
+{
+	(void)state;
+	struct t *t = t_new();
+	t->sim = sim_start("--submit-ms", "20", "--deliver-ms", "0", NULL);
+	assert_non_null(t->sim);
+	struct modem *m = add_modem(t, 0, NULL);
+	wait_ready(t, m);
+	struct modem_send_opts team_a = {MODEM_LANE_BULK, 1}, team_b = {MODEM_LANE_BULK, 2};
+	struct modem_send_opts reply = {MODEM_LANE_CONVERSATION, 0};
+	char text[64];
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(text, sizeof(text), "team A %d", i);
+		queue_text_opts(m, 100 + (uint64_t)i, PHONE, text, false, &team_a);
+	}
+	for (int i = 0; i < 4; i++) {
+		snprintf(text, sizeof(text), "team B %d", i);
+		queue_text_opts(m, 200 + (uint64_t)i, PHONE, text, false, &team_b);
+	}
+	queue_text_opts(m, 1, PHONE, "a reply", false, &reply);
+	assert_true(run_until(t, sent_at_least, (void *)9, 5000));
+	/* Team A's first was on its way when the rest were queued. */
+	static const uint64_t order[] = {100, 1, 200, 101, 201, 102, 202, 103, 203};
+	for (int i = 0; i < 9; i++) {
+		assert_true(t->sent[i].ok);
+		assert_int_equal(t->sent[i].msg_id, order[i]);
+	}
+	/* Recorded once each, and the reply recorded before it went. */
+	assert_int_equal(t->n_submits, 9);
+	for (int i = 0; i < 9; i++)
+		for (int k = i + 1; k < 9; k++)
+			assert_true(t->submits[i] != t->submits[k]);
+	t_free(t);
+}
+
 /* A full SIM: the filler is handed up and deleted, then a waiting message gets in. */
 static void test_sim_full(void **state)
 {
@@ -800,6 +863,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_hang_during_send),
 	    cmocka_unit_test(test_vanish_during_send),
 	    cmocka_unit_test(test_cms_error_retries),
+	    cmocka_unit_test(test_lanes),
 	    cmocka_unit_test(test_sim_full),
 	    cmocka_unit_test(test_stored_while_stopped),
 	    cmocka_unit_test(test_other_storage_drained),
