@@ -382,6 +382,11 @@ void daemon_modems_expire(struct chaperoned *d)
 
 /* ---- Send ---- */
 
+_Static_assert((int)ROUTER_LANE_URGENT == (int)MODEM_LANE_URGENT &&
+		   (int)ROUTER_LANE_CONVERSATION == (int)MODEM_LANE_CONVERSATION &&
+		   (int)ROUTER_LANE_BULK == (int)MODEM_LANE_BULK,
+	       "the router's lanes are the driver's");
+
 static enum router_send_result transport_send(const struct router_send *o, const char **why,
 					      void *data)
 {
@@ -397,6 +402,9 @@ static enum router_send_result transport_send(const struct router_send *o, const
 	unsigned nos[SMS_MAX_PARTS], k = 0;
 	struct sms_split_info info;
 	struct daemon_tx *t = NULL;
+	/* The router's lanes are the driver's, in the same order. */
+	struct modem_send_opts opts = {.lane = (enum modem_lane)o->lane,
+				       .group = (uint64_t)o->group};
 	int n, rc = 0, ref;
 	enum router_send_result res = ROUTER_SEND_QUEUED;
 
@@ -449,7 +457,7 @@ static enum router_send_result transport_send(const struct router_send *o, const
 		hash_add(d->tx, &t->node, (uint64_t)o->delivery_id);
 	}
 	if (rc < 0 || !k ||
-	    modem_send_parts(dm->modem, (uint64_t)o->delivery_id, ptrs, lens, nos, k) < 0) {
+	    modem_send_parts(dm->modem, (uint64_t)o->delivery_id, ptrs, lens, nos, k, &opts) < 0) {
 		if (t) {
 			hash_del(&t->node);
 			talloc_free(t);

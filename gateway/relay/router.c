@@ -183,13 +183,20 @@ static void dispatch_row(const struct rec_delivery_row *row, void *data)
 {
 	struct send_ctx *sc = data;
 	struct router *r = sc->r;
-	struct router_send o = {row->id, row->relay, row->recipient_number, row->body, -1, NULL};
+	struct router_send o = {row->id, row->relay, row->recipient_number,    row->body,
+				-1,	 NULL,	     ROUTER_LANE_CONVERSATION, 0};
 	struct rec_parts parts;
 	const char *why = NULL;
 	enum router_send_result res;
 
 	if (id_set_has(&r->in_flight, row->id))
 		return;
+	if (row->flagged) {
+		o.lane = ROUTER_LANE_URGENT;
+	} else if (row->team_message || (row->why && !strcmp(row->why, "digest"))) {
+		o.lane = ROUTER_LANE_BULK;
+		o.group = row->team_id ? row->team_id : -row->verdict_id;
+	}
 	/* Parts of it may have gone before a restart: the rest go with the same reference. */
 	if (rec_delivery_parts(r->store, row->id, &parts) < 0) {
 		r->stats.store_errors++;

@@ -45,6 +45,8 @@ struct router_config {
 };
 void router_config_defaults(struct router_config *cfg);
 
+enum router_lane { ROUTER_LANE_URGENT, ROUTER_LANE_CONVERSATION, ROUTER_LANE_BULK };
+
 /* One recorded delivery to hand to a modem. */
 struct router_send {
 	int64_t delivery_id;
@@ -56,6 +58,11 @@ struct router_send {
 	 * needs parts) and the parts not to send again (NULL: none; bit p-1 for part p). */
 	int ref;
 	const uint8_t *done;
+	/* How soon: urgent (crisis), conversation (person to person, replies), bulk (team
+	 * messages, digests); bulk messages of one team (group) take turns with other
+	 * teams'. */
+	enum router_lane lane;
+	int64_t group;
 };
 
 enum router_send_result {

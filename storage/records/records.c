@@ -268,7 +268,12 @@ int rec_delivery_event(struct store *s, int64_t delivery_id, int64_t at, enum re
 
 #define DELIVERY_COLS                                                                              \
 	"d.id, d.verdict_id, d.recipient_id, d.relay, d.recipient_number, d.body, s.status,"       \
-	" d.why, d.at, s.parts_sent, s.parts_delivered, d.notice"
+	" d.why, d.at, s.parts_sent, s.parts_delivered, d.notice, v.flagged,"                      \
+	" v.rules LIKE '%whole-team%', v.team_id"
+/* The verdict each delivery came from: how urgent it is, whether it is a team's. */
+#define DELIVERY_FROM                                                                              \
+	" FROM delivery_state s JOIN deliveries d ON d.id = s.delivery_id"                         \
+	" LEFT JOIN verdicts v ON v.id = d.verdict_id"
 
 static int delivery_row(struct store *s, sqlite3_stmt *st, struct rec_delivery_row *r)
 {
@@ -283,6 +288,9 @@ static int delivery_row(struct store *s, sqlite3_stmt *st, struct rec_delivery_r
 	r->parts_sent = (unsigned)sqlite3_column_int(st, 9);
 	r->parts_delivered = (unsigned)sqlite3_column_int(st, 10);
 	r->notice = sqlite3_column_int(st, 11);
+	r->flagged = sqlite3_column_int(st, 12);
+	r->team_message = sqlite3_column_int(st, 13);
+	r->team_id = sqlite3_column_int64(st, 14);
 	return status_of(s, TXT(st, 6), &r->status);
 }
 
@@ -317,10 +325,9 @@ int rec_deliveries_in_status(struct store *s, enum rec_status status, unsigned l
 
 	if (!word)
 		return -1;
-	return each_delivery(s,
-			     "SELECT " DELIVERY_COLS " FROM delivery_state s JOIN deliveries d"
-			     " ON d.id = s.delivery_id WHERE s.status = ?1 ORDER BY d.id LIMIT ?2",
-			     word, limit ? (int64_t)limit : -1, cb, data);
+	return each_delivery(
+	    s, "SELECT " DELIVERY_COLS DELIVERY_FROM " WHERE s.status = ?1 ORDER BY d.id LIMIT ?2",
+	    word, limit ? (int64_t)limit : -1, cb, data);
 }
 
 /* Copy the strings *str[0..n) point to (column text of a cached statement) into one
@@ -355,8 +362,7 @@ static char *copy_texts(const char **const *str, unsigned n)
 int rec_delivery_get(struct store *s, int64_t id,
 		     void (*cb)(const struct rec_delivery_row *row, void *data), void *data)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT " DELIVERY_COLS " FROM delivery_state s JOIN"
-					 " deliveries d ON d.id = s.delivery_id WHERE d.id = ?1");
+	sqlite3_stmt *st = store_stmt(s, "SELECT " DELIVERY_COLS DELIVERY_FROM " WHERE d.id = ?1");
 	struct rec_delivery_row r;
 	const char **const str[] = {&r.relay, &r.recipient_number, &r.body, &r.why};
 	char *buf;

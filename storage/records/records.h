@@ -129,6 +129,9 @@ struct rec_delivery_row {
 	int64_t at;
 	unsigned parts_sent, parts_delivered;
 	bool notice; /* the body carries the recording notice */
+	/* From its verdict: a crisis (flagged), a team message, and the team. */
+	bool flagged, team_message;
+	int64_t team_id;
 };
 /* Deliveries whose latest status is `status`, oldest first; limit 0 = all. A row whose
  * status is a word no enum has ends the walk with -1. */
