@@ -81,6 +81,7 @@ struct modem_info {
 	unsigned recoveries;
 	uint64_t rx_count, tx_count, tx_failed;
 	uint64_t stray_results; /* answers not believed (a submit's OK without its TP-MR) */
+	unsigned per_minute, daily_cap, sent_24h; /* pacing, and submits of the last 24 h */
 };
 
 /* What the upper layer learns. Every callback is optional. */
@@ -103,6 +104,9 @@ struct modem_events {
 	/* A status report matched a submitted part: TP-ST (see sms_status_is_*()). */
 	void (*on_part_status)(struct modem *m, uint64_t msg_id, unsigned part, uint8_t st,
 			       void *data);
+	/* Pacing: the submits of the last 24 hours reached 80 % of the daily cap (reached
+	 * false), or the cap itself (true: parts wait until an hour drops out). */
+	void (*on_pacing)(struct modem *m, unsigned used, unsigned cap, bool reached, void *data);
 	/* The modem changed state (ready, recovering, ...). */
 	void (*on_state)(struct modem *m, enum modem_state st, void *data);
 };
@@ -150,6 +154,18 @@ int modem_send_parts(struct modem *m, uint64_t msg_id, const uint8_t *const *pdu
 		     const struct modem_send_opts *opts);
 /* The upper layer has committed a received PDU: acknowledge or delete it now. */
 void modem_rx_committed(struct modem *m, uint64_t token);
+
+/* Carrier pacing: carriers block a SIM that sends in bulk. per_minute spaces submits
+ * evenly (0: no limit); daily_cap bounds the submits of any 24 hours (0: none). Parts wait
+ * for their time, never dropped. hours_ago[h] (may be NULL): submits made h hours ago by
+ * an earlier process (h = 0..23), so that the cap holds across restarts. */
+struct modem_pacing {
+	unsigned per_minute;
+	unsigned daily_cap;
+};
+void modem_set_pacing(struct modem *m, const struct modem_pacing *p, const unsigned *hours_ago);
+/* Is it waiting for its 24-hour cap? */
+bool modem_paced(const struct modem *m);
 
 void modem_info(const struct modem *m, struct modem_info *info);
 enum modem_state modem_get_state(const struct modem *m);

@@ -145,6 +145,15 @@ struct modem {
 	bool send_busy; /* a +CMGS (or +CMMS) is with the channel */
 	bool cmms_on;
 	struct modem_mr_entry mrs[MODEM_MR_TABLE];
+	/* Carrier pacing (modem_pacing.c): submits per wall-clock hour over the last 24. */
+	struct modem_pacing pacing;
+	uint32_t pace_count[24];
+	int64_t pace_hour[24];
+	int64_t pace_last_mono;
+	bool pace_near_told, pace_full_told;
+	bool pace_waiting; /* send_timer runs for the pacing, not a retry */
+	unsigned pace_told_used;
+	struct osmo_timer_list pace_timer; /* tells on_pacing from the loop */
 	/* A part's result waiting for the next part's PDU to be written (pdu_written_cb). */
 	bool sent_pending;
 	uint64_t pending_id;
@@ -219,6 +228,17 @@ bool modem_rx_sweep(struct modem *m);
 void modem_rx_new_session(struct modem *m);
 unsigned modem_rx_stored_known(const struct modem *m);
 void modem_rx_free_all(struct modem *m);
+
+/* modem_pacing.c */
+/* 0 when a submit may go now, else how long to wait (rate, or the 24-hour cap). */
+unsigned long modem_pacing_wait_ms(struct modem *m);
+void modem_pacing_note_submit(struct modem *m);
+/* Will the pacing make the next submit wait (a rate, or the cap reached)? */
+bool modem_pacing_holds_next(const struct modem *m);
+unsigned modem_pacing_used(const struct modem *m);
+bool modem_pacing_capped(const struct modem *m);
+void modem_pacing_init(struct modem *m);
+void modem_pacing_stop(struct modem *m);
 
 /* modem_send.c */
 void modem_send_init(struct modem *m);

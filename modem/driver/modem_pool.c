@@ -181,4 +181,7 @@ void modem_info(const struct modem *m, struct modem_info *info)
 	info->tx_count = m->tx_count;
 	info->tx_failed = m->tx_failed;
 	info->stray_results = m->stray_results + (m->ch ? at_channel_stray_prompts(m->ch) : 0);
+	info->per_minute = m->pacing.per_minute;
+	info->daily_cap = m->pacing.daily_cap;
+	info->sent_24h = modem_pacing_used(m);
 }

@@ -132,10 +132,14 @@ static void pdu_written_cb(struct at_channel *ch, void *data)
 	(void)ch;
 	if (m->stopping)
 		return;
+	modem_pacing_note_submit(m);
 	flush_pending(m);
 	/* The part that will most likely go next: this message's next part, else the head of
 	 * the highest lane. A higher lane's message arriving meanwhile is recorded when it
-	 * goes; this one stays recorded, and goes later. */
+	 * goes; this one stays recorded, and goes later. Not when the pacing will hold it:
+	 * a record ahead of a long wait would make a crash meanwhile look like a resend. */
+	if (modem_pacing_holds_next(m))
+		return;
 	if (msg->next_part + 1 < msg->n_parts)
 		arm(m, msg, &msg->parts[msg->next_part + 1]);
 	else if ((next = next_msg(m, msg)))
@@ -372,6 +376,7 @@ void modem_send_kick(struct modem *m)
 	struct modem_part *p;
 	struct send_ctx *c;
 	char cmd[32], hex[2 * SMS_PDU_MAX + 1];
+	unsigned long wait;
 	int rc;
 
 	if (m->send_busy || m->stopping)
@@ -382,6 +387,13 @@ void modem_send_kick(struct modem *m)
 		flush_pending(m);
 		return;
 	}
+	if ((wait = modem_pacing_wait_ms(m))) {
+		flush_pending(m);
+		m->pace_waiting = true;
+		osmo_timer_schedule(&m->send_timer, wait / 1000, (wait % 1000) * 1000);
+		return;
+	}
+	m->pace_waiting = false;
 	if (msg->n_parts > 1 && m->profile->cmms && !m->cmms_on) {
 		/* Keep the radio link up between the parts of this message (27.005 §3.5.6). */
 		c = talloc_zero(m, struct send_ctx);
@@ -469,11 +481,17 @@ int modem_send_parts(struct modem *m, uint64_t msg_id, const uint8_t *const *pdu
 	return 0;
 }
 
+bool modem_paced(const struct modem *m)
+{
+	return modem_pacing_capped(m);
+}
+
 void modem_send_init(struct modem *m)
 {
 	for (unsigned l = 0; l < MODEM_LANES; l++)
 		INIT_LLIST_HEAD(&m->lanes[l]);
 	osmo_timer_setup(&m->send_timer, send_timer_cb, m);
+	modem_pacing_init(m);
 }
 
 void modem_send_free_all(struct modem *m)
@@ -481,6 +499,7 @@ void modem_send_free_all(struct modem *m)
 	struct modem_msg *msg, *tmp;
 
 	osmo_timer_del(&m->send_timer);
+	modem_pacing_stop(m);
 	flush_pending(m);
 	for (unsigned l = 0; l < MODEM_LANES; l++)
 		llist_for_each_entry_safe (msg, tmp, &m->lanes[l], list)

@@ -86,6 +86,7 @@ struct t {
 	/* on_part_submit: each part's submits, in order (msg_id * 1000 + part). */
 	uint64_t submits[MAX_SENT];
 	int n_submits;
+	int pacing_near, pacing_reached; /* on_pacing calls */
 };
 
 static struct t *T;
@@ -172,6 +173,18 @@ static int on_part_submit(struct modem *m, uint64_t msg_id, unsigned part, void 
 	return 0;
 }
 
+static void on_pacing(struct modem *m, unsigned used, unsigned cap, bool reached, void *data)
+{
+	struct t *t = data;
+
+	(void)m;
+	assert_true(used <= cap);
+	if (reached)
+		t->pacing_reached++;
+	else
+		t->pacing_near++;
+}
+
 static void on_part_status(struct modem *m, uint64_t msg_id, unsigned part, uint8_t st, void *data)
 {
 	struct t *t = data;
@@ -199,6 +212,7 @@ static const struct modem_events events = {
     .on_part_submit = on_part_submit,
     .on_part_sent = on_part_sent,
     .on_part_status = on_part_status,
+    .on_pacing = on_pacing,
     .on_state = on_state,
 };
 
@@ -731,6 +745,56 @@ static void test_lanes(void **state)
 	t_free(t);
 }
 
+/* Carrier pacing: a rate spaces the submits; a daily cap, counting what an earlier process
+ * sent, stops them (and says so once) until it is raised; nothing is dropped. */
+static void test_pacing(void **state)
+{
+	(void)state;
+	struct t *t = t_new();
+	t->sim = sim_start("--submit-ms", "0", "--deliver-ms", "0", NULL);
+	assert_non_null(t->sim);
+	struct modem *m = add_modem(t, 0, NULL);
+	wait_ready(t, m);
+	struct modem_pacing rate = {.per_minute = 600}; /* one each 100 ms */
+	struct modem_info mi;
+	char text[32];
+
+	modem_set_pacing(m, &rate, NULL);
+	long long t0 = now_ms();
+	for (int i = 0; i < 4; i++) {
+		snprintf(text, sizeof(text), "paced %d", i);
+		queue_text(m, 300 + (uint64_t)i, PHONE, text, false);
+	}
+	assert_true(run_until(t, sent_at_least, (void *)4, 5000));
+	assert_true(now_ms() - t0 >= 300); /* three gaps of at least 100 ms */
+
+	/* Two sent an hour ago by an earlier process; the cap is four. */
+	unsigned hours[24] = {0};
+	hours[1] = 2;
+	struct modem_pacing cap = {.daily_cap = 4};
+	modem_set_pacing(m, &cap, hours);
+	for (int i = 0; i < 3; i++) {
+		snprintf(text, sizeof(text), "capped %d", i);
+		queue_text(m, 400 + (uint64_t)i, PHONE, text, false);
+	}
+	assert_true(run_until(t, sent_at_least, (void *)6, 5000));
+	run_until(t, NULL, NULL, 500);
+	assert_int_equal(t->n_sent, 6); /* the third waits */
+	assert_true(modem_paced(m));
+	assert_int_equal(t->pacing_reached, 1);
+	assert_int_equal(t->pacing_near, 0); /* 80 % and 100 % came together: told once */
+	modem_info(m, &mi);
+	assert_int_equal(mi.sent_24h, 4);
+	assert_int_equal(mi.daily_cap, 4);
+	assert_int_equal(mi.queue_len, 1);
+	cap.daily_cap = 10;
+	modem_set_pacing(m, &cap, NULL);
+	assert_true(run_until(t, sent_at_least, (void *)7, 5000));
+	assert_int_equal(t->sent[6].msg_id, 402);
+	assert_false(modem_paced(m));
+	t_free(t);
+}
+
 /* A full SIM: the filler is handed up and deleted, then a waiting message gets in. */
 static void test_sim_full(void **state)
 {
@@ -864,6 +928,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_vanish_during_send),
 	    cmocka_unit_test(test_cms_error_retries),
 	    cmocka_unit_test(test_lanes),
+	    cmocka_unit_test(test_pacing),
 	    cmocka_unit_test(test_sim_full),
 	    cmocka_unit_test(test_stored_while_stopped),
 	    cmocka_unit_test(test_other_storage_drained),
