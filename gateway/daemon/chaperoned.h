@@ -71,7 +71,8 @@ enum {
 struct daemon_modem {
 	struct llist_head list;
 	char *name, *device, *relay_number, *label, *profile, *sim_pin;
-	struct modem *modem; /* once started */
+	unsigned per_minute, daily_cap; /* carrier pacing, 0: none */
+	struct modem *modem;		/* once started */
 	struct sms_reassembler *reasm;
 };
 
@@ -88,6 +89,7 @@ struct chaperoned {
 	void *ctx;
 	/* `chaperone` node */
 	char *district, *database, *timezone, *country_code;
+	char *it_contact; /* texted about the relay itself (a SIM near its cap), or NULL */
 	unsigned thread_window_h, question_window_min;
 	/* `policy` node */
 	struct router_config rcfg;

@@ -11,6 +11,7 @@
  *    crisis-window 72
  *    question-window 60
  *    max-parts 255
+ *    it-contact +16175550100
  *   policy
  *    guardians-on-team-messages yes
  *    quiet-hours 21:00 07:00
@@ -157,6 +158,25 @@ DEFUN(cfg_question_window, cfg_question_window_cmd, "question-window <1-1440>",
 	return applied();
 }
 
+DEFUN(cfg_it_contact, cfg_it_contact_cmd, "it-contact NUMBER",
+      "The phone (E.164) the relay texts about itself: a SIM near its daily cap\nNumber\n")
+{
+	if (!phone_is_e164(argv[0])) {
+		daemon_say(vty, "it-contact must be an E.164 number, e.g. +16175550100");
+		return CMD_WARNING;
+	}
+	talloc_free(g_daemon->it_contact);
+	g_daemon->it_contact = talloc_strdup(g_daemon, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_it_contact, cfg_no_it_contact_cmd, "no it-contact",
+      NO_STR "Tell nobody by text about the relay itself (the log still does)\n")
+{
+	TALLOC_FREE(g_daemon->it_contact);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_max_parts, cfg_max_parts_cmd, "max-parts <2-255>",
       "Most texts one relayed message may take, its sender's name and the recording notice "
       "included; a longer one is refused and its sender told\nTexts (SMS parts)\n")
@@ -181,6 +201,8 @@ static int write_chaperone(struct vty *vty)
 	vty_out(vty, " crisis-window %u%s", d->rcfg.crisis_window_s / 3600, VTY_NEWLINE);
 	vty_out(vty, " question-window %u%s", d->rcfg.question_window_s / 60, VTY_NEWLINE);
 	vty_out(vty, " max-parts %u%s", d->rcfg.max_parts, VTY_NEWLINE);
+	if (d->it_contact)
+		vty_out(vty, " it-contact %s%s", d->it_contact, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -317,7 +339,8 @@ DEFUN(cfg_modem, cfg_modem_cmd, "modem NAME",
 {
 	struct daemon_modem *m = daemon_modem_find(g_daemon, argv[0]);
 
-	if (refused_after_startup(vty))
+	/* A running modem's node may be entered for its pacing; a new modem needs a start. */
+	if (!m && refused_after_startup(vty))
 		return CMD_WARNING;
 	if (!m) {
 		m = talloc_zero(g_daemon, struct daemon_modem);
@@ -333,6 +356,8 @@ DEFUN(cfg_modem, cfg_modem_cmd, "modem NAME",
 	static int fn(struct vty *vty, const char *v)                                              \
 	{                                                                                          \
 		struct daemon_modem *m = vty->index;                                               \
+		if (refused_after_startup(vty))                                                    \
+			return CMD_WARNING;                                                        \
 		set_str(m, &m->field, v);                                                          \
 		return CMD_SUCCESS;                                                                \
 	}
@@ -356,6 +381,8 @@ DEFUN(cfg_modem_pin, cfg_modem_pin_cmd, "sim-pin PIN", "The SIM's PIN, if it has
 	struct daemon_modem *m = vty->index;
 	size_t n = strlen(argv[0]);
 
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
 	/* 4 to 8 digits (TS 31.101 §9.3): "****", as the console shows a PIN, is refused. */
 	if (n < 4 || n > 8 || strspn(argv[0], "0123456789") != n) {
 		daemon_say(vty, "sim-pin is the SIM's PIN, 4 to 8 digits");
@@ -370,6 +397,8 @@ DEFUN(cfg_modem_relay, cfg_modem_relay_cmd, "relay-number NUMBER",
 {
 	struct daemon_modem *m = vty->index;
 
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
 	if (!phone_is_e164(argv[0])) {
 		daemon_say(vty, "relay number must be E.164, e.g. +15550100");
 		return CMD_WARNING;
@@ -388,6 +417,57 @@ DEFUN(cfg_modem_label, cfg_modem_label_cmd, "label .TEXT", "A label for operator
 	return CMD_SUCCESS;
 }
 
+/* Pacing applies at once to a running modem. */
+static void apply_pacing(struct daemon_modem *m)
+{
+	struct modem_pacing p = {m->per_minute, m->daily_cap};
+
+	if (m->modem)
+		modem_set_pacing(m->modem, &p, NULL);
+}
+
+DEFUN(cfg_modem_rate, cfg_modem_rate_cmd, "rate-limit <1-6000>",
+      "Most texts (SMS parts) this SIM sends a minute, evenly spaced: carriers block a SIM "
+      "that sends in bulk\nTexts per minute\n")
+{
+	struct daemon_modem *m = vty->index;
+
+	m->per_minute = (unsigned)atoi(argv[0]);
+	apply_pacing(m);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_modem_no_rate, cfg_modem_no_rate_cmd, "no rate-limit",
+      NO_STR "Send as fast as the modem takes texts\n")
+{
+	struct daemon_modem *m = vty->index;
+
+	m->per_minute = 0;
+	apply_pacing(m);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_modem_cap, cfg_modem_cap_cmd, "daily-cap <1-1000000>",
+      "Most texts (SMS parts) this SIM sends in any 24 hours; more wait, recorded as "
+      "waiting, and the IT contact is told at 80 %\nTexts\n")
+{
+	struct daemon_modem *m = vty->index;
+
+	m->daily_cap = (unsigned)atoi(argv[0]);
+	apply_pacing(m);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_modem_no_cap, cfg_modem_no_cap_cmd, "no daily-cap",
+      NO_STR "No cap on the texts of 24 hours\n")
+{
+	struct daemon_modem *m = vty->index;
+
+	m->daily_cap = 0;
+	apply_pacing(m);
+	return CMD_SUCCESS;
+}
+
 static int write_modems(struct vty *vty)
 {
 	struct daemon_modem *m;
@@ -402,6 +482,10 @@ static int write_modems(struct vty *vty)
 			vty_out(vty, " label %s%s", m->label, VTY_NEWLINE);
 		if (m->profile)
 			vty_out(vty, " profile %s%s", m->profile, VTY_NEWLINE);
+		if (m->per_minute)
+			vty_out(vty, " rate-limit %u%s", m->per_minute, VTY_NEWLINE);
+		if (m->daily_cap)
+			vty_out(vty, " daily-cap %u%s", m->daily_cap, VTY_NEWLINE);
 		/* The file keeps the PIN (it is mode 0600); the console never shows it. */
 		if (m->sim_pin && vty->type == VTY_FILE)
 			vty_out(vty, " sim-pin %s%s", m->sim_pin, VTY_NEWLINE);
@@ -517,6 +601,8 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(CHAPERONE_NODE, &cfg_crisis_window_cmd);
 	install_element(CHAPERONE_NODE, &cfg_question_window_cmd);
 	install_element(CHAPERONE_NODE, &cfg_max_parts_cmd);
+	install_element(CHAPERONE_NODE, &cfg_it_contact_cmd);
+	install_element(CHAPERONE_NODE, &cfg_no_it_contact_cmd);
 
 	install_element(CONFIG_NODE, &cfg_policy_cmd);
 	install_node(&policy_node, write_policy);
@@ -536,6 +622,10 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(MODEM_NODE, &cfg_modem_label_cmd);
 	install_element(MODEM_NODE, &cfg_modem_profile_cmd);
 	install_element(MODEM_NODE, &cfg_modem_pin_cmd);
+	install_element(MODEM_NODE, &cfg_modem_rate_cmd);
+	install_element(MODEM_NODE, &cfg_modem_no_rate_cmd);
+	install_element(MODEM_NODE, &cfg_modem_cap_cmd);
+	install_element(MODEM_NODE, &cfg_modem_no_cap_cmd);
 
 	install_element(CONFIG_NODE, &cfg_records_cmd);
 	install_node(&records_node, write_records);

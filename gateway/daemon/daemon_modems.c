@@ -21,6 +21,7 @@
 
 #include "gateway/daemon/chaperoned.h"
 #include "storage/records/records.h"
+#include "storage/records/records_journal.h"
 #include "storage/model/phone_number.h"
 #include "modem/sms/sms_error.h"
 #include "modem/sms/sms_reassembly.h"
@@ -297,11 +298,52 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 		router_poll(d->router, store_now_ms());
 }
 
+/* A relay number to send an alert from: one with room left, else this one. */
+static struct daemon_modem *alert_modem(struct chaperoned *d, struct daemon_modem *near)
+{
+	struct daemon_modem *dm;
+
+	llist_for_each_entry (dm, &d->modems, list)
+		if (dm->modem && dm != near && !modem_paced(dm->modem) &&
+		    modem_get_state(dm->modem) == MODEM_ST_READY)
+			return dm;
+	return near;
+}
+
+static void on_pacing(struct modem *m, unsigned used, unsigned cap, bool reached, void *data)
+{
+	struct chaperoned *d = data;
+	struct daemon_modem *dm = by_modem(d, m), *from;
+	char text[256];
+
+	if (!dm)
+		return;
+	snprintf(text, sizeof(text),
+		 reached ? "%s (%s) has sent its daily cap of %u texts in 24 hours; further texts "
+			   "wait, none is lost. Raise daily-cap or add a SIM."
+			 : "%s (%s) has sent %u of its daily cap of %u texts in 24 hours.",
+		 dm->name, dm->relay_number, reached ? cap : used, cap);
+	LOGP(DMODEM, reached ? LOGL_ERROR : LOGL_NOTICE, "%s\n", text);
+	if (reached && d->store) {
+		/* Its queue waits for the cap: say so in the records of what was queued. */
+		struct mark_waiting mw = {dm, "pacing: the relay number's daily cap is reached"};
+		bool txn = store_begin(d->store) == 0;
+
+		rec_deliveries_in_status(d->store, REC_ST_QUEUED, 0, mark_waiting, &mw);
+		if (txn && store_commit(d->store) < 0)
+			LOGP(DSTORE, LOGL_ERROR, "cannot record waiting deliveries: %s\n",
+			     store_errmsg(d->store));
+	}
+	if (d->it_contact && d->router && (from = alert_modem(d, dm)))
+		router_alert(d->router, from->relay_number, d->it_contact, text, store_now_ms());
+}
+
 static const struct modem_events events = {
     .on_rx = on_rx,
     .on_part_submit = on_part_submit,
     .on_part_retry = on_part_retry,
     .on_part_sent = on_part_sent,
+    .on_pacing = on_pacing,
     .on_state = on_state,
 };
 
@@ -330,6 +372,18 @@ int daemon_modems_start(struct chaperoned *d)
 			LOGP(DMODEM, LOGL_ERROR,
 			     "modem %s: cannot start (check the profile name)\n", dm->name);
 			return -1;
+		}
+		if (dm->per_minute || dm->daily_cap) {
+			/* The cap counts what an earlier process sent too. */
+			struct modem_pacing p = {dm->per_minute, dm->daily_cap};
+			unsigned hours[24];
+
+			if (rec_submits_by_hour(d->store, dm->name, store_now_ms(), hours) < 0) {
+				LOGP(DSTORE, LOGL_ERROR, "modem %s: cannot count its sends: %s\n",
+				     dm->name, store_errmsg(d->store));
+				return -1;
+			}
+			modem_set_pacing(dm->modem, &p, hours);
 		}
 	}
 	return 0;
@@ -470,6 +524,9 @@ static enum router_send_result transport_send(const struct router_send *o, const
 		snprintf(waiting, sizeof(waiting), "modem %s is %s", dm->name,
 			 modem_state_name(modem_get_state(dm->modem)));
 		*why = waiting;
+		res = ROUTER_SEND_WAITING;
+	} else if (modem_paced(dm->modem)) {
+		*why = "pacing: the relay number's daily cap is reached";
 		res = ROUTER_SEND_WAITING;
 	}
 	rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_MSG_OUT));

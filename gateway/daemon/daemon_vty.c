@@ -41,6 +41,20 @@ DEFUN(show_modems, show_modems_cmd, "show modems", SHOW_STR "Modems and their re
 			", failed %" PRIu64 ", recoveries %u%s",
 			mi.storage_used, mi.storage_total, mi.queue_len, mi.rx_count, mi.tx_count,
 			mi.tx_failed, mi.recoveries, VTY_NEWLINE);
+		if (mi.per_minute || mi.daily_cap) {
+			char rate[32] = "no rate limit", cap[96] = "no daily cap";
+
+			if (mi.per_minute)
+				snprintf(rate, sizeof(rate), "%u a minute", mi.per_minute);
+			if (mi.daily_cap)
+				snprintf(cap, sizeof(cap),
+					 "%u of its daily cap of %u in 24 h (%u%%)%s", mi.sent_24h,
+					 mi.daily_cap, mi.sent_24h * 100 / mi.daily_cap,
+					 modem_paced(dm->modem)		       ? ": waiting"
+					 : mi.sent_24h * 5 >= mi.daily_cap * 4 ? ": near"
+									       : "");
+			vty_out(vty, "  pacing %s, %s%s", rate, cap, VTY_NEWLINE);
+		}
 	}
 	return CMD_SUCCESS;
 }

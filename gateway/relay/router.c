@@ -191,7 +191,7 @@ static void dispatch_row(const struct rec_delivery_row *row, void *data)
 
 	if (id_set_has(&r->in_flight, row->id))
 		return;
-	if (row->flagged) {
+	if (row->flagged || (row->why && !strcmp(row->why, "alert"))) {
 		o.lane = ROUTER_LANE_URGENT;
 	} else if (row->team_message || (row->why && !strcmp(row->why, "digest"))) {
 		o.lane = ROUTER_LANE_BULK;

@@ -125,6 +125,12 @@ void router_part_sent(struct router *r, int64_t delivery_id, const char *modem, 
 int router_status_report(struct router *r, int64_t rx_pdu_id, const char *modem, int mr,
 			 const char *recipient, uint8_t st, int64_t now);
 
+/* Text the district's IT contact about the relay itself (a SIM near its daily cap), from
+ * `relay`: recorded as a delivery ("alert") and sent in the urgent lane. Returns the
+ * delivery id, or -1 when it could not be recorded. */
+int64_t router_alert(struct router *r, const char *relay, const char *number, const char *text,
+		     int64_t now);
+
 /* Send the oversight digest now to every overseer who has not had one in 20 hours.
  * Returns the number of digests queued. chaperoned calls it at digest_hour. */
 unsigned router_send_digests(struct router *r, int64_t now);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The oversight digest: once a day, each overseer gets the staff messages of their teams
- * that the policy marked for the digest. */
+/* What the relay sends on its own schedule: the oversight digest (once a day, each
+ * overseer gets the staff messages of their teams that the policy marked for the digest)
+ * and alerts to the district's IT contact. */
 #include <stdbool.h>
 
 #include <talloc.h>
@@ -86,4 +87,28 @@ unsigned router_send_digests(struct router *r, int64_t now)
 	router_dispatch_ids(r, queued, nq, now);
 	talloc_free(queued);
 	return sent;
+}
+
+int64_t router_alert(struct router *r, const char *relay, const char *number, const char *text,
+		     int64_t now)
+{
+	const struct dir_person *p = r->dir ? dir_person_by_phone(r->dir, number) : NULL;
+	struct rec_delivery d = {0};
+	int64_t id;
+
+	d.at = now;
+	d.relay = relay;
+	d.recipient_id = p ? p->id : 0;
+	d.recipient_number = number;
+	d.why = "alert";
+	d.body = talloc_asprintf(r, "%s relay: %s", r->cfg.district, text);
+	d.status = REC_ST_QUEUED;
+	id = rec_delivery_add(r->store, &d);
+	talloc_free((char *)d.body);
+	if (id <= 0) {
+		r->stats.store_errors++;
+		return -1;
+	}
+	router_dispatch_ids(r, &id, 1, now);
+	return id;
 }

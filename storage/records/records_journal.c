@@ -246,3 +246,27 @@ int64_t rec_report_add(struct store *s, int64_t at, int64_t rx_pdu_id, int64_t d
 		return -1;
 	return sqlite3_last_insert_rowid(store_db(s));
 }
+
+int rec_submits_by_hour(struct store *s, const char *modem, int64_t now, unsigned hours[24])
+{
+	const int64_t hour_ms = 3600LL * 1000;
+	sqlite3_stmt *st = store_stmt(s, "SELECT (?2 / ?3) - (at / ?3), count(*) FROM"
+					 " delivery_submits WHERE modem = ?1 AND at > ?2 - 24 * ?3"
+					 " AND at <= ?2 GROUP BY 1");
+	int rc;
+
+	memset(hours, 0, 24 * sizeof(*hours));
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, modem);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, hour_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t h = sqlite3_column_int64(st, 0);
+
+		if (h >= 0 && h < 24)
+			hours[h] += (unsigned)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

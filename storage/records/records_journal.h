@@ -74,3 +74,7 @@ int rec_report_match(struct store *s, const char *modem, int mr, const char *rec
 CHAPERONE_MUST_CHECK int64_t rec_report_add(struct store *s, int64_t at, int64_t rx_pdu_id,
 					    int64_t delivery_id, unsigned part, unsigned status,
 					    const char *matched_by);
+
+/* Submits recorded on `modem` in each of the 24 hours before `now` (ms): hours[h] for h
+ * hours ago, h = 0..23 — the carrier pacing's count across a restart. */
+int rec_submits_by_hour(struct store *s, const char *modem, int64_t now, unsigned hours[24]);

@@ -11,6 +11,9 @@
  *   and any part sent twice is one the archive recorded as possibly duplicated.
  * - A legal 255-part message, with the attribution added, needs more than 255 parts: it
  *   is refused and its sender told, instead of failing silently for every recipient.
+ * - A relay number's daily cap (carriers block SIMs that send in bulk): the IT contact is
+ *   told at 80 % and at the cap, deliveries past it wait (recorded so) and go when the
+ *   cap is raised at the console; none is lost.
  *
  *   test_relay_send BUILD_DIR SOURCE_DIR */
 #include <stdarg.h>
@@ -166,12 +169,72 @@ static void test_message_too_long(void **state)
 	relay_stop(e);
 }
 
+static unsigned got(struct relay_env *e, const char *phone, const char *needle)
+{
+	struct relay_inbox in = {0};
+	unsigned n = 0;
+
+	relay_inbox(e, phone, &in);
+	for (unsigned k = 0; k < in.n; k++)
+		n += strstr(in.text[k], needle) != NULL;
+	relay_inbox_free(&in);
+	return n;
+}
+
+static void test_daily_cap(void **state)
+{
+	static const char *const students[] = {SOCCER_STUDENTS};
+	struct relay_policy p = policy;
+	struct relay_env *e;
+	char *out, *alert;
+	int64_t before, waiting;
+	unsigned n_got = 0;
+
+	(void)state;
+	p.extra_config = "chaperone\n it-contact " ALAN "\nmodem modem0\n daily-cap 12\n";
+	e = relay_start(DISTRICT, &p);
+	relay_text(e, DANA, RELAY_SOCCER, "#soccer Cap test one");
+	relay_settle(e);
+	before = relay_sql_int(e, "SELECT count(*) FROM delivery_submits WHERE modem = 'modem0'");
+	RELAY_CHECK(e, before >= 10 && before < 12);
+	/* 80 %: the IT contact hears it, from the other relay number. */
+	alert = relay_expect(e, ALAN, "of its daily cap of 12 texts", RELAY_WAIT_MS);
+	free(alert);
+	relay_text(e, DANA, RELAY_SOCCER, "#soccer Cap test two");
+	alert = relay_expect(e, ALAN, "has sent its daily cap of 12", RELAY_WAIT_MS);
+	RELAY_HAS(e, alert, "none is lost");
+	free(alert);
+	sleep_ms(1000);
+	/* The rest wait, recorded so; nothing failed. */
+	waiting = relay_sql_int(e, "SELECT count(*) FROM delivery_state s JOIN delivery_events e"
+				   " ON e.delivery_id = s.delivery_id WHERE s.status = 'waiting'"
+				   " AND e.detail LIKE 'pacing:%%'");
+	RELAY_CHECK(e, waiting > 0);
+	RELAY_CHECK(e, relay_sql_int(e, "SELECT count(*) FROM delivery_submits WHERE modem ="
+					" 'modem0'") == 12);
+	out = relay_vty(e, "show modems");
+	RELAY_HAS(e, out, "12 of its daily cap of 12 in 24 h (100%): waiting");
+	free(out);
+	out = relay_vty(e, "configure terminal\nmodem modem0\ndaily-cap 100\nend\nshow modems");
+	RELAY_HAS(e, out, "of its daily cap of 100 in 24 h");
+	free(out);
+	relay_settle(e);
+	for (size_t i = 0; i < sizeof(students) / sizeof(*students); i++)
+		n_got += got(e, students[i], "Cap test two");
+	RELAY_CHECK(e, n_got == sizeof(students) / sizeof(*students));
+	RELAY_CHECK(e, relay_sql_int(e, "SELECT count(*) FROM delivery_state WHERE status ="
+					" 'failed'") == 0);
+	relay_test_finish(e);
+	relay_stop(e);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_modem_left_in_pdu_entry),
 	    cmocka_unit_test(test_stray_lines),
 	    cmocka_unit_test(test_message_too_long),
+	    cmocka_unit_test(test_daily_cap),
 	};
 
 	relay_harness_init(argc, argv);
