@@ -531,6 +531,7 @@ static void execute_line(struct sim_modem *m)
 		return;
 	}
 	trace_add(m->trace, false, line, len);
+	m->command_lines++;
 	body = find_prefix(line);
 	if (!body && !overflow) {
 		/* No "AT": not a command line (V.250 §5.2.1); nothing is answered. */

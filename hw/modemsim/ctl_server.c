@@ -183,6 +183,7 @@ static struct json_object *sim_modem_status(struct ctl_server *srv, struct sim_m
 			       json_object_new_int((int)net_pending_for(srv->sim->net, m)));
 	json_object_object_add(o, "submitted", json_object_new_int((int)m->submitted));
 	json_object_object_add(o, "received", json_object_new_int((int)m->received));
+	json_object_object_add(o, "command_lines", json_object_new_int((int)m->command_lines));
 	json_object_object_add(o, "awaiting_ack", json_object_new_boolean(m->awaiting_ack != NULL));
 	json_object_object_add(o, "faults", faults_json(m));
 	json_object_object_add(o, "submit_ms", json_object_new_int((int)m->submit_ms));

@@ -135,6 +135,7 @@ struct sim_modem {
 	uint8_t next_mr;
 	unsigned submitted;
 	unsigned received;
+	unsigned command_lines; /* AT command lines run (what a client's polling costs) */
 
 	struct sim_faults faults;
 	struct trace *trace;
