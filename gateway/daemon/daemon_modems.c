@@ -231,6 +231,25 @@ static int on_part_submit(struct modem *m, uint64_t msg_id, unsigned part, void 
 	return 0;
 }
 
+/* A part's result and the next part's submit, recorded while the modem submits: one
+ * commit for both. */
+static int on_batch(struct modem *m, bool begin, void *data)
+{
+	struct chaperoned *d = data;
+
+	(void)m;
+	if (begin)
+		return store_begin(d->store);
+	if (store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		rate_ctr_inc(rate_ctr_group_get_ctr(d->ctrs, CTR_STORE_ERROR));
+		LOGP(DSTORE, LOGL_ERROR, "cannot record what was sent: %s\n",
+		     store_errmsg(d->store));
+		return -1;
+	}
+	return 0;
+}
+
 static void on_part_retry(struct modem *m, uint64_t msg_id, unsigned part, int cms_error,
 			  void *data)
 {
@@ -341,6 +360,7 @@ static void on_pacing(struct modem *m, unsigned used, unsigned cap, bool reached
 static const struct modem_events events = {
     .on_rx = on_rx,
     .on_part_submit = on_part_submit,
+    .on_batch = on_batch,
     .on_part_retry = on_part_retry,
     .on_part_sent = on_part_sent,
     .on_pacing = on_pacing,

@@ -95,6 +95,11 @@ struct modem_events {
 	 * and is offered again a second later. Parts count from 0 in every callback: their
 	 * place in the whole message, whatever modem_send_parts() was given. */
 	int (*on_part_submit)(struct modem *m, uint64_t msg_id, unsigned part, void *data);
+	/* Optional: what the driver reports while the modem submits (a part's result, the
+	 * next part's submit) comes between on_batch(m, true) and on_batch(m, false), so that
+	 * the upper layer can record it in one commit; the end returns < 0 when that commit
+	 * failed (the next part is then offered again when it goes). */
+	int (*on_batch)(struct modem *m, bool begin, void *data);
 	/* The modem refused a part for now (+CMS ERROR, sent nothing); it is tried again. */
 	void (*on_part_retry)(struct modem *m, uint64_t msg_id, unsigned part, int cms_error,
 			      void *data);

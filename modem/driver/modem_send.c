@@ -127,23 +127,39 @@ static void pdu_written_cb(struct at_channel *ch, void *data)
 {
 	struct send_ctx *c = data;
 	struct modem *m = c->m;
-	struct modem_msg *msg = c->msg, *next;
+	struct modem_msg *msg = c->msg, *next = NULL;
+
+	struct modem_pool *pool = m->pool;
+	struct modem_part *ahead = NULL;
 
 	(void)ch;
 	if (m->stopping)
 		return;
 	modem_pacing_note_submit(m);
-	flush_pending(m);
 	/* The part that will most likely go next: this message's next part, else the head of
 	 * the highest lane. A higher lane's message arriving meanwhile is recorded when it
 	 * goes; this one stays recorded, and goes later. Not when the pacing will hold it:
 	 * a record ahead of a long wait would make a crash meanwhile look like a resend. */
-	if (modem_pacing_holds_next(m))
+	if (!modem_pacing_holds_next(m)) {
+		if (msg->next_part + 1 < msg->n_parts)
+			ahead = &msg->parts[msg->next_part + 1];
+		else if ((next = next_msg(m, msg)))
+			ahead = &next->parts[next->next_part];
+		else
+			next = NULL;
+		if (ahead && ahead->armed)
+			ahead = NULL;
+	}
+	if (!m->sent_pending && !ahead)
 		return;
-	if (msg->next_part + 1 < msg->n_parts)
-		arm(m, msg, &msg->parts[msg->next_part + 1]);
-	else if ((next = next_msg(m, msg)))
-		arm(m, next, &next->parts[next->next_part]);
+	/* One batch: the last part's result and the next part's submit, one commit. */
+	if (pool->ev.on_batch)
+		pool->ev.on_batch(m, true, pool->ev_data);
+	flush_pending(m);
+	if (ahead)
+		arm(m, msg->next_part + 1 < msg->n_parts ? msg : next, ahead);
+	if (pool->ev.on_batch && pool->ev.on_batch(m, false, pool->ev_data) < 0 && ahead)
+		ahead->armed = false; /* not durable: recorded again when it goes */
 }
 
 static void mr_remember(struct modem *m, struct modem_msg *msg, unsigned part, uint8_t mr)
