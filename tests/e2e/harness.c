@@ -144,8 +144,10 @@ static struct json_object *ctl_request(const struct sim *s, const char *req)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	char buf[1 << 16];
-	size_t n = 0;
+	/* Grown as the answer comes: an inbox of long messages with their PDUs runs to
+	 * megabytes. */
+	size_t n = 0, cap = 1 << 16;
+	char *buf;
 
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/ctl", s->dir) >=
 	    sizeof(sa.sun_path)) {
@@ -162,23 +164,36 @@ static struct json_object *ctl_request(const struct sim *s, const char *req)
 		close(fd);
 		return NULL;
 	}
+	buf = malloc(cap);
 	long long deadline = now_ms() + 10000;
-	while (now_ms() < deadline && n < sizeof(buf) - 1) {
+	while (buf && now_ms() < deadline) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
-		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+		if (n + 1 >= cap) {
+			char *more = realloc(buf, cap * 2);
+			if (!more)
+				break;
+			buf = more;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
 		if (r <= 0)
 			break;
+		/* Only what was just read can hold the line's end. */
+		bool end = memchr(buf + n, '\n', (size_t)r) != NULL;
 		n += (size_t)r;
-		if (memchr(buf, '\n', n))
+		if (end)
 			break;
 	}
 	close(fd);
+	if (!buf)
+		return NULL;
 	buf[n] = '\0';
 	struct json_object *resp = json_tokener_parse(buf);
 	if (!resp)
-		fprintf(stderr, "harness: bad ctl response to %s: %s\n", req, buf);
+		fprintf(stderr, "harness: bad ctl response to %.200s: %.500s\n", req, buf);
+	free(buf);
 	return resp;
 }
 
