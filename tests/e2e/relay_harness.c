@@ -31,11 +31,12 @@
 const char *relay_source_dir = ".";
 
 /* Latencies short enough for many messages per test, long enough that the daemon still
- * sees real asynchronous modems. */
-#define SIM_SUBMIT_MS  "20"
-#define SIM_DELIVER_MS "20"
+ * sees real asynchronous modems (unless a test chooses its own). */
+#define SIM_SUBMIT_MS  20
+#define SIM_DELIVER_MS 20
 /* A delivery submitted by a modem reaches the phone after deliver_ms; settle waits this
- * much longer than the daemon's queues take to drain. */
+ * much longer than the daemon's queues take to drain (with the default latencies; longer
+ * ones add their difference). */
 #define SETTLE_MARGIN_MS 150
 #define READY_TIMEOUT_MS 30000
 #define STOP_TIMEOUT_MS	 20000
@@ -87,7 +88,8 @@ static void rm_rf(const char *dir)
 		fprintf(stderr, "relay harness: could not remove %s\n", dir);
 }
 
-static char *read_file(const char *path)
+/* The file from byte `from` on. */
+static char *read_file_from(const char *path, long from)
 {
 	FILE *f = fopen(path, "r");
 	char *buf;
@@ -96,13 +98,18 @@ static char *read_file(const char *path)
 	if (!f)
 		return NULL;
 	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
+	n = ftell(f) - from;
+	fseek(f, from, SEEK_SET);
 	buf = malloc((size_t)(n < 0 ? 0 : n) + 1);
 	n = (long)fread(buf, 1, (size_t)(n < 0 ? 0 : n), f);
 	buf[n] = '\0';
 	fclose(f);
 	return buf;
+}
+
+static char *read_file(const char *path)
+{
+	return read_file_from(path, 0);
 }
 
 void relay_dump(const struct relay_env *e)
@@ -514,7 +521,7 @@ static int free_tcp_port(void)
 static struct sim *start_modemsim(struct relay_env *e)
 {
 	struct sim *s = calloc(1, sizeof(*s));
-	char prog[512], line[512], log[160];
+	char prog[512], line[512], log[160], submit[16], deliver[16];
 	int log_fd;
 	const char *argv[] = {prog,
 			      "-n",
@@ -522,9 +529,9 @@ static struct sim *start_modemsim(struct relay_env *e)
 			      "--msisdn-base",
 			      RELAY_SOCCER,
 			      "--submit-ms",
-			      SIM_SUBMIT_MS,
+			      submit,
 			      "--deliver-ms",
-			      SIM_DELIVER_MS,
+			      deliver,
 			      s->dir,
 			      NULL};
 	int pipefd[2];
@@ -535,6 +542,8 @@ static struct sim *start_modemsim(struct relay_env *e)
 	if ((size_t)snprintf(s->dir, sizeof(s->dir), "%.40s/sim", e->dir) >= sizeof(s->dir))
 		RELAY_FAIL(e, "directory name too long");
 	snprintf(prog, sizeof(prog), "%s/bin/modemsim", harness_build_dir);
+	snprintf(submit, sizeof(submit), "%u", e->submit_ms);
+	snprintf(deliver, sizeof(deliver), "%u", e->deliver_ms);
 	snprintf(log, sizeof(log), "%s/modemsim.log", e->dir);
 	log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (pipe(pipefd) < 0)
@@ -666,6 +675,8 @@ struct relay_env *relay_prepare(const char *fixture, const struct relay_policy *
 	free(out);
 	load_phones(e);
 	e->modems = p->modems == 3 ? 3 : 2;
+	e->submit_ms = p->submit_ms ? p->submit_ms : SIM_SUBMIT_MS;
+	e->deliver_ms = p->deliver_ms ? p->deliver_ms : SIM_DELIVER_MS;
 	if (p->fake_clock) {
 #ifndef CHAPERONE_LIBFAKETIME
 		give_up(e);
@@ -696,20 +707,12 @@ static bool modems_ready(struct relay_env *e)
 	return ok;
 }
 
-void relay_launch(struct relay_env *e)
+bool relay_wait_ready(struct relay_env *e, int timeout_ms)
 {
-	char prog[512];
-	const char *argv[] = {prog, "-c", e->cfg, NULL};
-	long long deadline = now_ms() + READY_TIMEOUT_MS;
-	int fd = open(e->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	long long deadline = now_ms() + timeout_ms;
 	bool said_ready = false;
 
-	if (fd < 0)
-		RELAY_FAIL(e, "cannot create %s: %s", e->log, strerror(errno));
-	snprintf(prog, sizeof(prog), "%s/bin/chaperoned", harness_build_dir);
-	e->pid = spawn_clock(prog, (char *const *)argv, fd, fd, NULL, e->clock);
-	close(fd);
-	while (now_ms() < deadline) {
+	for (;;) {
 		int status = wait_child(e->pid, 0);
 
 		if (status >= 0 || status == -2) {
@@ -717,23 +720,50 @@ void relay_launch(struct relay_env *e)
 			relay_dump(e);
 			give_up(e);
 			fail_msg("chaperoned exited during start-up (wait status 0x%x)", status);
-			return; /* not reached: fail_msg jumps out */
+			return false; /* not reached: fail_msg jumps out */
 		}
 		if (!said_ready) {
-			char *log = read_file(e->log);
+			char *log = read_file_from(e->log, e->log_mark);
 			said_ready = log && strstr(log, "chaperoned ready");
 			free(log);
 		}
 		/* Ready means both modems took their set-up: until then a text to a relay
 		 * number would wait in the network and the first test would time out. */
 		if (said_ready && modems_ready(e))
-			return;
+			return true;
+		if (now_ms() >= deadline)
+			return false;
 		sleep_ms(50);
 	}
+}
+
+bool relay_launch_within(struct relay_env *e, int timeout_ms)
+{
+	char prog[512];
+	const char *argv[] = {prog, "-c", e->cfg, NULL};
+	struct stat st;
+	int fd;
+
+	if (e->pid > 0)
+		RELAY_FAIL(e, "chaperoned is running already (pid %d)", (int)e->pid);
+	fd = open(e->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (fd < 0)
+		RELAY_FAIL(e, "cannot create %s: %s", e->log, strerror(errno));
+	/* After a restart the log holds the last run's "ready": only what follows counts. */
+	e->log_mark = fstat(fd, &st) == 0 ? (long)st.st_size : 0;
+	snprintf(prog, sizeof(prog), "%s/bin/chaperoned", harness_build_dir);
+	e->pid = spawn_clock(prog, (char *const *)argv, fd, fd, NULL, e->clock);
+	close(fd);
+	return relay_wait_ready(e, timeout_ms);
+}
+
+void relay_launch(struct relay_env *e)
+{
+	if (relay_launch_within(e, READY_TIMEOUT_MS))
+		return;
 	relay_dump(e);
 	give_up(e);
 	fail_msg("chaperoned or its modems not ready within %d ms", READY_TIMEOUT_MS);
-	return; /* not reached: fail_msg jumps out */
 }
 
 struct relay_env *relay_start(const char *fixture, const struct relay_policy *p)
@@ -773,6 +803,22 @@ int relay_test_teardown(void **state)
 	(void)state;
 	relay_test_finish(group_env);
 	return 0;
+}
+
+int relay_kill(struct relay_env *e, int sig)
+{
+	int status;
+
+	if (e->pid <= 0)
+		return -1;
+	kill(e->pid, sig);
+	status = wait_child(e->pid, sig == SIGKILL ? READY_TIMEOUT_MS : STOP_TIMEOUT_MS);
+	if (status == -1) {
+		kill(e->pid, SIGKILL);
+		waitpid(e->pid, &status, 0);
+	}
+	e->pid = 0;
+	return status;
 }
 
 void relay_stop(struct relay_env *e)
@@ -988,6 +1034,11 @@ void relay_assert_nothing(struct relay_env *e, const char *phone, int ms)
 	} while (now_ms() < deadline);
 }
 
+struct json_object *relay_inbox_json(struct relay_env *e, const char *phone)
+{
+	return inbox_json(e, phone, false);
+}
+
 void relay_clear(struct relay_env *e)
 {
 	json_object_put(inbox_json(e, NULL, true));
@@ -1022,7 +1073,8 @@ void relay_settle(struct relay_env *e)
 			   "not settled after 15 s: %lld of %u messages recorded, %lld deliveries "
 			   "queued or waiting, or parts still on a modem's queue",
 			   (long long)got, e->n_sent, (long long)busy);
-	sleep_ms(SETTLE_MARGIN_MS);
+	sleep_ms(SETTLE_MARGIN_MS +
+		 (e->deliver_ms > SIM_DELIVER_MS ? (int)(e->deliver_ms - SIM_DELIVER_MS) : 0));
 }
 
 void relay_assert_only_(struct relay_env *e, const char *const *allowed)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* End-to-end harness for the relay: a whole Chaperone installation in a temporary
  * directory — a database imported from a roster fixture with `chaperone roster import`,
- * modemsim with two modems (+15550100 = modem0, +15550101 = modem1) and short latencies,
+ * modemsim with two modems (+15550100 = modem0, +15550101 = modem1) and short latencies
+ * (a test may choose longer ones),
  * and `chaperoned` started as a real process on a config written from a struct of
  * policy settings. Phones text the relay numbers through modemsim's control socket;
  * what they received is read back from their inboxes.
@@ -49,6 +50,9 @@ struct relay_policy {
 	 * real monotonic time): quiet hours, expiries, digests, crisis windows. */
 	bool fake_clock;
 	const char *extra_config; /* lines added to the config's top level, or NULL */
+	/* modemsim's latencies: how long a submit (AT+CMGS) takes, and the network's
+	 * delivery and status-report delay. 0: the harness's short ones (20 ms each). */
+	unsigned submit_ms, deliver_ms;
 };
 struct relay_env;
 /* Where chaperoned's clock is (fake_clock): libfaketime's FAKETIME syntax, "+73h" (that
@@ -72,6 +76,10 @@ struct relay_env {
 	unsigned n_sent; /* messages phones sent to a relay number */
 	unsigned modems; /* 2 or 3 */
 	char clock[128]; /* libfaketime's timestamp file, "" when the clock is real */
+	/* modemsim's latencies. */
+	unsigned submit_ms, deliver_ms;
+	/* Where the running chaperoned's log starts in `log` (earlier runs' come first). */
+	long log_mark;
 	/* Every personal number in the directory (E.164), for the masking check. */
 	char phones[RELAY_MAX_PHONES][24];
 	unsigned n_phones;
@@ -81,10 +89,22 @@ struct relay_env {
  * modemsim, config. chaperoned is not started yet, so a test may prepare the database
  * first. Fails the test when any step fails. */
 struct relay_env *relay_prepare(const char *fixture, const struct relay_policy *p);
-/* Start chaperoned and wait until it says it is ready and both modems are ready. */
+/* Start chaperoned and wait until it says it is ready and both modems are ready. Also
+ * starts it again after relay_kill(), on the same database and modems. */
 void relay_launch(struct relay_env *e);
 /* Both. */
 struct relay_env *relay_start(const char *fixture, const struct relay_policy *p);
+/* Send chaperoned `sig` (SIGKILL, SIGTERM: a crash, a stop) and reap it, whatever its exit
+ * status; after SIGTERM it gets STOP_TIMEOUT_MS to exit, then SIGKILL. Returns its wait
+ * status (-1 when it was not running). relay_launch() starts it again. */
+int relay_kill(struct relay_env *e, int sig);
+/* relay_launch() that gives up waiting after timeout_ms without failing: false then, with
+ * chaperoned left running (a test may look at why, and relay_wait_ready() again). Fails
+ * the test when chaperoned exits. */
+bool relay_launch_within(struct relay_env *e, int timeout_ms);
+/* Wait until the running chaperoned has said it is ready and its modems are; false after
+ * timeout_ms. Fails the test when chaperoned exits. */
+bool relay_wait_ready(struct relay_env *e, int timeout_ms);
 /* SIGTERM chaperoned, wait for it to exit and assert it exited 0 (ASan's leak check
  * included); stop modemsim, remove the directory, free. NULL is fine. */
 void relay_stop(struct relay_env *e);
@@ -157,6 +177,9 @@ void relay_assert_count(struct relay_env *e, const char *phone, unsigned n);
 void relay_assert_nothing(struct relay_env *e, const char *phone, int ms);
 /* Forget every phone's messages. */
 void relay_clear(struct relay_env *e);
+/* The phone's inbox as modemsim's `inbox` answers it: every message, complete or not, with
+ * "parts", "parts_received", "complete" and the "pdus" the phone got (caller puts it). */
+struct json_object *relay_inbox_json(struct relay_env *e, const char *phone);
 
 /* Wait until chaperoned has recorded every message phones sent and has nothing left
  * queued or waiting for a modem, then long enough for the network to deliver what was
