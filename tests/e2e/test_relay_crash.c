@@ -619,19 +619,15 @@ static bool chain_from(struct phone_rx *p, struct rx_key *k, const char *body,
 	return pos == blen;
 }
 
-enum outcome { OUT_COMPLETE, OUT_INCOMPLETE, OUT_MISSING };
-
-/* Find the copies of a delivery in its recipient's parts; claim their keys. */
-static enum outcome match_delivery(struct phone_rx *p, int idx, const struct delivery *d,
-				   unsigned *got, unsigned *total)
+/* Find the whole copies of a delivery in its recipient's parts and claim their keys; returns
+ * how many. */
+static unsigned match_whole(struct phone_rx *p, int idx, const struct delivery *d)
 {
 	struct rx_key *chain[SMS_MAX_PARTS];
 	unsigned complete = 0;
-	bool partial = false, seen[SMS_MAX_PARTS + 1] = {false};
 
 	for (unsigned i = 0; i < p->n; i++) {
 		struct rx_key *k = &p->keys[i];
-
 		bool spare = true;
 
 		if (strcmp(digits(k->from), digits(d->relay)) || !chain_from(p, k, d->body, chain))
@@ -643,47 +639,50 @@ static enum outcome match_delivery(struct phone_rx *p, int idx, const struct del
 		if (!spare)
 			continue;
 		/* The first `copies` whole copies are the ones the archive sent; any other is
-		 * the message again (its keys claimed, not accounted for). */
+		 * the message again (its keys claimed, not accounted for). Held, skipped or
+		 * rejected, and sent all the same: every copy accounted for, not a duplicate. */
 		for (unsigned s = 0; s < k->total; s++) {
 			if (chain[s]->owner < 0)
 				chain[s]->owner = idx;
-			if (complete < d->copies)
+			if (!d->copies)
+				chain[s]->demand = chain[s]->received;
+			else if (complete < d->copies)
 				chain[s]->demand++;
 		}
 		complete++;
 	}
-	if (complete && !d->copies) {
-		/* Held, skipped or rejected, and sent all the same: not a duplicate. */
-		for (unsigned i = 0; i < p->n; i++)
-			if (p->keys[i].owner == idx)
-				p->keys[i].demand = p->keys[i].received;
-		return OUT_COMPLETE;
-	}
-	if (complete >= d->copies)
-		return OUT_COMPLETE;
-	/* Not whole: which of its parts did come? Anything long enough to be its own, and
-	 * the rest of the concatenation groups those are in. */
+	return complete;
+}
+
+/* A delivery not found whole: which of its parts did come? Any part no whole delivery
+ * claimed that is long enough to be its own, and the rest of the concatenation groups
+ * those are in. Returns how many distinct parts, and of how many. */
+static unsigned match_parts(struct phone_rx *p, int idx, const struct delivery *d, unsigned *total)
+{
+	bool seen[SMS_MAX_PARTS + 1] = {false};
+	unsigned got = 0;
+
 	for (unsigned i = 0; i < p->n; i++) {
 		struct rx_key *k = &p->keys[i];
 
 		if (k->owner >= 0 || strcmp(digits(k->from), digits(d->relay)) ||
 		    strlen(k->text) < 12 || !strstr(d->body, k->text))
 			continue;
-		partial = true;
 		for (unsigned j = 0; j < p->n; j++) {
 			struct rx_key *o = &p->keys[j];
+
 			if (o->owner < 0 && o->concat == k->concat && o->ref == k->ref &&
 			    o->total == k->total && !strcmp(o->from, k->from) && *o->text &&
 			    strstr(d->body, o->text)) {
 				o->owner = idx;
 				o->demand = d->copies ? 1 : o->received;
-				*got += !seen[o->seq];
+				got += !seen[o->seq];
 				seen[o->seq] = true;
 				*total = o->total;
 			}
 		}
 	}
-	return partial ? OUT_INCOMPLETE : OUT_MISSING;
+	return got;
 }
 
 static struct delivery *load_deliveries(struct relay_env *e, unsigned *n_out)
@@ -759,34 +758,41 @@ static void check_outbound(struct relay_env *e, bool submits_table, struct outbo
 	unsigned n;
 	struct delivery *ds = load_deliveries(e, &n);
 	bool *dup_seen = calloc(n + 1, sizeof(bool));
+	unsigned *whole = calloc(n + 1, sizeof(unsigned));
 
 	for (unsigned i = 0; i < e->n_phones; i++)
 		load_phone(e, e->phones[i]);
 	for (unsigned i = 0; i < n; i++)
 		load_phone(e, ds[i].to);
 	o->deliveries = n;
+	/* Whole copies first, so that a delivery that did not arrive whole cannot take a
+	 * short part (a last part of a few characters) that belongs to one that did. */
 	for (unsigned i = 0; i < n; i++) {
-		struct delivery *d = &ds[i];
-		struct phone_rx *p = phone_rx(d->to);
-		unsigned got = 0, total = 0;
-		enum outcome r;
-
-		if (d->expected)
+		if (ds[i].expected)
 			o->expected++;
 		/* Held, skipped or rejected ones are matched too: if one did arrive, it is
 		 * not a stray — but only an expected one can be missing. */
+		if (ds[i].first == (int)i)
+			whole[i] = match_whole(phone_rx(ds[i].to), (int)i, &ds[i]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct delivery *d = &ds[i];
+		unsigned got, total = 0;
+
 		if (d->first != (int)i)
 			continue;
-		r = match_delivery(p, (int)i, d, &got, &total);
 		if (!d->copies) {
-			if (r != OUT_MISSING)
+			if (whole[i])
 				note(&o->unexpected, "delivery %lld (%s) to %s via %s: %.90s",
 				     (long long)d->id, d->status, d->to, d->relay, d->body);
 			continue;
 		}
-		if (r == OUT_COMPLETE)
+		if (whole[i] >= d->copies) {
 			o->complete += d->copies;
-		else if (r == OUT_INCOMPLETE)
+			continue;
+		}
+		got = match_parts(phone_rx(d->to), (int)i, d, &total);
+		if (got)
 			note(&o->incomplete,
 			     "delivery %lld (%s) to %s via %s, %u of %u parts: %.80s",
 			     (long long)d->id, d->status, d->to, d->relay, got, total, d->body);
@@ -832,6 +838,7 @@ static void check_outbound(struct relay_env *e, bool submits_table, struct outbo
 		free(ds[i].body);
 	free(ds);
 	free(dup_seen);
+	free(whole);
 	for (unsigned i = 0; i < n_phones_rx; i++) {
 		for (unsigned k = 0; k < phones_rx[i].n; k++)
 			free(phones_rx[i].keys[k].text);
