@@ -1134,33 +1134,103 @@ static void restart(struct relay_env *e, unsigned kill_no, struct tally *stuck)
 		RELAY_FAIL(e, "chaperoned's modems not ready even after power-cycling them");
 }
 
+/* Everything the run found. */
+struct findings {
+	unsigned n_term;
+	bool settled, submits_table, reports_table;
+	struct tally unverified, stuck, lost, twice, unrouted, undelivered;
+	struct outbound out;
+	struct reports rep;
+};
+
+static void findings_init(struct findings *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->unverified.what = "failed runs of chaperone records verify";
+	f->stuck.what = "restarts after which a modem stayed stuck";
+	f->lost.what = "texts lost (not in messages)";
+	f->twice.what = "texts recorded more than once";
+	f->unrouted.what = "texts recorded but never routed (no verdict)";
+	f->undelivered.what = "texts the rules did not simply relay (the traffic is meant to "
+			      "pass every rule; fewer deliveries are checked)";
+	f->out.missing.what = "deliveries missing at the phone";
+	f->out.incomplete.what = "deliveries incomplete at the phone";
+	f->out.unrecorded.what = "duplicated deliveries not recorded as possibly duplicated";
+	f->out.stray.what = "parts a phone got that no delivery accounts for";
+	f->out.unexpected.what = "deliveries held, skipped or rejected that reached the phone";
+	f->rep.unmatched.what = "status reports not matched to their delivery";
+}
+
+/* The kills, each followed by a restart and a look at the archive's chain. */
+static void crash_rounds(struct relay_env *e, struct findings *f)
+{
+	char when[64];
+
+	for (unsigned k = 0; k < kills; k++) {
+		if (k > 0) {
+			restart(e, k, &f->stuck);
+			/* What the crash left and what the restart recovered, chained whole. */
+			snprintf(when, sizeof(when), "after restart %u", k);
+			verify_records(e, &f->unverified, when);
+		}
+		f->n_term += round_of_traffic(e, true) == SIGTERM;
+	}
+	if (kills) {
+		restart(e, kills, &f->stuck);
+		verify_records(e, &f->unverified, "after the last restart");
+	}
+	/* The checks' own baseline: as much traffic as a default run, and no crash at all. */
+	for (unsigned k = 0; !kills && k < DEFAULT_KILLS; k++)
+		round_of_traffic(e, false);
+}
+
+static void print_findings(const struct findings *f, long long ms)
+{
+	const struct tally *all[] = {
+	    &f->unverified,	&f->stuck,	 &f->lost,	     &f->twice,
+	    &f->unrouted,	&f->undelivered, &f->out.missing,    &f->out.incomplete,
+	    &f->out.unrecorded, &f->out.stray,	 &f->out.unexpected, &f->rep.unmatched,
+	};
+
+	printf("crash: %u texts (%u multipart, %u UCS-2); %u deliveries, %u expected at a phone, "
+	       "%u complete there; %u parts duplicated in %u deliveries, %u of those recorded "
+	       "as possibly duplicated%s; %u status reports, %u matched%s\n",
+	       n_sent, n_multipart, n_wide, f->out.deliveries, f->out.expected, f->out.complete,
+	       f->out.dup_parts, f->out.dup_deliveries, f->out.dup_recorded,
+	       f->submits_table ? "" : " (no delivery_submits table)", f->rep.total, f->rep.matched,
+	       f->reports_table ? ""
+				: " (no delivery_reports table: counted from delivery events)");
+	printf("crash summary: seed=%" PRIu64 " kills=%u sigterm=%u mid-submit=%u at-prompt=%u "
+	       "time=%lld ms | settled=%s verify-failures=%u stuck-modems=%u lost=%u "
+	       "recorded-twice=%u unrouted=%u missing=%u incomplete=%u unrecorded-duplicates=%u "
+	       "stray-parts=%u sent-though-held=%u unmatched-reports=%u\n",
+	       seed, kills, f->n_term, n_mid_submit, n_at_prompt, ms, f->settled ? "yes" : "NO",
+	       f->unverified.n, f->stuck.n, f->lost.n, f->twice.n, f->unrouted.n, f->out.missing.n,
+	       f->out.incomplete.n, f->out.unrecorded.n, f->out.stray_parts, f->out.unexpected.n,
+	       f->rep.unmatched.n);
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		print_tally(all[i]);
+	fflush(stdout);
+}
+
+static bool came_through(const struct findings *f)
+{
+	return f->settled && !f->unverified.n && !f->stuck.n && !f->lost.n && !f->twice.n &&
+	       !f->unrouted.n && !f->out.missing.n && !f->out.incomplete.n &&
+	       !f->out.unrecorded.n && !f->out.stray.n && !f->out.unexpected.n &&
+	       !f->rep.unmatched.n;
+}
+
 static void test_crash_send_path(void **state)
 {
 	struct relay_policy policy;
 	struct relay_env *e;
-	unsigned n_term = 0;
-	bool settled, submits_table, reports_table;
-	struct tally lost = {.what = "texts lost (not in messages)"},
-		     twice = {.what = "texts recorded more than once"},
-		     unrouted = {.what = "texts recorded but never routed (no verdict)"},
-		     undelivered = {.what = "texts the rules did not simply relay (the traffic "
-					    "is meant to pass every rule; fewer deliveries are "
-					    "checked)"},
-		     stuck = {.what = "restarts after which a modem stayed stuck"},
-		     unverified = {.what = "failed runs of chaperone records verify"};
-	char when[64];
-	struct outbound out = {0};
-	struct reports rep = {0};
+	struct findings f;
 	long long t0 = now_ms();
+	bool ok;
 
 	(void)state;
-	out.missing.what = "deliveries missing at the phone";
-	out.incomplete.what = "deliveries incomplete at the phone";
-	out.unrecorded.what = "duplicated deliveries not recorded as possibly duplicated";
-	out.stray.what = "parts a phone got that no delivery accounts for";
-	out.unexpected.what = "deliveries held, skipped or rejected that reached the phone";
-	rep.unmatched.what = "status reports not matched to their delivery";
-
+	findings_init(&f);
 	relay_policy_defaults(&policy);
 	policy.submit_ms = SUBMIT_MS;
 	policy.deliver_ms = DELIVER_MS;
@@ -1168,79 +1238,32 @@ static void test_crash_send_path(void **state)
 	 * then the daemon leaves whatever is still queued or half sent. */
 	policy.extra_config = "timer relay X2 " STOP_GRACE_MS "\n";
 	e = relay_start(DISTRICT, &policy);
-	for (unsigned k = 0; k < kills; k++) {
-		if (k > 0) {
-			restart(e, k, &stuck);
-			/* What the crash left and what the restart recovered, chained whole. */
-			snprintf(when, sizeof(when), "after restart %u", k);
-			verify_records(e, &unverified, when);
-		}
-		n_term += round_of_traffic(e, true) == SIGTERM;
-	}
-	if (kills) {
-		restart(e, kills, &stuck);
-		verify_records(e, &unverified, "after the last restart");
-	}
-	/* The checks' own baseline: as much traffic as a default run, and no crash at all. */
-	for (unsigned k = 0; !kills && k < DEFAULT_KILLS; k++)
-		round_of_traffic(e, false);
+	crash_rounds(e, &f);
 	printf("crash: %u kills (%u SIGTERM) in %lld ms, %u of them mid-submit and %u at a "
 	       "prompt on a modem; %u texts sent\n",
-	       kills, n_term, now_ms() - t0, n_mid_submit, n_at_prompt, n_sent);
-	submits_table = has_table(e, "delivery_submits");
-	reports_table = has_table(e, "delivery_reports");
-	settled = settle(e, submits_table);
-	verify_records(e, &unverified, "at the end");
+	       kills, f.n_term, now_ms() - t0, n_mid_submit, n_at_prompt, n_sent);
+	f.submits_table = has_table(e, "delivery_submits");
+	f.reports_table = has_table(e, "delivery_reports");
+	f.settled = settle(e, f.submits_table);
+	verify_records(e, &f.unverified, "at the end");
 
-	check_inbound(e, &lost, &twice, &unrouted, &undelivered);
-	check_outbound(e, submits_table, &out);
-	if (reports_table)
-		check_reports_table(e, &rep);
+	check_inbound(e, &f.lost, &f.twice, &f.unrouted, &f.undelivered);
+	check_outbound(e, f.submits_table, &f.out);
+	if (f.reports_table)
+		check_reports_table(e, &f.rep);
 	else
-		check_reports_events(e, &rep);
-
-	printf("crash: %u texts (%u multipart, %u UCS-2); %u deliveries, %u expected at a phone, "
-	       "%u complete there; %u parts duplicated in %u deliveries, %u of those recorded "
-	       "as possibly duplicated%s; %u status reports, %u matched%s\n",
-	       n_sent, n_multipart, n_wide, out.deliveries, out.expected, out.complete,
-	       out.dup_parts, out.dup_deliveries, out.dup_recorded,
-	       submits_table ? "" : " (no delivery_submits table)", rep.total, rep.matched,
-	       reports_table ? "" : " (no delivery_reports table: counted from delivery events)");
-	printf("crash summary: seed=%" PRIu64 " kills=%u sigterm=%u mid-submit=%u at-prompt=%u "
-	       "time=%lld ms | settled=%s verify-failures=%u stuck-modems=%u lost=%u "
-	       "recorded-twice=%u unrouted=%u missing=%u incomplete=%u unrecorded-duplicates=%u "
-	       "stray-parts=%u sent-though-held=%u "
-	       "unmatched-reports=%u\n",
-	       seed, kills, n_term, n_mid_submit, n_at_prompt, now_ms() - t0,
-	       settled ? "yes" : "NO", unverified.n, stuck.n, lost.n, twice.n, unrouted.n,
-	       out.missing.n, out.incomplete.n, out.unrecorded.n, out.stray_parts, out.unexpected.n,
-	       rep.unmatched.n);
-	print_tally(&unverified);
-	print_tally(&stuck);
-	print_tally(&lost);
-	print_tally(&twice);
-	print_tally(&unrouted);
-	print_tally(&undelivered);
-	print_tally(&out.missing);
-	print_tally(&out.incomplete);
-	print_tally(&out.unrecorded);
-	print_tally(&out.stray);
-	print_tally(&out.unexpected);
-	print_tally(&rep.unmatched);
+		check_reports_events(e, &f.rep);
+	print_findings(&f, now_ms() - t0);
 	keep(e);
-	fflush(stdout);
 	for (unsigned i = 0; i < n_sent; i++)
 		free(sent[i].text);
 	free(sent);
 	sent = NULL;
-	if (!settled || unverified.n || stuck.n || lost.n || unrouted.n || twice.n ||
-	    out.missing.n || out.incomplete.n || out.unrecorded.n || out.stray.n ||
-	    out.unexpected.n || rep.unmatched.n) {
-		relay_stop(e);
+	ok = came_through(&f);
+	relay_stop(e);
+	if (!ok)
 		fail_msg("the relay did not come through %u crashes whole (seed %" PRIu64 ")",
 			 kills, seed);
-	}
-	relay_stop(e);
 }
 
 int main(int argc, char **argv)
