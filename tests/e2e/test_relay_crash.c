@@ -1002,30 +1002,58 @@ static void verify_records(struct relay_env *e, struct tally *bad, const char *w
 	free(out);
 }
 
-/* What a modem was doing when the daemon went, from its last AT input: 2 mid-submit (the
- * PDU went in, the daemon had not handled the answer), 1 at the prompt (AT+CMGS sent, no
- * PDU yet), 0 anything else. */
-static int modem_at_kill(struct relay_env *e, const char *modem)
+/* Milliseconds into the UTC day, of now or of a trace line's "HH:MM:SS.mmm". */
+static long day_ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long)(ts.tv_sec % 86400) * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long day_ms(const char *hms)
+{
+	unsigned h, m, sec, ms;
+
+	return sscanf(hms, "%u:%u:%u.%u", &h, &m, &sec, &ms) == 4
+		   ? (long)((h * 60 + m) * 60 + sec) * 1000 + (long)ms
+		   : -1;
+}
+
+/* What a modem was doing when the daemon went (at `kill_ms` into the UTC day), from its
+ * trace: 2 mid-submit (its last input was a submit's PDU, not answered before the kill),
+ * 1 at the prompt (AT+CMGS sent, no PDU yet: the modem waits for one), 0 anything else. */
+static int modem_at_kill(struct relay_env *e, const char *modem, long kill_ms)
 {
 	struct json_object *resp = sim_ctl(
 			       e->sim, "{\"cmd\":\"trace\",\"modem\":\"%s\",\"last\":12}", modem),
 			   *tr;
+	long answered = -1; /* when the last input got its final result */
 	int what = 0;
 
 	if (resp && json_object_object_get_ex(resp, "trace", &tr)) {
 		for (size_t i = json_object_array_length(tr); i-- > 0;) {
-			struct json_object *t = json_object_array_get_idx(tr, i), *dir, *line;
+			struct json_object *t = json_object_array_get_idx(tr, i), *dir, *line, *at;
 			const char *l;
 
 			if (!json_object_object_get_ex(t, "dir", &dir) ||
 			    !json_object_object_get_ex(t, "line", &line) ||
-			    strcmp(json_object_get_string(dir), "in"))
+			    !json_object_object_get_ex(t, "time", &at))
 				continue;
 			l = json_object_get_string(line);
+			if (strcmp(json_object_get_string(dir), "in")) {
+				if (!strcmp(l, "OK") || !strncmp(l, "+CMS ERROR", 10) ||
+				    !strcmp(l, "ERROR"))
+					answered = day_ms(json_object_get_string(at));
+				continue;
+			}
 			if (!strncmp(l, "AT+CMGS=", 8))
 				what = 1;
 			else if (*l && l[strspn(l, "0123456789abcdefABCDEF")] == '\0')
-				what = 2;
+				what = answered < 0 ||
+					       (answered - kill_ms + 86400000) % 86400000 < 43200000
+					   ? 2
+					   : 0;
 			break;
 		}
 	}
@@ -1044,6 +1072,7 @@ static int round_of_traffic(struct relay_env *e, bool kill)
 	char how[64], doing[96] = "";
 	bool mid = false, prompt = false;
 	unsigned before = n_sent, down;
+	long kill_ms;
 
 	while (now_ms() < end) {
 		long long gap = rnd_in(GAP_MIN_MS, GAP_MAX_MS), left;
@@ -1055,11 +1084,12 @@ static int round_of_traffic(struct relay_env *e, bool kill)
 	if (!kill)
 		return 0;
 	stop = now_ms();
+	kill_ms = day_ms_now();
 	status = relay_kill(e, sig);
 	gone = now_ms();
 	down = n_sent;
 	for (unsigned i = 0; i < 2; i++) {
-		int what = modem_at_kill(e, i ? "modem1" : "modem0");
+		int what = modem_at_kill(e, i ? "modem1" : "modem0", kill_ms);
 		if (what)
 			snprintf(doing + strlen(doing), sizeof(doing) - strlen(doing),
 				 "%smodem%u %s", *doing ? ", " : "; ", i,
