@@ -68,9 +68,10 @@
 /* Between two texts of a round. */
 #define GAP_MIN_MS 120
 #define GAP_MAX_MS 400
-/* How long the relay gets to settle after the last restart, and how long it must stay
- * quiet to count as settled. */
-#define SETTLE_TIMEOUT_MS 90000
+/* How long the relay gets to settle after the last restart (the modems' backlog grows
+ * with the kills: 200 leave over a minute's worth), and how long it must stay quiet to
+ * count as settled. */
+#define SETTLE_TIMEOUT_MS (60000 + 500 * (long long)kills)
 #define QUIET_MS	  (4 * DELIVER_MS + 600)
 /* How long SIGTERM lets the modems go on (chaperoned's timer relay X2). */
 #define STOP_GRACE_MS "1500"
@@ -385,7 +386,7 @@ static bool settle(struct relay_env *e, bool submits_table)
 			break;
 		sleep_ms(100);
 	}
-	printf("crash: NOT settled after %d ms: %lld of %u texts recorded, %lld deliveries "
+	printf("crash: NOT settled after %lld ms: %lld of %u texts recorded, %lld deliveries "
 	       "queued or waiting, %lld started but not wholly submitted, modem queues %s, "
 	       "network: %lld pending for modems, %lld unacknowledged, %lld stored on SIMs, "
 	       "%lld of %lld parts at phones, %lld status reports not recorded\n",
