@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -76,6 +77,7 @@ struct at_cmd {
 	unsigned timeout_ms;
 	at_response_cb cb;
 	at_written_cb written; /* the PDU went to the port (NULL: nobody asks) */
+	bool call;	       /* ATD or ATA: a call's result (NO CARRIER, BUSY...) ends it */
 	void *data;
 	char **lines; /* talloc'd under the command */
 	unsigned n_lines;
@@ -446,6 +448,18 @@ static bool final_result(const char *line, enum at_result *res, int *code)
 	return false;
 }
 
+static bool call_result(enum at_result r)
+{
+	return r == AT_RES_NO_CARRIER || r == AT_RES_BUSY || r == AT_RES_NO_ANSWER ||
+	       r == AT_RES_NO_DIALTONE;
+}
+
+/* ATD... (dial) and ATA (answer) end with a call's result (V.250 §6.3.1, §6.3.5). */
+static bool call_command(const char *cmd)
+{
+	return !strncasecmp(cmd, "ATD", 3) || !strcasecmp(cmd, "ATA");
+}
+
 /* The longest registered prefix wins, so "+CMT:" and "+CMTI:" never shadow each other. */
 static struct urc_handler *find_urc(struct at_channel *ch, const char *line)
 {
@@ -530,11 +544,20 @@ static void dispatch(struct at_channel *ch, const char *line)
 		add_line(cmd, line);
 		return;
 	}
-	if (cmd && final_result(line, &res, &code)) {
+	/* NO CARRIER, BUSY, NO ANSWER and NO DIALTONE end a call command (ATD, ATA); to any
+	 * other command they are news of a call (the caller hung up), not its answer. */
+	bool final = final_result(line, &res, &code);
+
+	if (cmd && final && (cmd->call || !call_result(res))) {
 		complete_current(ch, res, code, line);
 		return;
 	}
 	h = find_urc(ch, line);
+	if (!h && final) {
+		LOGCH(ch, LOGL_INFO, "%s%s%s: no command's result, dropped\n", line,
+		      cmd ? " during " : "", cmd ? cmd->cmd : "");
+		return;
+	}
 	if (h && h->has_pdu) {
 		ch->urc_pdu = h;
 		ch->urc_line = talloc_strdup(ch, line);
@@ -751,6 +774,7 @@ static int queue_cmd(struct at_channel *ch, const char *cmd, const char *expect,
 	c->timeout_ms = timeout_ms;
 	c->cb = cb;
 	c->written = written;
+	c->call = call_command(cmd);
 	c->data = data;
 	llist_add_tail(&c->list, &ch->queue);
 

@@ -10,7 +10,9 @@
  * - one command in flight; the next queued command is written the moment the previous
  *   one's final result arrives; each command has a timeout (AT_RES_TIMEOUT);
  * - the command's intermediate lines and its final result handed to its callback
- *   (OK, ERROR, +CMS ERROR: n, +CME ERROR: n, NO CARRIER, BUSY, NO ANSWER, NO DIALTONE);
+ *   (OK, ERROR, +CMS ERROR: n, +CME ERROR: n; and for a call command, ATD or ATA, also
+ *   NO CARRIER, BUSY, NO ANSWER, NO DIALTONE — to any other command these are news of a
+ *   call, routed as URCs, never its answer);
  * - unsolicited result codes (+CMT, +CMTI, +CDS, +CDSI, RING, +CLIP, +CREG, ...) routed to
  *   their registered handlers even when they arrive in the middle of another command's
  *   response; a URC whose PDU follows on the next line (+CMT, +CDS) is handed over with

@@ -409,7 +409,12 @@ static void test_final_results(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		roundtrip("AT+X", NULL, cases[i].answer, &r);
+		/* A call's results end a call command only (test_call_results_as_urcs). */
+		roundtrip(cases[i].result >= AT_RES_NO_CARRIER &&
+				  cases[i].result <= AT_RES_NO_DIALTONE
+			      ? "ATD+15550100;"
+			      : "AT+X",
+			  NULL, cases[i].answer, &r);
 		assert_int_equal(r.result, cases[i].result);
 		assert_int_equal(r.code, cases[i].code);
 		assert_string_equal(r.final, cases[i].final);
@@ -514,6 +519,39 @@ static void test_cmt_without_pdu(void **state)
 	assert_int_equal(cmt.n, 1);
 	assert_true(cmt.had_pdu[0]);
 	assert_string_equal(cmt.pdu[0], "");
+}
+
+/* NO CARRIER (the other side hung up), BUSY, NO ANSWER and NO DIALTONE end ATD and ATA;
+ * arriving during any other command they are news of a call, handed to their URC handler
+ * (or dropped), and the command completes with its own answer. */
+static void test_call_results_as_urcs(void **state)
+{
+	struct urc_rec nc = {0};
+	struct res r = {0};
+
+	(void)state;
+	assert_int_equal(at_channel_urc(F->ch, "NO CARRIER", false, urc_cb, &nc), 0);
+	assert_int_equal(at_channel_cmd(F->ch, "AT+CSQ", "+CSQ:", 0, record_cb, &r), 0);
+	modem_expect("AT+CSQ\r");
+	modem_write("\r\nNO CARRIER\r\n\r\nBUSY\r\n\r\n+CSQ: 21,99\r\n\r\nOK\r\n");
+	assert_true(RUN_UNTIL(r.called, 3000));
+	assert_int_equal(r.result, AT_RES_OK);
+	assert_int_equal(r.n_lines, 1);
+	assert_string_equal(r.lines[0], "+CSQ: 21,99");
+	assert_int_equal(nc.n, 1);
+	assert_string_equal(nc.line[0], "NO CARRIER");
+	/* Lower case and a line end of \r\r\n: a dial still ends with its result. */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(at_channel_cmd(F->ch, "atd+15550100;", NULL, 0, record_cb, &r), 0);
+	modem_expect("atd+15550100;\r");
+	modem_write("\r\r\nBUSY\r\r\n");
+	assert_true(RUN_UNTIL(r.called, 3000));
+	assert_int_equal(r.result, AT_RES_BUSY);
+	assert_int_equal(nc.n, 1);
+	/* ATA too. */
+	roundtrip("ATA", NULL, "\r\nNO CARRIER\r\n", &r);
+	assert_int_equal(r.result, AT_RES_NO_CARRIER);
+	assert_int_equal(nc.n, 1);
 }
 
 static void test_urcs_while_idle(void **state)
@@ -932,6 +970,7 @@ int main(void)
 	    T(test_next_written_on_final),
 	    T(test_cmt_inside_response),
 	    T(test_cmt_without_pdu),
+	    T(test_call_results_as_urcs),
 	    T(test_urcs_while_idle),
 	    T(test_urc_prefix_equal_to_expect),
 	    T(test_cmgl_listing),
