@@ -33,8 +33,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,20 +166,6 @@ static void make_district(const char *db, unsigned modems)
 
 /* ---- One installation ---- */
 
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
-		die("free port", strerror(errno));
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
 struct inst {
 	char dir[PATH_MAX], db[PATH_MAX + 16], cfg[PATH_MAX + 16], log[PATH_MAX + 16];
 	unsigned modems;
@@ -224,7 +208,7 @@ static void inst_start(struct inst *in, const char *base, unsigned modems, unsig
 	fprintf(f,
 		"password bench-console\nenable password bench-enable\nline vty\n"
 		" bind 127.0.0.1 %d\n",
-		free_port());
+		harness_free_port());
 	fclose(f);
 	snprintf(chaperoned, sizeof(chaperoned), "%s/bin/chaperoned", harness_build_dir);
 	fd = open(in->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);

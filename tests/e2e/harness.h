@@ -67,6 +67,9 @@ char *port_cmd(struct port *p, const char *cmd, int timeout_ms);
  * following `prefix` in `s` and copy its hex into `hex`. Returns true when found. */
 bool find_pdu_after(const char *s, const char *prefix, char *hex, size_t cap);
 
+/* A TCP port on 127.0.0.1 that is free now (for a daemon's console), or -1. */
+int harness_free_port(void);
+
 /* Monotonic milliseconds. */
 long long now_ms(void);
 void sleep_ms(int ms);

@@ -502,22 +502,6 @@ void relay_sql_exec(struct relay_env *e, const char *fmt, ...)
 
 /* ---- Starting and stopping ---- */
 
-static int free_tcp_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	/* Port 0: the kernel picks one that is free now; chaperoned binds it a moment later. */
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 static struct sim *start_modemsim(struct relay_env *e)
 {
 	struct sim *s = calloc(1, sizeof(*s));
@@ -686,7 +670,7 @@ struct relay_env *relay_prepare(const char *fixture, const struct relay_policy *
 		relay_clock(e, "+0");
 	}
 	e->sim = start_modemsim(e);
-	e->vty_port = free_tcp_port();
+	e->vty_port = harness_free_port();
 	if (e->vty_port <= 0) {
 		give_up(e);
 		fail_msg("no free TCP port for the VTY");
