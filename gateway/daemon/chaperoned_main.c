@@ -5,7 +5,7 @@
  *
  * Start-up: config → archive (migrations) → directory → recovery of what a previous run
  * left (unassembled PDUs, queued deliveries) → modems → telnet VTY on localhost.
- * SIGTERM/SIGINT: stop taking work, let the modems finish what they are submitting (at
+ * SIGTERM/SIGINT: stop taking work, let the modems finish the part they are submitting (at
  * most `timer relay X2`), exit. Everything received is already in the archive; anything
  * still queued is sent by the next run. */
 #include <getopt.h>
@@ -158,7 +158,7 @@ static bool modems_idle(struct chaperoned *d)
 		if (!dm->modem)
 			continue;
 		modem_info(dm->modem, &mi);
-		if (mi.queue_len && mi.state == MODEM_ST_READY)
+		if (mi.submitting && mi.state == MODEM_ST_READY)
 			return false;
 	}
 	return true;
@@ -181,6 +181,7 @@ static void on_signal(struct osmo_signalfd *osfd, const struct signalfd_siginfo 
 {
 	struct chaperoned *d = osfd->data;
 	int signum = (int)fdsi->ssi_signo;
+	struct daemon_modem *dm;
 
 	if (d->stopping) {
 		quit = true; /* a second signal: leave now */
@@ -188,6 +189,11 @@ static void on_signal(struct osmo_signalfd *osfd, const struct signalfd_siginfo 
 	}
 	LOGP(DRELAY, LOGL_NOTICE, "signal %d: stopping once the modems are idle\n", signum);
 	d->stopping = true;
+	/* The parts being submitted finish; what is queued is in the archive and goes with
+	 * the next start, not while systemd waits. */
+	llist_for_each_entry (dm, &d->modems, list)
+		if (dm->modem)
+			modem_send_pause(dm->modem);
 	stop_deadline_ms = (int)daemon_timer_ms(DAEMON_T_STOP_GRACE);
 	osmo_timer_setup(&d->reasm_timer, stop_cb, d);
 	osmo_timer_schedule(&d->reasm_timer, 0, 0);

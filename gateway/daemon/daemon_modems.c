@@ -259,6 +259,15 @@ static void on_part_retry(struct modem *m, uint64_t msg_id, unsigned part, int c
 	router_part_retry(d->router, (int64_t)msg_id, dm ? dm->name : NULL, part + 1, cms_error);
 }
 
+static void on_part_unsent(struct modem *m, uint64_t msg_id, unsigned part, void *data)
+{
+	struct chaperoned *d = data;
+	struct daemon_modem *dm = by_modem(d, m);
+
+	router_part_unsent(d->router, (int64_t)msg_id, dm ? dm->name : NULL, part + 1,
+			   "not sent: chaperoned stopped first; it goes at the next start");
+}
+
 static void on_part_sent(struct modem *m, uint64_t msg_id, unsigned part, bool ok, uint8_t mr,
 			 int cms_error, void *data)
 {
@@ -362,6 +371,7 @@ static const struct modem_events events = {
     .on_part_submit = on_part_submit,
     .on_batch = on_batch,
     .on_part_retry = on_part_retry,
+    .on_part_unsent = on_part_unsent,
     .on_part_sent = on_part_sent,
     .on_pacing = on_pacing,
     .on_state = on_state,

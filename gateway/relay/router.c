@@ -436,8 +436,14 @@ void router_part_retry(struct router *r, int64_t delivery_id, const char *modem,
 	char detail[64];
 
 	snprintf(detail, sizeof(detail), "+CMS ERROR: %d; trying again", cms_error);
+	router_part_unsent(r, delivery_id, modem, part, detail);
+}
+
+void router_part_unsent(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
+			const char *why)
+{
 	if (rec_delivery_event(r->store, delivery_id, store_now_ms(), REC_ST_WAITING, modem,
-			       (int)part, -1, detail) < 0)
+			       (int)part, -1, why) < 0)
 		r->stats.store_errors++;
 }
 

@@ -117,6 +117,10 @@ int router_part_submit(struct router *r, int64_t delivery_id, const char *modem,
 /* The modem refused the part for now and tries again. */
 void router_part_retry(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
 		       int cms_error);
+/* A part recorded as about to go did not (the relay is stopping): it waits for the next
+ * start, and its submit is no longer of unknown fate. */
+void router_part_unsent(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
+			const char *why);
 void router_part_sent(struct router *r, int64_t delivery_id, const char *modem, unsigned part,
 		      bool ok, int mr, int cms_error);
 /* A status report (its PDU recorded as rx_pdu_id) from `modem`: matched in the archive

@@ -78,6 +78,7 @@ struct modem_info {
 	int rssi, ber;	     /* last +CSQ */
 	int storage_used, storage_total;
 	unsigned queue_len; /* messages waiting to be submitted */
+	bool submitting;    /* a part is with the modem now */
 	unsigned recoveries;
 	uint64_t rx_count, tx_count, tx_failed;
 	uint64_t stray_results; /* answers not believed (a submit's OK without its TP-MR) */
@@ -100,6 +101,9 @@ struct modem_events {
 	 * the upper layer can record it in one commit; the end returns < 0 when that commit
 	 * failed (the next part is then offered again when it goes). */
 	int (*on_batch)(struct modem *m, bool begin, void *data);
+	/* A part offered to on_part_submit will not go after all (modem_send_pause()): its
+	 * submit has this for a result. */
+	void (*on_part_unsent)(struct modem *m, uint64_t msg_id, unsigned part, void *data);
 	/* The modem refused a part for now (+CMS ERROR, sent nothing); it is tried again. */
 	void (*on_part_retry)(struct modem *m, uint64_t msg_id, unsigned part, int cms_error,
 			      void *data);
@@ -169,6 +173,11 @@ struct modem_pacing {
 	unsigned daily_cap;
 };
 void modem_set_pacing(struct modem *m, const struct modem_pacing *p, const unsigned *hours_ago);
+/* For a stop: no new part goes to the modem; the one it is submitting finishes and its
+ * result is reported (modem_info's `submitting` turns false). What is queued stays with
+ * the upper layer's records, for the next start. */
+void modem_send_pause(struct modem *m);
+
 /* Is it waiting for its 24-hour cap? */
 bool modem_paced(const struct modem *m);
 

@@ -142,7 +142,9 @@ struct modem {
 	/* Send (modem_send.c). */
 	struct llist_head lanes[MODEM_LANES]; /* struct modem_msg, by enum modem_lane */
 	unsigned queue_len;
-	bool send_busy; /* a +CMGS (or +CMMS) is with the channel */
+	bool send_busy;		    /* a +CMGS (or +CMMS) is with the channel */
+	bool send_paused;	    /* modem_send_pause(): no new part goes */
+	struct modem_msg *inflight; /* whose part is with the modem while send_busy */
 	bool cmms_on;
 	struct modem_mr_entry mrs[MODEM_MR_TABLE];
 	/* Carrier pacing (modem_pacing.c): submits per wall-clock hour over the last 24. */

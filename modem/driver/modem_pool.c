@@ -176,6 +176,7 @@ void modem_info(const struct modem *m, struct modem_info *info)
 	info->storage_used = m->storage_used;
 	info->storage_total = m->storage_total;
 	info->queue_len = m->queue_len;
+	info->submitting = m->send_busy;
 	info->recoveries = m->recoveries;
 	info->rx_count = m->rx_count;
 	info->tx_count = m->tx_count;

@@ -397,6 +397,10 @@ void modem_send_kick(struct modem *m)
 
 	if (m->send_busy || m->stopping)
 		return;
+	if (m->send_paused) {
+		flush_pending(m);
+		return;
+	}
 	msg = next_msg(m, NULL);
 	if (!msg || !modem_ready(m) || osmo_timer_pending(&m->send_timer)) {
 		/* Nothing goes now: a result that waited for the next PDU is reported. */
@@ -439,6 +443,7 @@ void modem_send_kick(struct modem *m)
 		return;
 	}
 	m->send_busy = true;
+	m->inflight = msg;
 }
 
 int modem_send(struct modem *m, uint64_t msg_id, const uint8_t *const *pdus, const size_t *lens,
@@ -495,6 +500,27 @@ int modem_send_parts(struct modem *m, uint64_t msg_id, const uint8_t *const *pdu
 	     n_parts, m->queue_len);
 	modem_send_kick(m);
 	return 0;
+}
+
+void modem_send_pause(struct modem *m)
+{
+	struct modem_pool *pool = m->pool;
+	struct modem_msg *msg;
+
+	m->send_paused = true;
+	modem_send_kick(m); /* reports a result that waited for a next part */
+	/* A part recorded ahead that will not go now: say so, or the next start would take
+	 * it for a part whose fate is unknown. */
+	for (unsigned l = 0; l < MODEM_LANES; l++)
+		llist_for_each_entry (msg, &m->lanes[l], list) {
+			struct modem_part *p = &msg->parts[msg->next_part];
+
+			if (!p->armed || (m->send_busy && msg == m->inflight))
+				continue;
+			p->armed = false;
+			if (pool->ev.on_part_unsent)
+				pool->ev.on_part_unsent(m, msg->msg_id, p->no, pool->ev_data);
+		}
 }
 
 bool modem_paced(const struct modem *m)
