@@ -113,6 +113,28 @@ static void print_list(const char *const *l)
 		printf("%s%s", i ? " " : "", l[i]);
 }
 
+static void print_voice(const struct modem_voice_profile *v)
+{
+	static const char *const urcs[] = {"+CLCC polled", "+QIND ccinfo",
+					   "+CLCC unsolicited, VOICE CALL", "^ORIG ^CONN ^CEND"};
+	static const char *const arm[] = {"once at set-up", "after each ATD/ATA",
+					  "when the call is active"};
+
+	if (v->kind == MODEM_VOICE_NONE) {
+		printf("  voice        none (SMS only)\n");
+		return;
+	}
+	printf("  voice        %s on USB interface %u, %s %s%s%s; %s\n",
+	       v->kind == MODEM_VOICE_HUAWEI_TTY ? "voice tty" : "serial PCM", v->audio_interface,
+	       v->audio_on, arm[v->arm], v->audio_off ? ", off " : "",
+	       v->audio_off ? v->audio_off : "", v->volte ? "VoLTE" : "2G/3G voice only");
+	printf("  calls        %s; hang up %s; DTMF ", urcs[v->urcs], v->hangup);
+	printf(v->dtmf, '5');
+	printf("\n  call init    ");
+	print_list(v->init);
+	printf("\n");
+}
+
 static int cmd_profiles(void)
 {
 	const struct modem_profile *const *all = modem_profiles();
@@ -132,6 +154,7 @@ static int cmd_profiles(void)
 		printf("\n  LTE %s, AT+CMMS %s, AT+CFUN=1,1 %s (port back within %u s)\n",
 		       p->lte ? "yes" : "no", p->cmms ? "yes" : "no", p->cfun_reset ? "yes" : "no",
 		       p->reset_wait_s);
+		print_voice(&p->voice);
 	}
 	return CLI_EXIT_OK;
 }

@@ -23,6 +23,8 @@
 static const char *const generic_cgmm[] = {NULL};
 static const char *const generic_init[] = {NULL};
 
+static const char *const no_call_init[] = {NULL};
+
 const struct modem_profile modem_profile_generic = {
     .name = "generic",
     .description = "Generic 3GPP TS 27.005 modem (stored delivery, SIM storage)",
@@ -36,4 +38,10 @@ const struct modem_profile modem_profile_generic = {
     .cfun_reset = false,
     .lte = true,
     .reset_wait_s = 30,
+    /* A modem of unknown make: no call audio the driver knows how to reach. */
+    .voice = {.kind = MODEM_VOICE_NONE,
+	      .urcs = MODEM_CALL_URC_CLCC,
+	      .init = no_call_init,
+	      .dtmf = "AT+VTS=%c",
+	      .hangup = "AT+CHUP"},
 };

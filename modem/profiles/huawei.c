@@ -32,6 +32,8 @@ static const char *const huawei_init[] = {
     NULL,
 };
 
+static const char *const huawei_call_init[] = {"AT+CLIP=1", NULL};
+
 const struct modem_profile modem_profile_huawei_e173 = {
     .name = "huawei-e173",
     .description = "Huawei E173 (HSPA USB stick)",
@@ -45,4 +47,15 @@ const struct modem_profile modem_profile_huawei_e173 = {
     .cfun_reset = true,
     .lte = false,
     .reset_wait_s = 45,
+    /* 3G circuit-switched voice (gone in the US): AT^DDSETEX=2 after each ATD or ATA puts
+     * PCM on the voice tty (the diagnostic interface; which one depends on the firmware's
+     * USB layout, 1 on the common one). DTMF by AT^DTMF=<call>,<digit>. */
+    .voice = {.kind = MODEM_VOICE_HUAWEI_TTY,
+	      .audio_interface = 1,
+	      .audio_on = "AT^DDSETEX=2",
+	      .arm = MODEM_AUDIO_AFTER_DIAL,
+	      .urcs = MODEM_CALL_URC_HUAWEI,
+	      .init = huawei_call_init,
+	      .dtmf = "AT^DTMF=1,%c",
+	      .hangup = "AT+CHUP"},
 };

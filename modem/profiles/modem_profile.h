@@ -16,6 +16,38 @@ enum modem_rx_mode {
 	MODEM_RX_STORED, /* +CNMI=2,1: +CMTI, read with +CMGR, deleted with +CMGD after commit */
 };
 
+/* Voice: how a family carries calls (each profile file says where that is known from). */
+enum modem_voice {
+	MODEM_VOICE_NONE,	/* SMS only: no call audio this driver can reach */
+	MODEM_VOICE_SERIAL_PCM, /* 8 kHz s16le PCM, 320-byte frames, on a second USB serial port */
+	MODEM_VOICE_HUAWEI_TTY, /* the same on Huawei's voice tty, after AT^DDSETEX=2 per call */
+};
+/* Which call-state URCs the family sends, beside RING, +CLIP and a polled +CLCC. */
+enum modem_call_urcs {
+	MODEM_CALL_URC_CLCC,	/* none: +CLCC polled while a call exists (27.007) */
+	MODEM_CALL_URC_QUECTEL, /* +QIND: "ccinfo",<idx>,<dir>,<state>,... (state -1: released) */
+	MODEM_CALL_URC_SIMCOM,	/* unsolicited +CLCC lists (AT+CLCC=1), VOICE CALL: BEGIN/END */
+	MODEM_CALL_URC_HUAWEI,	/* ^ORIG, ^CONF, ^CONN, ^CEND */
+};
+/* When the audio port is switched on. */
+enum modem_audio_arm {
+	MODEM_AUDIO_AT_INIT,	 /* once, with the set-up (Quectel AT+QPCMV=1,0) */
+	MODEM_AUDIO_AFTER_DIAL,	 /* after each ATD or ATA (Huawei AT^DDSETEX=2) */
+	MODEM_AUDIO_WHEN_ACTIVE, /* once the call is active; off at release (SIMCom +CPCMREG) */
+};
+struct modem_voice_profile {
+	enum modem_voice kind;
+	bool volte;		  /* calls over LTE (the only voice left in the US) */
+	unsigned audio_interface; /* USB interface of the audio port, for the udev rule */
+	const char *audio_on;	  /* NULL when kind is none */
+	const char *audio_off;	  /* NULL: nothing to switch off */
+	enum modem_audio_arm arm;
+	enum modem_call_urcs urcs;
+	const char *const *init; /* call set-up commands, NULL-terminated */
+	const char *dtmf;	 /* one digit, printf format with %c: "AT+VTS=\"%c\"" */
+	const char *hangup;	 /* "AT+CHUP" */
+};
+
 struct modem_profile {
 	const char *name;	       /* "generic", "quectel-ec25", ... (configuration key) */
 	const char *description;       /* "Quectel EC25/EG25 (LTE Cat 4)" */
@@ -29,6 +61,7 @@ struct modem_profile {
 	bool cfun_reset;	 /* AT+CFUN=1,1 may be used to recover a hung modem */
 	bool lte;		 /* registration counts if +CEREG says so, even with +CREG 0 */
 	unsigned reset_wait_s;	 /* how long the port is gone after AT+CFUN=1,1 */
+	struct modem_voice_profile voice;
 };
 
 /* The profile named `name`, or NULL. */

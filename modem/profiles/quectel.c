@@ -18,12 +18,19 @@
  *   (ModemManager's quectel port rules list the same interfaces afterwards). Rarely an
  *   EG25 comes back in QHSUSB_BULK download mode (Quectel forum, "EG25 reboots into broken
  *   QHSUSB_BULK mode"), so the wait is generous and the driver keeps retrying.
- * - LTE: a VoLTE-less LTE attach shows +CREG 0 while +CEREG is 1 and SMS work over SGs. */
+ * - LTE: a VoLTE-less LTE attach shows +CREG 0 while +CEREG is 1 and SMS work over SGs.
+ * - Voice (VoLTE, with the carrier's MBN selected: AT+QMBNCFG): AT+QPCMV=1,0 puts call
+ *   audio as raw PCM on the NMEA port (USB interface 1), once at set-up; GPS output must
+ *   be off there (AT+QGPSCFG="outport","none") or NMEA text mixes in. Call state comes as
+ *   +QIND: "ccinfo" after AT+QINDCFG="ccinfo",1,0. AT+VTS wants the digit quoted. */
 #include <stddef.h>
 
 #include "modem/profiles/profile_families.h"
 
 static const char *const quectel_cgmm[] = {"EC25", "EG25", NULL};
+static const char *const quectel_call_init[] = {
+    "AT+QGPSCFG=\"outport\",\"none\"", "AT+QINDCFG=\"ccinfo\",1,0", "AT+CLIP=1", "AT+COLP=0", NULL,
+};
 static const char *const quectel_init[] = {
     "AT+QURCCFG=\"urcport\",\"usbat\"",
     NULL,
@@ -42,4 +49,14 @@ const struct modem_profile modem_profile_quectel_ec25 = {
     .cfun_reset = true,
     .lte = true,
     .reset_wait_s = 30,
+    .voice = {.kind = MODEM_VOICE_SERIAL_PCM,
+	      .volte = true,
+	      .audio_interface = 1,
+	      .audio_on = "AT+QPCMV=1,0",
+	      .audio_off = "AT+QPCMV=0",
+	      .arm = MODEM_AUDIO_AT_INIT,
+	      .urcs = MODEM_CALL_URC_QUECTEL,
+	      .init = quectel_call_init,
+	      .dtmf = "AT+VTS=\"%c\"",
+	      .hangup = "AT+CHUP"},
 };

@@ -21,6 +21,13 @@
  * - AT+CFUN=1,1 resets; the USB device re-enumerates (ModemManager's simtech port rules:
  *   1e0e:9001 if 2 is the primary AT port before and after). */
 static const char *const sim7600_cgmm[] = {"SIM7600", "SIM7500", NULL};
+static const char *const sim7600_call_init[] = {
+    "AT+CLCC=1",
+    "AT+CLIP=1",
+    "AT+COLP=0",
+    NULL,
+};
+static const char *const no_call_init[] = {NULL};
 static const char *const sim7600_init[] = {
     "AT+CSCS=\"GSM\"",
     NULL,
@@ -39,6 +46,19 @@ const struct modem_profile modem_profile_simcom_sim7600 = {
     .cfun_reset = true,
     .lte = true,
     .reset_wait_s = 30,
+    /* AT+CPCMREG=1 once the call is active (PCM on USB interface 4), =0 at release. After
+     * one on/off cycle the audio of later calls can degrade until AT+CRESET; a failing
+     * AT+CPCMREG=1 is the sign. */
+    .voice = {.kind = MODEM_VOICE_SERIAL_PCM,
+	      .volte = true,
+	      .audio_interface = 4,
+	      .audio_on = "AT+CPCMREG=1",
+	      .audio_off = "AT+CPCMREG=0",
+	      .arm = MODEM_AUDIO_WHEN_ACTIVE,
+	      .urcs = MODEM_CALL_URC_SIMCOM,
+	      .init = sim7600_call_init,
+	      .dtmf = "AT+VTS=%c",
+	      .hangup = "AT+CHUP"},
 };
 
 /* SIM800:
@@ -76,4 +96,10 @@ const struct modem_profile modem_profile_simcom_sim800 = {
     .cfun_reset = true,
     .lte = false,
     .reset_wait_s = 10,
+    /* 2G voice with analog audio pins: nothing the host can carry. */
+    .voice = {.kind = MODEM_VOICE_NONE,
+	      .urcs = MODEM_CALL_URC_CLCC,
+	      .init = no_call_init,
+	      .dtmf = "AT+VTS=%c",
+	      .hangup = "ATH"},
 };

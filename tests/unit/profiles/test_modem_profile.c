@@ -67,6 +67,40 @@ static void test_every_profile_is_complete(void **state)
 	}
 }
 
+/* Every profile says how it carries calls, in commands the driver can send as they are. */
+static void test_every_voice_is_complete(void **state)
+{
+	const struct modem_profile *const *all = modem_profiles();
+
+	(void)state;
+	for (unsigned i = 0; all[i]; i++) {
+		const struct modem_voice_profile *v = &all[i]->voice;
+		const char *pc;
+
+		assert_non_null(v->init);
+		for (const char *const *c = v->init; *c; c++)
+			assert_true(strncasecmp(*c, "AT", 2) == 0);
+		assert_non_null(v->hangup);
+		assert_true(!strcmp(v->hangup, "AT+CHUP") || !strcmp(v->hangup, "ATH"));
+		/* One digit goes into the DTMF command, through one %c and nothing else. */
+		assert_non_null(v->dtmf);
+		assert_true(strncmp(v->dtmf, "AT", 2) == 0);
+		pc = strchr(v->dtmf, '%');
+		assert_non_null(pc);
+		assert_int_equal(pc[1], 'c');
+		assert_null(strchr(pc + 1, '%'));
+		if (v->kind == MODEM_VOICE_NONE) {
+			assert_null(v->audio_on);
+			assert_false(v->volte);
+			continue;
+		}
+		assert_non_null(v->audio_on);
+		assert_true(strncmp(v->audio_on, "AT", 2) == 0);
+		assert_true(v->audio_interface >= 1 && v->audio_interface <= 8);
+		assert_true(!v->audio_off || strncmp(v->audio_off, "AT", 2) == 0);
+	}
+}
+
 static void test_generic_is_the_safe_default(void **state)
 {
 	const struct modem_profile *g = modem_profile_by_name("generic");
@@ -158,12 +192,29 @@ static void test_model_facts(void **state)
 	assert_true(ec25->cfun_reset);
 	/* Huawei sticks report URCs every few seconds unless told not to. */
 	assert_string_equal(e173->init[0], "AT^CURC=0");
+	/* Voice: VoLTE on the LTE modules only; each family's own audio switch and URCs. */
+	assert_int_equal(ec25->voice.kind, MODEM_VOICE_SERIAL_PCM);
+	assert_true(ec25->voice.volte);
+	assert_string_equal(ec25->voice.audio_on, "AT+QPCMV=1,0");
+	assert_int_equal(ec25->voice.arm, MODEM_AUDIO_AT_INIT);
+	assert_int_equal(ec25->voice.urcs, MODEM_CALL_URC_QUECTEL);
+	assert_string_equal(ec25->voice.dtmf, "AT+VTS=\"%c\""); /* Quectel wants quotes */
+	assert_int_equal(sim7600->voice.kind, MODEM_VOICE_SERIAL_PCM);
+	assert_true(sim7600->voice.volte);
+	assert_int_equal(sim7600->voice.arm, MODEM_AUDIO_WHEN_ACTIVE);
+	assert_string_equal(sim7600->voice.audio_off, "AT+CPCMREG=0");
+	assert_int_equal(sim800->voice.kind, MODEM_VOICE_NONE);
+	assert_int_equal(e173->voice.kind, MODEM_VOICE_HUAWEI_TTY);
+	assert_false(e173->voice.volte);
+	assert_int_equal(e173->voice.arm, MODEM_AUDIO_AFTER_DIAL);
+	assert_int_equal(modem_profile_by_name("generic")->voice.kind, MODEM_VOICE_NONE);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_profile_is_complete),
+	    cmocka_unit_test(test_every_voice_is_complete),
 	    cmocka_unit_test(test_generic_is_the_safe_default),
 	    cmocka_unit_test(test_by_name),
 	    cmocka_unit_test(test_real_cgmm_answers),
