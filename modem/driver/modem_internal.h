@@ -238,7 +238,6 @@ void modem_pacing_note_submit(struct modem *m);
 /* Will the pacing make the next submit wait (a rate, or the cap reached)? */
 bool modem_pacing_holds_next(const struct modem *m);
 unsigned modem_pacing_used(const struct modem *m);
-bool modem_pacing_capped(const struct modem *m);
 void modem_pacing_init(struct modem *m);
 void modem_pacing_stop(struct modem *m);
 

@@ -77,7 +77,7 @@ unsigned modem_pacing_used(const struct modem *m)
 	return used_at(m, wall_ms() / HOUR_MS);
 }
 
-bool modem_pacing_capped(const struct modem *m)
+bool modem_paced(const struct modem *m)
 {
 	return m->pacing.daily_cap && modem_pacing_used(m) >= m->pacing.daily_cap;
 }

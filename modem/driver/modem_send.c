@@ -523,11 +523,6 @@ void modem_send_pause(struct modem *m)
 		}
 }
 
-bool modem_paced(const struct modem *m)
-{
-	return modem_pacing_capped(m);
-}
-
 void modem_send_init(struct modem *m)
 {
 	for (unsigned l = 0; l < MODEM_LANES; l++)
