@@ -304,6 +304,22 @@ static void mark_waiting(const struct rec_delivery_row *row, void *data)
 	}
 }
 
+/* Record the deliveries queued on dm's relay number as waiting, and why: one commit for
+ * the lot, not one fsync per delivery. */
+static void queued_now_waiting(struct chaperoned *d, struct daemon_modem *dm, const char *why)
+{
+	struct mark_waiting mw = {dm, why};
+	bool txn;
+
+	if (!d->store)
+		return;
+	txn = store_begin(d->store) == 0;
+	rec_deliveries_in_status(d->store, REC_ST_QUEUED, 0, mark_waiting, &mw);
+	if (txn && store_commit(d->store) < 0)
+		LOGP(DSTORE, LOGL_ERROR, "cannot record waiting deliveries: %s\n",
+		     store_errmsg(d->store));
+}
+
 static void on_state(struct modem *m, enum modem_state st, void *data)
 {
 	struct chaperoned *d = data;
@@ -311,15 +327,8 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 
 	LOGP(DMODEM, LOGL_NOTICE, "%s: %s\n", dm ? dm->name : "?", modem_state_name(st));
 	/* Its queue waits for it: say so in the records of what was queued on it. */
-	if (dm && st == MODEM_ST_RECOVERING && d->store) {
-		struct mark_waiting mw = {dm, "modem recovering"};
-		/* One commit for the lot, not one fsync per delivery. */
-		bool txn = store_begin(d->store) == 0;
-		rec_deliveries_in_status(d->store, REC_ST_QUEUED, 0, mark_waiting, &mw);
-		if (txn && store_commit(d->store) < 0)
-			LOGP(DSTORE, LOGL_ERROR, "cannot record waiting deliveries: %s\n",
-			     store_errmsg(d->store));
-	}
+	if (dm && st == MODEM_ST_RECOVERING)
+		queued_now_waiting(d, dm, "modem recovering");
 	/* Deliveries recorded as waiting while it was down are on its queue already; a poll
 	 * records nothing new but picks up anything queued meanwhile. */
 	if (st == MODEM_ST_READY && d->router)
@@ -352,16 +361,9 @@ static void on_pacing(struct modem *m, unsigned used, unsigned cap, bool reached
 			 : "%s (%s) has sent %u of its daily cap of %u texts in 24 hours.",
 		 dm->name, dm->relay_number, reached ? cap : used, cap);
 	LOGP(DMODEM, reached ? LOGL_ERROR : LOGL_NOTICE, "%s\n", text);
-	if (reached && d->store) {
-		/* Its queue waits for the cap: say so in the records of what was queued. */
-		struct mark_waiting mw = {dm, "pacing: the relay number's daily cap is reached"};
-		bool txn = store_begin(d->store) == 0;
-
-		rec_deliveries_in_status(d->store, REC_ST_QUEUED, 0, mark_waiting, &mw);
-		if (txn && store_commit(d->store) < 0)
-			LOGP(DSTORE, LOGL_ERROR, "cannot record waiting deliveries: %s\n",
-			     store_errmsg(d->store));
-	}
+	/* Its queue waits for the cap: say so in the records of what was queued. */
+	if (reached)
+		queued_now_waiting(d, dm, "pacing: the relay number's daily cap is reached");
 	if (d->it_contact && d->router && (from = alert_modem(d, dm)))
 		router_alert(d->router, from->relay_number, d->it_contact, text, store_now_ms());
 }
