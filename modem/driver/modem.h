@@ -17,7 +17,17 @@
  *   backoff, permanent ones reported once they come twice; parts of one message go
  *   out back to back (AT+CMMS=2 where the profile supports it); each part's TP-MR is
  *   matched with status reports, reported through on_part_status;
- * - a modem that is down keeps its queue until it recovers.
+ * - a modem that is down keeps its queue until it recovers;
+ * - calls (modem_call.c): each call is an osmo_fsm (incoming: ringing → answering →
+ *   active → releasing → released; outgoing: dialing → alerting → active; held), fed by
+ *   the family's call lines (call_report.h) with +CLCC as the truth, queried after each
+ *   call line and polled while a call exists; a call the modem no longer lists is
+ *   released, and on_call hears every change with the reason a call ended;
+ * - call audio (modem_audio.c): the modem's audio port opened, flushed and re-aligned
+ *   when a call becomes active; 160-sample frames up (modem_audio_write) and down
+ *   (on_audio); the uplink clocked by the downlink, silence when the downlink stalls,
+ *   at most a few frames queued (the oldest dropped); a failed audio switch-on is a
+ *   health strike that resets the modem once it is idle.
  *
  * Everything runs on the caller's osmo_select_main loop; nothing blocks. */
 #pragma once
@@ -65,6 +75,60 @@ struct modem_rx {
 	uint64_t token;	   /* pass to modem_rx_committed() */
 };
 
+/* Call states, as on_call reports them. */
+enum modem_call_state {
+	MODEM_CALL_DIALING,   /* outgoing: dialled, the far end not yet ringing */
+	MODEM_CALL_ALERTING,  /* outgoing: the far end rings */
+	MODEM_CALL_RINGING,   /* incoming: ringing here (or waiting behind another call) */
+	MODEM_CALL_ANSWERING, /* incoming: ATA sent */
+	MODEM_CALL_ACTIVE,
+	MODEM_CALL_HELD,
+	MODEM_CALL_RELEASING, /* hang-up sent */
+	MODEM_CALL_RELEASED,  /* over: `end` says why; the call id is not used again */
+};
+const char *modem_call_state_name(enum modem_call_state st);
+
+/* Why a call ended. */
+enum modem_call_end {
+	MODEM_CALL_END_NONE,	  /* not ended */
+	MODEM_CALL_END_LOCAL,	  /* modem_hangup() */
+	MODEM_CALL_END_REMOTE,	  /* the other party hung up, or the network ended it */
+	MODEM_CALL_END_BUSY,	  /* outgoing: the far end was busy */
+	MODEM_CALL_END_NO_ANSWER, /* outgoing: nobody answered (the network's timer or ours) */
+	MODEM_CALL_END_REJECTED,  /* outgoing: the far end declined while it rang */
+	MODEM_CALL_END_MISSED,	  /* incoming: stopped ringing before it was answered */
+	MODEM_CALL_END_FAILED,	  /* dialling or answering failed; the modem went down */
+};
+const char *modem_call_end_name(enum modem_call_end e);
+
+struct modem_call_info {
+	uint32_t id; /* the driver's, unique per process */
+	bool incoming;
+	enum modem_call_state state;
+	enum modem_call_end end;
+	char number[32];      /* the other party as the modem shows it ("" withheld) */
+	int idx;	      /* the modem's call index, 0 until known */
+	unsigned duration_ms; /* since it became active */
+	bool audio;	      /* its audio flows through the audio port */
+};
+
+/* Call audio: 8 kHz, 16-bit, mono; one frame is 20 ms. */
+#define MODEM_AUDIO_RATE  8000
+#define MODEM_AUDIO_FRAME 160
+
+struct modem_audio_stats {
+	bool open;	       /* the audio port is open (a call is up) */
+	uint64_t frames_in;    /* whole frames heard (downlink) */
+	uint64_t frames_out;   /* frames written to the modem (uplink), silence included */
+	uint64_t short_reads;  /* reads that ended mid-frame */
+	uint64_t realigns;     /* the stream slipped a byte and was re-aligned */
+	uint64_t underruns;    /* uplink frames that were silence for lack of audio */
+	uint64_t drops;	       /* uplink frames dropped: the queue was full */
+	uint64_t stall_frames; /* uplink frames the timer sent while the downlink stalled */
+	uint64_t write_errors; /* frames the port did not take */
+	unsigned max_queue;    /* deepest the uplink queue has been */
+};
+
 /* Identity and health, for the VTY, `chaperone modem probe` and tests. */
 struct modem_info {
 	const char *name; /* configured name, e.g. "modem0" */
@@ -83,6 +147,9 @@ struct modem_info {
 	uint64_t rx_count, tx_count, tx_failed;
 	uint64_t stray_results; /* answers not believed (a submit's OK without its TP-MR) */
 	unsigned per_minute, daily_cap, sent_24h; /* pacing, and submits of the last 24 h */
+	unsigned calls;				  /* calls the modem has now */
+	uint64_t calls_in, calls_out, audio_strikes;
+	struct modem_audio_stats audio;
 };
 
 /* What the upper layer learns. Every callback is optional. */
@@ -116,6 +183,12 @@ struct modem_events {
 	/* Pacing: the submits of the last 24 hours reached 80 % of the daily cap (reached
 	 * false), or the cap itself (true: parts wait until an hour drops out). */
 	void (*on_pacing)(struct modem *m, unsigned used, unsigned cap, bool reached, void *data);
+	/* A call appeared or changed state (RELEASED is its last report). */
+	void (*on_call)(struct modem *m, const struct modem_call_info *call, void *data);
+	/* A frame of call audio heard (MODEM_AUDIO_FRAME samples), in the modem's time. */
+	void (*on_audio)(struct modem *m, const int16_t *samples, unsigned n, void *data);
+	/* The far end keyed a digit (the modem's DTMF report). */
+	void (*on_dtmf)(struct modem *m, uint32_t call_id, char digit, void *data);
 	/* The modem changed state (ready, recovering, ...). */
 	void (*on_state)(struct modem *m, enum modem_state st, void *data);
 };
@@ -127,6 +200,7 @@ struct modem_config {
 	const char *profile;	    /* NULL or "auto": chosen from +CGMM */
 	const char *sim_pin;	    /* NULL when the SIM has none */
 	unsigned health_interval_s; /* 0 → MODEM_T_HEALTH (30 s) */
+	const char *audio_device;   /* the audio port; NULL: device + ".audio" (udev, modemsim) */
 };
 
 struct modem_pool *modem_pool_alloc(void *ctx, const struct modem_events *ev, void *data);
@@ -181,6 +255,23 @@ void modem_send_pause(struct modem *m);
 /* Is it waiting for its 24-hour cap? */
 bool modem_paced(const struct modem *m);
 
+/* Calls. Each returns 0, or: -ENOTSUP the profile carries no calls, -EAGAIN the modem
+ * is not ready, -EINVAL a bad argument, -ENOENT no such call, -EBUSY (dial) a call is
+ * already being set up or up: one call leg per modem. */
+/* Dial `number` (E.164 or national digits); *call_id is the new call's. */
+int modem_dial(struct modem *m, const char *number, uint32_t *call_id);
+/* Answer a ringing call. */
+int modem_answer(struct modem *m, uint32_t call_id);
+/* End a call in any state (reject a ringing one, cancel a dialling one). */
+int modem_hangup(struct modem *m, uint32_t call_id);
+/* Send DTMF digits (0-9, *, #, A-D) on an active call, one command per digit. */
+int modem_send_dtmf(struct modem *m, uint32_t call_id, const char *digits);
+/* A frame to say (MODEM_AUDIO_FRAME samples): queued for the uplink. -ENOTCONN when no
+ * audio flows. A full queue drops its oldest frame. */
+int modem_audio_write(struct modem *m, const int16_t *samples, unsigned n);
+/* The calls the modem has, up to `max`; returns how many there are. */
+unsigned modem_calls(const struct modem *m, struct modem_call_info *out, unsigned max);
+
 void modem_info(const struct modem *m, struct modem_info *info);
 enum modem_state modem_get_state(const struct modem *m);
 
@@ -198,4 +289,13 @@ enum {
 	MODEM_T_MAX_ERRORS = -207,     /* errors in a row in ready before recovery (count) */
 	MODEM_T_CFUN = -208,	       /* how long AT+CFUN=1,1 may take to answer */
 	MODEM_T_SIM_POLL = -209,       /* +CPIN? poll while the SIM is not usable */
+	MODEM_T_CALL_POLL = -210,      /* +CLCC poll while a call exists */
+	MODEM_T_RING = -211,	       /* s: no RING for this long, a ringing call was missed */
+	MODEM_T_NO_ANSWER = -212,      /* s: an outgoing call not answered is hung up */
+	MODEM_T_ANSWER = -213,	       /* s: ATA sent, the call not active: it failed */
+	MODEM_T_RELEASE = -214,	       /* s: hang-up sent, the call still listed: taken as over */
+	MODEM_T_DIAL = -215,	       /* ATD's answer (late where it waits for the far end) */
+	MODEM_T_AUDIO_STALL = -216,    /* no downlink for this long: the timer clocks the uplink */
+	MODEM_T_AUDIO_QUEUE = -217,    /* uplink frames queued at most (count) */
+	MODEM_T_AUDIO_RETRY = -218,    /* wait before the second audio switch-on attempt */
 };

@@ -78,6 +78,51 @@ struct osmo_tdef modem_tdefs[] = {
      .val = 5000,
      .unit = OSMO_TDEF_MS,
      .desc = "+CPIN? poll while the SIM is not usable"},
+    {.T = MODEM_T_CALL_POLL,
+     .default_val = 2000,
+     .val = 2000,
+     .unit = OSMO_TDEF_MS,
+     .desc = "+CLCC poll while a call exists"},
+    {.T = MODEM_T_RING,
+     .default_val = 8,
+     .val = 8,
+     .unit = OSMO_TDEF_S,
+     .desc = "no RING for this long: a ringing call was missed"},
+    {.T = MODEM_T_NO_ANSWER,
+     .default_val = 45,
+     .val = 45,
+     .unit = OSMO_TDEF_S,
+     .desc = "an outgoing call not answered within this is hung up"},
+    {.T = MODEM_T_ANSWER,
+     .default_val = 10,
+     .val = 10,
+     .unit = OSMO_TDEF_S,
+     .desc = "an answered call not active within this is hung up"},
+    {.T = MODEM_T_RELEASE,
+     .default_val = 5,
+     .val = 5,
+     .unit = OSMO_TDEF_S,
+     .desc = "a hang-up not confirmed within this is taken as done"},
+    {.T = MODEM_T_DIAL,
+     .default_val = 90000,
+     .val = 90000,
+     .unit = OSMO_TDEF_MS,
+     .desc = "how long ATD may take to answer (until the far end answers on some modems)"},
+    {.T = MODEM_T_AUDIO_STALL,
+     .default_val = 60,
+     .val = 60,
+     .unit = OSMO_TDEF_MS,
+     .desc = "no call audio heard for this long: the uplink is clocked by a timer"},
+    {.T = MODEM_T_AUDIO_QUEUE,
+     .default_val = 4,
+     .val = 4,
+     .unit = OSMO_TDEF_CUSTOM,
+     .desc = "uplink audio frames queued at most (the oldest is dropped)"},
+    {.T = MODEM_T_AUDIO_RETRY,
+     .default_val = 200,
+     .val = 200,
+     .unit = OSMO_TDEF_MS,
+     .desc = "wait before switching call audio on a second time"},
     {}};
 
 static const struct value_string state_names[] = {{MODEM_ST_OPENING, "opening"},
@@ -269,6 +314,7 @@ static void st_opening(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	m->cmms_on = false;
 	modem_rx_new_session(m);
 	modem_rx_register_urcs(m);
+	modem_call_register_urcs(m);
 	state_chg(m, MODEM_ST_PROBING);
 }
 
@@ -430,7 +476,7 @@ static void st_sms_setup(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		drain_next(m);
 		return;
 	}
-	if (m->profile->init && m->profile->init[m->init_pos]) {
+	if (modem_init_cmd(m, m->init_pos)) {
 		modem_script_run(m, init_step, 1);
 		return;
 	}
@@ -504,6 +550,8 @@ static void health_done(struct modem *m)
 		LOGPFSML(m->fi, LOGL_NOTICE, "not registered (creg %d, cereg %d)\n", m->creg,
 			 m->cereg);
 	timer_ms(m, health_ms(m));
+	if (m->voice_reset_due)
+		modem_fsm_reset_when_idle(m);
 }
 
 static void st_ready_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
@@ -548,6 +596,7 @@ static void st_recovering_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 
 	if (prev != MODEM_ST_OPENING)
 		m->recoveries++;
+	modem_calls_lost(m);
 	m->rec_step = REC_CLOSE;
 	timer_ms(m, 0);
 	entered(fi, prev);
@@ -560,7 +609,7 @@ static void cfun_cb(struct at_channel *ch, const struct at_response *resp, void 
 	(void)ch;
 	if (m->stopping || m->fi->state != MODEM_ST_RECOVERING || m->rec_step != REC_CFUN)
 		return;
-	LOGPFSML(m->fi, LOGL_NOTICE, "AT+CFUN=1,1: %s\n", at_result_name(resp->result));
+	LOGPFSML(m->fi, LOGL_NOTICE, "reset: %s\n", at_result_name(resp->result));
 	m->rec_step = REC_CFUN_DONE;
 	timer_ms(m, 0);
 }
@@ -576,15 +625,22 @@ static void st_recovering(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	switch (m->rec_step) {
 	case REC_CLOSE:
 		close_channel(m);
-		if (m->hung && m->profile && m->profile->cfun_reset && !m->cfun_tried) {
-			/* The port is there but the firmware does not answer: reset it. */
+		if ((m->hung || m->voice_reset) && m->profile && m->profile->cfun_reset &&
+		    !m->cfun_tried) {
+			/* The port is there but the firmware does not answer, or its audio is
+			 * dead: reset it. */
+			const char *reset = m->voice_reset && m->profile->voice.reset
+						? m->profile->voice.reset
+						: "AT+CFUN=1,1";
+
 			m->cfun_tried = true;
+			m->voice_reset = false;
 			m->ch = at_channel_open(m, m->cfg.device, &ch_ops, m);
 			if (m->ch) {
 				m->rec_step = REC_CFUN;
-				LOGPFSML(fi, LOGL_NOTICE, "resetting the modem (AT+CFUN=1,1)\n");
-				if (at_channel_cmd(m->ch, "AT+CFUN=1,1", NULL,
-						   tdef_ms(MODEM_T_CFUN), cfun_cb, m) == 0)
+				LOGPFSML(fi, LOGL_NOTICE, "resetting the modem (%s)\n", reset);
+				if (at_channel_cmd(m->ch, reset, NULL, tdef_ms(MODEM_T_CFUN),
+						   cfun_cb, m) == 0)
 					return;
 			}
 		}
@@ -624,6 +680,7 @@ static void allstate(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	case MODEM_EV_STOP:
 		m->stopping = true;
 		osmo_timer_del(&m->timer);
+		modem_calls_lost(m);
 		close_channel(m);
 		state_chg(m, MODEM_ST_STOPPED);
 		return;
@@ -738,4 +795,22 @@ void modem_fsm_health_soon(struct modem *m)
 {
 	if (m->fi && m->fi->state == MODEM_ST_READY && !m->script_running)
 		timer_ms(m, 0);
+}
+
+void modem_fsm_reset_when_idle(struct modem *m)
+{
+	m->voice_reset_due = true;
+	if (!m->fi || m->fi->state != MODEM_ST_READY || !llist_empty(&m->calls) || m->send_busy)
+		return; /* again after the call, or at the next health check */
+	m->voice_reset_due = false;
+	if (m->voice_resets) {
+		/* A reset did not heal it: do not reset in a loop; calls go without audio. */
+		LOGPFSML(m->fi, LOGL_ERROR,
+			 "audio still fails after a reset: not resetting again\n");
+		return;
+	}
+	m->voice_resets++;
+	m->voice_reset = true;
+	LOGPFSML(m->fi, LOGL_NOTICE, "idle with an audio strike: resetting\n");
+	osmo_fsm_inst_dispatch(m->fi, MODEM_EV_FAILED, NULL);
 }

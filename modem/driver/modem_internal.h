@@ -11,6 +11,7 @@
 #include <osmocom/core/timer.h>
 
 #include "modem/driver/at_channel.h"
+#include "modem/driver/call_report.h"
 #include "modem/driver/modem.h"
 #include "modem/sms/sms_tpdu.h"
 
@@ -162,6 +163,40 @@ struct modem {
 	unsigned pending_no;
 	uint8_t pending_mr;
 	uint64_t mr_seq;
+
+	/* Calls (modem_call.c). */
+	struct llist_head calls; /* struct modem_call */
+	uint64_t call_seq;	 /* calls created so far: a +CLCC answer judges older ones */
+	uint64_t clcc_seq;	 /* call_seq when the +CLCC in flight was sent */
+	bool clcc_inflight, clcc_again, clcc_broken;
+	struct osmo_timer_list clcc_timer;
+	enum call_end_hint end_hint; /* the last end line, for the call the next +CLCC misses */
+	uint64_t calls_in, calls_out, audio_strikes;
+	bool voice_reset_due;	 /* an audio switch-on failed: reset once idle */
+	bool voice_reset;	 /* the recovery under way is that reset */
+	unsigned voice_resets;	 /* resets for audio since audio last came up at once */
+	bool audio_ok;		 /* the audio switch-on of the current call succeeded */
+	unsigned audio_attempts; /* of the current call's switch-on */
+	struct osmo_timer_list audio_timer;
+	/* Call audio (modem_audio.c). */
+	struct modem_audio *audio;
+	struct modem_audio_stats audio_total; /* of the calls before this one */
+};
+
+/* One call (modem_call.c); its osmo_fsm instance owns it. */
+struct modem_call {
+	struct llist_head list;
+	struct modem *m;
+	struct osmo_fsm_inst *fi;
+	uint32_t id;
+	uint64_t seq; /* m->call_seq at creation */
+	int idx;      /* the modem's index, 0 until a report gives it */
+	bool incoming;
+	char number[CALL_NUMBER_MAX];
+	enum modem_call_end end;   /* preset by us (hang-up, timers), else from the reports */
+	bool listed;		   /* in the +CLCC answer being read */
+	bool dialing_cmd;	   /* its ATD has not answered yet */
+	struct timespec active_at; /* when it became active */
 };
 
 /* One command of a script: `parse` sees the response (may be NULL); a mandatory command
@@ -219,6 +254,8 @@ void modem_build_cnmi(struct modem *m, char *buf, size_t cap);
 void modem_parse_cnmi_query(struct modem *m, const struct at_response *r);
 /* Does the +CNMI the modem reports match what we set, in the fields we set? */
 bool modem_cnmi_matches(const char *seen, const char *set);
+/* The n-th set-up command: the profile's init, then the call set-up. NULL past them. */
+const char *modem_init_cmd(const struct modem *m, unsigned pos);
 void modem_build_init(struct modem *m, char *buf, size_t cap);
 void modem_parse_init(struct modem *m, const struct at_response *r);
 
@@ -240,6 +277,24 @@ bool modem_pacing_holds_next(const struct modem *m);
 unsigned modem_pacing_used(const struct modem *m);
 void modem_pacing_init(struct modem *m);
 void modem_pacing_stop(struct modem *m);
+
+/* modem_call.c */
+void modem_call_init(struct modem *m);
+void modem_call_register_urcs(struct modem *m);
+/* The modem went down or stops: every call is over (FAILED). */
+void modem_calls_lost(struct modem *m);
+/* The n-th set-up command for calls (voice init, then the audio switch-on when the
+ * profile arms it at set-up), NULL past the last. */
+const char *modem_call_init_cmd(const struct modem *m, unsigned n);
+
+/* modem_audio.c */
+int modem_audio_open(struct modem *m);
+void modem_audio_close(struct modem *m);
+void modem_audio_stats(const struct modem *m, struct modem_audio_stats *st);
+
+/* modem_fsm.c */
+/* An audio switch-on failed: reset the modem (the profile's reset) once it has no call. */
+void modem_fsm_reset_when_idle(struct modem *m);
 
 /* modem_send.c */
 void modem_send_init(struct modem *m);

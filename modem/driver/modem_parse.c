@@ -252,13 +252,33 @@ bool modem_cnmi_matches(const char *seen, const char *set)
 
 /* ---- The profile's own init strings ---- */
 
+const char *modem_init_cmd(const struct modem *m, unsigned pos)
+{
+	unsigned n = 0;
+
+	for (; m->profile->init && m->profile->init[n]; n++)
+		if (n == pos)
+			return m->profile->init[n];
+	return modem_call_init_cmd(m, pos - n);
+}
+
 void modem_build_init(struct modem *m, char *buf, size_t cap)
 {
-	osmo_strlcpy(buf, m->profile->init[m->init_pos], cap);
+	osmo_strlcpy(buf, modem_init_cmd(m, m->init_pos), cap);
 }
 
 void modem_parse_init(struct modem *m, const struct at_response *r)
 {
-	(void)r;
+	const char *cmd = modem_init_cmd(m, m->init_pos);
+	const char *on = m->profile->voice.audio_on;
+
+	/* Audio switched on once at set-up (Quectel): failing is a strike. */
+	if (cmd && on && strcmp(cmd, on) == 0 && m->profile->voice.arm == MODEM_AUDIO_AT_INIT) {
+		m->audio_ok = r->result == AT_RES_OK;
+		if (!m->audio_ok && r->result != AT_RES_CLOSED) {
+			m->audio_strikes++;
+			LOGPFSML(m->fi, LOGL_ERROR, "audio: %s failed at set-up\n", on);
+		}
+	}
 	m->init_pos++;
 }

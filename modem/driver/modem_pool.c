@@ -98,6 +98,10 @@ struct modem *modem_pool_add(struct modem_pool *pool, const struct modem_config 
 		m->profile = modem_profile_for_cgmm("");
 	}
 	INIT_LLIST_HEAD(&m->rx_entries);
+	modem_call_init(m);
+	m->cfg.audio_device = cfg->audio_device && *cfg->audio_device
+				  ? talloc_strdup(m, cfg->audio_device)
+				  : talloc_asprintf(m, "%s.audio", cfg->device);
 	modem_send_init(m);
 	llist_add_tail(&m->list, &pool->modems);
 	pool->count++;
@@ -185,4 +189,9 @@ void modem_info(const struct modem *m, struct modem_info *info)
 	info->per_minute = m->pacing.per_minute;
 	info->daily_cap = m->pacing.daily_cap;
 	info->sent_24h = modem_pacing_used(m);
+	info->calls = modem_calls(m, NULL, 0);
+	info->calls_in = m->calls_in;
+	info->calls_out = m->calls_out;
+	info->audio_strikes = m->audio_strikes;
+	modem_audio_stats(m, &info->audio);
 }

@@ -46,6 +46,7 @@ struct modem_voice_profile {
 	const char *const *init; /* call set-up commands, NULL-terminated */
 	const char *dtmf;	 /* one digit, printf format with %c: "AT+VTS=\"%c\"" */
 	const char *hangup;	 /* "AT+CHUP" */
+	const char *reset;	 /* what recovers dead audio; NULL: AT+CFUN=1,1 */
 };
 
 struct modem_profile {

@@ -29,7 +29,12 @@
 
 static const char *const quectel_cgmm[] = {"EC25", "EG25", NULL};
 static const char *const quectel_call_init[] = {
-    "AT+QGPSCFG=\"outport\",\"none\"", "AT+QINDCFG=\"ccinfo\",1,0", "AT+CLIP=1", "AT+COLP=0", NULL,
+    "AT+QGPSCFG=\"outport\",\"none\"",
+    "AT+QINDCFG=\"ccinfo\",1,0",
+    "AT+CLIP=1",
+    "AT+COLP=0",
+    "AT+QTONEDET=1", /* DTMF the far end keys: +QTONEDET */
+    NULL,
 };
 static const char *const quectel_init[] = {
     "AT+QURCCFG=\"urcport\",\"usbat\"",

@@ -22,9 +22,7 @@
  *   1e0e:9001 if 2 is the primary AT port before and after). */
 static const char *const sim7600_cgmm[] = {"SIM7600", "SIM7500", NULL};
 static const char *const sim7600_call_init[] = {
-    "AT+CLCC=1",
-    "AT+CLIP=1",
-    "AT+COLP=0",
+    "AT+CLCC=1", "AT+CLIP=1", "AT+COLP=0", "AT+DDET=1", /* DTMF the far end keys: +RXDTMF */
     NULL,
 };
 static const char *const no_call_init[] = {NULL};
@@ -58,7 +56,8 @@ const struct modem_profile modem_profile_simcom_sim7600 = {
 	      .urcs = MODEM_CALL_URC_SIMCOM,
 	      .init = sim7600_call_init,
 	      .dtmf = "AT+VTS=%c",
-	      .hangup = "AT+CHUP"},
+	      .hangup = "AT+CHUP",
+	      .reset = "AT+CRESET"},
 };
 
 /* SIM800:
