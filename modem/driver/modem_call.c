@@ -221,9 +221,13 @@ static void state_report(struct modem *m, const struct call_report *r)
 	c->listed = true;
 	if (r->has_number && r->number[0] && strcmp(c->number, r->number) != 0)
 		OSMO_STRLCPY_ARRAY(c->number, r->number);
-	if (r->stat == CALL_STAT_RELEASED)
-		gone(c, r->hint);
-	else
+	if (r->stat == CALL_STAT_RELEASED) {
+		/* ccinfo -1 and +CLCC 6 say no why: the end line before them does. */
+		enum call_end_hint hint = r->hint != CALL_HINT_NONE ? r->hint : m->end_hint;
+
+		m->end_hint = CALL_HINT_NONE;
+		gone(c, hint);
+	} else
 		osmo_fsm_inst_dispatch(c->fi, CALL_EV_STATE, (void *)r);
 }
 
@@ -690,6 +694,12 @@ static void st_live(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		r = data;
 		if (fi->state == MODEM_CALL_RELEASING)
 			return;
+		/* Listed as ringing: it still rings, whatever RINGs were lost. */
+		if (fi->state == MODEM_CALL_RINGING &&
+		    (r->stat == CALL_STAT_INCOMING || r->stat == CALL_STAT_WAITING))
+			osmo_timer_schedule(
+			    &fi->timer, osmo_tdef_get(modem_tdefs, MODEM_T_RING, OSMO_TDEF_S, -1),
+			    0);
 		st = next_state(fi->state, r->stat);
 		if (st >= 0 && (uint32_t)st != fi->state)
 			call_chg(c, (enum modem_call_state)st);
