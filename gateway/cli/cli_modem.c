@@ -25,6 +25,9 @@ static void usage(FILE *f)
 		"       chaperone modem send DEVICE NUMBER TEXT [--profile NAME] [--pin PIN]\n"
 		"                                 [--timeout S] [-v]\n"
 		"       chaperone modem listen DEVICE [--profile NAME] [--pin PIN] [--json] [-v]\n"
+		"       chaperone modem call DEVICE NUMBER [--play FILE.wav] [--record FILE.wav]\n"
+		"                                 [--seconds N] [--audio PATH] [-v]\n"
+		"       chaperone modem answer DEVICE [--play FILE.wav] [--record FILE.wav] [--wait S]\n"
 		"       chaperone modem profiles\n\n"
 		"Bring up modem hardware: DEVICE is the modem's AT port (/dev/chaperone/..., "
 		"/dev/ttyUSB2).\n"
@@ -33,6 +36,8 @@ static void usage(FILE *f)
 		"  send      send TEXT to NUMBER, wait for each part's status report\n"
 		"  listen    print every SMS and status report as it arrives, and DELETE it from\n"
 		"            the modem (it is acknowledged or erased once printed)\n"
+		"  call      dial NUMBER, say a file or tone, record what is heard, hang up\n"
+		"  answer    wait for a call, answer it, the same\n"
 		"  profiles  the modem profiles and their settings\n\n"
 		"Run 'chaperone modem COMMAND --help' for a command's options.\n");
 }
@@ -172,6 +177,8 @@ int cli_modem_main(int argc, char **argv)
 	    {"probe", "identify a modem and check it can do SMS", cli_modem_probe},
 	    {"send", "send a test message", cli_modem_send},
 	    {"listen", "print messages as they arrive", cli_modem_listen},
+	    {"call", "place a call and check its audio", cli_modem_call},
+	    {"answer", "answer a call and check its audio", cli_modem_answer},
 	    {"profiles", "list the modem profiles", profiles_cmd},
 	};
 

@@ -25,3 +25,5 @@ int cli_modem_profile_arg(const char *cmd, const char *name, const struct modem_
 int cli_modem_probe(int argc, char **argv);
 int cli_modem_send(int argc, char **argv);
 int cli_modem_listen(int argc, char **argv);
+int cli_modem_call(int argc, char **argv);
+int cli_modem_answer(int argc, char **argv);
