@@ -48,7 +48,7 @@ static struct sim_res cmd_defaults(struct sim_modem *m, const struct at_cmd *c)
 	return SIM_RES_OK;
 }
 
-/* Accepted and without effect here: &C, &D, &W, X, L, M, H. */
+/* Accepted and without effect here: &C, &D, &W, X, L, M. */
 static struct sim_res cmd_accept(struct sim_modem *m, const struct at_cmd *c)
 {
 	(void)m;
@@ -471,15 +471,6 @@ static struct sim_res cmd_ipr(struct sim_modem *m, const struct at_cmd *c)
 	}
 }
 
-static struct sim_res cmd_clip(struct sim_modem *m, const struct at_cmd *c)
-{
-	if (c->op == AT_OP_READ)
-		at_info(m, "+CLIP: 0,1");
-	else if (c->op == AT_OP_TEST)
-		at_info(m, "+CLIP: (0,1)");
-	return SIM_RES_OK;
-}
-
 /* Huawei: switch periodic ^RSSI/^MODE reports; only Huawei modems know it. */
 static struct sim_res cmd_curc(struct sim_modem *m, const struct at_cmd *c)
 {
@@ -541,7 +532,6 @@ const struct at_cmd_def at_general_cmds[] = {
     {.name = "X", .fn = cmd_accept},
     {.name = "L", .fn = cmd_accept},
     {.name = "M", .fn = cmd_accept},
-    {.name = "H", .fn = cmd_accept},
     {.name = "I", .fn = cmd_ati},
     {.name = "S", .fn = cmd_sreg},
     {.name = "+CGMI", .fn = cmd_cgmi},
@@ -567,11 +557,9 @@ const struct at_cmd_def at_general_cmds[] = {
     {.name = "+CPAS", .fn = cmd_cpas},
     {.name = "+CGATT", .fn = cmd_cgatt},
     {.name = "+CUSD", .fn = cmd_cusd},
-    {.name = "+CHUP", .fn = cmd_accept},
     {.name = "+CSCS", .fn = cmd_cscs},
     {.name = "+CCLK", .fn = cmd_cclk},
     {.name = "+IPR", .fn = cmd_ipr},
-    {.name = "+CLIP", .fn = cmd_clip},
     {.name = "^CURC", .fn = cmd_curc},
     {.name = "^PORTSEL", .fn = cmd_portsel},
     {.name = NULL},

@@ -101,8 +101,13 @@ static bool urc_blocked(struct sim_modem *m, unsigned *retry_ms)
 	return false;
 }
 
-static void urc_write(struct sim_modem *m, const char *line, const char *pdu_line)
+static void urc_write(struct sim_modem *m, const char *line, const char *pdu_line, bool raw)
 {
+	if (raw) {
+		out_str(m, line);
+		trace_out(m, line);
+		return;
+	}
 	out_framed(m, line);
 	if (pdu_line) {
 		out_str(m, pdu_line);
@@ -131,7 +136,7 @@ void at_flush_urcs(struct sim_modem *m)
 			return;
 		}
 		u = llist_first_entry(&m->s.urcs, struct at_urc, list);
-		urc_write(m, u->line, u->pdu_line);
+		urc_write(m, u->line, u->pdu_line, u->raw);
 		urc_free(u);
 		m->s.n_urcs--;
 	}
@@ -142,7 +147,7 @@ static void urc_timer_cb(void *data)
 	at_flush_urcs(data);
 }
 
-void at_urc(struct sim_modem *m, const char *line, const char *pdu_line)
+static void urc_queue(struct sim_modem *m, const char *line, const char *pdu_line, bool raw)
 {
 	struct at_urc *u;
 	unsigned retry;
@@ -151,7 +156,7 @@ void at_urc(struct sim_modem *m, const char *line, const char *pdu_line)
 	if (!m->pty.up)
 		return;
 	if (llist_empty(&m->s.urcs) && !urc_blocked(m, &retry)) {
-		urc_write(m, line, pdu_line);
+		urc_write(m, line, pdu_line, raw);
 		return;
 	}
 	if (m->s.n_urcs >= AT_URC_MAX) {
@@ -163,9 +168,20 @@ void at_urc(struct sim_modem *m, const char *line, const char *pdu_line)
 	u = talloc_zero(m, struct at_urc);
 	u->line = talloc_strdup(u, line);
 	u->pdu_line = pdu_line ? talloc_strdup(u, pdu_line) : NULL;
+	u->raw = raw;
 	llist_add_tail(&u->list, &m->s.urcs);
 	m->s.n_urcs++;
 	at_flush_urcs(m);
+}
+
+void at_urc(struct sim_modem *m, const char *line, const char *pdu_line)
+{
+	urc_queue(m, line, pdu_line, false);
+}
+
+void at_urc_raw(struct sim_modem *m, const char *bytes)
+{
+	urc_queue(m, bytes, NULL, true);
 }
 
 /* ---- final results ---- */
@@ -231,6 +247,15 @@ static void write_final(struct sim_modem *m, struct sim_res res)
 		snprintf(buf, sizeof(buf), "+CMS ERROR: %u", res.code);
 		out_framed(m, buf);
 		break;
+	case AT_RES_NO_CARRIER:
+		out_framed(m, "NO CARRIER");
+		break;
+	case AT_RES_BUSY:
+		out_framed(m, "BUSY");
+		break;
+	case AT_RES_NO_ANSWER:
+		out_framed(m, "NO ANSWER");
+		break;
 	default: /* the driver's own outcomes: never written by a modem */
 		out_framed(m, "ERROR");
 		break;
@@ -260,7 +285,7 @@ void at_finish(struct sim_modem *m, struct sim_res res)
 				struct at_urc *u =
 				    llist_first_entry(&m->s.urcs, struct at_urc, list);
 
-				urc_write(m, u->line, u->pdu_line);
+				urc_write(m, u->line, u->pdu_line, u->raw);
 				urc_free(u);
 				m->s.n_urcs--;
 			}
@@ -379,6 +404,29 @@ static long parse_digits(char **pp)
 	return v;
 }
 
+/* ATD: the dial string runs to ';' (a voice call: num 1) or to the end of the line
+ * (a data call: num 0), V.250 §6.3.1. */
+static int parse_dial(char **pp, char *p, struct at_cmd *c)
+{
+	size_t n = 0;
+
+	while (*p && *p != ';') {
+		if (n >= AT_DIAL_MAX)
+			return -1;
+		if (*p != ' ')
+			c->dial[n++] = *p;
+		p++;
+	}
+	c->dial[n] = '\0';
+	c->num = *p == ';' ? 1 : 0;
+	if (*p == ';')
+		p++;
+	c->argc = 1;
+	c->argv[0] = c->dial;
+	*pp = p;
+	return 0;
+}
+
 /* One command from a line body. Returns 0, or -1 for a syntax error. */
 static int parse_one(char **pp, struct at_cmd *c)
 {
@@ -432,6 +480,8 @@ static int parse_one(char **pp, struct at_cmd *c)
 	}
 	c->name[n++] = (char)toupper((unsigned char)*p++);
 	c->op = AT_OP_EXEC;
+	if (n == 1 && c->name[0] == 'D')
+		return parse_dial(pp, p, c);
 	if (n == 1 && c->name[0] == 'S') {
 		/* S-register: Sn? or Sn=v */
 		c->num = parse_digits(&p);
@@ -461,7 +511,8 @@ static int parse_one(char **pp, struct at_cmd *c)
 
 static const struct at_cmd_def *find_def(const char *name)
 {
-	const struct at_cmd_def *tables[] = {at_general_cmds, at_sms_cmds};
+	const struct at_cmd_def *tables[] = {at_general_cmds, at_sms_cmds, at_call_cmds,
+					     at_call_vendor_cmds};
 
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
 		for (const struct at_cmd_def *d = tables[t]; d->name; d++) {
@@ -662,6 +713,15 @@ void at_start_busy(struct sim_modem *m, unsigned ms, void (*done)(struct sim_mod
 	/* While the command waits, URCs that fall due are written at once. */
 	m->s.executing = false;
 	osmo_timer_schedule(&m->s.busy_timer, ms / 1000, (ms % 1000) * 1000);
+	at_flush_urcs(m);
+}
+
+void at_start_wait(struct sim_modem *m)
+{
+	m->s.state = AT_ST_BUSY;
+	m->s.busy_done = NULL;
+	m->s.executing = false;
+	osmo_timer_del(&m->s.busy_timer);
 	at_flush_urcs(m);
 }
 

@@ -14,6 +14,8 @@
 #include "modem/at/at_result.h"
 
 #define AT_MAX_ARGS 16
+/* Longest dial string ATD takes (modifiers included); longer is ERROR. */
+#define AT_DIAL_MAX 40
 
 enum at_op {
 	AT_OP_EXEC, /* AT+CMD or basic ATX<n> */
@@ -29,7 +31,8 @@ struct at_cmd {
 	unsigned argc; /* AT_OP_SET: comma-separated arguments */
 	char *argv[AT_MAX_ARGS];
 	bool quoted[AT_MAX_ARGS];
-	char sval[24]; /* ATSn=v: the value, argv[0] points here */
+	char sval[24];		    /* ATSn=v: the value, argv[0] points here */
+	char dial[AT_DIAL_MAX + 1]; /* ATD: the dial string, argv[0] points here */
 };
 
 /* A command's result: a final result code (with its +CME/+CMS number), or "later":
@@ -58,12 +61,15 @@ struct at_cmd_def {
 /* Command tables (NULL-name terminated). */
 extern const struct at_cmd_def at_general_cmds[];
 extern const struct at_cmd_def at_sms_cmds[];
+extern const struct at_cmd_def at_call_cmds[];
+extern const struct at_cmd_def at_call_vendor_cmds[];
 
 /* A URC waiting to be written, or held in the modem under +CNMI mode 0. */
 struct at_urc {
 	struct llist_head list;
 	char *line;
 	char *pdu_line; /* NULL unless +CMT/+CDS */
+	bool raw;	/* written as is, without the <CR><LF> framing */
 };
 
 void at_session_init(struct sim_modem *m);
@@ -78,6 +84,12 @@ void at_info(struct sim_modem *m, const char *fmt, ...) __attribute__((format(pr
 /* A URC: `line` and, for +CMT/+CDS, the PDU line after it (else NULL). Written now when
  * the port allows, else queued until it does (never inside a line or a PDU entry). */
 void at_urc(struct sim_modem *m, const char *line, const char *pdu_line);
+/* A URC written byte for byte as given (framing included), queued like any URC: for
+ * vendors' own framing (SIMCom's "\r\r\n+RXDTMF: 8\r\r\n") and multi-line lists. */
+void at_urc_raw(struct sim_modem *m, const char *bytes);
+/* The running command waits for an event with no time limit (ATD under +COLP=1); URCs
+ * are written meanwhile; the event ends it with at_finish(). */
+void at_start_wait(struct sim_modem *m);
 /* Final result of an asynchronous command (after a PDU or a delay). */
 void at_finish(struct sim_modem *m, struct sim_res res);
 /* Show "> " and read a PDU of `tpdu_len` octets; the command returns SIM_RES_ASYNC. */

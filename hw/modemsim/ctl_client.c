@@ -23,14 +23,19 @@ static const struct {
 	const char *cmd;
 	const char *pos[3];
 } positional[] = {
-    {"send", {"text"}},		  {"inbox", {"phone"}},	 {"latency", {"modem"}},
-    {"fault", {"modem", "kind"}}, {"phone", {"number"}}, {"sim", {"modem"}},
-    {"trace", {"modem"}},	  {"reset", {"modem"}},	 {"status", {NULL}},
+    {"send", {"text"}},		  {"inbox", {"phone"}},	      {"latency", {"modem"}},
+    {"fault", {"modem", "kind"}}, {"phone", {"number"}},      {"sim", {"modem"}},
+    {"trace", {"modem"}},	  {"reset", {"modem"}},	      {"status", {NULL}},
+    {"answer", {"phone"}},	  {"reject", {"phone"}},      {"busy", {"phone"}},
+    {"hangup", {"phone"}},	  {"auto-answer", {"phone"}}, {"dtmf", {"phone", "digits"}},
+    {"play", {"phone"}},	  {"stop-play", {"phone"}},   {"heard", {"phone"}},
+    {"audio", {"modem"}},	  {"calls", {NULL}},	      {"call", {NULL}},
 };
 
 static const char *const int_fields[] = {"ms",	  "submit_ms", "deliver_ms", "code",
-					 "count", "random",    "last",	     NULL};
-static const char *const bool_fields[] = {"clear", "class0", "reachable", "on", NULL};
+					 "count", "random",    "last",	     "rings",
+					 "tone",  "dbfs",      "drift_ppm",  NULL};
+static const char *const bool_fields[] = {"clear", "class0", "reachable", "on", "inband", NULL};
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -66,6 +71,12 @@ static void usage(void)
 			"N] [--on true|false]\n"
 			"  phone NUMBER [--reachable true|false]\n"
 			"  sim MODEM | trace MODEM [--last N] | reset MODEM\n"
+			"  call --from PHONE --to MODEM | answer|reject|hangup PHONE\n"
+			"  busy PHONE [--no-on] | auto-answer PHONE --rings N\n"
+			"  dtmf PHONE DIGITS [--inband] | stop-play PHONE | calls\n"
+			"  play PHONE --wav FILE | --tone HZ [--ms N] [--dbfs L] | --chirp F0,F1 "
+			"--ms N\n"
+			"  heard PHONE --wav FILE [--clear] | audio MODEM [--drift-ppm N]\n"
 			"  raw '{\"cmd\":...}'\n"
 			"Options map to request fields (--submit-ms → \"submit_ms\"; --no-X → "
 			"\"X\": false).\n");

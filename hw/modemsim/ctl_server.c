@@ -52,8 +52,7 @@ struct ctl_conn {
 
 /* ---- request helpers ---- */
 
-static struct json_object *resp_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static struct json_object *resp_error(const char *fmt, ...)
+struct json_object *resp_error(const char *fmt, ...)
 {
 	struct json_object *o = json_object_new_object();
 	char buf[256];
@@ -67,7 +66,7 @@ static struct json_object *resp_error(const char *fmt, ...)
 	return o;
 }
 
-static struct json_object *resp_ok(void)
+struct json_object *resp_ok(void)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -75,7 +74,7 @@ static struct json_object *resp_ok(void)
 	return o;
 }
 
-static const char *get_str(struct json_object *req, const char *key)
+const char *get_str(struct json_object *req, const char *key)
 {
 	struct json_object *v;
 
@@ -85,7 +84,7 @@ static const char *get_str(struct json_object *req, const char *key)
 }
 
 /* An optional non-negative integer field. Returns false when present but not one. */
-static bool get_uint(struct json_object *req, const char *key, unsigned def, unsigned *out)
+bool get_uint(struct json_object *req, const char *key, unsigned def, unsigned *out)
 {
 	struct json_object *v;
 	int64_t x;
@@ -103,7 +102,7 @@ static bool get_uint(struct json_object *req, const char *key, unsigned def, uns
 }
 
 /* An optional boolean field. Returns false when present but not a boolean. */
-static bool get_bool(struct json_object *req, const char *key, bool def, bool *out)
+bool get_bool(struct json_object *req, const char *key, bool def, bool *out)
 {
 	struct json_object *v;
 
@@ -116,8 +115,13 @@ static bool get_bool(struct json_object *req, const char *key, bool def, bool *o
 	return true;
 }
 
-static struct sim_modem *req_modem(struct ctl_server *srv, struct json_object *req, const char *key,
-				   struct json_object **err)
+struct simulator *ctl_simulator(struct ctl_server *srv)
+{
+	return srv->sim;
+}
+
+struct sim_modem *req_modem(struct ctl_server *srv, struct json_object *req, const char *key,
+			    struct json_object **err)
 {
 	const char *name = get_str(req, key);
 	struct sim_modem *m;
@@ -188,6 +192,7 @@ static struct json_object *sim_modem_status(struct ctl_server *srv, struct sim_m
 	json_object_object_add(o, "faults", faults_json(m));
 	json_object_object_add(o, "submit_ms", json_object_new_int((int)m->submit_ms));
 	json_object_object_add(o, "deliver_ms", json_object_new_int((int)m->deliver_ms));
+	json_object_object_add(o, "voice", ctl_voice_status(m));
 	return o;
 }
 
@@ -366,6 +371,8 @@ static struct json_object *cmd_fault(struct ctl_server *srv, struct json_object 
 		fault_pin(m, on);
 	} else if (strcmp(kind, "clear") == 0) {
 		fault_clear(m);
+	} else if ((o = ctl_voice_fault(m, kind, req))) {
+		return o;
 	} else {
 		return resp_error("unknown fault \"%s\"", kind);
 	}
@@ -461,9 +468,13 @@ static const struct {
 	const char *name;
 	struct json_object *(*fn)(struct ctl_server *srv, struct json_object *req);
 } commands[] = {
-    {"status", cmd_status},   {"send", cmd_send},   {"inbox", cmd_inbox},
-    {"latency", cmd_latency}, {"fault", cmd_fault}, {"phone", cmd_phone},
-    {"sim", cmd_sim},	      {"trace", cmd_trace}, {"reset", cmd_reset},
+    {"status", cmd_status},   {"send", cmd_send},	  {"inbox", cmd_inbox},
+    {"latency", cmd_latency}, {"fault", cmd_fault},	  {"phone", cmd_phone},
+    {"sim", cmd_sim},	      {"trace", cmd_trace},	  {"reset", cmd_reset},
+    {"call", ctl_cmd_call},   {"answer", ctl_cmd_answer}, {"reject", ctl_cmd_reject},
+    {"busy", ctl_cmd_busy},   {"hangup", ctl_cmd_hangup}, {"auto-answer", ctl_cmd_auto_answer},
+    {"dtmf", ctl_cmd_dtmf},   {"play", ctl_cmd_play},	  {"stop-play", ctl_cmd_stop_play},
+    {"heard", ctl_cmd_heard}, {"calls", ctl_cmd_calls},	  {"audio", ctl_cmd_audio},
 };
 
 static struct json_object *handle_request(struct ctl_server *srv, const char *line, size_t len)

@@ -63,6 +63,7 @@ void fault_hang(struct sim_modem *m, unsigned ms)
 	LOGP(DFAULT, LOGL_INFO, "%s: hang for %u ms\n", m->name, ms);
 	m->faults.hang = true;
 	at_abort_busy(m);
+	m->voice.colp_call = NULL; /* an ATD waiting for its outcome dies too */
 	osmo_timer_del(&m->faults.hang_timer);
 	if (ms)
 		schedule_ms(&m->faults.hang_timer, ms);
@@ -172,11 +173,49 @@ void fault_clear(struct sim_modem *m)
 	m->faults.cms_error_code = 0;
 	m->faults.urc_in_response = false;
 	m->faults.cs_unregistered = false;
+	m->faults.audio_stall_until_ms = 0;
+	m->faults.audio_misalign = false;
+	m->faults.audio_dead = false;
+	m->faults.audio_degraded = false;
+	m->faults.audio_dead_tried = false;
+	m->faults.audio_on_fails = 0;
 	fault_pin(m, false);
 	if (m->faults.vanished)
 		sim_modem_return(m);
 	fault_register(m);
 	sim_modem_registration_changed(m);
+}
+
+void fault_audio_stall(struct sim_modem *m, unsigned ms)
+{
+	LOGP(DFAULT, LOGL_INFO, "%s: audio stalls for %u ms\n", m->name, ms);
+	m->faults.audio_stall_until_ms = now_ms() + ms;
+}
+
+void fault_audio_misalign(struct sim_modem *m)
+{
+	m->faults.audio_misalign = true;
+}
+
+void fault_audio_dead_after_call(struct sim_modem *m)
+{
+	m->faults.audio_dead = true;
+}
+
+void fault_audio_on_fails(struct sim_modem *m, unsigned count)
+{
+	m->faults.audio_on_fails = count;
+}
+
+int fault_call_drop(struct sim_modem *m)
+{
+	struct sim_call *c = call_active(m);
+
+	if (!c)
+		return -1;
+	LOGP(DFAULT, LOGL_INFO, "%s: the network drops call %u\n", m->name, c->id);
+	call_release(c, CALL_END_RADIO, CALL_BY_NETWORK);
+	return 0;
 }
 
 struct json_object *faults_json(const struct sim_modem *m)
@@ -193,5 +232,10 @@ struct json_object *faults_json(const struct sim_modem *m)
 	json_object_object_add(o, "pin", json_object_new_boolean(f->pin));
 	json_object_object_add(o, "pin_locked", json_object_new_boolean(m->pin_locked));
 	json_object_object_add(o, "vanished", json_object_new_boolean(f->vanished));
+	json_object_object_add(o, "audio_stalled",
+			       json_object_new_boolean(now_ms() < f->audio_stall_until_ms));
+	json_object_object_add(o, "audio_misalign", json_object_new_boolean(f->audio_misalign));
+	json_object_object_add(o, "audio_dead_after_call", json_object_new_boolean(f->audio_dead));
+	json_object_object_add(o, "audio_on_fails", json_object_new_int((int)f->audio_on_fails));
 	return o;
 }

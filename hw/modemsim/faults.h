@@ -27,6 +27,13 @@ struct sim_faults {
 	bool pin;	      /* SIM asks for PIN 1234 at power-on */
 	bool vanished;	      /* port gone until vanish_timer fires */
 	struct osmo_timer_list vanish_timer;
+	/* Audio. */
+	uint64_t audio_stall_until_ms; /* no downlink frames before then */
+	bool audio_misalign;	       /* the next call's downlink starts with one extra byte */
+	bool audio_dead;	       /* SIMCom: an audio on/off cycle degrades the port */
+	bool audio_degraded;	       /* ...and it has: only AT+CRESET recovers */
+	bool audio_dead_tried;	       /* this call's first +CPCMREG=1 failed already */
+	unsigned audio_on_fails;       /* the next n audio switch-on commands answer ERROR */
 };
 
 void faults_init(struct sim_modem *m);
@@ -45,6 +52,12 @@ void fault_vanish(struct sim_modem *m, unsigned ms);
 void fault_urc_in_response(struct sim_modem *m);
 void fault_pin(struct sim_modem *m, bool on);
 void fault_clear(struct sim_modem *m);
+void fault_audio_stall(struct sim_modem *m, unsigned ms);
+void fault_audio_misalign(struct sim_modem *m);
+void fault_audio_dead_after_call(struct sim_modem *m);
+void fault_audio_on_fails(struct sim_modem *m, unsigned count);
+/* The network drops the active call. Returns -1 when there is none. */
+int fault_call_drop(struct sim_modem *m);
 
 /* The active faults, for `status`. */
 struct json_object *faults_json(const struct sim_modem *m);

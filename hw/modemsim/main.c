@@ -110,6 +110,12 @@ static void usage(FILE *f)
 	    "  --ack-timeout-ms N   how long a +CMT waits for AT+CNMA (default 12000)\n"
 	    "  --smsc NUM           SMSC address (default +15550199000)\n"
 	    "  --phone NUM          create a simulated phone (repeatable)\n"
+	    "  --alert-ms N         outgoing call: dialing until alerting (default 300)\n"
+	    "  --ring-ms N          RING interval, auto-answer unit (default 3000)\n"
+	    "  --ring-timeout-ms N  an unanswered incoming call is missed after (default 30000)\n"
+	    "  --no-answer-ms N     outgoing call: NO ANSWER after alerting this long (45000)\n"
+	    "  --audio-drift-ppm N  audio clock error, signed (default 0)\n"
+	    "  --codec none|gsm     audio through GSM 06.10 full rate (default none)\n"
 	    "  -v                   log every AT line in and out, and more\n"
 	    "  -h, --help           this text\n",
 	    profile_names());
@@ -159,6 +165,46 @@ static void config_defaults(struct sim_config *cfg)
 	cfg->sim_slots = 30;
 	cfg->ack_timeout_ms = 12000;
 	OSMO_STRLCPY_ARRAY(cfg->smsc, "+15550199000");
+	cfg->alert_ms = 300;
+	cfg->ring_ms = 3000;
+	cfg->ring_timeout_ms = 30000;
+	cfg->no_answer_ms = 45000;
+}
+
+/* Signed parts per million, within ±100000 (10 %). */
+static bool parse_ppm(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < -100000 || v > 100000)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* The call and audio options. */
+static bool take_voice_option(int c, struct sim_config *cfg)
+{
+	switch (c) {
+	case 'A':
+		return parse_uint(optarg, 3600000, &cfg->alert_ms);
+	case 'R':
+		return parse_uint(optarg, 3600000, &cfg->ring_ms) && cfg->ring_ms > 0;
+	case 'T':
+		return parse_uint(optarg, 3600000, &cfg->ring_timeout_ms);
+	case 'N':
+		return parse_uint(optarg, 3600000, &cfg->no_answer_ms);
+	case 'D':
+		return parse_ppm(optarg, &cfg->drift_ppm);
+	case 'C':
+		cfg->codec_gsm = strcmp(optarg, "gsm") == 0;
+		return cfg->codec_gsm || strcmp(optarg, "none") == 0;
+	default:
+		return false;
+	}
 }
 
 /* One option into cfg (or the phone list). False when its value is not usable. */
@@ -197,7 +243,7 @@ static bool take_option(int c, struct sim_config *cfg, const char **phones, unsi
 		cfg->verbose = true;
 		return true;
 	default:
-		return false;
+		return take_voice_option(c, cfg);
 	}
 }
 
@@ -214,6 +260,12 @@ static int parse_args(int argc, char **argv, struct sim_config *cfg, const char 
 	    {"ack-timeout-ms", required_argument, NULL, 'a'},
 	    {"smsc", required_argument, NULL, 'c'},
 	    {"phone", required_argument, NULL, 'p'},
+	    {"alert-ms", required_argument, NULL, 'A'},
+	    {"ring-ms", required_argument, NULL, 'R'},
+	    {"ring-timeout-ms", required_argument, NULL, 'T'},
+	    {"no-answer-ms", required_argument, NULL, 'N'},
+	    {"audio-drift-ppm", required_argument, NULL, 'D'},
+	    {"codec", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};

@@ -38,6 +38,13 @@ struct sim_config {
 	unsigned ack_timeout_ms;
 	char smsc[24];
 	bool verbose;
+	/* Calls and audio. */
+	unsigned alert_ms;	  /* MO: dialing → alerting */
+	unsigned ring_ms;	  /* RING interval, and the phones' auto-answer unit */
+	unsigned ring_timeout_ms; /* an incoming call rings this long, then is missed */
+	unsigned no_answer_ms;	  /* MO: alerting this long → NO ANSWER */
+	int drift_ppm;		  /* audio clock error of every modem */
+	bool codec_gsm;		  /* audio through GSM 06.10 full rate */
 };
 
 struct simulator {

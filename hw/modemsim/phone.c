@@ -11,6 +11,7 @@
 #include "hw/modemsim/modemsim.h"
 #include "hw/modemsim/network.h"
 #include "hw/modemsim/phone.h"
+#include "hw/modemsim/phone_audio.h"
 
 struct phone_part {
 	bool have;
@@ -180,5 +181,12 @@ struct json_object *phone_json(const struct phone *p)
 	json_object_object_add(o, "received", json_object_new_int((int)p->received));
 	json_object_object_add(o, "reachable", json_object_new_boolean(p->reachable));
 	json_object_object_add(o, "messages", json_object_new_int((int)p->inbox_len));
+	json_object_object_add(o, "busy", json_object_new_boolean(p->busy));
+	json_object_object_add(o, "auto_answer", json_object_new_int((int)p->auto_answer_rings));
+	json_object_object_add(o, "in_call", json_object_new_boolean(p->call != NULL));
+	json_object_object_add(o, "playing", json_object_new_boolean(phone_playing(p)));
+	json_object_object_add(o, "heard_samples",
+			       json_object_new_int64((int64_t)phone_heard_samples(p)));
+	json_object_object_add(o, "dtmf_received", json_object_new_string(p->dtmf_rx));
 	return o;
 }

@@ -14,6 +14,11 @@
 #include "modem/sms/sms_tpdu.h"
 
 struct network;
+struct sim_call;
+struct phone_audio;
+
+/* DTMF digits a phone keeps (what the modem sent it with +VTS / ^DTMF). */
+#define PHONE_DTMF_MAX 256
 
 /* Messages a phone keeps; the oldest goes when a long demo exceeds it. */
 #define PHONE_INBOX_MAX 10000
@@ -26,6 +31,14 @@ struct phone {
 	unsigned received;	 /* SMS (parts) received */
 	struct llist_head inbox; /* struct phone_msg */
 	unsigned inbox_len;
+
+	/* Voice (calls.c, phone_audio.c). */
+	bool busy;		    /* calls to it get BUSY */
+	unsigned auto_answer_rings; /* answers calls from modems after this many alert intervals */
+	struct sim_call *call;	    /* the call it is in, or NULL */
+	char dtmf_rx[PHONE_DTMF_MAX + 1];
+	size_t dtmf_rx_len;
+	struct phone_audio *audio; /* what it plays and what it heard; NULL until used */
 };
 
 struct phone *phone_find(struct network *net, const char *number);

@@ -30,6 +30,7 @@ static const struct sim_profile profiles[] = {
 	.lte = true,
 	.act = 7,
 	.cnmi = {2, 1, 0, 0, 0},
+	.voice = VOICE_QUECTEL,
     },
     {
 	.name = "SIM7600",
@@ -43,6 +44,7 @@ static const struct sim_profile profiles[] = {
 	.lte = true,
 	.act = 7,
 	.cnmi = {2, 1, 0, 0, 0},
+	.voice = VOICE_SIMCOM,
     },
     {
 	.name = "SIM800",
@@ -65,6 +67,7 @@ static const struct sim_profile profiles[] = {
 	.huawei = true,
 	.act = 2,
 	.cnmi = {0, 0, 0, 0, 0},
+	.voice = VOICE_HUAWEI,
     },
 };
 

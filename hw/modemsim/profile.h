@@ -9,6 +9,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* How a family carries calls: its call-state URCs, audio switch and DTMF commands. */
+enum voice_family {
+	VOICE_27007,   /* generic and SIM800: only the 27.007 lines, no audio port output */
+	VOICE_QUECTEL, /* +QIND "ccinfo", +QPCMV, +QTONEDET, quoted +VTS */
+	VOICE_SIMCOM,  /* VOICE CALL:, MISSED_CALL:, +CLCC URCs, +CPCMREG, +DDET, +CRESET */
+	VOICE_HUAWEI,  /* ^ORIG/^CONF/^CONN/^CEND, ^DDSETEX, ^CVOICE, ^DTMF, ^DDTMF */
+};
+
 struct sim_profile {
 	const char *name;	  /* --model value */
 	const char *manufacturer; /* +CGMI */
@@ -22,6 +30,7 @@ struct sim_profile {
 	bool huawei;	 /* knows ^CURC and friends */
 	uint8_t act;	 /* +COPS access technology: 0 GSM, 2 UTRAN, 7 E-UTRAN */
 	uint8_t cnmi[5]; /* power-on +CNMI */
+	enum voice_family voice;
 };
 
 /* The profile called `name` (case-insensitive), or NULL. */

@@ -80,6 +80,8 @@ struct sim_modem *sim_modem_alloc(struct simulator *sim, unsigned idx, const cha
 	}
 	at_session_init(m);
 	faults_init(m);
+	calls_init(m);
+	audio_init(m);
 	osmo_timer_setup(&m->reset_timer, reset_timer_cb, m);
 	osmo_timer_setup(&m->ack_timer, at_sms_ack_timeout, m);
 	osmo_timer_setup(&m->kick_timer, net_kick_cb, m);
@@ -92,6 +94,9 @@ int sim_modem_start(struct sim_modem *m)
 
 	if (rc < 0)
 		return rc;
+	rc = audio_open(m);
+	if (rc < 0)
+		return rc;
 	sim_modem_power_on(m);
 	return 0;
 }
@@ -102,6 +107,8 @@ void sim_modem_free(struct sim_modem *m)
 	osmo_timer_del(&m->ack_timer);
 	osmo_timer_del(&m->kick_timer);
 	faults_cleanup(m);
+	calls_cleanup(m);
+	audio_cleanup(m);
 	at_session_cleanup(m);
 	m->awaiting_ack = NULL;
 	net_modem_free(m->sim->net, m);
@@ -139,6 +146,7 @@ void sim_modem_power_on(struct sim_modem *m)
 		net_mt_failed(m, msg);
 	}
 	m->direct_unacked = false;
+	calls_power_on(m);
 	sim_modem_at_defaults(m);
 	m->cfun = 1;
 	m->pin_locked = m->faults.pin;
@@ -163,6 +171,9 @@ void sim_modem_vanish(struct sim_modem *m, unsigned ms)
 			net_mt_failed(m, msg);
 		}
 		sim_pty_close(&m->pty);
+		/* Calls end with it, and its audio port goes too (the same USB device). */
+		calls_power_on(m);
+		audio_close(m);
 	}
 	m->faults.vanished = true;
 	if (ms)
@@ -176,6 +187,11 @@ void sim_modem_return(struct sim_modem *m)
 	osmo_timer_del(&m->faults.vanish_timer);
 	m->faults.vanished = false;
 	rc = sim_pty_open(&m->pty);
+	if (rc == 0) {
+		rc = audio_open(m);
+		if (rc < 0)
+			sim_pty_close(&m->pty);
+	}
 	if (rc < 0) {
 		/* Out of PTYs or the directory went away: try again, as udev would. */
 		LOGP(DPTY, LOGL_ERROR, "%s: cannot recreate port: %s\n", m->name, strerror(-rc));
@@ -265,6 +281,9 @@ void sim_modem_registration_changed(struct sim_modem *m)
 		if (m->profile->lte)
 			announce(m, "+CEREG", m->at.cereg_n);
 	}
+	/* Calls need the circuit-switched network: losing it drops them. */
+	if (cs != REG_HOME && m->voice.n_calls)
+		calls_release_all(m, CALL_END_RADIO, CALL_BY_NETWORK);
 	if (sim_modem_attached(m))
 		net_kick(m);
 }

@@ -8,6 +8,8 @@
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/timer.h>
 
+#include "hw/modemsim/audio.h"
+#include "hw/modemsim/calls.h"
 #include "hw/modemsim/faults.h"
 #include "hw/modemsim/pty.h"
 #include "hw/modemsim/sim_storage.h"
@@ -66,6 +68,12 @@ struct at_settings {
 	uint8_t cusd_n;
 	uint8_t curc, portsel; /* Huawei */
 	uint8_t sreg[32];      /* S-registers, remembered and shown, not acted on */
+	/* Calls: URC switches (at_calls.c). */
+	uint8_t clip, crc, colp, ccwa;
+	uint8_t clcc_n;	  /* SIMCom +CLCC=1: unsolicited call lists */
+	uint8_t ddet;	  /* SIMCom +DDET: DTMF detection */
+	uint8_t qtonedet; /* Quectel +QTONEDET */
+	uint8_t ccinfo;	  /* Quectel +QINDCFG="ccinfo" */
 };
 
 /* The AT command interpreter's state for one port. */
@@ -139,6 +147,9 @@ struct sim_modem {
 
 	struct sim_faults faults;
 	struct trace *trace;
+
+	struct sim_voice voice;
+	struct sim_audio audio;
 };
 
 struct sim_modem *sim_modem_alloc(struct simulator *sim, unsigned idx, const char *msisdn);
