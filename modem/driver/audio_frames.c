@@ -7,8 +7,12 @@
 
 /* Below this mean sample-to-sample step the frame is too quiet to judge alignment by. */
 #define ALIGN_MIN_STEP 64
-/* A byte-shifted view must be this many times smoother to count as the true one. */
-#define ALIGN_RATIO 4
+/* A byte-shifted view must be this many times smoother to count as the true one. A
+ * view that straddles samples reads each one's low byte as a high byte: its steps are
+ * those of random 16-bit values (a third of the range on average) whatever the signal,
+ * while a real telephone signal's steps stay below two thirds of that even for a
+ * full-scale tone at the top of the band (3.4 kHz). */
+#define ALIGN_RATIO 2
 /* Frames in a row before a byte is dropped. */
 #define ALIGN_FRAMES 2
 

@@ -16,16 +16,22 @@
 
 #define N_FRAMES 50
 
-/* A 1 kHz tone at -10 dBFS as the modem sends it: s16le bytes. */
-static void tone_bytes(uint8_t *out, unsigned samples, double hz)
+/* A tone at `amp` as the modem sends it: s16le bytes. */
+static void tone_bytes_amp(uint8_t *out, unsigned samples, double hz, double amp)
 {
 	for (unsigned i = 0; i < samples; i++) {
-		int16_t s = (int16_t)lrint(10362.0 * sin(2 * M_PI * hz * i / 8000.0));
+		int16_t s = (int16_t)lrint(amp * sin(2 * M_PI * hz * i / 8000.0));
 		uint16_t u = (uint16_t)s;
 
 		out[2 * i] = (uint8_t)(u & 0xff);
 		out[2 * i + 1] = (uint8_t)(u >> 8);
 	}
+}
+
+/* ... at -10 dBFS. */
+static void tone_bytes(uint8_t *out, unsigned samples, double hz)
+{
+	tone_bytes_amp(out, samples, hz, 10362.0);
 }
 
 struct got {
@@ -105,6 +111,30 @@ static void test_misaligned_start(void **state)
 
 		assert_int_equal(got, want);
 	}
+	free(g);
+	free(bytes);
+}
+
+/* A byte slip in the middle of a high tone (1.8 kHz) is re-aligned too; a full-scale tone
+ * at the top of the telephone band (3.4 kHz), aligned, is never taken for one. */
+static void test_slip_high_tones(void **state)
+{
+	uint8_t *bytes = malloc(N_FRAMES * AUDIO_FRAME_BYTES + 1);
+	struct audio_rx rx;
+	struct got *g = calloc(1, sizeof(*g));
+
+	(void)state;
+	tone_bytes(bytes, N_FRAMES * AUDIO_FRAME_SAMPLES, 1800);
+	audio_rx_reset(&rx);
+	audio_rx_feed(&rx, bytes, 10 * AUDIO_FRAME_BYTES, collect, g);
+	audio_rx_feed(&rx, (const uint8_t *)"", 1, collect, g); /* the slip */
+	audio_rx_feed(&rx, bytes + 10 * AUDIO_FRAME_BYTES, 40 * AUDIO_FRAME_BYTES, collect, g);
+	assert_int_equal(rx.realigns, 1);
+
+	tone_bytes_amp(bytes, N_FRAMES * AUDIO_FRAME_SAMPLES, 3400, 32767.0);
+	audio_rx_reset(&rx);
+	audio_rx_feed(&rx, bytes, N_FRAMES * AUDIO_FRAME_BYTES, collect, g);
+	assert_int_equal(rx.realigns, 0);
 	free(g);
 	free(bytes);
 }
@@ -227,13 +257,10 @@ static void test_stall_clock(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_partial_and_odd_reads),
-	    cmocka_unit_test(test_misaligned_start),
-	    cmocka_unit_test(test_quiet_never_realigned),
-	    cmocka_unit_test(test_queue_bounds),
-	    cmocka_unit_test(test_drift_plus),
-	    cmocka_unit_test(test_drift_minus),
-	    cmocka_unit_test(test_stall_clock),
+	    cmocka_unit_test(test_partial_and_odd_reads), cmocka_unit_test(test_misaligned_start),
+	    cmocka_unit_test(test_quiet_never_realigned), cmocka_unit_test(test_queue_bounds),
+	    cmocka_unit_test(test_slip_high_tones),	  cmocka_unit_test(test_drift_plus),
+	    cmocka_unit_test(test_drift_minus),		  cmocka_unit_test(test_stall_clock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
