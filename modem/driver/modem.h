@@ -298,4 +298,5 @@ enum {
 	MODEM_T_AUDIO_STALL = -216,    /* no downlink for this long: the timer clocks the uplink */
 	MODEM_T_AUDIO_QUEUE = -217,    /* uplink frames queued at most (count) */
 	MODEM_T_AUDIO_RETRY = -218,    /* wait before the second audio switch-on attempt */
+	MODEM_T_RESET_WAIT = -219,     /* the port is gone after a reset (0: the profile's) */
 };

@@ -416,7 +416,8 @@ static void audio_retry_cb(void *data)
 {
 	struct modem *m = data;
 
-	if (m->ch && call_up(m))
+	/* Huawei switches on while the call is still being set up. */
+	if (m->ch && !llist_empty(&m->calls))
 		audio_cmd(m);
 }
 

@@ -123,6 +123,11 @@ struct osmo_tdef modem_tdefs[] = {
      .val = 200,
      .unit = OSMO_TDEF_MS,
      .desc = "wait before switching call audio on a second time"},
+    {.T = MODEM_T_RESET_WAIT,
+     .default_val = 0,
+     .val = 0,
+     .unit = OSMO_TDEF_MS,
+     .desc = "how long the port is gone after a reset (0: as the modem's profile says)"},
     {}};
 
 static const struct value_string state_names[] = {{MODEM_ST_OPENING, "opening"},
@@ -656,7 +661,8 @@ static void st_recovering(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	case REC_CFUN_DONE:
 		close_channel(m);
 		m->rec_step = REC_REOPEN;
-		timer_ms(m, m->profile->reset_wait_s * 1000UL);
+		timer_ms(m, tdef_ms(MODEM_T_RESET_WAIT) ? tdef_ms(MODEM_T_RESET_WAIT)
+							: m->profile->reset_wait_s * 1000UL);
 		break;
 	case REC_REOPEN:
 		state_chg(m, MODEM_ST_OPENING);
