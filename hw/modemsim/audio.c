@@ -132,6 +132,10 @@ static void one_frame(struct sim_modem *m)
 	phone_audio_hear(a->phone, up, AUDIO_FRAME_SAMPLES);
 }
 
+/* Frames into a stream before the audio-misalign fault's stray byte: after the host has
+ * opened the port and flushed it, which would otherwise take the byte away. */
+#define MISALIGN_AFTER 25
+
 static void tick_cb(void *data)
 {
 	struct sim_modem *m = data;
@@ -140,6 +144,13 @@ static void tick_cb(void *data)
 	unsigned k = 0;
 
 	while (a->flowing && due_us(a, a->n) <= now && k++ < CATCH_UP_MAX) {
+		if (m->faults.audio_misalign && a->n >= MISALIGN_AFTER) {
+			/* One stray byte in the stream (a USB transfer that slipped, or a
+			 * stream that started mid-sample when the host came late): every
+			 * sample after it straddles two. */
+			m->faults.audio_misalign = false;
+			sim_pty_write(&a->pty, "", 1);
+		}
 		one_frame(m);
 		a->n++;
 	}
@@ -224,11 +235,6 @@ static void stream_start(struct sim_modem *m)
 	a->base_us = mono_us();
 	a->n = 0;
 	codec_start(m);
-	if (m->faults.audio_misalign) {
-		/* One stray byte first: every sample after it straddles two. */
-		m->faults.audio_misalign = false;
-		sim_pty_write(&a->pty, "", 1);
-	}
 	LOGP(DAT, LOGL_INFO, "%s: audio flows\n", m->name);
 	tick_cb(m);
 }
