@@ -17,6 +17,21 @@
 #include "gateway/daemon/chaperoned.h"
 #include "storage/records/records.h"
 
+/* Calls and the audio port's counters (docs/hardware.md says what each means). */
+static void show_voice(struct vty *vty, const struct modem_info *mi)
+{
+	const struct modem_audio_stats *a = &mi->audio;
+
+	vty_out(vty, "  calls %u now, %" PRIu64 " in, %" PRIu64 " out; audio %s%s", mi->calls,
+		mi->calls_in, mi->calls_out, a->open ? "flowing" : "off", VTY_NEWLINE);
+	vty_out(vty,
+		"  audio frames %" PRIu64 " heard, %" PRIu64 " said; short reads %" PRIu64
+		", re-aligned %" PRIu64 ", underruns %" PRIu64 ", dropped %" PRIu64
+		", while stalled %" PRIu64 ", queue at most %u, switch-on strikes %" PRIu64 "%s",
+		a->frames_in, a->frames_out, a->short_reads, a->realigns, a->underruns, a->drops,
+		a->stall_frames, a->max_queue, mi->audio_strikes, VTY_NEWLINE);
+}
+
 DEFUN(show_modems, show_modems_cmd, "show modems", SHOW_STR "Modems and their relay numbers\n")
 {
 	struct daemon_modem *dm;
@@ -55,6 +70,8 @@ DEFUN(show_modems, show_modems_cmd, "show modems", SHOW_STR "Modems and their re
 									       : "");
 			vty_out(vty, "  pacing %s, %s%s", rate, cap, VTY_NEWLINE);
 		}
+		if (mi.profile && mi.profile->voice.kind != MODEM_VOICE_NONE)
+			show_voice(vty, &mi);
 	}
 	return CMD_SUCCESS;
 }
