@@ -201,6 +201,7 @@ struct json_object *ctl_cmd_play(struct ctl_server *srv, struct json_object *req
 	const char *wav = get_str(req, "wav");
 	double hz, dbfs, f0, f1;
 	unsigned ms;
+	bool clear;
 	char why[512];
 
 	if (!p)
@@ -208,6 +209,13 @@ struct json_object *ctl_cmd_play(struct ctl_server *srv, struct json_object *req
 	if (!get_uint(req, "ms", 0, &ms) || !get_double(req, "dbfs", -10, &dbfs) ||
 	    !get_double(req, "tone", 0, &hz))
 		return resp_error("\"ms\", \"dbfs\" and \"tone\" must be numbers");
+	/* "clear_heard": what the phone hears from now on starts on the tick its new source
+	 * starts, so a recording and what was said line up sample for sample (the delay a
+	 * call adds is then the lag between the two). */
+	if (!get_bool(req, "clear_heard", false, &clear))
+		return resp_error("\"clear_heard\" must be a boolean");
+	if (clear)
+		phone_heard_clear(p);
 	if (wav)
 		return phone_play_wav(p, wav, why, sizeof(why)) == 0 ? resp_ok()
 								     : resp_error("%s", why);
