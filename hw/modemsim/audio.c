@@ -274,6 +274,18 @@ void audio_update(struct sim_modem *m)
 	nmea_update(m);
 }
 
+void audio_set_drift(struct sim_modem *m, int ppm)
+{
+	struct sim_audio *a = &m->audio;
+
+	/* The next frame stays due when it was; the new period applies from there. */
+	if (a->flowing) {
+		a->base_us = due_us(a, a->n);
+		a->n = 0;
+	}
+	a->drift_ppm = ppm;
+}
+
 /* ---- lifetime ---- */
 
 void audio_init(struct sim_modem *m)

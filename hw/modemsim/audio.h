@@ -57,5 +57,7 @@ void audio_cleanup(struct sim_modem *m);
 bool audio_flows(const struct sim_modem *m);
 /* Start or stop the stream after a change of calls or switches. */
 void audio_update(struct sim_modem *m);
+/* Change the modem's audio clock error (parts per million; positive is slow). */
+void audio_set_drift(struct sim_modem *m, int ppm);
 /* For `status` and `calls`. */
 struct json_object *audio_json(const struct sim_modem *m);

@@ -324,7 +324,7 @@ struct json_object *ctl_cmd_audio(struct ctl_server *srv, struct json_object *re
 		ppm = json_object_get_int64(v);
 		if (!json_object_is_type(v, json_type_int) || ppm < -100000 || ppm > 100000)
 			return resp_error("\"drift_ppm\" must be an integer within ±100000");
-		m->audio.drift_ppm = (int)ppm;
+		audio_set_drift(m, (int)ppm);
 	}
 	o = resp_ok();
 	json_object_object_add(o, "audio", audio_json(m));

@@ -3,12 +3,16 @@
  * and over its control socket as tests and installers do. Checks the exact framing real
  * modems use, both delivery modes, storage that fills, status reports, the +CNMA rules
  * and every fault the driver's tests will rely on. */
+#include <fcntl.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -722,6 +726,393 @@ static void test_ctl_client_cli(void **state)
 	fixture_stop(f);
 }
 
+/* ---- voice calls ---- */
+
+#define CALLER "+15557770001"
+
+static void expect_text(struct port *p, const char *needle)
+{
+	char *r = port_read_until(p, needle, 4000);
+	if (!r)
+		fail_msg("waited for [%s], have [%.*s]", needle, (int)p->len, p->buf);
+	free(r);
+}
+
+static void ctl(struct sim *s, const char *json)
+{
+	json_object_put(sim_ctl_ok(s, "%s", json));
+}
+
+static struct json_object *voice_status(struct sim *s, struct json_object **st)
+{
+	*st = sim_ctl_ok(s, "{\"cmd\":\"status\"}");
+	struct json_object *v;
+	assert_true(json_object_object_get_ex(json_at(*st, "modems", 0), "voice", &v));
+	return v;
+}
+
+static long long audio_counter(struct sim *s, const char *key)
+{
+	struct json_object *st, *a, *v;
+	assert_true(json_object_object_get_ex(voice_status(s, &st), "audio", &a));
+	long long n = json_object_object_get_ex(a, key, &v) ? json_object_get_int64(v) : -1;
+	json_object_put(st);
+	return n;
+}
+
+/* The caller rings modem0 and the client answers with ATA; `urc` follows the OK. */
+static void mt_call_answered(struct fixture *f, const char *urc)
+{
+	ctl(f->sim, "{\"cmd\":\"call\",\"from\":\"" CALLER "\",\"to\":\"modem0\"}");
+	expect_text(f->port, "RING\r\n");
+	expect_cmd(f->port, "ATA", "\r\nOK\r\n");
+	if (urc)
+		expect_text(f->port, urc);
+}
+
+static void test_voice_mt_quectel(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start("--model", "EC25", "--ring-ms", "700", NULL);
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT+CLIP=1;+QINDCFG=\"ccinfo\",1,0;+QTONEDET=1", "\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CNAP=1", "\r\nERROR\r\n");
+	expect_cmd(f->port, "AT+CLCC", "\r\nOK\r\n");
+	expect_cmd(f->port, "ATA", "\r\nNO CARRIER\r\n");
+	ctl(f->sim, "{\"cmd\":\"call\",\"from\":\"" CALLER "\",\"to\":\"modem0\"}");
+	expect_text(f->port, "\r\n+QIND: \"ccinfo\",1,1,4,0,0,\"" CALLER "\",145\r\n");
+	expect_text(f->port, "\r\nRING\r\n\r\n+CLIP: \"" CALLER "\",145,,,,0\r\n");
+	/* It rings again. */
+	expect_text(f->port, "\r\nRING\r\n\r\n+CLIP: \"" CALLER "\",145,,,,0\r\n");
+	expect_cmd(f->port, "AT+CLCC", "\r\n+CLCC: 1,1,4,0,0,\"" CALLER "\",145\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "ATA", "\r\nOK\r\n");
+	expect_text(f->port, "+QIND: \"ccinfo\",1,1,0,0,0,\"" CALLER "\",145\r\n");
+	/* DTMF both ways: the phone's digit as +QTONEDET (decimal ASCII), ours quoted. */
+	ctl(f->sim, "{\"cmd\":\"dtmf\",\"phone\":\"" CALLER "\",\"digits\":\"8\"}");
+	expect_text(f->port, "\r\n+QTONEDET: 56\r\n");
+	expect_cmd(f->port, "AT+VTS=5", "\r\nERROR\r\n");
+	expect_cmd(f->port, "AT+VTS=\"5\"", "\r\nOK\r\n");
+	struct json_object *calls = sim_ctl_ok(f->sim, "{\"cmd\":\"calls\"}");
+	assert_string_equal(json_str(json_at(calls, "calls", 0), "dtmf_received"), "5");
+	json_object_put(calls);
+	ctl(f->sim, "{\"cmd\":\"hangup\",\"phone\":\"" CALLER "\"}");
+	expect_text(f->port,
+		    "\r\nNO CARRIER\r\n\r\n+QIND: \"ccinfo\",1,1,-1,0,0,\"" CALLER "\",145\r\n");
+	expect_cmd(f->port, "AT+CEER", "\r\n+CEER: Normal call clearing\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CLCC", "\r\nOK\r\n");
+	fixture_stop(f);
+}
+
+static void test_voice_mo_simcom(void **state)
+{
+	(void)state;
+	struct fixture *f =
+	    fixture_start("--model", "SIM7600", "--alert-ms", "50", "--ring-ms", "200",
+			  "--no-answer-ms", "400", "--ring-timeout-ms", "500", NULL);
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT+CLCC=?", "\r\n+CLCC: (0-1)\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CPCMREG=1", "\r\nERROR\r\n");
+	expect_cmd(f->port, "ATD+15557770002", "\r\nNO CARRIER\r\n");
+	/* Busy, rejected, unanswered. */
+	ctl(f->sim, "{\"cmd\":\"busy\",\"phone\":\"+15557770002\",\"on\":true}");
+	expect_cmd(f->port, "ATD+15557770002;", "\r\nOK\r\n");
+	expect_text(f->port, "\r\nBUSY\r\n");
+	expect_cmd(f->port, "AT+CEER", "\r\n+CEER: User busy\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "ATD+15557770003;", "\r\nOK\r\n");
+	expect_cmd(f->port, "ATD+15557770004;", "\r\nERROR\r\n"); /* one at a time */
+	sleep_ms(150);
+	ctl(f->sim, "{\"cmd\":\"reject\",\"phone\":\"+15557770003\"}");
+	expect_text(f->port, "\r\nNO CARRIER\r\n");
+	expect_cmd(f->port, "AT+CEER", "\r\n+CEER: Call rejected\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "ATD+15557770003;", "\r\nOK\r\n");
+	expect_text(f->port, "\r\nNO ANSWER\r\n");
+	/* Answered: the CLCC list follows every change, the release shows stat 6. */
+	expect_cmd(f->port, "AT+CLCC=1", "\r\nOK\r\n");
+	expect_cmd(f->port, "ATD+15557770003;", "\r\nOK\r\n");
+	expect_text(f->port, "\r\n+CLCC: 1,0,3,0,0,\"+15557770003\",145\r\n");
+	ctl(f->sim, "{\"cmd\":\"answer\",\"phone\":\"+15557770003\"}");
+	expect_text(f->port,
+		    "\r\nVOICE CALL: BEGIN\r\n\r\n+CLCC: 1,0,0,0,0,\"+15557770003\",145\r\n");
+	expect_cmd(f->port, "AT+CHUP", "\r\nOK\r\n");
+	expect_text(f->port, "\r\nVOICE CALL: END: 000000\r\n\r\n+CLCC: 1,0,6,0,0,"
+			     "\"+15557770003\",145\r\n");
+	/* +COLP=1: ATD's final result waits for the phone (auto-answer after one ring). */
+	ctl(f->sim, "{\"cmd\":\"auto-answer\",\"phone\":\"+15557770003\",\"rings\":1}");
+	expect_cmd(f->port, "AT+CLCC=0;+COLP=1", "\r\nOK\r\n");
+	char *r = port_cmd(f->port, "ATD+15557770003;", 3000);
+	assert_non_null(r);
+	assert_non_null(strstr(r, "\r\n+COLP: \"+15557770003\",145\r\n\r\nOK\r\n"));
+	free(r);
+	expect_text(f->port, "\r\nVOICE CALL: BEGIN\r\n");
+	expect_cmd(f->port, "ATH", "\r\nOK\r\n");
+	/* A missed call: the caller gives up after --ring-timeout-ms. */
+	ctl(f->sim, "{\"cmd\":\"call\",\"from\":\"" CALLER "\",\"to\":\"modem0\"}");
+	expect_text(f->port, "\r\nRING\r\n");
+	expect_text(f->port, "\r\nMISSED_CALL: ");
+	expect_text(f->port, "M " CALLER "\r\n");
+	struct json_object *st;
+	assert_int_equal(json_int(voice_status(f->sim, &st), "calls_missed"), 1);
+	json_object_put(st);
+	fixture_stop(f);
+}
+
+static void test_voice_huawei_waiting_chld(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start("--model", "E173", NULL);
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT^CVOICE?", "\r\n^CVOICE: 0,8000,16,20\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CHLD=?", "\r\n+CHLD: (0,1,1x,2,2x,3)\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CCWA=1;+CRC=1", "\r\nOK\r\n");
+	ctl(f->sim, "{\"cmd\":\"call\",\"from\":\"" CALLER "\",\"to\":\"modem0\"}");
+	expect_text(f->port, "\r\n+CRING: VOICE\r\n");
+	expect_cmd(f->port, "ATA", "\r\nOK\r\n");
+	expect_text(f->port, "\r\n^CONN:1,0\r\n");
+	ctl(f->sim, "{\"cmd\":\"call\",\"from\":\"+15557770002\",\"to\":\"modem0\"}");
+	expect_text(f->port, "\r\n+CCWA: \"+15557770002\",145,1\r\n");
+	expect_cmd(f->port, "AT+CLCC",
+		   "\r\n+CLCC: 1,1,0,0,0,\"" CALLER "\",145\r\n"
+		   "+CLCC: 2,1,5,0,0,\"+15557770002\",145\r\n\r\nOK\r\n");
+	/* Hold the first, take the second; then release the second. */
+	expect_cmd(f->port, "AT+CHLD=2", "\r\nOK\r\n");
+	expect_text(f->port, "\r\n^CONN:2,0\r\n");
+	expect_cmd(f->port, "AT+CLCC",
+		   "\r\n+CLCC: 1,1,1,0,0,\"" CALLER "\",145\r\n"
+		   "+CLCC: 2,1,0,0,0,\"+15557770002\",145\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CHLD=12", "\r\nOK\r\n");
+	expect_text(f->port, "\r\n^CEND:2,0,104,16\r\n");
+	expect_cmd(f->port, "AT+CHLD=2", "\r\nOK\r\n");
+	expect_cmd(f->port, "AT+CLCC", "\r\n+CLCC: 1,1,0,0,0,\"" CALLER "\",145\r\n\r\nOK\r\n");
+	expect_cmd(f->port, "AT^DTMF=1,7", "\r\nOK\r\n");
+	expect_cmd(f->port, "AT^DTMF=3,7", "\r\nERROR\r\n");
+	/* The network drops it. */
+	ctl(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\",\"kind\":\"call-drop\"}");
+	/* No cc_cause on a radio failure. */
+	expect_text(f->port, "\r\nNO CARRIER\r\n\r\n^CEND:1,");
+	expect_text(f->port, ",104\r\n");
+	expect_cmd(f->port, "AT+CEER", "\r\n+CEER: Radio link failure\r\n\r\nOK\r\n");
+	/* MO: ^ORIG, ^CONF, ^CONN. */
+	expect_cmd(f->port, "ATD+15557770003;", "\r\nOK\r\n");
+	expect_text(f->port, "\r\n^ORIG:1,0\r\n");
+	expect_text(f->port, "\r\n^CONF:1\r\n");
+	ctl(f->sim, "{\"cmd\":\"answer\",\"phone\":\"+15557770003\"}");
+	expect_text(f->port, "\r\n^CONN:1,0\r\n");
+	/* Hostile input. */
+	expect_cmd(f->port, "ATD12345678901234567890123456789012345678901234567890;",
+		   "\r\nERROR\r\n");
+	expect_cmd(f->port, "ATD+1555x;", "\r\nERROR\r\n");
+	expect_cmd(f->port, "AT+CHLD=99", "\r\nERROR\r\n");
+	struct json_object *o = sim_ctl(f->sim, "{\"cmd\":\"call\",\"from\":7,\"to\":\"modem0\"}");
+	assert_false(json_object_get_boolean(json_object_object_get(o, "ok")));
+	json_object_put(o);
+	fixture_stop(f);
+}
+
+/* ---- audio ---- */
+
+static int audio_port(struct sim *s)
+{
+	char path[128];
+	struct termios tio;
+
+	snprintf(path, sizeof(path), "%s/modem0.audio", s->dir);
+	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	assert_true(fd >= 0);
+	tcgetattr(fd, &tio);
+	cfmakeraw(&tio);
+	tcsetattr(fd, TCSANOW, &tio);
+	return fd;
+}
+
+/* Read the audio port for `ms`, writing a `hz` tone (0: nothing) 20 ms at a time. */
+static size_t audio_exchange(int fd, uint8_t *buf, size_t cap, int ms, double hz)
+{
+	long long end = now_ms() + ms, next = now_ms();
+	size_t len = 0;
+	double ph = 0;
+
+	while (now_ms() < end) {
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n > 0)
+			len += (size_t)n;
+		if (hz > 0 && now_ms() >= next) {
+			int16_t fr[160];
+			for (int i = 0; i < 160; i++, ph += 2 * M_PI * hz / 8000)
+				fr[i] = (int16_t)(8000 * sin(ph));
+			assert_int_equal(write(fd, fr, sizeof(fr)), (ssize_t)sizeof(fr));
+			next += 20;
+		}
+		sleep_ms(5);
+	}
+	return len;
+}
+
+/* Relative power of `hz` in x (Goertzel). */
+static double goertzel(const int16_t *x, size_t n, double hz)
+{
+	double c = 2 * cos(2 * M_PI * hz / 8000), s1 = 0, s2 = 0;
+	for (size_t i = 0; i < n; i++) {
+		double s0 = x[i] + c * s1 - s2;
+		s2 = s1;
+		s1 = s0;
+	}
+	return (s1 * s1 + s2 * s2 - c * s1 * s2) / ((double)n * n);
+}
+
+static void expect_tone(const int16_t *x, size_t n, double hz, double other)
+{
+	double p = goertzel(x, n, hz), q = goertzel(x, n, other);
+	if (!(p > 50 * q && p > 1000))
+		fail_msg("%.0f Hz: power %g, at %.0f Hz %g", hz, p, other, q);
+}
+
+/* The samples of a 16-bit mono WAV file ("data" chunk). */
+static int16_t *wav_samples(const char *path, size_t *n)
+{
+	static uint8_t buf[1 << 20];
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	size_t len = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	for (size_t i = 12; i + 8 <= len;) {
+		uint32_t sz =
+		    buf[i + 4] | buf[i + 5] << 8 | buf[i + 6] << 16 | (uint32_t)buf[i + 7] << 24;
+		if (memcmp(buf + i, "data", 4) == 0) {
+			*n = (len - i - 8 < sz ? len - i - 8 : sz) / 2;
+			return (int16_t *)(buf + i + 8);
+		}
+		i += 8 + sz;
+	}
+	fail_msg("no data chunk in %s", path);
+	return NULL;
+}
+
+static void audio_both_ways(const char *codec)
+{
+	struct fixture *f = fixture_start("--model", "EC25", "--codec", codec, NULL);
+	static uint8_t buf[64000];
+	char req[256];
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT+QGPSCFG=\"outport\",\"none\";+QPCMV=1,0", "\r\nOK\r\n");
+	expect_cmd(f->port, "AT+QPCMV?", "\r\n+QPCMV: 1,0\r\n\r\nOK\r\n");
+	int fd = audio_port(f->sim);
+	mt_call_answered(f, NULL);
+	ctl(f->sim, "{\"cmd\":\"play\",\"phone\":\"" CALLER "\",\"tone\":1000,\"dbfs\":-10}");
+	audio_exchange(fd, buf, sizeof(buf), 300, 0); /* what was queued before the tone */
+	size_t len = audio_exchange(fd, buf, sizeof(buf), 1000, 1500);
+	assert_true(len >= 30 * 320);
+	assert_int_equal(len % 2, 0);
+	expect_tone((const int16_t *)buf, len / 2, 1000, 2000);
+	snprintf(req, sizeof(req), "{\"cmd\":\"heard\",\"phone\":\"%s\",\"wav\":\"%s/heard.wav\"}",
+		 CALLER, f->sim->dir);
+	ctl(f->sim, req);
+	snprintf(req, sizeof(req), "%s/heard.wav", f->sim->dir);
+	size_t n;
+	int16_t *x = wav_samples(req, &n);
+	assert_true(n > 8000);
+	/* The last half second the phone heard is the host's tone. */
+	expect_tone(x + n - 4000, 4000, 1500, 700);
+	close(fd);
+	fixture_stop(f);
+}
+
+static void test_voice_audio_linear(void **state)
+{
+	(void)state;
+	audio_both_ways("none");
+}
+
+static void test_voice_audio_gsm(void **state)
+{
+	(void)state;
+	audio_both_ways("gsm");
+}
+
+/* Frames per second over ~1.5 s of a flowing call. */
+static double frame_rate(struct fixture *f)
+{
+	long long t0 = now_ms(), n0 = audio_counter(f->sim, "frames_up");
+	sleep_ms(1500);
+	long long t1 = now_ms(), n1 = audio_counter(f->sim, "frames_up");
+	return (double)(n1 - n0) * 1000.0 / (double)(t1 - t0);
+}
+
+static void test_voice_audio_drift_and_nmea(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start("--model", "EC25", "--audio-drift-ppm", "-100000", NULL);
+	static uint8_t buf[64000];
+
+	echo_off(f->port);
+	expect_cmd(f->port, "AT+QPCMV=1,0", "\r\nOK\r\n");
+	int fd = audio_port(f->sim);
+	/* GPS still writes NMEA to the port serial audio shares. */
+	size_t len = audio_exchange(fd, buf, sizeof(buf), 1300, 0);
+	buf[len < sizeof(buf) ? len : sizeof(buf) - 1] = 0;
+	assert_non_null(strstr((char *)buf, "$GPGSV,1,1,00*79\r\n"));
+	expect_cmd(f->port, "AT+QGPSCFG=\"outport\",\"none\"", "\r\nOK\r\n");
+	mt_call_answered(f, NULL);
+	double fast = frame_rate(f); /* 10 % fast clock: 55.6 frames/s */
+	ctl(f->sim, "{\"cmd\":\"audio\",\"modem\":\"modem0\",\"drift_ppm\":100000}");
+	double slow = frame_rate(f); /* 10 % slow: 45.5 frames/s */
+	if (!(fast > 52 && fast < 59 && slow > 42 && slow < 49))
+		fail_msg("frame rates %.1f and %.1f per second", fast, slow);
+	close(fd);
+	fixture_stop(f);
+}
+
+static void test_voice_audio_faults(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_start("--model", "SIM7600", NULL);
+	static uint8_t buf[64000];
+
+	echo_off(f->port);
+	int fd = audio_port(f->sim);
+	/* audio-on-fails: once. */
+	ctl(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\",\"kind\":\"audio-on-fails\"}");
+	ctl(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\",\"kind\":\"audio-misalign\"}");
+	mt_call_answered(f, "VOICE CALL: BEGIN\r\n");
+	expect_cmd(f->port, "AT+CPCMREG=1", "\r\nERROR\r\n");
+	expect_cmd(f->port, "AT+CPCMREG=1", "\r\nOK\r\n");
+	/* audio-misalign: one extra byte before the first frame. */
+	size_t len = audio_exchange(fd, buf, sizeof(buf), 500, 0);
+	assert_int_equal(len % 320, 1);
+	/* audio-stall: frames stop, the call stays. */
+	ctl(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\",\"kind\":\"audio-stall\",\"ms\":400}");
+	len = audio_exchange(fd, buf, sizeof(buf), 300, 0);
+	assert_true(len <= 2 * 320);
+	assert_true(audio_counter(f->sim, "stalled_frames") >= 10);
+	/* audio-dead-after-call: after one on/off cycle the next call's first try fails and
+	 * the retry gives silence; only AT+CRESET recovers. */
+	ctl(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\",\"kind\":\"audio-dead-after-call\"}");
+	expect_cmd(f->port, "AT+CPCMREG=0;+CHUP", "\r\nOK\r\n");
+	expect_text(f->port, "VOICE CALL: END: ");
+	mt_call_answered(f, "VOICE CALL: BEGIN\r\n");
+	ctl(f->sim, "{\"cmd\":\"play\",\"phone\":\"" CALLER "\",\"tone\":1000}");
+	expect_cmd(f->port, "AT+CPCMREG=1", "\r\nERROR\r\n");
+	expect_cmd(f->port, "AT+CPCMREG=1", "\r\nOK\r\n");
+	len = audio_exchange(fd, buf, sizeof(buf), 400, 0);
+	assert_true(len >= 10 * 320);
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(buf[i], 0);
+	expect_cmd(f->port, "AT+CRESET", "\r\nOK\r\n");
+	close(fd);
+	sleep_ms(1500);
+	struct json_object *st;
+	struct json_object *a;
+	assert_true(json_object_object_get_ex(voice_status(f->sim, &st), "audio", &a));
+	assert_false(json_object_get_boolean(json_object_object_get(a, "degraded")));
+	assert_true(json_object_get_boolean(json_object_object_get(a, "present")));
+	assert_int_equal(json_int(json_at(st, "modems", 0), "voice") == -1, 0);
+	json_object_put(st);
+	fixture_stop(f);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -745,6 +1136,13 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_status_report_stored_cdsi),
 	    cmocka_unit_test(test_lte_cs_unregistered_and_pin),
 	    cmocka_unit_test(test_ctl_client_cli),
+	    cmocka_unit_test(test_voice_mt_quectel),
+	    cmocka_unit_test(test_voice_mo_simcom),
+	    cmocka_unit_test(test_voice_huawei_waiting_chld),
+	    cmocka_unit_test(test_voice_audio_linear),
+	    cmocka_unit_test(test_voice_audio_gsm),
+	    cmocka_unit_test(test_voice_audio_drift_and_nmea),
+	    cmocka_unit_test(test_voice_audio_faults),
 	};
 	if (argc > 1)
 		harness_build_dir = argv[1];
