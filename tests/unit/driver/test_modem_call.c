@@ -355,6 +355,11 @@ static void test_simcom_outgoing(void **state)
 	urc("+CLCC: 1,0,0,0,0,\"5557770001\",129");
 	assert_true(RUN_UNTIL(reported(MODEM_CALL_ACTIVE), 2000));
 	assert_true(RUN_UNTIL(sent("AT+CPCMREG=1"), 2000));
+	/* SIMCom frames its DTMF report with a double CR. */
+	say("\r\r\n+RXDTMF: 7\r\r\n");
+	assert_true(RUN_UNTIL(F->dtmf[0] == '7', 1000));
+	assert_int_equal(modem_send_dtmf(F->m, id, "9"), 0);
+	assert_true(RUN_UNTIL(sent("AT+VTS=9"), 1000));
 	assert_int_equal(modem_hangup(F->m, id), 0);
 	assert_true(RUN_UNTIL(sent("AT+CHUP"), 2000));
 	clcc_set(NULL);
