@@ -1079,8 +1079,8 @@ static void test_voice_audio_faults(void **state)
 	mt_call_answered(f, "VOICE CALL: BEGIN\r\n");
 	expect_cmd(f->port, "AT+CPCMREG=1", "\r\nERROR\r\n");
 	expect_cmd(f->port, "AT+CPCMREG=1", "\r\nOK\r\n");
-	/* audio-misalign: one extra byte before the first frame. */
-	size_t len = audio_exchange(fd, buf, sizeof(buf), 500, 0);
+	/* audio-misalign: one stray byte, half a second (25 frames) into the stream. */
+	size_t len = audio_exchange(fd, buf, sizeof(buf), 800, 0);
 	assert_int_equal(len % 320, 1);
 	/* audio-stall: frames stop, the call stays. */
 	ctl(f->sim, "{\"cmd\":\"fault\",\"modem\":\"modem0\",\"kind\":\"audio-stall\",\"ms\":400}");
