@@ -132,18 +132,45 @@ bool audio_tx_pop(struct audio_tx *tx, int16_t *out)
 	return true;
 }
 
+/* Most slots of debt kept: more than the uplink queue could ever make up. */
+#define DEBT_MAX  4
+#define PERIOD_MS 20
+
 void audio_clock_init(struct audio_clock *c, int64_t now_ms, unsigned stall_ms)
 {
+	memset(c, 0, sizeof(*c));
 	c->last_rx_ms = now_ms;
 	c->stall_ms = stall_ms;
 }
 
-void audio_clock_rx(struct audio_clock *c, int64_t now_ms)
+bool audio_clock_rx(struct audio_clock *c, int64_t now_ms)
 {
+	int64_t gap = now_ms - c->last_rx_ms;
+	bool send = true;
+
+	if (c->started && gap >= 2 * PERIOD_MS - PERIOD_MS / 2) {
+		/* Slots in the gap, less the one this frame fills and the timer's. */
+		int64_t missed = (gap + PERIOD_MS / 2) / PERIOD_MS - 1 - c->timer_sent;
+
+		if (missed > 0)
+			c->debt = c->debt + (unsigned)missed > DEBT_MAX
+				      ? DEBT_MAX
+				      : c->debt + (unsigned)missed;
+	} else if (c->started && gap < PERIOD_MS / 2 && c->debt) {
+		c->debt--;
+		c->skipped++;
+		send = false;
+	}
+	c->started = true;
+	c->timer_sent = 0;
 	c->last_rx_ms = now_ms;
+	return send;
 }
 
-bool audio_clock_due(const struct audio_clock *c, int64_t now_ms)
+bool audio_clock_due(struct audio_clock *c, int64_t now_ms)
 {
-	return now_ms - c->last_rx_ms >= (int64_t)c->stall_ms;
+	if (now_ms - c->last_rx_ms < (int64_t)c->stall_ms)
+		return false;
+	c->timer_sent++;
+	return true;
 }

@@ -53,16 +53,29 @@ void audio_tx_push(struct audio_tx *tx, const int16_t *frame);
 bool audio_tx_pop(struct audio_tx *tx, int16_t *out);
 
 /* Who clocks the uplink: each downlink frame sends one uplink frame; when no downlink
- * frame came for stall_ms, a 20 ms timer does (the modem still wants its stream). */
+ * frame came for stall_ms, a 20 ms timer does (the modem still wants its stream).
+ *
+ * The modem takes an uplink frame every 20 ms whether one is there or not. A downlink
+ * frame that comes late (a gap of two periods or more) means slots went by that ours did
+ * not fill: the modem played silence there, and every frame sent from then on would wait
+ * one slot longer in its buffer, for the rest of the call. So the clock keeps a debt of
+ * such slots (less what the stall timer sent meanwhile), and pays it by sending nothing
+ * for a frame of the burst that follows (frames that come close together), which brings
+ * the delay back to what it was. */
 struct audio_clock {
 	int64_t last_rx_ms;
 	unsigned stall_ms;
+	bool started;
+	unsigned timer_sent; /* frames the stall timer sent since the last downlink frame */
+	unsigned debt;	     /* uplink slots the modem played as silence, to make up */
+	uint64_t skipped;    /* uplink frames not sent to pay that debt */
 };
 
 void audio_clock_init(struct audio_clock *c, int64_t now_ms, unsigned stall_ms);
-void audio_clock_rx(struct audio_clock *c, int64_t now_ms);
-/* At a 20 ms tick: must the timer send a frame? */
-bool audio_clock_due(const struct audio_clock *c, int64_t now_ms);
+/* A downlink frame came: must one uplink frame go for it? */
+bool audio_clock_rx(struct audio_clock *c, int64_t now_ms);
+/* At a 20 ms tick: must the timer send a frame? (It counts it when it says yes.) */
+bool audio_clock_due(struct audio_clock *c, int64_t now_ms);
 
 /* Little-endian bytes ↔ samples, whatever the host's byte order. */
 void audio_frame_to_le(const int16_t *samples, uint8_t *bytes);

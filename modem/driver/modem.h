@@ -125,6 +125,7 @@ struct modem_audio_stats {
 	uint64_t underruns;    /* uplink frames that were silence for lack of audio */
 	uint64_t drops;	       /* uplink frames dropped: the queue was full */
 	uint64_t stall_frames; /* uplink frames the timer sent while the downlink stalled */
+	uint64_t catch_ups;    /* uplink frames left out after a late burst (delay kept) */
 	uint64_t write_errors; /* frames the port did not take */
 	unsigned max_queue;    /* deepest the uplink queue has been */
 };

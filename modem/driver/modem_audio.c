@@ -86,12 +86,22 @@ static void heard(const int16_t *samples, void *data)
 	struct modem_audio *a = data;
 	struct modem *m = a->m;
 
-	audio_clock_rx(&a->clk, mono_ms());
+	bool send = audio_clock_rx(&a->clk, mono_ms());
+
 	if (m->pool->ev.on_audio)
 		m->pool->ev.on_audio(m, samples, AUDIO_FRAME_SAMPLES, m->pool->ev_data);
 	/* The callback may have closed the audio (a hang-up): then a is gone. */
-	if (m->audio == a)
+	if (m->audio != a)
+		return;
+	if (send) {
 		send_frame(a);
+	} else {
+		/* A slot the modem played as silence is made up: the oldest frame goes. */
+		int16_t drop[AUDIO_FRAME_SAMPLES];
+
+		if (a->tx.len)
+			audio_tx_pop(&a->tx, drop);
+	}
 }
 
 static void read_port(struct modem_audio *a)
@@ -198,6 +208,7 @@ static void collect(struct modem_audio *a, struct modem_audio_stats *st)
 	st->realigns += a->rx.realigns;
 	st->underruns += a->tx.underruns;
 	st->drops += a->tx.drops;
+	st->catch_ups += a->clk.skipped;
 	if (a->tx.max_depth > st->max_queue)
 		st->max_queue = a->tx.max_depth;
 }

@@ -252,9 +252,29 @@ static void start_calls(struct sim *sim)
 					   legs[i].phone));
 }
 
+/* modemsim's side of the audio: uplink frames it found missing or had too many of. */
+static void sim_uplink(struct sim *sim, long long *under, long long *over)
+{
+	*under = *over = 0;
+	for (unsigned i = 0; i < n_legs; i++) {
+		struct json_object *r =
+		    sim_ctl_ok(sim, "{\"cmd\":\"audio\",\"modem\":\"modem%u\"}", i);
+		struct json_object *a, *v;
+
+		if (json_object_object_get_ex(r, "audio", &a)) {
+			if (json_object_object_get_ex(a, "uplink_underruns", &v))
+				*under += json_object_get_int64(v);
+			if (json_object_object_get_ex(a, "uplink_overflow_frames", &v))
+				*over += json_object_get_int64(v);
+		}
+		json_object_put(r);
+	}
+}
+
 static void report(double secs, double cpu, double rt_samples, const int *lags)
 {
-	uint64_t heard = 0, late = 0, in = 0, out = 0, drops = 0, under = 0, stall = 0, werr = 0;
+	uint64_t heard = 0, late = 0, in = 0, out = 0, drops = 0, under = 0, stall = 0, werr = 0,
+		 catch_ups = 0;
 	long long max_gap = 0;
 	unsigned max_q = 0;
 	double expected = secs * 50 * n_legs, call_min = secs / 60 * n_legs;
@@ -273,6 +293,7 @@ static void report(double secs, double cpu, double rt_samples, const int *lags)
 		under += mi.audio.underruns;
 		stall += mi.audio.stall_frames;
 		werr += mi.audio.write_errors;
+		catch_ups += mi.audio.catch_ups;
 		if (mi.audio.max_queue > max_q)
 			max_q = mi.audio.max_queue;
 	}
@@ -286,10 +307,10 @@ static void report(double secs, double cpu, double rt_samples, const int *lags)
 	       (unsigned long long)heard, expected, heard / expected, (unsigned long long)late,
 	       late / expected, max_gap / 1000.0);
 	printf("audio totals: heard %llu, said %llu; dropped %llu, underruns %llu, stall-timer "
-	       "%llu, not taken %llu; queue at most %u\n",
+	       "%llu, not taken %llu, left out to keep the delay %llu; queue at most %u\n",
 	       (unsigned long long)in, (unsigned long long)out, (unsigned long long)drops,
 	       (unsigned long long)under, (unsigned long long)stall, (unsigned long long)werr,
-	       max_q);
+	       (unsigned long long)catch_ups, max_q);
 	printf("round trip (chirp cross-correlation): %.1f samples = %.1f ms; modemsim's own "
 	       "frame 20.0 ms; the driver adds %.1f ms\n",
 	       rt_samples, rt_samples / 8, rt_samples / 8 - 20);
@@ -353,8 +374,14 @@ int main(int argc, char **argv)
 	{
 		double cpu = cpu_s() - cpu0, wall = (now_us() - t0) / 1e6;
 
+		long long under, over;
+
 		rt = round_trip(sim, sim->dir, lags);
 		report(wall, cpu, rt, lags);
+		sim_uplink(sim, &under, &over);
+		printf("modemsim: uplink frames missing %lld, too many %lld (a frame missing at a "
+		       "tick leaves one more waiting in its buffer from then on: +20 ms)\n",
+		       under, over);
 	}
 	for (unsigned i = 0; i < n_legs; i++)
 		modem_hangup(legs[i].m, legs[i].id);
