@@ -14,6 +14,10 @@
 #   5. send to an unreachable phone: the status report says failed, exit 1
 #   6. listen: a message stored while nobody listened and one arriving while listening
 #      are printed decoded, and are gone from the SIM afterwards; SIGTERM exits 0
+#   7. call: a guardian's phone answers, says a tone; the call's states, the level heard
+#      and the recording; hung up after --seconds, exit 0
+#   8. call to a busy phone: "no call busy", exit 1
+#   9. answer: a phone calls, the command answers, hears it, hangs up, exit 0
 # KEEP_WORKDIR=1 keeps the temporary directory.
 set -euo pipefail
 
@@ -25,6 +29,7 @@ phone=+15557770001
 work=$(mktemp -d /tmp/chaperone-cli-XXXXXX)
 sim_pid=
 listen_pid=
+call_pid=
 passed=0
 
 # shellcheck source=lib.sh
@@ -32,6 +37,7 @@ passed=0
 
 cleanup() {
 	stop "$listen_pid"
+	stop "$call_pid"
 	stop "$sim_pid"
 	remove_workdir
 }
@@ -160,5 +166,48 @@ has listen.err "2 received"
 ctl sim modem0 >"$work/sim_after.out"
 grep -q '"SM":\[\]' "$work/sim_after.out" || fail "listen left messages on the SIM"
 ok "listen prints stored and new messages, deletes them, exits on SIGTERM"
+
+# 7. call: the phone answers and says a tone; the command records it
+ctl auto-answer "$phone" --rings 1 >/dev/null
+"$chaperone" modem call "$m0" "$phone" --tone 1400 --record "$work/heard.wav" --seconds 3 \
+	>"$work/call.out" 2>"$work/call.err" &
+call_pid=$!
+wait_for 20 sh -c "'$modemsim' ctl '$work/sim' calls | grep -q '\"state\":\"active\"'" ||
+	fail "the call did not become active"
+ctl play "$phone" --tone 1000 >/dev/null
+rc=0
+wait "$call_pid" || rc=$?
+[ "$rc" -eq 0 ] || fail "call: exit status $rc"
+has call.out "to $phone: dialing"
+has call.out "to $phone: active"
+has call.out "ended: hung-up"
+level=$(sed -n 's/.*level \(-\?[0-9.]*\) dBFS.*/\1/p' "$work/call.out")
+awk -v l="$level" 'BEGIN { exit !(l > -20) }' || fail "call: heard at $level dBFS, want > -20"
+[ "$(stat -c %s "$work/heard.wav")" -gt 20000 ] || fail "call: the recording is too short"
+ctl heard "$phone" --wav "$work/phone.wav" >"$work/phone_heard.out"
+grep -q '"samples": *[1-9]' "$work/phone_heard.out" || fail "the phone heard nothing"
+ok "call: dialled, answered, audio both ways, recorded, hung up, exit 0"
+
+# 8. call to a busy phone
+ctl busy "$phone" >/dev/null
+expect_rc 1 call_busy "$chaperone" modem call "$m0" "$phone" --seconds 2
+has call_busy.out "ended: busy"
+has call_busy.err "no call busy"
+ctl busy "$phone" --no-on >/dev/null
+ok "call to a busy phone says so, exit 1"
+
+# 9. answer: a phone calls the modem
+"$chaperone" modem answer "$m0" --seconds 2 --wait 30 >"$work/answer.out" 2>"$work/answer.err" &
+call_pid=$!
+wait_for 20 grep -q "waiting" "$work/answer.err" || fail "answer did not get ready"
+ctl call --from +15557770002 --to modem0 >/dev/null
+wait_for 20 grep -q "active" "$work/answer.out" || fail "answer: the call did not become active"
+ctl play +15557770002 --tone 1000 >/dev/null
+rc=0
+wait "$call_pid" || rc=$?
+[ "$rc" -eq 0 ] || fail "answer: exit status $rc"
+has answer.out "from +15557770002: ringing"
+has answer.out "ended: hung-up"
+ok "answer: a call answered, heard, hung up, exit 0"
 
 echo "cli_modem: $passed passed"
