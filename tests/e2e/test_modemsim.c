@@ -1011,7 +1011,7 @@ static void audio_both_ways(const char *codec)
 		 CALLER, f->sim->dir);
 	ctl(f->sim, req);
 	snprintf(req, sizeof(req), "%s/heard.wav", f->sim->dir);
-	size_t n;
+	size_t n = 0;
 	int16_t *x = wav_samples(req, &n);
 	assert_true(n > 8000);
 	/* The last half second the phone heard is the host's tone. */
