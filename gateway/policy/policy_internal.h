@@ -110,6 +110,9 @@ char *pol_names(void *ctx, const struct dir_person *const *p, unsigned n);
 const char *pol_staff_word(const struct dir_team *t);
 /* "HH:MM" of minutes since midnight, into a caller's buffer of at least 6 bytes. */
 void pol_hhmm(char *buf, int minutes);
+/* Is it quiet hours at `local` (the district's time)? *end_min: when they end (minutes
+ * since midnight). Used by quiet-hours for texts and for calls. */
+bool policy_quiet_now(const struct policy_config *cfg, const struct tm *local, int *end_min);
 
 /* The rule units, in the order they run. */
 void policy_rule_crisis(struct pol_state *st);

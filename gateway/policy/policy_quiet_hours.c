@@ -16,29 +16,39 @@
 
 #include "gateway/policy/policy_internal.h"
 
+bool policy_quiet_now(const struct policy_config *cfg, const struct tm *local, int *end_min)
+{
+	int start, end, m;
+
+	if (!cfg->quiet_hours)
+		return false;
+	start = ((cfg->quiet_start_min % 1440) + 1440) % 1440;
+	end = ((cfg->quiet_end_min % 1440) + 1440) % 1440;
+	if (start == end)
+		return false; /* an empty window: quiet hours configured off */
+	m = local->tm_hour * 60 + local->tm_min;
+	if (m < 0 || m >= 1440)
+		m = ((m % 1440) + 1440) % 1440;
+	*end_min = end;
+	return start < end ? (m >= start && m < end) : (m >= start || m < end);
+}
+
 void policy_rule_quiet_hours(struct pol_state *st)
 {
 	const struct policy_request *req = st->req;
 	const struct policy_config *cfg = st->cfg;
 	int start, end, m, sec, wait;
-	bool inside;
 	char from[6], to[6];
 
-	if (!cfg->quiet_hours || !dir_is_staff_side(req->sender) || req->urgent || st->crisis)
+	if (!dir_is_staff_side(req->sender) || req->urgent || st->crisis)
 		return;
 	if (!pol_has_role_recipient(st, DIR_STUDENT))
 		return;
-	start = ((cfg->quiet_start_min % 1440) + 1440) % 1440;
-	end = ((cfg->quiet_end_min % 1440) + 1440) % 1440;
-	if (start == end)
-		return; /* an empty window: quiet hours configured off */
-	m = req->local.tm_hour * 60 + req->local.tm_min;
-	if (m < 0 || m >= 1440)
-		m = ((m % 1440) + 1440) % 1440;
-	sec = req->local.tm_sec < 0 ? 0 : req->local.tm_sec > 59 ? 59 : req->local.tm_sec;
-	inside = start < end ? (m >= start && m < end) : (m >= start || m < end);
-	if (!inside)
+	if (!policy_quiet_now(cfg, &req->local, &end))
 		return;
+	start = ((cfg->quiet_start_min % 1440) + 1440) % 1440;
+	m = ((req->local.tm_hour * 60 + req->local.tm_min) % 1440 + 1440) % 1440;
+	sec = req->local.tm_sec < 0 ? 0 : req->local.tm_sec > 59 ? 59 : req->local.tm_sec;
 
 	wait = (end - m + 1440) % 1440;
 	st->quiet = true;
