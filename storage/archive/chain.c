@@ -156,7 +156,8 @@ struct chain_class {
 	 " (SELECT rec_hash(" cols("t.") ") FROM " table " t WHERE t.rowid = ?1) AS c)",           \
 	 "SELECT rowid FROM " table " ORDER BY rowid"},
 static const struct chain_class classes[] = {
-    CHAIN_CLASSES_GUARDED CHAIN_CLASSES_UNGUARDED CHAIN_CLASSES_LATER CHAIN_CLASSES_LATER_5};
+    CHAIN_CLASSES_GUARDED CHAIN_CLASSES_UNGUARDED CHAIN_CLASSES_LATER CHAIN_CLASSES_LATER_5
+	CHAIN_CLASSES_LATER_6};
 #undef X
 
 int chain_migrate_existing(struct store *s, char *err, size_t errlen)

@@ -43,6 +43,16 @@ struct store;
 	p "id," p "delivery_id," p "at," p "modem," p "part," p "parts," p "ref," p "resend"
 #define COLS_DELIVERY_REPORTS(p)                                                                   \
 	p "id," p "at," p "rx_pdu_id," p "delivery_id," p "part," p "status," p "matched_by"
+#define COLS_CALLS(p)                                                                              \
+	p "id," p "at," p "relay," p "initiator_id," p "initiator_number," p "callee_id," p        \
+	  "team_id," p "direction," p "action," p "rules," p "reason," p "flagged," p              \
+	  "exception_id," p "notice_sha256"
+#define COLS_CALL_LEGS(p)                                                                          \
+	p "id," p "call_id," p "at," p "person_id," p "number," p "role," p "modem," p "channel"
+#define COLS_CALL_EVENTS(p) p "id," p "call_id," p "leg_id," p "at," p "kind," p "detail"
+#define COLS_CALL_RECORDINGS(p)                                                                    \
+	p "id," p "call_id," p "at," p "sha256," p "format," p "bytes," p "duration_ms," p         \
+	  "channels," p "recovered"
 #define COLS_DIRECTORY_CHANGES(p) p "id," p "at," p "actor," p "action," p "entity," p "detail"
 #define COLS_LEGAL_HOLDS(p)                                                                        \
 	p "id," p "at," p "name," p "reason," p "person_id," p "team_id," p "since," p "until," p  \
@@ -109,6 +119,13 @@ struct store;
 #define CHAIN_CLASSES_LATER_5                                                                      \
 	X("delivery_submits", "delivery-submit", COLS_DELIVERY_SUBMITS)                            \
 	X("delivery_reports", "delivery-report", COLS_DELIVERY_REPORTS)
+
+/* archive-6: calls (records-5). */
+#define CHAIN_CLASSES_LATER_6                                                                      \
+	X("calls", "call", COLS_CALLS)                                                             \
+	X("call_legs", "call-leg", COLS_CALL_LEGS)                                                 \
+	X("call_events", "call-event", COLS_CALL_EVENTS)                                           \
+	X("call_recordings", "call-recording", COLS_CALL_RECORDINGS)
 
 /* Tables that already guard themselves (directory-1's triggers). */
 #define CHAIN_CLASSES_UNGUARDED X("directory_changes", "directory-change", COLS_DIRECTORY_CHANGES)

@@ -222,5 +222,62 @@ const struct store_migration store_migrations_records[] = {
      /* The last concatenation reference used towards a number. */
      "CREATE INDEX deliveries_number ON deliveries(recipient_number, id);",
      NULL},
+    /* records-5: calls. A call is written as it happens, append-only like everything
+     * else: the call when it is decided (its plan's verdict), each leg when it is dialled
+     * or answers, each thing that happens to a leg or the call as an event, the end as
+     * the last event, and the recording when it is finished. A call with no 'end' event
+     * is one the daemon did not see end (a crash): the next start ends it, cause
+     * 'restart', and finishes its recording flagged recovered. Numbers of legs are
+     * recorded (the person may be unknown, or have several); masking is about what
+     * parties see, not about the record. */
+    {"records-5",
+     "CREATE TABLE calls ("
+     " id INTEGER PRIMARY KEY,"
+     " at INTEGER NOT NULL,"
+     " relay TEXT NOT NULL,"
+     " initiator_id INTEGER,"
+     " initiator_number TEXT,"
+     " callee_id INTEGER,"
+     " team_id INTEGER,"
+     " direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),"
+     " action TEXT NOT NULL CHECK (action IN ('connect', 'refuse')),"
+     " rules TEXT NOT NULL,"
+     " reason TEXT NOT NULL,"
+     " flagged INTEGER NOT NULL DEFAULT 0 CHECK (flagged IN (0, 1)),"
+     " exception_id INTEGER,"
+     " notice_sha256 TEXT);"
+     "CREATE INDEX calls_at ON calls(at);"
+     "CREATE TABLE call_legs ("
+     " id INTEGER PRIMARY KEY,"
+     " call_id INTEGER NOT NULL REFERENCES calls(id),"
+     " at INTEGER NOT NULL,"
+     " person_id INTEGER,"
+     " number TEXT NOT NULL,"
+     " role TEXT NOT NULL CHECK (role IN ('caller', 'callee', 'guardian', 'overseer')),"
+     " modem TEXT NOT NULL,"
+     " channel INTEGER NOT NULL CHECK (channel >= 1 AND channel <= 8));"
+     "CREATE INDEX call_legs_call ON call_legs(call_id);"
+     "CREATE INDEX call_legs_person ON call_legs(person_id);"
+     "CREATE TABLE call_events ("
+     " id INTEGER PRIMARY KEY,"
+     " call_id INTEGER NOT NULL REFERENCES calls(id),"
+     " leg_id INTEGER REFERENCES call_legs(id),"
+     " at INTEGER NOT NULL,"
+     " kind TEXT NOT NULL CHECK (kind IN ('dial', 'alert', 'answer', 'notice', 'bridged',"
+     " 'unbridged', 'left', 'dtmf', 'menu', 'prompt', 'fault', 'end')),"
+     " detail TEXT);"
+     "CREATE INDEX call_events_call ON call_events(call_id, id);"
+     "CREATE TABLE call_recordings ("
+     " id INTEGER PRIMARY KEY,"
+     " call_id INTEGER NOT NULL REFERENCES calls(id),"
+     " at INTEGER NOT NULL,"
+     " sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+     " format TEXT NOT NULL,"
+     " bytes INTEGER NOT NULL CHECK (bytes >= 0),"
+     " duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),"
+     " channels INTEGER NOT NULL CHECK (channels >= 1 AND channels <= 9),"
+     " recovered INTEGER NOT NULL DEFAULT 0 CHECK (recovered IN (0, 1)));"
+     "CREATE INDEX call_recordings_call ON call_recordings(call_id);",
+     NULL},
     {NULL, NULL, NULL},
 };
