@@ -103,6 +103,16 @@ static bool who_is_who(struct call_state *st)
 				       st->cfg->district ? st->cfg->district : "school"));
 		return false;
 	}
+	if (!dir_reachable(b, req->relay)) {
+		refuse(st, POLICY_RULE_CALL,
+		       talloc_asprintf(st->ctx,
+				       "%s has no phone on file for this number, or opted out",
+				       b->display),
+		       talloc_asprintf(st->ctx,
+				       "%s cannot be reached by phone through this number.",
+				       b->display));
+		return false;
+	}
 	if (a->role == DIR_STUDENT && b_staff) {
 		st->p->student = a;
 		st->staff = b;

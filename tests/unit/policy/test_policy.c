@@ -15,6 +15,7 @@
 #include "storage/model/directory.h"
 #include "storage/model/phone_number.h"
 #include "gateway/policy/policy.h"
+#include "gateway/policy/policy_call.h"
 
 #define NOW ((time_t)1750000000)
 
@@ -1505,11 +1506,191 @@ static void test_teams_on_relay_all_of_them(void **state)
 	assert_ptr_equal(teams[0], F->chess);
 }
 
+/* ---- calls (policy_call.h) ---- */
+
+static struct policy_call_plan plan;
+
+static int call(const struct dir_person *caller, const struct dir_person *callee,
+		const struct dir_team *team, const struct dir_relay *relay)
+{
+	struct policy_call_request r = {.caller = caller,
+					.callee = callee,
+					.team = team,
+					.relay = relay,
+					.now = NOW,
+					.local = F->req.local};
+
+	return policy_call_evaluate(F->vctx ? F->vctx : F, F->d, &F->cfg, &r, &plan);
+}
+
+static void assert_refused(const char *rule)
+{
+	assert_int_equal(plan.action, POLICY_BLOCK);
+	assert_string_equal(plan.rules[0], rule);
+	assert_non_null(plan.reply);
+	assert_non_null(plan.reason);
+}
+
+/* A coach calls a player: a guardian with a phone is dialled first and needed. */
+static void test_call_coach_to_player(void **state)
+{
+	(void)state;
+	assert_int_equal(call(F->dana, F->jamie, F->soccer, F->r0), 0);
+	assert_int_equal(plan.action, POLICY_DELIVER);
+	assert_ptr_equal(plan.student, F->jamie);
+	assert_true(plan.guardian_required);
+	assert_int_equal(plan.n_guardians, 1); /* Chris has no phone */
+	assert_ptr_equal(plan.guardians[0], F->pat);
+	assert_true(policy_call_plan_has_rule(&plan, POLICY_RULE_GUARDIAN_COPY));
+	assert_true(policy_call_plan_has_rule(&plan, POLICY_RULE_NOTICE));
+	assert_true(policy_call_plan_has_rule(&plan, POLICY_RULE_OVERSIGHT));
+	assert_int_equal(plan.n_overseers, 1);
+	assert_ptr_equal(plan.overseers[0], F->ad);
+	assert_false(plan.flagged);
+	/* A player calling the coach needs the same. */
+	assert_int_equal(call(F->jamie, F->dana, F->soccer, F->r0), 0);
+	assert_int_equal(plan.action, POLICY_DELIVER);
+	assert_true(plan.guardian_required);
+	assert_ptr_equal(plan.guardians[0], F->pat);
+}
+
+/* The bridge rule: student and staff only with a guardian of that student; a coach who
+ * is the student's parent counts as the guardian. */
+static void test_call_bridge_rule(void **state)
+{
+	const struct dir_person *s1[] = {F->dana, F->alex};
+	const struct dir_person *s2[] = {F->dana, F->alex, F->jordan};
+	const struct dir_person *s3[] = {F->alex, F->max};
+	const struct dir_person *s4[] = {F->dana, F->jordan};
+	const struct dir_person *s5[] = {F->dana, F->alex, F->pat}; /* Jamie's guardian */
+
+	(void)state;
+	/* The family exception between Dana and Alex ends now: not in force. */
+	assert_int_equal(call(F->dana, F->alex, F->soccer, F->r0), 0);
+	assert_true(plan.guardian_required);
+	assert_int_equal(plan.n_guardians, 2);
+	assert_false(policy_call_bridge_ok(&plan, s1, 2));
+	assert_true(policy_call_bridge_ok(&plan, s2, 3));
+	assert_true(policy_call_bridge_ok(&plan, s3, 2));
+	assert_true(policy_call_bridge_ok(&plan, s4, 2));
+	assert_false(policy_call_bridge_ok(&plan, s5, 3));
+}
+
+/* Exceptions: family and safety waive the guardian; guardian_permission dials one but
+ * does not need one; an expired one does nothing. */
+static void test_call_exceptions(void **state)
+{
+	(void)state;
+	assert_int_equal(call(F->dana, F->sam, F->soccer, F->r0), 0);
+	assert_int_equal(plan.action, POLICY_DELIVER);
+	assert_false(plan.guardian_required);
+	assert_int_equal(plan.exception_id, 101);
+	assert_int_equal(call(F->max, F->blake, F->soccer, F->r0), 0);
+	assert_false(plan.guardian_required);
+	assert_int_equal(plan.exception_id, 105);
+	assert_int_equal(call(F->max, F->jamie, F->soccer, F->r0), 0);
+	assert_true(plan.guardian_dialled);
+	assert_false(plan.guardian_required);
+	assert_int_equal(plan.exception_id, 106);
+	/* Dana's family exception with Blake expired, and Fran (his guardian) opted out of
+	 * this number: nobody can join, so the call is refused. */
+	assert_int_equal(call(F->dana, F->blake, F->soccer, F->r0), 0);
+	assert_refused(POLICY_RULE_GUARDIAN_COPY);
+	assert_non_null(strstr(plan.reply, "Blake S."));
+}
+
+/* A crisis call is one-to-one, flagged, and administrators are alerted. */
+static void test_call_crisis(void **state)
+{
+	struct policy_call_request r = {.caller = F->eve,
+					.callee = F->jamie,
+					.team = F->robotics,
+					.relay = F->r0,
+					.crisis = true,
+					.now = NOW};
+	bool principal = false, counselor = false;
+
+	(void)state;
+	assert_int_equal(policy_call_evaluate(F, F->d, &F->cfg, &r, &plan), 0);
+	assert_int_equal(plan.action, POLICY_DELIVER);
+	assert_true(plan.flagged);
+	assert_false(plan.guardian_required);
+	for (unsigned i = 0; i < plan.n_alerts; i++) {
+		principal |= plan.alerts[i] == F->principal;
+		counselor |= plan.alerts[i] == F->counselor;
+	}
+	assert_true(principal && counselor);
+	/* "!crisis" from the student does not waive anything. */
+	r.caller = F->jamie;
+	r.callee = F->eve;
+	assert_int_equal(policy_call_evaluate(F, F->d, &F->cfg, &r, &plan), 0);
+	assert_false(plan.flagged);
+}
+
+/* Quiet hours refuse a coach's non-urgent call to a family; urgent goes through. */
+static void test_call_quiet_hours(void **state)
+{
+	struct policy_call_request r = {
+	    .caller = F->dana, .callee = F->pat, .team = F->soccer, .relay = F->r0, .now = NOW};
+
+	(void)state;
+	F->cfg.quiet_hours = true;
+	F->cfg.quiet_start_min = 21 * 60;
+	F->cfg.quiet_end_min = 7 * 60;
+	r.local.tm_hour = 22;
+	assert_int_equal(policy_call_evaluate(F, F->d, &F->cfg, &r, &plan), 0);
+	assert_refused(POLICY_RULE_QUIET_HOURS);
+	assert_non_null(strstr(plan.reply, "07:00"));
+	r.urgent = true;
+	assert_int_equal(policy_call_evaluate(F, F->d, &F->cfg, &r, &plan), 0);
+	assert_int_equal(plan.action, POLICY_DELIVER);
+	/* A parent calling the coach at night is not refused. */
+	r.urgent = false;
+	r.caller = F->pat;
+	r.callee = F->dana;
+	assert_int_equal(policy_call_evaluate(F, F->d, &F->cfg, &r, &plan), 0);
+	assert_int_equal(plan.action, POLICY_DELIVER);
+}
+
+/* Calls the relay does not carry, or cannot make. */
+static void test_call_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(call(NULL, NULL, F->soccer, F->r0), 0);
+	assert_refused(POLICY_RULE_UNKNOWN_CALLER);
+	assert_int_equal(call(F->jamie, F->alex, F->soccer, F->r0), 0); /* student to student */
+	assert_refused(POLICY_RULE_CALL);
+	assert_int_equal(call(F->dana, F->taylor, F->soccer, F->r0), 0); /* opted out */
+	assert_refused(POLICY_RULE_CALL);
+	assert_int_equal(call(F->dana, F->riley, F->soccer, F->r0), 0); /* no phone */
+	assert_refused(POLICY_RULE_CALL);
+	assert_int_equal(call(F->tom, F->alex, F->soccer, F->r0), 0); /* not his team */
+	assert_refused(POLICY_RULE_CALL);
+	assert_int_equal(call(F->dana, F->dana, F->soccer, F->r0), 0);
+	assert_refused(POLICY_RULE_CALL);
+	/* Staff to staff and a parent to the coach: connected, no guardian involved. */
+	assert_int_equal(call(F->dana, F->max, F->soccer, F->r0), 0);
+	assert_int_equal(plan.action, POLICY_DELIVER);
+	assert_null(plan.student);
+	assert_int_equal(call(F->pat, F->dana, F->soccer, F->r0), 0);
+	assert_int_equal(plan.action, POLICY_DELIVER);
+	assert_false(plan.guardian_required);
+	/* Malformed. */
+	assert_int_equal(call(F->dana, NULL, F->soccer, F->r0), -1);
+	assert_int_equal(call(F->dana, F->jamie, F->soccer, NULL), -1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    T(test_call_coach_to_player),
+	    T(test_call_bridge_rule),
+	    T(test_call_exceptions),
+	    T(test_call_crisis),
+	    T(test_call_quiet_hours),
+	    T(test_call_refused),
 	    T(test_rules_table),
 	    T(test_config_defaults),
 	    T(test_malformed_requests),
