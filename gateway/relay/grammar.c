@@ -174,6 +174,34 @@ static void parse_flag(struct grammar_parse *out, const char *s, size_t n)
 		copy_trunc(out->bad_flag, sizeof(out->bad_flag), s + 1, n - 1);
 }
 
+/* "CALL @jamier [!urgent] [!crisis]": every word after CALL an address or a flag;
+ * anything else ("Call me after practice") is a message. */
+static bool parse_call(const char *t, size_t e, size_t rest, struct grammar_parse *out)
+{
+	struct grammar_parse p;
+	size_t i = rest;
+
+	memset(&p, 0, sizeof(p));
+	while (i < e) {
+		size_t w = word_end(t, e, i), n = w - i;
+
+		while (n > 1 && trailing_punct(t[i + n - 1]))
+			n--;
+		if (t[i] == '@' || t[i] == '#')
+			parse_addr(&p, t + i, n);
+		else if (t[i] == '!')
+			parse_flag(&p, t + i, n);
+		else
+			return false;
+		i = skip_space(t, e, w);
+	}
+	p.kind = GRAMMAR_CALL;
+	p.body_off = rest;
+	p.body_len = e - rest;
+	*out = p;
+	return true;
+}
+
 /* The whole message is a keyword (or WHO or CLOSE and one address)? */
 static bool parse_keyword(const char *t, size_t len, size_t b, size_t e, struct grammar_parse *out)
 {
@@ -203,6 +231,8 @@ static bool parse_keyword(const char *t, size_t len, size_t b, size_t e, struct 
 			return true;
 		}
 	}
+	if (word_is(t + b, n1, "call") && (t[rest] == '@' || t[rest] == '!' || t[rest] == '#'))
+		return parse_call(t, e, rest, out);
 	if (word_is(t + b, n1, "who") && (t[rest] == '#' || t[rest] == '@'))
 		kind = GRAMMAR_WHO;
 	else if (word_is(t + b, n1, "close") && t[rest] == '@')

@@ -20,6 +20,8 @@
  *   CLOSE @jamier                        end a crisis conversation (administrators)
  *   ASK                                  ask an administrator for an exception after a
  *                                        one-to-one was refused
+ *   CALL @jamier [!urgent] [!crisis]     a call through the relay number (a guardian is
+ *                                        dialled first; see gateway/policy/policy_call.h)
  *
  * CANCEL is an opt-out word under carrier rules (with STOP, STOPALL, UNSUBSCRIBE, END,
  * QUIT), so the word for dropping a held question is DISCARD.
@@ -42,6 +44,7 @@ enum grammar_kind {
 	GRAMMAR_DISCARD,
 	GRAMMAR_CLOSE, /* CLOSE @name: an administrator ends a crisis conversation */
 	GRAMMAR_ASK,   /* ASK: staff ask for an exception after a refused one-to-one */
+	GRAMMAR_CALL,  /* CALL @handle: a call; its addresses and flags as for a message */
 };
 
 enum grammar_addr_kind {

@@ -104,6 +104,8 @@ int router_command(struct work *w, const struct grammar_parse *g)
 		return router_crisis_close(w, g);
 	case GRAMMAR_ASK:
 		return router_ask_exception(w);
+	case GRAMMAR_CALL:
+		return router_call_request(w, g);
 	default:
 		return 0;
 	}

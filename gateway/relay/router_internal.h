@@ -68,6 +68,11 @@ struct work {
 
 /* ---- router_record.c: building what goes out ---- */
 
+/* `ms` (UTC) in the district's time zone (the process's TZ). */
+void router_local_time(int64_t ms, struct tm *out);
+/* router_call.c: CALL @name. */
+int router_call_request(struct work *w, const struct grammar_parse *g);
+
 /* A message from the gateway itself to whoever wrote: block reasons, questions, help.
  * Recorded as a delivery of verdict_id and queued for dispatch. */
 int router_reply(struct work *w, int64_t verdict_id, const char *fmt, ...)

@@ -276,7 +276,7 @@ static int record_threads(struct work *w, const struct policy_request *req,
 	return 0;
 }
 
-static void local_time(int64_t ms, struct tm *out)
+void router_local_time(int64_t ms, struct tm *out)
 {
 	time_t t = (time_t)(ms / 1000);
 
@@ -325,7 +325,7 @@ int router_evaluate_and_record(struct work *w, struct policy_request *req)
 	req->sender = w->sender;
 	req->relay = w->relay;
 	req->now = (time_t)(w->in->at / 1000);
-	local_time(w->in->at, &req->local);
+	router_local_time(w->in->at, &req->local);
 	if (policy_evaluate(w->tmp, w->r->dir, &w->r->cfg.policy, req, &pv) < 0) {
 		vid = router_verdict(w, REC_V_RELAY, REC_BLOCK, "", req->team, req->body,
 				     "the message could not be evaluated");

@@ -351,6 +351,33 @@ static void test_bad_unknown_handle(void **state)
 		     "nobody is called @nobody"));
 }
 
+/* CALL @name: the call rules decide and the sender is told; the call is recorded. This
+ * relay has no modem that carries calls, so an allowed call is recorded as not placed. */
+static void test_call_requests(void **state)
+{
+	char *rules, *reason;
+
+	(void)state;
+	free(refused(DANA, RELAY_SOCCER, "CALL @jamier", "Calls are not available on this number"));
+	RELAY_CHECK(env, relay_sql_int(env, "SELECT count(*) FROM calls") == 1);
+	rules = relay_sql_str(env, "SELECT rules FROM calls ORDER BY id DESC LIMIT 1");
+	reason = relay_sql_str(env, "SELECT reason FROM calls ORDER BY id DESC LIMIT 1");
+	RELAY_HAS(env, rules, "guardian-copy");
+	RELAY_HAS(env, reason, "not placed");
+	free(rules);
+	free(reason);
+	/* Sam's only guardian has no phone: nobody can join, so no call. */
+	free(refused(DANA, RELAY_SOCCER, "call @samo", "Call not placed: Sam O. cannot be called"));
+	/* Students do not call each other through the relay. */
+	free(refused(JAMIE, RELAY_SOCCER, "CALL @alexk",
+		     "Call not placed: Calls through this number go to"));
+	free(refused(DANA, RELAY_SOCCER, "CALL @nobodyhere", "Nobody is called @nobodyhere."));
+	free(refused(DANA, RELAY_SOCCER, "CALL @jamier @alexk",
+		     "To call someone through this number"));
+	RELAY_CHECK(env,
+		    relay_sql_int(env, "SELECT count(*) FROM calls WHERE action = 'refuse'") == 3);
+}
+
 static void test_bad_unknown_flag(void **state)
 {
 	(void)state;
@@ -577,6 +604,7 @@ int main(int argc, char **argv)
 	    T(test_stop_start),
 	    T(test_bad_unknown_tag),
 	    T(test_bad_unknown_handle),
+	    T(test_call_requests),
 	    T(test_bad_unknown_flag),
 	    T(test_bad_address_without_text),
 	    T(test_bad_mixed_team_and_handle),

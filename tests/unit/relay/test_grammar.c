@@ -526,6 +526,36 @@ static void test_close(void **state)
 	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
 }
 
+/* CALL @name [!urgent] [!crisis] asks for a call; "Call me later" is a message. */
+static void test_call(void **state)
+{
+	(void)state;
+	parse("CALL @jordanp");
+	assert_int_equal(g.kind, GRAMMAR_CALL);
+	assert_int_equal(g.n_addrs, 1);
+	assert_addr(0, GRAMMAR_ADDR_HANDLE, "jordanp", "");
+	parse("call @JordanP !urgent.");
+	assert_int_equal(g.kind, GRAMMAR_CALL);
+	assert_true(g.urgent);
+	assert_addr(0, GRAMMAR_ADDR_HANDLE, "jordanp", "");
+	parse("Call !crisis @jamier");
+	assert_int_equal(g.kind, GRAMMAR_CALL);
+	assert_true(g.crisis);
+	parse("CALL @jamier !urgnet");
+	assert_int_equal(g.kind, GRAMMAR_CALL);
+	assert_string_equal(g.bad_flag, "urgnet");
+	parse("Call me after practice");
+	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
+	parse("call @jamier about the bus");
+	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
+	parse("CALL");
+	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
+	parse("CALL @");
+	assert_int_equal(g.kind, GRAMMAR_CALL);
+	assert_string_equal(g.bad_addr, "@");
+	assert_int_equal(g.n_addrs, 0);
+}
+
 /* An administrator's decisions: HELD, OK n, NO n reason; anything else is not one. */
 static void test_decisions(void **state)
 {
@@ -672,6 +702,7 @@ int main(void)
 	    cmocka_unit_test(test_very_long_input),
 	    cmocka_unit_test(test_length_not_nul),
 	    cmocka_unit_test(test_close),
+	    cmocka_unit_test(test_call),
 	    cmocka_unit_test(test_decisions),
 	    cmocka_unit_test(test_random_text),
 	    cmocka_unit_test(test_help_texts),
