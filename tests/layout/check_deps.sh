@@ -33,6 +33,7 @@ chaperone-keeping   6 storage/keeping
 chaperone-export    6 storage/export
 chaperone-policy    7 gateway/policy
 chaperone-roster    7 gateway/roster
+chaperone-voice     7 gateway/voice
 chaperone-prompts   7 gateway/voice/prompts
 chaperone-relay     8 gateway/relay
 chaperoned          9 gateway/daemon
