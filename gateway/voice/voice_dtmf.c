@@ -150,5 +150,7 @@ int voice_dtmf_modem(struct voice_dtmf *d, int64_t now_ms, char digit)
 
 void voice_dtmf_get_stats(const struct voice_dtmf *d, struct voice_dtmf_stats *out)
 {
+	if (!d || !out)
+		return;
 	*out = d->st;
 }

@@ -57,4 +57,5 @@ int voice_dtmf_audio(struct voice_dtmf *d, int64_t now_ms, const int16_t *sample
 /* The modem reported `digit` (0-9, *, #, A-D; lower-case a-d accepted) at now_ms: on_digit
  * may be called from here. */
 int voice_dtmf_modem(struct voice_dtmf *d, int64_t now_ms, char digit);
+/* Nothing is written when d or out is NULL. */
 void voice_dtmf_get_stats(const struct voice_dtmf *d, struct voice_dtmf_stats *out);

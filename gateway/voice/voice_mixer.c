@@ -487,6 +487,8 @@ int voice_mixer_leg_stats(const struct voice_mixer *m, unsigned leg, struct voic
 
 void voice_mixer_tap_stats(const struct voice_mixer *m, struct voice_tap_stats *out)
 {
+	if (!m || !out)
+		return;
 	*out = m->tap;
 	out->master = master_leg(m);
 }

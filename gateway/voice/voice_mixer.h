@@ -124,4 +124,5 @@ long voice_mixer_prompt_pending(const struct voice_mixer *m, unsigned leg);
 
 /* -EINVAL for a bad leg (or NULL out); a GONE leg's stats stay readable. */
 int voice_mixer_leg_stats(const struct voice_mixer *m, unsigned leg, struct voice_leg_stats *out);
+/* The tap's counters (nothing is written when m or out is NULL). */
 void voice_mixer_tap_stats(const struct voice_mixer *m, struct voice_tap_stats *out);
