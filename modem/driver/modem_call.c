@@ -297,9 +297,11 @@ static void handle_report(struct modem *m, const struct call_report *r)
 		state_report(m, r);
 		break;
 	case CALL_REPORT_RING:
+		/* RING repeats until the call is active, answering included; a call that
+		 * comes while another is up is announced by +CCWA and found by +CLCC. */
 		if ((c = call_ringing(m)))
 			osmo_fsm_inst_dispatch(c->fi, CALL_EV_RING, NULL);
-		else if (!call_unbound(m, 1))
+		else if (llist_empty(&m->calls))
 			call_new(m, true, "");
 		/* +CLIP follows RING: give it a moment before asking. */
 		clcc_soon(m, 200);

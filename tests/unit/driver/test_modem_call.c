@@ -297,6 +297,10 @@ static void test_quectel_incoming(void **state)
 	assert_int_equal(modem_calls(F->m, &ci, 1), 1);
 	assert_int_equal(modem_answer(F->m, ci.id), 0);
 	assert_true(RUN_UNTIL(sent("ATA"), 2000));
+	/* A RING still on its way while the answer is: the same call, not a new one. */
+	urc("RING");
+	run_for(100);
+	assert_int_equal(modem_calls(F->m, NULL, 0), 1);
 	clcc_set("+CLCC: 1,1,0,0,0,\"+15557770001\",145");
 	urc(up);
 	assert_true(RUN_UNTIL(reported(MODEM_CALL_ACTIVE), 2000));
