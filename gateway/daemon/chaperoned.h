@@ -116,6 +116,12 @@ struct chaperoned {
 
 extern struct chaperoned *g_daemon;
 
+/* daemon_calls.c: calls into a relay number (see there). */
+void daemon_on_call(struct modem *m, const struct modem_call_info *ci, void *data);
+void daemon_on_audio(struct modem *m, const int16_t *s, unsigned n, void *data);
+/* The relay stops: the calls still up are recorded as ended. */
+void daemon_calls_stop(void);
+
 /* daemon_config.c */
 void daemon_config_init(struct chaperoned *d);
 struct daemon_modem *daemon_modem_find(struct chaperoned *d, const char *name);

@@ -424,6 +424,7 @@ int main(int argc, char **argv)
 		osmo_select_main(0);
 
 	LOGP(DRELAY, LOGL_NOTICE, "stopped\n");
+	daemon_calls_stop();
 	modem_pool_free(d->pool);
 	store_close(d->store);
 	log_fini();

@@ -377,6 +377,8 @@ static const struct modem_events events = {
     .on_part_sent = on_part_sent,
     .on_pacing = on_pacing,
     .on_state = on_state,
+    .on_call = daemon_on_call,
+    .on_audio = daemon_on_audio,
 };
 
 int daemon_modems_start(struct chaperoned *d)

@@ -161,3 +161,23 @@ int rec_calls_unended(struct store *s, void (*cb)(int64_t call_id, void *data), 
 	free(ids);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
+
+int rec_call_unknown_answered_since(struct store *s, const char *relay, const char *number,
+				    int64_t since)
+{
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT 1 FROM calls c JOIN call_events e ON"
+			  " e.call_id = c.id AND e.kind = 'answer' WHERE c.relay = ?1"
+			  " AND c.initiator_number = ?2 AND c.initiator_id IS NULL"
+			  " AND c.at >= ?3 LIMIT 1");
+	int rc;
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, relay);
+	store_bind_text(st, 2, number);
+	sqlite3_bind_int64(st, 3, since);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}

@@ -62,5 +62,11 @@ struct rec_call_recording {
 CHAPERONE_MUST_CHECK int64_t rec_call_recording_add(struct store *s, int64_t call_id,
 						    const struct rec_call_recording *r);
 
+/* Was `number` answered on `relay` as a caller the directory does not know, at or after
+ * `since` (ms)? 1 yes, 0 no, -1 archive failure: unknown callers hear the relay's
+ * message once a day. */
+int rec_call_unknown_answered_since(struct store *s, const char *relay, const char *number,
+				    int64_t since);
+
 /* Calls that connected and have no "end" event, oldest first. */
 int rec_calls_unended(struct store *s, void (*cb)(int64_t call_id, void *data), void *data);

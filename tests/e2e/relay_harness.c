@@ -516,7 +516,9 @@ static struct sim *start_modemsim(struct relay_env *e)
 			      submit,
 			      "--deliver-ms",
 			      deliver,
-			      s->dir,
+			      e->model[0] ? "--model" : s->dir,
+			      e->model[0] ? e->model : NULL,
+			      e->model[0] ? s->dir : NULL,
 			      NULL};
 	int pipefd[2];
 	size_t n = 0;
@@ -660,6 +662,7 @@ struct relay_env *relay_prepare(const char *fixture, const struct relay_policy *
 	load_phones(e);
 	e->modems = p->modems == 3 ? 3 : 2;
 	e->submit_ms = p->submit_ms ? p->submit_ms : SIM_SUBMIT_MS;
+	snprintf(e->model, sizeof(e->model), "%s", p->model ? p->model : "");
 	e->deliver_ms = p->deliver_ms ? p->deliver_ms : SIM_DELIVER_MS;
 	if (p->fake_clock) {
 #ifndef CHAPERONE_LIBFAKETIME

@@ -53,6 +53,9 @@ struct relay_policy {
 	/* modemsim's latencies: how long a submit (AT+CMGS) takes, and the network's
 	 * delivery and status-report delay. 0: the harness's short ones (20 ms each). */
 	unsigned submit_ms, deliver_ms;
+	/* modemsim's --model: NULL for the generic modem (SMS only); "EC25" for modems that
+	 * carry calls. */
+	const char *model;
 };
 struct relay_env;
 /* Where chaperoned's clock is (fake_clock): libfaketime's FAKETIME syntax, "+73h" (that
@@ -78,6 +81,7 @@ struct relay_env {
 	char clock[128]; /* libfaketime's timestamp file, "" when the clock is real */
 	/* modemsim's latencies. */
 	unsigned submit_ms, deliver_ms;
+	char model[16]; /* modemsim's --model, "" for its default */
 	/* Where the running chaperoned's log starts in `log` (earlier runs' come first). */
 	long log_mark;
 	/* Every personal number in the directory (E.164), for the masking check. */

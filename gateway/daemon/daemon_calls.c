@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Calls into a relay number, on the modems that carry calls.
+ *
+ * Every call is recorded as it happens (storage/records/records_calls.h): the call and its
+ * caller's leg when it rings, the answer, each prompt played (with the prompt's SHA-256),
+ * and the end with its cause.
+ *
+ * - A number the directory does not know is answered with the relay's message (the
+ *   unknown_caller prompt: text this number, or call the school office) and hung up on
+ *   when it has played — once a day per number; after that its calls are declined. The
+ *   call rules decide (rule unknown-caller), as for a text from an unknown number.
+ * - A person in the directory is declined for now, and the call recorded with why:
+ *   putting them through to staff (the menu, the guardian leg, the bridge) comes with the
+ *   call flow. */
+#include <string.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/timer.h>
+#include <talloc.h>
+
+#include "gateway/daemon/chaperoned.h"
+#include "gateway/policy/policy_call.h"
+#include "gateway/voice/prompts/prompts.h"
+#include "storage/model/phone_number.h"
+#include "storage/records/records_calls.h"
+
+/* A withheld number never comes; a CLIP after RING comes within this. */
+#define DECIDE_MS	1500
+#define UNKNOWN_ONCE_MS (24LL * 3600 * 1000)
+
+struct daemon_call {
+	struct llist_head list;
+	struct chaperoned *d;
+	struct daemon_modem *dm;
+	struct modem *m;
+	uint32_t id;
+	char number[32];
+	bool decided, answer;
+	int64_t call_row, leg_row;
+	struct osmo_timer_list decide_timer;
+	int16_t *prompt; /* the prompt being played, NULL when none */
+	size_t n, pos;
+};
+
+static LLIST_HEAD(calls);
+
+static struct daemon_call *find(struct modem *m, uint32_t id)
+{
+	struct daemon_call *c;
+
+	llist_for_each_entry (c, &calls, list)
+		if (c->m == m && c->id == id)
+			return c;
+	return NULL;
+}
+
+static struct daemon_modem *dm_of(struct chaperoned *d, struct modem *m)
+{
+	struct modem_info mi;
+
+	modem_info(m, &mi);
+	return daemon_modem_find(d, mi.name);
+}
+
+/* One event of the call, in its own commit; a failure is logged and counted, the call
+ * goes on (its end is recorded at the next start if need be). */
+static void event(struct daemon_call *c, const char *kind, const char *detail)
+{
+	struct store *s = c->d->store;
+
+	if (!c->call_row)
+		return;
+	if (store_begin(s) < 0 ||
+	    rec_call_event(s, c->call_row, strcmp(kind, "end") ? c->leg_row : 0, store_now_ms(),
+			   kind, detail) <= 0 ||
+	    store_commit(s) < 0) {
+		store_rollback(s);
+		LOGP(DRELAY, LOGL_ERROR, "call %lld: %s not recorded: %s\n", (long long)c->call_row,
+		     kind, store_errmsg(s));
+	}
+}
+
+/* The call and its caller's leg, as decided. */
+static int record_call(struct daemon_call *c, const struct dir_person *caller,
+		       const struct policy_call_plan *plan, const char *rules)
+{
+	struct store *s = c->d->store;
+	int64_t now = store_now_ms();
+	struct rec_call rc = {.at = now,
+			      .relay = c->dm->relay_number,
+			      .initiator_id = caller ? caller->id : 0,
+			      .initiator_number = c->number[0] ? c->number : "withheld",
+			      .incoming = true,
+			      .rules = rules,
+			      .reason = plan->reason};
+
+	if (store_begin(s) < 0)
+		return -1;
+	c->call_row = rec_call_add(s, &rc);
+	if (c->call_row > 0)
+		c->leg_row = rec_call_leg_add(s, c->call_row, now, caller ? caller->id : 0,
+					      rc.initiator_number, "caller", c->dm->name, 1);
+	if (c->call_row <= 0 || c->leg_row <= 0 || store_commit(s) < 0) {
+		store_rollback(s);
+		c->call_row = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static void decide(struct daemon_call *c)
+{
+	struct chaperoned *d = c->d;
+	const struct directory *dir = router_directory(d->router);
+	struct policy_call_request req = {.relay = dir_relay_by_number(dir, c->dm->relay_number),
+					  .now = (time_t)(store_now_ms() / 1000)};
+	struct policy_call_plan plan;
+	void *tmp = talloc_new(c);
+	char *rules;
+	int recent = 0;
+
+	c->decided = true;
+	req.caller = c->number[0] ? dir_person_by_phone(dir, c->number) : NULL;
+	if (!req.relay) {
+		modem_hangup(c->m, c->id);
+		talloc_free(tmp);
+		return;
+	}
+	if (req.caller) {
+		memset(&plan, 0, sizeof(plan));
+		plan.reason = talloc_asprintf(tmp,
+					      "%s called %s: calls into a relay number are not "
+					      "put through to staff yet; declined",
+					      req.caller->display, c->dm->relay_number);
+		rules = talloc_strdup(tmp, POLICY_RULE_CALL);
+	} else {
+		policy_call_evaluate(tmp, dir, &d->rcfg.policy, &req, &plan);
+		rules = talloc_strdup(tmp, POLICY_RULE_UNKNOWN_CALLER);
+		recent =
+		    c->number[0]
+			? rec_call_unknown_answered_since(d->store, c->dm->relay_number, c->number,
+							  store_now_ms() - UNKNOWN_ONCE_MS)
+			: 0;
+		c->answer = recent == 0;
+		if (!c->answer)
+			plan.reason = talloc_asprintf(
+			    tmp, "%s; answered once today already: declined", plan.reason);
+	}
+	if (record_call(c, req.caller, &plan, rules) < 0)
+		LOGP(DRELAY, LOGL_ERROR, "%s: call from %s not recorded: %s\n", c->dm->name,
+		     c->number, store_errmsg(d->store));
+	LOGP(DRELAY, LOGL_NOTICE, "%s: call from %s: %s\n", c->dm->name,
+	     c->number[0] ? c->number : "a withheld number", plan.reason);
+	if (c->answer && c->call_row)
+		modem_answer(c->m, c->id);
+	else
+		modem_hangup(c->m, c->id);
+	talloc_free(tmp);
+}
+
+static void decide_cb(void *data)
+{
+	struct daemon_call *c = data;
+
+	if (!c->decided)
+		decide(c);
+}
+
+static int call_destructor(struct daemon_call *c)
+{
+	osmo_timer_del(&c->decide_timer);
+	llist_del(&c->list);
+	return 0;
+}
+
+/* Answered: play the relay's message, then hang up. */
+static void start_prompt(struct daemon_call *c)
+{
+	const struct voice_prompt *p = voice_prompt_find("unknown_caller");
+	char sha[VOICE_PROMPT_SHA256_HEX], err[256], *detail;
+
+	event(c, "answer", NULL);
+	if (!p || voice_prompt_load_err(p, NULL, c, &c->prompt, &c->n, sha, err, sizeof(err)) < 0) {
+		LOGP(DRELAY, LOGL_ERROR, "%s: the unknown_caller prompt: %s\n", c->dm->name,
+		     p ? err : "missing");
+		event(c, "fault", "the unknown_caller prompt could not be loaded");
+		modem_hangup(c->m, c->id);
+		return;
+	}
+	detail = talloc_asprintf(c, "unknown_caller %s", sha);
+	event(c, "prompt", detail);
+	talloc_free(detail);
+	c->pos = 0;
+}
+
+void daemon_on_call(struct modem *m, const struct modem_call_info *ci, void *data)
+{
+	struct chaperoned *d = data;
+	struct daemon_call *c = find(m, ci->id);
+
+	if (!c) {
+		if (!ci->incoming || ci->state != MODEM_CALL_RINGING || d->stopping)
+			return;
+		c = talloc_zero(d->ctx, struct daemon_call);
+		c->d = d;
+		c->m = m;
+		c->id = ci->id;
+		c->dm = dm_of(d, m);
+		llist_add_tail(&c->list, &calls);
+		talloc_set_destructor(c, call_destructor);
+		osmo_timer_setup(&c->decide_timer, decide_cb, c);
+		osmo_timer_schedule(&c->decide_timer, DECIDE_MS / 1000, (DECIDE_MS % 1000) * 1000);
+		if (!c->dm) {
+			talloc_free(c);
+			return;
+		}
+	}
+	if (ci->number[0] && !c->number[0])
+		OSMO_STRLCPY_ARRAY(c->number, ci->number);
+	if (!c->decided && c->number[0])
+		decide(c);
+	if (ci->state == MODEM_CALL_ACTIVE && !c->prompt && c->answer)
+		start_prompt(c);
+	if (ci->state == MODEM_CALL_RELEASED) {
+		event(c, "end", modem_call_end_name(ci->end));
+		talloc_free(c);
+	}
+}
+
+/* A frame heard on a modem with a call: the next frame of the prompt goes back. */
+void daemon_on_audio(struct modem *m, const int16_t *s, unsigned n, void *data)
+{
+	struct daemon_call *c;
+	int16_t out[MODEM_AUDIO_FRAME];
+
+	(void)s;
+	(void)n;
+	(void)data;
+	llist_for_each_entry (c, &calls, list) {
+		size_t k;
+
+		if (c->m != m || !c->prompt || c->pos >= c->n)
+			continue;
+		k = c->n - c->pos < MODEM_AUDIO_FRAME ? c->n - c->pos : MODEM_AUDIO_FRAME;
+		memset(out, 0, sizeof(out));
+		memcpy(out, c->prompt + c->pos, k * sizeof(out[0]));
+		modem_audio_write(m, out, MODEM_AUDIO_FRAME);
+		c->pos += k;
+		if (c->pos >= c->n)
+			modem_hangup(m, c->id);
+		return;
+	}
+}
+
+void daemon_calls_stop(void)
+{
+	struct daemon_call *c, *tmp;
+
+	llist_for_each_entry_safe (c, tmp, &calls, list) {
+		event(c, "end", "relay stopping");
+		talloc_free(c);
+	}
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Calls into a relay number, end to end: a real chaperoned on modems that carry calls
+ * (modemsim's EC25), phones that call.
+ *
+ * - A number the directory does not know is answered with the relay's message, the
+ *   caller hears it, the call is hung up when it has played, and everything is recorded:
+ *   the call (rule unknown-caller), the caller's leg, the answer, the prompt with its
+ *   SHA-256 (the built prompt's), the end. The same number calling again the same day is
+ *   declined, and that is recorded too.
+ * - A parent in the directory calling the number is declined for now (putting them
+ *   through to staff comes with the call flow), recorded with why.
+ * - The archive verifies afterwards.
+ *
+ *   test_relay_calls BUILD_DIR SOURCE_DIR */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gateway/voice/prompts/prompts.h"
+#include "tests/e2e/harness.h"
+#include "tests/e2e/relay_harness.h"
+
+#define STRANGER "+16175559999"
+
+static struct relay_env *env;
+
+static int group_start(void **state)
+{
+	struct relay_policy p;
+
+	(void)state;
+	relay_policy_defaults(&p);
+	p.model = "EC25";
+	env = relay_group_begin("tests/fixtures/district", &p);
+	return 0;
+}
+
+/* The phone's call with the relay is over (modemsim lists no call of it). */
+static bool phone_in_call(const char *phone)
+{
+	struct json_object *r = sim_ctl_ok(env->sim, "{\"cmd\":\"calls\"}");
+	bool in = strstr(json_object_to_json_string(r), phone) != NULL;
+
+	json_object_put(r);
+	return in;
+}
+
+static void wait_call_over(const char *phone)
+{
+	long long end = now_ms() + 20000;
+
+	while (phone_in_call(phone) && now_ms() < end)
+		sleep_ms(100);
+	RELAY_CHECK(env, !phone_in_call(phone));
+}
+
+/* Samples the phone heard, and how many of them were not near silence. */
+static void heard(const char *phone, long *samples, long *loud)
+{
+	char path[192];
+	struct json_object *r, *v;
+
+	snprintf(path, sizeof(path), "%s/heard.wav", env->dir);
+	r = sim_ctl_ok(env->sim,
+		       "{\"cmd\":\"heard\",\"phone\":\"%s\",\"wav\":\"%s\",\"clear\":true}", phone,
+		       path);
+	*samples = json_object_object_get_ex(r, "samples", &v) ? (long)json_object_get_int64(v) : 0;
+	json_object_put(r);
+	*loud = 0;
+	{
+		FILE *f = fopen(path, "rb");
+		int16_t buf[4096];
+		size_t n;
+
+		RELAY_CHECK(env, f != NULL);
+		fseek(f, 44, SEEK_SET);
+		while ((n = fread(buf, sizeof(buf[0]), 4096, f)) > 0)
+			for (size_t i = 0; i < n; i++)
+				*loud += buf[i] > 1000 || buf[i] < -1000;
+		fclose(f);
+	}
+}
+
+static void test_unknown_caller_hears_the_message(void **state)
+{
+	const struct voice_prompt *p = voice_prompt_find("unknown_caller");
+	char *rules, *detail, *kinds;
+	long samples, loud;
+
+	(void)state;
+	RELAY_CHECK(env, p != NULL);
+	json_object_put(sim_ctl_ok(env->sim, "{\"cmd\":\"call\",\"from\":\"%s\",\"to\":\"%s\"}",
+				   STRANGER, RELAY_SOCCER));
+	wait_call_over(STRANGER);
+	heard(STRANGER, &samples, &loud);
+	/* The message is a few seconds of speech; the caller heard it. */
+	RELAY_CHECK(env, samples >= (long)p->samples);
+	RELAY_CHECK(env, loud > 4000);
+	rules =
+	    relay_sql_str(env, "SELECT rules FROM calls WHERE initiator_number = '%s'", STRANGER);
+	RELAY_HAS(env, rules, "unknown-caller");
+	detail = relay_sql_str(env,
+			       "SELECT detail FROM call_events WHERE kind = 'prompt' AND call_id ="
+			       " (SELECT max(id) FROM calls WHERE initiator_number = '%s')",
+			       STRANGER);
+	RELAY_HAS(env, detail, p->sha256);
+	kinds = relay_sql_str(env,
+			      "SELECT group_concat(kind, ',') FROM (SELECT kind FROM call_events"
+			      " WHERE call_id = (SELECT max(id) FROM calls WHERE initiator_number ="
+			      " '%s') ORDER BY id)",
+			      STRANGER);
+	RELAY_CHECK(env, !strcmp(kinds, "answer,prompt,end"));
+	free(rules);
+	free(detail);
+	free(kinds);
+
+	/* Again the same day: declined, recorded, not answered. */
+	json_object_put(sim_ctl_ok(env->sim, "{\"cmd\":\"call\",\"from\":\"%s\",\"to\":\"%s\"}",
+				   STRANGER, RELAY_SOCCER));
+	wait_call_over(STRANGER);
+	RELAY_CHECK(env,
+		    relay_sql_int(env, "SELECT count(*) FROM calls WHERE initiator_number = '%s'",
+				  STRANGER) == 2);
+	detail =
+	    relay_sql_str(env, "SELECT reason FROM calls WHERE id = (SELECT max(id) FROM calls)");
+	RELAY_HAS(env, detail, "answered once today already");
+	free(detail);
+	RELAY_CHECK(env,
+		    relay_sql_int(env, "SELECT count(*) FROM call_events WHERE kind = 'answer' AND"
+				       " call_id = (SELECT max(id) FROM calls)") == 0);
+}
+
+static void test_known_caller_declined(void **state)
+{
+	char *reason;
+
+	(void)state;
+	json_object_put(sim_ctl_ok(env->sim, "{\"cmd\":\"call\",\"from\":\"%s\",\"to\":\"%s\"}",
+				   MARIA, RELAY_SOCCER));
+	wait_call_over(MARIA);
+	reason =
+	    relay_sql_str(env, "SELECT reason FROM calls WHERE initiator_number = '%s'", MARIA);
+	RELAY_HAS(env, reason, "not put through to staff yet");
+	free(reason);
+	RELAY_CHECK(env, relay_sql_int(env,
+				       "SELECT count(*) FROM call_events e JOIN calls c ON"
+				       " c.id = e.call_id WHERE c.initiator_number = '%s' AND"
+				       " e.kind = 'end'",
+				       MARIA) == 1);
+}
+
+static void test_archive_verifies(void **state)
+{
+	char *out = NULL;
+
+	(void)state;
+	RELAY_CHECK(env, relay_cli(env, &out, "records", "verify", "--db", env->db, NULL) == 0);
+	free(out);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, relay_test_setup, relay_test_teardown)
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_unknown_caller_hears_the_message),
+	    T(test_known_caller_declined),
+	    T(test_archive_verifies),
+	};
+
+	relay_harness_init(argc, argv);
+	return cmocka_run_group_tests_name("relay calls", tests, group_start, relay_group_end);
+}
