@@ -26,6 +26,7 @@ modemsim            1 hw/modemsim
 modemsim-echo       1 hw/modemsim-echo
 chaperone-driver    2 modem/driver
 chaperone-model     3 storage/model
+chaperone-recordings 3 storage/recordings
 chaperone-archive   4 storage/archive
 chaperone-directory 5 storage/directory
 chaperone-records   5 storage/records
