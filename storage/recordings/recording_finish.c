@@ -91,7 +91,7 @@ static int encode(const char *wav, const char *tmp, enum recording_format fmt, u
 
 	e.in = sf_open(wav, SFM_READ, &in);
 	if (!e.in) {
-		snprintf(why, whylen, "cannot read %s: %s", wav, sf_strerror(NULL));
+		snprintf(why, whylen, "the live WAV is unreadable: %s", sf_strerror(NULL));
 		return -EBADMSG;
 	}
 	rc = open_out(&e, tmp, fmt, in.channels);
@@ -103,7 +103,7 @@ static int encode(const char *wav, const char *tmp, enum recording_format fmt, u
 	rc = rc ? rc : crc;
 	sf_close(e.in);
 	if (rc && !*why)
-		snprintf(why, whylen, "encoding to %s: %s", tmp, strerror(-rc));
+		snprintf(why, whylen, "encoding: %s", strerror(-rc));
 	*frames = e.frames;
 	return rc;
 }

@@ -14,7 +14,7 @@
 const struct recording_opts recording_opts_default = {
     .format = RECORDING_FORMAT_DEFAULT,
     .header_every = 10,
-    .sync_every = 50,
+    .sync_every = 25,
 };
 
 struct recording {
