@@ -14,7 +14,9 @@
  *   reads with all but the last header interval, and recording_recover() (which
  *   repairs the header from the file's length) recovers all but the last partial frame;
  * - recording_finish() makes the at-rest file durable (file and directory fsynced)
- *   before it removes the live WAV, so at every instant one of the two holds the call;
+ *   before it removes the live WAV, so at every instant one of the two holds the call
+ *   (a crash between the two leaves both; recovery then re-encodes the WAV: the same
+ *   file for FLAC, whose encoding is deterministic, a second file for Opus);
  * - errors are negative errno values: -EINVAL (bad argument), -ENOSPC (disk or file
  *   size limit full), -EIO (anything else the system refused); never an abort.
  *
@@ -64,7 +66,7 @@ struct recording;
 /* Create <dir>/live/<call_id>.wav (creating dir and live/ when missing) for `channels`
  * channels (1..RECORDING_MAX_CHANNELS). opts NULL: recording_opts_default. On success
  * *out is allocated under ctx (talloc) and 0 returned. -EEXIST when that call's live
- * file already exists (it is never overwritten), -EINVAL, -ENOSPC, -EIO otherwise, with
+ * file already exists (it is never overwritten), -EINVAL, -ENOMEM, -ENOSPC, -EIO, with
  * nothing created but the directories. Freeing the recording without finishing it leaves
  * the live WAV for recording_recover(), as a crash would. */
 int recording_open(void *ctx, const char *dir, const char *call_id, unsigned channels,
