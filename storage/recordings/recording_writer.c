@@ -170,5 +170,6 @@ int recording_finish(struct recording *r, struct recording_result *res)
 	 * that fail, rec_finish_wav repairs it from the file's length). */
 	talloc_free(r);
 	int rc = rec_finish_wav(dir, id, fmt, false, res);
-	return rc == -EBADMSG ? -EIO : rc; /* our own WAV unreadable: the system failed */
+	/* Our own WAV unreadable or gone: the system failed, not the caller. */
+	return (rc == -EBADMSG || rc == -ENOENT) ? -EIO : rc;
 }
