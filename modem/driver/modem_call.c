@@ -1022,6 +1022,13 @@ void modem_calls_lost(struct modem *m)
 	m->audio_ok = false;
 }
 
+void modem_call_ready(struct modem *m)
+{
+	/* A call may be up from before (a restart of ours, a modem that kept it): ask. */
+	if (m->profile->voice.kind != MODEM_VOICE_NONE)
+		clcc_soon(m, 0);
+}
+
 void modem_call_init(struct modem *m)
 {
 	INIT_LLIST_HEAD(&m->calls);

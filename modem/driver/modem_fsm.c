@@ -571,6 +571,7 @@ static void st_ready_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 	m->errors_in_row = 0;
 	timer_ms(m, health_ms(m));
 	modem_send_kick(m);
+	modem_call_ready(m);
 	entered(fi, prev);
 }
 

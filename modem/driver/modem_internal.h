@@ -281,6 +281,8 @@ void modem_pacing_stop(struct modem *m);
 /* modem_call.c */
 void modem_call_init(struct modem *m);
 void modem_call_register_urcs(struct modem *m);
+/* The modem is ready: find the calls it has (one may be up from before we came). */
+void modem_call_ready(struct modem *m);
 /* The modem went down or stops: every call is over (FAILED). */
 void modem_calls_lost(struct modem *m);
 /* The n-th set-up command for calls (voice init, then the audio switch-on when the
