@@ -119,6 +119,8 @@ extern struct chaperoned *g_daemon;
 /* daemon_calls.c: calls into a relay number (see there). */
 void daemon_on_call(struct modem *m, const struct modem_call_info *ci, void *data);
 void daemon_on_audio(struct modem *m, const int16_t *s, unsigned n, void *data);
+/* At start-up: calls a crash cut off (a leg, no end) are recorded as ended. */
+int daemon_calls_recover(struct chaperoned *d);
 /* The relay stops: the calls still up are recorded as ended. */
 void daemon_calls_stop(void);
 

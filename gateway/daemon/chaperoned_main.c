@@ -353,6 +353,9 @@ static int start_relay(struct chaperoned *d)
 		fprintf(stderr, "chaperoned: cannot load the directory from %s\n", d->database);
 		return -1;
 	}
+	if (daemon_calls_recover(d) < 0)
+		LOGP(DSTORE, LOGL_ERROR, "cannot end the calls a restart cut off: %s\n",
+		     store_errmsg(d->store));
 	if (daemon_modems_start(d) < 0)
 		return -1;
 	if (daemon_modems_recover(d) < 0)

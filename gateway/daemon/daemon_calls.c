@@ -200,6 +200,17 @@ void daemon_on_call(struct modem *m, const struct modem_call_info *ci, void *dat
 	struct daemon_call *c = find(m, ci->id);
 
 	if (!c) {
+		if (ci->state != MODEM_CALL_RINGING && ci->state != MODEM_CALL_RELEASING &&
+		    ci->state != MODEM_CALL_RELEASED) {
+			/* Up on the modem, unknown to this run: a call a restart cut off (its
+			 * end is recorded already). It is hung up. */
+			LOGP(DRELAY, LOGL_NOTICE,
+			     "call %u on a modem from before a restart: hanging "
+			     "up\n",
+			     ci->id);
+			modem_hangup(m, ci->id);
+			return;
+		}
 		if (!ci->incoming || ci->state != MODEM_CALL_RINGING || d->stopping)
 			return;
 		c = talloc_zero(d->ctx, struct daemon_call);
@@ -261,4 +272,28 @@ void daemon_calls_stop(void)
 		event(c, "end", "relay stopping");
 		talloc_free(c);
 	}
+}
+
+static void end_unended(int64_t call_id, void *data)
+{
+	struct chaperoned *d = data;
+
+	if (rec_call_event(d->store, call_id, 0, store_now_ms(), "end",
+			   "restart: the relay stopped during the call") <= 0)
+		LOGP(DRELAY, LOGL_ERROR, "call %lld: its end not recorded: %s\n",
+		     (long long)call_id, store_errmsg(d->store));
+	else
+		LOGP(DRELAY, LOGL_NOTICE, "call %lld was cut off by a restart; recorded as ended\n",
+		     (long long)call_id);
+}
+
+int daemon_calls_recover(struct chaperoned *d)
+{
+	if (store_begin(d->store) < 0)
+		return -1;
+	if (rec_calls_unended(d->store, end_unended, d) < 0 || store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		return -1;
+	}
+	return 0;
 }

@@ -134,9 +134,10 @@ int64_t rec_call_recording_add(struct store *s, int64_t call_id, const struct re
 
 int rec_calls_unended(struct store *s, void (*cb)(int64_t call_id, void *data), void *data)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT c.id FROM calls c WHERE c.action = 'connect' AND"
-					 " NOT EXISTS (SELECT 1 FROM call_events e WHERE"
-					 " e.call_id = c.id AND e.kind = 'end') ORDER BY c.id");
+	sqlite3_stmt *st = store_stmt(s, "SELECT c.id FROM calls c WHERE EXISTS (SELECT 1 FROM"
+					 " call_legs l WHERE l.call_id = c.id) AND NOT EXISTS"
+					 " (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND"
+					 " e.kind = 'end') ORDER BY c.id");
 	int64_t *ids = NULL;
 	size_t n = 0;
 	int rc;

@@ -68,5 +68,7 @@ CHAPERONE_MUST_CHECK int64_t rec_call_recording_add(struct store *s, int64_t cal
 int rec_call_unknown_answered_since(struct store *s, const char *relay, const char *number,
 				    int64_t since);
 
-/* Calls that connected and have no "end" event, oldest first. */
+/* Calls that had a leg (a phone rang or was dialled) and have no "end" event, oldest
+ * first: the ones a crash cut off. A call that was only decided (refused before anything
+ * was dialled) has no leg and no end. */
 int rec_calls_unended(struct store *s, void (*cb)(int64_t call_id, void *data), void *data);

@@ -13,6 +13,7 @@
  *
  *   test_relay_calls BUILD_DIR SOURCE_DIR */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -154,6 +155,37 @@ static void test_known_caller_declined(void **state)
 				       MARIA) == 1);
 }
 
+/* chaperoned is killed while a stranger hears the message: after the restart the call
+ * is recorded as ended by the restart, and nothing of it is lost. */
+static void test_kill_mid_call(void **state)
+{
+	const char *stranger = "+16175559998";
+	long long end = now_ms() + 15000;
+	char *detail;
+
+	(void)state;
+	json_object_put(sim_ctl_ok(env->sim, "{\"cmd\":\"call\",\"from\":\"%s\",\"to\":\"%s\"}",
+				   stranger, RELAY_SOCCER));
+	while (now_ms() < end &&
+	       relay_sql_int(env,
+			     "SELECT count(*) FROM call_events e JOIN calls c ON c.id = e.call_id"
+			     " WHERE c.initiator_number = '%s' AND e.kind = 'prompt'",
+			     stranger) == 0)
+		sleep_ms(50);
+	relay_kill(env, SIGKILL);
+	relay_launch(env);
+	detail = relay_sql_str(env,
+			       "SELECT group_concat(e.kind || ':' || coalesce(e.detail, ''), ' | ')"
+			       " FROM call_events e JOIN calls c ON c.id = e.call_id WHERE"
+			       " c.initiator_number = '%s'",
+			       stranger);
+	RELAY_HAS(env, detail, "answer:");
+	RELAY_HAS(env, detail, "prompt:unknown_caller");
+	RELAY_HAS(env, detail, "end:restart");
+	free(detail);
+	wait_call_over(stranger);
+}
+
 static void test_archive_verifies(void **state)
 {
 	char *out = NULL;
@@ -170,6 +202,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    T(test_unknown_caller_hears_the_message),
 	    T(test_known_caller_declined),
+	    T(test_kill_mid_call),
 	    T(test_archive_verifies),
 	};
 

@@ -198,7 +198,8 @@ static void test_append_only(void **state)
 	assert_string_equal(r.cls, "call-event");
 }
 
-/* A connected call without its end is found; a refused one or an ended one is not. */
+/* A call whose phone rang and that has no end is found; one only decided (no leg) or
+ * ended is not. */
 static void test_unended(void **state)
 {
 	struct env *e = *state;
@@ -209,6 +210,9 @@ static void test_unended(void **state)
 	refused.connect = false;
 	assert_true(rec_call_add(e->s, &refused) > 0);
 	open2 = a_call(e);
+	assert_true(rec_call_leg_add(e->s, open1, 1, 0, "+15553330001", "caller", "modem0", 1) > 0);
+	assert_true(rec_call_leg_add(e->s, ended, 1, 0, "+15553330002", "caller", "modem0", 1) > 0);
+	assert_true(rec_call_leg_add(e->s, open2, 1, 0, "+15553330003", "caller", "modem1", 1) > 0);
 	assert_true(rec_call_event(e->s, ended, 0, 5, "end", "hung-up") > 0);
 	assert_int_equal(rec_calls_unended(e->s, unended, ids), 0);
 	assert_int_equal(ids[0], 2);
