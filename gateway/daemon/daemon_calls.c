@@ -3,7 +3,10 @@
  *
  * Every call is recorded as it happens (storage/records/records_calls.h): the call and its
  * caller's leg when it rings, the answer, each prompt played (with the prompt's SHA-256),
- * and the end with its cause.
+ * and the end with its cause. An answered call is recorded as audio too
+ * (storage/recordings/recording.h, in the "recordings" directory beside the database):
+ * channel 0 what the relay played, channel 1 what the caller said; finished, hashed and
+ * its hash recorded when the call ends, or at the next start after a crash.
  *
  * - A number the directory does not know is answered with the relay's message (the
  *   unknown_caller prompt: text this number, or call the school office) and hung up on
@@ -12,6 +15,8 @@
  * - A person in the directory is declined for now, and the call recorded with why:
  *   putting them through to staff (the menu, the guardian leg, the bridge) comes with the
  *   call flow. */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <osmocom/core/linuxlist.h>
@@ -24,6 +29,7 @@
 #include "gateway/voice/prompts/prompts.h"
 #include "storage/model/phone_number.h"
 #include "storage/records/records_calls.h"
+#include "storage/recordings/recording.h"
 
 /* A withheld number never comes; a CLIP after RING comes within this. */
 #define DECIDE_MS	1500
@@ -41,9 +47,59 @@ struct daemon_call {
 	struct osmo_timer_list decide_timer;
 	int16_t *prompt; /* the prompt being played, NULL when none */
 	size_t n, pos;
+	struct recording *rec; /* while answered: relay on channel 0, the caller on 1 */
 };
 
 static LLIST_HEAD(calls);
+
+static void event(struct daemon_call *c, const char *kind, const char *detail);
+
+static char *recordings_dir(struct chaperoned *d)
+{
+	return rec_call_recordings_dir(d->ctx, d->database);
+}
+
+static void recording_id(char *buf, size_t cap, int64_t call_row)
+{
+	snprintf(buf, cap, "call-%lld", (long long)call_row);
+}
+
+/* A finished recording into the archive (recovered: finished at start-up). */
+static void record_recording(struct chaperoned *d, int64_t call_row,
+			     const struct recording_result *res)
+{
+	struct rec_call_recording r = {.at = store_now_ms(),
+				       .sha256 = res->sha256,
+				       .format = recording_format_ext(res->format),
+				       .bytes = (int64_t)res->bytes,
+				       .duration_ms = (int64_t)res->duration_ms,
+				       .channels = 2,
+				       .recovered = res->recovered};
+
+	if (store_begin(d->store) < 0 || rec_call_recording_add(d->store, call_row, &r) <= 0 ||
+	    store_commit(d->store) < 0) {
+		store_rollback(d->store);
+		LOGP(DRELAY, LOGL_ERROR, "call %lld: recording %s not recorded: %s\n",
+		     (long long)call_row, res->path, store_errmsg(d->store));
+	}
+}
+
+static void finish_recording(struct daemon_call *c)
+{
+	struct recording_result res;
+	struct recording *r = c->rec;
+
+	if (!r)
+		return;
+	c->rec = NULL;
+	if (recording_finish(r, &res) < 0 || !res.encoded) {
+		LOGP(DRELAY, LOGL_ERROR, "call %lld: recording not finished: %s (kept: %s)\n",
+		     (long long)c->call_row, res.error, res.path);
+		event(c, "fault", "the recording could not be finished; its WAV is kept");
+		return;
+	}
+	record_recording(c->d, c->call_row, &res);
+}
 
 static struct daemon_call *find(struct modem *m, uint32_t id)
 {
@@ -192,6 +248,20 @@ static void start_prompt(struct daemon_call *c)
 	event(c, "prompt", detail);
 	talloc_free(detail);
 	c->pos = 0;
+	{
+		char id[32], *dir = recordings_dir(c->d);
+		int rc;
+
+		recording_id(id, sizeof(id), c->call_row);
+		rc = recording_open(c, dir, id, 2, NULL, &c->rec);
+		if (rc < 0) {
+			LOGP(DRELAY, LOGL_ERROR, "call %lld: cannot record in %s: %s\n",
+			     (long long)c->call_row, dir, strerror(-rc));
+			event(c, "fault", "the call could not be recorded");
+			c->rec = NULL;
+		}
+		talloc_free(dir);
+	}
 }
 
 void daemon_on_call(struct modem *m, const struct modem_call_info *ci, void *data)
@@ -234,6 +304,7 @@ void daemon_on_call(struct modem *m, const struct modem_call_info *ci, void *dat
 	if (ci->state == MODEM_CALL_ACTIVE && !c->prompt && c->answer)
 		start_prompt(c);
 	if (ci->state == MODEM_CALL_RELEASED) {
+		finish_recording(c);
 		event(c, "end", modem_call_end_name(ci->end));
 		talloc_free(c);
 	}
@@ -245,21 +316,27 @@ void daemon_on_audio(struct modem *m, const int16_t *s, unsigned n, void *data)
 	struct daemon_call *c;
 	int16_t out[MODEM_AUDIO_FRAME];
 
-	(void)s;
-	(void)n;
 	(void)data;
 	llist_for_each_entry (c, &calls, list) {
-		size_t k;
+		size_t k = 0;
 
-		if (c->m != m || !c->prompt || c->pos >= c->n)
+		if (c->m != m || !c->prompt || n != MODEM_AUDIO_FRAME)
 			continue;
-		k = c->n - c->pos < MODEM_AUDIO_FRAME ? c->n - c->pos : MODEM_AUDIO_FRAME;
 		memset(out, 0, sizeof(out));
-		memcpy(out, c->prompt + c->pos, k * sizeof(out[0]));
-		modem_audio_write(m, out, MODEM_AUDIO_FRAME);
-		c->pos += k;
-		if (c->pos >= c->n)
-			modem_hangup(m, c->id);
+		if (c->pos < c->n) {
+			k = c->n - c->pos < MODEM_AUDIO_FRAME ? c->n - c->pos : MODEM_AUDIO_FRAME;
+			memcpy(out, c->prompt + c->pos, k * sizeof(out[0]));
+			modem_audio_write(m, out, MODEM_AUDIO_FRAME);
+			c->pos += k;
+			if (c->pos >= c->n)
+				modem_hangup(m, c->id);
+		}
+		if (c->rec) {
+			const int16_t *ch[2] = {out, s};
+
+			if (recording_write(c->rec, ch, MODEM_AUDIO_FRAME) < 0)
+				finish_recording(c);
+		}
 		return;
 	}
 }
@@ -269,6 +346,7 @@ void daemon_calls_stop(void)
 	struct daemon_call *c, *tmp;
 
 	llist_for_each_entry_safe (c, tmp, &calls, list) {
+		finish_recording(c);
 		event(c, "end", "relay stopping");
 		talloc_free(c);
 	}
@@ -287,8 +365,35 @@ static void end_unended(int64_t call_id, void *data)
 		     (long long)call_id);
 }
 
+/* A recording a crash left, finished by recording_recover(). */
+static void recovered(const struct recording_result *res, int err, void *data)
+{
+	struct chaperoned *d = data;
+	long long row;
+
+	if (err) {
+		LOGP(DRELAY, LOGL_ERROR, "recording %s could not be recovered (%s): kept as %s\n",
+		     res->call_id, strerror(-err), res->path);
+		return;
+	}
+	if (sscanf(res->call_id, "call-%lld", &row) != 1 || row <= 0) {
+		LOGP(DRELAY, LOGL_ERROR, "recording %s belongs to no call: kept as %s\n",
+		     res->call_id, res->path);
+		return;
+	}
+	LOGP(DRELAY, LOGL_NOTICE, "call %lld: its recording recovered after a restart\n", row);
+	record_recording(d, row, res);
+}
+
 int daemon_calls_recover(struct chaperoned *d)
 {
+	char *dir = recordings_dir(d);
+	int n = recording_recover(d->ctx, dir, RECORDING_FORMAT_DEFAULT, recovered, d);
+
+	if (n < 0)
+		LOGP(DRELAY, LOGL_ERROR, "cannot read the live recordings in %s: %s\n", dir,
+		     strerror(-n));
+	talloc_free(dir);
 	if (store_begin(d->store) < 0)
 		return -1;
 	if (rec_calls_unended(d->store, end_unended, d) < 0 || store_commit(d->store) < 0) {

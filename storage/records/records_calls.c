@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Calls in the archive (records_calls.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
+#include <talloc.h>
+
+#include "storage/recordings/recording.h"
 
 #include "storage/records/records_calls.h"
 
@@ -181,4 +185,40 @@ int rec_call_unknown_answered_since(struct store *s, const char *relay, const ch
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+char *rec_call_recordings_dir(void *ctx, const char *db_path)
+{
+	const char *slash = db_path ? strrchr(db_path, '/') : NULL;
+
+	if (!slash)
+		return talloc_strdup(ctx, "recordings");
+	return talloc_asprintf(ctx, "%.*s/recordings", (int)(slash - db_path), db_path);
+}
+
+long rec_call_recordings_verify(struct store *s, const char *dir,
+				void (*cb)(int64_t call_id, const char *path, int err, void *data),
+				void *data)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT call_id, sha256, format FROM call_recordings"
+					 " WHERE length(sha256) = 64 ORDER BY id");
+	long n = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sha = (const char *)sqlite3_column_text(st, 1);
+		const char *fmt = (const char *)sqlite3_column_text(st, 2);
+		char path[RECORDING_PATH_MAX];
+		int err;
+
+		snprintf(path, sizeof(path), "%s/%s.%s", dir, sha, fmt);
+		err = recording_verify(path, sha);
+		n++;
+		if (err)
+			cb(sqlite3_column_int64(st, 0), path, err, data);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : -1;
 }

@@ -68,6 +68,17 @@ CHAPERONE_MUST_CHECK int64_t rec_call_recording_add(struct store *s, int64_t cal
 int rec_call_unknown_answered_since(struct store *s, const char *relay, const char *number,
 				    int64_t since);
 
+/* Where a database's call recordings are: the directory "recordings" beside the database
+ * file (storage/recordings/recording.h). Allocated under ctx. */
+char *rec_call_recordings_dir(void *ctx, const char *db_path);
+
+/* Re-hash every call recording the archive holds (recording_verify()): cb for each one
+ * that does not match, is missing or cannot be read (err: -EBADMSG, -ENOENT, -EIO), with
+ * its path. Returns how many were checked, or -1 on archive failure. */
+long rec_call_recordings_verify(struct store *s, const char *dir,
+				void (*cb)(int64_t call_id, const char *path, int err, void *data),
+				void *data);
+
 /* Calls that had a leg (a phone rang or was dialled) and have no "end" event, oldest
  * first: the ones a crash cut off. A call that was only decided (refused before anything
  * was dialled) has no leg and no end. */

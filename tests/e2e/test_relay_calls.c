@@ -9,11 +9,15 @@
  *   declined, and that is recorded too.
  * - A parent in the directory calling the number is declined for now (putting them
  *   through to staff comes with the call flow), recorded with why.
- * - The archive verifies afterwards.
+ * - Answered calls are recorded as audio: a FLAC file beside the database named by its
+ *   SHA-256, owner-only, its hash in the archive; a call cut off by a kill has its
+ *   recording recovered at the next start, flagged. `records verify` re-hashes them and
+ *   fails when one changes.
  *
  *   test_relay_calls BUILD_DIR SOURCE_DIR */
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -87,6 +91,30 @@ static void heard(const char *phone, long *samples, long *loud)
 	}
 }
 
+/* The call of `number`'s recording: in the archive (recovered or not), its file beside
+ * the database, owner-only, as long as the message at least. */
+static void check_recording(const char *number, int recovered)
+{
+	const struct voice_prompt *p = voice_prompt_find("unknown_caller");
+	char *sha = relay_sql_str(env,
+				  "SELECT r.sha256 FROM call_recordings r JOIN calls c ON c.id ="
+				  " r.call_id WHERE c.initiator_number = '%s' AND r.recovered = %d",
+				  number, recovered);
+	char path[256];
+	struct stat st;
+
+	RELAY_CHECK(env, sha && strlen(sha) == 64);
+	snprintf(path, sizeof(path), "%s/recordings/%s.flac", env->dir, sha);
+	RELAY_CHECK(env, stat(path, &st) == 0);
+	RELAY_CHECK(env, (st.st_mode & 0777) == 0600);
+	if (!recovered)
+		RELAY_CHECK(env, relay_sql_int(env,
+					       "SELECT duration_ms FROM call_recordings WHERE"
+					       " sha256 = '%s'",
+					       sha) >= (int64_t)(p->samples / 8));
+	free(sha);
+}
+
 static void test_unknown_caller_hears_the_message(void **state)
 {
 	const struct voice_prompt *p = voice_prompt_find("unknown_caller");
@@ -116,6 +144,7 @@ static void test_unknown_caller_hears_the_message(void **state)
 			      " '%s') ORDER BY id)",
 			      STRANGER);
 	RELAY_CHECK(env, !strcmp(kinds, "answer,prompt,end"));
+	check_recording(STRANGER, 0);
 	free(rules);
 	free(detail);
 	free(kinds);
@@ -184,15 +213,33 @@ static void test_kill_mid_call(void **state)
 	RELAY_HAS(env, detail, "end:restart");
 	free(detail);
 	wait_call_over(stranger);
+	check_recording(stranger, 1);
 }
 
 static void test_archive_verifies(void **state)
 {
-	char *out = NULL;
+	char *out = NULL, *sha, path[256];
+	FILE *f;
+	int c;
 
 	(void)state;
 	RELAY_CHECK(env, relay_cli(env, &out, "records", "verify", "--db", env->db, NULL) == 0);
+	RELAY_HAS(env, out, "Call recordings: 2 re-hashed, 0 not as recorded.");
 	free(out);
+	/* One byte of a recording changed: the archive no longer holds. */
+	sha = relay_sql_str(env, "SELECT sha256 FROM call_recordings ORDER BY id LIMIT 1");
+	snprintf(path, sizeof(path), "%s/recordings/%s.flac", env->dir, sha);
+	f = fopen(path, "r+b");
+	RELAY_CHECK(env, f != NULL);
+	fseek(f, 100, SEEK_SET);
+	c = fgetc(f);
+	fseek(f, 100, SEEK_SET);
+	fputc(c ^ 0x5a, f);
+	fclose(f);
+	RELAY_CHECK(env, relay_cli(env, &out, "records", "verify", "--db", env->db, NULL) == 3);
+	RELAY_HAS(env, out, "does not match its hash in the archive");
+	free(out);
+	free(sha);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, relay_test_setup, relay_test_teardown)
