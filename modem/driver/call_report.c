@@ -168,51 +168,40 @@ static int huawei_voice(const struct fields *fs, unsigned i)
 	return type == 0 || type == 9 ? 0 : -ENOENT;
 }
 
-static int parse_orig(const char *args, struct call_report *r)
+/* ^ORIG, ^CONF, ^CONN: a call's index, for ^ORIG and ^CONN its type (voice only), and
+ * the state the line means. */
+static int huawei_state(const char *args, struct call_report *r, bool typed, int dir,
+			enum call_stat stat)
 {
 	struct fields fs;
 	long idx;
 	int rc;
 
-	if (huawei_idx(args, &fs, &idx, 2))
+	if (huawei_idx(args, &fs, &idx, typed ? 2 : 1))
 		return -EINVAL;
-	if ((rc = huawei_voice(&fs, 1)))
+	if (typed && (rc = huawei_voice(&fs, 1)))
 		return rc;
 	r->kind = CALL_REPORT_STATE;
 	r->idx = (int)idx;
-	r->dir = 0;
-	r->stat = CALL_STAT_DIALING;
+	r->dir = dir;
+	r->stat = stat;
 	return 0;
+}
+
+static int parse_orig(const char *args, struct call_report *r)
+{
+	return huawei_state(args, r, true, 0, CALL_STAT_DIALING);
 }
 
 static int parse_conf(const char *args, struct call_report *r)
 {
-	struct fields fs;
-	long idx;
-
-	if (huawei_idx(args, &fs, &idx, 1))
-		return -EINVAL;
-	r->kind = CALL_REPORT_STATE;
-	r->idx = (int)idx;
-	r->dir = 0;
-	r->stat = CALL_STAT_ALERTING;
-	return 0;
+	return huawei_state(args, r, false, 0, CALL_STAT_ALERTING);
 }
 
+/* ^CONN says nothing of the direction: -1. */
 static int parse_conn(const char *args, struct call_report *r)
 {
-	struct fields fs;
-	long idx;
-	int rc;
-
-	if (huawei_idx(args, &fs, &idx, 2))
-		return -EINVAL;
-	if ((rc = huawei_voice(&fs, 1)))
-		return rc;
-	r->kind = CALL_REPORT_STATE;
-	r->idx = (int)idx;
-	r->stat = CALL_STAT_ACTIVE;
-	return 0;
+	return huawei_state(args, r, true, -1, CALL_STAT_ACTIVE);
 }
 
 /* 24.008 Annex H causes as ^CEND reports them. */
