@@ -89,7 +89,8 @@ struct chaperoned {
 	void *ctx;
 	/* `chaperone` node */
 	char *district, *database, *timezone, *country_code;
-	char *it_contact; /* texted about the relay itself (a SIM near its cap), or NULL */
+	char *it_contact;  /* texted about the relay itself (a SIM near its cap), or NULL */
+	char *prompts_dir; /* the district's own prompt recordings, or NULL: the built ones */
 	unsigned thread_window_h, question_window_min;
 	/* `policy` node */
 	struct router_config rcfg;
@@ -119,6 +120,9 @@ extern struct chaperoned *g_daemon;
 /* daemon_calls.c: calls into a relay number (see there). */
 void daemon_on_call(struct modem *m, const struct modem_call_info *ci, void *data);
 void daemon_on_audio(struct modem *m, const int16_t *s, unsigned n, void *data);
+/* At start-up: every prompt loads (a district recording that cannot be used is an error
+ * that stops the start: err says which and why). 0 or -1. */
+int daemon_calls_check_prompts(struct chaperoned *d, char *err, size_t errlen);
 /* At start-up: calls a crash cut off (a leg, no end) are recorded as ended. */
 int daemon_calls_recover(struct chaperoned *d);
 /* The relay stops: the calls still up are recorded as ended. */

@@ -353,6 +353,20 @@ static int start_relay(struct chaperoned *d)
 		fprintf(stderr, "chaperoned: cannot load the directory from %s\n", d->database);
 		return -1;
 	}
+	{
+		char err[512];
+
+		/* A district recording that cannot be used is a configuration error; a built
+		 * prompt missing only takes calls' messages away (texts are unaffected). */
+		if (daemon_calls_check_prompts(d, err, sizeof(err)) < 0) {
+			if (d->prompts_dir) {
+				fprintf(stderr, "chaperoned: prompts %s: %s\n", d->prompts_dir,
+					err);
+				return -1;
+			}
+			LOGP(DRELAY, LOGL_ERROR, "prompt: %s; calls cannot play it\n", err);
+		}
+	}
 	if (daemon_calls_recover(d) < 0)
 		LOGP(DSTORE, LOGL_ERROR, "cannot end the calls a restart cut off: %s\n",
 		     store_errmsg(d->store));

@@ -237,7 +237,8 @@ static void start_prompt(struct daemon_call *c)
 	char sha[VOICE_PROMPT_SHA256_HEX], err[256], *detail;
 
 	event(c, "answer", NULL);
-	if (!p || voice_prompt_load_err(p, NULL, c, &c->prompt, &c->n, sha, err, sizeof(err)) < 0) {
+	if (!p || voice_prompt_load_err(p, c->d->prompts_dir, c, &c->prompt, &c->n, sha, err,
+					sizeof(err)) < 0) {
 		LOGP(DRELAY, LOGL_ERROR, "%s: the unknown_caller prompt: %s\n", c->dm->name,
 		     p ? err : "missing");
 		event(c, "fault", "the unknown_caller prompt could not be loaded");
@@ -399,6 +400,23 @@ int daemon_calls_recover(struct chaperoned *d)
 	if (rec_calls_unended(d->store, end_unended, d) < 0 || store_commit(d->store) < 0) {
 		store_rollback(d->store);
 		return -1;
+	}
+	return 0;
+}
+
+int daemon_calls_check_prompts(struct chaperoned *d, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < voice_prompt_count(); i++) {
+		const struct voice_prompt *p = voice_prompt_at(i);
+		char sha[VOICE_PROMPT_SHA256_HEX];
+		int16_t *samples;
+		size_t n;
+		int rc = voice_prompt_load_err(p, d->prompts_dir, d->ctx, &samples, &n, sha, err,
+					       errlen);
+
+		if (rc < 0)
+			return -1;
+		talloc_free(samples);
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
  *    question-window 60
  *    max-parts 255
  *    it-contact +16175550100
+ *    prompts /etc/chaperone/prompts
  *   policy
  *    guardians-on-team-messages yes
  *    quiet-hours 21:00 07:00
@@ -177,6 +178,16 @@ DEFUN(cfg_no_it_contact, cfg_no_it_contact_cmd, "no it-contact",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_prompts, cfg_prompts_cmd, "prompts DIR",
+      "The district's own recordings of the calls' prompts (<id>.wav, 8 kHz mono), in place "
+      "of the built ones; read at start-up\nDirectory\n")
+{
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
+	set_str(g_daemon, &g_daemon->prompts_dir, argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_max_parts, cfg_max_parts_cmd, "max-parts <2-255>",
       "Most texts one relayed message may take, its sender's name and the recording notice "
       "included; a longer one is refused and its sender told\nTexts (SMS parts)\n")
@@ -203,6 +214,8 @@ static int write_chaperone(struct vty *vty)
 	vty_out(vty, " max-parts %u%s", d->rcfg.max_parts, VTY_NEWLINE);
 	if (d->it_contact)
 		vty_out(vty, " it-contact %s%s", d->it_contact, VTY_NEWLINE);
+	if (d->prompts_dir)
+		vty_out(vty, " prompts %s%s", d->prompts_dir, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -603,6 +616,7 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(CHAPERONE_NODE, &cfg_max_parts_cmd);
 	install_element(CHAPERONE_NODE, &cfg_it_contact_cmd);
 	install_element(CHAPERONE_NODE, &cfg_no_it_contact_cmd);
+	install_element(CHAPERONE_NODE, &cfg_prompts_cmd);
 
 	install_element(CONFIG_NODE, &cfg_policy_cmd);
 	install_node(&policy_node, write_policy);

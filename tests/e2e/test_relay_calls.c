@@ -9,6 +9,8 @@
  *   declined, and that is recorded too.
  * - A parent in the directory calling the number is declined for now (putting them
  *   through to staff comes with the call flow), recorded with why.
+ * - A district's own recording of a prompt (`prompts DIR`) is what callers hear, and its
+ *   hash is what the archive holds.
  * - Answered calls are recorded as audio: a FLAC file beside the database named by its
  *   SHA-256, owner-only, its hash in the archive; a call cut off by a kill has its
  *   recording recovered at the next start, flagged. `records verify` re-hashes them and
@@ -25,6 +27,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sndfile.h>
+#include <talloc.h>
 
 #include "gateway/voice/prompts/prompts.h"
 #include "tests/e2e/harness.h"
@@ -242,6 +246,74 @@ static void test_archive_verifies(void **state)
 	free(sha);
 }
 
+/* ---- a district's own prompt ---- */
+
+static char district_dir[64], district_cfg[256];
+
+static int district_group_start(void **state)
+{
+	struct relay_policy p;
+	SF_INFO in = {
+	    .samplerate = 8000, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+	char path[128];
+	int16_t s[16000];
+	SNDFILE *f;
+
+	(void)state;
+	snprintf(district_dir, sizeof(district_dir), "/tmp/chaperone-prompts-XXXXXX");
+	if (!mkdtemp(district_dir))
+		return -1;
+	/* "Lakeview's own message": two seconds of a 444 Hz square wave stand in for it. */
+	for (int i = 0; i < 16000; i++)
+		s[i] = (int16_t)(8000 * ((i / 9) % 2 ? 1 : -1));
+	snprintf(path, sizeof(path), "%s/unknown_caller.wav", district_dir);
+	f = sf_open(path, SFM_WRITE, &in);
+	if (!f)
+		return -1;
+	sf_writef_short(f, s, 16000);
+	sf_close(f);
+	relay_policy_defaults(&p);
+	p.model = "EC25";
+	snprintf(district_cfg, sizeof(district_cfg), "chaperone\n prompts %s\n", district_dir);
+	p.extra_config = district_cfg;
+	env = relay_group_begin("tests/fixtures/district", &p);
+	return 0;
+}
+
+static int district_group_end(void **state)
+{
+	char cmd[128];
+	int rc = relay_group_end(state);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", district_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", district_dir);
+	return rc;
+}
+
+static void test_district_prompt(void **state)
+{
+	const struct voice_prompt *p = voice_prompt_find("unknown_caller");
+	char sha[VOICE_PROMPT_SHA256_HEX], *detail;
+	int16_t *samples;
+	size_t n;
+	long heard_n, loud;
+
+	(void)state;
+	RELAY_CHECK(env, voice_prompt_load(p, district_dir, NULL, &samples, &n, sha) == 0);
+	RELAY_CHECK(env, n == 16000);
+	RELAY_CHECK(env, strcmp(sha, p->sha256) != 0);
+	json_object_put(sim_ctl_ok(env->sim, "{\"cmd\":\"call\",\"from\":\"%s\",\"to\":\"%s\"}",
+				   STRANGER, RELAY_SOCCER));
+	wait_call_over(STRANGER);
+	heard(STRANGER, &heard_n, &loud);
+	RELAY_CHECK(env, heard_n >= 16000 && loud > 8000);
+	detail = relay_sql_str(env, "SELECT detail FROM call_events WHERE kind = 'prompt'");
+	RELAY_HAS(env, detail, sha);
+	free(detail);
+	talloc_free(samples);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, relay_test_setup, relay_test_teardown)
 
 int main(int argc, char **argv)
@@ -253,6 +325,14 @@ int main(int argc, char **argv)
 	    T(test_archive_verifies),
 	};
 
+	const struct CMUnitTest district[] = {
+	    T(test_district_prompt),
+	};
+	int failed;
+
 	relay_harness_init(argc, argv);
-	return cmocka_run_group_tests_name("relay calls", tests, group_start, relay_group_end);
+	failed = cmocka_run_group_tests_name("relay calls", tests, group_start, relay_group_end);
+	failed += cmocka_run_group_tests_name("relay calls: a district's own prompt", district,
+					      district_group_start, district_group_end);
+	return failed ? 1 : 0;
 }
