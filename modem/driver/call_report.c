@@ -424,12 +424,18 @@ static const struct {
     {"NO DIALTONE", parse_no_dialtone},
 };
 
-int call_report_parse(const char *line, struct call_report *r)
+/* A report that says nothing: what a caller finds after any refusal. */
+static void report_clear(struct call_report *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->dir = -1;
 	r->cli_validity = -1;
 	r->cause = -1;
+}
+
+int call_report_parse(const char *line, struct call_report *r)
+{
+	report_clear(r);
 	if (!line)
 		return -ENOENT;
 	for (size_t i = 0; i < ARRAY_SIZE(parsers); i++) {
@@ -439,12 +445,8 @@ int call_report_parse(const char *line, struct call_report *r)
 		if (strncmp(line, parsers[i].prefix, n) != 0)
 			continue;
 		rc = parsers[i].parse(line + n, r);
-		if (rc) {
-			memset(r, 0, sizeof(*r));
-			r->dir = -1;
-			r->cli_validity = -1;
-			r->cause = -1;
-		}
+		if (rc)
+			report_clear(r);
 		return rc;
 	}
 	return -ENOENT;
