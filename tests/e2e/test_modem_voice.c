@@ -193,31 +193,38 @@ static void heard_tail(int16_t *out, size_t n)
 		out[i] = T->heard[(T->heard_total - n + i) % HEARD_MAX];
 }
 
+/* In s[0..4000): `hz` at >= -20 dB of full scale, the other tones of the set at <= -40.
+ * `who` names the listener in a failure. */
+static void assert_tone(const int16_t *s, double hz, const char *who)
+{
+	static const double set[] = {600, 1000, 1400, 1800};
+
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+		double db = tone_db(s, 4000, set[i]);
+
+		if (set[i] == hz && db < -20)
+			fail_msg("%s heard %.0f Hz at %.1f dB, want >= -20", who, hz, db);
+		if (set[i] != hz && db > -40)
+			fail_msg("%s heard %.0f Hz at %.1f dB while %.0f Hz played, want <= -40",
+				 who, set[i], db, hz);
+	}
+}
+
 /* The driver hears `hz` loud and clear, and not the others of the set. */
 static void assert_hears(double hz)
 {
-	static const double set[] = {600, 1000, 1400, 1800};
 	int16_t s[4000];
 	uint64_t from = T->heard_total;
 
 	assert_true(RUN_UNTIL(T->heard_total >= from + 6000, 5000));
 	heard_tail(s, 4000);
-	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
-		double db = tone_db(s, 4000, set[i]);
-
-		if (set[i] == hz && db < -20)
-			fail_msg("%.0f Hz heard at %.1f dB, want >= -20", hz, db);
-		if (set[i] != hz && db > -40)
-			fail_msg("%.0f Hz heard at %.1f dB while %.0f Hz played, want <= -40",
-				 set[i], db, hz);
-	}
+	assert_tone(s, hz, "the driver");
 }
 
 /* What the phone heard (modemsim writes it to a WAV): `hz` loud and clear, the others
  * not. */
 static void assert_phone_heard(const char *phone, double hz)
 {
-	static const double set[] = {600, 1000, 1400, 1800};
 	SF_INFO info = {0};
 	SNDFILE *f;
 	int16_t *s;
@@ -232,14 +239,7 @@ static void assert_phone_heard(const char *phone, double hz)
 	n = sf_readf_short(f, s, info.frames);
 	sf_close(f);
 	assert_true(n >= 4000);
-	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
-		double db = tone_db(s + n - 4000, 4000, set[i]);
-
-		if (set[i] == hz && db < -20)
-			fail_msg("the phone heard %.0f Hz at %.1f dB, want >= -20", hz, db);
-		if (set[i] != hz && db > -40)
-			fail_msg("the phone heard %.0f Hz at %.1f dB, want <= -40", set[i], db);
-	}
+	assert_tone(s + n - 4000, hz, "the phone");
 	free(s);
 }
 
