@@ -322,21 +322,57 @@ int policy_call_evaluate(void *ctx, const struct directory *d, const struct poli
 	return 0;
 }
 
+static const struct value_string side_names[] = {{POLICY_SIDE_OTHER, "other"},
+						 {POLICY_SIDE_STAFF, "staff"},
+						 {POLICY_SIDE_STUDENT, "student"},
+						 {POLICY_SIDE_GUARDIAN, "guardian"},
+						 {0, NULL}};
+
+const char *policy_call_side_name(enum policy_call_side s)
+{
+	return get_value_string(side_names, s);
+}
+
+enum policy_call_side policy_call_side_of(const struct policy_call_plan *plan,
+					  const struct dir_person *p)
+{
+	if (plan->student && p == plan->student)
+		return POLICY_SIDE_STUDENT;
+	if (is_guardian_of(p, plan->student))
+		return POLICY_SIDE_GUARDIAN;
+	return dir_is_staff_side(p) ? POLICY_SIDE_STAFF : POLICY_SIDE_OTHER;
+}
+
+bool policy_call_bridge_ok_sides(bool guardian_required, const enum policy_call_side *sides,
+				 unsigned n)
+{
+	bool student = false, staff = false;
+
+	if (!guardian_required)
+		return true;
+	for (unsigned i = 0; i < n; i++) {
+		if (sides[i] == POLICY_SIDE_GUARDIAN)
+			return true; /* a guardian of the student is on: anyone may be */
+		student |= sides[i] == POLICY_SIDE_STUDENT;
+		staff |= sides[i] == POLICY_SIDE_STAFF;
+	}
+	return !(student && staff);
+}
+
 bool policy_call_bridge_ok(const struct policy_call_plan *plan, const struct dir_person *const *set,
 			   unsigned n)
 {
-	const struct dir_person *s = plan->student;
 	bool student = false, staff = false;
 
-	if (!plan->guardian_required || !s)
+	if (!plan->guardian_required || !plan->student)
 		return true;
 	for (unsigned i = 0; i < n; i++) {
-		if (set[i] == s)
-			student = true;
-		else if (is_guardian_of(set[i], s))
-			return true; /* a guardian of the student is on: anyone may be */
-		else if (dir_is_staff_side(set[i]))
-			staff = true;
+		enum policy_call_side side = policy_call_side_of(plan, set[i]);
+
+		if (side == POLICY_SIDE_GUARDIAN)
+			return true;
+		student |= side == POLICY_SIDE_STUDENT;
+		staff |= side == POLICY_SIDE_STAFF;
 	}
 	return !(student && staff);
 }

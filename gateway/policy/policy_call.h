@@ -86,4 +86,18 @@ int policy_call_evaluate(void *ctx, const struct directory *d, const struct poli
 bool policy_call_bridge_ok(const struct policy_call_plan *plan, const struct dir_person *const *set,
 			   unsigned n);
 
+/* The same rule on what each party is to the plan, for a call flow that outlives the
+ * directory it was planned on (a roster import reloads it mid-call). */
+enum policy_call_side {
+	POLICY_SIDE_OTHER,    /* a family member who is not the student's guardian */
+	POLICY_SIDE_STAFF,    /* staff, or anyone writing as staff */
+	POLICY_SIDE_STUDENT,  /* the plan's student */
+	POLICY_SIDE_GUARDIAN, /* a guardian of the plan's student */
+};
+const char *policy_call_side_name(enum policy_call_side s);
+enum policy_call_side policy_call_side_of(const struct policy_call_plan *plan,
+					  const struct dir_person *p);
+bool policy_call_bridge_ok_sides(bool guardian_required, const enum policy_call_side *sides,
+				 unsigned n);
+
 bool policy_call_plan_has_rule(const struct policy_call_plan *p, const char *rule);

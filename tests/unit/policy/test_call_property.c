@@ -116,6 +116,21 @@ static bool in(const struct run *r, const struct dir_person *p)
 	return false;
 }
 
+/* The rule on persons, and the rule on sides that the daemon's call flow asks (it keeps
+ * what each party is, not the directory): they agree on every set. */
+static bool bridge_ok(const struct policy_call_plan *plan, const struct dir_person *const *set,
+		      unsigned n)
+{
+	enum policy_call_side sides[MAX_SET + 1];
+	bool ok = policy_call_bridge_ok(plan, set, n);
+
+	for (unsigned i = 0; i < n; i++)
+		sides[i] = policy_call_side_of(plan, set[i]);
+	if (policy_call_bridge_ok_sides(plan->guardian_required && plan->student, sides, n) != ok)
+		fail("the rule on sides disagrees with the rule on persons");
+	return ok;
+}
+
 /* The flow's join: only when the bridge with `p` would be fine. */
 static bool join(struct run *r, const struct policy_call_plan *plan, const struct dir_person *p)
 {
@@ -125,7 +140,7 @@ static bool join(struct run *r, const struct policy_call_plan *plan, const struc
 		return false;
 	memcpy(with, r->set, r->n * sizeof(with[0]));
 	with[r->n] = p;
-	if (!policy_call_bridge_ok(plan, with, r->n + 1))
+	if (!bridge_ok(plan, with, r->n + 1))
 		return false;
 	r->set[r->n++] = p;
 	return true;
@@ -140,11 +155,11 @@ static void leave(struct run *r, const struct policy_call_plan *plan, const stru
 			break;
 		}
 	}
-	if (!policy_call_bridge_ok(plan, r->set, r->n)) {
+	if (!bridge_ok(plan, r->set, r->n)) {
 		for (unsigned i = 0; i < r->n; i++)
 			if (r->set[i] == plan->student)
 				r->set[i] = r->set[--r->n];
-		if (!policy_call_bridge_ok(plan, r->set, r->n))
+		if (!bridge_ok(plan, r->set, r->n))
 			fail("the bridge is still not fine without the student");
 	}
 }
