@@ -55,6 +55,7 @@ struct recording_result {
 	char sha256[65];	       /* lower-case hex of the file's SHA-256 ("" when !encoded) */
 	uint64_t bytes;		       /* size of the file at path */
 	uint64_t duration_ms;	       /* audio frames / 8 */
+	unsigned channels;	       /* of the recording (0 when the WAV was unreadable) */
 	enum recording_format format;
 	bool encoded;	 /* false: encoding failed and path is the WAV, kept in live/ */
 	bool recovered;	 /* finished by recording_recover(), after a crash */

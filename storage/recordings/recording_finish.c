@@ -83,7 +83,7 @@ static int close_out(struct encode *e)
 }
 
 static int encode(const char *wav, const char *tmp, enum recording_format fmt, uint64_t *frames,
-		  char *why, size_t whylen)
+		  unsigned *channels, char *why, size_t whylen)
 {
 	struct encode e = {.out_fd = -1};
 	SF_INFO in = {0};
@@ -94,6 +94,7 @@ static int encode(const char *wav, const char *tmp, enum recording_format fmt, u
 		snprintf(why, whylen, "the live WAV is unreadable: %s", sf_strerror(NULL));
 		return -EBADMSG;
 	}
+	*channels = (unsigned)in.channels;
 	rc = open_out(&e, tmp, fmt, in.channels);
 	if (!rc)
 		rc = copy_audio(&e, in.channels);
@@ -162,7 +163,7 @@ int rec_finish_wav(const char *dir, const char *call_id, enum recording_format f
 		return -EINVAL;
 	rc = rec_wav_repair(wav);
 	if (!rc)
-		rc = encode(wav, tmp, fmt, &frames, res->error, sizeof(res->error));
+		rc = encode(wav, tmp, fmt, &frames, &res->channels, res->error, sizeof(res->error));
 	res->duration_ms = frames * 1000 / RECORDING_RATE;
 	if (!rc)
 		rc = publish(dir, tmp, fmt, res);

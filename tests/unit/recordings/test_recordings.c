@@ -157,6 +157,7 @@ static void tones_round_trip(struct env *e, enum recording_format fmt)
 	assert_false(res.recovered);
 	assert_string_equal(res.call_id, "call-42");
 	assert_int_equal(res.duration_ms, 10000);
+	assert_int_equal(res.channels, 3);
 	assert_int_equal(res.format, fmt);
 	snprintf(want, sizeof(want), "%s/%s.%s", e->rec, res.sha256, recording_format_ext(fmt));
 	assert_string_equal(res.path, want);
@@ -258,6 +259,7 @@ static void test_kill_and_recover(void **state)
 	assert_string_equal(seen.last.call_id, "crash-1");
 	print_message("recovered %llu ms\n", (unsigned long long)seen.last.duration_ms);
 	assert_true(seen.last.duration_ms >= written / 8); /* the repair keeps every frame */
+	assert_int_equal(seen.last.channels, 3);
 	assert_int_equal(access(live, F_OK), -1);
 	assert_int_equal(recording_verify(seen.last.path, seen.last.sha256), 0);
 	assert_sha256sum(seen.last.path, seen.last.sha256);
