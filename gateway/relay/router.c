@@ -191,7 +191,9 @@ static void dispatch_row(const struct rec_delivery_row *row, void *data)
 
 	if (id_set_has(&r->in_flight, row->id))
 		return;
-	if (row->flagged || (row->why && !strcmp(row->why, "alert"))) {
+	/* A call's notice goes ahead of everything: the phone rings in a moment. */
+	if (row->flagged ||
+	    (row->why && (!strcmp(row->why, "alert") || !strcmp(row->why, "call-notice")))) {
 		o.lane = ROUTER_LANE_URGENT;
 	} else if (row->team_message || (row->why && !strcmp(row->why, "digest"))) {
 		o.lane = ROUTER_LANE_BULK;
@@ -315,6 +317,8 @@ int64_t router_inbound(struct router *r, const struct router_inbound *in)
 	if (rc < 0 || store_commit(r->store) < 0)
 		goto fail;
 	router_dispatch_ids(r, w.queued, w.n_queued, in->at);
+	if (w.call && r->tp.place_call)
+		r->tp.place_call(w.call, r->tp_data);
 	talloc_free(w.tmp);
 	return w.message_id;
 fail:

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "gateway/policy/policy.h"
+#include "gateway/policy/policy_call.h"
 #include "storage/archive/store.h"
 
 struct router;
@@ -71,8 +72,40 @@ enum router_send_result {
 	ROUTER_SEND_FAILED = -1, /* cannot be sent at all (no modem for that relay, bad text) */
 };
 
+/* One person of a relayed call, as the call flow needs them after the directory that
+ * planned the call may have been reloaded. */
+struct router_call_party {
+	int64_t person_id;
+	const char *number; /* E.164 */
+	const char *name;   /* as the directory shows them: "Coach Dana Lee" */
+	enum policy_call_role role;
+	enum policy_call_side side;
+};
+
+/* A call the rules allow, recorded (calls row call_id), for the transport to place. The
+ * strings and arrays live until place_call returns. */
+struct router_call_order {
+	int64_t call_id;
+	int64_t at;	   /* ms UTC, when it was asked for */
+	const char *relay; /* the relay number the caller used: the one the parties know */
+	const char *team;  /* the team's name, or NULL */
+	bool guardian_required, crisis;
+	struct router_call_party caller, callee;
+	const struct router_call_party *guardians; /* in roster order, until one answers */
+	unsigned n_guardians;
+	const struct router_call_party *overseers; /* a summary after the call */
+	unsigned n_overseers;
+};
+
 struct router_transport {
 	enum router_send_result (*send)(const struct router_send *o, const char **why, void *data);
+	/* Lines free to place a call on now (modems that carry calls, ready, with no call),
+	 * and in *total how many there are at all. NULL: the relay places no calls. */
+	unsigned (*call_lines)(unsigned *total, void *data);
+	/* Place a call the router recorded as allowed. From here the call is the
+	 * transport's: it records the legs, the events and the end. NULL: calls are only
+	 * decided. */
+	void (*place_call)(const struct router_call_order *o, void *data);
 };
 
 struct router *router_alloc(void *ctx, struct store *s, const struct router_config *cfg,
@@ -134,6 +167,14 @@ int router_status_report(struct router *r, int64_t rx_pdu_id, const char *modem,
  * delivery id, or -1 when it could not be recorded. */
 int64_t router_alert(struct router *r, const char *relay, const char *number, const char *text,
 		     int64_t now);
+
+/* A text from the relay itself ("<district> relay: " and text) to `number` (person_id 0:
+ * not in the directory), from `relay`, recorded as a delivery with `why` and sent:
+ * "alert" and "call-notice" (who is calling, as the phone rings) in the urgent lane,
+ * others ("call-summary") in the conversation lane. Returns the delivery id, or -1 when
+ * it could not be recorded. */
+int64_t router_notify(struct router *r, const char *relay, int64_t person_id, const char *number,
+		      const char *why, const char *text, int64_t now);
 
 /* Send the oversight digest now to every overseer who has not had one in 20 hours.
  * Returns the number of digests queued. chaperoned calls it at digest_hour. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* What the relay sends on its own schedule: the oversight digest (once a day, each
  * overseer gets the staff messages of their teams that the policy marked for the digest)
- * and alerts to the district's IT contact. */
+ * and the relay's own texts: alerts to the district's IT contact, who is calling, call
+ * summaries. */
 #include <stdbool.h>
 
 #include <talloc.h>
@@ -89,21 +90,18 @@ unsigned router_send_digests(struct router *r, int64_t now)
 	return sent;
 }
 
-int64_t router_alert(struct router *r, const char *relay, const char *number, const char *text,
-		     int64_t now)
+int64_t router_notify(struct router *r, const char *relay, int64_t person_id, const char *number,
+		      const char *why, const char *text, int64_t now)
 {
-	const struct dir_person *p = r->dir ? dir_person_by_phone(r->dir, number) : NULL;
-	struct rec_delivery d = {0};
-	int64_t id;
+	struct rec_delivery d = {.at = now,
+				 .relay = relay,
+				 .recipient_id = person_id,
+				 .recipient_number = number,
+				 .why = why,
+				 .body = talloc_asprintf(r, "%s relay: %s", r->cfg.district, text),
+				 .status = REC_ST_QUEUED};
+	int64_t id = d.body ? rec_delivery_add(r->store, &d) : -1;
 
-	d.at = now;
-	d.relay = relay;
-	d.recipient_id = p ? p->id : 0;
-	d.recipient_number = number;
-	d.why = "alert";
-	d.body = talloc_asprintf(r, "%s relay: %s", r->cfg.district, text);
-	d.status = REC_ST_QUEUED;
-	id = rec_delivery_add(r->store, &d);
 	talloc_free((char *)d.body);
 	if (id <= 0) {
 		r->stats.store_errors++;
@@ -111,4 +109,12 @@ int64_t router_alert(struct router *r, const char *relay, const char *number, co
 	}
 	router_dispatch_ids(r, &id, 1, now);
 	return id;
+}
+
+int64_t router_alert(struct router *r, const char *relay, const char *number, const char *text,
+		     int64_t now)
+{
+	const struct dir_person *p = r->dir ? dir_person_by_phone(r->dir, number) : NULL;
+
+	return router_notify(r, relay, p ? p->id : 0, number, "alert", text, now);
 }

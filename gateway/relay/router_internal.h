@@ -63,6 +63,7 @@ struct work {
 	bool crisis;	 /* the message says !crisis: whatever is decided is flagged */
 	int64_t *queued; /* deliveries to dispatch after commit */
 	unsigned n_queued;
+	struct router_call_order *call; /* a call to place after commit (CALL @name) */
 	bool failed; /* a step could not record (for steps that return a decision) */
 };
 
