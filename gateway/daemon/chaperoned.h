@@ -9,6 +9,8 @@
  *   daemon_vty.c        show modems|queues|held|stats|policy at the telnet VTY
  *   daemon_modems.c     modem events: receive (record, acknowledge, reassemble, route)
  *                       and the transport that turns deliveries into SMS-SUBMITs
+ *   daemon_calls.c      calls into a relay number; call recordings
+ *   daemon_call_flow.c  relayed calls: dialled, announced, bridged, recorded
  *
  * Start-up order is what makes "nothing lost" hold across restarts: the store opens
  * first; PDUs recorded but never assembled are fed to reassembly again; deliveries left
@@ -128,6 +130,25 @@ int daemon_calls_recover(struct chaperoned *d);
 /* The relay stops: the calls still up are recorded as ended. */
 void daemon_calls_stop(void);
 
+/* Call recordings of daemon_calls.c, for both kinds of call: open one for call_row
+ * (logged when it fails: the call goes on unrecorded, *out NULL), and finish one, its
+ * hash into the archive (-1 when it could not be finished: its WAV is kept). */
+struct recording;
+int daemon_call_recording_open(struct chaperoned *d, void *ctx, int64_t call_row, unsigned channels,
+			       struct recording **out);
+int daemon_call_recording_finish(struct chaperoned *d, int64_t call_row, struct recording *r);
+
+/* daemon_call_flow.c: relayed calls (see there). Free lines that carry calls (and how
+ * many there are at all); place a call the router allowed; the driver's reports of the
+ * flow's legs (true when the call or the modem's audio was the flow's); the relay stops:
+ * every relayed call hung up and recorded as ended. */
+unsigned daemon_flow_lines(struct chaperoned *d, unsigned *total);
+void daemon_flow_place(struct chaperoned *d, const struct router_call_order *o);
+bool daemon_flow_on_call(struct modem *m, const struct modem_call_info *ci);
+bool daemon_flow_on_audio(struct modem *m, const int16_t *s, unsigned n);
+void daemon_flow_stop(struct chaperoned *d);
+unsigned daemon_flow_count(void);
+
 /* daemon_config.c */
 void daemon_config_init(struct chaperoned *d);
 struct daemon_modem *daemon_modem_find(struct chaperoned *d, const char *name);
@@ -150,6 +171,9 @@ enum daemon_timer {
 	DAEMON_T_STOP_GRACE = -2,
 	DAEMON_T_DIGEST_CHECK = -3,
 	DAEMON_T_REASSEMBLY = -4,
+	DAEMON_T_CALL_ANSWER = -5,  /* s: a party dialled answers and hears the notice */
+	DAEMON_T_ADULT_REJOIN = -6, /* s: a call that lost its guardian waits for an adult */
+	DAEMON_T_CALL_HANGUP = -7,  /* s: "this call has ended" and the hang-ups */
 };
 extern struct osmo_tdef daemon_tdefs[];
 void daemon_timers_init(void);

@@ -64,6 +64,23 @@ static void recording_id(char *buf, size_t cap, int64_t call_row)
 	snprintf(buf, cap, "call-%lld", (long long)call_row);
 }
 
+int daemon_call_recording_open(struct chaperoned *d, void *ctx, int64_t call_row, unsigned channels,
+			       struct recording **out)
+{
+	char id[32], *dir = recordings_dir(d);
+	int rc;
+
+	recording_id(id, sizeof(id), call_row);
+	rc = recording_open(ctx, dir, id, channels, NULL, out);
+	if (rc < 0) {
+		LOGP(DRELAY, LOGL_ERROR, "call %lld: cannot record in %s: %s\n",
+		     (long long)call_row, dir, strerror(-rc));
+		*out = NULL;
+	}
+	talloc_free(dir);
+	return rc;
+}
+
 /* A finished recording into the archive (recovered: finished at start-up). */
 static void record_recording(struct chaperoned *d, int64_t call_row,
 			     const struct recording_result *res)
@@ -73,7 +90,7 @@ static void record_recording(struct chaperoned *d, int64_t call_row,
 				       .format = recording_format_ext(res->format),
 				       .bytes = (int64_t)res->bytes,
 				       .duration_ms = (int64_t)res->duration_ms,
-				       .channels = 2,
+				       .channels = res->channels,
 				       .recovered = res->recovered};
 
 	if (store_begin(d->store) < 0 || rec_call_recording_add(d->store, call_row, &r) <= 0 ||
@@ -84,21 +101,28 @@ static void record_recording(struct chaperoned *d, int64_t call_row,
 	}
 }
 
-static void finish_recording(struct daemon_call *c)
+int daemon_call_recording_finish(struct chaperoned *d, int64_t call_row, struct recording *r)
 {
 	struct recording_result res;
+
+	if (recording_finish(r, &res) < 0 || !res.encoded) {
+		LOGP(DRELAY, LOGL_ERROR, "call %lld: recording not finished: %s (kept: %s)\n",
+		     (long long)call_row, res.error, res.path);
+		return -1;
+	}
+	record_recording(d, call_row, &res);
+	return 0;
+}
+
+static void finish_recording(struct daemon_call *c)
+{
 	struct recording *r = c->rec;
 
 	if (!r)
 		return;
 	c->rec = NULL;
-	if (recording_finish(r, &res) < 0 || !res.encoded) {
-		LOGP(DRELAY, LOGL_ERROR, "call %lld: recording not finished: %s (kept: %s)\n",
-		     (long long)c->call_row, res.error, res.path);
+	if (daemon_call_recording_finish(c->d, c->call_row, r) < 0)
 		event(c, "fault", "the recording could not be finished; its WAV is kept");
-		return;
-	}
-	record_recording(c->d, c->call_row, &res);
 }
 
 static struct daemon_call *find(struct modem *m, uint32_t id)
@@ -249,27 +273,18 @@ static void start_prompt(struct daemon_call *c)
 	event(c, "prompt", detail);
 	talloc_free(detail);
 	c->pos = 0;
-	{
-		char id[32], *dir = recordings_dir(c->d);
-		int rc;
-
-		recording_id(id, sizeof(id), c->call_row);
-		rc = recording_open(c, dir, id, 2, NULL, &c->rec);
-		if (rc < 0) {
-			LOGP(DRELAY, LOGL_ERROR, "call %lld: cannot record in %s: %s\n",
-			     (long long)c->call_row, dir, strerror(-rc));
-			event(c, "fault", "the call could not be recorded");
-			c->rec = NULL;
-		}
-		talloc_free(dir);
-	}
+	if (daemon_call_recording_open(c->d, c, c->call_row, 2, &c->rec) < 0)
+		event(c, "fault", "the call could not be recorded");
 }
 
 void daemon_on_call(struct modem *m, const struct modem_call_info *ci, void *data)
 {
 	struct chaperoned *d = data;
-	struct daemon_call *c = find(m, ci->id);
+	struct daemon_call *c;
 
+	if (daemon_flow_on_call(m, ci))
+		return;
+	c = find(m, ci->id);
 	if (!c) {
 		if (ci->state != MODEM_CALL_RINGING && ci->state != MODEM_CALL_RELEASING &&
 		    ci->state != MODEM_CALL_RELEASED) {
@@ -318,6 +333,8 @@ void daemon_on_audio(struct modem *m, const int16_t *s, unsigned n, void *data)
 	int16_t out[MODEM_AUDIO_FRAME];
 
 	(void)data;
+	if (daemon_flow_on_audio(m, s, n))
+		return;
 	llist_for_each_entry (c, &calls, list) {
 		size_t k = 0;
 
@@ -346,6 +363,7 @@ void daemon_calls_stop(void)
 {
 	struct daemon_call *c, *tmp;
 
+	daemon_flow_stop(g_daemon);
 	llist_for_each_entry_safe (c, tmp, &calls, list) {
 		finish_recording(c);
 		event(c, "end", "relay stopping");

@@ -571,4 +571,18 @@ static enum router_send_result transport_send(const struct router_send *o, const
 	return res;
 }
 
-const struct router_transport daemon_transport = {.send = transport_send};
+static unsigned transport_call_lines(unsigned *total, void *data)
+{
+	return daemon_flow_lines(data, total);
+}
+
+static void transport_place_call(const struct router_call_order *o, void *data)
+{
+	daemon_flow_place(data, o);
+}
+
+const struct router_transport daemon_transport = {
+    .send = transport_send,
+    .call_lines = transport_call_lines,
+    .place_call = transport_place_call,
+};
