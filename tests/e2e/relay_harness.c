@@ -507,19 +507,12 @@ static struct sim *start_modemsim(struct relay_env *e)
 	struct sim *s = calloc(1, sizeof(*s));
 	char prog[512], line[512], log[160], submit[16], deliver[16];
 	int log_fd;
-	const char *argv[] = {prog,
-			      "-n",
-			      e->modems == 3 ? "3" : "2",
-			      "--msisdn-base",
-			      RELAY_SOCCER,
-			      "--submit-ms",
-			      submit,
-			      "--deliver-ms",
-			      deliver,
-			      e->model[0] ? "--model" : s->dir,
-			      e->model[0] ? e->model : NULL,
-			      e->model[0] ? s->dir : NULL,
-			      NULL};
+	const char *argv[] = {prog, "-n", e->modems == 3 ? "3" : "2", "--msisdn-base", RELAY_SOCCER,
+			      "--submit-ms", submit, "--deliver-ms", deliver,
+			      /* Modems that carry calls: phones ring every second, so that
+			       * one ring of auto-answer is one second. */
+			      e->model[0] ? "--model" : s->dir, e->model[0] ? e->model : NULL,
+			      e->model[0] ? "--ring-ms" : NULL, "1000", s->dir, NULL};
 	int pipefd[2];
 	size_t n = 0;
 	long long deadline = now_ms() + 10000;
