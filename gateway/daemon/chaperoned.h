@@ -147,7 +147,8 @@ void daemon_flow_place(struct chaperoned *d, const struct router_call_order *o);
 bool daemon_flow_on_call(struct modem *m, const struct modem_call_info *ci);
 bool daemon_flow_on_audio(struct modem *m, const int16_t *s, unsigned n);
 void daemon_flow_stop(struct chaperoned *d);
-unsigned daemon_flow_count(void);
+/* `show calls`: the lines, and each relayed call with its legs. */
+void daemon_flow_show(struct chaperoned *d, struct vty *vty);
 
 /* daemon_config.c */
 void daemon_config_init(struct chaperoned *d);

@@ -45,6 +45,7 @@
 #include <osmocom/core/tdef.h>
 #include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
+#include <osmocom/vty/vty.h>
 #include <talloc.h>
 
 #include "gateway/daemon/chaperoned.h"
@@ -1071,7 +1072,29 @@ void daemon_flow_stop(struct chaperoned *d)
 	}
 }
 
-unsigned daemon_flow_count(void)
+static const char *const phase_names[] = {
+    [LEG_DIALING] = "ringing", [LEG_NOTICE] = "hearing the notice",
+    [LEG_BRIDGED] = "on",      [LEG_ISOLATED] = "out of the bridge",
+    [LEG_GONE] = "gone",
+};
+
+void daemon_flow_show(struct chaperoned *d, struct vty *vty)
 {
-	return llist_count(&flows);
+	unsigned total, free_lines = daemon_flow_lines(d, &total);
+	struct relay_call *rc;
+
+	vty_out(vty, "lines that carry calls: %u, free: %u; relayed calls now: %u%s", total,
+		free_lines, llist_count(&flows), VTY_NEWLINE);
+	llist_for_each_entry (rc, &flows, list) {
+		vty_out(vty, "call #%lld %s: %s calls %s%s%s", (long long)rc->row,
+			osmo_fsm_inst_state_name(rc->fi), rc->caller.name, rc->callee.name,
+			rc->crisis ? " (crisis)" : "", VTY_NEWLINE);
+		for (unsigned i = 0; i < rc->n_legs; i++) {
+			const struct flow_leg *leg = &rc->legs[i];
+
+			vty_out(vty, "  leg %u %s (%s) on %s: %s%s", leg->mix, leg->p->name,
+				policy_call_role_name(leg->p->role), leg->dm->name,
+				phase_names[leg->phase], VTY_NEWLINE);
+		}
+	}
 }

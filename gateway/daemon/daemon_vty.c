@@ -5,6 +5,7 @@
  *   show held     messages held for an administrator or for quiet hours
  *   show stats    rate counters and totals from the records
  *   show policy   the rules in the order they run, and the district's settings
+ *   show calls    the lines that carry calls, and each relayed call's legs
  * Nothing here reveals message bodies beyond what `chaperone held list` shows, and
  * nothing dumps memory. */
 #include <inttypes.h>
@@ -158,6 +159,13 @@ DEFUN(show_policy, show_policy_cmd, "show policy", SHOW_STR "Policy rules and se
 	return CMD_SUCCESS;
 }
 
+DEFUN(show_calls, show_calls_cmd, "show calls",
+      SHOW_STR "Lines that carry calls, and the relayed calls now\n")
+{
+	daemon_flow_show(g_daemon, vty);
+	return CMD_SUCCESS;
+}
+
 DEFUN(send_digest, send_digest_cmd, "digest send",
       "Oversight digest\nSend the daily digest now to overseers who have not had one today\n")
 {
@@ -174,5 +182,6 @@ void daemon_vty_init(void)
 	install_element_ve(&show_held_cmd);
 	install_element_ve(&show_stats_cmd);
 	install_element_ve(&show_policy_cmd);
+	install_element_ve(&show_calls_cmd);
 	install_element(ENABLE_NODE, &send_digest_cmd);
 }

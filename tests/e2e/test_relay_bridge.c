@@ -310,6 +310,17 @@ static void test_coach_calls_player(void **state)
 			  10000));
 	free(relay_expect(env, DANA, "Riley C. is on the line", 10000));
 
+	/* The console shows the lines and the call's legs. */
+	text = relay_vty(env, "show calls");
+	print_message("%s", text);
+	RELAY_HAS(env, text, "lines that carry calls: 3, free: 0; relayed calls now: 1");
+	RELAY_HAS(env, text, "ACTIVE: Coach Dana Lee calls Riley C.");
+	RELAY_HAS(env, text, "(guardian) on modem0: gone");
+	RELAY_HAS(env, text, "Lin C. (guardian) on modem0: on");
+	RELAY_HAS(env, text, "Riley C. (callee) on modem1: on");
+	RELAY_HAS(env, text, "Coach Dana Lee (caller) on modem2: on");
+	free(text);
+
 	/* While the call holds all three lines, another call is refused, with why. */
 	relay_text(env, PRIYA, RELAY_ROBOTICS, "CALL @averyj");
 	free(relay_expect(env, PRIYA, "lines for calls are busy (0 of 3 free", 10000));
