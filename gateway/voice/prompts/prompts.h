@@ -85,5 +85,21 @@ int voice_prompt_load_err(const struct voice_prompt *p, const char *override_dir
 			  int16_t **samples, size_t *n, char sha256_hex[VOICE_PROMPT_SHA256_HEX],
 			  char *err, size_t errlen);
 
+/* Names of people are not prompts: they change with every roster. voice_speak() says a
+ * short line of text (a name, "Coach Dana Lee is calling Riley C.", a menu) at run time
+ * with espeak-ng, the voice and speed the build uses, resampled to 8,000 Hz by libsoxr
+ * and normalised to -3 dBFS. The same text gives the same samples throughout a run (the
+ * last 64 texts are kept: espeak-ng itself varies a few samples from one synthesis to
+ * the next), and sha256_hex is the SHA-256 of those samples (16-bit, host order), stored
+ * with the call that played them. On success returns 0 with *samples a talloc array of
+ * *n samples on ctx; -EINVAL for NULL arguments, an empty text, one over
+ * VOICE_SPEAK_MAX_BYTES, not UTF-8 or with control characters (SSML and phoneme input
+ * are never read: the text is words); -E2BIG when it would take over
+ * VOICE_PROMPT_MAX_SECONDS; -EIO when espeak-ng cannot run; -ENOMEM. Not reentrant (one
+ * event loop). */
+#define VOICE_SPEAK_MAX_BYTES 400
+int voice_speak(void *ctx, const char *text, int16_t **samples, size_t *n,
+		char sha256_hex[VOICE_PROMPT_SHA256_HEX]);
+
 /* A fixed English phrase for a voice_prompt_err. */
 const char *voice_prompt_strerror(int rc);

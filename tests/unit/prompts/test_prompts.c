@@ -5,6 +5,7 @@
  * writes the same bytes; a district's 8 kHz mono recording is used in a prompt's place
  * and hashed, and one at another rate or with two channels is refused with a message
  * that says why, never replaced by the built prompt. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -319,6 +320,50 @@ static void test_bad_arguments(void **state)
 			 VOICE_PROMPT_E_ARG);
 }
 
+/* Names spoken at run time: speech at 8 kHz, peak -3 dBFS, the same samples (and hash)
+ * for the same text, another hash for another name; bad text refused. */
+static void test_speak(void **state)
+{
+	struct env *e = *state;
+	char h1[VOICE_PROMPT_SHA256_HEX], h2[VOICE_PROMPT_SHA256_HEX], h3[VOICE_PROMPT_SHA256_HEX];
+	char hex[65], big[VOICE_SPEAK_MAX_BYTES + 2];
+	unsigned char hash[crypto_hash_sha256_BYTES];
+	int16_t *a, *b, *c, *s;
+	size_t na, nb, nc, n;
+	int peak = 0;
+
+	assert_int_equal(voice_speak(e->ctx, "Coach Dana Lee is calling Riley C.", &a, &na, h1), 0);
+	print_message("spoken: %.2f s, rms %.0f\n", na / 8000.0, rms(a, na));
+	assert_true(na > 8000 && na < 8000 * 6); /* a second or more of a short sentence */
+	for (size_t i = 0; i < na; i++)
+		peak = abs(a[i]) > peak ? abs(a[i]) : peak;
+	assert_in_range(peak, 23000, 23300); /* -3 dBFS */
+	assert_true(rms(a, na) > 1000);	     /* speech, not near silence */
+	crypto_hash_sha256(hash, (const unsigned char *)a, na * sizeof(*a));
+	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+	assert_string_equal(hex, h1);
+	assert_int_equal(voice_speak(e->ctx, "Coach Dana Lee is calling Riley C.", &b, &nb, h2), 0);
+	assert_int_equal(nb, na);
+	assert_memory_equal(a, b, na * sizeof(*a));
+	assert_string_equal(h1, h2);
+	/* Non-Latin names are read too, and differ. */
+	assert_int_equal(voice_speak(e->ctx, "Coach Zoë Þórsdóttir is calling 陈丽", &c, &nc, h3),
+			 0);
+	assert_true(nc > 4000);
+	assert_string_not_equal(h1, h3);
+
+	assert_int_equal(voice_speak(e->ctx, "", &s, &n, h3), -EINVAL);
+	assert_int_equal(voice_speak(e->ctx, NULL, &s, &n, h3), -EINVAL);
+	assert_int_equal(voice_speak(e->ctx, "Dana\nLee", &s, &n, h3), -EINVAL);
+	assert_int_equal(voice_speak(e->ctx, "Dana \xff Lee", &s, &n, h3), -EINVAL);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(voice_speak(e->ctx, big, &s, &n, h3), -EINVAL);
+	/* Markup is read as words, never obeyed: no minute-long break. */
+	assert_int_equal(voice_speak(e->ctx, "<break time=\"60s\"/> Lee", &s, &n, h3), 0);
+	assert_true(n < 8000 * 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +373,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_override_used, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_override_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_speak, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
