@@ -915,25 +915,76 @@ static struct flow_leg *leg_of(struct modem *m, uint32_t call_id, struct relay_c
 }
 
 /* Answered: the notice, then (for those waiting for others) that they are connected. */
+/* Say `text` (names: spoken at run time) to one leg; the prompt id, or -1 (recorded). */
+static int say(struct relay_call *rc, struct flow_leg *leg, const char *text)
+{
+	char sha[VOICE_PROMPT_SHA256_HEX];
+	int16_t *samples;
+	size_t n;
+	int rc_speak = voice_speak(rc, text, &samples, &n, sha), pid;
+
+	if (rc_speak < 0) {
+		evf(rc, leg, "fault", "\"%s\" could not be spoken: %s", text, strerror(-rc_speak));
+		return -1;
+	}
+	pid = voice_mixer_prompt(rc->mix, leg->mix, samples, n);
+	talloc_free(samples);
+	if (pid < 0) {
+		evf(rc, leg, "fault", "\"%s\" not queued: %s", text, strerror(-pid));
+		return -1;
+	}
+	evf(rc, leg, "prompt", "spoken %s %s", sha, text);
+	return pid;
+}
+
+/* Who is on the call, said to a leg after its notice: names are not prompts. */
+static int attribution(struct relay_call *rc, struct flow_leg *leg)
+{
+	const char *g = rc->guardian && rc->guardian != leg ? rc->guardian->p->name : NULL;
+	char *text;
+	int id;
+
+	switch (leg->p->role) {
+	case POLICY_LEG_GUARDIAN:
+		text = talloc_asprintf(rc, "%s is calling about %s. Please hold.", rc->caller.name,
+				       rc->callee.name);
+		break;
+	case POLICY_LEG_CALLEE:
+		text = g ? talloc_asprintf(rc, "%s is calling you, with %s on the line.",
+					   rc->caller.name, g)
+			 : talloc_asprintf(rc, "%s is calling you.", rc->caller.name);
+		break;
+	default:
+		text = g ? talloc_asprintf(rc, "%s and %s are on the line.", rc->callee.name, g)
+			 : talloc_asprintf(rc, "%s is on the line.", rc->callee.name);
+		break;
+	}
+	id = text ? say(rc, leg, text) : -1;
+	talloc_free(text);
+	return id;
+}
+
+/* Answered: the notice, then who is calling. The leg joins when both have played. */
 static void answered(struct relay_call *rc, struct flow_leg *leg)
 {
+	int id;
+
 	leg->answered = true;
 	leg->phase = LEG_NOTICE;
 	ev(rc, leg, "answer", leg->p->name);
 	if (!rc->rec)
 		daemon_call_recording_open(rc->d, rc, rc->row, 1 + rc->n_legs_max, &rc->rec);
 	leg->notice_id = prompt(rc, leg, "recording_notice");
-	if (leg->p->role != POLICY_LEG_CALLER) {
-		int id = prompt(rc, leg, "connecting");
-
-		if (id > 0)
-			leg->notice_id = id;
-	}
 	if (leg->notice_id <= 0) {
 		/* No notice could play: nobody may hear this leg. */
 		ev(rc, leg, "fault", "the recording notice could not play: hung up");
 		hang_up(leg);
+		return;
 	}
+	/* Without the names the call still goes ahead (the texts named everyone). */
+	id = attribution(rc, leg);
+	if (id > 0)
+		leg->notice_id = id;
 }
 
 bool daemon_flow_on_call(struct modem *m, const struct modem_call_info *ci)

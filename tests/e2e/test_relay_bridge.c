@@ -304,7 +304,23 @@ static void test_coach_calls_player(void **state)
 	RELAY_CHECK(env, strstr(kinds, "answer") == NULL);
 	free(kinds);
 
-	/* Who is calling, by text from the number they know; the caller told it is placed. */
+	/* Who is calling, said after the notice (names are spoken at run time, the hash of
+	 * what was said recorded)... */
+	RELAY_CHECK(env,
+		    relay_sql_int(env,
+				  "SELECT count(*) FROM call_events e JOIN call_legs l ON l.id ="
+				  " e.leg_id WHERE e.call_id = %lld AND l.number = '%s' AND"
+				  " e.kind = 'prompt' AND e.detail GLOB 'spoken [0-9a-f]* Coach"
+				  " Dana Lee is calling about Riley C.*'",
+				  (long long)call, LIN) == 1);
+	RELAY_CHECK(env,
+		    relay_sql_int(env,
+				  "SELECT count(*) FROM call_events e JOIN call_legs l ON l.id ="
+				  " e.leg_id WHERE e.call_id = %lld AND l.number = '%s' AND"
+				  " e.kind = 'prompt' AND e.detail LIKE '%%Coach Dana Lee is"
+				  " calling you, with Lin C. on the line.'",
+				  (long long)call, RILEY) == 1);
+	/* ... and by text from the number they know; the caller told it is placed. */
 	free(relay_expect(env, LIN, "Coach Dana Lee is calling about Riley C.", 10000));
 	free(relay_expect(env, RILEY, "Coach Dana Lee is calling you, with Lin C. on the line",
 			  10000));
