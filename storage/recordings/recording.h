@@ -27,9 +27,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECORDING_RATE	       8000
-#define RECORDING_FRAME	       160 /* samples per channel in 20 ms */
-#define RECORDING_MAX_CHANNELS 16
+#define RECORDING_RATE	8000
+#define RECORDING_FRAME 160 /* samples per channel in 20 ms */
+/* FLAC holds at most 8 channels (and Ogg Opus in its surround mapping): a call records
+ * the relay's own channel and up to 7 legs. */
+#define RECORDING_MAX_CHANNELS 8
 #define RECORDING_ID_MAX       64 /* call_id: 1..64 of [A-Za-z0-9_.-], not starting with '.' */
 #define RECORDING_PATH_MAX     1024
 

@@ -74,7 +74,7 @@ int64_t rec_call_leg_add(struct store *s, int64_t call_id, int64_t at, int64_t p
 	sqlite3_stmt *st;
 
 	if (call_id <= 0 || !number || !*number || !modem || !one_of(role, roles) || channel < 1 ||
-	    channel > 8)
+	    channel > 7)
 		return -EINVAL;
 	st = store_stmt(s, "INSERT INTO call_legs(call_id, at, person_id, number, role, modem,"
 			   " channel) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -118,7 +118,7 @@ int64_t rec_call_recording_add(struct store *s, int64_t call_id, const struct re
 	sqlite3_stmt *st;
 
 	if (call_id <= 0 || !r || !is_sha256(r->sha256) || !one_of(r->format, formats) ||
-	    r->bytes < 0 || r->duration_ms < 0 || r->channels < 1 || r->channels > 9)
+	    r->bytes < 0 || r->duration_ms < 0 || r->channels < 1 || r->channels > 8)
 		return -EINVAL;
 	st = store_stmt(s, "INSERT INTO call_recordings(call_id, at, sha256, format, bytes,"
 			   " duration_ms, channels, recovered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"

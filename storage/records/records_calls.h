@@ -39,7 +39,7 @@ struct rec_call {
 CHAPERONE_MUST_CHECK int64_t rec_call_add(struct store *s, const struct rec_call *c);
 
 /* role: "caller", "callee", "guardian" or "overseer"; channel: the leg's channel in the
- * recording (1..8; 0 is what the relay played). */
+ * recording (1..7; 0 is what the relay played). */
 CHAPERONE_MUST_CHECK int64_t rec_call_leg_add(struct store *s, int64_t call_id, int64_t at,
 					      int64_t person_id, const char *number,
 					      const char *role, const char *modem,
@@ -56,7 +56,7 @@ struct rec_call_recording {
 	const char *sha256; /* 64 lower-case hex digits: the file's name and content hash */
 	const char *format; /* "flac", "opus", "wav" */
 	int64_t bytes, duration_ms;
-	unsigned channels; /* 1..9 */
+	unsigned channels; /* 1..8: the relay's and up to 7 legs */
 	bool recovered;	   /* finished at start-up from what a crash left */
 };
 CHAPERONE_MUST_CHECK int64_t rec_call_recording_add(struct store *s, int64_t call_id,

@@ -340,7 +340,8 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(recording_open(e->ctx, e->rec, ".hidden", 3, NULL, &r), -EINVAL);
 	assert_int_equal(recording_open(e->ctx, e->rec, "", 3, NULL, &r), -EINVAL);
 	assert_int_equal(recording_open(e->ctx, e->rec, "ok", 0, NULL, &r), -EINVAL);
-	assert_int_equal(recording_open(e->ctx, e->rec, "ok", 17, NULL, &r), -EINVAL);
+	/* Nine channels would be written live and never finish: FLAC holds eight. */
+	assert_int_equal(recording_open(e->ctx, e->rec, "ok", 9, NULL, &r), -EINVAL);
 	assert_null(r);
 	assert_int_equal(access(e->rec, F_OK), -1); /* nothing was created */
 
