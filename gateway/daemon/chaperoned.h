@@ -122,6 +122,7 @@ extern struct chaperoned *g_daemon;
 /* daemon_calls.c: calls into a relay number (see there). */
 void daemon_on_call(struct modem *m, const struct modem_call_info *ci, void *data);
 void daemon_on_audio(struct modem *m, const int16_t *s, unsigned n, void *data);
+void daemon_on_dtmf(struct modem *m, uint32_t call_id, char digit, void *data);
 /* At start-up: every prompt loads (a district recording that cannot be used is an error
  * that stops the start: err says which and why). 0 or -1. */
 int daemon_calls_check_prompts(struct chaperoned *d, char *err, size_t errlen);
@@ -146,6 +147,15 @@ unsigned daemon_flow_lines(struct chaperoned *d, unsigned *total);
 void daemon_flow_place(struct chaperoned *d, const struct router_call_order *o);
 bool daemon_flow_on_call(struct modem *m, const struct modem_call_info *ci);
 bool daemon_flow_on_audio(struct modem *m, const int16_t *s, unsigned n);
+bool daemon_flow_on_dtmf(struct modem *m, uint32_t call_id, char digit);
+/* A person in the directory called `relay` on dm (call_row and leg_row recorded as it
+ * rang): answered, and from here the call is the flow's (the menu). False when it could
+ * not be taken (out of memory): the caller declines it. */
+struct dir_person;
+struct dir_relay;
+bool daemon_flow_incoming(struct chaperoned *d, struct daemon_modem *dm, uint32_t call_id,
+			  int64_t call_row, int64_t leg_row, const struct dir_person *caller,
+			  const struct dir_relay *relay);
 void daemon_flow_stop(struct chaperoned *d);
 /* `show calls`: the lines, and each relayed call with its legs. */
 void daemon_flow_show(struct chaperoned *d, struct vty *vty);
@@ -175,6 +185,7 @@ enum daemon_timer {
 	DAEMON_T_CALL_ANSWER = -5,  /* s: a party dialled answers and hears the notice */
 	DAEMON_T_ADULT_REJOIN = -6, /* s: a call that lost its guardian waits for an adult */
 	DAEMON_T_CALL_HANGUP = -7,  /* s: "this call has ended" and the hang-ups */
+	DAEMON_T_MENU = -8,	    /* s: a known caller answered chooses from the menu */
 };
 extern struct osmo_tdef daemon_tdefs[];
 void daemon_timers_init(void);

@@ -49,6 +49,7 @@
 #include <talloc.h>
 
 #include "gateway/daemon/chaperoned.h"
+#include "gateway/daemon/daemon_call_flow.h"
 #include "gateway/policy/policy_call.h"
 #include "gateway/voice/prompts/prompts.h"
 #include "gateway/voice/voice_mixer.h"
@@ -56,27 +57,17 @@
 #include "storage/records/records_calls.h"
 #include "storage/recordings/recording.h"
 
-enum flow_state {
-	FLOW_ST_GUARDIAN,
-	FLOW_ST_CALLEE,
-	FLOW_ST_CALLER,
-	FLOW_ST_ACTIVE,
-	FLOW_ST_ADULT_LEFT,
-	FLOW_ST_ENDING,
-};
-
-enum flow_event {
-	FLOW_EV_NOTICE_DONE, /* a leg heard its notice (data: the leg) */
-	FLOW_EV_GONE,	     /* a leg's call is over, answered or not (data: the leg) */
-};
+#define S(x) (1 << (x))
 
 static const struct value_string flow_event_names[] = {
     {FLOW_EV_NOTICE_DONE, "NOTICE_DONE"},
     {FLOW_EV_GONE, "GONE"},
+    {FLOW_EV_DIGIT, "DIGIT"},
     {0, NULL},
 };
 
-static const struct osmo_tdef_state_timeout flow_timeouts[32] = {
+const struct osmo_tdef_state_timeout flow_timeouts[32] = {
+    [FLOW_ST_MENU] = {.T = DAEMON_T_MENU},
     [FLOW_ST_GUARDIAN] = {.T = DAEMON_T_CALL_ANSWER},
     [FLOW_ST_CALLEE] = {.T = DAEMON_T_CALL_ANSWER},
     [FLOW_ST_CALLER] = {.T = DAEMON_T_CALL_ANSWER},
@@ -84,71 +75,13 @@ static const struct osmo_tdef_state_timeout flow_timeouts[32] = {
     [FLOW_ST_ENDING] = {.T = DAEMON_T_CALL_HANGUP},
 };
 
-#define flow_state_chg(fi, st) osmo_tdef_fsm_inst_state_chg(fi, st, flow_timeouts, daemon_tdefs, 5)
-
-struct flow_party {
-	int64_t person_id;
-	char *number, *name;
-	enum policy_call_role role;
-	enum policy_call_side side;
-};
-
-enum leg_phase {
-	LEG_DIALING,  /* dialled, not answered */
-	LEG_NOTICE,   /* answered, hearing the notice: hears nobody, heard by nobody */
-	LEG_BRIDGED,  /* hears and is heard */
-	LEG_ISOLATED, /* out of the bridge (a student whose guardian left) */
-	LEG_GONE,
-};
-
-struct relay_call;
-
-struct flow_leg {
-	struct relay_call *rc;
-	const struct flow_party *p;
-	struct daemon_modem *dm;
-	uint32_t call_id;
-	bool have_id; /* modem_dial() has returned the call's id */
-	unsigned mix; /* its mixer leg: its channel in the recording */
-	int64_t row;  /* call_legs */
-	enum leg_phase phase;
-	int notice_id;	/* the last prompt of its notice */
-	int goodbye_id; /* "this call has ended" */
-	bool alerted, answered, hung_up;
-	bool notice_pending, gone_pending, goodbye_pending; /* for the kick */
-	enum modem_call_end end;
-};
-
-struct relay_call {
-	struct llist_head list;
-	struct chaperoned *d;
-	struct osmo_fsm_inst *fi;
-	int64_t row;
-	char *relay, *team;
-	bool guardian_required, crisis;
-	struct flow_party caller, callee, *guardians, *overseers;
-	unsigned n_guardians, next_guardian, n_overseers;
-	/* Reserved lines: the guardians', the callee's, the caller's. */
-	struct daemon_modem *line[3];
-	struct flow_leg legs[VOICE_LEGS_MAX];
-	unsigned n_legs, n_legs_max;
-	struct flow_leg *guardian, *callee_leg, *caller_leg;
-	struct voice_mixer *mix;
-	struct recording *rec;
-	int64_t connected_at; /* ms: two people first heard each other (0: never) */
-	char *outcome;	      /* why it ended */
-	struct osmo_timer_list kick;
-};
-
-#define S(x) (1 << (x))
-
 static LLIST_HEAD(flows);
 static struct osmo_fsm flow_fsm;
 
 /* ---- Records ---- */
 
-static void ev(struct relay_call *rc, const struct flow_leg *leg, const char *kind,
-	       const char *detail)
+void flow_ev(struct relay_call *rc, const struct flow_leg *leg, const char *kind,
+	     const char *detail)
 {
 	struct store *s = rc->d->store;
 
@@ -161,10 +94,8 @@ static void ev(struct relay_call *rc, const struct flow_leg *leg, const char *ki
 	}
 }
 
-static void evf(struct relay_call *rc, const struct flow_leg *leg, const char *kind,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void evf(struct relay_call *rc, const struct flow_leg *leg, const char *kind,
-		const char *fmt, ...)
+void flow_evf(struct relay_call *rc, const struct flow_leg *leg, const char *kind, const char *fmt,
+	      ...)
 {
 	va_list ap;
 	char *detail;
@@ -172,7 +103,7 @@ static void evf(struct relay_call *rc, const struct flow_leg *leg, const char *k
 	va_start(ap, fmt);
 	detail = talloc_vasprintf(rc, fmt, ap);
 	va_end(ap);
-	ev(rc, leg, kind, detail);
+	flow_ev(rc, leg, kind, detail);
 	talloc_free(detail);
 }
 
@@ -245,7 +176,7 @@ unsigned daemon_flow_lines(struct chaperoned *d, unsigned *total)
 }
 
 /* A free line, the one on `relay` first. */
-static struct daemon_modem *take_line(struct relay_call *rc, const char *relay)
+struct daemon_modem *flow_take_line(struct relay_call *rc, const char *relay)
 {
 	struct daemon_modem *dm, *any = NULL;
 
@@ -262,25 +193,25 @@ static struct daemon_modem *take_line(struct relay_call *rc, const char *relay)
 
 /* ---- Legs ---- */
 
-static void kick(struct relay_call *rc)
+void flow_kick(struct relay_call *rc)
 {
 	osmo_timer_schedule(&rc->kick, 0, 0);
 }
 
-static bool live(const struct flow_leg *leg)
+static bool flow_live(const struct flow_leg *leg)
 {
 	return leg && leg->phase != LEG_GONE;
 }
 
-static void hang_up(struct flow_leg *leg)
+void flow_hang_up(struct flow_leg *leg)
 {
-	if (!live(leg) || leg->hung_up || !leg->have_id)
+	if (!flow_live(leg) || leg->hung_up || !leg->have_id)
 		return;
 	leg->hung_up = true;
 	if (modem_hangup(leg->dm->modem, leg->call_id) < 0) {
 		/* The modem no longer has it: over. */
 		leg->gone_pending = true;
-		kick(leg->rc);
+		flow_kick(leg->rc);
 	}
 }
 
@@ -330,7 +261,7 @@ static struct flow_leg *dial(struct relay_call *rc, const struct flow_party *p,
 	int mix, rc_dial;
 	uint32_t id = 0;
 
-	if (rc->n_legs >= VOICE_LEGS_MAX || !dm || !dm->modem)
+	if (rc->n_legs >= rc->n_legs_max || !dm || !dm->modem)
 		return NULL;
 	mix = voice_mixer_add_leg(rc->mix);
 	if (mix < 0)
@@ -347,11 +278,11 @@ static struct flow_leg *dial(struct relay_call *rc, const struct flow_party *p,
 		LOGP(DRELAY, LOGL_ERROR, "call %lld: the leg of %s not recorded: %s\n",
 		     (long long)rc->row, p->name, store_errmsg(s));
 	}
-	evf(rc, leg, "dial", "%s from %s on %s", p->name, dm->relay_number, dm->name);
+	flow_evf(rc, leg, "dial", "%s from %s on %s", p->name, dm->relay_number, dm->name);
 	announce(rc, leg);
 	rc_dial = modem_dial(dm->modem, p->number, &id);
 	if (rc_dial < 0) {
-		evf(rc, leg, "left", "not dialled: %s", strerror(-rc_dial));
+		flow_evf(rc, leg, "left", "not dialled: %s", strerror(-rc_dial));
 		leg->phase = LEG_GONE;
 		voice_mixer_set_state(rc->mix, leg->mix, VOICE_LEG_GONE);
 		return NULL;
@@ -363,7 +294,7 @@ static struct flow_leg *dial(struct relay_call *rc, const struct flow_party *p,
 	return leg;
 }
 
-static int prompt(struct relay_call *rc, struct flow_leg *leg, const char *id)
+int flow_prompt(struct relay_call *rc, struct flow_leg *leg, const char *id)
 {
 	const struct voice_prompt *vp = voice_prompt_find(id);
 	char sha[VOICE_PROMPT_SHA256_HEX], err[256];
@@ -373,16 +304,16 @@ static int prompt(struct relay_call *rc, struct flow_leg *leg, const char *id)
 
 	if (!vp || voice_prompt_load_err(vp, rc->d->prompts_dir, rc, &samples, &n, sha, err,
 					 sizeof(err)) < 0) {
-		evf(rc, leg, "fault", "prompt %s: %s", id, vp ? err : "missing");
+		flow_evf(rc, leg, "fault", "prompt %s: %s", id, vp ? err : "missing");
 		return -1;
 	}
 	pid = voice_mixer_prompt(rc->mix, leg ? leg->mix : VOICE_ALL_LEGS, samples, n);
 	talloc_free(samples);
 	if (pid < 0) {
-		evf(rc, leg, "fault", "prompt %s not queued: %s", id, strerror(-pid));
+		flow_evf(rc, leg, "fault", "prompt %s not queued: %s", id, strerror(-pid));
 		return -1;
 	}
-	evf(rc, leg, "prompt", "%s %s", id, sha);
+	flow_evf(rc, leg, "prompt", "%s %s", id, sha);
 	return pid;
 }
 
@@ -398,7 +329,7 @@ static bool bridge_ok(struct relay_call *rc, const struct flow_leg *with)
 	return policy_call_bridge_ok_sides(rc->guardian_required, sides, n);
 }
 
-static unsigned bridged(const struct relay_call *rc)
+static unsigned flow_bridged(const struct relay_call *rc)
 {
 	unsigned n = 0;
 
@@ -407,16 +338,17 @@ static unsigned bridged(const struct relay_call *rc)
 	return n;
 }
 
-static bool bridge(struct relay_call *rc, struct flow_leg *leg)
+bool flow_bridge(struct relay_call *rc, struct flow_leg *leg)
 {
 	if (!bridge_ok(rc, leg)) {
-		evf(rc, leg, "fault", "%s not bridged: the call rules forbid it now", leg->p->name);
+		flow_evf(rc, leg, "fault", "%s not bridged: the call rules forbid it now",
+			 leg->p->name);
 		return false;
 	}
 	voice_mixer_set_state(rc->mix, leg->mix, VOICE_LEG_BRIDGED);
 	leg->phase = LEG_BRIDGED;
-	ev(rc, leg, "bridged", leg->p->name);
-	if (!rc->connected_at && bridged(rc) >= 2)
+	flow_ev(rc, leg, "bridged", leg->p->name);
+	if (!rc->connected_at && flow_bridged(rc) >= 2)
 		rc->connected_at = store_now_ms();
 	return true;
 }
@@ -427,11 +359,11 @@ static void isolate(struct relay_call *rc, struct flow_leg *leg, const char *why
 		return;
 	voice_mixer_set_state(rc->mix, leg->mix, VOICE_LEG_NOTICE);
 	leg->phase = LEG_ISOLATED;
-	evf(rc, leg, "unbridged", "%s: %s", leg->p->name, why);
+	flow_evf(rc, leg, "unbridged", "%s: %s", leg->p->name, why);
 }
 
 /* End the call: why, and the text to the caller when they were not on it. */
-static void end(struct relay_call *rc, const char *why)
+void flow_end(struct relay_call *rc, const char *why)
 {
 	if (rc->fi->state == FLOW_ST_ENDING)
 		return;
@@ -443,37 +375,62 @@ static void end(struct relay_call *rc, const char *why)
 	flow_state_chg(rc->fi, FLOW_ST_ENDING);
 }
 
-/* A leg that is over, in any state but GUARDIAN and ENDING. */
+struct flow_leg *flow_student_leg(struct relay_call *rc)
+{
+	for (unsigned i = 0; i < rc->n_legs; i++)
+		if (rc->legs[i].p->side == POLICY_SIDE_STUDENT && rc->legs[i].phase != LEG_GONE)
+			return &rc->legs[i];
+	return NULL;
+}
+
+/* A leg that is over, in any state but ENDING. */
 static void lost(struct relay_call *rc, struct flow_leg *leg)
 {
 	char why[256];
 
 	if (leg == rc->guardian && rc->guardian_required) {
 		if (rc->fi->state == FLOW_ST_ACTIVE || rc->fi->state == FLOW_ST_ADULT_LEFT) {
-			if (rc->callee_leg)
-				isolate(rc, rc->callee_leg, "no parent or guardian on the call");
+			struct flow_leg *student = flow_student_leg(rc);
+
+			if (student)
+				isolate(rc, student, "no parent or guardian on the call");
 			rc->guardian = NULL;
 			if (rc->fi->state == FLOW_ST_ACTIVE)
 				flow_state_chg(rc->fi, FLOW_ST_ADULT_LEFT);
 			return;
 		}
 		snprintf(why, sizeof(why), "%s left before everyone was on the call", leg->p->name);
-		end(rc, why);
+		flow_end(rc, why);
 		return;
 	}
 	if (leg == rc->callee_leg || leg == rc->caller_leg) {
 		snprintf(why, sizeof(why), "%s %s", leg->p->name,
 			 leg->answered ? "hung up" : "did not answer");
-		end(rc, why);
+		flow_end(rc, why);
 		return;
 	}
 	if (leg == rc->guardian)
 		rc->guardian = NULL;
-	if (rc->fi->state == FLOW_ST_ACTIVE && bridged(rc) < 2)
-		end(rc, "fewer than two people were left on the call");
+	if (rc->fi->state == FLOW_ST_ACTIVE && flow_bridged(rc) < 2)
+		flow_end(rc, "fewer than two people were left on the call");
 }
 
 /* ---- States ---- */
+
+/* The menu has been said (the notice first); the caller's digit decides. */
+static void menu_action(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct relay_call *rc = fi->priv;
+
+	switch (event) {
+	case FLOW_EV_DIGIT:
+		flow_menu_digit(rc, *(const char *)data);
+		break;
+	case FLOW_EV_GONE:
+		lost(rc, data);
+		break;
+	}
+}
 
 static void guardian_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 {
@@ -493,7 +450,7 @@ static void guardian_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 		snprintf(why, sizeof(why), "no parent or guardian of %s answered (%u tried)",
 			 rc->callee.side == POLICY_SIDE_STUDENT ? rc->callee.name : rc->caller.name,
 			 rc->n_guardians);
-		end(rc, why);
+		flow_end(rc, why);
 		return;
 	}
 	flow_state_chg(fi, FLOW_ST_CALLEE);
@@ -504,11 +461,15 @@ static void guardian_action(struct osmo_fsm_inst *fi, uint32_t event, void *data
 	struct relay_call *rc = fi->priv;
 	struct flow_leg *leg = data;
 
-	if (leg != rc->guardian)
+	if (leg != rc->guardian) {
+		/* The caller of an incoming call, waiting on the bridge, hung up. */
+		if (event == FLOW_EV_GONE)
+			lost(rc, leg);
 		return;
+	}
 	switch (event) {
 	case FLOW_EV_NOTICE_DONE:
-		if (bridge(rc, leg))
+		if (flow_bridge(rc, leg))
 			flow_state_chg(fi, FLOW_ST_CALLEE);
 		break;
 	case FLOW_EV_GONE:
@@ -525,7 +486,7 @@ static void callee_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 	(void)prev;
 	rc->callee_leg = dial(rc, &rc->callee, rc->line[1]);
 	if (!rc->callee_leg)
-		end(rc, "the relay could not dial the call");
+		flow_end(rc, "the relay could not dial the call");
 }
 
 /* CALLEE and CALLER: the leg dialled joins once it has heard the notice; any other leg
@@ -540,10 +501,13 @@ static void joining_action(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	case FLOW_EV_NOTICE_DONE:
 		if (leg != (callee ? rc->callee_leg : rc->caller_leg))
 			break;
-		if (bridge(rc, leg))
-			flow_state_chg(fi, callee ? FLOW_ST_CALLER : FLOW_ST_ACTIVE);
+		if (flow_bridge(rc, leg))
+			flow_state_chg(
+			    fi, !callee || (rc->caller_leg && rc->caller_leg->phase == LEG_BRIDGED)
+				    ? FLOW_ST_ACTIVE
+				    : FLOW_ST_CALLER);
 		else
-			end(rc, "the call rules no longer allow it");
+			flow_end(rc, "the call rules no longer allow it");
 		break;
 	case FLOW_EV_GONE:
 		lost(rc, leg);
@@ -558,7 +522,7 @@ static void caller_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 	(void)prev;
 	rc->caller_leg = dial(rc, &rc->caller, rc->line[2] ? rc->line[2] : rc->line[1]);
 	if (!rc->caller_leg)
-		end(rc, "the relay could not dial the caller back");
+		flow_end(rc, "the relay could not dial the caller back");
 }
 
 static void active_action(struct osmo_fsm_inst *fi, uint32_t event, void *data)
@@ -577,7 +541,7 @@ static void adult_left_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 	struct relay_call *rc = fi->priv;
 
 	(void)prev;
-	prompt(rc, NULL, "adult_left");
+	flow_prompt(rc, NULL, "adult_left");
 	while (rc->next_guardian < rc->n_guardians && !rc->guardian) {
 		const struct flow_party *g = &rc->guardians[rc->next_guardian++];
 
@@ -588,17 +552,17 @@ static void adult_left_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 static void adult_left_action(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct relay_call *rc = fi->priv;
-	struct flow_leg *leg = data;
+	struct flow_leg *leg = data, *student;
 
 	switch (event) {
 	case FLOW_EV_NOTICE_DONE:
-		if (leg != rc->guardian || !bridge(rc, leg))
+		if (leg != rc->guardian || !flow_bridge(rc, leg))
 			break;
-		if (rc->callee_leg && rc->callee_leg->phase == LEG_ISOLATED &&
-		    bridge_ok(rc, NULL)) {
-			voice_mixer_set_state(rc->mix, rc->callee_leg->mix, VOICE_LEG_BRIDGED);
-			rc->callee_leg->phase = LEG_BRIDGED;
-			ev(rc, rc->callee_leg, "bridged", rc->callee_leg->p->name);
+		student = flow_student_leg(rc);
+		if (student && student->phase == LEG_ISOLATED && bridge_ok(rc, student)) {
+			voice_mixer_set_state(rc->mix, student->mix, VOICE_LEG_BRIDGED);
+			student->phase = LEG_BRIDGED;
+			flow_ev(rc, student, "bridged", student->p->name);
 		}
 		flow_state_chg(fi, FLOW_ST_ACTIVE);
 		break;
@@ -622,24 +586,24 @@ static void ending_onenter(struct osmo_fsm_inst *fi, uint32_t prev)
 	for (unsigned i = 0; i < rc->n_legs; i++) {
 		struct flow_leg *leg = &rc->legs[i];
 
-		if (!live(leg))
+		if (!flow_live(leg))
 			continue;
 		any = true;
 		if (leg->answered) {
-			leg->goodbye_id = prompt(rc, leg, "call_ended");
+			leg->goodbye_id = flow_prompt(rc, leg, "call_ended");
 			if (leg->goodbye_id > 0)
 				continue;
 		}
-		hang_up(leg);
+		flow_hang_up(leg);
 	}
 	if (!any)
-		kick(rc); /* nothing to wait for: the kick ends it, outside onenter */
+		flow_kick(rc); /* nothing to wait for: the kick ends it, outside onenter */
 }
 
 static bool any_live(const struct relay_call *rc)
 {
 	for (unsigned i = 0; i < rc->n_legs; i++)
-		if (live(&rc->legs[i]))
+		if (flow_live(&rc->legs[i]))
 			return true;
 	return false;
 }
@@ -659,11 +623,14 @@ static int flow_timer_cb(struct osmo_fsm_inst *fi)
 	char why[256];
 
 	switch (fi->state) {
+	case FLOW_ST_MENU:
+		flow_end(rc, "the caller chose nobody from the menu in time");
+		return 0;
 	case FLOW_ST_GUARDIAN:
 		/* Hung up here; its GONE dials the next guardian. */
-		evf(rc, rc->guardian, "fault", "%s did not answer in time",
-		    rc->guardian ? rc->guardian->p->name : "the guardian");
-		hang_up(rc->guardian);
+		flow_evf(rc, rc->guardian, "fault", "%s did not answer in time",
+			 rc->guardian ? rc->guardian->p->name : "the guardian");
+		flow_hang_up(rc->guardian);
 		return 0;
 	case FLOW_ST_CALLEE:
 	case FLOW_ST_CALLER: {
@@ -672,19 +639,19 @@ static int flow_timer_cb(struct osmo_fsm_inst *fi)
 
 		snprintf(why, sizeof(why), "%s did not answer in time",
 			 leg ? leg->p->name : "the party called");
-		end(rc, why);
+		flow_end(rc, why);
 		return 0;
 	}
 	case FLOW_ST_ADULT_LEFT:
-		end(rc, "the parent or guardian left and no adult rejoined in time");
+		flow_end(rc, "the parent or guardian left and no adult rejoined in time");
 		return 0;
 	case FLOW_ST_ENDING:
 		/* Hang-ups the modems never confirmed: the call is over for the relay. */
 		for (unsigned i = 0; i < rc->n_legs; i++)
-			if (live(&rc->legs[i])) {
-				hang_up(&rc->legs[i]);
-				evf(rc, &rc->legs[i], "left", "%s: hang-up not confirmed",
-				    rc->legs[i].p->name);
+			if (flow_live(&rc->legs[i])) {
+				flow_hang_up(&rc->legs[i]);
+				flow_evf(rc, &rc->legs[i], "left", "%s: hang-up not confirmed",
+					 rc->legs[i].p->name);
 				rc->legs[i].phase = LEG_GONE;
 			}
 		return 1;
@@ -696,6 +663,19 @@ static int flow_timer_cb(struct osmo_fsm_inst *fi)
 #define FLOW_EVENTS (S(FLOW_EV_NOTICE_DONE) | S(FLOW_EV_GONE))
 
 static const struct osmo_fsm_state flow_states[] = {
+    [FLOW_ST_INIT] =
+	{
+	    .name = "INIT",
+	    .out_state_mask =
+		S(FLOW_ST_MENU) | S(FLOW_ST_GUARDIAN) | S(FLOW_ST_CALLEE) | S(FLOW_ST_ENDING),
+	},
+    [FLOW_ST_MENU] =
+	{
+	    .name = "MENU",
+	    .in_event_mask = FLOW_EVENTS | S(FLOW_EV_DIGIT),
+	    .out_state_mask = S(FLOW_ST_GUARDIAN) | S(FLOW_ST_CALLEE) | S(FLOW_ST_ENDING),
+	    .action = menu_action,
+	},
     [FLOW_ST_GUARDIAN] =
 	{
 	    .name = "GUARDIAN",
@@ -708,7 +688,7 @@ static const struct osmo_fsm_state flow_states[] = {
 	{
 	    .name = "CALLEE",
 	    .in_event_mask = FLOW_EVENTS,
-	    .out_state_mask = S(FLOW_ST_CALLER) | S(FLOW_ST_ENDING),
+	    .out_state_mask = S(FLOW_ST_CALLER) | S(FLOW_ST_ACTIVE) | S(FLOW_ST_ENDING),
 	    .onenter = callee_onenter,
 	    .action = joining_action,
 	},
@@ -790,10 +770,10 @@ static void flow_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause caus
 
 		rc->rec = NULL;
 		if (daemon_call_recording_finish(rc->d, rc->row, r) < 0)
-			ev(rc, NULL, "fault",
-			   "the recording could not be finished; its WAV is kept");
+			flow_ev(rc, NULL, "fault",
+				"the recording could not be finished; its WAV is kept");
 	}
-	ev(rc, NULL, "end", rc->outcome ? rc->outcome : "over");
+	flow_ev(rc, NULL, "end", rc->outcome ? rc->outcome : "over");
 	if (!rc->d->stopping)
 		summary(rc);
 	llist_del(&rc->list);
@@ -825,19 +805,28 @@ static void on_kick(void *data)
 		osmo_fsm_inst_term(rc->fi, OSMO_FSM_TERM_REGULAR, NULL);
 		return;
 	}
+	if (rc->digit) {
+		char digit = rc->digit;
+
+		rc->digit = '\0';
+		flow_kick(rc);
+		if (rc->fi->state == FLOW_ST_MENU)
+			osmo_fsm_inst_dispatch(rc->fi, FLOW_EV_DIGIT, &digit);
+		return;
+	}
 	/* One mark at a time: the FSM may end (and free) the call on any of them. */
 	for (unsigned i = 0; i < rc->n_legs; i++) {
 		struct flow_leg *leg = &rc->legs[i];
 
 		if (leg->goodbye_pending) {
 			leg->goodbye_pending = false;
-			hang_up(leg);
+			flow_hang_up(leg);
 		}
 		if (leg->notice_pending) {
 			leg->notice_pending = false;
 			if (leg->phase == LEG_NOTICE) {
-				ev(rc, leg, "notice", leg->p->name);
-				kick(rc);
+				flow_ev(rc, leg, "notice", leg->p->name);
+				flow_kick(rc);
 				osmo_fsm_inst_dispatch(rc->fi, FLOW_EV_NOTICE_DONE, leg);
 				return;
 			}
@@ -847,10 +836,10 @@ static void on_kick(void *data)
 			if (leg->phase != LEG_GONE) {
 				leg->phase = LEG_GONE;
 				voice_mixer_set_state(rc->mix, leg->mix, VOICE_LEG_GONE);
-				evf(rc, leg, "left", "%s: %s", leg->p->name,
-				    modem_call_end_name(leg->end));
+				flow_evf(rc, leg, "left", "%s: %s", leg->p->name,
+					 modem_call_end_name(leg->end));
 			}
-			kick(rc);
+			flow_kick(rc);
 			osmo_fsm_inst_dispatch(rc->fi, FLOW_EV_GONE, leg);
 			return;
 		}
@@ -873,7 +862,7 @@ static void on_prompt_done(struct voice_mixer *m, unsigned mix, int id, void *da
 			leg->goodbye_pending = true;
 		else
 			continue;
-		kick(rc);
+		flow_kick(rc);
 	}
 }
 
@@ -887,7 +876,7 @@ static void on_tap(struct voice_mixer *m, const int16_t *const *ch, unsigned n_c
 		struct recording *r = rc->rec;
 
 		rc->rec = NULL;
-		ev(rc, NULL, "fault", "the recording stopped: the disk refused a write");
+		flow_ev(rc, NULL, "fault", "the recording stopped: the disk refused a write");
 		daemon_call_recording_finish(rc->d, rc->row, r);
 	}
 }
@@ -916,7 +905,7 @@ static struct flow_leg *leg_of(struct modem *m, uint32_t call_id, struct relay_c
 
 /* Answered: the notice, then (for those waiting for others) that they are connected. */
 /* Say `text` (names: spoken at run time) to one leg; the prompt id, or -1 (recorded). */
-static int say(struct relay_call *rc, struct flow_leg *leg, const char *text)
+int flow_say(struct relay_call *rc, struct flow_leg *leg, const char *text)
 {
 	char sha[VOICE_PROMPT_SHA256_HEX];
 	int16_t *samples;
@@ -924,16 +913,17 @@ static int say(struct relay_call *rc, struct flow_leg *leg, const char *text)
 	int rc_speak = voice_speak(rc, text, &samples, &n, sha), pid;
 
 	if (rc_speak < 0) {
-		evf(rc, leg, "fault", "\"%s\" could not be spoken: %s", text, strerror(-rc_speak));
+		flow_evf(rc, leg, "fault", "\"%s\" could not be spoken: %s", text,
+			 strerror(-rc_speak));
 		return -1;
 	}
 	pid = voice_mixer_prompt(rc->mix, leg->mix, samples, n);
 	talloc_free(samples);
 	if (pid < 0) {
-		evf(rc, leg, "fault", "\"%s\" not queued: %s", text, strerror(-pid));
+		flow_evf(rc, leg, "fault", "\"%s\" not queued: %s", text, strerror(-pid));
 		return -1;
 	}
-	evf(rc, leg, "prompt", "spoken %s %s", sha, text);
+	flow_evf(rc, leg, "prompt", "spoken %s %s", sha, text);
 	return pid;
 }
 
@@ -959,7 +949,7 @@ static int attribution(struct relay_call *rc, struct flow_leg *leg)
 			 : talloc_asprintf(rc, "%s is on the line.", rc->callee.name);
 		break;
 	}
-	id = text ? say(rc, leg, text) : -1;
+	id = text ? flow_say(rc, leg, text) : -1;
 	talloc_free(text);
 	return id;
 }
@@ -971,14 +961,19 @@ static void answered(struct relay_call *rc, struct flow_leg *leg)
 
 	leg->answered = true;
 	leg->phase = LEG_NOTICE;
-	ev(rc, leg, "answer", leg->p->name);
+	flow_ev(rc, leg, "answer", leg->p->name);
 	if (!rc->rec)
 		daemon_call_recording_open(rc->d, rc, rc->row, 1 + rc->n_legs_max, &rc->rec);
-	leg->notice_id = prompt(rc, leg, "recording_notice");
+	leg->notice_id = flow_prompt(rc, leg, "recording_notice");
 	if (leg->notice_id <= 0) {
 		/* No notice could play: nobody may hear this leg. */
-		ev(rc, leg, "fault", "the recording notice could not play: hung up");
-		hang_up(leg);
+		flow_ev(rc, leg, "fault", "the recording notice could not play: hung up");
+		flow_hang_up(leg);
+		return;
+	}
+	if (rc->incoming && leg == rc->caller_leg) {
+		/* A known caller: the menu, said after the notice; the digit decides. */
+		flow_menu_say(rc);
 		return;
 	}
 	/* Without the names the call still goes ahead (the texts named everyone). */
@@ -1002,7 +997,7 @@ bool daemon_flow_on_call(struct modem *m, const struct modem_call_info *ci)
 	case MODEM_CALL_ALERTING:
 		if (!leg->alerted) {
 			leg->alerted = true;
-			ev(rc, leg, "alert", leg->p->name);
+			flow_ev(rc, leg, "alert", leg->p->name);
 		}
 		break;
 	case MODEM_CALL_ACTIVE:
@@ -1012,7 +1007,7 @@ bool daemon_flow_on_call(struct modem *m, const struct modem_call_info *ci)
 	case MODEM_CALL_RELEASED:
 		leg->end = ci->end;
 		leg->gone_pending = true;
-		kick(rc);
+		flow_kick(rc);
 		break;
 	default:
 		break;
@@ -1034,6 +1029,10 @@ bool daemon_flow_on_audio(struct modem *m, const int16_t *s, unsigned n)
 			if (n == VOICE_FRAME && voice_mixer_put(rc->mix, leg->mix, s, n) == 0 &&
 			    voice_mixer_get(rc->mix, leg->mix, out) == 0)
 				modem_audio_write(m, out, VOICE_FRAME);
+			/* The menu's digit may be in the audio only. (The mixer may have
+			 * ended the call above: rc is still alive, the kick ends it.) */
+			if (rc->dtmf && leg == rc->caller_leg && rc->fi->state == FLOW_ST_MENU)
+				voice_dtmf_audio(rc->dtmf, store_now_ms(), s, n);
 			return true;
 		}
 	return false;
@@ -1050,27 +1049,39 @@ static void copy_party(void *ctx, struct flow_party *to, const struct router_cal
 	to->side = from->side;
 }
 
-void daemon_flow_place(struct chaperoned *d, const struct router_call_order *o)
+/* A call's FSM instance and its state (the instance's child, freed with it), on the
+ * list of calls; NULL when memory ran out. */
+static struct relay_call *flow_alloc(struct chaperoned *d, int64_t call_row)
 {
 	struct osmo_fsm_inst *fi;
 	struct relay_call *rc;
-	unsigned n_g = o->n_guardians, need;
 	char name[32];
 
-	snprintf(name, sizeof(name), "call-%lld", (long long)o->call_id);
+	snprintf(name, sizeof(name), "call-%lld", (long long)call_row);
 	fi = osmo_fsm_inst_alloc(&flow_fsm, d->ctx, NULL, LOGL_INFO, name);
 	rc = fi ? talloc_zero(fi, struct relay_call) : NULL;
 	if (!rc) {
-		LOGP(DRELAY, LOGL_ERROR, "call %lld: out of memory, not placed\n",
-		     (long long)o->call_id);
+		LOGP(DRELAY, LOGL_ERROR, "call %lld: out of memory\n", (long long)call_row);
 		if (fi)
 			osmo_fsm_inst_free(fi);
-		return;
+		return NULL;
 	}
 	fi->priv = rc;
 	rc->fi = fi;
 	rc->d = d;
-	rc->row = o->call_id;
+	rc->row = call_row;
+	osmo_timer_setup(&rc->kick, on_kick, rc);
+	llist_add_tail(&rc->list, &flows);
+	return rc;
+}
+
+void daemon_flow_place(struct chaperoned *d, const struct router_call_order *o)
+{
+	struct relay_call *rc = flow_alloc(d, o->call_id);
+	unsigned n_g = o->n_guardians, need;
+
+	if (!rc)
+		return;
 	rc->relay = talloc_strdup(rc, o->relay);
 	rc->team = o->team ? talloc_strdup(rc, o->team) : NULL;
 	rc->guardian_required = o->guardian_required;
@@ -1078,8 +1089,8 @@ void daemon_flow_place(struct chaperoned *d, const struct router_call_order *o)
 	copy_party(rc, &rc->caller, &o->caller);
 	copy_party(rc, &rc->callee, &o->callee);
 	/* Channels are legs: the callee and the caller, the rest for guardians. */
-	if (n_g > VOICE_LEGS_MAX - 2)
-		n_g = VOICE_LEGS_MAX - 2;
+	if (n_g > FLOW_LEGS_MAX - 2)
+		n_g = FLOW_LEGS_MAX - 2;
 	rc->guardians = talloc_zero_array(rc, struct flow_party, n_g + 1);
 	for (unsigned i = 0; i < n_g; i++)
 		copy_party(rc, &rc->guardians[i], &o->guardians[i]);
@@ -1089,24 +1100,96 @@ void daemon_flow_place(struct chaperoned *d, const struct router_call_order *o)
 		copy_party(rc, &rc->overseers[i], &o->overseers[i]);
 	rc->n_overseers = o->n_overseers;
 	rc->n_legs_max = n_g + 2;
-	osmo_timer_setup(&rc->kick, on_kick, rc);
-	llist_add_tail(&rc->list, &flows);
 	rc->mix = voice_mixer_alloc(rc, rc->n_legs_max, &mixer_events, rc);
 	/* The line the parties know goes to whoever is dialled first. */
 	need = n_g ? 3 : 2;
 	for (unsigned i = n_g ? 0 : 1; i < 3; i++)
-		rc->line[i] = take_line(rc, rc->relay);
+		rc->line[i] = flow_take_line(rc, rc->relay);
 	if (!rc->mix || !rc->line[1] || !rc->line[2] || (n_g && !rc->line[0])) {
 		char why[160];
 
 		snprintf(why, sizeof(why),
 			 "not placed: the relay's lines for calls became busy (%u needed)", need);
-		end(rc, why);
+		flow_end(rc, why);
 		return;
 	}
 	LOGPFSML(rc->fi, LOGL_NOTICE, "%s calls %s: %u guardian(s) to dial first\n",
 		 rc->caller.name, rc->callee.name, n_g);
 	flow_state_chg(rc->fi, n_g ? FLOW_ST_GUARDIAN : FLOW_ST_CALLEE);
+}
+
+bool daemon_flow_on_dtmf(struct modem *m, uint32_t call_id, char digit)
+{
+	struct relay_call *rc;
+	struct flow_leg *leg = leg_of(m, call_id, &rc);
+
+	if (!leg)
+		return false;
+	if (rc->dtmf && leg == rc->caller_leg)
+		voice_dtmf_modem(rc->dtmf, store_now_ms(), digit);
+	return true;
+}
+
+static void on_digit(struct voice_dtmf *dtmf, char digit, enum voice_dtmf_source src, void *data)
+{
+	struct relay_call *rc = data;
+
+	(void)dtmf;
+	(void)src;
+	if (!rc->digit) { /* one at a time: a digit pressed while one waits is dropped */
+		rc->digit = digit;
+		flow_kick(rc);
+	}
+}
+
+bool daemon_flow_incoming(struct chaperoned *d, struct daemon_modem *dm, uint32_t call_id,
+			  int64_t call_row, int64_t leg_row, const struct dir_person *caller,
+			  const struct dir_relay *relay)
+{
+	struct relay_call *rc = flow_alloc(d, call_row);
+	struct flow_leg *leg;
+	int mix;
+
+	if (!rc)
+		return false; /* declined by the caller of this */
+	rc->incoming = true;
+	rc->relay = talloc_strdup(rc, relay->number);
+	rc->caller.person_id = caller->id;
+	rc->caller.number = talloc_strdup(rc, caller->phone ? caller->phone : "");
+	rc->caller.name = talloc_strdup(rc, caller->display);
+	rc->caller.role = POLICY_LEG_CALLER;
+	rc->callee.name = talloc_strdup(rc, "nobody yet");
+	rc->callee.number = talloc_strdup(rc, "");
+	rc->n_legs_max = FLOW_LEGS_MAX;
+	rc->mix = voice_mixer_alloc(rc, rc->n_legs_max, &mixer_events, rc);
+	rc->dtmf = voice_dtmf_alloc(rc, 0, on_digit, rc);
+	mix = rc->mix ? voice_mixer_add_leg(rc->mix) : -1;
+	if (!rc->dtmf || mix != 1 || flow_menu_build(rc, caller, relay) < 0) {
+		rc->outcome = talloc_strdup(rc, "out of memory: declined");
+		modem_hangup(dm->modem, call_id);
+		osmo_fsm_inst_term(rc->fi, OSMO_FSM_TERM_ERROR, NULL);
+		return true;
+	}
+	/* The caller's leg is the one daemon_calls.c recorded when it rang: channel 1. */
+	leg = &rc->legs[rc->n_legs++];
+	*leg = (struct flow_leg){.rc = rc,
+				 .p = &rc->caller,
+				 .dm = dm,
+				 .call_id = call_id,
+				 .have_id = true,
+				 .mix = (unsigned)mix,
+				 .row = leg_row,
+				 .phase = LEG_DIALING};
+	rc->caller_leg = leg;
+	rc->line[2] = dm;
+	LOGPFSML(rc->fi, LOGL_NOTICE, "%s called %s: a menu of %u\n", rc->caller.name, rc->relay,
+		 rc->n_menu);
+	flow_state_chg(rc->fi, FLOW_ST_MENU);
+	if (modem_answer(dm->modem, call_id) < 0) {
+		flow_end(rc, "the call could not be answered");
+		return true;
+	}
+	return true;
 }
 
 void daemon_flow_stop(struct chaperoned *d)
@@ -1116,7 +1199,7 @@ void daemon_flow_stop(struct chaperoned *d)
 	(void)d;
 	llist_for_each_entry_safe (rc, tmp, &flows, list) {
 		for (unsigned i = 0; i < rc->n_legs; i++)
-			hang_up(&rc->legs[i]);
+			flow_hang_up(&rc->legs[i]);
 		if (!rc->outcome)
 			rc->outcome = talloc_strdup(rc, "relay stopping");
 		osmo_fsm_inst_term(rc->fi, OSMO_FSM_TERM_REQUEST, NULL);

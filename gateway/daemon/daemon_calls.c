@@ -12,9 +12,9 @@
  *   unknown_caller prompt: text this number, or call the school office) and hung up on
  *   when it has played — once a day per number; after that its calls are declined. The
  *   call rules decide (rule unknown-caller), as for a text from an unknown number.
- * - A person in the directory is declined for now, and the call recorded with why:
- *   putting them through to staff (the menu, the guardian leg, the bridge) comes with the
- *   call flow. */
+ * - A person in the directory is answered and handed to the call flow
+ *   (daemon_call_flow.h): the notice, a menu of whom they may call, and the call rules
+ *   on their choice. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -189,7 +189,8 @@ static int record_call(struct daemon_call *c, const struct dir_person *caller,
 	return 0;
 }
 
-static void decide(struct daemon_call *c)
+/* Decide on a ringing call: true when it was handed to the call flow (c is freed). */
+static bool decide(struct daemon_call *c)
 {
 	struct chaperoned *d = c->d;
 	const struct directory *dir = router_directory(d->router);
@@ -205,13 +206,13 @@ static void decide(struct daemon_call *c)
 	if (!req.relay) {
 		modem_hangup(c->m, c->id);
 		talloc_free(tmp);
-		return;
+		return false;
 	}
 	if (req.caller) {
 		memset(&plan, 0, sizeof(plan));
 		plan.reason = talloc_asprintf(tmp,
-					      "%s called %s: calls into a relay number are not "
-					      "put through to staff yet; declined",
+					      "%s called %s: answered with the menu of whom they "
+					      "may call",
 					      req.caller->display, c->dm->relay_number);
 		rules = talloc_strdup(tmp, POLICY_RULE_CALL);
 	} else {
@@ -232,11 +233,18 @@ static void decide(struct daemon_call *c)
 		     c->number, store_errmsg(d->store));
 	LOGP(DRELAY, LOGL_NOTICE, "%s: call from %s: %s\n", c->dm->name,
 	     c->number[0] ? c->number : "a withheld number", plan.reason);
+	if (req.caller && c->call_row &&
+	    daemon_flow_incoming(d, c->dm, c->id, c->call_row, c->leg_row, req.caller, req.relay)) {
+		talloc_free(tmp);
+		talloc_free(c);
+		return true;
+	}
 	if (c->answer && c->call_row)
 		modem_answer(c->m, c->id);
 	else
 		modem_hangup(c->m, c->id);
 	talloc_free(tmp);
+	return false;
 }
 
 static void decide_cb(void *data)
@@ -315,8 +323,8 @@ void daemon_on_call(struct modem *m, const struct modem_call_info *ci, void *dat
 	}
 	if (ci->number[0] && !c->number[0])
 		OSMO_STRLCPY_ARRAY(c->number, ci->number);
-	if (!c->decided && c->number[0])
-		decide(c);
+	if (!c->decided && c->number[0] && decide(c))
+		return; /* the call flow's now */
 	if (ci->state == MODEM_CALL_ACTIVE && !c->prompt && c->answer)
 		start_prompt(c);
 	if (ci->state == MODEM_CALL_RELEASED) {
@@ -357,6 +365,12 @@ void daemon_on_audio(struct modem *m, const int16_t *s, unsigned n, void *data)
 		}
 		return;
 	}
+}
+
+void daemon_on_dtmf(struct modem *m, uint32_t call_id, char digit, void *data)
+{
+	(void)data;
+	daemon_flow_on_dtmf(m, call_id, digit);
 }
 
 void daemon_calls_stop(void)

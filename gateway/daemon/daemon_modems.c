@@ -379,6 +379,7 @@ static const struct modem_events events = {
     .on_state = on_state,
     .on_call = daemon_on_call,
     .on_audio = daemon_on_audio,
+    .on_dtmf = daemon_on_dtmf,
 };
 
 int daemon_modems_start(struct chaperoned *d)

@@ -58,6 +58,13 @@ struct osmo_tdef daemon_tdefs[] = {
      .max_val = 60,
      .unit = OSMO_TDEF_S,
      .desc = "relayed call: the goodbye and the hang-ups, at most"},
+    {.T = DAEMON_T_MENU,
+     .default_val = 40,
+     .min_val = 5,
+     .max_val = 300,
+     .unit = OSMO_TDEF_S,
+     .desc = "a known caller: from the answer, how long the notice, the menu and a choice "
+	     "may take"},
     {},
 };
 

@@ -359,10 +359,10 @@ static void test_coach_calls_player(void **state)
 	/* Lin hangs up: Riley is out of the bridge at once; the call ends after 4 s. */
 	ctl("{\"cmd\":\"hangup\",\"phone\":\"%s\"}", LIN);
 	wait_events(call, "unbridged", 1, 10000);
-	RELAY_CHECK(env, relay_sql_int(env,
-				       "SELECT count(*) FROM call_events WHERE call_id = %lld AND"
-				       " kind = 'prompt' AND detail LIKE 'adult_left %%'",
-				       (long long)call) == 1);
+	relay_wait_sql_int(env, 1, 5000,
+			   "SELECT count(*) FROM call_events WHERE call_id = %lld AND kind ="
+			   " 'prompt' AND detail LIKE 'adult_left %%'",
+			   (long long)call);
 	/* The prompt (about 2.5 s) has played: Riley hears nobody, nobody hears Riley. */
 	free(heard(RILEY, &n));
 	free(heard(DANA, &n));
@@ -526,14 +526,156 @@ static void test_kill_mid_call(void **state)
 	phone_quiet(DANA);
 }
 
+/* A phone calls a relay number and waits for its menu; the call's id. */
+static int64_t call_in(const char *phone, const char *relay, const char *menu)
+{
+	int64_t call;
+
+	json_object_put(
+	    sim_ctl_ok(env->sim, "{\"cmd\":\"call\",\"from\":\"%s\",\"to\":\"%s\"}", phone, relay));
+	relay_wait_sql_int(env, 1, 20000,
+			   "SELECT count(*) FROM calls WHERE initiator_number = '%s' AND id ="
+			   " (SELECT max(id) FROM calls)",
+			   phone);
+	call = last_call();
+	relay_wait_sql_int(env, 1, 20000,
+			   "SELECT count(*) FROM call_events WHERE call_id = %lld AND kind ="
+			   " 'prompt' AND detail LIKE '%%%s'",
+			   (long long)call, menu);
+	return call;
+}
+
+/* A player calls the relay number and presses 1 for the coach: a guardian is dialled
+ * and bridged before the coach is; then all three hear each other. */
+static void test_player_calls_coach(void **state)
+{
+	const double riley_others[] = {HZ_LIN, HZ_DANA};
+	int64_t call;
+	int16_t *s;
+	size_t n;
+	char *detail;
+
+	(void)state;
+	phone_ready(RILEY, HZ_RILEY);
+	phone_ready(WEI, HZ_LIN);
+	phone_ready(DANA, HZ_DANA);
+	call = call_in(RILEY, RELAY_SOCCER,
+		       "Press 1 for Coach Dana Lee. Press 2 for Coach Marcus Bell.");
+	ctl("{\"cmd\":\"dtmf\",\"phone\":\"%s\",\"digits\":\"1\"}", RILEY);
+	wait_events(call, "bridged", 3, 60000);
+	detail = relay_sql_str(env,
+			       "SELECT detail FROM call_events WHERE call_id = %lld AND"
+			       " kind = 'menu'",
+			       (long long)call);
+	print_message("menu: %s\n", detail);
+	RELAY_HAS(env, detail, "1: Coach Dana Lee; ");
+	RELAY_HAS(env, detail, "guardian-copy");
+	free(detail);
+	/* The coach was dialled only once the guardian was on with the player. */
+	RELAY_CHECK(env, event_of(call, "callee", "dial") > event_of(call, "guardian", "bridged"));
+	RELAY_CHECK(env,
+		    event_of(call, "guardian", "bridged") > event_of(call, "caller", "bridged"));
+	free(relay_expect(env, DANA, "Riley C. is calling you, with Wei C. on the line", 10000));
+	sleep_ms(1500);
+	s = heard(RILEY, &n);
+	notice_first("Riley", s, n, riley_others, 2);
+	levels("Riley", s + n - WINDOW, WINDOW, riley_others, 2, (const double[]){HZ_RILEY}, 1);
+	free(s);
+	s = heard(DANA, &n);
+	levels("Dana", s + n - WINDOW, WINDOW, (const double[]){HZ_LIN, HZ_RILEY}, 2,
+	       (const double[]){HZ_DANA}, 1);
+	free(s);
+	ctl("{\"cmd\":\"hangup\",\"phone\":\"%s\"}", RILEY);
+	wait_no_calls((const char *const[]){RILEY, WEI, DANA, NULL});
+	wait_events(call, "end", 1, 10000);
+	detail = relay_sql_str(env,
+			       "SELECT detail FROM call_events WHERE call_id = %lld AND"
+			       " kind = 'end'",
+			       (long long)call);
+	RELAY_HAS(env, detail, "Riley C. hung up");
+	free(detail);
+	wait_recording(call);
+	phone_quiet(RILEY);
+	phone_quiet(WEI);
+	phone_quiet(DANA);
+}
+
+/* A guardian calls and presses 2, in the audio only: the assistant coach is dialled
+ * directly (a guardian may reach staff without anyone else). */
+static void test_guardian_calls_coach(void **state)
+{
+	int64_t call;
+	int16_t *s;
+	size_t n;
+
+	(void)state;
+	phone_ready(LIN, HZ_LIN);
+	phone_ready(MARCUS, HZ_MARCUS);
+	call = call_in(LIN, RELAY_SOCCER,
+		       "Press 1 for Coach Dana Lee. Press 2 for Coach Marcus Bell.");
+	/* Keys are pressed in silence (a tone under them is not a key press). */
+	ctl("{\"cmd\":\"stop-play\",\"phone\":\"%s\"}", LIN);
+	ctl("{\"cmd\":\"dtmf\",\"phone\":\"%s\",\"digits\":\"2\",\"inband\":true}", LIN);
+	relay_wait_sql_int(env, 1, 10000,
+			   "SELECT count(*) FROM call_events WHERE call_id = %lld AND kind = 'menu'",
+			   (long long)call);
+	phone_ready(LIN, HZ_LIN);
+	wait_events(call, "bridged", 2, 60000);
+	RELAY_CHECK(env, relay_sql_int(env,
+				       "SELECT count(*) FROM call_legs WHERE call_id = %lld AND"
+				       " role = 'guardian'",
+				       (long long)call) == 0);
+	sleep_ms(1500);
+	s = heard(MARCUS, &n);
+	levels("Marcus", s + n - WINDOW, WINDOW, (const double[]){HZ_LIN}, 1,
+	       (const double[]){HZ_MARCUS}, 1);
+	free(s);
+	ctl("{\"cmd\":\"hangup\",\"phone\":\"%s\"}", MARCUS);
+	wait_no_calls((const char *const[]){LIN, MARCUS, NULL});
+	relay_wait_sql_int(env, 1, 10000,
+			   "SELECT count(*) FROM call_events WHERE call_id = %lld AND kind = 'end'"
+			   " AND detail = 'Coach Marcus Bell hung up'",
+			   (long long)call);
+	phone_quiet(LIN);
+	phone_quiet(MARCUS);
+}
+
+/* A player whose only guardian has no phone presses 1: refused, said, recorded; nobody
+ * else's phone rings. */
+static void test_player_call_refused(void **state)
+{
+	int64_t call;
+	char *detail;
+
+	(void)state;
+	phone_ready(SAM, HZ_RILEY);
+	phone_ready(DANA, HZ_DANA);
+	call = call_in(SAM, RELAY_SOCCER,
+		       "Press 1 for Coach Dana Lee. Press 2 for Coach Marcus Bell.");
+	ctl("{\"cmd\":\"dtmf\",\"phone\":\"%s\",\"digits\":\"1\"}", SAM);
+	wait_no_calls((const char *const[]){SAM, NULL});
+	wait_events(call, "end", 1, 10000);
+	detail = relay_sql_str(env,
+			       "SELECT detail FROM call_events WHERE call_id = %lld AND"
+			       " kind = 'menu'",
+			       (long long)call);
+	print_message("menu: %s\n", detail);
+	RELAY_HAS(env, detail, "1: Coach Dana Lee; ");
+	free(detail);
+	RELAY_CHECK(env, relay_sql_int(env, "SELECT count(*) FROM call_legs WHERE call_id = %lld",
+				       (long long)call) == 1);
+	RELAY_CHECK(env, !in_call(DANA));
+	phone_quiet(SAM);
+	phone_quiet(DANA);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, relay_test_setup, relay_test_teardown)
 
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_coach_calls_player),
-	    T(test_no_guardian_no_call),
-	    T(test_staff_to_staff),
+	    T(test_coach_calls_player), T(test_no_guardian_no_call),  T(test_staff_to_staff),
+	    T(test_player_calls_coach), T(test_guardian_calls_coach), T(test_player_call_refused),
 	    T(test_kill_mid_call),
 	};
 

@@ -7,8 +7,7 @@
  *   the call (rule unknown-caller), the caller's leg, the answer, the prompt with its
  *   SHA-256 (the built prompt's), the end. The same number calling again the same day is
  *   declined, and that is recorded too.
- * - A parent in the directory calling the number is declined for now (putting them
- *   through to staff comes with the call flow), recorded with why.
+ * - A parent in the directory calling the number hears the menu of whom she may call.
  * - A district's own recording of a prompt (`prompts DIR`) is what callers hear, and its
  *   hash is what the archive holds.
  * - Answered calls are recorded as audio: a FLAC file beside the database named by its
@@ -169,23 +168,36 @@ static void test_unknown_caller_hears_the_message(void **state)
 				       " call_id = (SELECT max(id) FROM calls)") == 0);
 }
 
-static void test_known_caller_declined(void **state)
+/* A parent in the directory is answered with the menu of whom she may call (the call
+ * flow, tests/e2e/test_relay_bridge.c, does the rest); she hangs up at the menu. */
+static void test_known_caller_menu(void **state)
 {
-	char *reason;
+	char *reason, *end;
+	int64_t call;
 
 	(void)state;
 	json_object_put(sim_ctl_ok(env->sim, "{\"cmd\":\"call\",\"from\":\"%s\",\"to\":\"%s\"}",
 				   MARIA, RELAY_SOCCER));
+	relay_wait_sql_int(env, 1, 20000,
+			   "SELECT count(*) FROM call_events e JOIN calls c ON c.id = e.call_id"
+			   " WHERE c.initiator_number = '%s' AND e.kind = 'prompt' AND e.detail"
+			   " LIKE '%%Press 1 for Coach Dana Lee. Press 2 for Coach Marcus Bell.'",
+			   MARIA);
+	json_object_put(sim_ctl_ok(env->sim, "{\"cmd\":\"hangup\",\"phone\":\"%s\"}", MARIA));
 	wait_call_over(MARIA);
-	reason =
-	    relay_sql_str(env, "SELECT reason FROM calls WHERE initiator_number = '%s'", MARIA);
-	RELAY_HAS(env, reason, "not put through to staff yet");
+	call = relay_sql_int(env, "SELECT id FROM calls WHERE initiator_number = '%s'", MARIA);
+	reason = relay_sql_str(env, "SELECT reason FROM calls WHERE id = %lld", (long long)call);
+	RELAY_HAS(env, reason, "answered with the menu");
 	free(reason);
-	RELAY_CHECK(env, relay_sql_int(env,
-				       "SELECT count(*) FROM call_events e JOIN calls c ON"
-				       " c.id = e.call_id WHERE c.initiator_number = '%s' AND"
-				       " e.kind = 'end'",
-				       MARIA) == 1);
+	relay_wait_sql_int(env, 1, 10000,
+			   "SELECT count(*) FROM call_events WHERE call_id = %lld AND kind = 'end'",
+			   (long long)call);
+	end = relay_sql_str(env,
+			    "SELECT detail FROM call_events WHERE call_id = %lld AND kind ="
+			    " 'end'",
+			    (long long)call);
+	RELAY_HAS(env, end, "Maria R. hung up");
+	free(end);
 }
 
 /* chaperoned is killed while a stranger hears the message: after the restart the call
@@ -228,7 +240,7 @@ static void test_archive_verifies(void **state)
 
 	(void)state;
 	RELAY_CHECK(env, relay_cli(env, &out, "records", "verify", "--db", env->db, NULL) == 0);
-	RELAY_HAS(env, out, "Call recordings: 2 re-hashed, 0 not as recorded.");
+	RELAY_HAS(env, out, "Call recordings: 3 re-hashed, 0 not as recorded.");
 	free(out);
 	/* One byte of a recording changed: the archive no longer holds. */
 	sha = relay_sql_str(env, "SELECT sha256 FROM call_recordings ORDER BY id LIMIT 1");
@@ -320,7 +332,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    T(test_unknown_caller_hears_the_message),
-	    T(test_known_caller_declined),
+	    T(test_known_caller_menu),
 	    T(test_kill_mid_call),
 	    T(test_archive_verifies),
 	};
