@@ -49,7 +49,8 @@ static void usage(FILE *f)
 {
 	synopsis(f);
 	fprintf(f,
-		"\nFinds the messages of the archive that match every filter given.\n"
+		"\nFinds the messages and calls of the archive that match every filter given\n"
+		"(--verdict, --rule, --held and --text are about texts: they match no call).\n"
 		"  --person P      a handle (@rileyc), a full name, or a phone number (a number\n"
 		"                  not in the directory finds its own messages)\n"
 		"  --direction D   with --person: only what they sent, or only what they received\n"
@@ -212,6 +213,64 @@ static void print_table(void *ctx, struct store *s, const struct rq_query *q,
 	}
 }
 
+/* "hangup", "no end recorded" */
+static const char *end_of(const struct rq_call *c)
+{
+	if (!c->end)
+		return "no end recorded";
+	return *c->end ? c->end : "ended";
+}
+
+/* A call: its line, a line per leg, its recording. */
+static void print_call(void *ctx, const struct rq_call *c)
+{
+	char at[40];
+
+	store_format_time(at, sizeof(at), c->at);
+	printf("call %" PRId64 "  %s  %s  ", c->id, at, c->relay);
+	put_clean(stdout, c->disposed ? "(removed by disposal)" : who(ctx, &c->initiator), " ");
+	printf(" called ");
+	put_clean(stdout, c->callee.number ? who(ctx, &c->callee) : "nobody", " ");
+	if (c->team_id)
+		printf("  #%s", c->team_tag);
+	printf("  %s", c->action);
+	if (*c->rules)
+		printf(" [%s]", c->rules);
+	if (c->flagged)
+		printf(" FLAGGED");
+	if (c->disposed)
+		printf(" DISPOSED");
+	printf("  end: ");
+	put_clean(stdout, end_of(c), " ");
+	printf("\n    reason: ");
+	put_clean(stdout, c->disposed ? "(disposed)" : c->reason, " ");
+	printf("\n");
+	for (size_t i = 0; i < c->n_legs; i++) {
+		const struct rq_call_leg *l = &c->legs[i];
+		printf("    leg %s: ", l->role);
+		put_clean(stdout, who(ctx, &l->who), " ");
+		printf("%s%s, channel %u, %s\n", l->who.id && *l->who.number ? " " : "",
+		       l->who.id ? l->who.number : "", l->channel,
+		       l->answered ? "answered" : "not answered");
+	}
+	if (!c->rec_sha256)
+		printf("    no recording\n");
+	else
+		printf("    recording %s.%s (%u channels, %.1f s)%s%s\n", c->rec_sha256,
+		       c->rec_format, c->rec_channels, (double)c->rec_duration_ms / 1000.0,
+		       c->rec_recovered ? " recovered after a crash" : "",
+		       c->rec_disposed ? " DISPOSED: file deleted" : "");
+}
+
+static void print_calls(void *ctx, const struct rq_result *res)
+{
+	for (size_t i = 0; i < res->n_calls; i++) {
+		void *tmp = talloc_new(ctx);
+		print_call(tmp, &res->calls[i]);
+		talloc_free(tmp);
+	}
+}
+
 /* ---- CSV ---- */
 
 /* As the export's CSV writes them: a cell a spreadsheet would run as a formula is
@@ -221,12 +280,75 @@ static void csv_field(const char *s, bool last)
 	export_csv_cell(stdout, s, last ? "\n" : ",");
 }
 
+/* A call in the messages' columns: from is the initiator, recipients the callee. */
+static void csv_call(void *ctx, const struct rq_call *c)
+{
+	void *tmp = talloc_new(ctx);
+	char at[40];
+	char *legs = talloc_strdup(tmp, "");
+
+	store_format_time(at, sizeof(at), c->at);
+	for (size_t j = 0; j < c->n_legs && legs; j++) {
+		const struct rq_call_leg *l = &c->legs[j];
+		legs = talloc_asprintf_append(legs, "%s%s <%s> %s %s", j ? "; " : "",
+					      l->who.id ? l->who.name : l->who.number, l->who.role,
+					      l->role, l->answered ? "answered" : "not answered");
+	}
+	csv_field(talloc_asprintf(tmp, "%" PRId64, c->id), false);
+	csv_field(at, false);
+	csv_field(c->relay, false);
+	csv_field(c->initiator.id ? c->initiator.name : "", false);
+	csv_field(c->initiator.handle, false);
+	csv_field(c->initiator.role, false);
+	csv_field(c->initiator.number, false);
+	csv_field(c->team_id ? talloc_asprintf(tmp, "#%s", c->team_tag) : "", false);
+	csv_field(c->action, false);
+	csv_field(c->rules, false);
+	csv_field(c->reason, false);
+	csv_field(c->flagged ? "yes" : "no", false);
+	csv_field("no", false);
+	csv_field(c->disposed ? "yes" : "no", false);
+	csv_field("", false);
+	csv_field("", false);
+	csv_field(c->callee.id ? talloc_asprintf(tmp, "%s <%s>", c->callee.name, c->callee.role)
+			       : "",
+		  false);
+	csv_field("call", false);
+	csv_field(end_of(c), false);
+	csv_field(legs, false);
+	csv_field(c->rec_sha256 ? talloc_asprintf(tmp, "%s.%s%s", c->rec_sha256, c->rec_format,
+						  c->rec_disposed ? " (disposed)" : "")
+				: "",
+		  true);
+	talloc_free(tmp);
+}
+
 static void print_csv(void *ctx, const struct rq_result *res)
 {
 	static const char *const head[] = {
-	    "id",	   "time",     "relay",	  "from",  "from_handle", "from_role",
-	    "from_number", "team",     "verdict", "rules", "reason",	  "flagged",
-	    "held",	   "disposed", "thread",  "text",  "recipients",
+	    "id",
+	    "time",
+	    "relay",
+	    "from",
+	    "from_handle",
+	    "from_role",
+	    "from_number",
+	    "team",
+	    "verdict",
+	    "rules",
+	    "reason",
+	    "flagged",
+	    "held",
+	    "disposed",
+	    "thread",
+	    "text",
+	    "recipients",
+	    /* Calls, after the messages' columns: the row's record ("message" or
+	     * "call"), and a call's end, legs and recording. */
+	    "record",
+	    "end",
+	    "legs",
+	    "recording",
 	};
 	const size_t n_head = ARRAY_SIZE(head);
 
@@ -261,9 +383,15 @@ static void print_csv(void *ctx, const struct rq_result *res)
 		csv_field(m->disposed ? "yes" : "no", false);
 		csv_field(m->thread_key, false);
 		csv_field(m->text, false);
-		csv_field(to, true);
+		csv_field(to, false);
+		csv_field("message", false);
+		csv_field("", false);
+		csv_field("", false);
+		csv_field("", true);
 		talloc_free(tmp);
 	}
+	for (size_t i = 0; i < res->n_calls; i++)
+		csv_call(ctx, &res->calls[i]);
 }
 
 /* ---- JSON ---- */
@@ -342,21 +470,93 @@ static struct json_object *jmessage(const struct rq_message *m)
 		json_object_array_add(dels, jd);
 	}
 	json_object_object_add(o, "deliveries", dels);
+	json_object_object_add(o, "record", json_object_new_string("message"));
+	return o;
+}
+
+static struct json_object *jrules(const char *r)
+{
+	struct json_object *rules = json_object_new_array();
+
+	while (r && *r) {
+		size_t len = strcspn(r, ",");
+		if (len)
+			json_object_array_add(rules, json_object_new_string_len(r, (int)len));
+		r += len + (r[len] == ',');
+	}
+	return rules;
+}
+
+static struct json_object *jcall(const struct rq_call *c)
+{
+	struct json_object *o = json_object_new_object(), *v, *legs, *t = NULL, *rec = NULL;
+
+	json_object_object_add(o, "id", json_object_new_int64(c->id));
+	json_object_object_add(o, "at", jtime(c->at));
+	json_object_object_add(o, "at_ms", json_object_new_int64(c->at));
+	json_object_object_add(o, "relay", jstr(c->relay));
+	json_object_object_add(o, "direction", jstr(c->incoming ? "in" : "out"));
+	json_object_object_add(o, "initiator", jperson(&c->initiator));
+	json_object_object_add(o, "callee", c->callee.number ? jperson(&c->callee) : NULL);
+	if (c->team_id) {
+		t = json_object_new_object();
+		json_object_object_add(t, "id", json_object_new_int64(c->team_id));
+		json_object_object_add(t, "tag", jstr(c->team_tag));
+		json_object_object_add(t, "name", jstr(c->team_name));
+	}
+	json_object_object_add(o, "team", t);
+	v = json_object_new_object();
+	json_object_object_add(v, "action", jstr(c->action));
+	json_object_object_add(v, "rules", jrules(c->rules));
+	json_object_object_add(v, "reason", c->disposed ? NULL : jstr(c->reason));
+	json_object_object_add(o, "verdict", v);
+	json_object_object_add(o, "flagged", json_object_new_boolean(c->flagged));
+	json_object_object_add(o, "disposed", json_object_new_boolean(c->disposed));
+	json_object_object_add(o, "end", jstr(c->end));
+	legs = json_object_new_array();
+	for (size_t i = 0; i < c->n_legs; i++) {
+		const struct rq_call_leg *l = &c->legs[i];
+		struct json_object *jl = json_object_new_object();
+		json_object_object_add(jl, "id", json_object_new_int64(l->id));
+		json_object_object_add(jl, "at", jtime(l->at));
+		json_object_object_add(jl, "who", jperson(&l->who));
+		json_object_object_add(jl, "role", jstr(l->role));
+		json_object_object_add(jl, "channel", json_object_new_int(l->channel));
+		json_object_object_add(jl, "answered", json_object_new_boolean(l->answered));
+		json_object_array_add(legs, jl);
+	}
+	json_object_object_add(o, "legs", legs);
+	if (c->rec_sha256) {
+		rec = json_object_new_object();
+		json_object_object_add(rec, "sha256", jstr(c->rec_sha256));
+		json_object_object_add(rec, "format", jstr(c->rec_format));
+		json_object_object_add(rec, "bytes", json_object_new_int64(c->rec_bytes));
+		json_object_object_add(rec, "duration_ms",
+				       json_object_new_int64(c->rec_duration_ms));
+		json_object_object_add(rec, "channels", json_object_new_int(c->rec_channels));
+		json_object_object_add(rec, "recovered", json_object_new_boolean(c->rec_recovered));
+		json_object_object_add(rec, "disposed", json_object_new_boolean(c->rec_disposed));
+	}
+	json_object_object_add(o, "recording", rec);
+	json_object_object_add(o, "record", json_object_new_string("call"));
 	return o;
 }
 
 /* One array, one message per line: valid JSON that line tools can still read. */
 static void print_json(const struct rq_result *res)
 {
+	size_t n = res->n + res->n_calls;
+
 	printf("[");
-	for (size_t i = 0; i < res->n; i++) {
-		struct json_object *o = jmessage(&res->messages[i]);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o =
+		    i < res->n ? jmessage(&res->messages[i]) : jcall(&res->calls[i - res->n]);
 		printf("%s\n%s", i ? "," : "",
 		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							     JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
-	printf("%s]\n", res->n ? "\n" : "");
+	printf("%s]\n", n ? "\n" : "");
 }
 
 /* ---- The access log ---- */
@@ -391,6 +591,14 @@ static int log_access(void *ctx, struct store *s, const char *operator,
 		for (size_t j = 0; j < res->messages[i].n_deliveries && ids; j++)
 			add_subject(ctx, &ids, &n, &res->messages[i].deliveries[j].to);
 	}
+	for (size_t i = 0; i < res->n_calls && ids; i++) {
+		const struct rq_call *c = &res->calls[i];
+		add_subject(ctx, &ids, &n, &c->initiator);
+		if (c->callee.number)
+			add_subject(ctx, &ids, &n, &c->callee);
+		for (size_t j = 0; j < c->n_legs && ids; j++)
+			add_subject(ctx, &ids, &n, &c->legs[j].who);
+	}
 	if (!ids)
 		return -1;
 	qsort(ids, n, sizeof(*ids), cmp_id);
@@ -401,7 +609,7 @@ static int log_access(void *ctx, struct store *s, const char *operator,
 	a.operator= operator;
 	a.action = "search";
 	a.query_json = res->query_json;
-	a.results = (int64_t)res->n;
+	a.results = (int64_t)(res->n + res->n_calls);
 	a.subjects = ids;
 	a.n_subjects = u;
 	return access_log_add(s, &a) < 0 ? -1 : 0;
@@ -543,6 +751,7 @@ int cli_records_search(int argc, char **argv)
 	switch (a.format) {
 	case FMT_TABLE:
 		print_table(ctx, s, &a.q, res);
+		print_calls(ctx, res);
 		break;
 	case FMT_CSV:
 		print_csv(ctx, res);
@@ -564,6 +773,11 @@ int cli_records_search(int argc, char **argv)
 			res->n, res->n == 1 ? "" : "s", res->total);
 	else
 		fprintf(stderr, "%zu message%s\n", res->n, res->n == 1 ? "" : "s");
+	if (res->calls_total > (int64_t)res->n_calls)
+		fprintf(stderr, "%zu call%s shown of %" PRId64 " that match\n", res->n_calls,
+			res->n_calls == 1 ? "" : "s", res->calls_total);
+	else if (res->n_calls)
+		fprintf(stderr, "%zu call%s\n", res->n_calls, res->n_calls == 1 ? "" : "s");
 	talloc_free(ctx);
 	return CLI_EXIT_OK;
 }

@@ -285,7 +285,9 @@ static int run_query(struct run *r)
 		if (!kept)
 			return -1;
 	}
-	return rq_assemble(r, kept, n_kept);
+	if (rq_assemble(r, kept, n_kept) < 0)
+		return -1;
+	return rq_calls(r);
 }
 
 struct rq_result *rq_run(struct store *s, void *ctx, const struct rq_query *q, char *err,

@@ -28,7 +28,16 @@
  * - disposed messages are returned only with include_disposed, marked as such, without
  *   content;
  * - results are sorted by time (then id), or by conversation then time with thread;
- *   everything returned is allocated under the result. */
+ *   everything returned is allocated under the result.
+ *
+ * Calls (records_calls.h) are records beside the messages, selected by the filters that
+ * mean something for a call: the person (the initiator, the callee, or the person of
+ * any leg; a number not in the directory: the initiator's or a leg's number), the
+ * direction (sent: calls the person initiated; received: the others), the team (the
+ * call's team, or a party on it), the relay, the dates (the call's time) and flagged.
+ * A filter only messages have (verdict, rule, held, text) matches no call. Calls are
+ * sorted by time (then id), limited by the same limit, and never widened by thread;
+ * disposed calls only with include_disposed, without the persons and numbers. */
 #pragma once
 
 #include <stdbool.h>
@@ -98,14 +107,57 @@ struct rq_message {
 	size_t n_deliveries;
 };
 
+/* A call's leg: a phone the relay dialled, or the caller's own. */
+struct rq_call_leg {
+	int64_t id, at;
+	struct rq_person who;
+	const char *role; /* "caller", "callee", "guardian", "overseer" */
+	unsigned channel; /* its channel in the recording */
+	bool answered;	  /* the leg has an "answer" event */
+};
+
+struct rq_call_event {
+	int64_t id, at;
+	int64_t leg_id;	    /* 0: the call's own (the end) */
+	const char *kind;   /* "dial", "answer", ..., "end" */
+	const char *detail; /* may be NULL */
+};
+
+struct rq_call {
+	int64_t id, at;
+	const char *relay;
+	struct rq_person initiator, callee; /* callee.number NULL (and id 0) when none */
+	int64_t team_id;		    /* 0 if none */
+	const char *team_tag, *team_name;
+	bool incoming;			     /* the initiator called the relay number */
+	const char *action, *rules, *reason; /* "connect" or "refuse" */
+	bool flagged, disposed;
+	const char *end; /* the end's cause ("" when it gave none); NULL: no end recorded */
+	struct rq_call_leg *legs;
+	size_t n_legs;
+	struct rq_call_event *events;
+	size_t n_events;
+	/* The recording (NULL sha256 when the call has none). rec_disposed: its file was
+	 * deleted by a disposal (the row keeps the hash it had). */
+	const char *rec_sha256, *rec_format;
+	int64_t rec_bytes, rec_duration_ms;
+	unsigned rec_channels;
+	bool rec_recovered, rec_disposed;
+};
+
 struct rq_result {
 	struct rq_message *messages;
 	size_t n;
+	/* The calls that match, by time; calls_total as total is for messages. */
+	struct rq_call *calls;
+	size_t n_calls;
+	int64_t calls_total;
 	/* How many messages match in all: n, or more when the limit cut the list (the
 	 * first page of a search and the size of the whole answer, without loading it);
 	 * counted up to RQ_TOTAL_CAP, beyond which it is RQ_TOTAL_CAP + 1 ("more than"). */
 	int64_t total;
-	/* Distinct directory persons among senders and recipients, for the access log. */
+	/* Distinct directory persons among senders and recipients (and the calls'
+	 * initiators, callees and legs), for the access log. */
 	int64_t *person_ids;
 	size_t n_persons;
 	/* The query as JSON (canonical: only the filters given), for the access log and

@@ -8,6 +8,7 @@
  *   records_query_match.c      the index that drives the search, and the matched ids
  *   records_query_load.c       the matched messages, a batch of ids per statement
  *   records_query_threads.c    thread keys, widening to conversations, the result
+ *   records_query_calls.c      the calls beside the messages
  * on what they all use:
  *   records_query.c            the run's errors and statements (rq_fail, rq_prepare)
  *   records_query_directory.c  persons, teams and guardianships, cached for the call
@@ -164,6 +165,10 @@ const char *rq_thread_key(struct run *r, struct lmsg *L);
 /* Widen the kept messages to their whole conversations: kept grown (or NULL), and
  * *n_kept with it (records_query_threads.c). */
 struct lmsg **rq_widen(struct run *r, struct lmsg **kept, size_t *n_kept);
+
+/* The calls that match the query, loaded into r->res (records_query_calls.c): after
+ * rq_assemble(), whose person_ids it extends. */
+int rq_calls(struct run *r);
 
 /* The result: the kept messages in order (time, or conversation then time), and the
  * persons whose records they are (records_query_threads.c). */

@@ -13,12 +13,17 @@
 #   5. every search is in the access log, with its operator, query, count and the
 #      students and guardians it returned (chaperone records audit)
 #   6. bad input: a message, exit 1 or 2, nothing shown and nothing recorded
+#   7. one clock: the archive's time zone
+#   8. calls beside texts (three relayed calls with real recordings, by e2e-calls): by
+#      person (a leg's, the initiator's), team and dates; legs, answers, end, recording;
+#      CSV and JSON; the access log; filters only texts have match no call
 # KEEP_WORKDIR=1 keeps the temporary directory.
 set -euo pipefail
 
 build=${1:?usage: records_search_test.sh BUILD_DIR}
 chaperone="$build/bin/chaperone"
 fill="$build/tests/unit/records/test_records_query"
+calls="$build/tests/e2e/e2e-calls"
 
 work=$(mktemp -d /tmp/chaperone-search-XXXXXX)
 export CHAPERONE_DB="$work/chaperone.db"
@@ -219,5 +224,54 @@ expect_rc 0 localday env TZ=UTC "$chaperone" records search --since 2026-09-04 -
 has localday.out "Coach my bus is late today"
 ok "one clock: the archive's zone makes --since/--until the district's days on a UTC box;" \
 	"an unknown zone is refused"
+
+# 8. Calls: Dana Lee calls 王小明 twice (all answer; the student does not), the student's
+# own call is refused. Found by a leg's person (the guardian), by the initiator, by team;
+# dates in the district's zone (Kiritimati, UTC+14, since 7: 18:00Z is 08:00 the next day).
+"$calls" "$CHAPERONE_DB" 2026-09-10T18:00Z >"$work/calls.out" 2>"$work/calls.err" || fail "e2e-calls failed"
+rec1=$(awk '$2 == 1 {print $4}' "$work/calls.out")
+rec2=$(awk '$2 == 2 {print $4}' "$work/calls.out")
+[ ${#rec1} -eq 64 ] && [ ${#rec2} -eq 64 ] && [ "$rec1" != "$rec2" ] || fail "recordings: $(cat "$work/calls.out")"
+expect_rc 0 callsg "$chaperone" records search --person @meiw --as officer-kim
+lines callsg.out 2 '^call [0-9]+  '
+has callsg.out "call 1  2026-09-10T18:00:00.000Z  +15550100  Dana Lee (staff) called 小明 王 (student)  #soccer  connect [guardian-on-call]  end: hangup"
+has callsg.out "    reason: a guardian of 王小明 joins the call"
+has callsg.out "    leg caller: Dana Lee (staff) +16175550101, channel 1, answered"
+has callsg.out "    leg callee: 小明 王 (student) +16175550377, channel 2, answered"
+has callsg.out "    leg guardian: Mei Wang (guardian) +16175550378, channel 3, answered"
+has callsg.out "    leg callee: 小明 王 (student) +16175550377, channel 2, not answered"
+has callsg.out "  end: no-answer"
+has callsg.out "    recording $rec1.flac (4 channels, 1.0 s)"
+has callsg.out "    recording $rec2.flac (4 channels, 1.0 s)"
+[ "$(cat "$work/callsg.err")" = $'0 messages\n2 calls' ] || fail "count lines: $(cat "$work/callsg.err")"
+expect_rc 0 callss "$chaperone" records search --person xiaomingw
+lines callss.out 3 '^call [0-9]+  '
+has callss.out "小明 王 (student) called nobody  #soccer  refuse [quiet-hours]  end: no end recorded"
+has callss.out "    no recording"
+expect_rc 0 callssent "$chaperone" records search --person xiaomingw --direction sent
+lines callssent.out 1 '^call [0-9]+  '
+expect_rc 0 callsteam "$chaperone" records search --team soccer --since 2026-09-11 --until 2026-09-11T09:30
+lines callsteam.out 2 '^call [0-9]+  '
+lines callsteam.out 0 '^[0-9]+  '
+expect_rc 0 callsnone "$chaperone" records search --team soccer --until 2026-09-09
+lines callsnone.out 0 '^call '
+# Filters only texts have match no call.
+expect_rc 0 callstext "$chaperone" records search --person xiaomingw --verdict block
+lines callstext.out 0 '^call '
+expect_rc 0 callscsv "$chaperone" records search --person '小明 王' --format csv
+has callscsv.out ',"recipients","record","end","legs","recording"'
+has callscsv.out '"#soccer","connect","guardian-on-call","a guardian of 王小明 joins the call","no","no","no","","","小明 王 <student>","call","hangup","Dana Lee <staff> caller answered; 小明 王 <student> callee answered; Mei Wang <guardian> guardian answered","'"$rec1"'.flac"'
+lines callscsv.out 4 '^"'
+expect_rc 0 callsjson "$chaperone" records search --person @meiw --format json
+lines callsjson.out 2 '"record":"call"\}'
+has callsjson.out '"legs":[{"id":'
+has callsjson.out '"role":"callee","channel":2,"answered":false}'
+has callsjson.out '"recording":{"sha256":"'"$rec2"'","format":"flac"'
+has callsjson.out '"end":"hangup"'
+# The search that returned the student's calls is in the access log, with him.
+expect_rc 0 callsaudit "$chaperone" records audit --person xiaomingw --action search
+lines callsaudit.out 6 $'\tsearch\t'
+ok "calls beside texts: by person, direction, team and dates; legs, answers, end," \
+	"recording; CSV and JSON; in the access log"
 
 echo "records search: $passed passed"
