@@ -28,6 +28,7 @@
 #include "gateway/cli/cli_records.h"
 #include "storage/keeping/disposal.h"
 #include "storage/keeping/retention.h"
+#include "storage/records/records_calls.h"
 
 /* Follows "Never disposed ...:" on its own lines. */
 #define NEVER_DISPOSED                                                                             \
@@ -38,7 +39,7 @@ static const char *const class_tables[RET_N_CLASSES] = {
     "messages, raw PDUs, questions, unknown senders",
     "what the relay sent, to whom",
     "what the policy decided, and why",
-    "call records (none yet)",
+    "calls, their legs and events, recordings (files)",
 };
 
 /* ---- retention ---- */
@@ -187,10 +188,6 @@ static char *counts_text(void *ctx, const struct disposal_plan *p, const char *v
 		bool first = true;
 		r = talloc_asprintf_append(r, "  %-11s %8" PRId64, retention_class_name(c),
 					   p->class_total[c]);
-		if (c == RET_CALLS) {
-			r = talloc_asprintf_append(r, "  (no call records yet)\n");
-			continue;
-		}
 		if (!p->cutoff[c]) {
 			r = talloc_asprintf_append(r, "  (%s)\n",
 						   p->schedule.schedule.period[c].n ==
@@ -200,7 +197,7 @@ static char *counts_text(void *ctx, const struct disposal_plan *p, const char *v
 			continue;
 		}
 		for (unsigned i = 0; i < DISPOSAL_N_TABLES; i++) {
-			if (p->tables[i].rclass != c || c != RET_MESSAGES)
+			if (p->tables[i].rclass != c || (c != RET_MESSAGES && c != RET_CALLS))
 				continue;
 			r = talloc_asprintf_append(r, "%s%s %" PRId64, first ? "  (" : ", ",
 						   p->tables[i].table, p->tables[i].count);
@@ -270,6 +267,13 @@ static char *certificate(void *ctx, struct store *s, const struct disposal_plan 
 			    schedule_origin(ctx, &p->schedule));
 	r = talloc_asprintf_append(r, "%s", counts_text(ctx, p, "Disposed of"));
 	r = talloc_asprintf_append(r, "%s", holds_text(ctx, p));
+	/* A recording's file is deleted; its tombstone keeps the file's SHA-256. */
+	for (size_t i = 0; i < p->n_files; i++)
+		r = talloc_asprintf_append(r, "Recording file %s: %s\n", p->files[i].name,
+					   p->files[i].deleted ? "deleted"
+							       : "NOT DELETED (see below)");
+	if (p->n_files)
+		r = talloc_asprintf_append(r, "\n");
 	r = talloc_asprintf_append(
 	    r,
 	    "Not disposed by this command:" NEVER_DISPOSED ".\n\n"
@@ -341,7 +345,9 @@ static int write_certificate(int fd, const char *cert)
 
 static int do_dispose(struct store *s, void *ctx, const struct dispose_opts *o)
 {
-	struct disposal_who who = {.operator= cli_actor(ctx, o->as), .os_user = access_os_user()};
+	struct disposal_who who = {.operator= cli_actor(ctx, o->as),
+				   .os_user = access_os_user(),
+				   .recordings_dir = rec_call_recordings_dir(ctx, store_path(s))};
 	struct disposal_plan *p;
 	char err[512];
 	int fd = -1, rc = CLI_EXIT_OK;
@@ -406,6 +412,12 @@ static int do_dispose(struct store *s, void *ctx, const struct dispose_opts *o)
 		goto out_close;
 	}
 	fputs(cert, stdout);
+	for (size_t i = 0; i < p->n_files; i++)
+		if (!p->files[i].deleted)
+			cli_err("records dispose",
+				"recording %s was disposed of but its file could not be deleted"
+				" from %s: %s (delete it by hand)",
+				p->files[i].name, who.recordings_dir, strerror(-p->files[i].err));
 	if (fd >= 0 && write_certificate(fd, cert) < 0) {
 		cli_err("records dispose",
 			"%s: %s (disposal %" PRId64

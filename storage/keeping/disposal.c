@@ -2,9 +2,12 @@
 /* Disposal: what is past retention and not held, and clearing it under tombstones
  * (disposal.h). */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <talloc.h>
 
@@ -21,11 +24,20 @@
 	" AND NOT EXISTS (SELECT 1 FROM temp.held k WHERE k.class = '" cls "'"                     \
 	" AND k.ref_id = t.id) ORDER BY t.id"
 
+/* A part of a call (leg, event, recording) goes with its call: past retention by the
+ * call's time. */
+#define CALL_PART_CANDIDATES(table, cls)                                                           \
+	"SELECT t.id, t.at FROM " table " t JOIN calls c ON c.id = t.call_id WHERE c.at < ?1"      \
+	" AND NOT EXISTS (SELECT 1 FROM tombstones x WHERE x.class = '" cls "'"                    \
+	" AND x.ref_id = t.id) AND NOT EXISTS (SELECT 1 FROM temp.held k"                          \
+	" WHERE k.class = '" cls "' AND k.ref_id = t.id) ORDER BY t.id"
+
 struct table_def {
 	enum retention_class rclass;
 	const char *table, *cls;
 	const char *candidates;
-	const char *clear; /* ?1 = id; allowed by the guard once the tombstone exists */
+	const char *clear; /* ?1 = id; allowed by the guard once the tombstone exists; NULL:
+			    * nothing in the row to clear */
 };
 
 static const struct table_def defs[DISPOSAL_N_TABLES] = {
@@ -43,6 +55,17 @@ static const struct table_def defs[DISPOSAL_N_TABLES] = {
      " WHERE id = ?1"},
     {RET_VERDICTS, "verdicts", "verdict", CANDIDATES("verdicts", "verdict"),
      "UPDATE verdicts SET sender_id = NULL, reason = '', body = NULL WHERE id = ?1"},
+    {RET_CALLS, "calls", "call", CANDIDATES("calls", "call"),
+     "UPDATE calls SET initiator_id = NULL, initiator_number = '', callee_id = NULL,"
+     " reason = '' WHERE id = ?1"},
+    {RET_CALLS, "call_legs", "call-leg", CALL_PART_CANDIDATES("call_legs", "call-leg"),
+     "UPDATE call_legs SET person_id = NULL, number = '' WHERE id = ?1"},
+    {RET_CALLS, "call_events", "call-event", CALL_PART_CANDIDATES("call_events", "call-event"),
+     "UPDATE call_events SET detail = NULL WHERE id = ?1"},
+    /* The row keeps the file's SHA-256 (its name; no one's words): the file itself is
+     * deleted once the disposal is committed. */
+    {RET_CALLS, "call_recordings", "call-recording",
+     CALL_PART_CANDIDATES("call_recordings", "call-recording"), NULL},
 };
 
 static bool blank(const char *s)
@@ -158,6 +181,7 @@ static struct disposal_plan *plan(struct store *s, void *ctx, int64_t now, bool 
 	hc.messages = p->cutoff[RET_MESSAGES];
 	hc.deliveries = p->cutoff[RET_DELIVERIES];
 	hc.verdicts = p->cutoff[RET_VERDICTS];
+	hc.calls = p->cutoff[RET_CALLS];
 	if (legal_hold_mark(s, &hc) < 0)
 		goto fail;
 	for (unsigned i = 0; i < DISPOSAL_N_TABLES; i++) {
@@ -249,6 +273,8 @@ static int dispose_one(struct store *s, int64_t disposal_id, const struct table_
 	sqlite3_bind_blob(st, 5, content, sizeof(content), SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto db;
+	if (!d->clear)
+		return 0;
 	st = store_stmt(s, d->clear);
 	if (!st)
 		goto db;
@@ -260,6 +286,75 @@ db:
 	snprintf(err, errlen, "disposing of %s %" PRId64 ": %s (nothing was disposed)", d->cls,
 		 it->id, store_errmsg(s));
 	return -1;
+}
+
+static bool is_sha256(const char *h)
+{
+	return h && strlen(h) == 64 && strspn(h, "0123456789abcdef") == 64;
+}
+
+/* The files of the call recordings this disposal tombstoned, which no recording still
+ * kept shares (two calls with the same audio have one file): into p->files. */
+static int recording_files(struct store *s, struct disposal_plan *p)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT r.sha256, r.format FROM tombstones x JOIN call_recordings r ON"
+	       " r.id = x.ref_id WHERE x.disposal_id = ?1 AND x.class = 'call-recording'"
+	       " AND NOT EXISTS (SELECT 1 FROM call_recordings o WHERE o.sha256 = r.sha256"
+	       " AND NOT EXISTS (SELECT 1 FROM tombstones y WHERE y.class = 'call-recording'"
+	       " AND y.ref_id = o.id)) GROUP BY r.sha256, r.format ORDER BY min(r.id)");
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, p->disposal_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sha = (const char *)sqlite3_column_text(st, 0);
+		const char *fmt = (const char *)sqlite3_column_text(st, 1);
+		struct disposal_file *v;
+		/* Only names a recording can have: nothing outside the directory. */
+		if (!is_sha256(sha) || strspn(fmt, "abcdefghijklmnopqrstuvwxyz") != strlen(fmt) ||
+		    !*fmt || strlen(fmt) > 8)
+			continue;
+		v = talloc_realloc(p, p->files, struct disposal_file, p->n_files + 1);
+		if (!v) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		p->files = v;
+		v[p->n_files++] = (struct disposal_file){
+		    .name = talloc_asprintf(v, "%s.%s", sha, fmt),
+		    .sha256 = talloc_strdup(v, sha),
+		};
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* After the commit: delete the disposed recordings' files (a missing one is already
+ * gone); what cannot be deleted is counted and named, the disposal stands. */
+static void delete_files(struct disposal_plan *p, const char *dir)
+{
+	int dfd = -1, open_err = -EINVAL;
+
+	if (dir) {
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		open_err = dfd < 0 ? -errno : 0;
+	}
+	for (size_t i = 0; i < p->n_files; i++) {
+		struct disposal_file *f = &p->files[i];
+		int err = open_err == -ENOENT ? 0 : open_err; /* no directory: no file */
+
+		if (dfd >= 0 && unlinkat(dfd, f->name, 0) < 0 && errno != ENOENT)
+			err = -errno;
+		f->deleted = !err;
+		f->err = err;
+		p->files_left += err != 0;
+	}
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
 }
 
 static const struct table_def *def_of(const char *cls)
@@ -317,8 +412,11 @@ int disposal_run(struct store *s, void *ctx, int64_t now, const struct disposal_
 					err, errlen) < 0)
 				goto fail_tx;
 		}
-		snprintf(detail, sizeof(detail), "disposal %" PRId64 ": %" PRId64 " records; %s",
-			 p->disposal_id, p->total, authorization);
+		if (recording_files(s, p) < 0)
+			goto db_fail_tx;
+		snprintf(detail, sizeof(detail),
+			 "disposal %" PRId64 ": %" PRId64 " records, %zu recording files; %s",
+			 p->disposal_id, p->total, p->n_files, authorization);
 	} else {
 		snprintf(detail, sizeof(detail), "nothing past retention to dispose of; %s",
 			 authorization);
@@ -327,6 +425,7 @@ int disposal_run(struct store *s, void *ctx, int64_t now, const struct disposal_
 		goto db_fail_tx;
 	if (store_commit(s) < 0)
 		goto db_fail_tx;
+	delete_files(p, who ? who->recordings_dir : NULL);
 	*out = p;
 	return 0;
 db_fail_tx:

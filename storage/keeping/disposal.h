@@ -14,7 +14,14 @@
  *               unknown_senders (unknown-sender)           number
  *   deliveries  deliveries (delivery)                      recipient_id, recipient_number, body
  *   verdicts    verdicts (verdict)                         sender_id, reason, body
- *   calls       (no call records yet)
+ *   calls       calls (call)                               initiator_id, initiator_number,
+ *                                                          callee_id, reason
+ *               call_legs (call-leg)                       person_id, number
+ *               call_events (call-event)                   detail
+ *               call_recordings (call-recording)           nothing: the row keeps the
+ *                                                          file's SHA-256; the file is deleted
+ * A call's legs, events and recording are past retention with their call (by the call's
+ * time), and held with it.
  *
  * Never disposed here: opt-outs, notices, threads, hold decisions, delivery events,
  * directory changes, exports, disclosures, the access log, legal holds, disposals.
@@ -30,6 +37,12 @@
  *   its content, then the access record ("dispose"). Anything failing rolls all of it
  *   back. chain_verify() passes afterwards;
  * - a record covered by an active hold is never disposed;
+ * - the recording files of the call recordings disposed of are deleted from
+ *   who->recordings_dir after the commit (a file another recording still kept shares is
+ *   not): the database never says a recording is disposed while its file is
+ *   the only trace, and a file that cannot be deleted is named in the plan
+ *   (files_left), the disposal standing; only names <64 hex digits>.<format> are
+ *   ever deleted, in that directory;
  * - an empty authorization is refused (nothing changes). */
 #pragma once
 
@@ -49,7 +62,7 @@ struct disposal_table {
 	int64_t count, oldest, newest;
 };
 
-#define DISPOSAL_N_TABLES 6
+#define DISPOSAL_N_TABLES 10
 
 struct disposal_hold {
 	int64_t id;
@@ -61,6 +74,14 @@ struct disposal_hold {
 struct disposal_item {
 	const char *cls;
 	int64_t id, at;
+};
+
+/* A recording file a disposal deleted (or could not). */
+struct disposal_file {
+	const char *name; /* "<sha256>.flac" */
+	const char *sha256;
+	bool deleted;
+	int err; /* when not deleted: -errno (-EINVAL: no directory given) */
 };
 
 struct disposal_plan {
@@ -79,12 +100,17 @@ struct disposal_plan {
 	/* disposal_run only */
 	int64_t disposal_id;
 	int64_t at;
+	struct disposal_file *files; /* the recordings' files, deleted after the commit */
+	size_t n_files, files_left;
 };
 
 struct disposal_who {
 	const char *operator; /* --as */
 	const char *os_user;
 	const struct store_progress *progress; /* NULL: none */
+	/* Where the archive's call recordings are (rec_call_recordings_dir()); NULL: the
+	 * files of disposed recordings are left, each named in files_left. */
+	const char *recordings_dir;
 };
 
 /* What a disposal now would remove, and what holds keep back; records the access.

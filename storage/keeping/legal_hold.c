@@ -103,6 +103,29 @@ static const char mark_verdicts[] = MARK
 			 "v.id))))))"
 			 " WHERE v.at < ?1";
 
+/* A call, aliased c: the hold's person asked for it, was called or dialled into it; the
+ * hold's team is the call's or one of those persons is on it; within the dates. */
+#define COVERS_CALL(c)                                                                             \
+	"((h.person_id IS NULL OR h.person_id IN (" c ".initiator_id, " c ".callee_id)"            \
+	" OR EXISTS (SELECT 1 FROM call_legs hl WHERE hl.call_id = " c ".id"                       \
+	" AND hl.person_id = h.person_id))"                                                        \
+	" AND (h.team_id IS NULL OR " c ".team_id = h.team_id"                                     \
+	" OR EXISTS (SELECT 1 FROM team_members ht WHERE ht.team_id = h.team_id"                   \
+	" AND (ht.person_id IN (" c ".initiator_id, " c ".callee_id) OR ht.person_id IN"           \
+	" (SELECT hl.person_id FROM call_legs hl WHERE hl.call_id = " c ".id))))"                  \
+	" AND " COVERS_TIME(c ".at") ")"
+
+static const char mark_calls[] = MARK "SELECT 'call', c.id, h.id FROM calls c JOIN" ACTIVE_HOLDS
+				      " ON " COVERS_CALL("c") " WHERE c.at < ?1";
+
+#define MARK_CALL_PART(table, cls)                                                                 \
+	MARK "SELECT '" cls "', t.id, h.id FROM " table " t JOIN calls c ON c.id = t.call_id"      \
+	     " JOIN" ACTIVE_HOLDS " ON " COVERS_CALL("c") " WHERE c.at < ?1"
+
+static const char mark_call_legs[] = MARK_CALL_PART("call_legs", "call-leg");
+static const char mark_call_events[] = MARK_CALL_PART("call_events", "call-event");
+static const char mark_call_recordings[] = MARK_CALL_PART("call_recordings", "call-recording");
+
 static const char count_messages[] =
     "SELECT count(*) FROM messages m, legal_holds h WHERE h.id = ?1 AND " COVERS_MESSAGE(
 	"m") " AND NOT EXISTS (SELECT 1 FROM tombstones x WHERE x.class = 'message'"
@@ -136,7 +159,10 @@ int legal_hold_mark(struct store *s, const struct legal_hold_cutoffs *c)
 	    mark_one(s, mark_questions, c->messages) < 0 ||
 	    mark_one(s, mark_unknown_senders, c->messages) < 0 ||
 	    mark_one(s, mark_deliveries, c->deliveries) < 0 ||
-	    mark_one(s, mark_verdicts, c->verdicts) < 0)
+	    mark_one(s, mark_verdicts, c->verdicts) < 0 || mark_one(s, mark_calls, c->calls) < 0 ||
+	    mark_one(s, mark_call_legs, c->calls) < 0 ||
+	    mark_one(s, mark_call_events, c->calls) < 0 ||
+	    mark_one(s, mark_call_recordings, c->calls) < 0)
 		return -1;
 	return 0;
 }

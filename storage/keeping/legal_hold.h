@@ -15,6 +15,9 @@
  * or verdict with no message is covered by its own time, recipient or sender, and team.
  * A PDU or unknown-sender record that belongs to no message cannot be attributed to a
  * person: any active hold whose dates include its time keeps it.
+ * A call is covered when its time is in the hold's dates, the hold's person asked for
+ * it, was called, or was dialled into it (any leg), and the hold's team is the call's
+ * or one of those persons is on it; its legs, events and recording go with it.
  *
  * Promises:
  * - holds and their releases are records (chained, never edited); a release ends a hold
@@ -67,9 +70,10 @@ int legal_hold_list(struct store *s, void *ctx, bool all, struct legal_hold **ou
 /* For disposal: fill the connection's temporary table `held(class, ref_id, hold_id)` with
  * one row per (record, active hold covering it), for the records of the disposable
  * classes (chain class names: "message", "rx-pdu", "question", "unknown-sender",
- * "delivery", "verdict") whose own time is before the cutoff of their retention class
- * (ms; 0 = none of that class). Joins the caller's transaction. 0 or -1. */
+ * "delivery", "verdict", "call", "call-leg", "call-event", "call-recording") whose own time is
+ * before the cutoff of their retention class (ms; 0 = none of that class). Joins the caller's
+ * transaction. 0 or -1. */
 struct legal_hold_cutoffs {
-	int64_t messages, deliveries, verdicts;
+	int64_t messages, deliveries, verdicts, calls;
 };
 int legal_hold_mark(struct store *s, const struct legal_hold_cutoffs *c);

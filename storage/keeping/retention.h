@@ -6,7 +6,7 @@
  *   messages    rx_pdus, messages, questions, unknown_senders (what people wrote)
  *   deliveries  deliveries (what Chaperone sent, to whom)
  *   verdicts    verdicts (what the policy decided, and why)
- *   calls       call records (reserved: configurable, nothing to dispose yet)
+ *   calls       calls, their legs, events and recordings (the files are deleted)
  * Everything else (opt-outs, notices, threads, hold decisions, delivery events, directory
  * changes, exports, disclosures, the access log, legal holds, disposals) is never
  * disposed.

@@ -200,8 +200,11 @@ long rec_call_recordings_verify(struct store *s, const char *dir,
 				void (*cb)(int64_t call_id, const char *path, int err, void *data),
 				void *data)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT call_id, sha256, format FROM call_recordings"
-					 " WHERE length(sha256) = 64 ORDER BY id");
+	/* A recording disposed of (its tombstone) has no file any more. */
+	sqlite3_stmt *st = store_stmt(s, "SELECT r.call_id, r.sha256, r.format FROM"
+					 " call_recordings r WHERE length(r.sha256) = 64 AND NOT"
+					 " EXISTS (SELECT 1 FROM tombstones x WHERE x.class ="
+					 " 'call-recording' AND x.ref_id = r.id) ORDER BY r.id");
 	long n = 0;
 	int rc;
 

@@ -72,7 +72,8 @@ int rec_call_unknown_answered_since(struct store *s, const char *relay, const ch
  * file (storage/recordings/recording.h). Allocated under ctx. */
 char *rec_call_recordings_dir(void *ctx, const char *db_path);
 
-/* Re-hash every call recording the archive holds (recording_verify()): cb for each one
+/* Re-hash every call recording the archive holds, but those disposed of (a tombstone:
+ * their files were deleted) (recording_verify()): cb for each one
  * that does not match, is missing or cannot be read (err: -EBADMSG, -ENOENT, -EIO), with
  * its path. Returns how many were checked, or -1 on archive failure. */
 long rec_call_recordings_verify(struct store *s, const char *dir,

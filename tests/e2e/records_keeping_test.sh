@@ -19,6 +19,9 @@
 #   6. an existing certificate file is not overwritten and nothing is disposed; a
 #      released hold no longer keeps its records; with nothing left, no certificate
 #   7. every hold, release, dry run and disposal is in the access log
+#   8. calls (by e2e-calls, with real recordings): a hold on the guardian keeps the calls
+#      she was dialled into, their recordings stay; once released, disposal deletes the
+#      recording files, tombstones keep the hash, and verify still passes
 # KEEP_WORKDIR=1 keeps the temporary directory.
 set -euo pipefail
 
@@ -26,6 +29,7 @@ build=${1:?usage: records_keeping_test.sh BUILD_DIR}
 chaperone="$build/bin/chaperone"
 chaperoned="$build/bin/chaperoned"
 seeder="$build/tests/unit/keeping/test_records_keeping"
+calls="$build/tests/e2e/e2e-calls"
 
 work=$(mktemp -d /tmp/chaperone-keeping-XXXXXX)
 export CHAPERONE_DB="$work/archive.db"
@@ -259,5 +263,47 @@ for action in hold-add hold-release dispose-dry-run dispose; do
 	has audit.out "$action"
 done
 ok "holds, releases, dry runs and disposals are in the access log"
+
+# 8. Calls: three calls 100 days ago (calls are kept 90 days here): two with the
+# guardian Mei Wang dialled in, recorded; one the student's own, refused.
+"$calls" "$CHAPERONE_DB" "$(( ($(date +%s) - 100 * 86400) * 1000 ))" >"$work/calls.out" 2>&1 ||
+	fail "e2e-calls: $(cat "$work/calls.out")"
+rec1=$(awk '$2 == 1 {print $4}' "$work/calls.out")
+rec2=$(awk '$2 == 2 {print $4}' "$work/calls.out")
+recdir=$(dirname "$CHAPERONE_DB")/recordings
+[ -f "$recdir/$rec1.flac" ] && [ -f "$recdir/$rec2.flac" ] || fail "no recordings in $recdir"
+expect_rc 0 hold_calls "$chaperone" records hold add wang-calls --person meiw \
+	--reason "Parent complaint about calls" --as "Records Officer"
+expect_rc 0 dry_calls "$chaperone" records dispose --dry-run --list
+has dry_calls.out "calls              1  (calls 1, call_legs 0, call_events 0, call_recordings 0)"
+has dry_calls.out "hold 3 'wang-calls': 29 records (0 messages)"
+lines=$(grep -cE '^call(-leg|-event|-recording)? [0-9]+ ' "$work/dry_calls.out" || true)
+[ "$lines" = 1 ] || fail "dry run lists $lines call records, want 1"
+expect_rc 0 dispose_calls1 "$chaperone" records dispose --authorization "$auth" --yes
+has dispose_calls1.out "Disposed of 1 record, dated "
+lacks dispose_calls1.out "Recording file"
+[ -f "$recdir/$rec1.flac" ] && [ -f "$recdir/$rec2.flac" ] || fail "a held call's recording was deleted"
+expect_rc 0 search_held "$chaperone" records search --person xiaomingw
+[ "$(grep -c '^call ' "$work/search_held.out")" = 2 ] || fail "held calls not found"
+expect_rc 0 verify_calls1 "$chaperone" records verify
+has verify_calls1.out "Call recordings: 2 re-hashed, 0 not as recorded."
+expect_rc 0 release_calls "$chaperone" records hold release wang-calls
+expect_rc 0 dispose_calls2 "$chaperone" records dispose --authorization "$auth" --yes \
+	--certificate "$work/cert-calls.txt"
+has dispose_calls2.out "Disposed of 29 records"
+has dispose_calls2.out "Recording file $rec1.flac: deleted"
+has dispose_calls2.out "Recording file $rec2.flac: deleted"
+[ ! -e "$recdir/$rec1.flac" ] && [ ! -e "$recdir/$rec2.flac" ] || fail "disposed recordings still on disk"
+# The tombstones keep the records' place in the chain; a disposed recording is not
+# "missing".
+expect_rc 0 verify_calls2 "$chaperone" records verify --anchor "$work/cert-calls.txt"
+lacks verify_calls2.out "Call recordings"
+has verify_calls2.out "of them disposed (verified through their tombstones)"
+expect_rc 0 search_disposed "$chaperone" records search --relay +15550100 --include-disposed \
+	--since 2000-01-01
+has search_disposed.out "(removed by disposal) called nobody"
+has search_disposed.out "recording $rec1.flac (4 channels, 1.0 s) DISPOSED: file deleted"
+lacks search_disposed.out "小明"
+ok "calls: a hold keeps them and their recordings; disposal deletes the files, verify passes"
 
 echo "records_keeping: $passed passed"
