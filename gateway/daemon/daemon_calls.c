@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/logging.h>
@@ -104,12 +105,23 @@ static void record_recording(struct chaperoned *d, int64_t call_row,
 int daemon_call_recording_finish(struct chaperoned *d, int64_t call_row, struct recording *r)
 {
 	struct recording_result res;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (recording_finish(r, &res) < 0 || !res.encoded) {
 		LOGP(DRELAY, LOGL_ERROR, "call %lld: recording not finished: %s (kept: %s)\n",
 		     (long long)call_row, res.error, res.path);
 		return -1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* The finish (encode, fsync, hash, rename) runs on the event loop: how long it held
+	 * the loop, for tests/bench/bench_calls. */
+	LOGP(DRELAY, LOGL_INFO,
+	     "call %lld: recording finished in %.1f ms: %llu bytes, %llu ms of audio, %u "
+	     "channels\n",
+	     (long long)call_row,
+	     (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+	     (unsigned long long)res.bytes, (unsigned long long)res.duration_ms, res.channels);
 	record_recording(d, call_row, &res);
 	return 0;
 }
