@@ -1100,6 +1100,33 @@ int main(int argc, char **argv)
 		       pct(flr, n_meas, 50), pct(flr, n_meas, 0), pct(flr, n_meas, 100));
 		printf("| **delay the bridge adds**, p50 / p99 / max | %.1f / %.1f / %.1f ms |\n",
 		       pct(add, n_meas, 50), pct(add, n_meas, 99), pct(add, n_meas, 100));
+		{
+			/* In frames of 20 ms, and over time: does added delay stay once there? */
+			unsigned hist[8] = {0};
+			double q[4];
+
+			for (unsigned k = 0; k < n_meas; k++) {
+				long f = lround((meas[k].total_ms - meas[k].floor_ms) / 20.0);
+
+				hist[f < 0 ? 0 : f > 7 ? 7 : f]++;
+			}
+			for (unsigned k = 0; k < 4; k++) {
+				unsigned a = n_meas * k / 4, b = n_meas * (k + 1) / 4;
+
+				for (unsigned j = a; j < b; j++)
+					add[j - a] = meas[j].total_ms - meas[j].floor_ms;
+				q[k] = pct(add, b - a, 50);
+			}
+			printf("| added delay in frames: 0 / 1 / 2 / 3 / 4 / more | %u / %u / %u / "
+			       "%u / "
+			       "%u / %u |\n",
+			       hist[0], hist[1], hist[2], hist[3], hist[4],
+			       hist[5] + hist[6] + hist[7]);
+			printf("| added delay p50 by quarter of the window | %.0f / %.0f / %.0f / "
+			       "%.0f "
+			       "ms |\n",
+			       q[0], q[1], q[2], q[3]);
+		}
 		for (unsigned k = 0; k < n_meas; k++)
 			tot[k] = meas[k].quality;
 		printf("| chirp correlation in the coach's recording, min / p50 | %.2f / %.2f |\n",
