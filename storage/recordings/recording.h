@@ -90,6 +90,21 @@ uint64_t recording_frames(const struct recording *r);
  * returned. r is freed in every case. */
 int recording_finish(struct recording *r, struct recording_result *res);
 
+/* The same in two steps, so that the slow one (an hour's call takes seconds to encode)
+ * can run off the event loop: recording_close() closes the live WAV (its header final)
+ * and frees r, keeping in *out what the second step needs; recording_finish_closed()
+ * then encodes, fsyncs, hashes, renames and removes the WAV as recording_finish() does.
+ * The second step touches files only (no talloc, no global state of this library): it
+ * may run on another thread, one per recording. Until it has run the live WAV is what a
+ * crash leaves, for recording_recover(). */
+struct recording_closed {
+	char dir[RECORDING_PATH_MAX];
+	char call_id[RECORDING_ID_MAX + 1];
+	enum recording_format format;
+};
+void recording_close(struct recording *r, struct recording_closed *out);
+int recording_finish_closed(const struct recording_closed *c, struct recording_result *res);
+
 /* Called by recording_recover() for every file found in live/: err 0 with res of the
  * finished recording (res->recovered true); -EBADMSG when the file was unreadable and
  * was renamed to res->path (".bad"); another negative errno when finishing failed and

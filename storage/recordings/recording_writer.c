@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The live WAV of a call in progress (recording.h: open, write, frames). */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -159,17 +160,28 @@ uint64_t recording_frames(const struct recording *r)
 	return r->frames;
 }
 
-int recording_finish(struct recording *r, struct recording_result *res)
+void recording_close(struct recording *r, struct recording_closed *out)
 {
-	char dir[RECORDING_PATH_MAX], id[RECORDING_ID_MAX + 1];
-	enum recording_format fmt = r->opts.format;
-
-	strcpy(dir, r->dir);
-	strcpy(id, r->call_id);
+	snprintf(out->dir, sizeof(out->dir), "%s", r->dir);
+	snprintf(out->call_id, sizeof(out->call_id), "%s", r->call_id);
+	out->format = r->opts.format;
 	/* The destructor's sf_close rewrites the header with the final length (and should
 	 * that fail, rec_finish_wav repairs it from the file's length). */
 	talloc_free(r);
-	int rc = rec_finish_wav(dir, id, fmt, false, res);
+}
+
+int recording_finish_closed(const struct recording_closed *c, struct recording_result *res)
+{
+	int rc = rec_finish_wav(c->dir, c->call_id, c->format, false, res);
+
 	/* Our own WAV unreadable or gone: the system failed, not the caller. */
 	return (rc == -EBADMSG || rc == -ENOENT) ? -EIO : rc;
+}
+
+int recording_finish(struct recording *r, struct recording_result *res)
+{
+	struct recording_closed c;
+
+	recording_close(r, &c);
+	return recording_finish_closed(&c, res);
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -428,13 +429,56 @@ static void test_full_disk_keeps_wav(void **state)
 	assert_true(seen.last.duration_ms >= 2000);
 }
 
+/* The slow step on another thread while the loop's thread records another call. */
+struct finish_job {
+	struct recording_closed c;
+	struct recording_result res;
+	int rc;
+};
+
+static void *finish_thread(void *arg)
+{
+	struct finish_job *j = arg;
+
+	j->rc = recording_finish_closed(&j->c, &j->res);
+	return NULL;
+}
+
+static void test_finish_on_thread(void **state)
+{
+	struct env *e = *state;
+	struct recording *a, *b;
+	struct finish_job j = {0};
+	struct recording_result res;
+	char live[256];
+	pthread_t t;
+
+	assert_int_equal(recording_open(e->ctx, e->rec, "call-1", 3, NULL, &a), 0);
+	assert_int_equal(write_tones(a, 20, 0), 0);
+	recording_close(a, &j.c);
+	snprintf(live, sizeof(live), "%s/live/call-1.wav", e->rec);
+	assert_int_equal(access(live, F_OK), 0); /* until finished, what a crash leaves */
+	assert_int_equal(pthread_create(&t, NULL, finish_thread, &j), 0);
+	assert_int_equal(recording_open(e->ctx, e->rec, "call-2", 3, NULL, &b), 0);
+	assert_int_equal(write_tones(b, 5, 0), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(j.rc, 0);
+	assert_true(j.res.encoded);
+	assert_int_equal(j.res.duration_ms, 20000);
+	assert_int_equal(j.res.channels, 3);
+	assert_int_equal(recording_verify(j.res.path, j.res.sha256), 0);
+	assert_int_equal(access(live, F_OK), -1);
+	assert_int_equal(recording_finish(b, &res), 0);
+	assert_int_equal(res.duration_ms, 5000);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_tones_flac),		 T(test_tones_opus),	      T(test_kill_and_recover),
 	    T(test_garbage_set_aside),	 T(test_verify_flipped_byte), T(test_bad_arguments),
-	    T(test_full_disk_keeps_wav),
+	    T(test_full_disk_keeps_wav), T(test_finish_on_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
