@@ -132,12 +132,13 @@ int daemon_calls_recover(struct chaperoned *d);
 void daemon_calls_stop(void);
 
 /* Call recordings of daemon_calls.c, for both kinds of call: open one for call_row
- * (logged when it fails: the call goes on unrecorded, *out NULL), and finish one, its
- * hash into the archive (-1 when it could not be finished: its WAV is kept). */
+ * (logged when it fails: the call goes on unrecorded, *out NULL), and finish one: closed
+ * now, encoded and hashed on a thread of its own, its hash recorded by the event loop
+ * when it is done (a failure is recorded as the call's fault: its WAV is kept). */
 struct recording;
 int daemon_call_recording_open(struct chaperoned *d, void *ctx, int64_t call_row, unsigned channels,
 			       struct recording **out);
-int daemon_call_recording_finish(struct chaperoned *d, int64_t call_row, struct recording *r);
+void daemon_call_recording_finish(struct chaperoned *d, int64_t call_row, struct recording *r);
 
 /* daemon_call_flow.c: relayed calls (see there). Free lines that carry calls (and how
  * many there are at all); place a call the router allowed; the driver's reports of the

@@ -769,9 +769,7 @@ static void flow_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause caus
 		struct recording *r = rc->rec;
 
 		rc->rec = NULL;
-		if (daemon_call_recording_finish(rc->d, rc->row, r) < 0)
-			flow_ev(rc, NULL, "fault",
-				"the recording could not be finished; its WAV is kept");
+		daemon_call_recording_finish(rc->d, rc->row, r);
 	}
 	flow_ev(rc, NULL, "end", rc->outcome ? rc->outcome : "over");
 	if (!rc->d->stopping)

@@ -19,9 +19,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/logging.h>
+#include <osmocom/core/select.h>
 #include <osmocom/core/timer.h>
 #include <talloc.h>
 
@@ -102,28 +107,137 @@ static void record_recording(struct chaperoned *d, int64_t call_row,
 	}
 }
 
-int daemon_call_recording_finish(struct chaperoned *d, int64_t call_row, struct recording *r)
+/* Finishing a recording (encode, fsync, hash, rename) takes seconds for an hour's call:
+ * on the event loop it would silence every other call for that long. Each is finished on
+ * a thread of its own, which touches the recording's files only (recording.h:
+ * recording_finish_closed()); the loop hears of the end through a pipe and records the
+ * result. A kill before that leaves the live WAV, which the next start recovers. */
+struct finish_job {
+	struct llist_head list;
+	struct chaperoned *d;
+	int64_t call_row;
+	struct recording_closed closed;
+	struct recording_result res; /* written by the thread, read after its end */
+	int rc;
+	double ms; /* how long the thread took */
+	pthread_t thread;
+	bool threaded;
+};
+
+static LLIST_HEAD(finishing);
+static struct osmo_fd finish_ofd = {.fd = -1};
+static int finish_wfd = -1;
+
+static void finish_done(struct finish_job *j)
 {
-	struct recording_result res;
+	struct store *s = j->d->store;
+
+	if (j->threaded)
+		pthread_join(j->thread, NULL);
+	llist_del(&j->list);
+	if (j->rc < 0 || !j->res.encoded) {
+		LOGP(DRELAY, LOGL_ERROR, "call %lld: recording not finished: %s (kept: %s)\n",
+		     (long long)j->call_row, j->res.error, j->res.path);
+		if (store_begin(s) < 0 ||
+		    rec_call_event(s, j->call_row, 0, store_now_ms(), "fault",
+				   "the recording could not be finished; its WAV is kept") <= 0 ||
+		    store_commit(s) < 0)
+			store_rollback(s);
+	} else {
+		LOGP(DRELAY, LOGL_INFO,
+		     "call %lld: recording finished in %.1f ms (off the event loop): %llu bytes, "
+		     "%llu ms of audio, %u channels\n",
+		     (long long)j->call_row, j->ms, (unsigned long long)j->res.bytes,
+		     (unsigned long long)j->res.duration_ms, j->res.channels);
+		record_recording(j->d, j->call_row, &j->res);
+	}
+	free(j);
+}
+
+static void *finish_thread(void *arg)
+{
+	struct finish_job *j = arg;
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (recording_finish(r, &res) < 0 || !res.encoded) {
-		LOGP(DRELAY, LOGL_ERROR, "call %lld: recording not finished: %s (kept: %s)\n",
-		     (long long)call_row, res.error, res.path);
-		return -1;
-	}
+	j->rc = recording_finish_closed(&j->closed, &j->res);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	/* The finish (encode, fsync, hash, rename) runs on the event loop: how long it held
-	 * the loop, for tests/bench/bench_calls. */
-	LOGP(DRELAY, LOGL_INFO,
-	     "call %lld: recording finished in %.1f ms: %llu bytes, %llu ms of audio, %u "
-	     "channels\n",
-	     (long long)call_row,
-	     (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-	     (unsigned long long)res.bytes, (unsigned long long)res.duration_ms, res.channels);
-	record_recording(d, call_row, &res);
+	j->ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	/* The job's address tells the loop which one ended (a pipe write of a pointer is
+	 * atomic). Should it fail, the loop finds the job at the stop. */
+	if (write(finish_wfd, &j, sizeof(j)) != sizeof(j))
+		LOGP(DRELAY, LOGL_ERROR, "call %lld: recording's end not signalled\n",
+		     (long long)j->call_row);
+	return NULL;
+}
+
+static int finish_readable(struct osmo_fd *ofd, unsigned int what)
+{
+	struct finish_job *j;
+
+	(void)what;
+	while (read(ofd->fd, &j, sizeof(j)) == sizeof(j))
+		finish_done(j);
 	return 0;
+}
+
+static int finish_setup(void)
+{
+	int p[2];
+
+	if (finish_ofd.fd >= 0)
+		return 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	finish_wfd = p[1];
+	osmo_fd_setup(&finish_ofd, p[0], OSMO_FD_READ, finish_readable, NULL, 0);
+	if (osmo_fd_register(&finish_ofd) < 0) {
+		close(p[0]);
+		close(p[1]);
+		finish_ofd.fd = finish_wfd = -1;
+		return -EIO;
+	}
+	return 0;
+}
+
+void daemon_call_recording_finish(struct chaperoned *d, int64_t call_row, struct recording *r)
+{
+	struct finish_job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		/* No memory for the job: the live WAV waits for the next start. */
+		talloc_free(r);
+		LOGP(DRELAY, LOGL_ERROR, "call %lld: recording left for the next start\n",
+		     (long long)call_row);
+		return;
+	}
+	j->d = d;
+	j->call_row = call_row;
+	recording_close(r, &j->closed);
+	llist_add_tail(&j->list, &finishing);
+	j->threaded = !d->stopping && finish_setup() == 0 &&
+		      pthread_create(&j->thread, NULL, finish_thread, j) == 0;
+	if (!j->threaded) {
+		/* Stopping, or no thread to be had: finished here and now. */
+		j->rc = recording_finish_closed(&j->closed, &j->res);
+		finish_done(j);
+	}
+}
+
+/* The relay stops: every recording being finished is waited for and recorded. */
+static void finish_all(void)
+{
+	struct finish_job *j, *tmp;
+
+	llist_for_each_entry_safe (j, tmp, &finishing, list)
+		finish_done(j);
+	if (finish_ofd.fd >= 0) {
+		osmo_fd_unregister(&finish_ofd);
+		close(finish_ofd.fd);
+		close(finish_wfd);
+		finish_ofd.fd = finish_wfd = -1;
+	}
 }
 
 static void finish_recording(struct daemon_call *c)
@@ -133,8 +247,7 @@ static void finish_recording(struct daemon_call *c)
 	if (!r)
 		return;
 	c->rec = NULL;
-	if (daemon_call_recording_finish(c->d, c->call_row, r) < 0)
-		event(c, "fault", "the recording could not be finished; its WAV is kept");
+	daemon_call_recording_finish(c->d, c->call_row, r);
 }
 
 static struct daemon_call *find(struct modem *m, uint32_t id)
@@ -395,6 +508,7 @@ void daemon_calls_stop(void)
 		event(c, "end", "relay stopping");
 		talloc_free(c);
 	}
+	finish_all();
 }
 
 static void end_unended(int64_t call_id, void *data)

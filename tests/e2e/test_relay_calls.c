@@ -99,13 +99,18 @@ static void heard(const char *phone, long *samples, long *loud)
 static void check_recording(const char *number, int recovered)
 {
 	const struct voice_prompt *p = voice_prompt_find("unknown_caller");
-	char *sha = relay_sql_str(env,
-				  "SELECT r.sha256 FROM call_recordings r JOIN calls c ON c.id ="
-				  " r.call_id WHERE c.initiator_number = '%s' AND r.recovered = %d",
-				  number, recovered);
-	char path[256];
+	char *sha, path[256];
 	struct stat st;
 
+	/* Recordings are finished off the event loop: the row comes when it is done. */
+	relay_wait_sql_int(env, 1, 10000,
+			   "SELECT count(*) FROM call_recordings r JOIN calls c ON c.id = r.call_id"
+			   " WHERE c.initiator_number = '%s' AND r.recovered = %d",
+			   number, recovered);
+	sha = relay_sql_str(env,
+			    "SELECT r.sha256 FROM call_recordings r JOIN calls c ON c.id ="
+			    " r.call_id WHERE c.initiator_number = '%s' AND r.recovered = %d",
+			    number, recovered);
 	RELAY_CHECK(env, sha && strlen(sha) == 64);
 	snprintf(path, sizeof(path), "%s/recordings/%s.flac", env->dir, sha);
 	RELAY_CHECK(env, stat(path, &st) == 0);
