@@ -47,6 +47,8 @@ struct voice_leg {
 	uint64_t played_seq;
 	uint64_t cur[VOICE_LEGS_MAX + 1]; /* this leg's cursor into each source's `said` */
 	uint64_t tap_said, tap_played;	  /* the tap's cursors into this leg's rings */
+	/* Reads in a row that found a backlog behind cur[] / tap_said (see ring_take()). */
+	unsigned behind[VOICE_LEGS_MAX + 1], tap_behind;
 	struct llist_head prompts;
 	unsigned n_prompts;
 	struct voice_leg_stats st;
@@ -181,16 +183,38 @@ int voice_mixer_put(struct voice_mixer *m, unsigned leg, const int16_t *frame, u
 /* A reader's next frame of a ring written up to `wseq`: its slot, or -1 when there is
  * none yet (the cursor then waits, so a late frame is heard, not lost). A reader more
  * than VOICE_MAX_LAG behind jumps to the newest frame: the delay stays bounded, and a
- * source whose clock runs faster costs dropped frames rather than a growing delay. */
-static int ring_take(uint64_t wseq, uint64_t *cur, uint64_t *lag, uint64_t *skipped)
+ * source whose clock runs faster costs dropped frames rather than a growing delay.
+ *
+ * A backlog within that bound drains too (`behind` not NULL: said audio, not prompts): a
+ * burst after a late loop leaves a reader a frame or two behind while both sides then
+ * run in step, and without this it would stay that late for the rest of the call. A
+ * reader that found more than its next frame waiting VOICE_CATCH_UP reads in a row skips
+ * one frame (counted); jitter, which leaves a backlog now and then, never does. */
+#define VOICE_CATCH_UP 25 /* reads: half a second */
+
+static int ring_take(uint64_t wseq, uint64_t *cur, unsigned *behind, uint64_t *lag,
+		     uint64_t *skipped)
 {
 	*lag = wseq - *cur;
 	*skipped = 0;
-	if (*lag == 0)
+	if (*lag == 0) {
+		if (behind)
+			*behind = 0;
 		return -1;
+	}
 	if (*lag > VOICE_MAX_LAG) {
 		*skipped = *lag - 1;
 		*cur = wseq - 1;
+		if (behind)
+			*behind = 0;
+	} else if (behind && *lag > 1) {
+		if (++*behind >= VOICE_CATCH_UP) {
+			*skipped = 1;
+			(*cur)++;
+			*behind = 0;
+		}
+	} else if (behind) {
+		*behind = 0;
 	}
 	return (int)((*cur)++ % VOICE_FIFO_FRAMES);
 }
@@ -231,7 +255,7 @@ static void hear_others(struct voice_mixer *m, unsigned r, int32_t *acc)
 
 		if (s == r || !sl->used || sl->state == VOICE_LEG_GONE)
 			continue;
-		slot = ring_take(sl->said_seq, &rl->cur[s], &lag, &skipped);
+		slot = ring_take(sl->said_seq, &rl->cur[s], &rl->behind[s], &lag, &skipped);
 		if (!hears || sl->state != VOICE_LEG_BRIDGED)
 			continue;
 		if (lag > rl->st.max_lag)
@@ -324,7 +348,7 @@ static void tap_leg(struct voice_mixer *m, unsigned k, int16_t *ch, int32_t *rel
 	memset(ch, 0, VOICE_FRAME * sizeof(*ch));
 	if (!l->used || l->state == VOICE_LEG_GONE)
 		return;
-	slot = ring_take(l->said_seq, &l->tap_said, &lag, &skipped);
+	slot = ring_take(l->said_seq, &l->tap_said, &l->tap_behind, &lag, &skipped);
 	if (l->state == VOICE_LEG_BRIDGED) {
 		m->tap.skips += skipped;
 		if (slot < 0)
@@ -332,7 +356,7 @@ static void tap_leg(struct voice_mixer *m, unsigned k, int16_t *ch, int32_t *rel
 		else
 			memcpy(ch, l->said[slot], VOICE_FRAME * sizeof(*ch));
 	}
-	slot = ring_take(l->played_seq, &l->tap_played, &lag, &skipped);
+	slot = ring_take(l->played_seq, &l->tap_played, NULL, &lag, &skipped);
 	if (slot < 0 || !l->played[slot].id || id_seen(ids, *n_ids, l->played[slot].id) ||
 	    !tap_prompt_new(m, l->played[slot].id, l->played[slot].idx))
 		return;

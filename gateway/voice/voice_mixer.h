@@ -18,7 +18,10 @@
  *   hears silence from it for that frame (an underrun, counted; its cursor waits), one
  *   that finds itself more than VOICE_MAX_LAG frames behind a source skips to that
  *   source's newest frame (the frames skipped are counted). So the delay through the
- *   bridge stays within VOICE_MAX_LAG frames, and memory is fixed at allocation;
+ *   bridge stays within VOICE_MAX_LAG frames, and memory is fixed at allocation. A
+ *   smaller backlog that lasts (a burst, then both sides in step) drains a frame at a
+ *   time: a reader that found more than its next frame waiting for half a second of
+ *   reads in a row skips one, so a call does not stay late after a busy moment;
  * - prompts are copied, queued per leg and played in order, a frame per get() of that
  *   leg (the last one padded with silence); on_prompt_done reports each one played out;
  * - the recording tap (on_tap) gives one frame per channel for every frame of the
