@@ -751,7 +751,7 @@ static void summary(struct relay_call *rc)
 		snprintf(dur, sizeof(dur), "not connected");
 	for (unsigned i = 0; i < rc->n_overseers; i++)
 		text(rc, &rc->overseers[i], "call-summary",
-		     "Call #%lld%s%s%s: %s called %s. On the call: %s. %s; ended: %s. Recorded; "
+		     "Call #%lld%s%s%s: %s called %s; on the call: %s; %s; ended: %s. Recorded; "
 		     "the records officer can play it.",
 		     (long long)rc->row, rc->team ? " (" : "", rc->team ? rc->team : "",
 		     rc->team ? ")" : "", rc->caller.name, rc->callee.name,

@@ -57,6 +57,7 @@ fi
 TAB=$'\t'
 soccer=+15550100
 robotics=+15550101
+calls=+15550102
 
 heading() { printf '\n%s%s%s\n' "$b" "$*" "$n"; }
 note() { printf '%s  %s%s\n' "$d" "$*" "$n"; }
@@ -301,8 +302,10 @@ note "roster: $district (docs/roster-formats.md)"
 sed -n 's/^  \(persons\|teams\|guardianships\|relays\) /\1 /p' "$work/import.out" | sed 's/^/  imported: /'
 make_labels
 
-"$modemsim" -n 2 --msisdn-base "$soccer" --submit-ms 50 --deliver-ms 50 "$work/sim" \
-	>"$work/modemsim.out" 2>"$work/modemsim.log" &
+# Three modems that carry calls (Quectel EC25): the two team numbers and a third line
+# for calls, so that a coach, a parent and a player can be on one call.
+"$modemsim" -n 3 --model EC25 --ring-ms 1000 --msisdn-base "$soccer" --submit-ms 50 \
+	--deliver-ms 50 "$work/sim" >"$work/modemsim.out" 2>"$work/modemsim.log" &
 sim_pid=$!
 wait_for 10 grep -qs "modemsim ready" "$work/modemsim.out" || fail "modemsim did not start"
 
@@ -330,6 +333,10 @@ modem modem1
  device $work/sim/modem1
  relay-number $robotics
  label Robotics
+modem modem2
+ device $work/sim/modem2
+ relay-number $calls
+ label Calls
 $(console_config)
 EOF
 	"$chaperoned" -c "$cfg" >"$work/chaperoned.out" 2>"$work/chaperoned.log" &
@@ -344,10 +351,11 @@ done
 modems_ready() {
 	local s
 	s=$(vty 'show modems')
-	grep -q "^modem0 $soccer ready" <<<"$s" && grep -q "^modem1 $robotics ready" <<<"$s"
+	grep -q "^modem0 $soccer ready" <<<"$s" && grep -q "^modem1 $robotics ready" <<<"$s" &&
+		grep -q "^modem2 $calls ready" <<<"$s"
 }
 wait_for 30 modems_ready || fail "the modems did not become ready"
-note "modemsim: modem0 = $soccer (Soccer), modem1 = $robotics (Robotics), on PTYs in $work/sim"
+note "modemsim: modem0 = $soccer (Soccer), modem1 = $robotics (Robotics), modem2 = $calls (a line for calls), EC25s on PTYs in $work/sim"
 note "chaperoned: config $cfg, archive $db, VTY 127.0.0.1:$port"
 note "policy: guardians not copied on team messages, no quiet hours, oversight by copy, contact screen on, notice on"
 
@@ -357,6 +365,7 @@ jamie=+16175550301 alex=+16175550302 sam=+16175550303 taylor=+16175550304
 jordan=+16175550305 casey=+16175550306 riley=+16175550307 morgan=+16175550308
 avery=+16175550309 quinn=+16175550310 drew=+16175550311 emma=+16175550312
 maria=+16175550401 luis=+16175550402 grace=+16175550403 anita=+16175550411 sofia=+16175550416
+kevin=+16175550406
 stranger=+16175559999
 soccer_students=("$jamie" "$alex" "$sam" "$taylor" "$jordan" "$casey" "$riley" "$morgan")
 
@@ -543,6 +552,34 @@ send "$grace" "$soccer" "HELP"
 want "$grace" "$soccer" "Chaperone: text this number to reach your team's coaches or advisors"
 arrive
 
+# ---- A call ----
+
+begin "Coach Dana calls Jordan Brooks (CALL @jordanb): his father Kevin is called first and hears who is calling; only once Kevin is on does Jordan's phone ring; the coach is called back last; everyone hears the recording notice before anyone (guardian-copy, notice, masking)"
+for p in "$kevin" "$jordan" "$dana"; do
+	ctl auto-answer "$p" --rings 1 >/dev/null || fail "modemsim: auto-answer $p"
+done
+# Each phone says a tone of its own, so that the recording shows who said what.
+ctl play "$kevin" --tone 600 >/dev/null && ctl play "$jordan" --tone 1000 >/dev/null &&
+	ctl play "$dana" --tone 1400 >/dev/null || fail "modemsim: play"
+send "$dana" "$soccer" "CALL @jordanb"
+want "$dana" "$soccer" "Call #1: calling a parent or guardian of Jordan B. first, then Jordan B., then you."
+want "$kevin" "$soccer" "Coach Dana Lee is calling about Jordan B., and you are called first, from this number (call #1)."
+want "$jordan" "$soccer" "Coach Dana Lee is calling you, with Kevin B. on the line, from $robotics"
+want "$dana" "$soccer" "Your call #1: Jordan B. is on the line; the relay is calling you now from $calls"
+arrive
+on_call() { vty 'show calls' | grep -q "ACTIVE: Coach Dana Lee calls Jordan B."; }
+wait_for 60 on_call || fail "the call did not connect"
+echo "  VTY: show calls"
+vty 'show calls' | sed 's/^/    /'
+sleep 3
+ctl hangup "$dana" >/dev/null || fail "modemsim: hangup"
+begin "The coach hangs up; the athletic director gets the call's summary (oversight)"
+want "$rosa" "$soccer" "Call #1 (Soccer): Coach Dana Lee called Jordan B.; on the call: Kevin B. (guardian), Jordan B. (callee), Coach Dana Lee (caller);"
+arrive
+for p in "$kevin" "$jordan" "$dana"; do
+	ctl auto-answer "$p" --rings 0 >/dev/null && ctl stop-play "$p" >/dev/null
+done
+
 # ---- Each phone's view ----
 
 heading "What each phone saw (→ sent to a relay number, ← received from one)"
@@ -617,6 +654,10 @@ run_shown() {
 }
 run_shown records search --flagged "${officer[@]}"
 run_shown records search --person morganp --thread "${officer[@]}"
+# The call is found beside the texts: its legs, how it ended, its recording.
+run_shown records search --person jordanb --since 2026-01-01 "${officer[@]}" | tee "$work/call_search.txt"
+grep -q "^    call 1 " "$work/call_search.txt" || fail "records search does not show the call"
+grep -q "recording" "$work/call_search.txt" || fail "records search does not show the call's recording"
 # The key that keys the pseudonyms lives outside the archive (made once, at install).
 export CHAPERONE_REDACTION_KEY="$work/redaction.key"
 run_shown records key-new --key-file "$CHAPERONE_REDACTION_KEY"
