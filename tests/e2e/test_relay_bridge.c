@@ -616,9 +616,10 @@ static void test_guardian_calls_coach(void **state)
 	/* Keys are pressed in silence (a tone under them is not a key press). */
 	ctl("{\"cmd\":\"stop-play\",\"phone\":\"%s\"}", LIN);
 	ctl("{\"cmd\":\"dtmf\",\"phone\":\"%s\",\"digits\":\"2\",\"inband\":true}", LIN);
-	relay_wait_sql_int(env, 1, 10000,
-			   "SELECT count(*) FROM call_events WHERE call_id = %lld AND kind = 'menu'",
-			   (long long)call);
+	relay_wait_sql_int(
+	    env, 1, 10000,
+	    "SELECT count(*) FROM call_events WHERE call_id = %lld AND kind = 'menu'",
+	    (long long)call);
 	phone_ready(LIN, HZ_LIN);
 	wait_events(call, "bridged", 2, 60000);
 	RELAY_CHECK(env, relay_sql_int(env,
@@ -669,6 +670,62 @@ static void test_player_call_refused(void **state)
 	phone_quiet(DANA);
 }
 
+/* Quiet hours (set live at the console): a coach's call to a player is refused, said why,
+ * and nobody's phone rings; !urgent goes through the rules. */
+static void test_quiet_hours(void **state)
+{
+	char window[16], cmd[96], *out, *reason;
+	int64_t call;
+
+	(void)state;
+	relay_quiet_window_now(window, sizeof(window));
+	snprintf(cmd, sizeof(cmd), "configure terminal\npolicy\nquiet-hours %s", window);
+	out = relay_vty(env, cmd);
+	RELAY_CHECK(env, out && !strstr(out, "%"));
+	free(out);
+	relay_text(env, DANA, RELAY_SOCCER, "CALL @rileyc");
+	free(relay_expect(env, DANA, "Call not placed:", 10000));
+	call = last_call();
+	reason = relay_sql_str(env, "SELECT rules || ': ' || reason FROM calls WHERE id = %lld",
+			       (long long)call);
+	RELAY_HAS(env, reason, "quiet-hours");
+	free(reason);
+	RELAY_CHECK(env, relay_sql_int(env, "SELECT count(*) FROM call_legs WHERE call_id = %lld",
+				       (long long)call) == 0);
+	RELAY_CHECK(env, !in_call(WEI) && !in_call(RILEY));
+	out = relay_vty(env, "configure terminal\npolicy\nno quiet-hours");
+	RELAY_CHECK(env, out && !strstr(out, "%"));
+	free(out);
+}
+
+/* A crisis call: one-to-one without a guardian, flagged, the building's administrators
+ * texted at once; the player hangs up. */
+static void test_crisis_call(void **state)
+{
+	int64_t call;
+
+	(void)state;
+	phone_ready(RILEY, HZ_RILEY);
+	phone_ready(DANA, HZ_DANA);
+	relay_text(env, DANA, RELAY_SOCCER, "CALL @rileyc !crisis");
+	free(relay_expect(env, DANA, "calling Riley C., then you", 10000));
+	free(relay_expect(env, ROSA, "Crisis call #", 10000));
+	free(relay_expect(env, OMAR, "Crisis call #", 10000));
+	call = last_call();
+	RELAY_CHECK(env, relay_sql_int(env, "SELECT flagged FROM calls WHERE id = %lld",
+				       (long long)call) == 1);
+	wait_events(call, "bridged", 2, 60000);
+	RELAY_CHECK(env, relay_sql_int(env,
+				       "SELECT count(*) FROM call_legs WHERE call_id = %lld AND"
+				       " role = 'guardian'",
+				       (long long)call) == 0);
+	ctl("{\"cmd\":\"hangup\",\"phone\":\"%s\"}", RILEY);
+	wait_no_calls((const char *const[]){RILEY, DANA, NULL});
+	wait_recording(call);
+	phone_quiet(RILEY);
+	phone_quiet(DANA);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, relay_test_setup, relay_test_teardown)
 
 int main(int argc, char **argv)
@@ -676,7 +733,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    T(test_coach_calls_player), T(test_no_guardian_no_call),  T(test_staff_to_staff),
 	    T(test_player_calls_coach), T(test_guardian_calls_coach), T(test_player_call_refused),
-	    T(test_kill_mid_call),
+	    T(test_quiet_hours),	T(test_crisis_call),	      T(test_kill_mid_call),
 	};
 
 	relay_harness_init(argc, argv);
