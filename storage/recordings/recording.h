@@ -123,5 +123,15 @@ int recording_recover(void *ctx, const char *dir, enum recording_format format,
  * malformed sha256, -EIO when it cannot be read. */
 int recording_verify(const char *path, const char *sha256);
 
+/* Copy the recording at path into out_fd (a new, empty file the caller opened for
+ * writing), re-hashing the bytes as they are read, and compare with sha256: the copy
+ * is exactly the bytes that were hashed, with no window between checking and copying.
+ * 0 when it matches and every byte was written (and fsynced); -EBADMSG when the file
+ * is not what sha256 says (the copy then holds bytes that must not be used: the caller
+ * removes it), -ENOENT when there is no such file, -EINVAL for a malformed sha256 or a
+ * negative out_fd, -ENOSPC when the disk is full, -EIO when reading or writing failed.
+ * *bytes (may be NULL) gets how many bytes were copied. */
+int recording_copy(const char *path, const char *sha256, int out_fd, uint64_t *bytes);
+
 /* "flac" or "opus". */
 const char *recording_format_ext(enum recording_format f);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Paths, owner-only directories, durability and hashing (recording_internal.h), and
- * recording_verify() (recording.h). */
+ * recording_verify() and recording_copy() (recording.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -119,4 +119,60 @@ int recording_verify(const char *path, const char *sha256)
 const char *recording_format_ext(enum recording_format f)
 {
 	return f == RECORDING_OPUS ? "opus" : "flac";
+}
+
+/* Write all of buf to fd (short writes and EINTR retried). 0 or a negative errno. */
+static int write_all(int fd, const unsigned char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return rec_err(errno);
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int recording_copy(const char *path, const char *sha256, int out_fd, uint64_t *bytes)
+{
+	crypto_hash_sha256_state st;
+	unsigned char buf[65536], want[crypto_hash_sha256_BYTES], got[crypto_hash_sha256_BYTES];
+	uint64_t total = 0;
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (bytes)
+		*bytes = 0;
+	if (!path || !sha256 || out_fd < 0 || strlen(sha256) != 64 || sodium_init() < 0 ||
+	    sodium_hex2bin(want, sizeof(want), sha256, 64, NULL, &len, NULL) != 0 ||
+	    len != sizeof(want))
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -EIO;
+	crypto_hash_sha256_init(&st);
+	while (rc == 0 && (n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -EIO;
+			break;
+		}
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+		rc = write_all(out_fd, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	close(fd);
+	if (rc == 0 && fsync(out_fd) < 0)
+		rc = rec_err(errno);
+	if (bytes)
+		*bytes = total;
+	if (rc < 0)
+		return rc;
+	crypto_hash_sha256_final(&st, got);
+	return sodium_memcmp(want, got, sizeof(got)) == 0 ? 0 : -EBADMSG;
 }

@@ -330,6 +330,44 @@ static void test_verify_flipped_byte(void **state)
 	assert_int_equal(recording_verify(res.path, "abc"), -EINVAL);
 }
 
+/* A copy for a bundle: the same bytes when the file is as recorded; a flipped byte, a
+ * missing file or a malformed hash said so, never a copy taken as good. */
+static void test_copy_rehashes(void **state)
+{
+	struct env *e = *state;
+	struct recording_result res;
+	struct recording *r;
+	char copy[200];
+	uint64_t bytes;
+	int fd;
+	uint8_t b;
+
+	assert_int_equal(recording_open(e->ctx, e->rec, "8", 3, NULL, &r), 0);
+	assert_int_equal(write_tones(r, 2, 0), 0);
+	assert_int_equal(recording_finish(r, &res), 0);
+	snprintf(copy, sizeof(copy), "%s/copy.flac", e->dir);
+	fd = open(copy, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(recording_copy(res.path, res.sha256, fd, &bytes), 0);
+	close(fd);
+	assert_int_equal(bytes, res.bytes);
+	assert_sha256sum(copy, res.sha256);
+
+	fd = open(res.path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &b, 1, 500), 1);
+	b ^= 0x80;
+	assert_int_equal(pwrite(fd, &b, 1, 500), 1);
+	close(fd);
+	fd = open(copy, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(recording_copy(res.path, res.sha256, fd, &bytes), -EBADMSG);
+	assert_int_equal(recording_copy("/nonexistent/x.flac", res.sha256, fd, NULL), -ENOENT);
+	assert_int_equal(recording_copy(res.path, "abc", fd, NULL), -EINVAL);
+	assert_int_equal(recording_copy(res.path, res.sha256, -1, NULL), -EINVAL);
+	close(fd);
+}
+
 static void test_bad_arguments(void **state)
 {
 	struct env *e = *state;
@@ -476,9 +514,9 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_tones_flac),		 T(test_tones_opus),	      T(test_kill_and_recover),
-	    T(test_garbage_set_aside),	 T(test_verify_flipped_byte), T(test_bad_arguments),
-	    T(test_full_disk_keeps_wav), T(test_finish_on_thread),
+	    T(test_tones_flac),	       T(test_tones_opus),	    T(test_kill_and_recover),
+	    T(test_garbage_set_aside), T(test_verify_flipped_byte), T(test_copy_rehashes),
+	    T(test_bad_arguments),     T(test_full_disk_keeps_wav), T(test_finish_on_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
