@@ -16,12 +16,18 @@
  *      recorded (3 channels); ended "no-answer";
  *   3. 王小明 calls the relay number: refused (quiet hours); no leg, no recording.
  *
+ * Each leg's events are the daemon's: "dial" with the person's name ("Mei Wang from
+ * +15550100 on modem1"), and for a leg that answers, the notice and the spoken prompt
+ * saying who is calling about whom ("spoken SHA256 Dana Lee is calling about 王小明.
+ * Please hold.").
+ *
  * Prints one line per call: "call ID recording SHA256" (or "recording none"). Exit 0, or
  * 1 with the reason on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <talloc.h>
 
 #include "storage/directory/directory_store.h"
@@ -88,9 +94,21 @@ static void record(void *ctx, const char *dir, const char *id, unsigned seed, un
 
 struct leg {
 	int64_t person;
-	const char *number, *role;
+	const char *name, *number, *role;
 	bool answers;
+	const char *spoken; /* what the relay says to the leg once it answers */
 };
+
+/* The detail of a spoken prompt: "spoken SHA256 TEXT", the hash of the speech. */
+static char *spoken(void *ctx, const char *text)
+{
+	uint8_t md[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1];
+
+	crypto_hash_sha256(md, (const uint8_t *)text, strlen(text));
+	sodium_bin2hex(hex, sizeof(hex), md, sizeof(md));
+	return talloc_asprintf(ctx, "spoken %s %s", hex, text);
+}
 
 static void call(void *ctx, const char *dir, int64_t at, const struct rec_call *c,
 		 const struct leg *legs, size_t n, const char *end)
@@ -106,12 +124,15 @@ static void call(void *ctx, const char *dir, int64_t at, const struct rec_call *
 	for (size_t i = 0; i < n; i++) {
 		leg_ids[i] = rec_call_leg_add(s, id, at + 1000, legs[i].person, legs[i].number,
 					      legs[i].role, "modem1", (unsigned)i + 1);
+		char *dial = talloc_asprintf(ctx, "%s from %s on modem1", legs[i].name, RELAY);
 		if (leg_ids[i] <= 0 ||
-		    rec_call_event(s, id, leg_ids[i], at + 1000, "dial", legs[i].number) <= 0)
+		    rec_call_event(s, id, leg_ids[i], at + 1000, "dial", dial) <= 0)
 			die("rec_call_leg_add");
 		if (legs[i].answers &&
 		    (rec_call_event(s, id, leg_ids[i], at + 5000, "answer", NULL) <= 0 ||
-		     rec_call_event(s, id, leg_ids[i], at + 6000, "notice", NULL) <= 0))
+		     rec_call_event(s, id, leg_ids[i], at + 6000, "notice", NULL) <= 0 ||
+		     rec_call_event(s, id, leg_ids[i], at + 6500, "prompt",
+				    spoken(ctx, legs[i].spoken)) <= 0))
 			die("rec_call_event");
 		if (!legs[i].answers &&
 		    rec_call_event(s, id, leg_ids[i], at + 30000, "left", "no answer") <= 0)
@@ -177,14 +198,19 @@ int main(int argc, char **argv)
 				       .rules = "guardian-on-call",
 				       .reason = "a guardian of 王小明 joins the call"};
 	const struct leg all_answer[] = {
-	    {coach, "+16175550101", "caller", true},
-	    {student, "+16175550377", "callee", true},
-	    {guardian, "+16175550378", "guardian", true},
+	    {coach, "Dana Lee", "+16175550101", "caller", true,
+	     "王小明 and Mei Wang are on the line."},
+	    {student, "王小明", "+16175550377", "callee", true,
+	     "Dana Lee is calling you, with Mei Wang on the line."},
+	    {guardian, "Mei Wang", "+16175550378", "guardian", true,
+	     "Dana Lee is calling about 王小明. Please hold."},
 	};
 	const struct leg student_away[] = {
-	    {coach, "+16175550101", "caller", true},
-	    {student, "+16175550377", "callee", false},
-	    {guardian, "+16175550378", "guardian", true},
+	    {coach, "Dana Lee", "+16175550101", "caller", true,
+	     "王小明 and Mei Wang are on the line."},
+	    {student, "王小明", "+16175550377", "callee", false, NULL},
+	    {guardian, "Mei Wang", "+16175550378", "guardian", true,
+	     "Dana Lee is calling about 王小明. Please hold."},
 	};
 	struct rec_call refused = {.relay = RELAY,
 				   .initiator_id = student,

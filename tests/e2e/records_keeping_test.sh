@@ -265,7 +265,8 @@ done
 ok "holds, releases, dry runs and disposals are in the access log"
 
 # 8. Calls: three calls 100 days ago (calls are kept 90 days here): two with the
-# guardian Mei Wang dialled in, recorded; one the student's own, refused.
+# guardian Mei Wang dialled in, recorded (34 records: calls, legs, events with the relay's
+# spoken prompts, recordings); one the student's own, refused.
 "$calls" "$CHAPERONE_DB" "$(( ($(date +%s) - 100 * 86400) * 1000 ))" >"$work/calls.out" 2>&1 ||
 	fail "e2e-calls: $(cat "$work/calls.out")"
 rec1=$(awk '$2 == 1 {print $4}' "$work/calls.out")
@@ -276,7 +277,7 @@ expect_rc 0 hold_calls "$chaperone" records hold add wang-calls --person meiw \
 	--reason "Parent complaint about calls" --as "Records Officer"
 expect_rc 0 dry_calls "$chaperone" records dispose --dry-run --list
 has dry_calls.out "calls              1  (calls 1, call_legs 0, call_events 0, call_recordings 0)"
-has dry_calls.out "hold 3 'wang-calls': 29 records (0 messages)"
+has dry_calls.out "hold 3 'wang-calls': 34 records (0 messages)"
 lines=$(grep -cE '^call(-leg|-event|-recording)? [0-9]+ ' "$work/dry_calls.out" || true)
 [ "$lines" = 1 ] || fail "dry run lists $lines call records, want 1"
 expect_rc 0 dispose_calls1 "$chaperone" records dispose --authorization "$auth" --yes
@@ -290,7 +291,7 @@ has verify_calls1.out "Call recordings: 2 re-hashed, 0 not as recorded."
 expect_rc 0 release_calls "$chaperone" records hold release wang-calls
 expect_rc 0 dispose_calls2 "$chaperone" records dispose --authorization "$auth" --yes \
 	--certificate "$work/cert-calls.txt"
-has dispose_calls2.out "Disposed of 29 records"
+has dispose_calls2.out "Disposed of 34 records"
 has dispose_calls2.out "Recording file $rec1.flac: deleted"
 has dispose_calls2.out "Recording file $rec2.flac: deleted"
 [ ! -e "$recdir/$rec1.flac" ] && [ ! -e "$recdir/$rec2.flac" ] || fail "disposed recordings still on disk"
