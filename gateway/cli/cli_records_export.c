@@ -7,6 +7,10 @@
  *   (records_query.h), writes the bundle (storage/export/records_export.h) and records it; a
  *   bad command line exits CLI_EXIT_USAGE, a query or directory the export cannot use
  *   CLI_EXIT_INPUT, and either way nothing is written and nothing recorded;
+ * - a call recording the archive holds but whose file is missing, altered or unreadable
+ *   is not copied: the bundle says so for its call, the console names the archive's call
+ *   and file, and the export exits CLI_EXIT_TAMPERED (the bundle is written and
+ *   recorded, for a person to look at before it is released);
  * - verify-export exits 0 when the bundle holds, CLI_EXIT_TAMPERED with one line per
  *   problem when it does not, CLI_EXIT_INPUT when the directory is not a bundle; with
  *   an archive (--db or $CHAPERONE_DB) it also checks that the manifest is the one the
@@ -43,7 +47,9 @@ static void usage(FILE *f)
 	    "           [--group GROUP] [QUERY] [--db PATH] [--as NAME]\n\n"
 	    "Writes a public-records bundle into DIR (new, or empty): transcript.html\n"
 	    "(readable, printable, grouped by conversation), records.csv, deliveries.csv,\n"
-	    "records.jsonl, redaction-review.csv (what the redaction replaced, and the\n"
+	    "records.jsonl, calls.csv, call-legs.csv, call-events.csv, calls.jsonl and\n"
+	    "the calls' recordings (call-NNNN.flac; withheld when a redacted person speaks\n"
+	    "or is named in one), redaction-review.csv (what the redaction replaced, and the\n"
 	    "names it left alone, to check before release), README.txt and manifest.json\n"
 	    "(the request, the query, the\n"
 	    "archive's chain head, and the SHA-256 of every file). The export is recorded in\n"
@@ -288,6 +294,9 @@ int cli_records_export(int argc, char **argv)
 		       sum.deliveries, sum.deliveries == 1 ? "y" : "ies", sum.disclosures,
 		       sum.disclosures == 1 ? "" : "s", a.r.out_dir, sum.manifest_sha256,
 		       a.r.out_dir);
+		printf("Calls: %zu; recordings: %zu copied, %zu withheld (a redacted person speaks "
+		       "or is named in them), %zu not copied.\n",
+		       sum.calls, sum.rec_copied, sum.rec_withheld, sum.rec_faults);
 		/* What leaves the district is said on the console, not only in the bundle. */
 		if (a.r.redact)
 			printf("Redacted: %s (names, handles and numbers replaced by "
@@ -308,6 +317,15 @@ int cli_records_export(int argc, char **argv)
 		       a.r.out_dir, sum.replaced, sum.replaced == 1 ? "" : "s", sum.kept,
 		       sum.kept == 1 ? "" : "s");
 		rc = CLI_EXIT_OK;
+		if (sum.rec_faults) {
+			cli_err(CMD,
+				"%zu recording%s NOT copied: the archive's file is not as recorded "
+				"(the bundle says so for each call; check the archive with "
+				"`chaperone records verify`):",
+				sum.rec_faults, sum.rec_faults == 1 ? "" : "s");
+			fputs(sum.rec_fault_lines ? sum.rec_fault_lines : "", stderr);
+			rc = CLI_EXIT_TAMPERED;
+		}
 	}
 	store_close(s);
 	talloc_free(ctx);

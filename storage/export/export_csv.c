@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The bundle's records.csv (one row per message) and deliveries.csv (one row per copy
- * the relay sent), RFC 4180 quoting by libcsv.
+/* The bundle's records.csv (one row per message), deliveries.csv (one row per copy
+ * the relay sent), calls.csv (one row per call, with what became of its recording),
+ * call-legs.csv (one per leg) and call-events.csv (one per step), and the redaction
+ * review; RFC 4180 quoting by libcsv. Calls, legs and events are numbered within the
+ * bundle (the archive's call ids are not disclosed: records_export.h).
  *
  * Promises: a header row naming the columns; every text field quoted; times in UTC ISO
  * 8601; a field that a spreadsheet would run as a formula (starting with = + - @, a tab
@@ -148,16 +151,22 @@ int export_csv_review(FILE *f, const struct export_doc *d)
 {
 	struct out o = {.f = f};
 
-	fputs("message_id,conversation,time,field,delivery_id,rule,person,context\r\n", f);
+	fputs("message_id,call,conversation,time,field,delivery_id,rule,person,context\r\n", f);
 	for (size_t i = 0; i < d->n_review; i++) {
 		const struct export_review_row *r = &d->review[i];
 		bool msg = r->msg < d->n;
 		if (msg) {
 			num(&o, d->msgs[r->msg].id, false);
+			fputs(",", f);
 			num(&o, (int64_t)d->conv[r->msg], false);
 			when(&o, d->msgs[r->msg].at);
+		} else if (r->call && r->call <= d->n_calls) {
+			fputs(",", f);
+			num(&o, (int64_t)r->call, false);
+			fputs(",", f);
+			when(&o, d->calls[r->call - 1].c.at);
 		} else {
-			fputs(",,,", f);
+			fputs(",,,,", f);
 		}
 		cell(&o, r->field, false);
 		if (r->delivery_id)
@@ -167,6 +176,99 @@ int export_csv_review(FILE *f, const struct export_doc *d)
 		cell(&o, r->rule, false);
 		cell(&o, r->label, false);
 		cell(&o, r->context, true);
+	}
+	return done(&o);
+}
+
+int export_csv_calls(FILE *f, const struct export_doc *d)
+{
+	struct out o = {.f = f};
+
+	fputs("call,time,relay,team_tag,team_name,incoming,initiator_name,initiator_role,"
+	      "initiator_handle,initiator_number,callee_name,callee_role,callee_handle,"
+	      "callee_number,action,rules,reason,flagged,disposed,end,legs,legs_answered,"
+	      "recording,recording_file,recording_sha256,recording_format,recording_channels,"
+	      "recording_duration_ms,recording_note\r\n",
+	      f);
+	for (size_t i = 0; i < d->n_calls; i++) {
+		const struct export_call *x = &d->calls[i];
+		const struct rq_call *c = &x->c;
+		size_t answered = 0;
+		bool rec = x->rec != EXPORT_REC_NONE;
+		for (size_t j = 0; j < c->n_legs; j++)
+			answered += c->legs[j].answered;
+		num(&o, (int64_t)x->number, false);
+		when(&o, c->at);
+		cell(&o, c->relay, false);
+		cell(&o, c->team_tag, false);
+		cell(&o, c->team_name, false);
+		num(&o, c->incoming, false);
+		who(&o, &c->initiator);
+		who(&o, &c->callee);
+		cell(&o, c->action, false);
+		cell(&o, c->rules, false);
+		cell(&o, c->reason, false);
+		num(&o, c->flagged, false);
+		num(&o, c->disposed, false);
+		cell(&o, c->end, false);
+		num(&o, (int64_t)c->n_legs, false);
+		num(&o, (int64_t)answered, false);
+		cell(&o, export_rec_name(x->rec), false);
+		cell(&o, x->rec_file, false);
+		cell(&o, x->rec == EXPORT_REC_COPIED ? x->rec_sha256 : NULL, false);
+		cell(&o, rec ? c->rec_format : NULL, false);
+		if (rec) {
+			num(&o, c->rec_channels, false);
+			num(&o, c->rec_duration_ms, false);
+		} else {
+			fputs(",,", f);
+		}
+		cell(&o, x->rec_why, true);
+	}
+	return done(&o);
+}
+
+int export_csv_call_legs(FILE *f, const struct export_doc *d)
+{
+	struct out o = {.f = f};
+
+	fputs("call,leg,time,role,name,person_role,handle,number,channel,answered\r\n", f);
+	for (size_t i = 0; i < d->n_calls; i++) {
+		const struct rq_call *c = &d->calls[i].c;
+		for (size_t j = 0; j < c->n_legs; j++) {
+			const struct rq_call_leg *g = &c->legs[j];
+			num(&o, (int64_t)d->calls[i].number, false);
+			num(&o, (int64_t)j + 1, false);
+			when(&o, g->at);
+			cell(&o, g->role, false);
+			who(&o, &g->who);
+			num(&o, g->channel, false);
+			num(&o, g->answered, true);
+		}
+	}
+	return done(&o);
+}
+
+int export_csv_call_events(FILE *f, const struct export_doc *d)
+{
+	struct out o = {.f = f};
+
+	fputs("call,event,time,leg,kind,detail\r\n", f);
+	for (size_t i = 0; i < d->n_calls; i++) {
+		const struct rq_call *c = &d->calls[i].c;
+		for (size_t j = 0; j < c->n_events; j++) {
+			const struct rq_call_event *e = &c->events[j];
+			size_t leg = export_call_leg(c, e->leg_id);
+			num(&o, (int64_t)d->calls[i].number, false);
+			num(&o, (int64_t)j + 1, false);
+			when(&o, e->at);
+			if (leg)
+				num(&o, (int64_t)leg, false);
+			else
+				fputs(",", f);
+			cell(&o, e->kind, false);
+			cell(&o, e->detail, true);
+		}
 	}
 	return done(&o);
 }

@@ -5,13 +5,14 @@
  * anything, and a Content-Security-Policy that forbids loading any), every value
  * escaped so that a message body is always shown as text, a cover with the request and
  * how the records were selected, then the messages conversation by conversation, each
- * with its time, sender, recipients and their status, the verdict and the text; it
- * prints (@media print: no message split across pages). */
+ * with its time, sender, recipients and their status, the verdict and the text, then
+ * the calls (export_call_account()); it prints (@media print: no message split across pages). */
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
+#include <talloc.h>
 
 #include "storage/export/export_internal.h"
 #include "storage/archive/store.h"
@@ -121,7 +122,7 @@ static void query_rows(FILE *f, const char *json)
 
 static void cover(FILE *f, const struct export_doc *d)
 {
-	char n[160];
+	char n[320];
 
 	fputs("<header>\n<h1>Text message records</h1>\n<p class=\"note\">Public-records "
 	      "export from the district's Chaperone archive.</p>\n<table class=\"cover\">\n",
@@ -144,8 +145,12 @@ static void cover(FILE *f, const struct export_doc *d)
 		? "guardians' names, handles and numbers replaced by pseudonyms"
 		: "students' and guardians' names, handles and numbers replaced by "
 		  "pseudonyms");
-	snprintf(n, sizeof(n), "%zu messages in %zu conversations; %zu deliveries", d->n, d->n_conv,
-		 d->n_deliveries);
+	snprintf(n, sizeof(n),
+		 "%zu messages in %zu conversations; %zu deliveries; %zu calls (recordings: "
+		 "%zu copied, %zu withheld, %zu not copied: the archive's file was not as "
+		 "recorded)",
+		 d->n, d->n_conv, d->n_deliveries, d->n_calls, d->rec_copied, d->rec_withheld,
+		 d->rec_faults);
 	row(f, "Records", n);
 	row(f, "Staff numbers", !strcmp(d->staff_numbers, "shown") ? "shown" : "withheld");
 	row(f, "Time zone", d->zone ? d->zone : "the exporting machine's");
@@ -315,6 +320,39 @@ static void message(FILE *f, const struct export_doc *d, const struct rq_message
 	fputs("</article>\n", f);
 }
 
+/* The calls, each as its account (export_call_account()): who called whom, the
+ * decision, each leg, the end, the recording (copied, withheld or not copied) and the
+ * steps. */
+static int calls(FILE *f, const struct export_doc *d)
+{
+	if (!d->n_calls)
+		return 0;
+	fputs("<section class=\"calls\">\n<h2>Calls</h2>\n<p class=\"note\">Relayed calls "
+	      "the query selected, numbered within this bundle. The same records are in "
+	      "calls.csv, call-legs.csv, call-events.csv and calls.jsonl; recordings in the "
+	      "bundle are named call-NNNN.flac after their call.</p>\n",
+	      f);
+	for (size_t i = 0; i < d->n_calls; i++) {
+		void *tmp = talloc_new(NULL);
+		size_t n = 0;
+		const char **lines = tmp ? export_call_account(tmp, &d->calls[i], &n) : NULL;
+		if (!lines) {
+			talloc_free(tmp);
+			return -1;
+		}
+		fprintf(f, "<article class=\"msg\" id=\"call%zu\">\n", d->calls[i].number);
+		for (size_t j = 0; j < n; j++) {
+			fputs(j ? "<div class=\"meta\">" : "<div class=\"meta\"><b>", f);
+			esc(f, lines[j]);
+			fputs(j ? "</div>\n" : "</b></div>\n", f);
+		}
+		fputs("</article>\n", f);
+		talloc_free(tmp);
+	}
+	fputs("</section>\n", f);
+	return 0;
+}
+
 /* A split request's transcript.html: each conversation, its size and dates, linked to
  * its own file. */
 static void index_of(FILE *f, const struct export_doc *d)
@@ -370,8 +408,12 @@ int export_html(FILE *f, const struct export_doc *d)
 	fputs("<main>\n", f);
 	if (!d->n)
 		fputs("<p>No message matched the query.</p>\n", f);
+	if (!d->n_calls && !d->only_conv)
+		fputs("<p>No call matched the query.</p>\n", f);
 	if (d->split && !d->only_conv) {
 		index_of(f, d);
+		if (calls(f, d) < 0)
+			return -1;
 		fputs("</main>\n</body>\n</html>\n", f);
 		return ferror(f) ? -1 : 0;
 	}
@@ -391,6 +433,8 @@ int export_html(FILE *f, const struct export_doc *d)
 	}
 	if (conv)
 		fputs("</section>\n", f);
+	if (!d->only_conv && calls(f, d) < 0)
+		return -1;
 	fputs("</main>\n<footer><p class=\"note\">End of the records of request ", f);
 	esc(f, d->request);
 	fputs(".</p></footer>\n</body>\n</html>\n", f);

@@ -19,12 +19,52 @@
  * a redacted person it left alone, with the (redacted) text around it. */
 struct export_review_row {
 	size_t msg;	     /* index in msgs, or (size_t)-1 outside any message (the query) */
+	size_t call;	     /* the call's number in the bundle (1..), or 0 */
 	const char *field;   /* "text", "body", "reason", "team", "name", "query" */
 	int64_t delivery_id; /* for a body, else 0 */
 	const char *rule;    /* redact_rule_name() */
 	const char *label;   /* the pseudonym, or whom a kept word could name */
 	const char *context; /* up to ~40 bytes either side, the hit between ⟦ and ⟧ */
 };
+
+/* What became of a call's recording in the bundle. */
+enum export_rec {
+	EXPORT_REC_NONE,       /* the call was not recorded */
+	EXPORT_REC_COPIED,     /* copied, re-hashed as it was: the bundle's file */
+	EXPORT_REC_WITHHELD,   /* a redacted person is in it: not copied (why says who) */
+	EXPORT_REC_DISPOSED,   /* deleted under the retention schedule */
+	EXPORT_REC_MISSING,    /* the archive's file is not there: not copied */
+	EXPORT_REC_ALTERED,    /* the archive's file does not match its SHA-256: not copied */
+	EXPORT_REC_UNREADABLE, /* the archive's file could not be read: not copied */
+};
+
+/* "none", "copied", "withheld", "disposed", "missing", "altered", "unreadable". */
+const char *export_rec_name(enum export_rec r);
+
+/* A call as it leaves the district: struct rq_call redacted like a message (its persons
+ * disclosed by who they are; team, reason, end and each event's detail looked into as
+ * text among the call's parties; a spoken prompt's audio hash dropped when its text
+ * named a redacted person, since hashing candidate names would confirm one), and what
+ * became of its recording. The archive's ids (call, legs, events) are kept here only to
+ * tie events to legs; the writers number calls, legs and events within the bundle. */
+struct export_call {
+	struct rq_call c;
+	size_t number; /* 1..n_calls, in time order */
+	enum export_rec rec;
+	const char *rec_file; /* EXPORT_REC_COPIED: the file's name in the bundle */
+	char rec_sha256[65];  /* EXPORT_REC_COPIED: the copy's SHA-256 (the archive's) */
+	const char *rec_why;  /* why it was withheld or not copied; NULL otherwise */
+};
+
+/* The number (1..n_legs) of the call's leg with this archive id; 0 for the call's own
+ * events (leg_id 0) or a leg it does not have. */
+size_t export_call_leg(const struct rq_call *c, int64_t leg_id);
+
+/* A readable account of a call, as lines of plain text (the transcripts escape and lay
+ * them out): when, the relay and team, who called whom, the decision and why, each leg
+ * (answered or not), how it ended, the recording (copied, withheld and why, or not
+ * copied and why), then each step. Allocated under ctx; NULL when out of memory. */
+const char **export_call_account(void *ctx, const struct export_call *x, size_t *n);
 
 struct export_doc {
 	/* The cover, as printed. */
@@ -46,6 +86,11 @@ struct export_doc {
 	size_t n_conv;
 	/* Message indexes conversation by conversation (time order within each). */
 	const size_t *by_conv;
+	/* The calls, in time order, as disclosed. */
+	const struct export_call *calls;
+	size_t n_calls;
+	size_t rec_copied, rec_withheld, rec_faults; /* recordings copied, withheld, not copied
+						      * for a fault of the archive's file */
 	/* What the redaction did, in the order it was done (message by message). */
 	const struct export_review_row *review;
 	size_t n_review;
@@ -66,12 +111,16 @@ struct export_doc {
 const char *export_body_shown(const struct export_doc *d, const struct rq_delivery *dl);
 
 /* Each returns 0, or -1 when the stream failed. */
-int export_html(FILE *f, const struct export_doc *d);		/* export_html.c */
-int export_csv_records(FILE *f, const struct export_doc *d);	/* export_csv.c */
-int export_csv_deliveries(FILE *f, const struct export_doc *d); /* export_csv.c */
-int export_jsonl(FILE *f, const struct export_doc *d);		/* export_jsonl.c */
-int export_csv_review(FILE *f, const struct export_doc *d);	/* export_csv.c */
-int export_pdf(FILE *f, const struct export_doc *d);		/* export_pdf.c */
+int export_html(FILE *f, const struct export_doc *d);		 /* export_html.c */
+int export_csv_records(FILE *f, const struct export_doc *d);	 /* export_csv.c */
+int export_csv_deliveries(FILE *f, const struct export_doc *d);	 /* export_csv.c */
+int export_jsonl(FILE *f, const struct export_doc *d);		 /* export_jsonl.c */
+int export_csv_review(FILE *f, const struct export_doc *d);	 /* export_csv.c */
+int export_pdf(FILE *f, const struct export_doc *d);		 /* export_pdf.c */
+int export_csv_calls(FILE *f, const struct export_doc *d);	 /* export_csv.c */
+int export_csv_call_legs(FILE *f, const struct export_doc *d);	 /* export_csv.c */
+int export_csv_call_events(FILE *f, const struct export_doc *d); /* export_csv.c */
+int export_jsonl_calls(FILE *f, const struct export_doc *d);	 /* export_jsonl.c */
 
 /* The bundle's files in the manifest's order (manifest.json itself is not listed). */
 #define EXPORT_MANIFEST "manifest.json"
@@ -81,6 +130,10 @@ int export_pdf(FILE *f, const struct export_doc *d);		/* export_pdf.c */
 	X("records.csv")                                                                           \
 	X("deliveries.csv")                                                                        \
 	X("records.jsonl")                                                                         \
+	X("calls.csv")                                                                             \
+	X("call-legs.csv")                                                                         \
+	X("call-events.csv")                                                                       \
+	X("calls.jsonl")                                                                           \
 	X("redaction-review.csv")                                                                  \
 	X("README."                                                                                \
 	  "txt")
@@ -112,6 +165,9 @@ void export_time_local(char local[48], char utc[32], int64_t ms);
 /* The message into err (vsnprintf), and -1: how the export's files report failures. */
 int export_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* A call's recording copied into the bundle: the call's number, the format's extension. */
+#define EXPORT_RECORDING_FILE "call-%04zu.%s"
 
 /* A conversation's file of a split request. */
 #define EXPORT_CONVERSATION_FILE "conversation-%04zu.html"

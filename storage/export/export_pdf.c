@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* transcript.pdf: the transcript as pages, for officers who file or print PDFs — the
- * same content as transcript.html (cover, then conversation by conversation), laid out
+ * same content as transcript.html (cover, conversation by conversation, the calls), laid out
  * by Pango (line breaking, bidirectional text, every script the fonts have) on Cairo's
  * PDF surface. A library in the process rather than a browser printing the HTML: no
  * second program in the records path, the same output on every box.
@@ -14,6 +14,7 @@
 
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
+#include <talloc.h>
 
 #include "storage/export/export_internal.h"
 #include "storage/archive/store.h"
@@ -170,7 +171,7 @@ static void cover_row(struct pdf *p, const char *label, const char *value)
 static void cover(struct pdf *p)
 {
 	const struct export_doc *d = p->d;
-	char n[160];
+	char n[320];
 
 	para(p, "<b>Text message records</b>", FONT " 16", 0, 4);
 	para(p, "Public-records export from the district's Chaperone archive.", FONT " 9", 0, 8);
@@ -184,8 +185,11 @@ static void cover(struct pdf *p)
 	cover_row(p, "Time zone", d->zone ? d->zone : "the exporting machine's");
 	if (d->notice)
 		cover_row(p, "Recording notice", d->notice);
-	snprintf(n, sizeof(n), "%zu messages in %zu conversations, %zu deliveries", d->n, d->n_conv,
-		 d->n_deliveries);
+	snprintf(n, sizeof(n),
+		 "%zu messages in %zu conversations, %zu deliveries, %zu calls (recordings: %zu "
+		 "copied, %zu withheld, %zu not copied)",
+		 d->n, d->n_conv, d->n_deliveries, d->n_calls, d->rec_copied, d->rec_withheld,
+		 d->rec_faults);
 	cover_row(p, "Records", n);
 	cover_row(p, "Taken from", d->anchor);
 	p->y += 8;
@@ -294,11 +298,36 @@ int export_pdf(FILE *f, const struct export_doc *d)
 		}
 		message(&p, &d->msgs[at]);
 	}
+	for (size_t i = 0; i < d->n_calls; i++) {
+		void *tmp = talloc_new(NULL);
+		size_t n = 0;
+		const char **lines = tmp ? export_call_account(tmp, &d->calls[i], &n) : NULL;
+		if (!lines) {
+			p.bad = true;
+			talloc_free(tmp);
+			break;
+		}
+		if (!i) {
+			if (p.y > PAGE_H - MARGIN - FOOTER - 80)
+				new_page(&p);
+			para(&p, "<b>Calls</b>", FONT " 11", 0, 4);
+		}
+		for (size_t j = 0; j < n; j++) {
+			GString *g = g_string_new(j ? NULL : "<b>");
+			esc(g, lines[j]);
+			if (!j)
+				g_string_append(g, "</b>");
+			para(&p, g->str, FONT " 8", j > 0 && lines[j][0] == ' ' ? 12 : 0, 1);
+			g_string_free(g, TRUE);
+		}
+		p.y += 6;
+		talloc_free(tmp);
+	}
 	footer(&p);
 	cairo_show_page(p.cr);
 	cairo_destroy(p.cr);
 	cairo_surface_finish(s);
-	rc = cairo_surface_status(s) == CAIRO_STATUS_SUCCESS && !ferror(f) ? 0 : -1;
+	rc = cairo_surface_status(s) == CAIRO_STATUS_SUCCESS && !ferror(f) && !p.bad ? 0 : -1;
 	cairo_surface_destroy(s);
 	/* Fonts are loaded once per export: let the font map go. cairo's and fontconfig's
 	 * own caches stay for the process (tests/lsan.supp): cairo_debug_reset_static_data()

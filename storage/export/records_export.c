@@ -30,6 +30,8 @@
 #include "storage/export/records_export.h"
 #include "storage/export/redact.h"
 #include "storage/export/redaction_key.h"
+#include "storage/recordings/recording.h"
+#include "storage/records/records_calls.h"
 
 size_t export_bidi_control(const unsigned char *s, unsigned *cp)
 {
@@ -71,7 +73,7 @@ int export_fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* The fixed files (EXPORT_FILES), the manifest, and a file per conversation when the
  * request is split. */
-#define FIXED_FILES 8
+#define FIXED_FILES 16 /* at least EXPORT_FILES and the manifest (write_files checks) */
 /* Requests with more conversations than this get one HTML file per conversation. */
 #define SPLIT_OVER_DEFAULT 50
 
@@ -166,11 +168,11 @@ static void bundle_remove(struct bundle *b)
 typedef int (*writer_fn)(FILE *f, const struct export_doc *d);
 
 /* Create one file (never over an existing one), write it, and make it durable. */
-static int bundle_write(struct bundle *b, const char *name, writer_fn fn,
-			const struct export_doc *d, const char *text, char *err, size_t errlen)
+/* Create one of the bundle's files (never over an existing one), given its mode and
+ * group, and remembered for bundle_remove(): its fd, or -1 (err says why). */
+static int bundle_create(struct bundle *b, const char *name, char *err, size_t errlen)
 {
-	int fd, rc;
-	FILE *f;
+	int fd;
 
 	if (b->n_written == b->cap_written) {
 		size_t cap = b->cap_written ? 2 * b->cap_written : 2 * FIXED_FILES;
@@ -180,8 +182,6 @@ static int bundle_write(struct bundle *b, const char *name, writer_fn fn,
 		b->written = w;
 		b->cap_written = cap;
 	}
-	if (!fn && !text)
-		return export_fail(err, errlen, "nothing writes %s", name);
 	fd = openat(b->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return export_fail(err, errlen, "cannot create %s/%s: %s", b->dir, name,
@@ -191,6 +191,20 @@ static int bundle_write(struct bundle *b, const char *name, writer_fn fn,
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+static int bundle_write(struct bundle *b, const char *name, writer_fn fn,
+			const struct export_doc *d, const char *text, char *err, size_t errlen)
+{
+	int fd, rc;
+	FILE *f;
+
+	if (!fn && !text)
+		return export_fail(err, errlen, "nothing writes %s", name);
+	fd = bundle_create(b, name, err, errlen);
+	if (fd < 0)
+		return -1;
 	f = fdopen(fd, "w");
 	if (!f) {
 		close(fd);
@@ -270,6 +284,8 @@ struct ctx {
 	struct export_review_row at;
 	struct export_review_row *review;
 	size_t n_review, cap_review;
+	/* The calls as disclosed (the document's), whose recordings the export copies. */
+	struct export_call *calls;
 	bool oom;
 };
 
@@ -526,6 +542,146 @@ static struct rq_message *disclose_messages(struct ctx *c, const struct rq_resul
 	return c->oom ? NULL : v;
 }
 
+/* ---- Calls --------------------------------------------------------------------------- */
+
+/* The parties of a call (its initiator, callee and every leg's person), sorted and
+ * distinct: the conversation its texts are redacted in. */
+static int64_t *call_parties(struct ctx *c, const struct rq_call *m, size_t *n)
+{
+	int64_t *ids = talloc_array(c->tmp, int64_t, m->n_legs + 3);
+	size_t k = 0, o = 0;
+
+	*n = 0;
+	if (!ids)
+		return NULL;
+	ids[k++] = m->initiator.id;
+	ids[k++] = m->callee.id;
+	for (size_t i = 0; i < m->n_legs; i++)
+		ids[k++] = m->legs[i].who.id;
+	qsort(ids, k, sizeof(*ids), cmp_id);
+	for (size_t i = 0; i < k; i++)
+		if (ids[i] > 0 && (!o || ids[o - 1] != ids[i]))
+			ids[o++] = ids[i];
+	*n = o;
+	return ids;
+}
+
+/* An event's detail as disclosed. A spoken prompt ("spoken SHA256 TEXT") whose text
+ * named a redacted person loses its hash: the hash of the speech would let anyone who
+ * speaks the candidate names the same way confirm which one it was. *named says so. */
+static const char *red_event(struct ctx *c, const struct rq_call_event *e, bool *named)
+{
+	const char *d = e->detail, *text;
+	const char *out;
+
+	if (!d)
+		return NULL;
+	if (strcmp(e->kind, "prompt") || strncmp(d, "spoken ", 7) || strlen(d) < 7 + 64 + 1 ||
+	    d[7 + 64] != ' ' || strspn(d + 7, "0123456789abcdefABCDEF") != 64)
+		return red_as(c, "event", d);
+	text = d + 7 + 64 + 1;
+	out = red_as(c, "event", text);
+	if (!out || !strcmp(out, text))
+		return out ? d : NULL;
+	*named = true;
+	return talloc_asprintf(c->tmp, "spoken [audio hash withheld] %s", out);
+}
+
+/* Why a call's recording may not leave with this bundle, or NULL: a redacted party of
+ * the call (c->scope) answered a leg or called the relay number (their voice is in it),
+ * or is named in it (the relay says whom the call is for and who is on it to each leg
+ * that answers, and the others speak of them), or a spoken prompt named a redacted
+ * person. The reason names pseudonyms only. */
+static const char *withhold_why(struct ctx *c, const struct rq_call *m, bool prompt_named)
+{
+	char *voices = NULL, *named = NULL, *why;
+
+	for (size_t i = 0; i < c->n_scope; i++) {
+		int64_t id = c->scope[i];
+		const char *ps = redact_pseudonym(c->rd, id);
+		bool voice = m->incoming && m->initiator.id == id;
+		char **list;
+		if (!ps)
+			continue;
+		for (size_t j = 0; j < m->n_legs && !voice; j++)
+			voice = m->legs[j].who.id == id && m->legs[j].answered;
+		list = voice ? &voices : &named;
+		*list =
+		    *list ? talloc_asprintf_append(*list, ", %s", ps) : talloc_strdup(c->tmp, ps);
+		if (!*list) {
+			c->oom = true;
+			return NULL;
+		}
+	}
+	if (!voices && !named && !prompt_named)
+		return NULL;
+	why = talloc_strdup(c->tmp, "audio cannot be redacted by pseudonym:");
+	if (why && voices)
+		why =
+		    talloc_asprintf_append(why, " the voice of %s (who answered) is in it", voices);
+	if (why && named)
+		why = talloc_asprintf_append(
+		    why,
+		    "%s %s %s named in it (the relay says whom the call is "
+		    "for and who is on it)",
+		    voices ? ";" : "", named, strchr(named, ',') ? "are" : "is");
+	if (why && !voices && !named)
+		why = talloc_asprintf_append(why, " the relay spoke a redacted name in it");
+	if (!why)
+		c->oom = true;
+	return why;
+}
+
+static struct export_call *disclose_calls(struct ctx *c, const struct rq_result *res)
+{
+	struct export_call *v = talloc_zero_array(c->tmp, struct export_call, res->n_calls + 1);
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < res->n_calls; i++) {
+		const struct rq_call *m = &res->calls[i];
+		struct export_call *x = &v[i];
+		struct rq_call *o = &x->c;
+		bool prompt_named = false;
+		c->scope = call_parties(c, m, &c->n_scope);
+		if (!c->scope)
+			return NULL;
+		c->at = (struct export_review_row){.msg = (size_t)-1, .call = i + 1};
+		x->number = i + 1;
+		*o = *m;
+		o->initiator = disclose(c, &m->initiator);
+		o->callee = disclose(c, &m->callee);
+		o->team_tag = red_as(c, "team", m->team_tag);
+		o->team_name = red_as(c, "team", m->team_name);
+		o->reason = red_as(c, "reason", m->reason);
+		o->end = red_as(c, "end", m->end);
+		o->legs = talloc_zero_array(v, struct rq_call_leg, m->n_legs + 1);
+		o->events = talloc_zero_array(v, struct rq_call_event, m->n_events + 1);
+		if (!o->legs || !o->events)
+			return NULL;
+		for (size_t j = 0; j < m->n_legs; j++) {
+			o->legs[j] = m->legs[j];
+			o->legs[j].who = disclose(c, &m->legs[j].who);
+		}
+		for (size_t j = 0; j < m->n_events; j++) {
+			o->events[j] = m->events[j];
+			o->events[j].detail = red_event(c, &m->events[j], &prompt_named);
+		}
+		if (!m->rec_sha256)
+			x->rec = EXPORT_REC_NONE;
+		else if (m->rec_disposed)
+			x->rec = EXPORT_REC_DISPOSED;
+		else if ((x->rec_why = withhold_why(c, m, prompt_named)))
+			x->rec = EXPORT_REC_WITHHELD;
+		else
+			x->rec = EXPORT_REC_COPIED; /* unless copying finds it is not as recorded */
+	}
+	c->scope = NULL;
+	c->n_scope = 0;
+	c->at = (struct export_review_row){.msg = (size_t)-1};
+	return c->oom ? NULL : v;
+}
+
 /* "RELAY|team id|staff id|student id or 'team'": field k (0-based), or "". */
 static void thread_field(const char *key, int k, char *out, size_t cap)
 {
@@ -734,6 +890,38 @@ static const char *redaction_word(unsigned r)
 
 /* ---- README and manifest ------------------------------------------------------------- */
 
+/* The README's calls: how they are numbered, and what became of each one's recording. */
+static void readme_calls(FILE *f, const struct export_doc *d)
+{
+	fputs("Calls and their recordings\r\n--------------------------\r\n"
+	      "Calls are numbered within this bundle (call 1, call 2, ... by time); each "
+	      "is\r\n"
+	      "also identified by its exact time and relay number. A recording is copied\r\n"
+	      "as the archive recorded it (its SHA-256 checked as it was copied). A\r\n"
+	      "recording cannot be redacted by pseudonym: one in which a redacted person\r\n"
+	      "speaks or is named is withheld, and said so below.\r\n\r\n",
+	      f);
+	for (size_t i = 0; i < d->n_calls; i++) {
+		const struct export_call *x = &d->calls[i];
+		if (x->rec == EXPORT_REC_COPIED)
+			fprintf(f, "call %zu: recording %s (SHA-256 %s)\r\n", x->number,
+				x->rec_file, x->rec_sha256);
+		else if (x->rec == EXPORT_REC_WITHHELD)
+			fprintf(f, "call %zu: recording WITHHELD: %s\r\n", x->number, x->rec_why);
+		else if (x->rec == EXPORT_REC_DISPOSED)
+			fprintf(f,
+				"call %zu: recording disposed of under the retention "
+				"schedule\r\n",
+				x->number);
+		else if (x->rec != EXPORT_REC_NONE)
+			fprintf(f, "call %zu: recording NOT COPIED (%s): %s\r\n", x->number,
+				export_rec_name(x->rec), x->rec_why);
+		else
+			fprintf(f, "call %zu: not recorded\r\n", x->number);
+	}
+	fputs("\r\n", f);
+}
+
 static int write_readme(FILE *f, const struct export_doc *d)
 {
 	fprintf(f,
@@ -742,9 +930,12 @@ static int write_readme(FILE *f, const struct export_doc *d)
 		"Request:    %s\r\nRequester:  %s\r\nPurpose:    %s\r\n"
 		"Exported:   %s by %s (account %s)\r\nRedaction:  %s\r\n"
 		"Staff numbers: %s\r\n"
-		"Records:    %zu messages in %zu conversations, %zu deliveries\r\n\r\n",
+		"Records:    %zu messages in %zu conversations, %zu deliveries; %zu calls\r\n"
+		"Recordings: %zu copied, %zu withheld, %zu not copied (the archive's file was\r\n"
+		"            missing, altered or unreadable)\r\n\r\n",
 		d->request, d->requester, d->purpose, d->created, d->operator, d->os_user,
-		d->redaction, d->staff_numbers, d->n, d->n_conv, d->n_deliveries);
+		d->redaction, d->staff_numbers, d->n, d->n_conv, d->n_deliveries, d->n_calls,
+		d->rec_copied, d->rec_withheld, d->rec_faults);
 	fputs("These are text messages relayed by the district's Chaperone gateway, taken from\r\n"
 	      "its archive. Each message is shown with who sent it, the decision the district's\r\n"
 	      "policy made about it, and every copy the relay sent (to whom, why, its last\r\n"
@@ -760,6 +951,14 @@ static int write_readme(FILE *f, const struct export_doc *d)
 	      "records.csv      one row per message\r\n"
 	      "deliveries.csv   one row per copy the relay sent\r\n"
 	      "records.jsonl    one JSON object per line: a message with its verdict and copies\r\n"
+	      "calls.csv        one row per relayed call: who called whom, the decision, how\r\n"
+	      "                 it ended, and what became of its recording\r\n"
+	      "call-legs.csv    one row per phone of a call (answered or not)\r\n"
+	      "call-events.csv  one row per step of a call (dialled, answered, prompts, end)\r\n"
+	      "calls.jsonl      one JSON object per line: a call with its legs, steps and\r\n"
+	      "                 recording\r\n"
+	      "call-NNNN.flac   the recording of call NNNN (lossless FLAC; channel 0 is what\r\n"
+	      "                 the relay played, channel N the phone of the leg on channel N)\r\n"
 	      "redaction-review.csv\r\n"
 	      "                 every replacement the redaction made, and every word that is\r\n"
 	      "                 a redacted person's name but was left alone, each with the\r\n"
@@ -794,15 +993,16 @@ static int write_readme(FILE *f, const struct export_doc *d)
 		fputs("Staff members' personal phone numbers are withheld: left out of the\r\n"
 		      "fields, and \"[staff number]\" inside the texts.\r\n\r\n",
 		      f);
-	fputs(
-	    "Checking the bundle\r\n-------------------\r\n"
-	    "The district can check that no file has changed since the export with\r\n\r\n"
-	    "    chaperone records verify-export DIRECTORY\r\n\r\n"
-	    "which recomputes each file's SHA-256 against manifest.json and confirms that\r\n"
-	    "manifest.json is the one the archive recorded for this export. Anyone can\r\n"
-	    "recompute the hashes (sha256sum *.html *.pdf *.csv *.jsonl README.txt) and compare\r\n"
-	    "them with manifest.json.\r\n",
-	    f);
+	if (d->n_calls)
+		readme_calls(f, d);
+	fputs("Checking the bundle\r\n-------------------\r\n"
+	      "The district can check that no file has changed since the export with\r\n\r\n"
+	      "    chaperone records verify-export DIRECTORY\r\n\r\n"
+	      "which recomputes each file's SHA-256 against manifest.json and confirms that\r\n"
+	      "manifest.json is the one the archive recorded for this export. Anyone can\r\n"
+	      "recompute the hashes (sha256sum *.html *.pdf *.csv *.jsonl *.flac README.txt)\r\n"
+	      "and compare them with manifest.json.\r\n",
+	      f);
 	return ferror(f) ? -1 : 0;
 }
 
@@ -842,6 +1042,28 @@ static char *manifest_text(void *ctx, const struct export_doc *d, const struct f
 	json_object_object_add(m, "messages", json_object_new_int64((int64_t)d->n));
 	json_object_object_add(m, "deliveries", json_object_new_int64((int64_t)d->n_deliveries));
 	json_object_object_add(m, "conversations", json_object_new_int64((int64_t)d->n_conv));
+	json_object_object_add(m, "calls", json_object_new_int64((int64_t)d->n_calls));
+	/* What became of each call's recording: the file that holds it, or why none does. */
+	arr = json_object_new_array();
+	for (size_t i = 0; i < d->n_calls; i++) {
+		const struct export_call *x = &d->calls[i];
+		struct json_object *e;
+		if (x->rec == EXPORT_REC_NONE)
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(e, "call", json_object_new_int64((int64_t)x->number));
+		json_object_object_add(e, "status",
+				       json_object_new_string(export_rec_name(x->rec)));
+		json_object_object_add(e, "file",
+				       x->rec_file ? json_object_new_string(x->rec_file) : NULL);
+		json_object_object_add(
+		    e, "sha256",
+		    x->rec == EXPORT_REC_COPIED ? json_object_new_string(x->rec_sha256) : NULL);
+		json_object_object_add(e, "reason",
+				       x->rec_why ? json_object_new_string(x->rec_why) : NULL);
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(m, "recordings", arr);
 	head = json_object_new_object();
 	json_object_object_add(head, "seq", json_object_new_int64(d->head_seq));
 	json_object_object_add(head, "hash", json_object_new_string(d->head_hash));
@@ -1109,8 +1331,11 @@ static int build_doc(struct ctx *c, const struct export_request *r, const struct
 	chain_anchor_format(head, d->anchor, sizeof(d->anchor));
 	d->msgs = disclose_messages(c, res, &d->n_deliveries);
 	d->n = res->n;
+	d->calls = c->calls = disclose_calls(c, res);
+	d->n_calls = res->n_calls;
 	c->at.field = "heading";
-	if (c->oom || !d->query_json || !d->msgs || group_conversations(c, res, d, d->msgs) < 0)
+	if (c->oom || !d->query_json || !d->msgs || !d->calls ||
+	    group_conversations(c, res, d, d->msgs) < 0)
 		return -1;
 	d->review = c->review;
 	d->n_review = c->n_review;
@@ -1142,9 +1367,16 @@ static writer_fn writer_of(const char *name)
 		const char *name;
 		writer_fn fn;
 	} writers[] = {
-	    {"transcript.html", export_html},	 {"transcript.pdf", export_pdf},
-	    {"records.csv", export_csv_records}, {"deliveries.csv", export_csv_deliveries},
-	    {"records.jsonl", export_jsonl},	 {"redaction-review.csv", export_csv_review},
+	    {"transcript.html", export_html},
+	    {"transcript.pdf", export_pdf},
+	    {"records.csv", export_csv_records},
+	    {"deliveries.csv", export_csv_deliveries},
+	    {"records.jsonl", export_jsonl},
+	    {"redaction-review.csv", export_csv_review},
+	    {"calls.csv", export_csv_calls},
+	    {"call-legs.csv", export_csv_call_legs},
+	    {"call-events.csv", export_csv_call_events},
+	    {"calls.jsonl", export_jsonl_calls},
 	    {"README.txt", write_readme},
 	};
 
@@ -1152,6 +1384,94 @@ static writer_fn writer_of(const char *name)
 		if (!strcmp(name, writers[i].name))
 			return writers[i].fn;
 	return NULL; /* a file of EXPORT_FILES without a writer: bundle_write() refuses */
+}
+
+/* Copy the recording of call x into the bundle as call-NNNN.<format>, re-hashing it
+ * as it is read (recording_copy()), and read the copy back for the manifest (fe). A
+ * file that is missing, altered or unreadable is not copied: x says so, and *faults
+ * gets a line for the officer naming the archive's call id and path. 0, or -1 when the
+ * bundle itself could not be written (err says why). */
+static int copy_recording(struct ctx *c, struct bundle *b, const char *recdir, int64_t call_id,
+			  struct export_call *x, struct file_entry *fe, char **faults, char *err,
+			  size_t errlen)
+{
+	const struct rq_call *m = &x->c;
+	bool plain =
+	    m->rec_format && *m->rec_format && strlen(m->rec_format) <= 8 &&
+	    strspn(m->rec_format, "abcdefghijklmnopqrstuvwxyz0123456789") == strlen(m->rec_format);
+	char *src =
+	    talloc_asprintf(c->tmp, "%s/%s.%s", recdir, m->rec_sha256, plain ? m->rec_format : "?");
+	char *name = talloc_asprintf(c->tmp, EXPORT_RECORDING_FILE, x->number,
+				     plain ? m->rec_format : "bin");
+	uint64_t bytes;
+	int fd, rc = -EINVAL;
+
+	if (!src || !name)
+		return export_fail(err, errlen, "out of memory");
+	fd = bundle_create(b, name, err, errlen);
+	if (fd < 0)
+		return -1;
+	if (plain)
+		rc = recording_copy(src, m->rec_sha256, fd, &bytes);
+	close(fd);
+	if (rc == -ENOSPC)
+		return export_fail(err, errlen, "cannot copy %s into %s/%s: the disk is full", src,
+				   b->dir, name);
+	if (rc == 0) {
+		x->rec_file = name;
+		snprintf(x->rec_sha256, sizeof(x->rec_sha256), "%s", m->rec_sha256);
+		fe->name = name;
+		if (export_hash_file(b->dfd, name, fe->sha256, &fe->bytes) < 0)
+			return export_fail(err, errlen, "cannot read back %s/%s: %s", b->dir, name,
+					   strerror(errno));
+		return 0;
+	}
+	/* Never left in the bundle as if it were the recording. */
+	if (unlinkat(b->dfd, name, 0) < 0)
+		return export_fail(err, errlen, "cannot remove %s/%s: %s", b->dir, name,
+				   strerror(errno));
+	b->n_written--; /* the last one bundle_create() remembered */
+	x->rec = rc == -EBADMSG	 ? EXPORT_REC_ALTERED
+		 : rc == -ENOENT ? EXPORT_REC_MISSING
+				 : EXPORT_REC_UNREADABLE;
+	x->rec_why = rc == -EBADMSG
+			 ? "the archive's file does not match the SHA-256 the archive recorded "
+			   "for it: not copied"
+		     : rc == -ENOENT ? "the archive's file is missing: not copied"
+				     : "the archive's file could not be read: not copied";
+	*faults = talloc_asprintf_append(
+	    *faults ? *faults : talloc_strdup(c->tmp, ""),
+	    "call %zu of the bundle (archive call %" PRId64 "): %s: %s\n", x->number, call_id, src,
+	    rc == -EBADMSG  ? "not as recorded (altered)"
+	    : rc == -ENOENT ? "missing"
+			    : strerror(-rc));
+	return *faults ? 0 : export_fail(err, errlen, "out of memory");
+}
+
+/* Copy every recording that may leave (export_call.rec EXPORT_REC_COPIED so far) into
+ * the bundle: files[] gets each copy, *n_files their number. */
+static int copy_recordings(struct ctx *c, struct bundle *b, const char *recdir,
+			   const struct rq_result *res, struct export_call *calls, size_t n_calls,
+			   struct export_doc *d, struct file_entry *files, size_t *n_files,
+			   char **faults, char *err, size_t errlen)
+{
+	*n_files = 0;
+	for (size_t i = 0; i < n_calls; i++) {
+		if (calls[i].rec == EXPORT_REC_COPIED) {
+			if (c->progress)
+				c->progress->fn(c->progress->arg, "copying recordings", i + 1,
+						n_calls);
+			if (copy_recording(c, b, recdir, res->calls[i].id, &calls[i],
+					   &files[*n_files], faults, err, errlen) < 0)
+				return -1;
+			if (calls[i].rec == EXPORT_REC_COPIED)
+				(*n_files)++;
+		}
+		d->rec_copied += calls[i].rec == EXPORT_REC_COPIED;
+		d->rec_withheld += calls[i].rec == EXPORT_REC_WITHHELD;
+		d->rec_faults += calls[i].rec >= EXPORT_REC_MISSING;
+	}
+	return 0;
 }
 
 /* Write the bundle's files (EXPORT_FILES), each durable before the manifest names it,
@@ -1179,6 +1499,8 @@ static int write_files(void *tmp, struct bundle *b, const struct export_doc *d,
 #define X(file) files[n++].name = file;
 	EXPORT_FILES
 #undef X
+	if (n + 1 > FIXED_FILES)
+		return export_fail(err, errlen, "FIXED_FILES is too small");
 	total = n + (d->split ? d->n_conv : 0);
 	for (size_t i = 0; i < n; i++) {
 		if (progress)
@@ -1222,6 +1544,32 @@ static int write_manifest(void *tmp, struct bundle *b, const struct export_doc *
 	return 0;
 }
 
+/* Into the opened bundle: the recordings first (what became of each is in the other
+ * files), then the files, each durable before the manifest names it; then the
+ * manifest, whose SHA-256 goes into manifest_sha. */
+static int write_bundle(struct ctx *c, struct bundle *b, struct store *s,
+			const struct export_request *r, const struct rq_result *res,
+			struct export_doc *d, char manifest_sha[65], char **faults, char *err,
+			size_t errlen)
+{
+	struct file_entry *files =
+	    talloc_zero_array(c->tmp, struct file_entry, FIXED_FILES + d->n_conv + d->n_calls + 1);
+	struct file_entry *recs = talloc_zero_array(c->tmp, struct file_entry, d->n_calls + 1);
+	const char *recdir =
+	    r->recordings_dir ? r->recordings_dir : rec_call_recordings_dir(c->tmp, store_path(s));
+	size_t n_files = 0, n_recs = 0;
+
+	if (!files || !recs || !recdir)
+		return export_fail(err, errlen, "out of memory");
+	if (copy_recordings(c, b, recdir, res, c->calls, d->n_calls, d, recs, &n_recs, faults, err,
+			    errlen) < 0 ||
+	    write_files(c->tmp, b, d, files, &n_files, r->progress, err, errlen) < 0)
+		return -1;
+	memcpy(files + n_files, recs, n_recs * sizeof(*recs));
+	n_files += n_recs;
+	return write_manifest(c->tmp, b, d, files, n_files, manifest_sha, err, errlen);
+}
+
 int export_write(struct store *s, void *ctx, const struct export_request *r,
 		 struct export_summary *out, char *err, size_t errlen)
 {
@@ -1233,8 +1581,7 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 	struct chain_head head;
 	struct store_person *persons = NULL;
 	struct rq_result *res;
-	struct file_entry *files;
-	size_t n_files = 0;
+	char *faults = NULL;
 	char created[32], manifest_sha[65], real[PATH_MAX];
 	const char *officer, *os_user;
 	int64_t at = store_now_ms();
@@ -1272,15 +1619,8 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 
 	/* A request of many conversations: an index, and a file per conversation. */
 	d.split = d.n_conv > (r->split_over ? r->split_over : SPLIT_OVER_DEFAULT);
-	files = talloc_zero_array(tmp, struct file_entry, FIXED_FILES + d.n_conv + 1);
-	if (!files) {
-		export_fail(err, errlen, "out of memory");
-		goto done;
-	}
-	/* The files, each durable before the manifest names it; then the manifest. */
 	if (bundle_open(&b, err, errlen) < 0 ||
-	    write_files(tmp, &b, &d, files, &n_files, r->progress, err, errlen) < 0 ||
-	    write_manifest(tmp, &b, &d, files, n_files, manifest_sha, err, errlen) < 0)
+	    write_bundle(&c, &b, s, r, res, &d, manifest_sha, &faults, err, errlen) < 0)
 		goto remove;
 
 	/* Only now, with the bundle on disk, is the export recorded. */
@@ -1300,6 +1640,11 @@ int export_write(struct store *s, void *ctx, const struct export_request *r,
 		goto remove;
 	out->messages = d.n;
 	out->deliveries = d.n_deliveries;
+	out->calls = d.n_calls;
+	out->rec_copied = d.rec_copied;
+	out->rec_withheld = d.rec_withheld;
+	out->rec_faults = d.rec_faults;
+	out->rec_fault_lines = faults ? talloc_steal(ctx, faults) : NULL;
 	for (size_t i = 0; i < d.n_review; i++) {
 		if (!strncmp(d.review[i].rule, "kept", 4))
 			out->kept++;

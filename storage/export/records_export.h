@@ -7,6 +7,11 @@
  *                    transcript grouped by conversation (records_query.h threads);
  *   records.csv      one row per message, and deliveries.csv one row per delivery;
  *   records.jsonl    one JSON object per message, with its deliveries;
+ *   calls.csv, call-legs.csv, call-events.csv, calls.jsonl
+ *                    the calls the query selects (records_query.h), with their legs,
+ *                    events and what became of their recordings, numbered within the
+ *                    bundle (the transcripts tell each call in words too);
+ *   call-NNNN.flac   the recording of call NNNN, copied and re-hashed as it was copied;
  *   README.txt       what the bundle is and how to check it;
  *   manifest.json    the request (id, requester, purpose), the operator, the query, the
  *                    redaction, the archive's chain head it was taken from (an anchor
@@ -25,6 +30,16 @@
  *   request with the same redaction key, and no one can reverse it without the key
  *   (kept outside the archive; its id is in the manifest);
  *   the query in the manifest is redacted too;
+ * - calls are redacted as messages are (their persons by who they are, the reason, the
+ *   end and every event's detail as text among the call's parties). A recording cannot
+ *   be pseudonymised: one of a call that has a redacted party (who asked for it, whom it
+ *   was for, anyone dialled — their voice, or the relay saying their name) is withheld,
+ *   and so is one whose call's spoken prompts named a redacted person; the manifest,
+ *   README and transcripts say for each call whether its recording is in the bundle,
+ *   withheld and why, or not copied because the archive's file is missing, altered or
+ *   unreadable (never copied as if it were fine). Calls are numbered within the bundle:
+ *   the archive's call ids are not disclosed (a requester's number for "call 3" could
+ *   otherwise tie pseudonyms of different requests to one call);
  * - export_verify() recomputes every file's hash against the manifest, reports files
  *   added, missing or changed, and (with a store) that the manifest is the one the
  *   archive recorded. */
@@ -64,6 +79,9 @@ struct export_request {
 	const uint8_t *redaction_key;
 	const struct rq_query *query;
 	const struct store_progress *progress; /* NULL: none */
+	/* Where the archive's call recordings are; NULL: beside the archive
+	 * (rec_call_recordings_dir()). */
+	const char *recordings_dir;
 	/* More conversations than this: transcript.html is an index, and each conversation
 	 * is a file of its own (conversation-0001.html, ...). 0: 50. */
 	size_t split_over;
@@ -72,6 +90,12 @@ struct export_request {
 struct export_summary {
 	int64_t export_id;
 	size_t messages, deliveries, disclosures;
+	size_t calls, rec_copied, rec_withheld;
+	/* Recordings not copied because the archive's file is missing, altered or
+	 * unreadable, and one line per such recording for the officer (the archive's call
+	 * id and the file's path), allocated under the export's ctx; NULL when none. */
+	size_t rec_faults;
+	const char *rec_fault_lines;
 	size_t replaced, kept; /* the redaction review's entries */
 	char manifest_sha256[65];
 };

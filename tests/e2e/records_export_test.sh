@@ -20,6 +20,13 @@
 #      a missing file and an added file are named too
 #   6. bad input: a non-empty directory, an unknown person, a missing --request: nothing
 #      written, nothing recorded
+#   7. calls (three relayed calls of the student 王小明, by e2e-calls, with real FLAC
+#      recordings): unredacted, calls.csv, call-legs.csv, call-events.csv, calls.jsonl and
+#      the transcripts tell each call, and each recording is copied with its SHA-256 in
+#      the manifest; --redact students: 王小明's name, handle and number are nowhere in
+#      the bundle (the PDF read back too), a spoken prompt naming him lost its hash, and
+#      both recordings (his voice in one, his name in the other) are withheld and listed
+#      as such; a missing and an altered recording are flagged, never copied, exit 3
 # KEEP_WORKDIR=1 keeps the temporary directory.
 set -euo pipefail
 
@@ -27,6 +34,7 @@ build=${1:?usage: records_export_test.sh BUILD_DIR SOURCE_DIR}
 src=${2:?usage: records_export_test.sh BUILD_DIR SOURCE_DIR}
 modemsim="$build/bin/modemsim"
 chaperone="$build/bin/chaperone"
+calls="$build/tests/e2e/e2e-calls"
 chaperoned="$build/bin/chaperoned"
 
 coach=+16175550101
@@ -338,10 +346,10 @@ script -qec "$(printf '%q ' "$chaperone" records export --request PRR-2026-044 -
 	--purpose Terminal --out "$work/tty")" /dev/null >"$work/tty.out" 2>&1 ||
 	fail "export on a terminal: $(cat "$work/tty.out")"
 grep -q "records export: redacting 0 of" "$work/tty.out" || fail "no progress on a terminal: $(cat "$work/tty.out")"
-grep -q "records export: transcript.pdf 2 of 7" "$work/tty.out" || fail "no file progress: $(cat "$work/tty.out")"
+grep -q "records export: transcript.pdf 2 of 11" "$work/tty.out" || fail "no file progress: $(cat "$work/tty.out")"
 script -qec "$(printf '%q ' "$chaperone" records verify-export "$work/tty")" /dev/null >"$work/ttyv.out" 2>&1 ||
 	fail "verify on a terminal: $(cat "$work/ttyv.out")"
-grep -q "records verify-export: checking file 1 of 7" "$work/ttyv.out" || fail "no verify progress: $(cat "$work/ttyv.out")"
+grep -q "records verify-export: checking file 1 of 11" "$work/ttyv.out" || fail "no verify progress: $(cat "$work/ttyv.out")"
 grep -q "^Staff phone numbers: withheld" "$work/default.out" || fail "staff numbers: $(cat "$work/default.out")"
 grep -q "^Review before release: $work/default/redaction-review.csv ([0-9]* replacements, [0-9]* names left alone)" \
 	"$work/default.out" || fail "review: $(cat "$work/default.out")"
@@ -355,5 +363,140 @@ leaks "$work/default" >"$work/default-leaks.out"
 	fail "students in the default bundle: $(tr '\n' ' ' <"$work/default-leaks.out")"
 ok "bad input: non-empty directory, unknown person, missing --request, bad --redact refused;" \
 	"redacted and staff numbers withheld by default, --no-redact needs a reason"
+
+# ---- 7. Calls ------------------------------------------------------------------------------
+
+"$calls" "$CHAPERONE_DB" 2026-09-10T18:00Z >"$work/calls.out" 2>"$work/calls.err" || fail "e2e-calls failed"
+rec1=$(awk '$2 == 1 {print $4}' "$work/calls.out")
+rec2=$(awk '$2 == 2 {print $4}' "$work/calls.out")
+[ ${#rec1} -eq 64 ] && [ ${#rec2} -eq 64 ] || fail "recordings: $(cat "$work/calls.out")"
+recdir=$(dirname "$CHAPERONE_DB")/recordings
+# The student e2e-calls added: every spelling of him the bundle could hold.
+wang_words=(小明 王 王小明 xiaomingw +16175550377 6175550377 555-0377)
+
+expect_rc 0 callsplain "$chaperone" records export --request PRR-2026-050 --requester "Counsel" \
+	--purpose "Calls of 王小明" --out "$work/callsplain" --person xiaomingw \
+	--no-redact "for the district's counsel"
+grep -q "^Calls: 3; recordings: 2 copied, 0 withheld" "$work/callsplain.out" ||
+	fail "calls summary: $(cat "$work/callsplain.out")"
+b="$work/callsplain"
+[ "$(($(wc -l <"$b/calls.csv") - 1))" -eq 3 ] || fail "calls.csv is not 3 calls"
+[ "$(wc -l <"$b/calls.jsonl")" -eq 3 ] || fail "calls.jsonl is not 3 calls"
+[ "$(($(wc -l <"$b/call-legs.csv") - 1))" -eq 6 ] || fail "call-legs.csv is not 6 legs"
+grep -q '^1,"2026-09-10T18:00:00.000Z","+15550100","soccer","Soccer",0,"Dana Lee","staff","danal","","小明 王","student","xiaomingw","+16175550377","connect","guardian-on-call","a guardian of 王小明 joins the call",0,0,"hangup",3,3,"copied","call-0001.flac","'"$rec1"'","flac",4,1000,""' \
+	"$b/calls.csv" || fail "call 1 in calls.csv: $(sed -n 2p "$b/calls.csv")"
+grep -q '^3,.*,1,"小明 王","student",.*"refuse","quiet-hours",.*,"none",' "$b/calls.csv" ||
+	fail "the refused call in calls.csv: $(sed -n 4p "$b/calls.csv")"
+grep -q '^2,2,"2026-09-10T19:00:01.000Z","callee","小明 王","student","xiaomingw","+16175550377",2,0' \
+	"$b/call-legs.csv" || fail "the unanswered leg: $(cat "$b/call-legs.csv")"
+grep -q '^1,12,"2026-09-10T18:00:06.500Z",3,"prompt","spoken [0-9a-f]\{64\} Dana Lee is calling about 王小明. Please hold."' \
+	"$b/call-events.csv" || fail "the guardian's prompt: $(cat "$b/call-events.csv")"
+grep -q '"legs":\[{"leg":1,' "$b/calls.jsonl" || fail "calls.jsonl legs"
+grep -q '"recording":{"status":"copied","file":"call-0001.flac","sha256":"'"$rec1"'"' "$b/calls.jsonl" ||
+	fail "calls.jsonl recording"
+# The recordings: copied, byte for byte, 0600, each in the manifest with its SHA-256 and
+# tied to its call; verify-export checks them like any file.
+for n in 1 2; do
+	r=$([ $n = 1 ] && echo "$rec1" || echo "$rec2")
+	f="$b/call-000$n.flac"
+	[ -f "$f" ] || fail "call-000$n.flac not in the bundle"
+	[ "$(sha256sum <"$f" | cut -c1-64)" = "$r" ] || fail "call-000$n.flac is not the recording"
+	[ "$(mode_of "$f")" = 600 ] || fail "call-000$n.flac has mode $(mode_of "$f")"
+	python3 - "$b/manifest.json" "$n" "$r" <<'PY' || fail "manifest for call $n: $(cat "$b/manifest.json")"
+import json, sys
+m = json.load(open(sys.argv[1])); n = int(sys.argv[2]); sha = sys.argv[3]
+name = "call-%04d.flac" % n
+assert {"name": name, "sha256": sha} == {k: v for k, v in [f for f in m["files"] if f["name"] == name][0].items() if k != "bytes"}
+assert [r for r in m["recordings"] if r["call"] == n] == [{"call": n, "status": "copied", "file": name, "sha256": sha, "reason": None}]
+assert m["calls"] == 3
+PY
+	grep -q "^call $n: recording call-000$n.flac (SHA-256 $r)" "$b/README.txt" || fail "README for call $n"
+done
+pdftotext -layout "$b/transcript.pdf" "$work/callsplain.txt" || fail "transcript.pdf unreadable"
+for t in "$work/callsplain.txt" "$b/transcript.html"; do
+	grep -q "Dana Lee (staff) asked the relay to call 小明 王 (student, +16175550377)." "$t" ||
+		fail "who called whom in $(basename "$t")"
+	grep -q "Leg 2, callee: 小明 王 (student, +16175550377), did NOT answer (recording channel 2)" "$t" ||
+		fail "the unanswered leg in $(basename "$t")"
+	grep -q "Ended: no-answer" "$t" || fail "how call 2 ended in $(basename "$t")"
+	grep -q "Recording: call-0001.flac in this bundle" "$t" || fail "the recording in $(basename "$t")"
+	grep -q "Decision: refused · rules: quiet-hours · 王小明 called during quiet hours" "$t" ||
+		fail "the refusal in $(basename "$t")"
+done
+expect_rc 0 callsverify "$chaperone" records verify-export "$b"
+ok "calls in the bundle: calls.csv, call-legs.csv, call-events.csv, calls.jsonl, the" \
+	"transcripts; recordings copied with their SHA-256 in the manifest and README"
+
+expect_rc 0 callsred "$chaperone" records export --request PRR-2026-051 --requester "Pat Reporter" \
+	--purpose "Coach calls" --out "$work/callsred" --team soccer --redact students
+grep -q "^Calls: 3; recordings: 0 copied, 2 withheld" "$work/callsred.out" ||
+	fail "redacted calls summary: $(cat "$work/callsred.out")"
+b="$work/callsred"
+pdftotext -layout "$b/transcript.pdf" "$work/callsred.txt" || fail "transcript.pdf unreadable"
+for w in "${wang_words[@]}"; do
+	! grep -r -q -F -- "$w" "$b" "$work/callsred.txt" || fail "$w is in the redacted bundle: $(grep -r -l -F -- "$w" "$b" "$work/callsred.txt")"
+done
+leaks "$b" >"$work/callsred-leaks.out"
+[ ! -s "$work/callsred-leaks.out" ] || fail "students in the bundle: $(tr '\n' ' ' <"$work/callsred-leaks.out")"
+ls "$b"/*.flac >/dev/null 2>&1 && fail "a recording with the student in it was copied: $(ls "$b")"
+grep -q -E '"dial","Student [B-DF-HJ-NP-TV-XZ]{4,} from \+15550100 on modem1"' "$b/call-events.csv" ||
+	fail "the dial event's name: $(cat "$b/call-events.csv")"
+grep -q -E '"prompt","spoken \[audio hash withheld\] Dana Lee is calling about Student [B-DF-HJ-NP-TV-XZ]{4,}\. Please hold\."' \
+	"$b/call-events.csv" || fail "the spoken prompt: $(cat "$b/call-events.csv")"
+grep -q '"prompt","spoken [0-9a-f]\{64\} Dana Lee is calling you, with Mei Wang on the line."' \
+	"$b/call-events.csv" || fail "a prompt naming no student keeps its hash"
+grep -q "Mei Wang" "$b/calls.jsonl" || fail "the guardian (not redacted) is not named"
+python3 - "$b/manifest.json" <<'PY' || fail "withheld in the manifest: $(cat "$b/manifest.json")"
+import json, re, sys
+m = json.load(open(sys.argv[1]))
+rs = {r["call"]: r for r in m["recordings"]}
+assert set(rs) == {1, 2}, rs
+for n in (1, 2):
+    assert rs[n]["status"] == "withheld" and rs[n]["file"] is None and rs[n]["sha256"] is None, rs[n]
+assert re.search(r"the voice of Student [A-Z]{4,} \(who answered\)", rs[1]["reason"]), rs[1]
+assert re.search(r"Student [A-Z]{4,} is named in it", rs[2]["reason"]), rs[2]
+assert not [f for f in m["files"] if f["name"].endswith(".flac")]
+PY
+grep -q -E "^call 1: recording WITHHELD: audio cannot be redacted by pseudonym: the voice of Student [A-Z]{4,}" \
+	"$b/README.txt" || fail "README withheld: $(cat "$b/README.txt")"
+grep -q "^call 2: recording WITHHELD" "$b/README.txt" || fail "README withheld call 2"
+grep -q "^call 3: not recorded" "$b/README.txt" || fail "README call 3"
+grep -q "Recording WITHHELD (4 channels, 1.0 s): audio cannot" "$work/callsred.txt" || fail "PDF withheld"
+grep -q "Recording WITHHELD (4 channels, 1.0 s): audio cannot" "$b/transcript.html" || fail "HTML withheld"
+# The bundle numbers calls; the archive's call ids and the withheld files' hashes stay
+# in the archive.
+! grep -r -q -e "$rec1" -e "$rec2" "$b" || fail "a withheld recording's hash is in the bundle"
+grep -q '^,1,,"2026-09-10T18:00:00.000Z","event",,"name","Student ' "$b/redaction-review.csv" ||
+	fail "the calls' replacements are not in the review: $(cat "$b/redaction-review.csv")"
+ok "--redact students: 王小明 nowhere in the calls' files, the PDF or the review; his" \
+	"recordings withheld and listed as withheld with the reason"
+
+# A recording the archive holds but whose file is missing, or altered: flagged, never
+# copied, and the export exits 3 naming the archive's files.
+cp "$recdir/$rec1.flac" "$work/rec1.orig"
+mv "$recdir/$rec2.flac" "$work/rec2.orig"
+printf 'X' | dd of="$recdir/$rec1.flac" bs=1 seek=3000 conv=notrunc 2>/dev/null
+cmp -s "$recdir/$rec1.flac" "$work/rec1.orig" && fail "the byte did not change"
+expect_rc 3 callsbad "$chaperone" records export --request PRR-2026-052 --requester "Counsel" \
+	--purpose "Calls" --out "$work/callsbad" --person xiaomingw --no-redact "for counsel"
+grep -q "2 recordings NOT copied" "$work/callsbad.err" || fail "no warning: $(cat "$work/callsbad.err")"
+grep -q "archive call [0-9]*): $recdir/$rec1.flac: not as recorded (altered)" "$work/callsbad.err" ||
+	fail "the altered file not named: $(cat "$work/callsbad.err")"
+grep -q "archive call [0-9]*): $recdir/$rec2.flac: missing" "$work/callsbad.err" ||
+	fail "the missing file not named: $(cat "$work/callsbad.err")"
+b="$work/callsbad"
+ls "$b"/*.flac >/dev/null 2>&1 && fail "a bad recording was copied: $(ls "$b")"
+grep -q '"altered","","","flac",4,1000,"the archive.s file does not match the SHA-256' "$b/calls.csv" ||
+	fail "altered in calls.csv: $(cat "$b/calls.csv")"
+grep -q '"missing","","","flac",4,1000,"the archive.s file is missing: not copied"' "$b/calls.csv" ||
+	fail "missing in calls.csv"
+grep -q "^call 1: recording NOT COPIED (altered)" "$b/README.txt" || fail "README altered"
+grep -q "^call 2: recording NOT COPIED (missing)" "$b/README.txt" || fail "README missing"
+grep -q '"status": "altered"' "$b/manifest.json" || fail "manifest altered"
+expect_rc 0 callsbadverify "$chaperone" records verify-export "$b"
+cp "$work/rec1.orig" "$recdir/$rec1.flac"
+mv "$work/rec2.orig" "$recdir/$rec2.flac"
+ok "a missing and an altered recording: not copied, flagged in the bundle, named on the" \
+	"console, exit 3"
 
 echo "records_export: $passed passed, 0 failed"

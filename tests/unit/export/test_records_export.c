@@ -265,8 +265,9 @@ static bool has_word(const char *hay, const char *w)
 }
 
 static const char *const bundle_files[] = {
-    "transcript.html", "transcript.pdf",       "records.csv", "deliveries.csv",
-    "records.jsonl",   "redaction-review.csv", "README.txt",  "manifest.json"};
+    "transcript.html", "transcript.pdf", "records.csv",		 "deliveries.csv",
+    "records.jsonl",   "calls.csv",	 "call-legs.csv",	 "call-events.csv",
+    "calls.jsonl",     "README.txt",	 "redaction-review.csv", "manifest.json"};
 
 /* Every file of the bundle, one after the other. */
 static char *whole_bundle(void *ctx, const char *dir)
@@ -793,9 +794,9 @@ static void test_staff_numbers_and_review(void **state)
 	 * redacted, and the summary counting the rows. */
 	review = slurp(e->ctx, out, "redaction-review.csv");
 	static const char header[] =
-	    "message_id,conversation,time,field,delivery_id,rule,person,context\r\n";
+	    "message_id,call,conversation,time,field,delivery_id,rule,person,context\r\n";
 	assert_int_equal(strncmp(review, header, strlen(header)), 0);
-	assert_non_null(strstr(review, ",,,\"query\",,\"name\",\"Student "));
+	assert_non_null(strstr(review, ",,,,\"query\",,\"name\",\"Student "));
 	assert_false(has_word(review, "Riley"));
 	assert_true(sum.replaced > 0);
 	size_t rows = 0;
