@@ -6,9 +6,12 @@
 #   tests/demo/district_demo.sh BUILD_DIR
 #
 # It imports the sample roster into a fresh archive (`chaperone roster import`), starts
-# modemsim with the two relay numbers (+15550100 Soccer, +15550101 Robotics) and
-# chaperoned on them, then plays the term: simulated phones text the relay numbers with
-# `modemsim ctl send`, and what each phone receives is read back with `modemsim ctl inbox`.
+# modemsim with three modems that carry calls (+15550100 Soccer, +15550101 Robotics,
+# +15550102 a line for calls) and chaperoned on them, then plays the term: simulated
+# phones text the relay numbers with `modemsim ctl send`, and what each phone receives is
+# read back with `modemsim ctl inbox`; a coach calls a player with his father bridged in
+# first. The records officer finds the call, exports it redacted (its recording
+# withheld) and for the family (its recording copied, checked against the archive).
 # Each step prints one heading (what happens, and the rule that decides it), what was
 # sent and what arrived; at the end each phone's whole conversation, and where the
 # records are.
@@ -664,7 +667,7 @@ run_shown records key-new --key-file "$CHAPERONE_REDACTION_KEY"
 bundle="$work/PRR-DEMO-1"
 run_shown records export --request PRR-DEMO-1 --requester "Lakeview Ledger" \
 	--purpose "Soccer team communications this term" --team soccer \
-	--redact students,guardians --out "$bundle" "${officer[@]}"
+	--redact students,guardians --out "$bundle" "${officer[@]}" | tee "$work/export.out"
 ls -l "$bundle" | sed 's/^/    /'
 [ "$(stat -c %a "$bundle/transcript.html")" = 600 ] || fail "the bundle's files are not 0600"
 # No student or guardian of the district may be named anywhere in the redacted bundle.
@@ -693,6 +696,21 @@ echo "  The PDF transcript (transcript.pdf, first lines as text):"
 pdftotext -layout "$bundle/transcript.pdf" "$work/transcript.txt" || fail "transcript.pdf unreadable"
 sed -n '1,14p' "$work/transcript.txt" | sed 's/^/    /'
 grep -q "Request PRR-DEMO-1 · page 1" "$work/transcript.txt" || fail "the PDF has no page footer"
+grep -q "Calls: 1; recordings: 0 copied, 1 withheld" "$work/export.out" ||
+	fail "the redacted bundle does not account for the call's recording"
+# Jordan's father asks for the recording of his son's call: the family's own record, not
+# redacted; the recording is copied, its SHA-256 in the manifest as in the archive.
+bundle2="$work/PRR-DEMO-2"
+run_shown records export --request PRR-DEMO-2 --requester "Kevin Brooks (parent)" \
+	--purpose "The recording of Coach Lee's call with his son" --person jordanb \
+	--no-redact "the requester is the student's parent" --out "$bundle2" "${officer[@]}"
+sha=$(grep -o 'recording [0-9a-f]\{64\}' "$work/call_search.txt" | cut -d' ' -f2)
+[ -n "$sha" ] || fail "no recording hash in the search"
+[ "$(sha256sum "$bundle2/call-0001.flac" | cut -d' ' -f1)" = "$sha" ] ||
+	fail "the copied recording is not the archive's"
+grep -q "$sha" "$bundle2/manifest.json" || fail "the manifest lacks the recording's SHA-256"
+echo "    (checked: call-0001.flac is the archive's recording, SHA-256 $sha)"
+run_shown records verify-export "$bundle2" "${officer[@]}"
 run_shown records verify-export "$bundle" "${officer[@]}"
 run_shown records verify --db "$db"
 run_shown records anchor --db "$db"
