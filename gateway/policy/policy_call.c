@@ -55,6 +55,14 @@ static void refuse(struct call_state *st, const char *rule, char *reason, char *
 	struct policy_call_plan *p = st->p;
 
 	p->action = POLICY_BLOCK;
+	/* Once: an applied rule that refuses moves to the front. */
+	for (unsigned i = 0; i < p->n_rules; i++)
+		if (!strcmp(p->rules[i], rule)) {
+			memmove(&p->rules[i], &p->rules[i + 1],
+				sizeof(p->rules[0]) * (p->n_rules - i - 1));
+			p->n_rules--;
+			break;
+		}
 	memmove(&p->rules[1], &p->rules[0], sizeof(p->rules[0]) * (POLICY_MAX_RULES - 1));
 	p->rules[0] = rule;
 	if (p->n_rules < POLICY_MAX_RULES)

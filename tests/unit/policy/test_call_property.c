@@ -196,6 +196,11 @@ static void check_plan(const struct world *w, const struct policy_call_request *
 		fail("a call plan is neither connect nor refuse");
 	if (!plan->n_rules || !plan->reason || !*plan->reason)
 		fail("a plan without its rules or reason");
+	/* The records list each rule once (a refusal puts its rule first, not twice). */
+	for (unsigned i = 0; i < plan->n_rules; i++)
+		for (unsigned k = i + 1; k < plan->n_rules; k++)
+			if (!strcmp(plan->rules[i], plan->rules[k]))
+				fail("rule %s listed twice", plan->rules[i]);
 	if (plan->action == POLICY_BLOCK) {
 		if (!plan->reply || !*plan->reply)
 			fail("a refused call without a reply to the caller");
