@@ -215,6 +215,33 @@ static void wait_recording(int64_t call)
 			   (long long)call);
 }
 
+/* How many legs of call `call` have `role`. */
+static int64_t legs(int64_t call, const char *role)
+{
+	return relay_sql_int(env,
+			     "SELECT count(*) FROM call_legs WHERE call_id = %lld AND role = '%s'",
+			     (long long)call, role);
+}
+
+/* Wait for the call's end, its detail LIKE `like`. */
+static void wait_end(int64_t call, const char *like)
+{
+	relay_wait_sql_int(env, 1, 10000,
+			   "SELECT count(*) FROM call_events WHERE call_id = %lld AND kind = 'end'"
+			   " AND detail LIKE '%s'",
+			   (long long)call, like);
+}
+
+/* The phone hears `other` loud and itself faint now (a two-party call). */
+static void hears(const char *phone, const char *who, double other, double own)
+{
+	size_t n;
+	int16_t *s = heard(phone, &n);
+
+	levels(who, s + n - WINDOW, WINDOW, (const double[]){other}, 1, (const double[]){own}, 1);
+	free(s);
+}
+
 /* The id of event `kind` of the leg with `role` in call `call` (0 when none). */
 static int64_t event_of(int64_t call, const char *role, const char *kind)
 {
@@ -290,10 +317,7 @@ static void test_coach_calls_player(void **state)
 	RELAY_CHECK(env, event_of(call, "guardian", "bridged") > 0);
 	RELAY_CHECK(env, event_of(call, "callee", "dial") > event_of(call, "guardian", "bridged"));
 	RELAY_CHECK(env, event_of(call, "caller", "dial") > event_of(call, "callee", "bridged"));
-	RELAY_CHECK(env, relay_sql_int(env,
-				       "SELECT count(*) FROM call_legs WHERE call_id = %lld AND"
-				       " role = 'guardian'",
-				       (long long)call) == 2);
+	RELAY_CHECK(env, legs(call, "guardian") == 2);
 	kinds = relay_sql_str(env,
 			      "SELECT group_concat(e.kind, ' ') FROM call_events e JOIN call_legs l"
 			      " ON l.id = e.leg_id WHERE l.call_id = %lld AND l.number = '%s'",
@@ -462,8 +486,6 @@ static void test_no_guardian_no_call(void **state)
 static void test_staff_to_staff(void **state)
 {
 	int64_t call;
-	int16_t *s;
-	size_t n;
 
 	(void)state;
 	phone_ready(MARCUS, HZ_MARCUS);
@@ -472,21 +494,12 @@ static void test_staff_to_staff(void **state)
 	free(relay_expect(env, DANA, "calling Coach Marcus Bell, then you", 10000));
 	call = last_call();
 	wait_events(call, "bridged", 2, 60000);
-	RELAY_CHECK(env, relay_sql_int(env,
-				       "SELECT count(*) FROM call_legs WHERE call_id = %lld AND"
-				       " role = 'guardian'",
-				       (long long)call) == 0);
+	RELAY_CHECK(env, legs(call, "guardian") == 0);
 	sleep_ms(1500);
-	s = heard(MARCUS, &n);
-	levels("Marcus", s + n - WINDOW, WINDOW, (const double[]){HZ_DANA}, 1,
-	       (const double[]){HZ_MARCUS}, 1);
-	free(s);
+	hears(MARCUS, "Marcus", HZ_DANA, HZ_MARCUS);
 	ctl("{\"cmd\":\"hangup\",\"phone\":\"%s\"}", DANA);
 	wait_no_calls((const char *const[]){MARCUS, DANA, NULL});
-	relay_wait_sql_int(env, 1, 10000,
-			   "SELECT count(*) FROM call_events WHERE call_id = %lld AND kind = 'end'"
-			   " AND detail LIKE 'Coach Dana Lee hung up%%'",
-			   (long long)call);
+	wait_end(call, "Coach Dana Lee hung up%%");
 	wait_recording(call);
 	phone_quiet(MARCUS);
 	phone_quiet(DANA);
@@ -605,8 +618,6 @@ static void test_player_calls_coach(void **state)
 static void test_guardian_calls_coach(void **state)
 {
 	int64_t call;
-	int16_t *s;
-	size_t n;
 
 	(void)state;
 	phone_ready(LIN, HZ_LIN);
@@ -622,21 +633,12 @@ static void test_guardian_calls_coach(void **state)
 	    (long long)call);
 	phone_ready(LIN, HZ_LIN);
 	wait_events(call, "bridged", 2, 60000);
-	RELAY_CHECK(env, relay_sql_int(env,
-				       "SELECT count(*) FROM call_legs WHERE call_id = %lld AND"
-				       " role = 'guardian'",
-				       (long long)call) == 0);
+	RELAY_CHECK(env, legs(call, "guardian") == 0);
 	sleep_ms(1500);
-	s = heard(MARCUS, &n);
-	levels("Marcus", s + n - WINDOW, WINDOW, (const double[]){HZ_LIN}, 1,
-	       (const double[]){HZ_MARCUS}, 1);
-	free(s);
+	hears(MARCUS, "Marcus", HZ_LIN, HZ_MARCUS);
 	ctl("{\"cmd\":\"hangup\",\"phone\":\"%s\"}", MARCUS);
 	wait_no_calls((const char *const[]){LIN, MARCUS, NULL});
-	relay_wait_sql_int(env, 1, 10000,
-			   "SELECT count(*) FROM call_events WHERE call_id = %lld AND kind = 'end'"
-			   " AND detail = 'Coach Marcus Bell hung up'",
-			   (long long)call);
+	wait_end(call, "Coach Marcus Bell hung up");
 	phone_quiet(LIN);
 	phone_quiet(MARCUS);
 }
@@ -715,10 +717,7 @@ static void test_crisis_call(void **state)
 	RELAY_CHECK(env, relay_sql_int(env, "SELECT flagged FROM calls WHERE id = %lld",
 				       (long long)call) == 1);
 	wait_events(call, "bridged", 2, 60000);
-	RELAY_CHECK(env, relay_sql_int(env,
-				       "SELECT count(*) FROM call_legs WHERE call_id = %lld AND"
-				       " role = 'guardian'",
-				       (long long)call) == 0);
+	RELAY_CHECK(env, legs(call, "guardian") == 0);
 	ctl("{\"cmd\":\"hangup\",\"phone\":\"%s\"}", RILEY);
 	wait_no_calls((const char *const[]){RILEY, DANA, NULL});
 	wait_recording(call);
