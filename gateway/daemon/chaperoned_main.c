@@ -7,7 +7,9 @@
  * left (unassembled PDUs, queued deliveries) → modems → telnet VTY on localhost.
  * SIGTERM/SIGINT: stop taking work, let the modems finish the part they are submitting (at
  * most `timer relay X2`), exit. Everything received is already in the archive; anything
- * still queued is sent by the next run. */
+ * still queued is sent by the next run. SIGHUP reopens the log files (logrotate);
+ * SIGUSR1 logs a summary of the daemon's memory, SIGUSR2 all of it (talloc reports), as
+ * Osmocom daemons do; none of the three stops the relay. */
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -44,7 +46,11 @@
 #endif
 
 /* The VTY's default TCP port (localhost); `line vty` / `bind ADDR PORT` changes it. */
-#define CHAPERONED_VTY_PORT 4275
+/* The console's default port. Osmocom daemons number theirs from a registry
+ * (osmocom/vty/ports.h, osmocom/ctrl/ports.h: 4227-4278 in libosmocore 1.7, 4275 being
+ * osmo-upf's); 4290 is past every port it assigns, with room for the ones added since,
+ * so a box or a lab that runs Osmocom tools beside the relay does not collide. */
+#define CHAPERONED_VTY_PORT 4290
 /* While stopping: how often the modems' queues are checked. */
 #define STOP_CHECK_MS 100
 
@@ -176,6 +182,32 @@ static void stop_cb(void *data)
 	osmo_timer_schedule(&d->reasm_timer, 0, STOP_CHECK_MS * 1000);
 }
 
+/* A talloc report line, to the log. */
+static void report_line(const void *ptr, int depth, int max_depth, int is_ref, void *priv)
+{
+	unsigned *lines = priv;
+
+	(void)max_depth;
+	if (++*lines > 2000) /* a log is not the place for more */
+		return;
+	LOGP(DRELAY, LOGL_NOTICE, "talloc report: %*s%s%s: %zu bytes in %zu blocks\n", depth * 2,
+	     "", is_ref ? "reference to " : "", talloc_get_name(ptr), talloc_total_size(ptr),
+	     talloc_total_blocks(ptr));
+}
+
+/* The daemon's memory by context: the top level (SIGUSR1) or every context (SIGUSR2). */
+static void memory_report(struct chaperoned *d, bool full)
+{
+	unsigned lines = 0;
+
+	LOGP(DRELAY, LOGL_NOTICE, "%s: talloc report %s\n", full ? "SIGUSR2" : "SIGUSR1",
+	     full ? "of every context" : "of the top-level contexts");
+	talloc_report_depth_cb(d->ctx, 0, full ? -1 : 1, report_line, &lines);
+	if (lines > 2000)
+		LOGP(DRELAY, LOGL_NOTICE, "talloc report: %u lines more not logged\n",
+		     lines - 2000);
+}
+
 /* Signals arrive as events of the loop (signalfd), never in the middle of a callback. */
 static void on_signal(struct osmo_signalfd *osfd, const struct signalfd_siginfo *fdsi)
 {
@@ -183,6 +215,17 @@ static void on_signal(struct osmo_signalfd *osfd, const struct signalfd_siginfo 
 	int signum = (int)fdsi->ssi_signo;
 	struct daemon_modem *dm;
 
+	switch (signum) {
+	case SIGHUP:
+		/* logrotate has moved the files: write to new ones under the same names. */
+		log_targets_reopen();
+		LOGP(DRELAY, LOGL_NOTICE, "SIGHUP: log files reopened\n");
+		return;
+	case SIGUSR1:
+	case SIGUSR2:
+		memory_report(d, signum == SIGUSR2);
+		return;
+	}
 	if (d->stopping) {
 		quit = true; /* a second signal: leave now */
 		return;
@@ -394,6 +437,9 @@ static int open_console(struct chaperoned *d)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (!osmo_signalfd_setup(d->ctx, set, on_signal, d)) {
 		fprintf(stderr, "chaperoned: cannot set up signal handling\n");

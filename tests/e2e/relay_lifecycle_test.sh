@@ -13,6 +13,9 @@
 #   4. SIGKILL right after a team broadcast arrives: after a restart every player has
 #      the message and every delivery is recorded as sent
 #   5. the archive file is readable by its owner only
+#   6. logrotate's SIGHUP reopens the log file; SIGUSR1 and SIGUSR2 log memory reports;
+#      none of them stops the relay
+#   7. without a `bind`, the console listens on 4290, a port no Osmocom program uses
 # KEEP_WORKDIR=1 keeps the temporary directory.
 set -euo pipefail
 
@@ -181,6 +184,43 @@ ok "after SIGKILL and a restart every player has the broadcast"
 mode=$(stat -c %a "$work/relay.db")
 [ "$mode" = 600 ] || fail "archive mode is $mode"
 ok "the archive is mode 600"
+
+# 6. The signals an administrator's tools send.
+stop "$daemon_pid"
+daemon_pid=
+cp "$work/chaperoned.cfg" "$work/chaperoned.cfg.orig"
+cat >>"$work/chaperoned.cfg" <<CFG
+log file $work/chaperoned.log
+ logging filter all 1
+ logging level set-all notice
+CFG
+start_daemon
+wait_for 10 grep -q "ready:" "$work/chaperoned.log" || fail "no log file"
+mv "$work/chaperoned.log" "$work/chaperoned.log.1" # as logrotate does
+kill -HUP "$daemon_pid"
+wait_for 10 grep -q "SIGHUP: log files reopened" "$work/chaperoned.log" ||
+	fail "SIGHUP: the log file was not reopened"
+kill -USR1 "$daemon_pid"
+wait_for 10 grep -q "talloc report of the top-level contexts" "$work/chaperoned.log" ||
+	fail "SIGUSR1: no memory report in the log"
+kill -USR2 "$daemon_pid"
+wait_for 10 grep -q "talloc report of every context" "$work/chaperoned.log" ||
+	fail "SIGUSR2: no memory report in the log"
+grep -q "talloc report: .*bytes in" "$work/chaperoned.log" || fail "the report has no contexts"
+kill -0 "$daemon_pid" 2>/dev/null || fail "a signal stopped chaperoned"
+modems_ready || fail "the modems are not ready after the signals"
+ok "SIGHUP reopens the log file; SIGUSR1 and SIGUSR2 log memory reports; the relay runs on"
+
+# 7. The console's default port.
+stop "$daemon_pid"
+daemon_pid=
+grep -v '^ bind ' "$work/chaperoned.cfg.orig" >"$work/chaperoned.cfg"
+"$chaperoned" -c "$work/chaperoned.cfg" 2>"$work/default-port.err" &
+daemon_pid=$!
+wait_for 20 grep -q "ready:" "$work/default-port.err" || fail "no start without a bind"
+grep -q "VTY 127.0.0.1:4290" "$work/default-port.err" ||
+	fail "default console port: $(grep -o 'VTY [0-9.:]*' "$work/default-port.err")"
+ok "without a bind the console is on 127.0.0.1:4290"
 
 stop "$daemon_pid"
 daemon_pid=
