@@ -76,6 +76,10 @@ struct daemon_modem {
 	unsigned per_minute, daily_cap; /* carrier pacing, 0: none */
 	struct modem *modem;		/* once started */
 	struct sms_reassembler *reasm;
+	/* Down (not ready) since, in ms (0: ready); its alert pending or sent. */
+	int64_t down_since;
+	struct osmo_timer_list down_timer;
+	bool down_alerted;
 };
 
 /* A delivery on a modem's queue: what its parts' submits are recorded with. */
@@ -91,7 +95,8 @@ struct chaperoned {
 	void *ctx;
 	/* `chaperone` node */
 	char *district, *database, *timezone, *country_code;
-	char *it_contact;  /* texted about the relay itself (a SIM near its cap), or NULL */
+	char *it_contact; /* texted about the relay itself (a SIM near its cap), or NULL */
+	unsigned alert_modem_down_s; /* a modem not ready this long is texted about; 0: never */
 	char *prompts_dir; /* the district's own prompt recordings, or NULL: the built ones */
 	unsigned thread_window_h, question_window_min;
 	/* `policy` node */

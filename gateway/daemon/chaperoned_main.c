@@ -471,6 +471,7 @@ int main(int argc, char **argv)
 	d->ctx = ctx;
 	INIT_LLIST_HEAD(&d->modems);
 	router_config_defaults(&d->rcfg);
+	d->alert_modem_down_s = 300; /* five minutes: a modem resetting itself is back sooner */
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
 	logging_setup(ctx);
 	d->ctrs = rate_ctr_group_alloc(ctx, &ctrg_desc, 0);

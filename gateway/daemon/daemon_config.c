@@ -178,6 +178,15 @@ DEFUN(cfg_no_it_contact, cfg_no_it_contact_cmd, "no it-contact",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_alert_modem_down, cfg_alert_modem_down_cmd, "alert modem-down <0-86400>",
+      "Text the it-contact about the relay itself\n"
+      "When a modem has not been ready this long (its texts wait meanwhile)\n"
+      "Seconds (0: never)\n")
+{
+	g_daemon->alert_modem_down_s = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_prompts, cfg_prompts_cmd, "prompts DIR",
       "The district's own recordings of the calls' prompts (<id>.wav, 8 kHz mono), in place "
       "of the built ones; read at start-up\nDirectory\n")
@@ -214,6 +223,7 @@ static int write_chaperone(struct vty *vty)
 	vty_out(vty, " max-parts %u%s", d->rcfg.max_parts, VTY_NEWLINE);
 	if (d->it_contact)
 		vty_out(vty, " it-contact %s%s", d->it_contact, VTY_NEWLINE);
+	vty_out(vty, " alert modem-down %u%s", d->alert_modem_down_s, VTY_NEWLINE);
 	if (d->prompts_dir)
 		vty_out(vty, " prompts %s%s", d->prompts_dir, VTY_NEWLINE);
 	return CMD_SUCCESS;
@@ -615,6 +625,7 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(CHAPERONE_NODE, &cfg_question_window_cmd);
 	install_element(CHAPERONE_NODE, &cfg_max_parts_cmd);
 	install_element(CHAPERONE_NODE, &cfg_it_contact_cmd);
+	install_element(CHAPERONE_NODE, &cfg_alert_modem_down_cmd);
 	install_element(CHAPERONE_NODE, &cfg_no_it_contact_cmd);
 	install_element(CHAPERONE_NODE, &cfg_prompts_cmd);
 

@@ -320,12 +320,69 @@ static void queued_now_waiting(struct chaperoned *d, struct daemon_modem *dm, co
 		     store_errmsg(d->store));
 }
 
+static struct daemon_modem *alert_modem(struct chaperoned *d, struct daemon_modem *near);
+
+/* A modem not ready for alert_modem_down_s: the it-contact is texted (from a modem that
+ * is up, else it waits on this one's queue), the log says so, and the alert is recorded
+ * as a delivery like every text. */
+static void down_cb(void *data)
+{
+	struct daemon_modem *dm = data;
+	struct chaperoned *d = g_daemon;
+	struct daemon_modem *from = alert_modem(d, dm);
+	int64_t secs = (store_now_ms() - dm->down_since) / 1000;
+	char text[256], took[32];
+
+	if (d->stopping)
+		return;
+	if (secs < 120)
+		snprintf(took, sizeof(took), "%lld s", (long long)secs);
+	else
+		snprintf(took, sizeof(took), "%lld min", (long long)(secs / 60));
+	snprintf(text, sizeof(text),
+		 "%s (%s) has not been ready for %s (%s). Texts to and from that number "
+		 "wait; none is lost. Check its USB cable, SIM and signal (chaperone modem probe).",
+		 dm->name, dm->relay_number, took,
+		 dm->modem ? modem_state_name(modem_get_state(dm->modem)) : "not started");
+	LOGP(DMODEM, LOGL_ERROR, "alert: %s\n", text);
+	dm->down_alerted = true;
+	if (d->it_contact && d->router && from)
+		router_alert(d->router, from->relay_number, d->it_contact, text, store_now_ms());
+}
+
+/* Up or down: the alert's clock. */
+static void watch_down(struct chaperoned *d, struct daemon_modem *dm, enum modem_state st)
+{
+	char text[192];
+
+	if (st == MODEM_ST_READY) {
+		osmo_timer_del(&dm->down_timer);
+		if (dm->down_alerted && d->it_contact && d->router) {
+			snprintf(text, sizeof(text), "%s (%s) is ready again after %lld s.",
+				 dm->name, dm->relay_number,
+				 (long long)((store_now_ms() - dm->down_since) / 1000));
+			router_alert(d->router, dm->relay_number, d->it_contact, text,
+				     store_now_ms());
+		}
+		dm->down_since = 0;
+		dm->down_alerted = false;
+		return;
+	}
+	if (d->stopping || !d->alert_modem_down_s || dm->down_since)
+		return;
+	dm->down_since = store_now_ms();
+	osmo_timer_setup(&dm->down_timer, down_cb, dm);
+	osmo_timer_schedule(&dm->down_timer, (int)d->alert_modem_down_s, 0);
+}
+
 static void on_state(struct modem *m, enum modem_state st, void *data)
 {
 	struct chaperoned *d = data;
 	struct daemon_modem *dm = by_modem(d, m);
 
 	LOGP(DMODEM, LOGL_NOTICE, "%s: %s\n", dm ? dm->name : "?", modem_state_name(st));
+	if (dm)
+		watch_down(d, dm, st);
 	/* Its queue waits for it: say so in the records of what was queued on it. */
 	if (dm && st == MODEM_ST_RECOVERING)
 		queued_now_waiting(d, dm, "modem recovering");
@@ -408,6 +465,9 @@ int daemon_modems_start(struct chaperoned *d)
 			     "modem %s: cannot start (check the profile name)\n", dm->name);
 			return -1;
 		}
+		/* Not ready yet: a modem that never comes up is alerted about too. */
+		if (modem_get_state(dm->modem) != MODEM_ST_READY)
+			watch_down(d, dm, modem_get_state(dm->modem));
 		if (dm->per_minute || dm->daily_cap) {
 			/* The cap counts what an earlier process sent too. */
 			struct modem_pacing p = {dm->per_minute, dm->daily_cap};
