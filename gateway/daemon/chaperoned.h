@@ -11,6 +11,7 @@
  *                       and the transport that turns deliveries into SMS-SUBMITs
  *   daemon_calls.c      calls into a relay number; call recordings
  *   daemon_call_flow.c  relayed calls: dialled, announced, bridged, recorded
+ *   daemon_ctrl.c       the figures for machines: CTRL interface and StatsD
  *
  * Start-up order is what makes "nothing lost" hold across restarts: the store opens
  * first; PDUs recorded but never assembled are fed to reassembly again; deliveries left
@@ -97,6 +98,9 @@ struct chaperoned {
 	char *district, *database, *timezone, *country_code;
 	char *it_contact; /* texted about the relay itself (a SIM near its cap), or NULL */
 	unsigned alert_modem_down_s; /* a modem not ready this long is texted about; 0: never */
+	unsigned ctrl_port;	     /* the CTRL interface on 127.0.0.1, 0: off */
+	char *statsd_host;	     /* StatsD (UDP), NULL: off */
+	unsigned statsd_port, statsd_interval_s;
 	char *prompts_dir; /* the district's own prompt recordings, or NULL: the built ones */
 	unsigned thread_window_h, question_window_min;
 	/* `policy` node */
@@ -165,6 +169,13 @@ bool daemon_flow_incoming(struct chaperoned *d, struct daemon_modem *dm, uint32_
 void daemon_flow_stop(struct chaperoned *d);
 /* `show calls`: the lines, and each relayed call with its legs. */
 void daemon_flow_show(struct chaperoned *d, struct vty *vty);
+
+/* daemon_ctrl.c: CTRL (read-only, localhost) and StatsD (see there). Start once the
+ * config is read: 0, or -errno with the reason on stderr. A modem's new state goes out as
+ * a CTRL TRAP. */
+int daemon_ctrl_start(struct chaperoned *d);
+void daemon_ctrl_stop(void);
+void daemon_ctrl_modem_state(struct daemon_modem *dm, enum modem_state st);
 
 /* daemon_config.c */
 void daemon_config_init(struct chaperoned *d);

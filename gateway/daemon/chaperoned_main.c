@@ -434,6 +434,8 @@ static int open_console(struct chaperoned *d)
 			vty_get_bind_port(CHAPERONED_VTY_PORT));
 		return -1;
 	}
+	if (daemon_ctrl_start(d) < 0)
+		return -1;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -489,6 +491,7 @@ int main(int argc, char **argv)
 
 	LOGP(DRELAY, LOGL_NOTICE, "stopped\n");
 	daemon_calls_stop();
+	daemon_ctrl_stop();
 	modem_pool_free(d->pool);
 	store_close(d->store);
 	log_fini();

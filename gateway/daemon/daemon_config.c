@@ -187,6 +187,37 @@ DEFUN(cfg_alert_modem_down, cfg_alert_modem_down_cmd, "alert modem-down <0-86400
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_ctrl_port, cfg_ctrl_port_cmd, "ctrl-port <0-65535>",
+      "The CTRL interface (read-only figures, on 127.0.0.1); read at start-up\n"
+      "TCP port (0: off)\n")
+{
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
+	g_daemon->ctrl_port = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_statsd, cfg_statsd_cmd, "statsd A.B.C.D <1-65535> [<1-3600>]",
+      "Send the counters and figures to a StatsD server (UDP); read at start-up\n"
+      "Its IPv4 address\nIts port\nSeconds between reports (default 10)\n")
+{
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
+	set_str(g_daemon, &g_daemon->statsd_host, argv[0]);
+	g_daemon->statsd_port = (unsigned)atoi(argv[1]);
+	g_daemon->statsd_interval_s = argc > 2 ? (unsigned)atoi(argv[2]) : 10;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_statsd, cfg_no_statsd_cmd, "no statsd",
+      NO_STR "Send nothing to StatsD; read at start-up\n")
+{
+	if (refused_after_startup(vty))
+		return CMD_WARNING;
+	TALLOC_FREE(g_daemon->statsd_host);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_prompts, cfg_prompts_cmd, "prompts DIR",
       "The district's own recordings of the calls' prompts (<id>.wav, 8 kHz mono), in place "
       "of the built ones; read at start-up\nDirectory\n")
@@ -224,6 +255,11 @@ static int write_chaperone(struct vty *vty)
 	if (d->it_contact)
 		vty_out(vty, " it-contact %s%s", d->it_contact, VTY_NEWLINE);
 	vty_out(vty, " alert modem-down %u%s", d->alert_modem_down_s, VTY_NEWLINE);
+	if (d->ctrl_port)
+		vty_out(vty, " ctrl-port %u%s", d->ctrl_port, VTY_NEWLINE);
+	if (d->statsd_host)
+		vty_out(vty, " statsd %s %u %u%s", d->statsd_host, d->statsd_port,
+			d->statsd_interval_s, VTY_NEWLINE);
 	if (d->prompts_dir)
 		vty_out(vty, " prompts %s%s", d->prompts_dir, VTY_NEWLINE);
 	return CMD_SUCCESS;
@@ -626,6 +662,9 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(CHAPERONE_NODE, &cfg_max_parts_cmd);
 	install_element(CHAPERONE_NODE, &cfg_it_contact_cmd);
 	install_element(CHAPERONE_NODE, &cfg_alert_modem_down_cmd);
+	install_element(CHAPERONE_NODE, &cfg_ctrl_port_cmd);
+	install_element(CHAPERONE_NODE, &cfg_statsd_cmd);
+	install_element(CHAPERONE_NODE, &cfg_no_statsd_cmd);
 	install_element(CHAPERONE_NODE, &cfg_no_it_contact_cmd);
 	install_element(CHAPERONE_NODE, &cfg_prompts_cmd);
 

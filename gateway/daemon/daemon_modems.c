@@ -381,8 +381,10 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 	struct daemon_modem *dm = by_modem(d, m);
 
 	LOGP(DMODEM, LOGL_NOTICE, "%s: %s\n", dm ? dm->name : "?", modem_state_name(st));
-	if (dm)
+	if (dm) {
 		watch_down(d, dm, st);
+		daemon_ctrl_modem_state(dm, st);
+	}
 	/* Its queue waits for it: say so in the records of what was queued on it. */
 	if (dm && st == MODEM_ST_RECOVERING)
 		queued_now_waiting(d, dm, "modem recovering");

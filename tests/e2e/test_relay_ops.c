@@ -5,9 +5,17 @@
  * - A modem that vanishes (its USB port gone) for longer than `alert modem-down` is
  *   texted about to the it-contact, from a modem that is up; when it is back, so is
  *   that; each alert is recorded as a delivery like every text.
+ * - The figures for machines: CTRL GETs (modems, counters, the archive's size) over the
+ *   IPA-framed CTRL protocol on localhost, a TRAP when a modem's state changes, and
+ *   StatsD datagrams on a UDP socket the test opens.
  *
  *   test_relay_ops BUILD_DIR SOURCE_DIR */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,16 +30,99 @@
 #define IT "+16175550999" /* the district's IT person: not in the directory */
 
 static struct relay_env *env;
+static int statsd_fd = -1;
+static unsigned ctrl_port;
+static char extra[256];
+
+/* A socket on 127.0.0.1 with a port the kernel chose: its port (the fd in *fd). */
+static unsigned local_port(int type, int *fd)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+
+	*fd = socket(AF_INET, type, 0);
+	assert_true(*fd >= 0);
+	assert_int_equal(bind(*fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(*fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
 
 static int group_start(void **state)
 {
 	struct relay_policy p;
+	unsigned statsd_port;
+	int tcp;
 
 	(void)state;
+	statsd_port = local_port(SOCK_DGRAM, &statsd_fd);
+	ctrl_port = local_port(SOCK_STREAM, &tcp);
+	close(tcp); /* free for chaperoned to take */
+	snprintf(extra, sizeof(extra),
+		 "chaperone\n it-contact " IT "\n alert modem-down 2\n ctrl-port %u\n"
+		 " statsd 127.0.0.1 %u 1\n",
+		 ctrl_port, statsd_port);
 	relay_policy_defaults(&p);
-	p.extra_config = "chaperone\n it-contact " IT "\n alert modem-down 2\n";
+	p.extra_config = extra;
 	env = relay_group_begin("tests/fixtures/district", &p);
 	return 0;
+}
+
+/* ---- CTRL: "GET <id> <var>" in an IPA frame (length, 0xEE, 0x00 CTRL) ---- */
+
+static int ctrl_connect(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)ctrl_port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	RELAY_CHECK(env, fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	return fd;
+}
+
+static void ctrl_send(int fd, const char *text)
+{
+	size_t n = strlen(text);
+	unsigned char buf[512] = {(unsigned char)((n + 1) >> 8), (unsigned char)(n + 1), 0xee,
+				  0x00};
+
+	memcpy(buf + 4, text, n);
+	RELAY_CHECK(env, write(fd, buf, n + 4) == (ssize_t)(n + 4));
+}
+
+/* The next CTRL message within timeout_ms, into out (NUL-terminated); false if none. */
+static bool ctrl_read(int fd, char *out, size_t cap, int timeout_ms)
+{
+	unsigned char hdr[4];
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	size_t n;
+
+	if (poll(&pfd, 1, timeout_ms) != 1 || read(fd, hdr, 4) != 4)
+		return false;
+	n = ((size_t)hdr[0] << 8 | hdr[1]) - 1;
+	RELAY_CHECK(env, hdr[2] == 0xee && hdr[3] == 0x00 && n < cap);
+	for (size_t got = 0; got < n;) {
+		ssize_t k = read(fd, out + got, n - got);
+
+		RELAY_CHECK(env, k > 0);
+		got += (size_t)k;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+static char *ctrl_get(int fd, const char *var)
+{
+	char req[128], *reply = calloc(1, 512);
+
+	snprintf(req, sizeof(req), "GET 7 %s", var);
+	ctrl_send(fd, req);
+	/* TRAPs may come first. */
+	while (ctrl_read(fd, reply, 512, 5000))
+		if (!strncmp(reply, "GET_REPLY 7 ", 12) || !strncmp(reply, "ERROR 7 ", 8))
+			return reply;
+	RELAY_FAIL(env, "CTRL: no reply to GET %s", var);
+	return NULL;
 }
 
 static void test_modem_down_alert(void **state)
@@ -59,9 +150,75 @@ static void test_modem_down_alert(void **state)
 	relay_wait_ready(env, 20000);
 }
 
+/* CTRL answers what an operator graphs; a text in moves its counter; StatsD gets them. */
+static void test_ctrl_and_statsd(void **state)
+{
+	int fd = ctrl_connect();
+	char *r, buf[2048];
+	long long in_before, in_after;
+	bool seen = false;
+	long long end;
+
+	(void)state;
+	r = ctrl_get(fd, "modems-ready");
+	RELAY_HAS(env, r, "GET_REPLY 7 modems-ready 2");
+	free(r);
+	r = ctrl_get(fd, "modems");
+	RELAY_HAS(env, r, "modem0 ready,modem1 ready");
+	free(r);
+	r = ctrl_get(fd, "archive-bytes");
+	RELAY_CHECK(env, atoll(r + strlen("GET_REPLY 7 archive-bytes ")) > 100000);
+	free(r);
+	r = ctrl_get(fd, "messages-in");
+	in_before = atoll(r + strlen("GET_REPLY 7 messages-in "));
+	free(r);
+	relay_text(env, JAMIE, RELAY_SOCCER, "Running late to practice");
+	relay_wait_inbox(env, DANA, 1, 10000, NULL);
+	r = ctrl_get(fd, "messages-in");
+	in_after = atoll(r + strlen("GET_REPLY 7 messages-in "));
+	free(r);
+	RELAY_CHECK(env, in_after == in_before + 1);
+	/* Read-only: a SET is refused. */
+	ctrl_send(fd, "SET 8 queue-depth 0");
+	RELAY_CHECK(env, ctrl_read(fd, buf, sizeof(buf), 5000));
+	RELAY_HAS(env, buf, "ERROR 8");
+	/* A modem's state change is a TRAP. */
+	json_object_put(sim_ctl_ok(env->sim,
+				   "{\"cmd\":\"fault\",\"modem\":\"modem1\",\"kind\":\"vanish\","
+				   "\"ms\":1000}"));
+	while (!seen && ctrl_read(fd, buf, sizeof(buf), 10000))
+		seen = !strncmp(buf, "TRAP 0 modem.modem1.state ", 26);
+	RELAY_CHECK(env, seen);
+	close(fd);
+	relay_wait_ready(env, 20000);
+	/* StatsD: the counters and the figures, within a few intervals of 1 s (what came
+	 * before the modems were ready is dropped first). */
+	while (recv(statsd_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	seen = false;
+	end = now_ms() + 15000;
+	while (!seen && now_ms() < end) {
+		struct pollfd pfd = {.fd = statsd_fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&pfd, 1, 500) != 1)
+			continue;
+		n = recv(statsd_fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		seen = strstr(buf, "chaperoned.relay.0.modems.ready:2|g") != NULL;
+		if (!seen && strstr(buf, "modems.ready"))
+			print_message("statsd: %.200s\n", buf);
+	}
+	RELAY_CHECK(env, seen);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_ctrl_and_statsd, relay_test_setup,
+					    relay_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_modem_down_alert, relay_test_setup,
 					    relay_test_teardown),
 	};
