@@ -207,6 +207,9 @@ kill -USR2 "$daemon_pid"
 wait_for 10 grep -q "talloc report of every context" "$work/chaperoned.log" ||
 	fail "SIGUSR2: no memory report in the log"
 grep -q "talloc report: .*bytes in" "$work/chaperoned.log" || fail "the report has no contexts"
+# Log lines name sources as the tree has them, not the build machine's paths.
+! grep -qF "$src/" "$work/chaperoned.log" "$work/daemon.err" || fail "a log line names $src"
+grep -q " gateway/daemon/[a-z_]*\.c:[0-9]" "$work/chaperoned.log" || fail "log lines name no source"
 kill -0 "$daemon_pid" 2>/dev/null || fail "a signal stopped chaperoned"
 modems_ready || fail "the modems are not ready after the signals"
 ok "SIGHUP reopens the log file; SIGUSR1 and SIGUSR2 log memory reports; the relay runs on"
