@@ -27,6 +27,7 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/logging.h>
+#include <osmocom/vty/misc.h>
 #include <osmocom/vty/ports.h>
 #include <osmocom/vty/telnet_interface.h>
 #include <osmocom/vty/vty.h>
@@ -299,6 +300,8 @@ static int read_config(struct chaperoned *d, const char *config)
 	vty_info.tall_ctx = d->ctx;
 	vty_init(&vty_info);
 	logging_vty_add_cmds();
+	/* show fsm NAME, show fsm-instances: the modems', their calls' and relayed calls'. */
+	osmo_fsm_vty_add_cmds();
 	/* Not osmo_stats_vty_add_cmds(): its `show stats` would shadow ours, which adds the
 	 * totals from the records to the rate counters. */
 	daemon_config_init(d);
