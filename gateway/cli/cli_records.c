@@ -19,6 +19,7 @@ static const struct cli_command subcommands[] = {
     {"verify", "check the whole archive's hash chain", cli_records_verify},
     {"anchor", "print the archive's head, to keep outside the machine", cli_records_anchor},
     {"audit", "list who searched, exported, held, disposed", cli_records_audit},
+    {"backup", "copy the archive while the relay runs", cli_records_backup},
 };
 
 static void usage(FILE *f)

@@ -18,4 +18,5 @@ int cli_records_retention(int argc, char **argv); /* cli_records_dispose.c */
 int cli_records_dispose(int argc, char **argv);	  /* cli_records_dispose.c */
 int cli_records_verify(int argc, char **argv);	  /* cli_records_verify.c */
 int cli_records_anchor(int argc, char **argv);	  /* cli_records_verify.c */
-int cli_records_audit(int argc, char **argv);	  /* cli_records_audit.c */
+int cli_records_audit(int argc, char **argv);
+int cli_records_backup(int argc, char **argv); /* cli_records_backup.c */ /* cli_records_audit.c */

@@ -16,6 +16,8 @@
 #   6. logrotate's SIGHUP reopens the log file; SIGUSR1 and SIGUSR2 log memory reports;
 #      none of them stops the relay
 #   7. without a `bind`, the console listens on 4290, a port no Osmocom program uses
+#   8. `records backup` while texts flow: the copy verifies, holds every record committed
+#      before it began, and is owner-only
 # KEEP_WORKDIR=1 keeps the temporary directory.
 set -euo pipefail
 
@@ -224,6 +226,33 @@ wait_for 20 grep -q "ready:" "$work/default-port.err" || fail "no start without 
 grep -q "VTY 127.0.0.1:4290" "$work/default-port.err" ||
 	fail "default console port: $(grep -o 'VTY [0-9.:]*' "$work/default-port.err")"
 ok "without a bind the console is on 127.0.0.1:4290"
+
+# 8. A backup while the relay works.
+traffic() {
+	for i in $(seq 1 30); do
+		ctl send --from "$jamie" --to modem0 "Backup traffic $i" >/dev/null
+		sleep 0.15
+	done
+}
+traffic &
+traffic_pid=$!
+sleep 1
+records_in() { "$chaperone" records verify --db "$1" 2>&1 | sed -n 's/^verified \([0-9]*\) records.*/\1/p'; }
+before=$(records_in "$work/relay.db")
+"$chaperone" records backup --db "$work/relay.db" --out "$work/backup.db" >"$work/backup.out" ||
+	fail "records backup: $(cat "$work/backup.out")"
+wait "$traffic_pid"
+"$chaperone" records verify --db "$work/backup.db" >"$work/backup-verify.out" 2>&1 ||
+	fail "the backup does not verify: $(cat "$work/backup-verify.out")"
+after=$(sed -n 's/^verified \([0-9]*\) records.*/\1/p' "$work/backup-verify.out")
+[ -n "$before" ] && [ "$after" -ge "$before" ] ||
+	fail "the backup holds $after records, $before were committed before it began"
+live=$(records_in "$work/relay.db")
+[ "$live" -gt "$after" ] || fail "no traffic after the backup ($live records live, $after in it)"
+[ "$(stat -c %a "$work/backup.db")" = 600 ] || fail "the backup is not mode 600"
+"$chaperone" records backup --db "$work/relay.db" --out "$work/backup.db" >/dev/null 2>&1 &&
+	fail "a backup overwrote a file"
+ok "records backup under traffic: $after records (≥ $before before it began), verified, mode 600"
 
 stop "$daemon_pid"
 daemon_pid=
