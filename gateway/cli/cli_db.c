@@ -58,17 +58,19 @@ struct store *cli_open_archive(void *ctx, const char *db_opt)
 {
 	const char *path = db_path(db_opt);
 
+	/* A mistyped path must not become a new, empty archive that says "0 persons". */
 	if (access(path, F_OK) < 0) {
 		fprintf(stderr,
-			"chaperone: there is no archive at %s\n"
+			"chaperone: no archive at %s: import a roster first (chaperone roster "
+			"import) or check --db\n"
 			"(the database is --db PATH, else $CHAPERONE_DB, else %s)\n",
 			path, CLI_DEFAULT_DB);
 		return NULL;
 	}
-	return cli_open_store(ctx, path);
+	return cli_create_archive(ctx, path);
 }
 
-struct store *cli_open_store(void *ctx, const char *db_opt)
+struct store *cli_create_archive(void *ctx, const char *db_opt)
 {
 	const char *path = db_path(db_opt);
 	char err[512];

@@ -287,7 +287,7 @@ int cli_exception_main(int argc, char **argv)
 		talloc_free(ctx);
 		return rc;
 	}
-	s = cli_open_store(ctx, o.db);
+	s = cli_open_archive(ctx, o.db);
 	if (!s) {
 		talloc_free(ctx);
 		return CLI_EXIT_DB;

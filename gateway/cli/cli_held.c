@@ -172,7 +172,7 @@ int cli_held_main(int argc, char **argv)
 		if (!strcmp(argv[i], "--db"))
 			db = argv[i + 1];
 	ctx = talloc_named_const(NULL, 0, "chaperone held");
-	s = cli_open_store(ctx, db);
+	s = cli_open_archive(ctx, db);
 	if (!s) {
 		talloc_free(ctx);
 		return CLI_EXIT_DB;

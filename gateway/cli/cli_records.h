@@ -2,7 +2,7 @@
 /* `chaperone records ...`: the records officer's commands, one file each.
  *
  * Each subcommand gets argv starting at its own name ("search", ...) and returns the
- * exit status (cli.h). All take --db PATH (cli_open_store) and --as NAME (the operator
+ * exit status (cli.h). All take --db PATH (cli_open_archive) and --as NAME (the operator
  * the access log records; default the OS user). Every subcommand that reads records or
  * changes their keeping records an access (storage/archive/access_log.h). */
 #pragma once

@@ -31,7 +31,8 @@ static void usage(FILE *f)
 	    "what\n"
 	    "it brings: persons and teams it no longer lists are deactivated, memberships it\n"
 	    "no longer lists are removed. What was added by hand is left alone.\n\n"
-	    "  --db PATH            the database (default $CHAPERONE_DB, else %s)\n"
+	    "  --db PATH            the database (default $CHAPERONE_DB, else %s);\n"
+	    "                       an import makes it when it is not there, nothing else does\n"
 	    "  --country-code CC    for numbers written without one (default 1)\n"
 	    "  --guardian-roles R   the OneRoster roles that count as guardians, comma-\n"
 	    "                       separated (default parent,guardian; relative may be added)\n"
@@ -141,7 +142,8 @@ static int roster_import_main(int argc, char **argv)
 	}
 	dir = argv[optind];
 	ctx = talloc_named_const(NULL, 0, "chaperone roster import");
-	s = cli_open_store(ctx, db);
+	/* A dry run reads: only a real import may make a new archive. */
+	s = ro.dry_run ? cli_open_archive(ctx, db) : cli_create_archive(ctx, db);
 	if (!s) {
 		talloc_free(ctx);
 		return CLI_EXIT_DB;
@@ -204,7 +206,7 @@ static int roster_log_main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	ctx = talloc_named_const(NULL, 0, "chaperone roster log");
-	s = cli_open_store(ctx, db);
+	s = cli_open_archive(ctx, db);
 	if (!s) {
 		talloc_free(ctx);
 		return CLI_EXIT_DB;

@@ -615,7 +615,7 @@ int cli_team_main(int argc, char **argv)
 	}
 	if (o.cc && o.cc[0] == '+')
 		o.cc++;
-	s = cli_open_store(ctx, o.db);
+	s = cli_open_archive(ctx, o.db);
 	if (!s) {
 		talloc_free(ctx);
 		return CLI_EXIT_DB;

@@ -94,7 +94,7 @@ ok "an edited byte of a recorded access: exit 3, access 1 named"
 
 # 5. Bad input.
 expect_rc 4 missing "$chaperone" records verify --db "$work/nowhere.db"
-has missing.err "there is no archive"
+has missing.err "no archive at $work/nowhere.db"
 [ ! -e "$work/nowhere.db" ] || fail "verify created a database"
 expect_rc 2 badanchor "$chaperone" records verify --anchor "chaperone-anchor:v1:nothex"
 expect_rc 2 badopt "$chaperone" records verify --bogus

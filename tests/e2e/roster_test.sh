@@ -5,6 +5,8 @@
 #
 #   tests/e2e/roster_test.sh BUILD_DIR
 #
+#   0. a wrong --db: every command that opens the archive, except a real import, refuses
+#      (exit 4, the path named) and creates nothing
 #   1. import of the sample district: exit 0, the summary, a 0600 database
 #   2. the same import again changes nothing; a dry run of a changed export changes nothing
 #   3. team show: staff, students with guardians, the student no guardian can be reached
@@ -87,6 +89,29 @@ unchanged_since() {
 	same "$1.persons.out" now.persons.out
 	same "$1.exceptions.out" now.exceptions.out
 }
+
+# 0. a mistyped --db: no command but a real import makes an archive there
+typo="$work/typo.db"
+missing_archive() {
+	local name=$1
+	shift
+	expect_rc 4 "$name" "$@"
+	has "$name.err" "no archive at $typo: import a roster first (chaperone roster import) or check --db"
+	lacks "$name.out" "0 persons"
+	[ ! -e "$typo" ] || fail "$name created $typo"
+}
+missing_archive typo_held "$chaperone" held list --db "$typo"
+missing_archive typo_plist "$chaperone" person list --db "$typo"
+missing_archive typo_pshow "$chaperone" person show jamier --db "$typo"
+missing_archive typo_padd "$chaperone" person add --db "$typo" --role staff --given A --family B
+missing_archive typo_tlist "$chaperone" team list --db "$typo"
+missing_archive typo_xlist "$chaperone" exception list --db "$typo"
+missing_archive typo_log "$chaperone" roster log --db "$typo"
+missing_archive typo_dry "$chaperone" roster import --dry-run --db "$typo" "$district"
+missing_archive typo_zone "$chaperone" zone --db "$typo"
+missing_archive typo_search "$chaperone" records search --db "$typo"
+CHAPERONE_DB="$typo" missing_archive typo_env "$chaperone" person list
+ok "a missing archive: reading commands and dry runs refuse, exit 4, create nothing"
 
 # 1. the sample district
 umask 022
