@@ -4,7 +4,9 @@
  * Rejected rows go to stderr as "FILE:LINE: reason", like a compiler's errors, so that
  * an editor can jump to them; the summary of what changed goes to stdout. Exit status 0
  * when every row was imported, 1 when some were rejected (the rest imported), 2 when
- * nothing could be imported (usage, unreadable directory, bad manifest). */
+ * nothing could be imported (usage, unreadable directory, bad manifest, or the import
+ * stopped at its brakes: it would take too much away), 4 when the database cannot be
+ * used. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +25,8 @@ static void usage(FILE *f)
 	    f,
 	    "Usage: chaperone roster import [--db PATH] [--country-code CC] [--dry-run] "
 	    "[--verbose]\n"
+	    "                               [--max-deactivate N%%] [--max-cleared N%%] "
+	    "[--force]\n"
 	    "                               [--as ACTOR] DIR\n\n"
 	    "Import the district's roster from DIR: OneRoster 1.1 CSV (manifest.csv, "
 	    "orgs.csv,\n"
@@ -38,14 +42,20 @@ static void usage(FILE *f)
 	    "                       separated (default parent,guardian; relative may be added)\n"
 	    "  --dry-run            report what would change, change nothing\n"
 	    "  --verbose            list each change\n"
+	    "  --max-deactivate N%%  stop, writing nothing, when the import would deactivate\n"
+	    "                       more than N%% of the active persons (default %d%%)\n"
+	    "  --max-cleared N%%     ... or clear more than N%% of the phone numbers or of the\n"
+	    "                       guardianships on file (default %d%%)\n"
+	    "  --force              import all the same (the change log records who forced it)\n"
 	    "  --as ACTOR           who the change log records (default: your user name)\n\n"
 	    "Exit status: 0 all rows imported, 1 some rows rejected (the rest imported),\n"
-	    "2 nothing imported.\n\n"
+	    "2 nothing imported (also when stopped at the brakes), 4 the database cannot be "
+	    "used.\n\n"
 	    "Usage: chaperone roster log [--db PATH] [--last N]\n\n"
 	    "The directory's change log, oldest first: every change made by an import or by\n"
 	    "hand, with when, who (--as) and what. --last N shows the last N (default 50; 0\n"
 	    "for all).\n",
-	    CLI_DEFAULT_DB);
+	    CLI_DEFAULT_DB, ROSTER_BRAKE_DEFAULT, ROSTER_BRAKE_DEFAULT);
 }
 
 /* parent, guardian, relative: one or more, comma-separated. */
@@ -66,6 +76,51 @@ static bool guardian_roles_valid(const char *list)
 	return *list != '\0';
 }
 
+/* --country-code: the code without its '+', or NULL with the reason printed. */
+static const char *country_code_opt(const char *arg)
+{
+	const char *cc = arg[0] == '+' ? arg + 1 : arg;
+
+	if (!*cc || strlen(cc) > 3 || strspn(cc, "0123456789") != strlen(cc) || cc[0] == '0') {
+		fprintf(stderr,
+			"chaperone: roster import: --country-code '%s' is not a country calling "
+			"code (1, 44, 353, ...)\n",
+			arg);
+		return NULL;
+	}
+	return cc;
+}
+
+/* --max-deactivate / --max-cleared: true and *pct set, or false with the reason printed. */
+static bool share_opt(const char *name, const char *arg, unsigned *pct)
+{
+	if (roster_parse_share(arg, pct) == 0)
+		return true;
+	fprintf(stderr,
+		"chaperone: roster import: --%s '%s' is not a share: a percentage from 0%% to "
+		"100%% (e.g. 25%%)\n",
+		name, arg);
+	return false;
+}
+
+/* An import stopped at its brakes (on stderr, exit 2: nothing imported), or forced past
+ * them (on stdout, with the summary). The exit status. */
+static int report_brakes(const struct roster_report *rep, bool dry_run, int rc)
+{
+	if (rep->forced) {
+		printf("Forced past the brakes (--force, recorded in the roster log):\n");
+		roster_print_brakes(stdout, rep);
+		return rc;
+	}
+	fprintf(stderr, "chaperone: roster import: stopped at the brakes, nothing %s:\n",
+		dry_run ? "would be written" : "written");
+	roster_print_brakes(stderr, rep);
+	fprintf(stderr, "Check the export (a missing column, a file cut short). If it is right: "
+			"--force (recorded),\nor raise the brake (--max-deactivate, "
+			"--max-cleared).\n");
+	return CLI_EXIT_USAGE; /* nothing imported */
+}
+
 static int roster_import_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -75,10 +130,14 @@ static int roster_import_main(int argc, char **argv)
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"as", required_argument, NULL, 'a'},
+	    {"max-deactivate", required_argument, NULL, 'D'},
+	    {"max-cleared", required_argument, NULL, 'C'},
+	    {"force", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct roster_options ro = {.country_code = "1"};
+	struct roster_brakes brakes = {ROSTER_BRAKE_DEFAULT, ROSTER_BRAKE_DEFAULT};
+	struct roster_options ro = {.country_code = "1", .brakes = &brakes};
 	const char *db = NULL, *as = NULL, *dir;
 	struct roster_report *rep;
 	bool verbose = false;
@@ -93,18 +152,9 @@ static int roster_import_main(int argc, char **argv)
 			db = optarg;
 			break;
 		case 'c':
-			ro.country_code = optarg;
-			if (optarg[0] == '+')
-				ro.country_code++;
-			if (!*ro.country_code || strlen(ro.country_code) > 3 ||
-			    strspn(ro.country_code, "0123456789") != strlen(ro.country_code) ||
-			    ro.country_code[0] == '0') {
-				fprintf(stderr,
-					"chaperone: roster import: --country-code '%s' is not "
-					"a country calling code (1, 44, 353, ...)\n",
-					optarg);
+			ro.country_code = country_code_opt(optarg);
+			if (!ro.country_code)
 				return CLI_EXIT_USAGE;
-			}
 			break;
 		case 'g':
 			if (!guardian_roles_valid(optarg)) {
@@ -125,6 +175,15 @@ static int roster_import_main(int argc, char **argv)
 			break;
 		case 'a':
 			as = optarg;
+			break;
+		case 'D':
+		case 'C':
+			if (!share_opt(c == 'D' ? "max-deactivate" : "max-cleared", optarg,
+				       c == 'D' ? &brakes.max_deactivate : &brakes.max_cleared))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'f':
+			ro.force = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -156,6 +215,8 @@ static int roster_import_main(int argc, char **argv)
 	for (unsigned i = 0; i < rep->n_problems; i++)
 		fprintf(stderr, "%s\n", rep->problems[i]);
 	roster_print_summary(stdout, rep, dir, verbose, ro.dry_run);
+	if (rep->stopped || rep->forced)
+		rc = report_brakes(rep, ro.dry_run, rc);
 	talloc_free(ctx);
 	return rc;
 }

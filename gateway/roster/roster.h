@@ -27,6 +27,20 @@ enum roster_status {
 	ROSTER_OK = 0,	     /* every row imported */
 	ROSTER_REJECTED = 1, /* some rows rejected, the rest imported */
 	ROSTER_FAILED = 2,   /* nothing imported: unreadable directory or file, bad manifest */
+	ROSTER_STOPPED = 3,  /* nothing imported: it would take too much away (the brakes) */
+};
+
+/* The brakes: a users.csv exported without its sms column, or cut short, must not clear
+ * the district's phones or deactivate most of it. An import that would deactivate more
+ * than max_deactivate percent of the active persons, or clear more than max_cleared
+ * percent of the phone numbers or of the guardianships on file, writes nothing and stops
+ * (ROSTER_STOPPED), unless forced. Persons and links added by hand, which an import never
+ * takes away, count in what is on file; a parent row merged into its staff member (the
+ * same person) is not a deactivation. An archive with no one in it is never braked. */
+#define ROSTER_BRAKE_DEFAULT 10 /* percent */
+struct roster_brakes {
+	unsigned max_deactivate; /* percent, 0-100 */
+	unsigned max_cleared;	 /* percent, 0-100: phones, and guardianships */
 };
 
 struct roster_options {
@@ -39,6 +53,10 @@ struct roster_options {
 	 * ROSTER_GUARDIAN_ROLES. */
 	const char *guardian_roles;
 	const struct store_progress *progress; /* NULL: none */
+	const struct roster_brakes *brakes;    /* NULL: ROSTER_BRAKE_DEFAULT for each */
+	/* Go past the brakes; the change log records it ("roster.forced", with the actor
+	 * and the counts). */
+	bool force;
 };
 #define ROSTER_GUARDIAN_ROLES "parent,guardian"
 
@@ -66,6 +84,25 @@ enum roster_count {
 	ROSTER_N_COUNTS,
 };
 
+/* What the brakes looked at. */
+enum roster_brake_kind {
+	ROSTER_BRAKE_DEACTIVATED,   /* active persons deactivated */
+	ROSTER_BRAKE_PHONES,	    /* phones cleared from persons who stay active */
+	ROSTER_BRAKE_GUARDIANSHIPS, /* guardianships removed */
+	ROSTER_N_BRAKES,
+};
+#define ROSTER_BRAKE_NAMES 5 /* the first few affected, by name */
+
+struct roster_brake {
+	unsigned n;   /* would take away n ... */
+	unsigned of;  /* ... of the `of` on file before the import */
+	unsigned max; /* percent allowed */
+	bool over;    /* n is more than max percent of `of` */
+	/* "danal (Dana Lee)", "jamier/mariar": the first few affected. */
+	const char *names[ROSTER_BRAKE_NAMES];
+	unsigned n_names;
+};
+
 struct roster_report {
 	enum roster_status status;
 	/* Rejected rows and file-level errors, "PATH:LINE: reason", in the order found. */
@@ -90,6 +127,10 @@ struct roster_report {
 	 * (they do not make the import rejected), but worth knowing. */
 	char **notes;
 	unsigned n_notes;
+	/* The brakes, each import: stopped (nothing written) when one is over and the import
+	 * was not forced; forced when one was over and --force took it past. */
+	struct roster_brake brakes[ROSTER_N_BRAKES];
+	bool stopped, forced;
 };
 
 /* Import the roster directory `dir` into the store. The report is allocated under ctx
@@ -103,6 +144,15 @@ unsigned roster_changed(const struct roster_report *r);
  * prints it. Problems are not printed: they go to stderr as they are. */
 void roster_print_summary(FILE *f, const struct roster_report *r, const char *dir, bool verbose,
 			  bool dry_run);
+
+/* Whether taking away n of `of` is more than max_pct percent of them: never when there
+ * were none (a first import). */
+bool roster_brake_over(unsigned n, unsigned of, unsigned max_pct);
+/* "25%", "25", "0%", "100%": a share for the brakes, 0-100 percent. -EINVAL when not. */
+int roster_parse_share(const char *s, unsigned *pct);
+/* What stopped the import (or what --force went past): for each brake over, the count,
+ * the share and the first names affected. Nothing when no brake is over. */
+void roster_print_brakes(FILE *f, const struct roster_report *r);
 
 /* Names, as imports generate them and the CLI checks them. */
 

@@ -41,6 +41,23 @@ static void change(struct rimport *im, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* One person or link the brakes count, named when among the first few. */
+static void brake_count(struct rimport *im, enum roster_brake_kind k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void brake_count(struct rimport *im, enum roster_brake_kind k, const char *fmt, ...)
+{
+	struct roster_brake *b = &im->rep->brakes[k];
+	va_list ap;
+
+	b->n++;
+	if (b->n_names >= ROSTER_BRAKE_NAMES)
+		return;
+	va_start(ap, fmt);
+	b->names[b->n_names++] = talloc_vasprintf(im->rep, fmt, ap);
+	va_end(ap);
+}
+
 static const char *or_none(const char *s)
 {
 	return s && *s ? s : "none";
@@ -69,6 +86,12 @@ static int load_current(struct rimport *im)
 			return -1;
 		p->cur = persons[i];
 		p->want = persons[i];
+		/* What the brakes measure against: what is on file before the import. */
+		if (p->cur.active) {
+			im->rep->brakes[ROSTER_BRAKE_DEACTIVATED].of++;
+			if (p->cur.phone)
+				im->rep->brakes[ROSTER_BRAKE_PHONES].of++;
+		}
 		if (p->cur.source_id)
 			rmap_put(im->by_source, p->cur.source_id, p);
 		rmap_put(im->by_handle, p->cur.handle, p);
@@ -316,8 +339,15 @@ static int apply_persons(struct rimport *im)
 			continue;
 		if (store_person_update(im->s, actor, &p->cur, &p->want) < 0)
 			return -1;
+		if (p->cur.active && p->want.active && p->cur.phone && !p->want.phone)
+			brake_count(im, ROSTER_BRAKE_PHONES, "%s (%s %s)", p->want.handle,
+				    p->want.given, p->want.family);
 		if (p->cur.active && !p->want.active) {
 			cnt[ROSTER_PERSONS_DEACTIVATED]++;
+			/* A parent row merged into its staff member is still there. */
+			if (!p->merged_into)
+				brake_count(im, ROSTER_BRAKE_DEACTIVATED, "%s (%s %s)",
+					    p->want.handle, p->want.given, p->want.family);
 			change(im, "deactivated %s (%s %s): %s%s", p->want.handle, p->want.given,
 			       p->want.family,
 			       p->merged_into	    ? "the same person as "
@@ -435,6 +465,7 @@ static int apply_guardianships(struct rimport *im, struct rmap *ids)
 
 	if (store_links_list(im->s, im->ctx, STORE_LINK_GUARDIAN, 0, &links, &n) < 0)
 		return -1;
+	im->rep->brakes[ROSTER_BRAKE_GUARDIANSHIPS].of = (unsigned)n;
 	for (size_t i = 0; i < n; i++) {
 		snprintf(key, sizeof(key), "%" PRId64 "/%" PRId64, links[i].a, links[i].b);
 		rmap_put(have, key, &links[i]);
@@ -495,6 +526,8 @@ static int apply_guardianships(struct rimport *im, struct rmap *ids)
 			return -1;
 		cnt[ROSTER_GUARDIANSHIPS_REMOVED]++;
 		change(im, "removed guardianship %s/%s", st->cur.handle, gd->cur.handle);
+		brake_count(im, ROSTER_BRAKE_GUARDIANSHIPS, "%s/%s", st->cur.handle,
+			    gd->cur.handle);
 	}
 	return 0;
 }
@@ -601,12 +634,53 @@ static int apply_team_links(struct rimport *im, struct rmap *ids)
 	return 0;
 }
 
+/* Whether a brake is over; when one is and the import is forced, the change log says so,
+ * with who forced it and the counts. 1 when the import must stop, 0 to go on, -1 on a
+ * database error. */
+static int check_brakes(struct rimport *im)
+{
+	struct roster_report *r = im->rep;
+	const struct roster_brakes def = {ROSTER_BRAKE_DEFAULT, ROSTER_BRAKE_DEFAULT};
+	const struct roster_brakes *lim = im->opt->brakes ? im->opt->brakes : &def;
+	static const char *const what[ROSTER_N_BRAKES] = {"persons deactivated", "phones cleared",
+							  "guardianships removed"};
+	char *detail;
+	bool over = false;
+
+	for (unsigned k = 0; k < ROSTER_N_BRAKES; k++) {
+		struct roster_brake *b = &r->brakes[k];
+
+		b->max = k == ROSTER_BRAKE_DEACTIVATED ? lim->max_deactivate : lim->max_cleared;
+		b->over = roster_brake_over(b->n, b->of, b->max);
+		over |= b->over;
+	}
+	if (!over)
+		return 0;
+	if (!im->opt->force) {
+		r->stopped = true;
+		return 1;
+	}
+	r->forced = true;
+	detail =
+	    talloc_asprintf(im->ctx, "%s: forced past the brakes by %s", im->dir, im->opt->actor);
+	for (unsigned k = 0; k < ROSTER_N_BRAKES; k++) {
+		const struct roster_brake *b = &r->brakes[k];
+
+		detail = talloc_asprintf_append(detail, "; %s %u of %u (brake %u%%)%s", what[k],
+						b->n, b->of, b->max, b->over ? ", over" : "");
+	}
+	return store_directory_change(im->s, im->opt->actor, "roster.forced", "roster", detail) < 0
+		   ? -1
+		   : 0;
+}
+
 static int apply(struct rimport *im)
 {
 	struct rmap *relays = rmap_new(im->ctx), *ids = rmap_new(im->ctx);
 	struct store_relay *rl;
 	size_t n_rl;
 	unsigned total;
+	int rc;
 
 	if (store_relays_list(im->s, im->ctx, &rl, &n_rl) < 0)
 		return -1;
@@ -619,6 +693,9 @@ static int apply(struct rimport *im)
 			put_id(ids, im->persons[i]->cur.id, im->persons[i]);
 	if (apply_guardianships(im, ids) < 0 || apply_team_links(im, ids) < 0)
 		return -1;
+	rc = check_brakes(im);
+	if (rc)
+		return rc;
 	total = roster_changed(im->rep);
 	if (total) {
 		const unsigned *c = im->rep->counts;
@@ -723,18 +800,21 @@ static void build_wanted(struct rimport *im)
 static void write_changes(struct rimport *im)
 {
 	struct store *s = im->s;
+	int rc;
 
 	if (store_begin(s) < 0) {
 		rim_fatal(im, store_path(s), 0, "database: %s", store_errmsg(s));
 		return;
 	}
-	if (apply(im) < 0) {
+	rc = apply(im);
+	if (rc < 0) {
 		rim_fatal(im, store_path(s), 0, "database: %s; nothing imported", store_errmsg(s));
 		store_rollback(s);
 		memset(im->rep->counts, 0, sizeof(im->rep->counts));
 		return;
 	}
-	if (im->opt->dry_run) {
+	/* Stopped at the brakes: nothing written; the counts say what it would have done. */
+	if (rc > 0 || im->opt->dry_run) {
 		store_rollback(s);
 	} else if (store_commit(s) < 0) {
 		rim_fatal(im, store_path(s), 0, "database: commit failed: %s; nothing imported",
@@ -789,7 +869,10 @@ enum roster_status roster_import(void *ctx, struct store *s, const char *dir,
 	write_changes(im);
 out:
 	rim_sort_problems(im);
-	rep->status = im->failed ? ROSTER_FAILED : rep->n_problems ? ROSTER_REJECTED : ROSTER_OK;
+	rep->status = im->failed	? ROSTER_FAILED
+		      : rep->stopped	? ROSTER_STOPPED
+		      : rep->n_problems ? ROSTER_REJECTED
+					: ROSTER_OK;
 	talloc_free(tmp);
 	return rep->status;
 }
@@ -840,7 +923,9 @@ void roster_print_summary(FILE *f, const struct roster_report *r, const char *di
 		fprintf(f, "No changes: the directory already matches this roster.\n");
 	} else {
 		fprintf(f, "%s\n",
-			dry_run ? "Would change (dry run, nothing written):" : "Changed:");
+			r->stopped ? "Would change (stopped at the brakes, nothing written):"
+			: dry_run  ? "Would change (dry run, nothing written):"
+				   : "Changed:");
 		fprintf(f,
 			"  persons        %u added, %u updated, %u deactivated, %u reactivated\n",
 			c[ROSTER_PERSONS_ADDED], c[ROSTER_PERSONS_UPDATED],
@@ -864,4 +949,55 @@ void roster_print_summary(FILE *f, const struct roster_report *r, const char *di
 	if (r->n_problems)
 		fprintf(f, "%u row%s rejected or partly imported (see the messages above).\n",
 			r->n_problems, r->n_problems == 1 ? "" : "s");
+}
+
+bool roster_brake_over(unsigned n, unsigned of, unsigned max_pct)
+{
+	/* n / of > max / 100, in integers: no rounding lets 10.5 % pass a 10 % brake. */
+	return of && (uint64_t)n * 100 > (uint64_t)max_pct * of;
+}
+
+int roster_parse_share(const char *s, unsigned *pct)
+{
+	unsigned v = 0;
+	size_t i = 0;
+
+	if (!s)
+		return -EINVAL;
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		v = v * 10 + (unsigned)(s[i] - '0');
+		if (v > 100)
+			return -EINVAL;
+	}
+	if (!i || (s[i] == '%' && s[i + 1]) || (s[i] && s[i] != '%'))
+		return -EINVAL;
+	*pct = v;
+	return 0;
+}
+
+void roster_print_brakes(FILE *f, const struct roster_report *r)
+{
+	static const char *const would[ROSTER_N_BRAKES] = {
+	    "This import would deactivate %u of the %u active persons",
+	    "This import would clear the phone numbers of %u of the %u persons with one",
+	    "This import would remove %u of the %u guardianships"};
+	static const char *const did[ROSTER_N_BRAKES] = {
+	    "This import deactivates %u of the %u active persons",
+	    "This import clears the phone numbers of %u of the %u persons with one",
+	    "This import removes %u of the %u guardianships"};
+
+	for (unsigned k = 0; k < ROSTER_N_BRAKES; k++) {
+		const struct roster_brake *b = &r->brakes[k];
+
+		if (!b->over)
+			continue;
+		fprintf(f, r->forced ? did[k] : would[k], b->n, b->of);
+		fprintf(f, " (%u%%; the brake is %u%%):", (unsigned)((uint64_t)b->n * 100 / b->of),
+			b->max);
+		for (unsigned i = 0; i < b->n_names; i++)
+			fprintf(f, "%s %s", i ? "," : "", b->names[i]);
+		if (b->n > b->n_names)
+			fprintf(f, " and %u more", b->n - b->n_names);
+		fputc('\n', f);
+	}
 }

@@ -9,6 +9,9 @@
 #      (exit 4, the path named) and creates nothing
 #   1. import of the sample district: exit 0, the summary, a 0600 database
 #   2. the same import again changes nothing; a dry run of a changed export changes nothing
+#   2b. the brakes: an export without its sms column, a users.csv cut short: stopped,
+#      nothing written, the damage named, exit 2; bad shares refused; --force goes ahead
+#      and the roster log records who forced it
 #   3. team show: staff, students with guardians, the student no guardian can be reached
 #      for, subgroups, relay, overseers; person list and show
 #   4. bad input to the import: each rejected row as FILE:LINE: reason, exit 1; a bad
@@ -141,6 +144,51 @@ has dry.out "updated mariar: phone +16175550401 -> +16175550499"
 has dry.out "added student noahr: Noah Reed, +16175550313"
 unchanged_since before
 ok "re-import changes nothing; a dry run changes nothing"
+
+# 2b. the brakes: an export that would take away too much stops before writing
+bdb="$work/brakes.db"
+expect_rc 0 b_first "$chaperone" roster import --db "$bdb" "$district"
+has b_first.out "persons        35 added"
+expect_rc 0 b_log0 "$chaperone" roster log --db "$bdb" --last 0
+mkdir "$work/nosms" "$work/cut"
+cp "$district"/*.csv "$work/nosms/"
+cp "$district"/*.csv "$work/cut/"
+head -1 "$district/users.csv" | cut -d, -f14 | grep -qx sms || fail "users.csv: sms is not column 14"
+cut -d, -f1-13,15- "$district/users.csv" >"$work/nosms/users.csv"
+head -n 6 "$district/users.csv" >"$work/cut/users.csv"
+expect_rc 2 b_nosms "$chaperone" roster import --db "$bdb" "$work/nosms"
+has b_nosms.err "stopped at the brakes, nothing written"
+has b_nosms.err "clear the phone numbers of 24 of the 34 persons with one (70%; the brake is 10%): danal (Dana Lee), marcusb (Marcus Bell)"
+has b_nosms.err "and 19 more"
+has b_nosms.err "--force"
+has b_nosms.out "Would change (stopped at the brakes, nothing written):"
+expect_rc 0 b_dana "$chaperone" person show danal --db "$bdb"
+has b_dana.out "+16175550101"
+expect_rc 2 b_cut "$chaperone" roster import --db "$bdb" "$work/cut"
+has b_cut.err "would deactivate"
+has b_cut.err "of the 35 active persons"
+expect_rc 2 b_dry "$chaperone" roster import --dry-run --db "$bdb" "$work/nosms"
+has b_dry.err "stopped at the brakes, nothing would be written"
+expect_rc 0 b_raised "$chaperone" roster import --dry-run --max-cleared 100% --db "$bdb" "$work/nosms"
+has b_raised.out "Would change (dry run, nothing written):"
+expect_rc 2 b_bad1 "$chaperone" roster import --max-cleared 150% --db "$bdb" "$work/nosms"
+has b_bad1.err "--max-cleared '150%' is not a share: a percentage from 0% to 100%"
+expect_rc 2 b_bad2 "$chaperone" roster import --max-deactivate ten --db "$bdb" "$work/cut"
+has b_bad2.err "--max-deactivate 'ten' is not a share"
+expect_rc 2 b_bad3 "$chaperone" roster import --max-deactivate -5% --db "$bdb" "$work/cut"
+expect_rc 0 b_log1 "$chaperone" roster log --db "$bdb" --last 0
+same b_log0.out b_log1.out
+expect_rc 0 b_dana1 "$chaperone" person show danal --db "$bdb"
+has b_dana1.out "+16175550101"
+expect_rc 0 b_force "$chaperone" roster import --force --as it-admin --db "$bdb" "$work/nosms"
+has b_force.out "Forced past the brakes (--force, recorded in the roster log):"
+has b_force.out "This import clears the phone numbers of 24 of the 34 persons with one (70%; the brake is 10%)"
+expect_rc 0 b_log2 "$chaperone" roster log --db "$bdb" --last 2
+has b_log2.out "it-admin     roster.forced          roster: $work/nosms: forced past the brakes by it-admin; persons deactivated 0 of 35 (brake 10%); phones cleared 24 of 34 (brake 10%), over"
+has b_log2.out "it-admin     roster.import"
+expect_rc 0 b_dana2 "$chaperone" person show danal --db "$bdb"
+has b_dana2.out "phone        none on file"
+ok "the brakes: a missing sms column or a cut users.csv stops, nothing written; --force recorded"
 
 # 3. what the district sees
 expect_rc 0 soccer "$chaperone" team show soccer

@@ -2,7 +2,10 @@
 /* Roster import and the directory in storage, against temporary SQLite files: the sample
  * district, re-imports, a changed export, each kind of bad row, broken quoting, bad
  * manifests, missing files, partial imports, hand-made changes an import must respect,
- * and what store_directory_load() builds. */
+ * the brakes on an import that would take too much away, and what store_directory_load()
+ * builds. */
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -528,7 +531,12 @@ static void test_empty_file(void **state)
 	fputc(0, f);
 	fputs(",x\n", f);
 	fclose(f);
-	r = import(e, dir, ROSTER_REJECTED);
+	/* Zoë is gone from this file: one of two persons, past the brakes. */
+	{
+		struct roster_options opt = {.country_code = "1", .actor = "test", .force = true};
+
+		assert_int_equal(roster_import(e->ctx, e->s, dir, &opt, &r), ROSTER_REJECTED);
+	}
 	assert_problem(r, "users.csv:3", "not valid UTF-8");
 }
 
@@ -998,7 +1006,8 @@ static void test_corrupted_files(void **state)
 	for (unsigned round = 0; round < rounds; round++) {
 		struct roster_report *r;
 		enum roster_status st;
-		struct roster_options opt = {.actor = "fuzz"};
+		/* Every other round past the brakes, so that damaged files are written too. */
+		struct roster_options opt = {.actor = "fuzz", .force = round % 2};
 
 		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 			size_t len, edits;
@@ -1036,10 +1045,271 @@ static void test_corrupted_files(void **state)
 			talloc_free(buf);
 		}
 		st = roster_import(e->ctx, e->s, dir, &opt, &r);
-		assert_true(st == ROSTER_OK || st == ROSTER_REJECTED || st == ROSTER_FAILED);
+		assert_true(st == ROSTER_OK || st == ROSTER_REJECTED || st == ROSTER_FAILED ||
+			    st == ROSTER_STOPPED);
 		assert_true(st != ROSTER_OK || r->n_problems == 0);
+		assert_true((st == ROSTER_STOPPED) == r->stopped);
+		assert_true(!r->stopped || !opt.force);
 		talloc_free(r);
 		talloc_free(load(e));
+	}
+}
+
+/* --- The brakes ----------------------------------------------------------------------- */
+
+static void test_brake_arithmetic(void **state)
+{
+	unsigned pct = 77;
+
+	(void)state;
+	/* An archive with no one in it is never braked: a first import. */
+	assert_false(roster_brake_over(0, 0, 0));
+	assert_false(roster_brake_over(35, 0, 10));
+	/* "More than": exactly the share passes, one more does not. */
+	assert_false(roster_brake_over(2, 20, 10));
+	assert_true(roster_brake_over(3, 20, 10));
+	/* No rounding: 10.5 % is over a 10 % brake, 9.97 % is not. */
+	assert_true(roster_brake_over(21, 200, 10));
+	assert_false(roster_brake_over(299, 3000, 10));
+	assert_true(roster_brake_over(1, 1000, 0));
+	assert_false(roster_brake_over(0, 1000, 0));
+	assert_false(roster_brake_over(1000, 1000, 100));
+	/* No overflow at the extremes. */
+	assert_false(roster_brake_over(UINT_MAX, UINT_MAX, 100));
+	assert_true(roster_brake_over(UINT_MAX, UINT_MAX, 99));
+
+	assert_int_equal(roster_parse_share("25%", &pct), 0);
+	assert_int_equal(pct, 25);
+	assert_int_equal(roster_parse_share("0", &pct), 0);
+	assert_int_equal(pct, 0);
+	assert_int_equal(roster_parse_share("100%", &pct), 0);
+	assert_int_equal(pct, 100);
+	static const char *const bad[] = {"",
+					  "%",
+					  "101%",
+					  "25%%",
+					  "-5",
+					  "2.5%",
+					  " 25",
+					  "25 %",
+					  "ten",
+					  "1e2",
+					  "99999999999999999999"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		pct = 77;
+		assert_int_equal(roster_parse_share(bad[i], &pct), -EINVAL);
+		assert_int_equal(pct, 77);
+	}
+	assert_int_equal(roster_parse_share(NULL, &pct), -EINVAL);
+}
+
+/* A small school as its SIS exports it: a teacher listed twice (teacher and parent, the
+ * same phone), families with Greek, Chinese, Arabic and Cyrillic names. `drop` leaves out
+ * the users whose sourcedId it lists; `sms` false leaves out the sms column; `agents`
+ * false the students' guardians. */
+static void write_school(const char *dir, const char *drop, bool sms, bool agents)
+{
+	static const char *const rows[][6] = {
+	    {"t-1", "teacher", "Dana", "Lee", "617-555-0101", ""},
+	    {"t-2", "teacher", "Marcus", "Bell", "617-555-0102", ""},
+	    {"g-2", "parent", "Marcus", "Bell", "(617) 555-0102", ""},
+	    {"s-1", "student", "Jamie", "Rivera", "617-555-0301", "g-1"},
+	    {"s-2", "student", "Noah", "Bell", "617-555-0302", "g-2"},
+	    {"s-3", "student", "Ελένη", "Παπαδοπούλου", "617-555-0303", "g-3"},
+	    {"s-4", "student", "伟", "张", "617-555-0304", "g-4"},
+	    {"s-5", "student", "محمد", "علي", "617-555-0305", "g-5"},
+	    {"s-6", "student", "Юлия", "Смирнова", "617-555-0306", "g-6"},
+	    {"s-7", "student", "Zoë", "Ødegård", "617-555-0307", "g-1"},
+	    {"s-8", "student", "Sam", "Ortiz", "617-555-0308", "g-3"},
+	    {"g-1", "parent", "Maria", "Rivera", "617-555-0401", ""},
+	    {"g-3", "parent", "Γιώργος", "Παπαδόπουλος", "617-555-0403", ""},
+	    {"g-4", "parent", "芳", "王", "617-555-0404", ""},
+	    {"g-5", "parent", "فاطمة", "علي", "617-555-0405", ""},
+	    {"g-6", "parent", "Ольга", "Смирнова", "617-555-0406", ""},
+	};
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/users.csv", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "sourcedId,role,givenName,familyName%s,agentSourcedIds\n", sms ? ",sms" : "");
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "%s,", rows[i][0]);
+		if (drop && strstr(drop, key))
+			continue;
+		fprintf(f, "%s,%s,%s,%s%s%s,%s\n", rows[i][0], rows[i][1], rows[i][2], rows[i][3],
+			sms ? "," : "", sms ? rows[i][4] : "", agents ? rows[i][5] : "");
+	}
+	fclose(f);
+}
+
+static bool brake_names(const struct roster_brake *b, const char *name)
+{
+	for (unsigned i = 0; i < b->n_names; i++)
+		if (!strcmp(b->names[i], name))
+			return true;
+	return false;
+}
+
+static struct roster_report *import_brakes(struct env *e, const char *dir, unsigned max_deact,
+					   unsigned max_cleared, bool force,
+					   enum roster_status want)
+{
+	struct roster_brakes b = {max_deact, max_cleared};
+	struct roster_options opt = {
+	    .country_code = "1", .actor = "it-admin", .brakes = &b, .force = force};
+	struct roster_report *r;
+	enum roster_status st = roster_import(e->ctx, e->s, dir, &opt, &r);
+
+	if (st != want) {
+		for (unsigned i = 0; i < r->n_problems; i++)
+			fprintf(stderr, "  %s\n", r->problems[i]);
+		fail_msg("import of %s: status %d, want %d", dir, st, want);
+	}
+	return r;
+}
+
+static int64_t last_change(struct env *e, struct store_change *out)
+{
+	struct store_change *c;
+	size_t n;
+
+	assert_int_equal(store_directory_changes(e->s, e->ctx, 0, 0, &c, &n), 0);
+	assert_true(n > 0);
+	*out = c[n - 1];
+	return (int64_t)n;
+}
+
+static void test_brakes(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r;
+	struct store_person p;
+	struct store_change c, c2;
+	const struct roster_brake *b;
+	char dir[96];
+	int64_t n_log;
+
+	snprintf(dir, sizeof(dir), "%s/school", e->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+
+	/* A first import is never braked, even with brakes at 0 %. */
+	write_school(dir, NULL, true, true);
+	r = import_brakes(e, dir, 0, 0, false, ROSTER_OK);
+	assert_false(r->stopped);
+	assert_false(r->forced);
+	/* Marcus Bell is listed twice and imported once: 15 persons, not 16. */
+	assert_int_equal(r->merged, 1);
+	assert_int_equal(r->counts[ROSTER_PERSONS_ADDED], 15);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "marcusb", &p), 1);
+	assert_string_equal(p.phone, "+16175550102");
+	n_log = last_change(e, &c);
+
+	/* Three of the 15 leave (Greek, Chinese, Arabic names): 20 % is over 10 %; nothing
+	 * is written. */
+	write_school(dir, "s-3,s-4,s-5,", true, true);
+	r = import_brakes(e, dir, 10, 10, false, ROSTER_STOPPED);
+	b = &r->brakes[ROSTER_BRAKE_DEACTIVATED];
+	assert_true(r->stopped);
+	assert_true(b->over);
+	assert_int_equal(b->n, 3);
+	assert_int_equal(b->of, 15);
+	assert_int_equal(b->max, 10);
+	assert_int_equal(b->n_names, 3);
+	/* Names without Latin letters get the role word as handle; the list shows them as
+	 * written. */
+	assert_true(brake_names(b, "student (Ελένη Παπαδοπούλου)"));
+	assert_true(brake_names(b, "student2 (伟 张)"));
+	assert_true(brake_names(b, "student3 (محمد علي)"));
+	/* Their guardianships stay (a student who comes back, comes back with their family):
+	 * not counted. */
+	assert_int_equal(r->brakes[ROSTER_BRAKE_GUARDIANSHIPS].n, 0);
+	assert_false(r->brakes[ROSTER_BRAKE_PHONES].over);
+	assert_int_equal(r->counts[ROSTER_PERSONS_DEACTIVATED], 3);
+	assert_int_equal(last_change(e, &c2), n_log);
+	assert_int_equal(c2.id, c.id);
+	/* Exactly 20 % passes a 20 % brake. */
+	r = import_brakes(e, dir, 20, 10, false, ROSTER_OK);
+	assert_false(r->stopped);
+	assert_int_equal(r->counts[ROSTER_PERSONS_DEACTIVATED], 3);
+
+	/* The parent row of Marcus Bell gone from the export: the same person, still there,
+	 * so no deactivation; back to all three students. */
+	write_school(dir, NULL, true, true);
+	r = import_brakes(e, dir, 10, 10, false, ROSTER_OK);
+	assert_int_equal(r->counts[ROSTER_PERSONS_REACTIVATED], 3);
+	write_school(dir, "g-2,", true, true);
+	/* (Noah's agentSourcedIds still names g-2: that link is skipped and reported.) */
+	r = import_brakes(e, dir, 0, 100, false, ROSTER_REJECTED);
+	assert_int_equal(r->brakes[ROSTER_BRAKE_DEACTIVATED].n, 0);
+	assert_int_equal(r->brakes[ROSTER_BRAKE_DEACTIVATED].of, 15);
+	write_school(dir, NULL, true, true);
+	import_brakes(e, dir, 10, 10, false, ROSTER_OK);
+
+	/* The export without its sms column: every phone, Marcus's once. */
+	n_log = last_change(e, &c);
+	write_school(dir, NULL, false, true);
+	r = import_brakes(e, dir, 10, 10, false, ROSTER_STOPPED);
+	b = &r->brakes[ROSTER_BRAKE_PHONES];
+	assert_true(b->over);
+	assert_int_equal(b->n, 15);
+	assert_int_equal(b->of, 15);
+	assert_int_equal(b->n_names, ROSTER_BRAKE_NAMES);
+	assert_true(brake_names(b, "danal (Dana Lee)"));
+	assert_true(brake_names(b, "marcusb (Marcus Bell)"));
+	assert_false(r->brakes[ROSTER_BRAKE_DEACTIVATED].over);
+	assert_int_equal(last_change(e, &c2), n_log);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "danal", &p), 1);
+	assert_string_equal(p.phone, "+16175550101");
+
+	/* Without the students' guardians: all 8 guardianships removed. */
+	write_school(dir, NULL, true, false);
+	r = import_brakes(e, dir, 10, 10, false, ROSTER_STOPPED);
+	b = &r->brakes[ROSTER_BRAKE_GUARDIANSHIPS];
+	assert_true(b->over);
+	assert_int_equal(b->of, 8);
+	assert_int_equal(b->n, 8);
+	assert_true(brake_names(b, "jamier/mariar"));
+	/* Marcus Bell's guardianship is his staff person's, listed twice or not. */
+	assert_true(brake_names(b, "noahb/marcusb"));
+	assert_int_equal(last_change(e, &c2), n_log);
+	/* --max-cleared 100 % lets it through. */
+	import_brakes(e, dir, 10, 100, false, ROSTER_OK);
+	write_school(dir, NULL, true, true);
+	import_brakes(e, dir, 10, 10, false, ROSTER_OK);
+
+	/* Forced: written, and the change log says who forced it and the counts. */
+	write_school(dir, NULL, false, true);
+	r = import_brakes(e, dir, 10, 10, true, ROSTER_OK);
+	assert_true(r->forced);
+	assert_false(r->stopped);
+	assert_int_equal(r->counts[ROSTER_PERSONS_UPDATED], 15);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "danal", &p), 1);
+	assert_null(p.phone);
+	last_change(e, &c);
+	assert_string_equal(c.action, "roster.import");
+	{
+		struct store_change *all;
+		size_t n;
+		bool found = false;
+
+		assert_int_equal(store_directory_changes(e->s, e->ctx, 0, 0, &all, &n), 0);
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(all[i].action, "roster.forced"))
+				continue;
+			found = true;
+			assert_string_equal(all[i].actor, "it-admin");
+			assert_non_null(
+			    strstr(all[i].detail, "forced past the brakes by it-admin"));
+			assert_non_null(
+			    strstr(all[i].detail, "phones cleared 15 of 15 (brake 10%), over"));
+			assert_non_null(
+			    strstr(all[i].detail, "persons deactivated 0 of 15 (brake 10%)"));
+		}
+		assert_true(found);
 	}
 }
 
@@ -1124,6 +1394,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_building_migration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leaving_is_not_unknown, setup, teardown),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_brake_arithmetic),
+	    cmocka_unit_test_setup_teardown(test_brakes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
