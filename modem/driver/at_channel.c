@@ -26,6 +26,7 @@
 #include <osmocom/core/utils.h>
 
 #include "modem/driver/modem_log.h"
+#include "modem/driver/serial_lock.h"
 
 /* Longest line kept; longer ones are line noise (a +CMGL line with a 176-octet PDU is
  * under 400 characters). */
@@ -95,6 +96,7 @@ struct urc_handler {
 struct at_channel {
 	char *name;
 	struct osmo_fd ofd;
+	struct serial_lock lock; /* the port's lock, when at_channel_open_port() opened it */
 	struct at_channel_ops ops;
 	void *data;
 
@@ -278,7 +280,7 @@ static void shut_down(struct at_channel *ch)
 	ch->holding = false;
 	if (ch->ofd.fd >= 0) {
 		osmo_fd_unregister(&ch->ofd);
-		close(ch->ofd.fd);
+		serial_port_close(&ch->lock, ch->ofd.fd);
 		ch->ofd.fd = -1;
 	}
 	ch->out_len = 0;
@@ -681,7 +683,7 @@ static int channel_destructor(struct at_channel *ch)
 	ch->holding = false;
 	if (ch->ofd.fd >= 0) {
 		osmo_fd_unregister(&ch->ofd);
-		close(ch->ofd.fd);
+		serial_port_close(&ch->lock, ch->ofd.fd);
 		ch->ofd.fd = -1;
 	}
 	return 0;
@@ -727,17 +729,41 @@ struct at_channel *at_channel_open_fd(void *ctx, int fd, const char *name,
 	return ch;
 }
 
+struct at_channel *at_channel_open_port(void *ctx, const char *device, const char *label,
+					const struct at_channel_ops *ops, void *data, char *why,
+					size_t why_len)
+{
+	struct serial_lock lock;
+	struct at_channel *ch;
+	int fd = serial_port_open(&lock, device, label, B115200, NULL, why, why_len);
+
+	if (fd < 0) {
+		/* For a port that cannot be opened, the system's reason (ENOENT...). */
+		if (fd != -EIO || !errno)
+			errno = -fd;
+		return NULL;
+	}
+	/* serial_port_open() leaves the fd blocking; at_channel_open_fd() fixes that. */
+	ch = at_channel_open_fd(ctx, fd, device, ops, data);
+	if (!ch) {
+		int err = errno;
+
+		serial_lock_release(&lock);
+		if (why && why_len)
+			snprintf(why, why_len, "%s: %s", device, strerror(err));
+		errno = err;
+		return NULL;
+	}
+	ch->lock = lock;
+	if (lock.note[0])
+		LOGCH(ch, LOGL_NOTICE, "%s\n", lock.note);
+	return ch;
+}
+
 struct at_channel *at_channel_open(void *ctx, const char *device, const struct at_channel_ops *ops,
 				   void *data)
 {
-	int fd = osmo_serial_init(device, B115200);
-
-	if (fd < 0) {
-		errno = -fd;
-		return NULL;
-	}
-	/* osmo_serial_init() leaves the fd blocking; at_channel_open_fd() fixes that. */
-	return at_channel_open_fd(ctx, fd, device, ops, data);
+	return at_channel_open_port(ctx, device, NULL, ops, data, NULL, 0);
 }
 
 void at_channel_close(struct at_channel *ch)

@@ -70,10 +70,17 @@ enum {
 	AT_T_ESCAPE = -103,  /* quiet time after ESC before the next command is written */
 };
 
-/* Open a serial device (raw, 115200 8N1, O_NONBLOCK). Returns NULL with errno set when
- * the device cannot be opened. Allocated under talloc `ctx`. */
+/* Open a serial device (raw, 115200 8N1, O_NONBLOCK), locked for this process
+ * (modem/driver/serial_lock.h: a UUCP lock file and TIOCEXCL, released when the channel
+ * closes). Returns NULL with errno set when the device cannot be opened, EBUSY when
+ * another process holds it. Allocated under talloc `ctx`. */
 struct at_channel *at_channel_open(void *ctx, const char *device, const struct at_channel_ops *ops,
 				   void *data);
+/* The same, saying why it failed in `why` (may be NULL): "modem0 (/dev/ttyUSB2) is in
+ * use by chaperoned (pid 1234)". `label` (may be NULL) names the port there. */
+struct at_channel *at_channel_open_port(void *ctx, const char *device, const char *label,
+					const struct at_channel_ops *ops, void *data, char *why,
+					size_t why_len);
 /* Use an already open fd (tests, socketpairs). The channel owns it from now on. */
 struct at_channel *at_channel_open_fd(void *ctx, int fd, const char *name,
 				      const struct at_channel_ops *ops, void *data);

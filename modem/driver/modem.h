@@ -151,6 +151,11 @@ struct modem_info {
 	unsigned calls;				  /* calls the modem has now */
 	uint64_t calls_in, calls_out, audio_strikes;
 	struct modem_audio_stats audio;
+	/* Why the port did not open at the last attempt ("" when it did), e.g. "modem0
+	 * (/dev/ttyUSB2) is in use by chaperoned (pid 1234)"; port_busy: another process
+	 * holds the port (serial_lock.h). */
+	char port_error[256];
+	bool port_busy;
 };
 
 /* What the upper layer learns. Every callback is optional. */

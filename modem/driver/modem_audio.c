@@ -4,6 +4,7 @@
  * (audio_frames.c), and written one uplink frame per downlink frame, or per 20 ms tick
  * while the downlink stalls. */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <termios.h>
@@ -18,6 +19,7 @@
 #include "modem/driver/audio_frames.h"
 #include "modem/driver/modem_internal.h"
 #include "modem/driver/modem_log.h"
+#include "modem/driver/serial_lock.h"
 
 /* Bytes waiting for the port at most: beyond, the port is not taking the uplink. */
 #define OUT_MAX (3 * AUDIO_FRAME_BYTES)
@@ -26,6 +28,7 @@
 struct modem_audio {
 	struct modem *m;
 	struct osmo_fd ofd;
+	struct serial_lock lock; /* the audio port's, like the AT port's */
 	struct audio_rx rx;
 	struct audio_tx tx;
 	struct audio_clock clk;
@@ -146,33 +149,37 @@ static void tick_cb(void *data)
 static int audio_destructor(struct modem_audio *a)
 {
 	osmo_timer_del(&a->tick);
-	if (a->ofd.fd >= 0) {
+	if (a->ofd.fd >= 0)
 		osmo_fd_unregister(&a->ofd);
-		close(a->ofd.fd);
-	}
+	serial_port_close(&a->lock, a->ofd.fd);
 	return 0;
 }
 
 /* Open the audio port and drop what it holds. Returns 0 or -errno. */
 int modem_audio_open(struct modem *m)
 {
+	char label[96], why[320];
 	struct modem_audio *a;
 	int fd;
 
 	if (m->audio)
 		return 0;
-	fd = osmo_serial_init(m->cfg.audio_device, B115200);
-	if (fd < 0) {
-		LOGPFSML(m->fi, LOGL_ERROR, "audio port %s cannot be opened\n",
-			 m->cfg.audio_device);
-		return -EIO;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	tcflush(fd, TCIOFLUSH);
 	a = talloc_zero(m, struct modem_audio);
 	a->m = m;
 	a->ofd.fd = -1;
+	snprintf(label, sizeof(label), "%s audio", m->cfg.name ? m->cfg.name : "modem");
+	fd =
+	    serial_port_open(&a->lock, m->cfg.audio_device, label, B115200, NULL, why, sizeof(why));
+	if (fd < 0) {
+		LOGPFSML(m->fi, LOGL_ERROR, "audio port: %s\n", why);
+		talloc_free(a);
+		return fd == -EBUSY ? -EBUSY : -EIO;
+	}
+	if (a->lock.note[0])
+		LOGPFSML(m->fi, LOGL_NOTICE, "audio port: %s\n", a->lock.note);
 	talloc_set_destructor(a, audio_destructor);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	tcflush(fd, TCIOFLUSH);
 	audio_rx_reset(&a->rx);
 	audio_tx_init(&a->tx, (unsigned)tdef(MODEM_T_AUDIO_QUEUE));
 	audio_clock_init(
@@ -180,7 +187,8 @@ int modem_audio_open(struct modem *m)
 	    (unsigned)osmo_tdef_get(modem_tdefs, MODEM_T_AUDIO_STALL, OSMO_TDEF_MS, -1));
 	osmo_fd_setup(&a->ofd, fd, OSMO_FD_READ, fd_cb, a, 0);
 	if (osmo_fd_register(&a->ofd) < 0) {
-		close(fd);
+		a->ofd.fd = -1;
+		serial_port_close(&a->lock, fd);
 		talloc_free(a);
 		return -EIO;
 	}

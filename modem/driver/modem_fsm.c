@@ -251,6 +251,30 @@ static const struct at_channel_ops ch_ops = {
     .on_closed = on_closed,
 };
 
+/* Open and lock the AT port. A failure is logged as an ERROR when it is new (another
+ * process took the port, it vanished...), then quietly at each retry of the backoff. */
+static struct at_channel *open_port(struct modem *m)
+{
+	char why[sizeof(m->port_error)] = "";
+	struct at_channel *ch =
+	    at_channel_open_port(m, m->cfg.device, m->cfg.name, &ch_ops, m, why, sizeof(why));
+	int err = errno;
+
+	if (ch) {
+		if (m->port_error[0])
+			LOGPFSML(m->fi, LOGL_NOTICE, "%s is open again\n", m->cfg.device);
+		m->port_error[0] = '\0';
+		m->port_busy = false;
+		return ch;
+	}
+	if (!why[0])
+		snprintf(why, sizeof(why), "cannot open %s: %s", m->cfg.device, strerror(err));
+	LOGPFSML(m->fi, strcmp(why, m->port_error) ? LOGL_ERROR : LOGL_DEBUG, "%s\n", why);
+	OSMO_STRLCPY_ARRAY(m->port_error, why);
+	m->port_busy = err == EBUSY;
+	return NULL;
+}
+
 static void close_channel(struct modem *m)
 {
 	struct at_channel *ch = m->ch;
@@ -309,9 +333,8 @@ static void st_opening(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	(void)data;
 	if (event != MODEM_EV_TIMER)
 		return;
-	m->ch = at_channel_open(m, m->cfg.device, &ch_ops, m);
+	m->ch = open_port(m);
 	if (!m->ch) {
-		LOGPFSML(fi, LOGL_NOTICE, "cannot open %s: %s\n", m->cfg.device, strerror(errno));
 		state_chg(m, MODEM_ST_RECOVERING);
 		return;
 	}
@@ -641,7 +664,7 @@ static void st_recovering(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 
 			m->cfun_tried = true;
 			m->voice_reset = false;
-			m->ch = at_channel_open(m, m->cfg.device, &ch_ops, m);
+			m->ch = open_port(m);
 			if (m->ch) {
 				m->rec_step = REC_CFUN;
 				LOGPFSML(fi, LOGL_NOTICE, "resetting the modem (%s)\n", reset);

@@ -118,6 +118,11 @@ struct modem {
 
 	/* Recovery. */
 	unsigned backoff_ms;
+	/* Why the port could not be opened last ("" once it opens): logged as an ERROR when
+	 * it changes, not at every attempt of the backoff. port_busy: another process holds
+	 * it (serial_lock.h). */
+	char port_error[256];
+	bool port_busy;
 	unsigned errors_in_row;
 	bool hung;
 	enum { REC_CLOSE, REC_CFUN, REC_CFUN_DONE, REC_REOPEN } rec_step;

@@ -194,4 +194,6 @@ void modem_info(const struct modem *m, struct modem_info *info)
 	info->calls_out = m->calls_out;
 	info->audio_strikes = m->audio_strikes;
 	modem_audio_stats(m, &info->audio);
+	OSMO_STRLCPY_ARRAY(info->port_error, m->port_error);
+	info->port_busy = m->port_busy;
 }

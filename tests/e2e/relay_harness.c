@@ -639,6 +639,11 @@ struct relay_env *relay_prepare(const char *fixture, const struct relay_policy *
 		free(e);
 		fail_msg("mkdtemp: %s", strerror(errno));
 	}
+	/* The ports' lock files (modem/driver/serial_lock.h) stay in the test's directory:
+	 * a crash test's SIGKILL leaves them behind, and /run/lock is the machine's. */
+	snprintf(path, sizeof(path), "%s/lock", e->dir);
+	if (mkdir(path, 0700) == 0)
+		setenv("CHAPERONE_LOCK_DIR", path, 1);
 	snprintf(e->db, sizeof(e->db), "%s/district.db", e->dir);
 	snprintf(e->cfg, sizeof(e->cfg), "%s/chaperoned.cfg", e->dir);
 	snprintf(e->log, sizeof(e->log), "%s/chaperoned.log", e->dir);
