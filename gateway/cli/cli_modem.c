@@ -16,6 +16,7 @@
 #include "gateway/cli/cli.h"
 #include "gateway/cli/cli_opts.h"
 #include "gateway/cli/cli_modem.h"
+#include "modem/driver/modem.h"
 #include "modem/driver/modem_log.h"
 
 static void usage(FILE *f)
@@ -27,7 +28,8 @@ static void usage(FILE *f)
 		"       chaperone modem listen DEVICE [--profile NAME] [--pin PIN] [--json] [-v]\n"
 		"       chaperone modem call DEVICE NUMBER [--play FILE.wav] [--record FILE.wav]\n"
 		"                                 [--seconds N] [--audio PATH] [-v]\n"
-		"       chaperone modem answer DEVICE [--play FILE.wav] [--record FILE.wav] [--wait S]\n"
+		"       chaperone modem answer DEVICE [--play FILE.wav] [--record FILE.wav] "
+		"[--wait S]\n"
 		"       chaperone modem profiles\n\n"
 		"Bring up modem hardware: DEVICE is the modem's AT port (/dev/chaperone/..., "
 		"/dev/ttyUSB2).\n"
@@ -89,6 +91,19 @@ void cli_modem_teardown(void *ctx)
 {
 	log_fini();
 	talloc_free(ctx);
+}
+
+bool cli_modem_port_busy(const char *cmd, struct modem *m, struct cli_loop *loop)
+{
+	struct modem_info info;
+
+	modem_info(m, &info);
+	if (!info.port_busy)
+		return false;
+	fprintf(stderr, "chaperone modem %s: %s\n", cmd, info.port_error);
+	loop->port_busy = true;
+	loop->done = true;
+	return true;
 }
 
 int cli_modem_profile_arg(const char *cmd, const char *name, const struct modem_profile **p)

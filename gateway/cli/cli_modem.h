@@ -11,7 +11,14 @@
 struct cli_loop {
 	bool done;
 	bool interrupted;
+	bool port_busy; /* another process holds the port: cli_modem_port_busy() */
 };
+
+struct modem;
+/* From on_state: when the driver could not open the port because another process holds
+ * it, print "chaperone modem CMD: modem (DEVICE) is in use by chaperoned (pid N)", set
+ * loop->port_busy and loop->done, and return true. */
+bool cli_modem_port_busy(const char *cmd, struct modem *m, struct cli_loop *loop);
 
 /* Talloc context, libosmocore logging on stderr (notices; debug with `verbose`), and
  * SIGINT/SIGTERM delivered to the loop through a signalfd. Returns the context or NULL. */

@@ -133,6 +133,9 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 	struct caller *c = data;
 	int rc;
 
+	if (st == MODEM_ST_RECOVERING &&
+	    cli_modem_port_busy(c->answer_mode ? "answer" : "call", m, &c->loop))
+		return;
 	if (c->verbose || st == MODEM_ST_RECOVERING)
 		fprintf(stderr, "modem: %s\n", modem_state_name(st));
 	if (st != MODEM_ST_READY || c->have_call || c->over)
@@ -329,6 +332,10 @@ static int run(int argc, char **argv, bool answer_mode)
 		rc = CLI_EXIT_INPUT;
 	} else {
 		cli_modem_run(&c.loop);
+		if (c.loop.port_busy) {
+			rc = CLI_EXIT_INPUT;
+			goto done;
+		}
 		if (c.have_call && !c.over && c.loop.interrupted)
 			modem_hangup(c.m, c.call_id);
 		report(&c);
@@ -342,6 +349,7 @@ static int run(int argc, char **argv, bool answer_mode)
 				"chaperone modem %s: the call was up but no audio came on %s\n",
 				cmd, audio ? audio : "DEVICE.audio");
 	}
+done:
 	osmo_timer_del(&c.timer);
 	if (pool)
 		modem_pool_free(pool);

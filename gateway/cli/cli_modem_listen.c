@@ -134,7 +134,8 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 {
 	struct listener *l = data;
 
-	(void)m;
+	if (st == MODEM_ST_RECOVERING && cli_modem_port_busy("listen", m, &l->loop))
+		return;
 	if (l->verbose || st == MODEM_ST_READY || st == MODEM_ST_RECOVERING)
 		fprintf(stderr, "modem: %s\n", modem_state_name(st));
 }
@@ -215,7 +216,7 @@ int cli_modem_listen(int argc, char **argv)
 	} else {
 		cli_modem_run(&l.loop);
 		fprintf(stderr, "chaperone modem listen: %lu received\n", l.count);
-		rc = CLI_EXIT_OK;
+		rc = l.loop.port_busy ? CLI_EXIT_INPUT : CLI_EXIT_OK;
 	}
 	if (pool)
 		modem_pool_free(pool);

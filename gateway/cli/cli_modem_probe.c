@@ -473,6 +473,7 @@ int cli_modem_probe(int argc, char **argv)
 	const struct modem_profile *prof = NULL;
 	const char *profile_name = NULL;
 	bool json = false, verbose = false;
+	char why[512] = "";
 	struct probe *p;
 	void *ctx;
 	int c, rc;
@@ -515,9 +516,10 @@ int cli_modem_probe(int argc, char **argv)
 		free(p);
 		return CLI_EXIT_INPUT;
 	}
-	p->ch = at_channel_open(ctx, p->device, verbose ? &ops : &quiet_ops, p);
+	p->ch = at_channel_open_port(ctx, p->device, NULL, verbose ? &ops : &quiet_ops, p, why,
+				     sizeof(why));
 	if (!p->ch) {
-		fprintf(stderr, "chaperone modem probe: cannot open %s: %m\n", p->device);
+		fprintf(stderr, "chaperone modem probe: %s\n", why);
 		rc = CLI_EXIT_INPUT;
 		goto out;
 	}

@@ -87,7 +87,8 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 {
 	struct sender *s = data;
 
-	(void)m;
+	if (st == MODEM_ST_RECOVERING && cli_modem_port_busy("send", m, &s->loop))
+		return;
 	if (s->verbose || st == MODEM_ST_RECOVERING)
 		fprintf(stderr, "modem: %s\n", modem_state_name(st));
 }
@@ -302,7 +303,7 @@ int cli_modem_send(int argc, char **argv)
 	osmo_timer_schedule(&s.timeout, (long)a.timeout_s, 0);
 	cli_modem_run(&s.loop);
 	osmo_timer_del(&s.timeout);
-	rc = send_report(&s, a.timeout_s);
+	rc = s.loop.port_busy ? CLI_EXIT_INPUT : send_report(&s, a.timeout_s);
 out_pool:
 	if (pool)
 		modem_pool_free(pool);

@@ -18,24 +18,39 @@
 #      and the recording; hung up after --seconds, exit 0
 #   8. call to a busy phone: "no call busy", exit 1
 #   9. answer: a phone calls, the command answers, hears it, hangs up, exit 0
+#  10. the port lock: a stale lock file (dead pid) is taken over by listen; while listen
+#      holds the port, probe and send fail with "DEVICE is in use by chaperone (pid N)"
+#      and the lock file names listen; it is gone once listen exits
+#  11. a second chaperoned configured with the same modem reports it in use by the
+#      first (ERROR once), and probe names chaperoned as the holder
+#  12. a lock directory that is not absolute, or not a directory, is a clear error
 # KEEP_WORKDIR=1 keeps the temporary directory.
 set -euo pipefail
 
 build=${1:?usage: cli_modem_test.sh BUILD_DIR}
 modemsim="$build/bin/modemsim"
 chaperone="$build/bin/chaperone"
+chaperoned="$build/bin/chaperoned"
 phone=+15557770001
 
 work=$(mktemp -d /tmp/chaperone-cli-XXXXXX)
 sim_pid=
 listen_pid=
 call_pid=
+daemon_pid=
+daemon2_pid=
 passed=0
+port=$((20000 + RANDOM % 20000))
+# The ports' lock files (modem/driver/serial_lock.h) go here, not in /run/lock.
+export CHAPERONE_LOCK_DIR="$work/lock"
+mkdir "$CHAPERONE_LOCK_DIR"
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cleanup() {
+	stop "$daemon2_pid"
+	stop "$daemon_pid"
 	stop "$listen_pid"
 	stop "$call_pid"
 	stop "$sim_pid"
@@ -47,6 +62,7 @@ trap 'exit 1' INT TERM
 fail() {
 	echo "FAIL: $*"
 	for f in "$work"/*.out "$work"/*.err; do
+		[ -s "$f" ] || continue
 		[ -f "$f" ] && { echo "--- $(basename "$f") ---"; cat "$f"; }
 	done
 	echo "--- modemsim AT trace of modem0 (last 80 lines) ---"
@@ -209,5 +225,68 @@ wait "$call_pid" || rc=$?
 has answer.out "from +15557770002: ringing"
 has answer.out "ended: hung-up"
 ok "answer: a call answered, heard, hung up, exit 0"
+
+# 10. the port lock. The lock file is named after the device the PTY symlink points at.
+lock="$CHAPERONE_LOCK_DIR/LCK..$(basename "$(readlink -f "$m1")")"
+sleep 0 &
+dead_pid=$!
+wait "$dead_pid"
+printf '%10d\n' "$dead_pid" >"$lock"
+"$chaperone" modem listen "$m1" >"$work/listen_lock.out" 2>"$work/listen_lock.err" &
+listen_pid=$!
+wait_for 20 grep -q "modem: ready" "$work/listen_lock.err" || fail "listen on modem1 not ready"
+[ "$(cat "$lock")" = "$(printf '%10d' "$listen_pid")" ] ||
+	fail "the stale lock was not taken over: $(cat "$lock")"
+expect_rc 1 probe_locked "$chaperone" modem probe "$m1"
+has probe_locked.err "chaperone modem probe: $m1 is in use by chaperone (pid $listen_pid)"
+expect_rc 1 send_locked "$chaperone" modem send --timeout 20 "$m1" "$phone" "Hi"
+has send_locked.err "modem ($m1) is in use by chaperone (pid $listen_pid)"
+stop "$listen_pid"
+listen_pid=
+[ ! -e "$lock" ] || fail "listen left its lock file: $(cat "$lock")"
+expect_rc 0 probe_unlocked "$chaperone" modem probe "$m1"
+ok "the port lock: a stale lock taken over, probe and send name the holder, released on exit"
+
+# 11. two daemons configured with the same modem
+daemon_config() { # DB VTY_PORT
+	cat <<CFG
+chaperone
+ district Lakeview Public Schools
+ database $1
+ timezone UTC
+modem modem1
+ device $m1
+ relay-number +15550101
+$(port=$2 console_config)
+CFG
+}
+daemon_config "$work/one.db" "$port" >"$work/one.cfg"
+daemon_config "$work/two.db" $((port + 1)) >"$work/two.cfg"
+"$chaperoned" -c "$work/one.cfg" 2>"$work/daemon1.err" &
+daemon_pid=$!
+modem1_ready() { vty 'show modems' 2>/dev/null | grep -q ' ready$'; }
+wait_for 20 modem1_ready || fail "the first chaperoned's modem is not ready"
+"$chaperoned" -c "$work/two.cfg" 2>"$work/daemon2.err" &
+daemon2_pid=$!
+wait_for 20 grep -q "is in use by" "$work/daemon2.err" ||
+	fail "the second chaperoned did not report the port in use"
+has daemon2.err "modem1 ($m1) is in use by chaperoned (pid $daemon_pid)"
+sleep 2 # the backoff retries meanwhile: the ERROR is not repeated
+[ "$(grep -c "is in use by" "$work/daemon2.err")" -eq 1 ] ||
+	fail "the second chaperoned repeated the error: $(grep -c "is in use by" "$work/daemon2.err")"
+expect_rc 1 probe_daemon "$chaperone" modem probe "$m1"
+has probe_daemon.err "$m1 is in use by chaperoned (pid $daemon_pid)"
+stop "$daemon2_pid"
+daemon2_pid=
+stop "$daemon_pid"
+daemon_pid=
+ok "a second chaperoned on the same modem reports it in use by the first, once"
+
+# 12. a bad lock directory
+CHAPERONE_LOCK_DIR=lock expect_rc 1 lockdir_relative "$chaperone" modem probe "$m1"
+has lockdir_relative.err 'CHAPERONE_LOCK_DIR="lock": the lock directory must be an absolute path'
+CHAPERONE_LOCK_DIR="$work/nowhere" expect_rc 1 lockdir_missing "$chaperone" modem probe "$m1"
+has lockdir_missing.err "CHAPERONE_LOCK_DIR=$work/nowhere: the lock directory is not a writable directory"
+ok "a bad lock directory is a clear error"
 
 echo "cli_modem: $passed passed"
