@@ -187,7 +187,7 @@ example() {
 		-e "s|^ device /dev/chaperone/by-path/.*| device $work/sim/modem0|" \
 		-e "s|^ device /dev/chaperone/sim7600-.*| device $work/sim/modem1|" \
 		-e "s|^ relay-number +15550101| relay-number +15550101|" \
-		-e "s|^ bind 127.0.0.1 4275| bind 127.0.0.1 $port|" \
+		-e "s|^ bind 127.0.0.1 4290| bind 127.0.0.1 $port|" \
 		-e "s|^password .*|password $VTY_LOGIN|" \
 		-e "s|^enable password .*|enable password $VTY_ENABLE|" \
 		-e "s|^ file-group .*|! file-group: not on this machine|" \
