@@ -104,20 +104,23 @@ static struct json_object *message(const struct export_doc *d, size_t i)
 	return o;
 }
 
+/* One JSON Lines record: o as one line, o released; NULL (out of memory) fails. */
+static int put_line(FILE *f, struct json_object *o)
+{
+	const char *line = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								     JSON_C_TO_STRING_NOSLASHESCAPE)
+			     : NULL;
+	int rc = (!line || fputs(line, f) == EOF || fputc('\n', f) == EOF) ? -1 : 0;
+
+	json_object_put(o);
+	return rc;
+}
+
 int export_jsonl(FILE *f, const struct export_doc *d)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		struct json_object *o = message(d, i);
-		const char *line =
-		    o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE)
-		      : NULL;
-		if (!line || fputs(line, f) == EOF || fputc('\n', f) == EOF) {
-			json_object_put(o);
+	for (size_t i = 0; i < d->n; i++)
+		if (put_line(f, message(d, i)) < 0)
 			return -1;
-		}
-		json_object_put(o);
-	}
 	return ferror(f) ? -1 : 0;
 }
 
@@ -200,17 +203,8 @@ static struct json_object *call(const struct export_call *x)
 
 int export_jsonl_calls(FILE *f, const struct export_doc *d)
 {
-	for (size_t i = 0; i < d->n_calls; i++) {
-		struct json_object *o = call(&d->calls[i]);
-		const char *line =
-		    o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE)
-		      : NULL;
-		if (!line || fputs(line, f) == EOF || fputc('\n', f) == EOF) {
-			json_object_put(o);
+	for (size_t i = 0; i < d->n_calls; i++)
+		if (put_line(f, call(&d->calls[i])) < 0)
 			return -1;
-		}
-		json_object_put(o);
-	}
 	return ferror(f) ? -1 : 0;
 }
