@@ -187,8 +187,12 @@ struct daemon_modem *daemon_modem_find(struct chaperoned *d, const char *name);
  * turns the login on. Both return 0 or -errno with err filled. */
 int daemon_console_init(const char *config, char *err, size_t errlen);
 int daemon_console_check(char *err, size_t errlen);
-/* Write the running configuration to the config file (mode 0600, renamed into place). */
-int daemon_console_write_config(char *err, size_t errlen);
+/* Write the running configuration into the config file (mode 0600, renamed into place),
+ * keeping the file's comments and order; *rep says what changed (on ctx). -EBUSY when the
+ * file was edited on disk since chaperoned read or last wrote it. */
+struct config_keep_report;
+int daemon_console_write_config(void *ctx, struct config_keep_report *rep, char *err,
+				size_t errlen);
 /* An error for the console, or for stderr while the config file is being read. */
 void daemon_say(struct vty *vty, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

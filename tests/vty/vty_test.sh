@@ -9,7 +9,10 @@
 #       into the same running configuration.
 #   tests/vty/vty_test.sh example BUILD_DIR SOURCE_DIR
 #       docs/examples/chaperoned.cfg (its paths and passwords replaced) loaded, every
-#       setting of it in force, written back and read back unchanged.
+#       setting of it in force; settings changed at the console and written: the file
+#       keeps every comment and line in order but the ones changed, and gains only the
+#       logging category set; a file edited on disk is not overwritten; read back
+#       unchanged.
 #
 # Transcripts name the work directory @WORK@ and the console's port @PORT@.
 set -euo pipefail
@@ -216,8 +219,47 @@ example() {
 $before"
 	ok "every line of the example is in the running configuration"
 
-	"$client" run "$port" "$VTY_LOGIN" "$VTY_ENABLE" "write" | grep -q "Configuration saved to" ||
-		fail "write"
+	# 2. Saved from the console: the operator's file, comments and order kept, with only
+	# what the console changed (a value, a setting removed, one added, a logging level).
+	cp "$cfg" "$work/example.orig"
+	"$client" run "$port" "$VTY_LOGIN" "$VTY_ENABLE" "configure terminal" "policy" \
+		"digest-hour 18" "no quiet-hours" "exit" "chaperone" "it-contact +15550199" \
+		"exit" "log stderr" "logging level relay info" "end" "write" >"$work/write.out"
+	grep -q "Configuration saved to $cfg (its comments and order kept: 1 changed, [0-9]* added, 1 removed)" \
+		"$work/write.out" || fail "write said: $(cat "$work/write.out")"
+	grep -qx "  removed: quiet-hours 21:00 07:00" "$work/write.out" ||
+		fail "write did not name the removed line: $(cat "$work/write.out")"
+	# Every comment of the file is still there, in its order, and so is every line but
+	# the two the console changed: the file is a subsequence of what was written.
+	grep -v -e '^ digest-hour 17$' -e '^ quiet-hours 21:00 07:00$' "$work/example.orig" |
+		awk 'BEGIN { n = 0; i = 0 } FNR == NR { want[n++] = $0; next } i < n && $0 == want[i] { i++ }
+			END { if (i < n) { print "missing or out of order: " want[i]; exit 1 } }' \
+			- "$cfg" >"$work/write.diff" || fail "write lost or moved the operator's lines: $(cat "$work/write.diff")"
+	[ "$(grep -c '^ *!' "$cfg")" -ge "$(grep -c '^ *!' "$work/example.orig")" ] ||
+		fail "write dropped comments"
+	# The changed value took its line's place, under its comment.
+	grep -B1 -x ' digest-hour 18' "$cfg" | grep -q '^ ! Local hour (0-23) of the daily digest' ||
+		fail "digest-hour 18 is not where digest-hour 17 was: $(grep -n digest-hour "$cfg")"
+	# The setting removed gave way to what replaced it, after the comment that explains it.
+	grep -B1 -x ' no quiet-hours' "$cfg" | grep -q 'hours off, write "no quiet-hours" instead' ||
+		fail "no quiet-hours is not where quiet-hours was: $(grep -n quiet-hours "$cfg")"
+	# Logging: the category set, not the others at their defaults.
+	grep -qx ' logging level relay info' "$cfg" || fail "the logging level set was not written"
+	[ "$(grep -c '^ *logging level' "$cfg")" = 1 ] ||
+		fail "write added logging categories nobody set: $(grep '^ *logging level' "$cfg")"
+	[ "$(stat -c %a "$cfg")" = 600 ] || fail "written mode $(stat -c %a "$cfg")"
+	ok "write: comments and order kept, 1 changed, 1 removed, the logging category set only"
+
+	# 3. A file edited on disk for the next start is not overwritten by the console.
+	echo "! an edit for the next start" >>"$cfg"
+	cp "$cfg" "$work/example.edited"
+	"$client" run "$port" "$VTY_LOGIN" "$VTY_ENABLE" "write" >"$work/write.out"
+	grep -q "was changed on disk since chaperoned read it: not overwritten" "$work/write.out" ||
+		fail "write over an edited file said: $(cat "$work/write.out")"
+	cmp -s "$cfg" "$work/example.edited" || fail "write changed a file edited on disk"
+	ok "write refuses to overwrite a file edited on disk since it was read"
+
+	before=$(running_config)
 	stop_daemon
 	start "$cfg"
 	after=$(running_config)
