@@ -5,6 +5,7 @@
  *   daemon_config.c     the config file / VTY config nodes (chaperone, policy, modem,
  *                       records)
  *   daemon_console.c    the console's safety: passwords, writes, refused commands
+ *   config_keep.c       `write` into the operator's file: comments and order kept
  *   daemon_timers.c     the daemon's and the driver's timers (osmo_tdef), `timer` commands
  *   daemon_vty.c        show modems|queues|held|stats|policy at the telnet VTY
  *   daemon_modems.c     modem events: receive (record, acknowledge, reassemble, route)
