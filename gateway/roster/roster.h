@@ -30,17 +30,19 @@ enum roster_status {
 	ROSTER_STOPPED = 3,  /* nothing imported: it would take too much away (the brakes) */
 };
 
-/* The brakes: a users.csv exported without its sms column, or cut short, must not clear
- * the district's phones or deactivate most of it. An import that would deactivate more
- * than max_deactivate percent of the active persons, or clear more than max_cleared
- * percent of the phone numbers or of the guardianships on file, writes nothing and stops
- * (ROSTER_STOPPED), unless forced. Persons and links added by hand, which an import never
- * takes away, count in what is on file; a parent row merged into its staff member (the
- * same person) is not a deactivation. An archive with no one in it is never braked. */
+/* The brakes: a users.csv exported without its sms column, with a column mapped wrong, or
+ * cut short, must not clear or change the district's phones or deactivate most of it. An
+ * import that would deactivate more than max_deactivate percent of the active persons,
+ * or clear or change more than max_cleared percent of the phone numbers, or remove more
+ * than max_cleared percent of the guardianships on file, writes nothing and stops
+ * (ROSTER_STOPPED), unless forced. Teams are not braked: classes end every semester and
+ * teams every season. Persons and links added by hand, which an import never takes away,
+ * count in what is on file; a parent row merged into its staff member (the same person)
+ * is not a deactivation. An archive with no one in it is never braked. */
 #define ROSTER_BRAKE_DEFAULT 10 /* percent */
 struct roster_brakes {
 	unsigned max_deactivate; /* percent, 0-100 */
-	unsigned max_cleared;	 /* percent, 0-100: phones, and guardianships */
+	unsigned max_cleared;	 /* percent, 0-100: phones cleared or changed, guardianships */
 };
 
 struct roster_options {
@@ -86,9 +88,10 @@ enum roster_count {
 
 /* What the brakes looked at. */
 enum roster_brake_kind {
-	ROSTER_BRAKE_DEACTIVATED,   /* active persons deactivated */
-	ROSTER_BRAKE_PHONES,	    /* phones cleared from persons who stay active */
-	ROSTER_BRAKE_GUARDIANSHIPS, /* guardianships removed */
+	ROSTER_BRAKE_DEACTIVATED,    /* active persons deactivated */
+	ROSTER_BRAKE_PHONES,	     /* phones cleared from persons who stay active */
+	ROSTER_BRAKE_GUARDIANSHIPS,  /* guardianships removed */
+	ROSTER_BRAKE_PHONES_CHANGED, /* phones replaced by another, persons who stay active */
 	ROSTER_N_BRAKES,
 };
 #define ROSTER_BRAKE_NAMES 5 /* the first few affected, by name */

@@ -89,8 +89,10 @@ static int load_current(struct rimport *im)
 		/* What the brakes measure against: what is on file before the import. */
 		if (p->cur.active) {
 			im->rep->brakes[ROSTER_BRAKE_DEACTIVATED].of++;
-			if (p->cur.phone)
+			if (p->cur.phone) {
 				im->rep->brakes[ROSTER_BRAKE_PHONES].of++;
+				im->rep->brakes[ROSTER_BRAKE_PHONES_CHANGED].of++;
+			}
 		}
 		if (p->cur.source_id)
 			rmap_put(im->by_source, p->cur.source_id, p);
@@ -341,6 +343,12 @@ static int apply_persons(struct rimport *im)
 			return -1;
 		if (p->cur.active && p->want.active && p->cur.phone && !p->want.phone)
 			brake_count(im, ROSTER_BRAKE_PHONES, "%s (%s %s)", p->want.handle,
+				    p->want.given, p->want.family);
+		/* A column mapped wrong (the guardians' numbers as the students') changes
+		 * phones wholesale: the relay would text the wrong people. */
+		if (p->cur.active && p->want.active && p->cur.phone && p->want.phone &&
+		    strcmp(p->cur.phone, p->want.phone))
+			brake_count(im, ROSTER_BRAKE_PHONES_CHANGED, "%s (%s %s)", p->want.handle,
 				    p->want.given, p->want.family);
 		if (p->cur.active && !p->want.active) {
 			cnt[ROSTER_PERSONS_DEACTIVATED]++;
@@ -642,8 +650,8 @@ static int check_brakes(struct rimport *im)
 	struct roster_report *r = im->rep;
 	const struct roster_brakes def = {ROSTER_BRAKE_DEFAULT, ROSTER_BRAKE_DEFAULT};
 	const struct roster_brakes *lim = im->opt->brakes ? im->opt->brakes : &def;
-	static const char *const what[ROSTER_N_BRAKES] = {"persons deactivated", "phones cleared",
-							  "guardianships removed"};
+	static const char *const what[ROSTER_N_BRAKES] = {
+	    "persons deactivated", "phones cleared", "guardianships removed", "phones changed"};
 	char *detail;
 	bool over = false;
 
@@ -980,11 +988,13 @@ void roster_print_brakes(FILE *f, const struct roster_report *r)
 	static const char *const would[ROSTER_N_BRAKES] = {
 	    "This import would deactivate %u of the %u active persons",
 	    "This import would clear the phone numbers of %u of the %u persons with one",
-	    "This import would remove %u of the %u guardianships"};
+	    "This import would remove %u of the %u guardianships",
+	    "This import would change the phone numbers of %u of the %u persons with one"};
 	static const char *const did[ROSTER_N_BRAKES] = {
 	    "This import deactivates %u of the %u active persons",
 	    "This import clears the phone numbers of %u of the %u persons with one",
-	    "This import removes %u of the %u guardianships"};
+	    "This import removes %u of the %u guardianships",
+	    "This import changes the phone numbers of %u of the %u persons with one"};
 
 	for (unsigned k = 0; k < ROSTER_N_BRAKES; k++) {
 		const struct roster_brake *b = &r->brakes[k];

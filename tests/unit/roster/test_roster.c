@@ -1313,6 +1313,65 @@ static void test_brakes(void **state)
 	}
 }
 
+/* Replace every `from` in dir/users.csv by `to` (same length). */
+static void rewrite_users(const char *dir, const char *from, const char *to)
+{
+	char path[160], buf[8192], *p;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/users.csv", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	for (p = buf; (p = strstr(p, from)); p += strlen(to))
+		memcpy(p, to, strlen(to));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+/* Phones changed wholesale (another column mapped as sms) stop an import as clearing
+ * them does; one family's new number does not. */
+static void test_brakes_phone_changes(void **state)
+{
+	struct env *e = *state;
+	struct roster_report *r;
+	struct store_person p;
+	const struct roster_brake *b;
+	char dir[96];
+
+	snprintf(dir, sizeof(dir), "%s/school", e->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	write_school(dir, NULL, true, true);
+	import_brakes(e, dir, 10, 10, false, ROSTER_OK);
+
+	/* One family's new number is an ordinary change: 1 of 15 is under 10 %. */
+	rewrite_users(dir, "617-555-0401", "617-555-0491");
+	r = import_brakes(e, dir, 10, 10, false, ROSTER_OK);
+	assert_int_equal(r->brakes[ROSTER_BRAKE_PHONES_CHANGED].n, 1);
+	assert_false(r->brakes[ROSTER_BRAKE_PHONES_CHANGED].over);
+
+	/* Every student's number changed (the eight of them): stopped, nothing written. */
+	rewrite_users(dir, "617-555-03", "617-555-09");
+	r = import_brakes(e, dir, 10, 10, false, ROSTER_STOPPED);
+	b = &r->brakes[ROSTER_BRAKE_PHONES_CHANGED];
+	assert_true(b->over);
+	assert_int_equal(b->n, 8);
+	assert_int_equal(b->of, 15);
+	assert_true(brake_names(b, "jamier (Jamie Rivera)"));
+	assert_false(r->brakes[ROSTER_BRAKE_PHONES].over);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "jamier", &p), 1);
+	assert_string_equal(p.phone, "+16175550301");
+	/* --max-cleared covers changed phones too. */
+	r = import_brakes(e, dir, 10, 60, false, ROSTER_OK);
+	assert_int_equal(store_person_by_handle(e->s, e->ctx, "jamier", &p), 1);
+	assert_string_equal(p.phone, "+16175550901");
+}
+
 /* --- Names ---------------------------------------------------------------------------- */
 
 static int taken_set(void *arg, const char *name)
@@ -1396,6 +1455,7 @@ int main(void)
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_brake_arithmetic),
 	    cmocka_unit_test_setup_teardown(test_brakes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_brakes_phone_changes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
