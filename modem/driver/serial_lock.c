@@ -3,6 +3,7 @@
 #include "modem/driver/serial_lock.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -56,6 +57,79 @@ static void holder_name(struct serial_holder *h)
 	if (fgets(h->name, sizeof(h->name), f))
 		h->name[strcspn(h->name, "\n")] = '\0';
 	fclose(f);
+}
+
+/* Whether fd `fd` of process `pid` is the master of pseudo-terminal number `index`. */
+static bool is_master_of(long pid, const char *fd, long index)
+{
+	char path[300], line[128];
+	bool yes = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fdinfo/%s", pid, fd);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (!yes && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "tty-index:", 10))
+			yes = strtol(line + 10, NULL, 10) == index;
+	fclose(f);
+	return yes;
+}
+
+/* A holder with no lock file (one that takes TIOCEXCL alone): the process that has the
+ * device open, found as fuser(1) does, through /proc/PID/fd. A process that also holds
+ * the master of a pseudo-terminal device is its other end (a simulator, a network
+ * bridge), not a user of the port. Only processes whose fds this one may read are found;
+ * h->pid stays 0 otherwise. */
+static void find_opener(const char *device, struct serial_holder *h)
+{
+	char *want = realpath(device, NULL), path[64], target[PATH_MAX];
+	long pts = -1;
+	struct dirent *p, *f;
+	DIR *procs, *fds;
+
+	h->pid = 0;
+	if (!want)
+		return;
+	if (!strncmp(want, "/dev/pts/", 9) && isdigit((unsigned char)want[9]))
+		pts = strtol(want + 9, NULL, 10);
+	procs = opendir("/proc");
+	while (procs && !h->pid && (p = readdir(procs))) {
+		long pid = strtol(p->d_name, NULL, 10);
+		bool opened = false, master = false;
+
+		if (pid <= 0 || pid == (long)getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+		fds = opendir(path);
+		while (fds && (f = readdir(fds))) {
+			char fd_path[300];
+			ssize_t n;
+
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(fd_path, sizeof(fd_path), "/proc/%ld/fd/%s", pid, f->d_name);
+			n = readlink(fd_path, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			if (!strcmp(target, want))
+				opened = true;
+			else if (pts >= 0 &&
+				 (!strcmp(target, "/dev/ptmx") || !strcmp(target, "/dev/pts/ptmx")))
+				master |= is_master_of(pid, f->d_name, pts);
+		}
+		if (fds)
+			closedir(fds);
+		if (opened && !master)
+			h->pid = (pid_t)pid;
+	}
+	if (procs)
+		closedir(procs);
+	free(want);
+	if (h->pid)
+		holder_name(h);
 }
 
 static int busy(const struct serial_holder *h, const char *port, char *why, size_t why_len)
@@ -248,6 +322,7 @@ int serial_port_open(struct serial_lock *lk, const char *device, const char *lab
 		if (fd == -EBUSY) {
 			struct serial_holder h = {0};
 
+			find_opener(device, &h);
 			if (holder)
 				*holder = h;
 			return busy(&h, port, why, why_len);

@@ -16,8 +16,10 @@
  *   (-EINVAL). When /run/lock itself is missing or not writable, the port is opened with
  *   TIOCEXCL alone and `note` says so, for the caller to report.
  * - serial_port_open() also sets TIOCEXCL on the port: a second open(2) of the tty fails
- *   with EBUSY (except for root, which the lock file covers). serial_port_close() clears
- *   it (TIOCNXCL), closes the fd and removes the lock file if it is still ours.
+ *   with EBUSY (except for root, which the lock file covers). A port held that way by a
+ *   program that takes no lock file is reported with that program, found through
+ *   /proc/PID/fd as fuser(1) finds it, where this process may look. serial_port_close()
+ *   clears it (TIOCNXCL), closes the fd and removes the lock file if it is still ours.
  *
  * Two processes that find the same stale lock at the same moment may both take it: the
  * narrow race every UUCP lock has; TIOCEXCL still stops the second open for non-root.
@@ -35,7 +37,8 @@
 #define SERIAL_LOCK_DIR_ENV	"CHAPERONE_LOCK_DIR"
 #define SERIAL_LOCK_DIR_DEFAULT "/run/lock"
 
-/* Who holds a port: pid 0 when unknown (TIOCEXCL without a lock file). */
+/* Who holds a port: pid 0 when unknown (TIOCEXCL without a lock file, by a process this
+ * one may not look into). */
 struct serial_holder {
 	pid_t pid;
 	char name[32]; /* /proc/<pid>/comm, "" when unreadable */

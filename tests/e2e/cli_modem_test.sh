@@ -24,6 +24,9 @@
 #  11. a second chaperoned configured with the same modem reports it in use by the
 #      first (ERROR once), and probe names chaperoned as the holder
 #  12. a lock directory that is not absolute, or not a directory, is a clear error
+#  13. a program that holds the port with TIOCEXCL and no lock file (another lock
+#      directory stands in for a program that takes none): probe, without the
+#      CAP_SYS_ADMIN that passes TIOCEXCL, names it
 # KEEP_WORKDIR=1 keeps the temporary directory.
 set -euo pipefail
 
@@ -288,5 +291,21 @@ has lockdir_relative.err 'CHAPERONE_LOCK_DIR="lock": the lock directory must be 
 CHAPERONE_LOCK_DIR="$work/nowhere" expect_rc 1 lockdir_missing "$chaperone" modem probe "$m1"
 has lockdir_missing.err "CHAPERONE_LOCK_DIR=$work/nowhere: the lock directory is not a writable directory"
 ok "a bad lock directory is a clear error"
+
+# 13. TIOCEXCL alone. Root passes TIOCEXCL with CAP_SYS_ADMIN: the probe runs without it.
+mkdir -p "$work/other-locks"
+CHAPERONE_LOCK_DIR="$work/other-locks" "$chaperone" modem listen "$m1" \
+	>"$work/listen_excl.out" 2>"$work/listen_excl.err" &
+listen_pid=$!
+wait_for 20 grep -q "modem: ready" "$work/listen_excl.err" || fail "listen on modem1 not ready"
+[ ! -e "$lock" ] || fail "a lock file in the test's lock directory: $(ls "$CHAPERONE_LOCK_DIR")"
+no_sys_admin=()
+[ "$(id -u)" = 0 ] && no_sys_admin=(setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin)
+expect_rc 1 probe_excl "${no_sys_admin[@]}" "$chaperone" modem probe "$m1"
+has probe_excl.err "chaperone modem probe: $m1 is in use by chaperone (pid $listen_pid)"
+stop "$listen_pid"
+listen_pid=
+expect_rc 0 probe_after_excl "$chaperone" modem probe "$m1"
+ok "a port held with TIOCEXCL and no lock file: probe names the holder"
 
 echo "cli_modem: $passed passed"
