@@ -82,6 +82,9 @@ struct daemon_modem {
 	int64_t down_since;
 	struct osmo_timer_list down_timer;
 	bool down_alerted;
+	/* The states it has been in since it was last ready (1 << state): a modem that
+	 * cycles through the same ones while its port is missing logs them once. */
+	unsigned states_seen;
 };
 
 /* A delivery on a modem's queue: what its parts' submits are recorded with. */

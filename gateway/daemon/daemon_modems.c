@@ -380,7 +380,14 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 	struct chaperoned *d = data;
 	struct daemon_modem *dm = by_modem(d, m);
 
-	LOGP(DMODEM, LOGL_NOTICE, "%s: %s\n", dm ? dm->name : "?", modem_state_name(st));
+	/* A state it was in since it was last ready is a retry (of a port that is missing,
+	 * a modem that does not answer): the driver logs the reason once, at ERROR. */
+	if (dm && st != MODEM_ST_READY && (dm->states_seen & (1u << st)))
+		LOGP(DMODEM, LOGL_DEBUG, "%s: %s (again)\n", dm->name, modem_state_name(st));
+	else
+		LOGP(DMODEM, LOGL_NOTICE, "%s: %s\n", dm ? dm->name : "?", modem_state_name(st));
+	if (dm)
+		dm->states_seen = st == MODEM_ST_READY ? 0 : dm->states_seen | (1u << st);
 	if (dm) {
 		watch_down(d, dm, st);
 		daemon_ctrl_modem_state(dm, st);

@@ -18,6 +18,7 @@
 #   7. without a `bind`, the console listens on 4290, a port no Osmocom program uses
 #   8. `records backup` while texts flow: the copy verifies, holds every record committed
 #      before it began, and is owner-only
+#   9. a modem whose port is missing, retried meanwhile: logged once, not every retry
 # KEEP_WORKDIR=1 keeps the temporary directory.
 set -euo pipefail
 
@@ -219,7 +220,11 @@ ok "SIGHUP reopens the log file; SIGUSR1 and SIGUSR2 log memory reports; the rel
 # 7. The console's default port.
 stop "$daemon_pid"
 daemon_pid=
-grep -v '^ bind ' "$work/chaperoned.cfg.orig" >"$work/chaperoned.cfg"
+# (With a third modem whose port is missing: step 8 reads how often it was logged.)
+{
+	grep -v '^ bind ' "$work/chaperoned.cfg.orig"
+	printf 'modem spare\n device %s\n relay-number +15550199\n' "$work/no-such-port"
+} >"$work/chaperoned.cfg"
 "$chaperoned" -c "$work/chaperoned.cfg" 2>"$work/default-port.err" &
 daemon_pid=$!
 wait_for 20 grep -q "ready:" "$work/default-port.err" || fail "no start without a bind"
@@ -253,6 +258,17 @@ live=$(records_in "$work/relay.db")
 "$chaperone" records backup --db "$work/relay.db" --out "$work/backup.db" >/dev/null 2>&1 &&
 	fail "a backup overwrote a file"
 ok "records backup under traffic: $after records (≥ $before before it began), verified, mode 600"
+
+# 9. The missing port, retried all along step 8 (1, 2, 4 s apart): its reason logged
+# once at ERROR, its states once each at NOTICE, not every retry.
+[ "$(grep -c "spare (.*no-such-port) cannot be opened" "$work/default-port.err")" = 1 ] ||
+	fail "the missing port's reason, logged $(grep -c "no-such-port" "$work/default-port.err") times"
+for st in opening recovering; do
+	n=$(grep -c "NOTICE.*spare: $st\$" "$work/default-port.err" || true)
+	[ "$n" -le 1 ] || fail "'spare: $st' logged $n times at NOTICE:
+$(grep "spare:" "$work/default-port.err")"
+done
+ok "a missing modem port: its reason logged once at ERROR, its states once at NOTICE"
 
 stop "$daemon_pid"
 daemon_pid=
