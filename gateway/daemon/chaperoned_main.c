@@ -91,8 +91,8 @@ static const struct rate_ctr_desc ctr_desc[] = {
     [CTR_PART_FAILED] = {"part:failed", "SMS parts that failed for good"},
     [CTR_PART_DELIVERED] = {"part:delivered", "SMS parts confirmed delivered"},
     [CTR_STORE_ERROR] = {"store:error", "Archive writes that failed"},
-    [CTR_PART_RESENT] = {"part:resent", "SMS parts sent again after their fate was unknown"
-					" (possibly duplicated)"},
+    /* Sent again after their first submit's fate was unknown. */
+    [CTR_PART_RESENT] = {"part:resent", "SMS parts resent (possibly duplicated)"},
     [CTR_REPORT_UNMATCHED] = {"report:unmatched", "Status reports that matched no part"},
 };
 
@@ -302,8 +302,12 @@ static int read_config(struct chaperoned *d, const char *config)
 	logging_vty_add_cmds();
 	/* show fsm NAME, show fsm-instances: the modems', their calls' and relayed calls'. */
 	osmo_fsm_vty_add_cmds();
-	/* Not osmo_stats_vty_add_cmds(): its `show stats` would shadow ours, which adds the
-	 * totals from the records to the rate counters. */
+	/* Not osmo_stats_vty_add_cmds(): besides `show rate-counters` (daemon_vty.c has its
+	 * own, the same) it installs a `show stats [skip-zero]` that clashes with ours, which
+	 * adds the totals in the archive; a second way to configure StatsD (`stats reporter`)
+	 * beside the `statsd` setting, whose config writer would save our reporter into the
+	 * operator's file; and `stats reset`, which would zero what `show stats` calls
+	 * "since start". */
 	daemon_config_init(d);
 	daemon_timers_init();
 	daemon_vty_init();

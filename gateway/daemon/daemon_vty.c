@@ -3,7 +3,9 @@
  *   show modems   each modem's state, identity, signal, storage and queue
  *   show queues   deliveries by status (queued, waiting, sent, delivered, failed, held)
  *   show held     messages held for an administrator or for quiet hours
- *   show stats    rate counters and totals from the records
+ *   show stats    the relay's counters since start, and the totals in the archive
+ *   show rate-counters [skip-zero]
+ *                 every rate counter group, as Osmocom daemons show them
  *   show policy   the rules in the order they run, and the district's settings
  *   show calls    the lines that carry calls, and each relayed call's legs
  * Nothing here reveals message bodies beyond what `chaperone held list` shows, and
@@ -11,6 +13,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/utils.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/misc.h>
 #include <osmocom/vty/vty.h>
@@ -122,17 +126,94 @@ DEFUN(show_held, show_held_cmd, "show held", SHOW_STR "Messages held for release
 	return CMD_SUCCESS;
 }
 
-DEFUN(show_stats, show_stats_cmd, "show stats", SHOW_STR "Message counters\n")
-{
-	struct rec_counts c;
+/* The totals `show stats` reads from the archive, as it labels them. */
+static const char *const record_labels[] = {
+    "Messages in",
+    "Deliveries",
+    "Messages blocked by policy",
+    "Messages held",
+    "Messages from unknown numbers",
+    "Opt-outs (STOP)",
+};
 
-	vty_out_rate_ctr_group(vty, "", g_daemon->ctrs);
+/* One line of `show stats`: the name padded to `width` and the value right-aligned after
+ * it, so that every value of the command is in one column. */
+static void stats_line(struct vty *vty, int width, const char *name, int64_t value,
+		       const char *rest)
+{
+	if (value < 0)
+		vty_out(vty, "  %-*s %10s%s%s", width, name, "?", rest, VTY_NEWLINE);
+	else
+		vty_out(vty, "  %-*s %10" PRId64 "%s%s", width, name, value, rest, VTY_NEWLINE);
+}
+
+DEFUN(show_stats, show_stats_cmd, "show stats",
+      SHOW_STR "Message counters since start, and the totals in the archive\n")
+{
+	struct rate_ctr_group *g = g_daemon->ctrs;
+	const struct rate_ctr_group_desc *gd = g->desc;
+	struct rec_counts c;
+	int64_t totals[ARRAY_SIZE(record_labels)];
+	int width = 0;
+
+	for (unsigned i = 0; i < gd->num_ctr; i++)
+		width = OSMO_MAX(width, (int)strlen(gd->ctr_desc[i].description));
+	for (unsigned i = 0; i < ARRAY_SIZE(record_labels); i++)
+		width = OSMO_MAX(width, (int)strlen(record_labels[i]));
+
+	vty_out(vty, "%s, since start:%s", gd->group_description, VTY_NEWLINE);
+	for (unsigned i = 0; i < gd->num_ctr; i++) {
+		const struct rate_ctr *r = rate_ctr_group_get_ctr(g, i);
+		char rates[128];
+
+		snprintf(rates, sizeof(rates),
+			 "  (%" PRIu64 "/s %" PRIu64 "/m %" PRIu64 "/h %" PRIu64 "/d)",
+			 r->intv[RATE_CTR_INTV_SEC].rate, r->intv[RATE_CTR_INTV_MIN].rate,
+			 r->intv[RATE_CTR_INTV_HOUR].rate, r->intv[RATE_CTR_INTV_DAY].rate);
+		stats_line(vty, width, gd->ctr_desc[i].description,
+			   r->current > INT64_MAX ? INT64_MAX : (int64_t)r->current, rates);
+	}
+
 	rec_counts(g_daemon->store, &c);
-	vty_out(vty,
-		"Records: %" PRId64 " messages in, %" PRId64 " deliveries, %" PRId64
-		" blocked, %" PRId64 " held, %" PRId64 " from unknown numbers, %" PRId64
-		" opt-outs%s",
-		c.messages_in, c.deliveries, c.blocked, c.held, c.unknown, c.optouts, VTY_NEWLINE);
+	totals[0] = c.messages_in;
+	totals[1] = c.deliveries;
+	totals[2] = c.blocked;
+	totals[3] = c.held;
+	totals[4] = c.unknown;
+	totals[5] = c.optouts;
+	vty_out(vty, "In the archive:%s", VTY_NEWLINE);
+	for (unsigned i = 0; i < ARRAY_SIZE(record_labels); i++)
+		stats_line(vty, width, record_labels[i], totals[i], "");
+	return CMD_SUCCESS;
+}
+
+/* As libosmocore's own (src/vty/stats_vty.c), whose osmo_stats_vty_add_cmds() this
+ * daemon does not call: see read_config() in chaperoned_main.c. */
+struct rate_counters_ctx {
+	struct vty *vty;
+	bool skip_zero;
+};
+
+static int rate_counters_group(struct rate_ctr_group *g, void *data)
+{
+	struct rate_counters_ctx *rc = data;
+	struct vty *vty = rc->vty; /* VTY_NEWLINE names it */
+
+	vty_out(vty, "%s %u", g->desc->group_description, g->idx);
+	if (g->name)
+		vty_out(vty, " (%s)", g->name);
+	vty_out(vty, ":%s", VTY_NEWLINE);
+	vty_out_rate_ctr_group_fmt2(vty, "%25n: %10c (%S/s %M/m %H/h %D/d) %d", g, rc->skip_zero);
+	return 0;
+}
+
+DEFUN(show_rate_counters, show_rate_counters_cmd, "show rate-counters [skip-zero]",
+      SHOW_STR "Every rate counter of the process, by group\n"
+	       "Leave out the counters that are zero\n")
+{
+	struct rate_counters_ctx rc = {.vty = vty, .skip_zero = argc > 0};
+
+	rate_ctr_for_each_group(rate_counters_group, &rc);
 	return CMD_SUCCESS;
 }
 
@@ -181,6 +262,7 @@ void daemon_vty_init(void)
 	install_element_ve(&show_queues_cmd);
 	install_element_ve(&show_held_cmd);
 	install_element_ve(&show_stats_cmd);
+	install_element_ve(&show_rate_counters_cmd);
 	install_element_ve(&show_policy_cmd);
 	install_element_ve(&show_calls_cmd);
 	install_element(ENABLE_NODE, &send_digest_cmd);

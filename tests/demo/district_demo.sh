@@ -611,18 +611,13 @@ echo "  \$ chaperone held list --db $db"
 echo
 echo "  VTY (telnet 127.0.0.1 $port; login password $VTY_LOGIN, enable password $VTY_ENABLE):"
 stats=$(vty 'show stats' 'show queues' 'show modems' 'show policy')
-if grep -q 'Ambiguous' <<<"$stats"; then
-	# libosmocore's own `show stats` has the same name; ask for its global level.
-	stats=$(vty 'show stats level global' 'show queues' 'show modems' 'show policy')
-fi
 sed 's/^/    /' <<<"$stats"
 sent_n=$(wc -l <"$work/sent.tsv")
-if grep -q '^Records: ' <<<"$stats"; then
-	grep -q "^Records: $sent_n messages in," <<<"$stats" || fail "show stats: not $sent_n messages in"
-else
-	grep -Eq "Messages received and routed: +$sent_n " <<<"$stats" ||
-		fail "show stats: not $sent_n messages received and routed"
-fi
+tr -d '\r' <<<"$stats" | grep -Eq "^  Messages in +$sent_n\$" || fail "show stats: not $sent_n messages in"
+tr -d '\r' <<<"$stats" | grep -Eq "^  Messages received and routed +$sent_n " ||
+	fail "show stats: not $sent_n messages received and routed"
+# Counts of different widths (0, 15, 104, ...), every one in the same column.
+vty 'show stats' | stats_aligned 19 || fail "show stats: the values are not in one column"
 if command -v sqlite3 >/dev/null; then
 	echo
 	echo "  In the archive (sqlite3, read-only): $(sqlite3 -readonly "file:$db?mode=ro" \

@@ -42,3 +42,22 @@ console_config() {
 vty() {
 	"$build/tests/vty/vty_client" run "$port" "$VTY_LOGIN" "$VTY_ENABLE" "$@"
 }
+
+# stats_aligned MIN: `show stats` on stdin. Every counter line ("  NAME   VALUE ...") has its
+# value end in the same column, whatever the values (names padded to the longest, values
+# right-aligned), and there are at least MIN of them. Names hold no " DIGIT". Prints what
+# is wrong and fails.
+stats_aligned() {
+	tr -d '\r' | awk -v min="$1" '
+		/^  [^ ]/ {
+			n++
+			if (!match($0, / [0-9?]+( |$)/)) { print "no value: " $0; bad = 1; next }
+			end = RSTART + RLENGTH - (substr($0, RSTART + RLENGTH - 1, 1) == " ")
+			if (col == "") col = end
+			else if (end != col) { print "value ends in column " end ", not " col ": " $0; bad = 1 }
+		}
+		END {
+			if (n < min) { print n + 0 " counter lines, not at least " min; bad = 1 }
+			exit bad
+		}'
+}

@@ -4,9 +4,10 @@
 #
 #   tests/vty/vty_test.sh console BUILD_DIR SOURCE_DIR
 #       configs chaperoned refuses to start with; then tests/vty/console.vty (every config
-#       node and show command, `?` help, the console's refusals, `write`); then the file
-#       `write` wrote: mode 0600, the archive untouched, and read back by a new chaperoned
-#       into the same running configuration.
+#       node and show command, `?` help, the console's refusals, `write`); `show stats`
+#       with every value in one column; then the file `write` wrote: mode 0600, the
+#       archive untouched, and read back by a new chaperoned into the same running
+#       configuration.
 #   tests/vty/vty_test.sh example BUILD_DIR SOURCE_DIR
 #       docs/examples/chaperoned.cfg (its paths and passwords replaced) loaded, every
 #       setting of it in force; settings changed at the console and written: the file
@@ -161,6 +162,12 @@ console() {
 	sed -e "s|@WORK@|$work|g" -e "s|@PORT@|$port|g" "$here/console.vty" >"$work/console.vty"
 	"$client" transcript "$port" "$work/console.vty" || fail "console.vty differs"
 	ok "console.vty"
+	# `show stats`: 13 rate counters and 6 totals, every value in one column.
+	"$client" run "$port" "$VTY_LOGIN" - "show stats" >"$work/stats.out" ||
+		fail "show stats"
+	stats_aligned 19 <"$work/stats.out" || fail "show stats is not aligned:
+$(cat "$work/stats.out")"
+	ok "show stats: every value in one column"
 
 	# 3. What `write` wrote, and what it must not have touched.
 	[ "$(stat -c %a "$cfg")" = 600 ] || fail "config written mode $(stat -c %a "$cfg")"
