@@ -33,7 +33,7 @@ void cli_zone_early(int argc, char **argv)
 	const char *db = NULL, *path;
 	void *ctx;
 	struct store *s;
-	char err[256];
+	char err[512];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--db") && i + 1 < argc)
@@ -42,7 +42,9 @@ void cli_zone_early(int argc, char **argv)
 			db = argv[i] + 5;
 	}
 	path = db_path(db);
-	if (access(path, R_OK | W_OK) < 0)
+	/* Only an archive: opening anything else would make it one (the command that
+	 * follows says what is wrong with it). */
+	if (access(path, R_OK | W_OK) < 0 || store_probe(path, err, sizeof(err)) != 1)
 		return;
 	ctx = talloc_new(NULL);
 	s = store_open(ctx, path, err, sizeof(err));
@@ -54,34 +56,17 @@ void cli_zone_early(int argc, char **argv)
 	talloc_free(ctx);
 }
 
-struct store *cli_open_archive(void *ctx, const char *db_opt)
-{
-	const char *path = db_path(db_opt);
+#define DB_WHERE "(the database is --db PATH, else $CHAPERONE_DB, else " CLI_DEFAULT_DB ")\n"
 
-	/* A mistyped path must not become a new, empty archive that says "0 persons". */
-	if (access(path, F_OK) < 0) {
-		fprintf(stderr,
-			"chaperone: no archive at %s: import a roster first (chaperone roster "
-			"import) or check --db\n"
-			"(the database is --db PATH, else $CHAPERONE_DB, else %s)\n",
-			path, CLI_DEFAULT_DB);
-		return NULL;
-	}
-	return cli_create_archive(ctx, path);
-}
-
-struct store *cli_create_archive(void *ctx, const char *db_opt)
+/* Open what store_probe() or the caller found to be an archive, or a new file for it. */
+static struct store *open_store(void *ctx, const char *path)
 {
-	const char *path = db_path(db_opt);
 	char err[512];
 	struct store *s;
 
 	s = store_open(ctx, path, err, sizeof(err));
 	if (!s) {
-		fprintf(stderr,
-			"chaperone: cannot open the database: %s\n"
-			"(the database is --db PATH, else $CHAPERONE_DB, else %s)\n",
-			err, CLI_DEFAULT_DB);
+		fprintf(stderr, "chaperone: cannot open the database: %s\n" DB_WHERE, err);
 		return NULL;
 	}
 	/* The district's clock, not the box's: every date printed or typed is in it. */
@@ -91,6 +76,56 @@ struct store *cli_create_archive(void *ctx, const char *db_opt)
 		return NULL;
 	}
 	return s;
+}
+
+/* Whether the file at path (which exists) is an archive: true, or false with why
+ * printed. */
+static bool is_archive(const char *path)
+{
+	char err[512];
+
+	switch (store_probe(path, err, sizeof(err))) {
+	case 1:
+		return true;
+	case 0:
+		fprintf(stderr,
+			"chaperone: %s is not a Chaperone archive: %s; check --db (the file "
+			"was left as it is)\n" DB_WHERE,
+			path, err);
+		return false;
+	default:
+		fprintf(stderr, "chaperone: cannot read the database: %s\n" DB_WHERE, err);
+		return false;
+	}
+}
+
+struct store *cli_open_archive(void *ctx, const char *db_opt)
+{
+	const char *path = db_path(db_opt);
+
+	/* A mistyped path must not become a new, empty archive that says "0 persons". */
+	if (access(path, F_OK) < 0) {
+		fprintf(stderr,
+			"chaperone: no archive at %s: import a roster first (chaperone roster "
+			"import) or check --db\n" DB_WHERE,
+			path);
+		return NULL;
+	}
+	/* Nor may an empty file or another program's database become one. */
+	if (!is_archive(path))
+		return NULL;
+	return open_store(ctx, path);
+}
+
+struct store *cli_create_archive(void *ctx, const char *db_opt)
+{
+	const char *path = db_path(db_opt);
+	struct stat st;
+
+	/* An empty file may be filled (`touch` then import); anything else in it is kept. */
+	if (stat(path, &st) == 0 && !(S_ISREG(st.st_mode) && st.st_size == 0) && !is_archive(path))
+		return NULL;
+	return open_store(ctx, path);
 }
 
 const char *cli_actor(void *ctx, const char *as_opt)

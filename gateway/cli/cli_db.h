@@ -17,12 +17,14 @@
 #define CLI_DEFAULT_DB "/var/lib/chaperone/chaperone.db"
 
 /* Open the archive: the --db option if given, else $CHAPERONE_DB, else CLI_DEFAULT_DB.
- * A missing file is an error ("no archive at PATH: ..."), never a new, empty archive:
- * every command opens it this way, but for a real roster import. NULL, with a message
- * on stderr, when there is none or it cannot be opened (the caller exits CLI_EXIT_DB). */
+ * A missing file is an error ("no archive at PATH: ..."), never a new, empty archive,
+ * and so is a file that is not an archive (empty, another SQLite database, anything
+ * else: "PATH is not a Chaperone archive: ..."), which is left as it is: every command
+ * opens it this way, but for a real roster import. NULL, with a message on stderr, when
+ * there is none or it cannot be opened (the caller exits CLI_EXIT_DB). */
 struct store *cli_open_archive(void *ctx, const char *db_opt);
-/* The same, creating the archive when the file does not exist: for `roster import`
- * (not --dry-run) only, the one command that fills a new archive. */
+/* The same, creating the archive when the file does not exist or is empty: for `roster
+ * import` (not --dry-run) only, the one command that fills a new archive. */
 struct store *cli_create_archive(void *ctx, const char *db_opt);
 
 /* Before any option is parsed: the district's time zone from the archive named by

@@ -117,6 +117,91 @@ struct store *store_open(void *ctx, const char *path, char *err, size_t errlen)
 	return s;
 }
 
+/* 1 when the read-only connection db holds Chaperone's schema_migrations with the first
+ * migration recorded; 0 when not (err); -1 when it cannot tell (err). */
+static int probe_schema(sqlite3 *db, char *err, size_t errlen)
+{
+	static const char *const sql[] = {
+	    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+	    "SELECT 1 FROM schema_migrations WHERE name = ?1",
+	};
+	int rc = 1;
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && rc == 1; i++) {
+		sqlite3_stmt *st = NULL;
+		int step;
+
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK) {
+			int code = sqlite3_errcode(db);
+
+			snprintf(err, errlen, "%s%s",
+				 code == SQLITE_NOTADB || code == SQLITE_CORRUPT
+				     ? "it cannot be read as an SQLite database: "
+				     : "",
+				 sqlite3_errmsg(db));
+			return code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? 0 : -1;
+		}
+		sqlite3_bind_text(st, 1, store_migrations_directory[0].name, -1, SQLITE_STATIC);
+		step = sqlite3_step(st);
+		if (step == SQLITE_DONE) {
+			snprintf(err, errlen,
+				 "it is an SQLite database without Chaperone's tables");
+			rc = 0;
+		} else if (step != SQLITE_ROW) {
+			snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+			rc = step == SQLITE_NOTADB || step == SQLITE_CORRUPT ? 0 : -1;
+		}
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
+
+int store_probe(const char *path, char *err, size_t errlen)
+{
+	static const char magic[16] = "SQLite format 3"; /* and its NUL */
+	char head[sizeof(magic)];
+	struct stat st;
+	sqlite3 *db = NULL;
+	ssize_t n;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		snprintf(err, errlen, "%s",
+			 S_ISREG(st.st_mode)   ? "it is empty (0 bytes)"
+			 : S_ISDIR(st.st_mode) ? "it is a directory"
+					       : "it is not a regular file");
+		close(fd);
+		return 0;
+	}
+	n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(magic))) {
+		snprintf(err, errlen, "it is not an SQLite database");
+		return 0;
+	}
+	/* Read-only: SQLite neither creates the schema nor writes a byte of the file. */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	rc = probe_schema(db, err, errlen);
+	sqlite3_close(db);
+	return rc;
+}
+
 void store_close(struct store *s)
 {
 	talloc_free(s);

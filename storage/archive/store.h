@@ -30,6 +30,11 @@ struct store;
 
 /* Open (creating if need be) and migrate. NULL on failure, with a message in err. */
 struct store *store_open(void *ctx, const char *path, char *err, size_t errlen);
+/* Whether the file at path is a Chaperone archive, found by reading only: nothing is
+ * created, and the file keeps its contents, size, mode and mtime. 1 it is; 0 it is not,
+ * with why in err ("it is empty (0 bytes)", "it is not an SQLite database", "it is an
+ * SQLite database without Chaperone's tables", ...); -1 it cannot be read (err). */
+int store_probe(const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
 
 /* The handle, for storage/ modules only. */

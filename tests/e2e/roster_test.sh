@@ -6,7 +6,9 @@
 #   tests/e2e/roster_test.sh BUILD_DIR
 #
 #   0. a wrong --db: every command that opens the archive, except a real import, refuses
-#      (exit 4, the path named) and creates nothing
+#      (exit 4, the path named) and creates nothing; a file there that is not an archive
+#      (empty, another SQLite database, text) is refused by every command, a real import
+#      too, and left as it was
 #   1. import of the sample district: exit 0, the summary, a 0600 database
 #   2. the same import again changes nothing; a dry run of a changed export changes nothing
 #   2b. the brakes: an export without its sms column, a users.csv cut short: stopped,
@@ -115,6 +117,76 @@ missing_archive typo_zone "$chaperone" zone --db "$typo"
 missing_archive typo_search "$chaperone" records search --db "$typo"
 CHAPERONE_DB="$typo" missing_archive typo_env "$chaperone" person list
 ok "a missing archive: reading commands and dry runs refuse, exit 4, create nothing"
+
+# foreign_sqlite FILE: an empty SQLite 3 database (one 512-byte page, no tables), written
+# byte by byte so that the test needs no sqlite3 program: a database, not Chaperone's.
+foreign_sqlite() {
+	{
+		printf 'SQLite format 3\0'                # magic
+		printf '\002\000\001\001\000\100\040\040' # page size 512, versions, payload
+		printf '\000\000\000\001\000\000\000\001' # change counter 1, 1 page
+		printf '\000\000\000\000\000\000\000\000' # no freelist
+		printf '\000\000\000\000\000\000\000\004' # schema cookie 0, schema format 4
+		printf '\000\000\000\000\000\000\000\000' # cache size, no auto-vacuum
+		printf '\000\000\000\001\000\000\000\000' # UTF-8, user version 0
+		printf '\000\000\000\000\000\000\000\000' # incremental vacuum off, no app id
+		head -c 20 /dev/zero                      # reserved
+		printf '\000\000\000\001\000\056\100\001' # version-valid-for, SQLite version
+		printf '\015\000\000\000\000\002\000\000' # page 1: an empty table leaf
+		head -c 404 /dev/zero
+	} >"$1"
+}
+# A file at --db that is not an archive: an empty one (`touch`), another program's
+# SQLite database, a text file. Every command refuses it, exit 4, and leaves it as it
+# was: the same bytes, size, mode and mtime (SQLite would have made it an archive).
+: >"$work/empty.db"
+foreign_sqlite "$work/foreign.db"
+echo "not a database" >"$work/text.db"
+for f in empty foreign text; do
+	chmod 644 "$work/$f.db"
+	touch -d '2020-01-02 03:04:05' "$work/$f.db"
+	cp -p "$work/$f.db" "$work/$f.orig"
+done
+not_archive() {
+	local name=$1 f=$2 why=$3
+	shift 3
+	expect_rc 4 "$name" "$@"
+	has "$name.err" "$work/$f.db is not a Chaperone archive: $why; check --db"
+	lacks "$name.out" "0 persons"
+	cmp -s "$work/$f.db" "$work/$f.orig" || fail "$name changed $f.db"
+	[ "$(stat -c '%s %a %Y' "$work/$f.db")" = "$(stat -c '%s %a %Y' "$work/$f.orig")" ] ||
+		fail "$name changed $f.db: $(stat -c '%s %a %Y' "$work/$f.db")"
+}
+for f in empty foreign text; do
+	case $f in
+	empty) why="it is empty (0 bytes)" ;;
+	foreign) why="it is an SQLite database without Chaperone's tables" ;;
+	text) why="it is not an SQLite database" ;;
+	esac
+	db="$work/$f.db"
+	not_archive "${f}_held" "$f" "$why" "$chaperone" held list --db "$db"
+	not_archive "${f}_plist" "$f" "$why" "$chaperone" person list --db "$db"
+	not_archive "${f}_padd" "$f" "$why" "$chaperone" person add --db "$db" --role staff \
+		--given A --family B
+	not_archive "${f}_tlist" "$f" "$why" "$chaperone" team list --db "$db"
+	not_archive "${f}_xlist" "$f" "$why" "$chaperone" exception list --db "$db"
+	not_archive "${f}_log" "$f" "$why" "$chaperone" roster log --db "$db"
+	not_archive "${f}_dry" "$f" "$why" "$chaperone" roster import --dry-run --db "$db" "$district"
+	not_archive "${f}_zone" "$f" "$why" "$chaperone" zone --db "$db"
+	not_archive "${f}_search" "$f" "$why" "$chaperone" records search --db "$db"
+	not_archive "${f}_verify" "$f" "$why" "$chaperone" records verify --db "$db"
+	CHAPERONE_DB="$db" not_archive "${f}_env" "$f" "$why" "$chaperone" person list
+done
+# A real import fills an empty file, but never another program's file.
+not_archive foreign_import foreign "it is an SQLite database without Chaperone's tables" \
+	"$chaperone" roster import --db "$work/foreign.db" "$district"
+not_archive text_import text "it is not an SQLite database" \
+	"$chaperone" roster import --db "$work/text.db" "$district"
+: >"$work/touched.db"
+expect_rc 0 touched_import "$chaperone" roster import --db "$work/touched.db" "$district"
+has touched_import.out "persons        35 added"
+ok "not an archive (empty, another SQLite database, text): every command refuses, exit 4," \
+	"the file unchanged; a real import fills an empty file"
 
 # 1. the sample district
 umask 022
