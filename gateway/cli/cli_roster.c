@@ -142,6 +142,7 @@ static int roster_import_main(int argc, char **argv)
 	struct roster_report *rep;
 	bool verbose = false;
 	struct store *s;
+	char err[4200];
 	void *ctx;
 	int c, rc;
 
@@ -200,6 +201,13 @@ static int roster_import_main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	dir = argv[optind];
+	/* A roster that is not there must not leave an empty archive behind (a mistyped
+	 * --db with it would): the folder is checked before the archive is opened. */
+	if (roster_check_dir(dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chaperone: roster import: %s\n", err);
+		printf("Nothing imported from %s.\n", dir);
+		return CLI_EXIT_USAGE; /* nothing imported */
+	}
 	ctx = talloc_named_const(NULL, 0, "chaperone roster import");
 	/* A dry run reads: only a real import may make a new archive. */
 	s = ro.dry_run ? cli_open_archive(ctx, db) : cli_create_archive(ctx, db);

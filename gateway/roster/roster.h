@@ -136,6 +136,11 @@ struct roster_report {
 	bool stopped, forced;
 };
 
+/* Whether `dir` can be imported from, found before anything is opened or created: it
+ * exists, is a directory, and holds at least one roster file, each readable. 0, or -1
+ * with "DIR: reason" (or "DIR/FILE: reason") in err, as roster_import() reports it. */
+int roster_check_dir(const char *dir, char *err, size_t errlen);
+
 /* Import the roster directory `dir` into the store. The report is allocated under ctx
  * (always, also on failure). Returns the report's status. */
 enum roster_status roster_import(void *ctx, struct store *s, const char *dir,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <talloc.h>
 
@@ -724,6 +725,47 @@ static int apply(struct rimport *im)
 
 /* --- The import ------------------------------------------------------------------------ */
 
+#define NO_ROSTER_FILES                                                                            \
+	"no roster files (users.csv, classes.csv, enrollments.csv, guardians.csv, teams.csv, "     \
+	"titles.csv; see docs/roster-formats.md)"
+
+int roster_check_dir(const char *dir, char *err, size_t errlen)
+{
+	const char *sep = dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/";
+	unsigned present = 0;
+	struct stat st;
+
+	if (stat(dir, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory", dir);
+		return -1;
+	}
+	for (unsigned f = 0; f < RF_N; f++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s%s%s", dir, sep, rfile_names[f]);
+		if (access(path, F_OK) < 0) {
+			if (errno == ENOENT)
+				continue;
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (access(path, R_OK) < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		present++;
+	}
+	if (!present) {
+		snprintf(err, errlen, "%s: %s", dir, NO_ROSTER_FILES);
+		return -1;
+	}
+	return 0;
+}
+
 /* Read every roster file dir holds, and the manifest's promises. false when the import
  * cannot go on (reported as a file-level error). */
 static bool read_files(struct rimport *im, const char *dir)
@@ -758,10 +800,7 @@ static bool read_files(struct rimport *im, const char *dir)
 	if (im->failed)
 		return false;
 	if (!present) {
-		rim_fatal(
-		    im, dir, 0,
-		    "no roster files (users.csv, classes.csv, enrollments.csv, guardians.csv, "
-		    "teams.csv, titles.csv; see docs/roster-formats.md)");
+		rim_fatal(im, dir, 0, NO_ROSTER_FILES);
 		return false;
 	}
 	return !im->files[RF_MANIFEST] || roster_read_manifest(im);

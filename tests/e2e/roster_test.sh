@@ -8,7 +8,8 @@
 #   0. a wrong --db: every command that opens the archive, except a real import, refuses
 #      (exit 4, the path named) and creates nothing; a file there that is not an archive
 #      (empty, another SQLite database, text) is refused by every command, a real import
-#      too, and left as it was
+#      too, and left as it was; an import from a roster folder that is not there creates
+#      no archive
 #   1. import of the sample district: exit 0, the summary, a 0600 database
 #   2. the same import again changes nothing; a dry run of a changed export changes nothing
 #   2b. the brakes: an export without its sms column, a users.csv cut short: stopped,
@@ -182,11 +183,21 @@ not_archive foreign_import foreign "it is an SQLite database without Chaperone's
 	"$chaperone" roster import --db "$work/foreign.db" "$district"
 not_archive text_import text "it is not an SQLite database" \
 	"$chaperone" roster import --db "$work/text.db" "$district"
+# A real import whose roster is not there (a missing folder, an empty one, a file) stops
+# before it makes an archive at a new --db.
+mkdir "$work/no-roster"
+for dir in "$work/nonexistent:No such file or directory" "$work/no-roster:no roster files (" \
+	"$district/users.csv:not a directory"; do
+	expect_rc 2 noroster "$chaperone" roster import --db "$work/new.db" "${dir%%:*}"
+	[ ! -e "$work/new.db" ] || fail "an import from ${dir%%:*} created $work/new.db"
+	has noroster.err "chaperone: roster import: ${dir%%:*}: ${dir#*:}"
+	has noroster.out "Nothing imported from ${dir%%:*}."
+done
 : >"$work/touched.db"
 expect_rc 0 touched_import "$chaperone" roster import --db "$work/touched.db" "$district"
 has touched_import.out "persons        35 added"
 ok "not an archive (empty, another SQLite database, text): every command refuses, exit 4," \
-	"the file unchanged; a real import fills an empty file"
+	"the file unchanged; a real import fills an empty file; no roster, no archive"
 
 # 1. the sample district
 umask 022
