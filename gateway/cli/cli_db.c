@@ -117,14 +117,49 @@ struct store *cli_open_archive(void *ctx, const char *db_opt)
 	return open_store(ctx, path);
 }
 
+/* Whether the directory a new archive at path goes into is there: true, or false with
+ * why printed ("no such directory: /srv/chaperon"). */
+static bool folder_exists(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (!slash)
+		return true; /* the working directory */
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	errno = 0;
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return true;
+	if (errno == ENOENT || errno == ENOTDIR)
+		fprintf(stderr,
+			"chaperone: no such directory: %s (for the archive %s): check --db\n", dir,
+			path);
+	else if (errno)
+		fprintf(stderr, "chaperone: %s (for the archive %s): %s\n", dir, path,
+			strerror(errno));
+	else
+		fprintf(stderr,
+			"chaperone: %s is not a directory (for the archive %s): check --db\n", dir,
+			path);
+	fprintf(stderr, DB_WHERE);
+	return false;
+}
+
 struct store *cli_create_archive(void *ctx, const char *db_opt)
 {
 	const char *path = db_path(db_opt);
 	struct stat st;
 
-	/* An empty file may be filled (`touch` then import); anything else in it is kept. */
-	if (stat(path, &st) == 0 && !(S_ISREG(st.st_mode) && st.st_size == 0) && !is_archive(path))
+	if (stat(path, &st) < 0) {
+		/* Else SQLite's "unable to open database file", or open()'s ENOENT for a
+		 * file that is meant to be created. */
+		if (!folder_exists(path))
+			return NULL;
+	} else if (!(S_ISREG(st.st_mode) && st.st_size == 0) && !is_archive(path)) {
+		/* An empty file may be filled (`touch` then import); anything else is kept. */
 		return NULL;
+	}
 	return open_store(ctx, path);
 }
 

@@ -9,7 +9,7 @@
 #      (exit 4, the path named) and creates nothing; a file there that is not an archive
 #      (empty, another SQLite database, text) is refused by every command, a real import
 #      too, and left as it was; an import from a roster folder that is not there creates
-#      no archive
+#      no archive; nor one into a --db folder that is not there, which is named
 #   1. import of the sample district: exit 0, the summary, a 0600 database
 #   2. the same import again changes nothing; a dry run of a changed export changes nothing
 #   2b. the brakes: an export without its sms column, a users.csv cut short: stopped,
@@ -193,11 +193,17 @@ for dir in "$work/nonexistent:No such file or directory" "$work/no-roster:no ros
 	has noroster.err "chaperone: roster import: ${dir%%:*}: ${dir#*:}"
 	has noroster.out "Nothing imported from ${dir%%:*}."
 done
+# A real import into a folder that is not there says so (not "unable to open database").
+expect_rc 4 nodbdir "$chaperone" roster import --db "$work/no-such-dir/x.db" "$district"
+has nodbdir.err "chaperone: no such directory: $work/no-such-dir (for the archive $work/no-such-dir/x.db): check --db"
+[ ! -e "$work/no-such-dir" ] || fail "an import created $work/no-such-dir"
+expect_rc 4 filedbdir "$chaperone" roster import --db "$work/text.db/x.db" "$district"
+has filedbdir.err "chaperone: $work/text.db is not a directory (for the archive $work/text.db/x.db)"
 : >"$work/touched.db"
 expect_rc 0 touched_import "$chaperone" roster import --db "$work/touched.db" "$district"
 has touched_import.out "persons        35 added"
 ok "not an archive (empty, another SQLite database, text): every command refuses, exit 4," \
-	"the file unchanged; a real import fills an empty file; no roster, no archive"
+	"the file unchanged; a real import fills an empty file; no roster or no folder, no archive"
 
 # 1. the sample district
 umask 022
