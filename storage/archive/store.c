@@ -123,33 +123,31 @@ static int probe_schema(sqlite3 *db, char *err, size_t errlen)
 {
 	static const char *const sql[] = {
 	    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+	    /* Fails to prepare on another program's schema_migrations (Rails keeps one). */
 	    "SELECT 1 FROM schema_migrations WHERE name = ?1",
 	};
 	int rc = 1;
 
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && rc == 1; i++) {
 		sqlite3_stmt *st = NULL;
-		int step;
+		int code = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
 
-		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK) {
-			int code = sqlite3_errcode(db);
-
-			snprintf(err, errlen, "%s%s",
-				 code == SQLITE_NOTADB || code == SQLITE_CORRUPT
-				     ? "it cannot be read as an SQLite database: "
-				     : "",
-				 sqlite3_errmsg(db));
-			return code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? 0 : -1;
+		if (code == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, store_migrations_directory[0].name, -1,
+					  SQLITE_STATIC);
+			code = sqlite3_step(st);
 		}
-		sqlite3_bind_text(st, 1, store_migrations_directory[0].name, -1, SQLITE_STATIC);
-		step = sqlite3_step(st);
-		if (step == SQLITE_DONE) {
+		if (code == SQLITE_DONE || (i > 0 && code == SQLITE_ERROR)) {
 			snprintf(err, errlen,
 				 "it is an SQLite database without Chaperone's tables");
 			rc = 0;
-		} else if (step != SQLITE_ROW) {
+		} else if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+			snprintf(err, errlen, "it cannot be read as an SQLite database: %s",
+				 sqlite3_errmsg(db));
+			rc = 0;
+		} else if (code != SQLITE_ROW) {
 			snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-			rc = step == SQLITE_NOTADB || step == SQLITE_CORRUPT ? 0 : -1;
+			rc = -1;
 		}
 		sqlite3_finalize(st);
 	}
