@@ -360,8 +360,18 @@ static int record_retention(struct chaperoned *d, const char *config)
 static int open_archive(struct chaperoned *d, const char *config)
 {
 	struct daemon_modem *dm;
+	struct stat st;
 	char err[256];
 
+	/* A new archive, or an empty file made for it; never another program's file that a
+	 * mistyped `database` happens to name (opening it would add our tables to it). */
+	if (stat(d->database, &st) == 0 && st.st_size > 0 &&
+	    store_probe(d->database, err, sizeof(err)) != 1) {
+		fprintf(stderr,
+			"chaperoned: %s is not a Chaperone archive: %s (check 'database' in %s)\n",
+			d->database, err, config);
+		return -1;
+	}
 	d->store = store_open(d->ctx, d->database, err, sizeof(err));
 	if (!d->store) {
 		fprintf(stderr, "chaperoned: %s\n", err);

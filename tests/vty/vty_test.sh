@@ -151,8 +151,16 @@ console() {
 	{ base_config | sed 's/^ timezone .*/ timezone America\/NewYork/'; console_config; } >"$bad"
 	grep -q 'timezone America/NewYork' "$bad" || fail "the test config has no timezone line"
 	refused "$bad" "unknown time zone 'America/NewYork'"
+	# A `database` naming another program's file: refused, the file untouched.
+	printf 'district,notes\nLakeview,spreadsheet\n' >"$work/other-program.db"
+	cp "$work/other-program.db" "$work/other-program.orig"
+	{ base_config | sed "s|^ database .*| database $work/other-program.db|"; console_config; } >"$bad"
+	refused "$bad" "$work/other-program.db is not a Chaperone archive: it is not an SQLite database"
+	cmp -s "$work/other-program.db" "$work/other-program.orig" ||
+		fail "chaperoned changed a file that is not its archive"
 	ok "refused: no login password, no enable password, no login, a wide bind, sim-pin ****," \
-		"an encrypted password, the example's password, one password for both, a misspelt zone"
+		"an encrypted password, the example's password, one password for both, a misspelt zone," \
+		"a database that is another program's file"
 
 	# 2. The transcript, once both modems are ready (it shows them so).
 	start "$cfg"
