@@ -87,6 +87,9 @@ struct daemon_modem {
 	unsigned states_seen;
 };
 
+/* The most `admin-contact` lines the config may give. */
+#define DAEMON_MAX_ADMIN_CONTACTS 4
+
 /* A delivery on a modem's queue: what its parts' submits are recorded with. */
 struct daemon_tx {
 	struct hlist_node node;
@@ -101,6 +104,9 @@ struct chaperoned {
 	/* `chaperone` node */
 	char *district, *database, *timezone, *country_code;
 	char *it_contact; /* texted about the relay itself (a SIM near its cap), or NULL */
+	/* Administrators texted every operational alert too (`admin-contact`, in order). */
+	char *admin_contacts[DAEMON_MAX_ADMIN_CONTACTS];
+	unsigned n_admin_contacts;
 	unsigned alert_modem_down_s; /* a modem not ready this long is texted about; 0: never */
 	unsigned ctrl_port;	     /* the CTRL interface on 127.0.0.1, 0: off */
 	char *statsd_host;	     /* StatsD (UDP), NULL: off */
@@ -217,6 +223,16 @@ void daemon_timers_init(void);
 unsigned long daemon_timer_ms(int T);
 /* Arm t to fire after timer T of daemon_tdefs. */
 void daemon_timer_schedule(struct osmo_timer_list *t, int T);
+
+/* daemon_alerts.c: alerts without a person watching (see there). An operational alert:
+ * logged at ERROR and texted to the it-contact and every admin-contact (each once), from a
+ * relay number whose modem is up and has room (else from `near`'s, where it waits), each
+ * text recorded as a delivery ("alert"). daemon_alert_clear() is the same for "it is well
+ * again", logged at NOTICE. A modem for alerts: one ready with room that is not `near`,
+ * else `near`, else the first started (NULL when no modem is started). */
+void daemon_alert(struct chaperoned *d, struct daemon_modem *near, const char *text);
+void daemon_alert_clear(struct chaperoned *d, struct daemon_modem *near, const char *text);
+struct daemon_modem *daemon_alert_modem(struct chaperoned *d, struct daemon_modem *near);
 
 /* daemon_vty.c */
 void daemon_vty_init(void);

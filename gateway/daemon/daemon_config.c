@@ -12,6 +12,8 @@
  *    question-window 60
  *    max-parts 255
  *    it-contact +16175550100
+ *    admin-contact +16175550202
+ *    alert modem-down 300
  *    prompts /etc/chaperone/prompts
  *   policy
  *    guardians-on-team-messages yes
@@ -160,7 +162,8 @@ DEFUN(cfg_question_window, cfg_question_window_cmd, "question-window <1-1440>",
 }
 
 DEFUN(cfg_it_contact, cfg_it_contact_cmd, "it-contact NUMBER",
-      "The phone (E.164) the relay texts about itself: a SIM near its daily cap\nNumber\n")
+      "The phone (E.164) the relay texts about itself: a modem down, a SIM near its daily "
+      "cap, the disk, the anchor, a crisis not acknowledged\nNumber\n")
 {
 	if (!phone_is_e164(argv[0])) {
 		daemon_say(vty, "it-contact must be an E.164 number, e.g. +16175550100");
@@ -178,8 +181,49 @@ DEFUN(cfg_no_it_contact, cfg_no_it_contact_cmd, "no it-contact",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_admin_contact, cfg_admin_contact_cmd, "admin-contact NUMBER",
+      "An administrator's phone (E.164) texted every alert about the relay too (up to 4 "
+      "lines)\nNumber\n")
+{
+	struct chaperoned *d = g_daemon;
+
+	if (!phone_is_e164(argv[0])) {
+		daemon_say(vty, "admin-contact must be an E.164 number, e.g. +16175550202");
+		return CMD_WARNING;
+	}
+	for (unsigned i = 0; i < d->n_admin_contacts; i++)
+		if (!strcmp(d->admin_contacts[i], argv[0]))
+			return CMD_SUCCESS;
+	if (d->n_admin_contacts == DAEMON_MAX_ADMIN_CONTACTS) {
+		daemon_say(vty,
+			   "at most %u admin-contact lines; remove one with 'no admin-contact "
+			   "NUMBER' first",
+			   DAEMON_MAX_ADMIN_CONTACTS);
+		return CMD_WARNING;
+	}
+	d->admin_contacts[d->n_admin_contacts++] = talloc_strdup(d, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_admin_contact, cfg_no_admin_contact_cmd, "no admin-contact NUMBER",
+      NO_STR "Text this administrator no more alerts about the relay\nNumber\n")
+{
+	struct chaperoned *d = g_daemon;
+
+	for (unsigned i = 0; i < d->n_admin_contacts; i++)
+		if (!strcmp(d->admin_contacts[i], argv[0])) {
+			talloc_free(d->admin_contacts[i]);
+			memmove(&d->admin_contacts[i], &d->admin_contacts[i + 1],
+				(d->n_admin_contacts - i - 1) * sizeof(d->admin_contacts[0]));
+			d->n_admin_contacts--;
+			return CMD_SUCCESS;
+		}
+	daemon_say(vty, "%s is not an admin-contact", argv[0]);
+	return CMD_WARNING;
+}
+
 DEFUN(cfg_alert_modem_down, cfg_alert_modem_down_cmd, "alert modem-down <0-86400>",
-      "Text the it-contact about the relay itself\n"
+      "Text the it-contact and admin-contacts about the relay itself\n"
       "When a modem has not been ready this long (its texts wait meanwhile)\n"
       "Seconds (0: never)\n")
 {
@@ -254,6 +298,8 @@ static int write_chaperone(struct vty *vty)
 	vty_out(vty, " max-parts %u%s", d->rcfg.max_parts, VTY_NEWLINE);
 	if (d->it_contact)
 		vty_out(vty, " it-contact %s%s", d->it_contact, VTY_NEWLINE);
+	for (unsigned i = 0; i < d->n_admin_contacts; i++)
+		vty_out(vty, " admin-contact %s%s", d->admin_contacts[i], VTY_NEWLINE);
 	vty_out(vty, " alert modem-down %u%s", d->alert_modem_down_s, VTY_NEWLINE);
 	if (d->ctrl_port)
 		vty_out(vty, " ctrl-port %u%s", d->ctrl_port, VTY_NEWLINE);
@@ -667,6 +713,8 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(CHAPERONE_NODE, &cfg_no_statsd_cmd);
 	install_element(CHAPERONE_NODE, &cfg_no_it_contact_cmd);
 	install_element(CHAPERONE_NODE, &cfg_prompts_cmd);
+	install_element(CHAPERONE_NODE, &cfg_admin_contact_cmd);
+	install_element(CHAPERONE_NODE, &cfg_no_admin_contact_cmd);
 
 	install_element(CONFIG_NODE, &cfg_policy_cmd);
 	install_node(&policy_node, write_policy);

@@ -320,16 +320,11 @@ static void queued_now_waiting(struct chaperoned *d, struct daemon_modem *dm, co
 		     store_errmsg(d->store));
 }
 
-static struct daemon_modem *alert_modem(struct chaperoned *d, struct daemon_modem *near);
-
-/* A modem not ready for alert_modem_down_s: the it-contact is texted (from a modem that
- * is up, else it waits on this one's queue), the log says so, and the alert is recorded
- * as a delivery like every text. */
+/* A modem not ready for alert_modem_down_s: the contacts are texted (daemon_alert). */
 static void down_cb(void *data)
 {
 	struct daemon_modem *dm = data;
 	struct chaperoned *d = g_daemon;
-	struct daemon_modem *from = alert_modem(d, dm);
 	int64_t secs = (store_now_ms() - dm->down_since) / 1000;
 	char text[256], took[32];
 
@@ -344,10 +339,8 @@ static void down_cb(void *data)
 		 "wait; none is lost. Check its USB cable, SIM and signal (chaperone modem probe).",
 		 dm->name, dm->relay_number, took,
 		 dm->modem ? modem_state_name(modem_get_state(dm->modem)) : "not started");
-	LOGP(DMODEM, LOGL_ERROR, "alert: %s\n", text);
 	dm->down_alerted = true;
-	if (d->it_contact && d->router && from)
-		router_alert(d->router, from->relay_number, d->it_contact, text, store_now_ms());
+	daemon_alert(d, dm, text);
 }
 
 /* Up or down: the alert's clock. */
@@ -357,12 +350,11 @@ static void watch_down(struct chaperoned *d, struct daemon_modem *dm, enum modem
 
 	if (st == MODEM_ST_READY) {
 		osmo_timer_del(&dm->down_timer);
-		if (dm->down_alerted && d->it_contact && d->router) {
+		if (dm->down_alerted) {
 			snprintf(text, sizeof(text), "%s (%s) is ready again after %lld s.",
 				 dm->name, dm->relay_number,
 				 (long long)((store_now_ms() - dm->down_since) / 1000));
-			router_alert(d->router, dm->relay_number, d->it_contact, text,
-				     store_now_ms());
+			daemon_alert_clear(d, dm, text);
 		}
 		dm->down_since = 0;
 		dm->down_alerted = false;
@@ -401,22 +393,10 @@ static void on_state(struct modem *m, enum modem_state st, void *data)
 		router_poll(d->router, store_now_ms());
 }
 
-/* A relay number to send an alert from: one with room left, else this one. */
-static struct daemon_modem *alert_modem(struct chaperoned *d, struct daemon_modem *near)
-{
-	struct daemon_modem *dm;
-
-	llist_for_each_entry (dm, &d->modems, list)
-		if (dm->modem && dm != near && !modem_paced(dm->modem) &&
-		    modem_get_state(dm->modem) == MODEM_ST_READY)
-			return dm;
-	return near;
-}
-
 static void on_pacing(struct modem *m, unsigned used, unsigned cap, bool reached, void *data)
 {
 	struct chaperoned *d = data;
-	struct daemon_modem *dm = by_modem(d, m), *from;
+	struct daemon_modem *dm = by_modem(d, m);
 	char text[256];
 
 	if (!dm)
@@ -426,12 +406,10 @@ static void on_pacing(struct modem *m, unsigned used, unsigned cap, bool reached
 			   "wait, none is lost. Raise daily-cap or add a SIM."
 			 : "%s (%s) has sent %u of its daily cap of %u texts in 24 hours.",
 		 dm->name, dm->relay_number, reached ? cap : used, cap);
-	LOGP(DMODEM, reached ? LOGL_ERROR : LOGL_NOTICE, "%s\n", text);
 	/* Its queue waits for the cap: say so in the records of what was queued. */
 	if (reached)
 		queued_now_waiting(d, dm, "pacing: the relay number's daily cap is reached");
-	if (d->it_contact && d->router && (from = alert_modem(d, dm)))
-		router_alert(d->router, from->relay_number, d->it_contact, text, store_now_ms());
+	daemon_alert(d, dm, text);
 }
 
 static const struct modem_events events = {

@@ -162,11 +162,13 @@ void router_part_sent(struct router *r, int64_t delivery_id, const char *modem, 
 int router_status_report(struct router *r, int64_t rx_pdu_id, const char *modem, int mr,
 			 const char *recipient, uint8_t st, int64_t now);
 
-/* Text the district's IT contact about the relay itself (a SIM near its daily cap), from
- * `relay`: recorded as a delivery ("alert") and sent in the urgent lane. Returns the
- * delivery id, or -1 when it could not be recorded. */
+/* Text the district's IT or administrator contacts about the relay itself (a SIM near its
+ * daily cap), from `relay`: recorded as a delivery ("alert") and sent in the urgent lane.
+ * message_id (0: none) is the message the alert is about (the one that opened a crisis
+ * conversation), so that the records say which alerts it had. Returns the delivery id,
+ * or -1 when it could not be recorded. */
 int64_t router_alert(struct router *r, const char *relay, const char *number, const char *text,
-		     int64_t now);
+		     int64_t message_id, int64_t now);
 
 /* A text from the relay itself ("<district> relay: " and text) to `number` (person_id 0:
  * not in the directory), from `relay`, recorded as a delivery with `why` and sent:

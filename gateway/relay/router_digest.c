@@ -90,10 +90,11 @@ unsigned router_send_digests(struct router *r, int64_t now)
 	return sent;
 }
 
-int64_t router_notify(struct router *r, const char *relay, int64_t person_id, const char *number,
-		      const char *why, const char *text, int64_t now)
+static int64_t notify(struct router *r, const char *relay, int64_t person_id, const char *number,
+		      const char *why, const char *text, int64_t message_id, int64_t now)
 {
 	struct rec_delivery d = {.at = now,
+				 .message_id = message_id,
 				 .relay = relay,
 				 .recipient_id = person_id,
 				 .recipient_number = number,
@@ -111,10 +112,16 @@ int64_t router_notify(struct router *r, const char *relay, int64_t person_id, co
 	return id;
 }
 
+int64_t router_notify(struct router *r, const char *relay, int64_t person_id, const char *number,
+		      const char *why, const char *text, int64_t now)
+{
+	return notify(r, relay, person_id, number, why, text, 0, now);
+}
+
 int64_t router_alert(struct router *r, const char *relay, const char *number, const char *text,
-		     int64_t now)
+		     int64_t message_id, int64_t now)
 {
 	const struct dir_person *p = r->dir ? dir_person_by_phone(r->dir, number) : NULL;
 
-	return router_notify(r, relay, p ? p->id : 0, number, "alert", text, now);
+	return notify(r, relay, p ? p->id : 0, number, "alert", text, message_id, now);
 }

@@ -3,8 +3,8 @@
  * chaperoned on modemsim.
  *
  * - A modem that vanishes (its USB port gone) for longer than `alert modem-down` is
- *   texted about to the it-contact, from a modem that is up; when it is back, so is
- *   that; each alert is recorded as a delivery like every text.
+ *   texted about to the it-contact and the admin-contact, from a modem that is up; when
+ *   it is back, so is that; each alert is recorded as a delivery like every text.
  * - The figures for machines: CTRL GETs (modems, counters, the archive's size) over the
  *   IPA-framed CTRL protocol on localhost, a TRAP when a modem's state changes, and
  *   StatsD datagrams on a UDP socket the test opens.
@@ -27,7 +27,8 @@
 #include "tests/e2e/harness.h"
 #include "tests/e2e/relay_harness.h"
 
-#define IT "+16175550999" /* the district's IT person: not in the directory */
+#define IT    "+16175550999" /* the district's IT person: not in the directory */
+#define ADMIN "+16175550998" /* an administrator's admin-contact: not in the directory */
 
 static struct relay_env *env;
 static int statsd_fd = -1;
@@ -58,7 +59,8 @@ static int group_start(void **state)
 	ctrl_port = local_port(SOCK_STREAM, &tcp);
 	close(tcp); /* free for chaperoned to take */
 	snprintf(extra, sizeof(extra),
-		 "chaperone\n it-contact " IT "\n alert modem-down 2\n ctrl-port %u\n"
+		 "chaperone\n it-contact " IT "\n admin-contact " ADMIN "\n alert modem-down 2\n"
+		 " ctrl-port %u\n"
 		 " statsd 127.0.0.1 %u 1\n",
 		 ctrl_port, statsd_port);
 	relay_policy_defaults(&p);
@@ -137,7 +139,13 @@ static void test_modem_down_alert(void **state)
 	text = relay_expect(env, IT, "modem1 (" RELAY_ROBOTICS ") has not been ready for", 15000);
 	RELAY_HAS(env, text, "none is lost");
 	free(text);
+	/* The admin-contact gets every alert the it-contact gets. */
+	text =
+	    relay_expect(env, ADMIN, "modem1 (" RELAY_ROBOTICS ") has not been ready for", 15000);
+	free(text);
 	text = relay_expect(env, IT, "modem1 (" RELAY_ROBOTICS ") is ready again after", 30000);
+	free(text);
+	text = relay_expect(env, ADMIN, "modem1 (" RELAY_ROBOTICS ") is ready again after", 30000);
 	free(text);
 	RELAY_CHECK(env, relay_sql_int(env,
 				       "SELECT count(*) FROM deliveries WHERE why = 'alert' AND"
@@ -148,6 +156,10 @@ static void test_modem_down_alert(void **state)
 			   "SELECT count(*) FROM deliveries WHERE why = 'alert' AND"
 			   " recipient_number = '%s'",
 			   IT);
+	relay_wait_sql_int(env, 2, 10000,
+			   "SELECT count(*) FROM deliveries WHERE why = 'alert' AND"
+			   " recipient_number = '%s'",
+			   ADMIN);
 	relay_wait_ready(env, 20000);
 }
 
