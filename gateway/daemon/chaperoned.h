@@ -107,9 +107,12 @@ struct chaperoned {
 	/* Administrators texted every operational alert too (`admin-contact`, in order). */
 	char *admin_contacts[DAEMON_MAX_ADMIN_CONTACTS];
 	unsigned n_admin_contacts;
-	unsigned alert_modem_down_s; /* a modem not ready this long is texted about; 0: never */
-	unsigned ctrl_port;	     /* the CTRL interface on 127.0.0.1, 0: off */
-	char *statsd_host;	     /* StatsD (UDP), NULL: off */
+	unsigned alert_modem_down_s;  /* a modem not ready this long is texted about; 0: never */
+	unsigned alert_disk_full_pct; /* the archive's disk used this much (%) is; 0: never */
+	int64_t disk_alerted_at; /* wall ms of the last disk alert, 0: none since it was fine */
+	struct osmo_timer_list alert_timer; /* the checks of daemon_alerts.c */
+	unsigned ctrl_port;		    /* the CTRL interface on 127.0.0.1, 0: off */
+	char *statsd_host;		    /* StatsD (UDP), NULL: off */
 	unsigned statsd_port, statsd_interval_s;
 	char *prompts_dir; /* the district's own prompt recordings, or NULL: the built ones */
 	unsigned thread_window_h, question_window_min;
@@ -217,6 +220,7 @@ enum daemon_timer {
 	DAEMON_T_ADULT_REJOIN = -6, /* s: a call that lost its guardian waits for an adult */
 	DAEMON_T_CALL_HANGUP = -7,  /* s: "this call has ended" and the hang-ups */
 	DAEMON_T_MENU = -8,	    /* s: a known caller answered chooses from the menu */
+	DAEMON_T_ALERT_CHECK = -9,  /* s: the disk, the anchor, crises: checked for alerts */
 };
 extern struct osmo_tdef daemon_tdefs[];
 void daemon_timers_init(void);
@@ -233,6 +237,11 @@ void daemon_timer_schedule(struct osmo_timer_list *t, int T);
 void daemon_alert(struct chaperoned *d, struct daemon_modem *near, const char *text);
 void daemon_alert_clear(struct chaperoned *d, struct daemon_modem *near, const char *text);
 struct daemon_modem *daemon_alert_modem(struct chaperoned *d, struct daemon_modem *near);
+/* The checks that alert on their own (the archive's disk, ...): now, and every X9. */
+void daemon_alerts_start(struct chaperoned *d);
+/* The archive's disk as `df` shows it: bytes free to the daemon and the share used (%).
+ * 0, or -errno. */
+int daemon_archive_disk(struct chaperoned *d, uint64_t *free_bytes, unsigned *used_pct);
 
 /* daemon_vty.c */
 void daemon_vty_init(void);

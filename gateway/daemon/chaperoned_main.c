@@ -470,6 +470,7 @@ static int open_console(struct chaperoned *d)
 	daemon_timer_schedule(&d->poll_timer, DAEMON_T_POLL);
 	osmo_timer_setup(&d->digest_timer, digest_cb, d);
 	daemon_timer_schedule(&d->digest_timer, DAEMON_T_DIGEST_CHECK);
+	daemon_alerts_start(d);
 	return 0;
 }
 
@@ -491,6 +492,7 @@ int main(int argc, char **argv)
 	INIT_LLIST_HEAD(&d->modems);
 	router_config_defaults(&d->rcfg);
 	d->alert_modem_down_s = 300; /* five minutes: a modem resetting itself is back sooner */
+	d->alert_disk_full_pct = 90;
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
 	logging_setup(ctx);
 	d->ctrs = rate_ctr_group_alloc(ctx, &ctrg_desc, 0);

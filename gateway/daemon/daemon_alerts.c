@@ -6,15 +6,28 @@
  *    it-contact +16175550100
  *    admin-contact +16175550202     (up to 4 lines)
  *    alert modem-down 300           (daemon_modems.c)
+ *    alert disk-full 90             (% of the archive's disk used; 0: never)
+ *
+ * The archive's disk is checked at start and every X9 seconds (`timer relay X9`, 60 by
+ * default): used as `df` counts it (what root keeps back counts as used) at or above the
+ * setting is alerted once, with what is left, and again once a day while it stays, or
+ * when it went below the setting in between and came back.
  *
  * Every alert goes to the it-contact and to every admin-contact, each number once, through
  * the relay itself: from a relay number whose modem is up and has room left, else from the
  * one the alert is about (where it waits until that modem is back). Each text is recorded
  * as a delivery ("alert") like every other, and the alert is logged at ERROR, so that a
  * box nobody texts about still says it in its log. */
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include <osmocom/core/logging.h>
+
+#include <talloc.h>
 
 #include "gateway/daemon/chaperoned.h"
 
@@ -69,4 +82,96 @@ void daemon_alert_clear(struct chaperoned *d, struct daemon_modem *near, const c
 {
 	LOGP(DRELAY, LOGL_NOTICE, "alert over: %s\n", text);
 	to_contacts(d, daemon_alert_modem(d, near), text);
+}
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+/* ---- The archive's disk ---- */
+
+int daemon_archive_disk(struct chaperoned *d, uint64_t *free_bytes, unsigned *used_pct)
+{
+	char *path, *dir;
+	struct statvfs sv;
+	uint64_t used, avail;
+	int rc;
+
+	if (!d->database)
+		return -ENOENT;
+	path = talloc_strdup(d, d->database);
+	if (!path)
+		return -ENOMEM;
+	dir = dirname(path);
+	rc = statvfs(dir, &sv);
+	talloc_free(path);
+	if (rc < 0)
+		return -errno;
+	/* As df: used is what is not free; the share is of what users can have. */
+	used = (uint64_t)(sv.f_blocks - sv.f_bfree) * sv.f_frsize;
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	*free_bytes = avail;
+	*used_pct = used + avail ? (unsigned)((used * 100 + used + avail - 1) / (used + avail)) : 0;
+	return 0;
+}
+
+static void bytes_text(char *out, size_t cap, uint64_t n)
+{
+	if (n >= 1000000000ULL)
+		snprintf(out, cap, "%.1f GB", (double)n / 1e9);
+	else if (n >= 1000000ULL)
+		snprintf(out, cap, "%.0f MB", (double)n / 1e6);
+	else
+		snprintf(out, cap, "%" PRIu64 " kB", n / 1000);
+}
+
+static void check_disk(struct chaperoned *d, int64_t now)
+{
+	uint64_t free_bytes;
+	unsigned pct;
+	char text[320], left[32];
+	int rc;
+
+	if (!d->alert_disk_full_pct) {
+		d->disk_alerted_at = 0;
+		return;
+	}
+	rc = daemon_archive_disk(d, &free_bytes, &pct);
+	if (rc < 0) {
+		LOGP(DSTORE, LOGL_ERROR, "cannot tell how full the archive's disk is: %s\n",
+		     strerror(-rc));
+		return;
+	}
+	if (pct < d->alert_disk_full_pct) {
+		if (d->disk_alerted_at)
+			LOGP(DSTORE, LOGL_NOTICE, "the archive's disk is %u%% full again\n", pct);
+		d->disk_alerted_at = 0;
+		return;
+	}
+	if (d->disk_alerted_at && now - d->disk_alerted_at < DAY_MS)
+		return;
+	d->disk_alerted_at = now;
+	bytes_text(left, sizeof(left), free_bytes);
+	snprintf(text, sizeof(text),
+		 "The archive's disk is %u%% full (%s free; alert disk-full %u). When it is full "
+		 "no text can be recorded, so none is relayed. Free space on it or move the "
+		 "archive (%s).",
+		 pct, left, d->alert_disk_full_pct, d->database);
+	daemon_alert(d, NULL, text);
+}
+
+/* ---- The checks, now and every X9 ---- */
+
+static void alerts_cb(void *data)
+{
+	struct chaperoned *d = data;
+	int64_t now = store_now_ms();
+
+	if (!d->stopping)
+		check_disk(d, now);
+	daemon_timer_schedule(&d->alert_timer, DAEMON_T_ALERT_CHECK);
+}
+
+void daemon_alerts_start(struct chaperoned *d)
+{
+	osmo_timer_setup(&d->alert_timer, alerts_cb, d);
+	alerts_cb(d);
 }

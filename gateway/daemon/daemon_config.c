@@ -14,6 +14,7 @@
  *    it-contact +16175550100
  *    admin-contact +16175550202
  *    alert modem-down 300
+ *    alert disk-full 90
  *    prompts /etc/chaperone/prompts
  *   policy
  *    guardians-on-team-messages yes
@@ -231,6 +232,16 @@ DEFUN(cfg_alert_modem_down, cfg_alert_modem_down_cmd, "alert modem-down <0-86400
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_alert_disk_full, cfg_alert_disk_full_cmd, "alert disk-full <0-100>",
+      "Text the it-contact and admin-contacts about the relay itself\n"
+      "When the archive's disk is this full (checked every X9 seconds; again daily while "
+      "it stays)\n"
+      "Percent used (0: never)\n")
+{
+	g_daemon->alert_disk_full_pct = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_ctrl_port, cfg_ctrl_port_cmd, "ctrl-port <0-65535>",
       "The CTRL interface (read-only figures, on 127.0.0.1); read at start-up\n"
       "TCP port (0: off)\n")
@@ -301,6 +312,7 @@ static int write_chaperone(struct vty *vty)
 	for (unsigned i = 0; i < d->n_admin_contacts; i++)
 		vty_out(vty, " admin-contact %s%s", d->admin_contacts[i], VTY_NEWLINE);
 	vty_out(vty, " alert modem-down %u%s", d->alert_modem_down_s, VTY_NEWLINE);
+	vty_out(vty, " alert disk-full %u%s", d->alert_disk_full_pct, VTY_NEWLINE);
 	if (d->ctrl_port)
 		vty_out(vty, " ctrl-port %u%s", d->ctrl_port, VTY_NEWLINE);
 	if (d->statsd_host)
@@ -715,6 +727,7 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(CHAPERONE_NODE, &cfg_prompts_cmd);
 	install_element(CHAPERONE_NODE, &cfg_admin_contact_cmd);
 	install_element(CHAPERONE_NODE, &cfg_no_admin_contact_cmd);
+	install_element(CHAPERONE_NODE, &cfg_alert_disk_full_cmd);
 
 	install_element(CONFIG_NODE, &cfg_policy_cmd);
 	install_node(&policy_node, write_policy);

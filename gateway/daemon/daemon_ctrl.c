@@ -13,6 +13,7 @@
  *   queue-depth     texts waiting on the modems' queues, all modems
  *   messages-in, messages-out, messages-held, messages-blocked   since the start
  *   archive-bytes   the archive's size on disk (its WAL included)
+ *   archive-disk-free  bytes free on the archive's disk (to the daemon's user)
  *   calls-lines     lines that carry calls, free/total: "1/3"
  * and sends a TRAP "modem.<name>.state <state>" at every modem state change.
  *
@@ -191,6 +192,22 @@ static int get_archive_size(struct ctrl_cmd *cmd, void *data)
 	return CTRL_CMD_REPLY;
 }
 
+CTRL_CMD_DEFINE_RO(disk_free, "archive-disk-free");
+static int get_disk_free(struct ctrl_cmd *cmd, void *data)
+{
+	uint64_t free_bytes;
+	unsigned pct;
+	int rc = daemon_archive_disk(g_daemon, &free_bytes, &pct);
+
+	(void)data;
+	if (rc < 0) {
+		cmd->reply = talloc_asprintf(cmd, "cannot tell: %s", strerror(-rc));
+		return CTRL_CMD_ERROR;
+	}
+	cmd->reply = talloc_asprintf(cmd, "%" PRIu64, free_bytes);
+	return CTRL_CMD_REPLY;
+}
+
 CTRL_CMD_DEFINE_RO(call_lines, "calls-lines");
 static int get_call_lines(struct ctrl_cmd *cmd, void *data)
 {
@@ -217,7 +234,7 @@ int daemon_ctrl_start(struct chaperoned *d)
 {
 	struct ctrl_cmd_element *cmds[] = {
 	    &cmd_modems,   &cmd_modems_ready, &cmd_queue_depth,	 &cmd_msg_in,	  &cmd_msg_out,
-	    &cmd_msg_held, &cmd_msg_blocked,  &cmd_archive_size, &cmd_call_lines,
+	    &cmd_msg_held, &cmd_msg_blocked,  &cmd_archive_size, &cmd_call_lines, &cmd_disk_free,
 	};
 
 	osmo_stats_init(d->ctx);

@@ -65,6 +65,13 @@ struct osmo_tdef daemon_tdefs[] = {
      .unit = OSMO_TDEF_S,
      .desc = "a known caller: from the answer, how long the notice, the menu and a choice "
 	     "may take"},
+    {.T = DAEMON_T_ALERT_CHECK,
+     .default_val = 60,
+     .min_val = 1,
+     .max_val = 3600,
+     .unit = OSMO_TDEF_S,
+     .desc = "how often the archive's disk, its last anchor and crisis conversations are "
+	     "checked for alerts"},
     {},
 };
 

@@ -8,6 +8,8 @@
  * - The figures for machines: CTRL GETs (modems, counters, the archive's size) over the
  *   IPA-framed CTRL protocol on localhost, a TRAP when a modem's state changes, and
  *   StatsD datagrams on a UDP socket the test opens.
+ * - The archive's disk above `alert disk-full`: texted once to the contacts, recorded;
+ *   CTRL's archive-disk-free.
  *
  *   test_relay_ops BUILD_DIR SOURCE_DIR */
 #include <arpa/inet.h>
@@ -15,6 +17,7 @@
 #include <poll.h>
 #include <setjmp.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,7 +64,7 @@ static int group_start(void **state)
 	snprintf(extra, sizeof(extra),
 		 "chaperone\n it-contact " IT "\n admin-contact " ADMIN "\n alert modem-down 2\n"
 		 " ctrl-port %u\n"
-		 " statsd 127.0.0.1 %u 1\n",
+		 " statsd 127.0.0.1 %u 1\n alert disk-full 99\ntimer relay X9 1\n",
 		 ctrl_port, statsd_port);
 	relay_policy_defaults(&p);
 	p.extra_config = extra;
@@ -227,6 +230,69 @@ static void test_ctrl_and_statsd(void **state)
 	RELAY_CHECK(env, seen);
 }
 
+/* How many of the phone's messages contain needle. */
+static unsigned inbox_with(const char *phone, const char *needle)
+{
+	struct relay_inbox in = {0};
+	unsigned n = 0;
+
+	relay_inbox(env, phone, &in);
+	for (unsigned i = 0; i < in.n; i++)
+		n += strstr(in.text[i], needle) != NULL;
+	relay_inbox_free(&in);
+	return n;
+}
+
+/* The archive's disk: nothing while it is below `alert disk-full` (99 %: no test machine's
+ * disk is that full), one alert to each contact, recorded, once the setting is below what
+ * is used (1 %: every disk is); CTRL says what is free. */
+static void test_disk_full_alert(void **state)
+{
+	struct statvfs sv;
+	char *r, *text;
+	long long ctrl_free, fs_free;
+	int fd;
+
+	(void)state;
+	/* Checked every second (X9): three checks. */
+	usleep(3500 * 1000);
+	RELAY_CHECK(env, inbox_with(IT, "archive's disk") == 0);
+	RELAY_CHECK(env, relay_sql_int(env, "SELECT count(*) FROM deliveries WHERE why = 'alert'"
+					    " AND body LIKE '%%archive''s disk%%'") == 0);
+	r = relay_vty(env, "configure terminal\nchaperone\nalert disk-full 1\nend\n"
+			   "show running-config\n");
+	RELAY_HAS(env, r, " alert disk-full 1\n");
+	free(r);
+	text = relay_expect(env, IT, "The archive's disk is ", RELAY_WAIT_MS);
+	RELAY_HAS(env, text, "% full (");
+	RELAY_HAS(env, text, " free; alert disk-full 1)");
+	free(text);
+	text = relay_expect(env, ADMIN, "The archive's disk is ", RELAY_WAIT_MS);
+	free(text);
+	relay_wait_sql_int(env, 2, 10000,
+			   "SELECT count(*) FROM deliveries WHERE why = 'alert' AND body LIKE"
+			   " '%%The archive''s disk is %%' AND recipient_number IN ('%s', '%s')",
+			   IT, ADMIN);
+	/* Once, not at every check while it stays. */
+	usleep(3500 * 1000);
+	RELAY_CHECK(env, inbox_with(IT, "archive's disk") == 1);
+	RELAY_CHECK(env, relay_sql_int(env, "SELECT count(*) FROM deliveries WHERE why = 'alert'"
+					    " AND body LIKE '%%archive''s disk%%'") == 2);
+	r = relay_vty(env, "configure terminal\nchaperone\nalert disk-full 99\nend\n");
+	free(r);
+	/* What CTRL says is free is what statvfs says of the archive's directory. */
+	fd = ctrl_connect();
+	r = ctrl_get(fd, "archive-disk-free");
+	RELAY_HAS(env, r, "GET_REPLY 7 archive-disk-free ");
+	ctrl_free = atoll(r + strlen("GET_REPLY 7 archive-disk-free "));
+	free(r);
+	close(fd);
+	RELAY_CHECK(env, statvfs(env->dir, &sv) == 0);
+	fs_free = (long long)sv.f_bavail * (long long)sv.f_frsize;
+	print_message("archive-disk-free %lld, statvfs %lld\n", ctrl_free, fs_free);
+	RELAY_CHECK(env, ctrl_free > 0 && llabs(ctrl_free - fs_free) < fs_free / 100 + 100000000LL);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +300,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_modem_down_alert, relay_test_setup,
 					    relay_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_ctrl_and_statsd, relay_test_setup,
+					    relay_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_disk_full_alert, relay_test_setup,
 					    relay_test_teardown),
 	};
 
