@@ -17,7 +17,8 @@ static const struct cli_command subcommands[] = {
     {"retention", "show the retention schedule in force", cli_records_retention},
     {"dispose", "dispose of records past retention and not held", cli_records_dispose},
     {"verify", "check the whole archive's hash chain", cli_records_verify},
-    {"anchor", "print the archive's head, to keep outside the machine", cli_records_anchor},
+    {"anchor", "print the archive's head, to keep outside the machine (recorded)",
+     cli_records_anchor},
     {"audit", "list who searched, exported, held, disposed", cli_records_audit},
     {"backup", "copy the archive while the relay runs", cli_records_backup},
 };

@@ -16,6 +16,7 @@
 
 #include <talloc.h>
 
+#include "storage/archive/access_log.h"
 #include "storage/archive/chain.h"
 #include "storage/records/records_calls.h"
 #include "gateway/cli/cli.h"
@@ -178,21 +179,25 @@ int cli_records_verify(int argc, char **argv)
 
 static void anchor_usage(FILE *f)
 {
-	fprintf(f, "Usage: chaperone records anchor [--db PATH]\n\n"
+	fprintf(f, "Usage: chaperone records anchor [--as NAME] [--db PATH]\n\n"
 		   "Prints the archive's head (how many records, and the hash that closes over\n"
 		   "all of them) as an anchor line to keep outside this machine: print it, or\n"
 		   "e-mail it to the clerk. `chaperone records verify --anchor LINE` later proves\n"
-		   "that the archive still extends it.\n");
+		   "that the archive still extends it. The anchor is recorded in the access log\n"
+		   "(action \"anchor\", by NAME or your account); chaperoned texts its alert\n"
+		   "contacts when none was taken for `alert anchor-overdue` days.\n");
 }
 
 int cli_records_anchor(int argc, char **argv)
 {
 	static const struct option opts[] = {
+	    {"as", required_argument, NULL, 'a'},
 	    {"db", required_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *db = NULL;
+	const char *db = NULL, *as = NULL;
+	struct access_entry e = {0};
 	struct chain_head h;
 	struct store *s;
 	char line[CHAIN_ANCHOR_LEN], at[40], hex[2 * CHAIN_HASH_LEN + 1];
@@ -202,6 +207,9 @@ int cli_records_anchor(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'a':
+			as = optarg;
+			break;
 		case 'd':
 			db = optarg;
 			break;
@@ -223,24 +231,38 @@ int cli_records_anchor(int argc, char **argv)
 		talloc_free(ctx);
 		return CLI_EXIT_DB;
 	}
-	if (chain_head(s, &h) < 0) {
+	/* The head and the access row in one transaction: nothing is chained in between,
+	 * so the line recorded is the head it was taken of (the row itself comes after). */
+	if (store_begin(s) < 0 || chain_head(s, &h) < 0) {
+		store_rollback(s);
 		cli_err("records anchor",
 			"the archive has no chain head (not a Chaperone archive?)");
 		talloc_free(ctx);
 		return CLI_EXIT_INPUT;
 	}
 	chain_anchor_format(&h, line, sizeof(line));
-	store_format_time(at, sizeof(at), store_now_ms());
+	e.at = store_now_ms();
+	e.operator= cli_actor(ctx, as);
+	e.action = "anchor";
+	e.results = -1;
+	e.detail = line;
+	if (access_log_add(s, &e) < 0 || store_commit(s) < 0) {
+		cli_err("records anchor", "cannot record the anchor: %s", store_errmsg(s));
+		store_rollback(s);
+		talloc_free(ctx);
+		return CLI_EXIT_DB;
+	}
+	store_format_time(at, sizeof(at), e.at);
 	chain_hex(h.hash, CHAIN_HASH_LEN, hex);
 	printf("Chaperone archive anchor\n"
-	       "Taken:   %s\n"
+	       "Taken:   %s by %s\n"
 	       "Archive: %s\n"
 	       "Records: %" PRId64 "\n"
 	       "Head:    %s\n\n"
 	       "%s\n\n"
 	       "Keep this outside the machine. To check later:\n"
 	       "  chaperone records verify --anchor %s\n",
-	       at, store_path(s), h.seq, hex, line, line);
+	       at, e.operator, store_path(s), h.seq, hex, line, line);
 	talloc_free(ctx);
 	return CLI_EXIT_OK;
 }

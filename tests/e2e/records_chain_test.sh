@@ -6,7 +6,8 @@
 #   tests/e2e/records_chain_test.sh BUILD_DIR
 #
 #   1. a fresh archive (the sample district imported) verifies: exit 0
-#   2. an anchor is printed; the archive grows; verify --anchor LINE and --anchor FILE
+#   2. an anchor is printed and recorded in the access log (its line, who took it with
+#      --as); the archive grows; verify --anchor LINE and --anchor FILE
 #      (an e-mail quoting it) both hold
 #   3. audit lists the accesses with the operator given by --as, and records itself
 #   4. one byte of a recorded access changed in the file: verify exits 3 and names it
@@ -61,9 +62,10 @@ has verify1.err "verified"
 ok "a fresh archive verifies"
 
 # 2. Anchors.
-expect_rc 0 anchor "$chaperone" records anchor
+expect_rc 0 anchor "$chaperone" records anchor --as "Clerk Ada Byron"
 line=$(grep -o 'chaperone-anchor:v1:[0-9a-f]*:[0-9]*:[0-9a-f]*' "$work/anchor.out" | head -1)
 [ -n "$line" ] || fail "anchor printed no anchor line"
+has anchor.out "by Clerk Ada Byron"
 expect_rc 0 audit0 "$chaperone" records audit --as "Officer Zebulon Quill"
 expect_rc 0 verify2 "$chaperone" records verify --anchor "$line"
 has verify2.out "It extends the anchor"
@@ -71,12 +73,17 @@ printf 'From: records@lakeview.example\nSubject: anchor\n\n%s\n' "$line" >"$work
 expect_rc 0 verify3 "$chaperone" records verify --anchor "$work/mail.txt"
 has verify3.out "It extends the anchor"
 ok "verify --anchor holds for a line and for a file quoting it, after the archive grew"
+expect_rc 0 audit_anchor "$chaperone" records audit --action anchor
+has audit_anchor.out "Clerk Ada Byron"
+has audit_anchor.out "$line"
+has audit_anchor.err "1 access"
+ok "an anchor is recorded in the access log, with its line and who took it"
 
 # 3. Audit.
 expect_rc 0 audit1 "$chaperone" records audit --as "Dana"
 has audit1.out "Officer Zebulon Quill"
 has audit1.out "audit"
-has audit1.err "1 access"
+has audit1.err "3 access"
 expect_rc 0 audit2 "$chaperone" records audit --operator Dana
 has audit2.out "Dana ("
 has audit2.err "1 access"
@@ -88,9 +95,9 @@ off=$(grep -obUa "Zebulon Quill" "$CHAPERONE_DB" | head -1 | cut -d: -f1)
 printf 'X' | dd of="$CHAPERONE_DB" bs=1 seek="$off" conv=notrunc status=none
 expect_rc 3 verify4 "$chaperone" records verify
 has verify4.out "THE ARCHIVE DOES NOT HOLD"
-has verify4.out "access 1"
+has verify4.out "access 2"
 has verify4.out "altered"
-ok "an edited byte of a recorded access: exit 3, access 1 named"
+ok "an edited byte of a recorded access: exit 3, access 2 named"
 
 # 5. Bad input.
 expect_rc 4 missing "$chaperone" records verify --db "$work/nowhere.db"
