@@ -109,7 +109,9 @@ struct chaperoned {
 	unsigned n_admin_contacts;
 	unsigned alert_modem_down_s;  /* a modem not ready this long is texted about; 0: never */
 	unsigned alert_disk_full_pct; /* the archive's disk used this much (%) is; 0: never */
-	int64_t disk_alerted_at; /* wall ms of the last disk alert, 0: none since it was fine */
+	int64_t disk_alerted_at;    /* wall ms of the last disk alert, 0: none since it was fine */
+	unsigned alert_anchor_days; /* no anchor for this many days is texted about; 0: never */
+	int64_t anchor_alerted_at;  /* wall ms of the last anchor alert, 0: none since one */
 	struct osmo_timer_list alert_timer; /* the checks of daemon_alerts.c */
 	unsigned ctrl_port;		    /* the CTRL interface on 127.0.0.1, 0: off */
 	char *statsd_host;		    /* StatsD (UDP), NULL: off */

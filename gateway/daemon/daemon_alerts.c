@@ -7,11 +7,15 @@
  *    admin-contact +16175550202     (up to 4 lines)
  *    alert modem-down 300           (daemon_modems.c)
  *    alert disk-full 90             (% of the archive's disk used; 0: never)
+ *    alert anchor-overdue 35        (days without an anchor; 0: never)
  *
  * The archive's disk is checked at start and every X9 seconds (`timer relay X9`, 60 by
  * default): used as `df` counts it (what root keeps back counts as used) at or above the
  * setting is alerted once, with what is left, and again once a day while it stays, or
- * when it went below the setting in between and came back.
+ * when it went below the setting in between and came back. So is the last anchor: the
+ * newest `chaperone records anchor` or disposal recorded (access_last_anchor), or with
+ * none ever, the archive's beginning; older than the setting is alerted once, then once a
+ * day until an anchor is taken.
  *
  * Every alert goes to the it-contact and to every admin-contact, each number once, through
  * the relay itself: from a relay number whose modem is up and has room left, else from the
@@ -30,6 +34,7 @@
 #include <talloc.h>
 
 #include "gateway/daemon/chaperoned.h"
+#include "storage/archive/access_log.h"
 
 struct daemon_modem *daemon_alert_modem(struct chaperoned *d, struct daemon_modem *near)
 {
@@ -158,6 +163,44 @@ static void check_disk(struct chaperoned *d, int64_t now)
 	daemon_alert(d, NULL, text);
 }
 
+/* ---- The last anchor ---- */
+
+static void check_anchor(struct chaperoned *d, int64_t now)
+{
+	int64_t at = 0, days;
+	int rc;
+	bool never;
+	char text[320];
+
+	if (!d->alert_anchor_days || !d->store) {
+		d->anchor_alerted_at = 0;
+		return;
+	}
+	rc = access_last_anchor(d->store, &at);
+	never = rc == 0;
+	if (never)
+		rc = access_archive_began(d->store, &at);
+	if (rc < 0) {
+		LOGP(DSTORE, LOGL_ERROR, "cannot read when the archive was last anchored: %s\n",
+		     store_errmsg(d->store));
+		return;
+	}
+	days = rc ? (now - at) / DAY_MS : 0;
+	if (days < (int64_t)d->alert_anchor_days) {
+		d->anchor_alerted_at = 0;
+		return;
+	}
+	if (d->anchor_alerted_at && now - d->anchor_alerted_at < DAY_MS)
+		return;
+	d->anchor_alerted_at = now;
+	snprintf(text, sizeof(text),
+		 "No anchor of the archive for %lld day%s%s; run chaperone records anchor and file "
+		 "the line outside this machine (alert anchor-overdue %u).",
+		 (long long)days, days == 1 ? "" : "s", never ? " (none was ever taken)" : "",
+		 d->alert_anchor_days);
+	daemon_alert(d, NULL, text);
+}
+
 /* ---- The checks, now and every X9 ---- */
 
 static void alerts_cb(void *data)
@@ -165,8 +208,10 @@ static void alerts_cb(void *data)
 	struct chaperoned *d = data;
 	int64_t now = store_now_ms();
 
-	if (!d->stopping)
+	if (!d->stopping) {
 		check_disk(d, now);
+		check_anchor(d, now);
+	}
 	daemon_timer_schedule(&d->alert_timer, DAEMON_T_ALERT_CHECK);
 }
 

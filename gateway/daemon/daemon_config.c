@@ -15,6 +15,7 @@
  *    admin-contact +16175550202
  *    alert modem-down 300
  *    alert disk-full 90
+ *    alert anchor-overdue 35
  *    prompts /etc/chaperone/prompts
  *   policy
  *    guardians-on-team-messages yes
@@ -242,6 +243,16 @@ DEFUN(cfg_alert_disk_full, cfg_alert_disk_full_cmd, "alert disk-full <0-100>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_alert_anchor, cfg_alert_anchor_cmd, "alert anchor-overdue <0-3650>",
+      "Text the it-contact and admin-contacts about the relay itself\n"
+      "When no anchor of the archive (chaperone records anchor) was taken for this long "
+      "(again daily while none is)\n"
+      "Days (0: never)\n")
+{
+	g_daemon->alert_anchor_days = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_ctrl_port, cfg_ctrl_port_cmd, "ctrl-port <0-65535>",
       "The CTRL interface (read-only figures, on 127.0.0.1); read at start-up\n"
       "TCP port (0: off)\n")
@@ -313,6 +324,7 @@ static int write_chaperone(struct vty *vty)
 		vty_out(vty, " admin-contact %s%s", d->admin_contacts[i], VTY_NEWLINE);
 	vty_out(vty, " alert modem-down %u%s", d->alert_modem_down_s, VTY_NEWLINE);
 	vty_out(vty, " alert disk-full %u%s", d->alert_disk_full_pct, VTY_NEWLINE);
+	vty_out(vty, " alert anchor-overdue %u%s", d->alert_anchor_days, VTY_NEWLINE);
 	if (d->ctrl_port)
 		vty_out(vty, " ctrl-port %u%s", d->ctrl_port, VTY_NEWLINE);
 	if (d->statsd_host)
@@ -728,6 +740,7 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(CHAPERONE_NODE, &cfg_admin_contact_cmd);
 	install_element(CHAPERONE_NODE, &cfg_no_admin_contact_cmd);
 	install_element(CHAPERONE_NODE, &cfg_alert_disk_full_cmd);
+	install_element(CHAPERONE_NODE, &cfg_alert_anchor_cmd);
 
 	install_element(CONFIG_NODE, &cfg_policy_cmd);
 	install_node(&policy_node, write_policy);

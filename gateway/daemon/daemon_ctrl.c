@@ -14,6 +14,8 @@
  *   messages-in, messages-out, messages-held, messages-blocked   since the start
  *   archive-bytes   the archive's size on disk (its WAL included)
  *   archive-disk-free  bytes free on the archive's disk (to the daemon's user)
+ *   last-anchor     when the archive's head was last anchored (records anchor, or a
+ *                   disposal), ISO 8601 UTC: "2026-12-06T11:34:14.472Z", or "never"
  *   calls-lines     lines that carry calls, free/total: "1/3"
  * and sends a TRAP "modem.<name>.state <state>" at every modem state change.
  *
@@ -34,6 +36,7 @@
 #include <talloc.h>
 
 #include "gateway/daemon/chaperoned.h"
+#include "storage/archive/access_log.h"
 
 static struct ctrl_handle *ctrl;
 static struct osmo_stats_reporter *statsd;
@@ -208,6 +211,25 @@ static int get_disk_free(struct ctrl_cmd *cmd, void *data)
 	return CTRL_CMD_REPLY;
 }
 
+CTRL_CMD_DEFINE_RO(last_anchor, "last-anchor");
+static int get_last_anchor(struct ctrl_cmd *cmd, void *data)
+{
+	int64_t at;
+	char iso[40];
+	int rc = access_last_anchor(g_daemon->store, &at);
+
+	(void)data;
+	if (rc < 0) {
+		cmd->reply = talloc_asprintf(cmd, "cannot read the archive: %s",
+					     store_errmsg(g_daemon->store));
+		return CTRL_CMD_ERROR;
+	}
+	if (rc)
+		store_format_time(iso, sizeof(iso), at);
+	cmd->reply = talloc_strdup(cmd, rc ? iso : "never");
+	return CTRL_CMD_REPLY;
+}
+
 CTRL_CMD_DEFINE_RO(call_lines, "calls-lines");
 static int get_call_lines(struct ctrl_cmd *cmd, void *data)
 {
@@ -233,8 +255,9 @@ void daemon_ctrl_modem_state(struct daemon_modem *dm, enum modem_state st)
 int daemon_ctrl_start(struct chaperoned *d)
 {
 	struct ctrl_cmd_element *cmds[] = {
-	    &cmd_modems,   &cmd_modems_ready, &cmd_queue_depth,	 &cmd_msg_in,	  &cmd_msg_out,
-	    &cmd_msg_held, &cmd_msg_blocked,  &cmd_archive_size, &cmd_call_lines, &cmd_disk_free,
+	    &cmd_modems,     &cmd_modems_ready, &cmd_queue_depth, &cmd_msg_in,
+	    &cmd_msg_out,    &cmd_msg_held,	&cmd_msg_blocked, &cmd_archive_size,
+	    &cmd_call_lines, &cmd_disk_free,	&cmd_last_anchor,
 	};
 
 	osmo_stats_init(d->ctx);

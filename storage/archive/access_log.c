@@ -58,6 +58,41 @@ fail:
 	return -1;
 }
 
+/* The first column of the one row of sql, when not NULL: 1 and *at, 0, or -1. */
+static int one_time(struct store *s, const char *sql, int64_t *at)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*at = sqlite3_column_int64(st, 0);
+		rc = 1;
+	} else {
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int access_last_anchor(struct store *s, int64_t *at)
+{
+	return one_time(s,
+			"SELECT max(at) FROM (SELECT max(at) AS at FROM access_log"
+			" WHERE action = 'anchor' UNION ALL SELECT max(at) FROM disposals)",
+			at);
+}
+
+int access_archive_began(struct store *s, int64_t *at)
+{
+	return one_time(s,
+			"SELECT min(at) FROM (SELECT created_at AS at FROM archive"
+			" UNION ALL SELECT min(at) FROM messages)",
+			at);
+}
+
 int access_log_list(struct store *s, const struct access_filter *f,
 		    void (*cb)(const struct access_row *row, void *data), void *data)
 {

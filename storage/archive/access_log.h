@@ -45,6 +45,14 @@ struct access_row {
 int access_log_list(struct store *s, const struct access_filter *f,
 		    void (*cb)(const struct access_row *row, void *data), void *data);
 
+/* When the archive's head was last taken to keep outside the machine: the newest
+ * `records anchor` (an access row, action "anchor") or disposal (its certificate carries
+ * the head after it). 1 and *at (ms), 0 when never, -1 when the archive cannot be read. */
+int access_last_anchor(struct store *s, int64_t *at);
+/* When the archive began: its first message, or when it was made if that is earlier.
+ * 1 and *at, 0 when it cannot say (no archive row, no message), -1. */
+int access_archive_began(struct store *s, int64_t *at);
+
 /* The OS user running this process ("uid N" if it has no name). */
 const char *access_os_user(void);
 

@@ -10,6 +10,8 @@
  *   StatsD datagrams on a UDP socket the test opens.
  * - The archive's disk above `alert disk-full`: texted once to the contacts, recorded;
  *   CTRL's archive-disk-free.
+ * - Anchors: `chaperone records anchor` is recorded and CTRL's last-anchor says when; on a
+ *   clock moved 36 days on, no anchor is texted about, once, then a day later again.
  *
  *   test_relay_ops BUILD_DIR SOURCE_DIR */
 #include <arpa/inet.h>
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -293,6 +296,122 @@ static void test_disk_full_alert(void **state)
 	RELAY_CHECK(env, ctrl_free > 0 && llabs(ctrl_free - fs_free) < fs_free / 100 + 100000000LL);
 }
 
+/* A time of the archive (ms) as the daemon says it: ISO 8601 UTC with milliseconds. */
+static void iso(char *out, size_t cap, long long ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+/* CTRL's last-anchor: "never", then the time of the anchor `chaperone records anchor`
+ * took and recorded (with its line and operator). */
+static void ctrl_last_anchor(char *out, size_t cap)
+{
+	int fd = ctrl_connect();
+	char *r = ctrl_get(fd, "last-anchor");
+
+	RELAY_HAS(env, r, "GET_REPLY 7 last-anchor ");
+	snprintf(out, cap, "%s", r + strlen("GET_REPLY 7 last-anchor "));
+	free(r);
+	close(fd);
+}
+
+static char *take_anchor(const char *clerk, long long *at)
+{
+	char *out = NULL, *line, *end, *detail;
+
+	RELAY_CHECK(env, relay_cli(env, &out, "records", "anchor", "--as", clerk, NULL) == 0);
+	line = strstr(out, "chaperone-anchor:v1:");
+	RELAY_CHECK(env, line != NULL);
+	end = strchr(line, '\n');
+	line = strndup(line, end ? (size_t)(end - line) : strlen(line));
+	free(out);
+	*at = relay_sql_int(env, "SELECT max(at) FROM access_log WHERE action = 'anchor'");
+	detail = relay_sql_str(env,
+			       "SELECT detail FROM access_log WHERE action = 'anchor' AND at = %lld"
+			       " AND operator = '%s'",
+			       *at, clerk);
+	RELAY_CHECK(env, detail && !strcmp(detail, line));
+	free(detail);
+	return line;
+}
+
+static void test_anchor_recorded(void **state)
+{
+	char got[64], want[64], *line;
+	long long at;
+
+	(void)state;
+	ctrl_last_anchor(got, sizeof(got));
+	RELAY_CHECK(env, !strcmp(got, "never"));
+	line = take_anchor("Clerk Ada Byron", &at);
+	free(line);
+	iso(want, sizeof(want), at);
+	ctrl_last_anchor(got, sizeof(got));
+	print_message("last-anchor %s (recorded %s)\n", got, want);
+	RELAY_CHECK(env, !strcmp(got, want));
+}
+
+/* ---- Alerts on a moved clock: chaperoned's wall clock is libfaketime's ---- */
+
+static int moved_clock_start(void **state)
+{
+	struct relay_policy p;
+	int tcp;
+
+	(void)state;
+	ctrl_port = local_port(SOCK_STREAM, &tcp);
+	close(tcp);
+	snprintf(extra, sizeof(extra),
+		 "chaperone\n it-contact " IT "\n admin-contact " ADMIN "\n ctrl-port %u\n"
+		 "timer relay X9 1\n",
+		 ctrl_port);
+	relay_policy_defaults(&p);
+	p.fake_clock = true;
+	p.extra_config = extra;
+	env = relay_group_begin("tests/fixtures/district", &p);
+	return 0;
+}
+
+/* No anchor for `alert anchor-overdue` days (35 by default): the archive's beginning
+ * counts while none was ever taken. Texted once, and a day later again, counted from
+ * the anchor taken meanwhile. */
+static void test_anchor_overdue(void **state)
+{
+	char got[64], want[64], *text, *line;
+	long long at;
+
+	(void)state;
+	usleep(2500 * 1000);
+	RELAY_CHECK(env, inbox_with(IT, "No anchor") == 0);
+	relay_clock(env, "+36d");
+	text = relay_expect(env, IT, "No anchor of the archive for 36 days", RELAY_WAIT_MS);
+	RELAY_HAS(env, text, "(none was ever taken); run chaperone records anchor");
+	free(text);
+	text = relay_expect(env, ADMIN, "No anchor of the archive for 36 days", RELAY_WAIT_MS);
+	free(text);
+	relay_wait_sql_int(env, 2, 10000,
+			   "SELECT count(*) FROM deliveries WHERE why = 'alert' AND body LIKE"
+			   " '%%No anchor of the archive for 36 days%%'");
+	/* The anchor the records officer takes now (on the real clock: 36 days before
+	 * chaperoned's) is what chaperoned counts from, and CTRL says when it was. */
+	line = take_anchor("Clerk Ada Byron", &at);
+	free(line);
+	iso(want, sizeof(want), at);
+	ctrl_last_anchor(got, sizeof(got));
+	RELAY_CHECK(env, !strcmp(got, want));
+	usleep(2500 * 1000);
+	RELAY_CHECK(env, inbox_with(IT, "No anchor") == 1);
+	relay_clock(env, "+37d");
+	text = relay_expect(env, IT, "No anchor of the archive for 37 days;", RELAY_WAIT_MS);
+	free(text);
+	RELAY_CHECK(env, inbox_with(IT, "No anchor") == 2);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,8 +422,21 @@ int main(int argc, char **argv)
 					    relay_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_disk_full_alert, relay_test_setup,
 					    relay_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_anchor_recorded, relay_test_setup,
+					    relay_test_teardown),
 	};
 
+	/* Last: each moves the clock further on. */
+	const struct CMUnitTest moved[] = {
+	    cmocka_unit_test_setup_teardown(test_anchor_overdue, relay_test_setup,
+					    relay_test_teardown),
+	};
+	int failed;
+
 	relay_harness_init(argc, argv);
-	return cmocka_run_group_tests_name("relay operations", tests, group_start, relay_group_end);
+	failed =
+	    cmocka_run_group_tests_name("relay operations", tests, group_start, relay_group_end);
+	failed += cmocka_run_group_tests_name("relay alerts on a moved clock", moved,
+					      moved_clock_start, relay_group_end);
+	return failed;
 }
