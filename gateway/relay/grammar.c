@@ -202,7 +202,7 @@ static bool parse_call(const char *t, size_t e, size_t rest, struct grammar_pars
 	return true;
 }
 
-/* The whole message is a keyword (or WHO or CLOSE and one address)? */
+/* The whole message is a keyword (or WHO, CLOSE or ACK and one address)? */
 static bool parse_keyword(const char *t, size_t len, size_t b, size_t e, struct grammar_parse *out)
 {
 	size_t w1 = word_end(t, len, b), n1 = w1 - b, rest, w2, n2;
@@ -237,6 +237,8 @@ static bool parse_keyword(const char *t, size_t len, size_t b, size_t e, struct 
 		kind = GRAMMAR_WHO;
 	else if (word_is(t + b, n1, "close") && t[rest] == '@')
 		kind = GRAMMAR_CLOSE;
+	else if (word_is(t + b, n1, "ack") && t[rest] == '@')
+		kind = GRAMMAR_ACK;
 	else
 		return false;
 	w2 = word_end(t, e, rest);

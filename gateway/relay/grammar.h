@@ -18,6 +18,7 @@
  *   STOP / START                         opt out / back in (anyone)
  *   DISCARD                              drop the message the gateway asked about
  *   CLOSE @jamier                        end a crisis conversation (administrators)
+ *   ACK @jamier                          acknowledge a crisis conversation (administrators)
  *   ASK                                  ask an administrator for an exception after a
  *                                        one-to-one was refused
  *   CALL @jamier [!urgent] [!crisis]     a call through the relay number (a guardian is
@@ -45,6 +46,7 @@ enum grammar_kind {
 	GRAMMAR_CLOSE, /* CLOSE @name: an administrator ends a crisis conversation */
 	GRAMMAR_ASK,   /* ASK: staff ask for an exception after a refused one-to-one */
 	GRAMMAR_CALL,  /* CALL @handle: a call; its addresses and flags as for a message */
+	GRAMMAR_ACK,   /* ACK @name: an administrator acknowledges a crisis conversation */
 };
 
 enum grammar_addr_kind {

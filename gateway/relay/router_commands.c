@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The SMS commands (HELP, WHO, STOP, START, DISCARD, CLOSE, ASK) and messages from numbers the
+/* The SMS commands (HELP, WHO, STOP, START, DISCARD, CLOSE, ACK, ASK) and messages from numbers the
  * directory does not know: recorded, never forwarded, answered at most once a day. */
 #include <talloc.h>
 
@@ -102,6 +102,8 @@ int router_command(struct work *w, const struct grammar_parse *g)
 	}
 	case GRAMMAR_CLOSE:
 		return router_crisis_close(w, g);
+	case GRAMMAR_ACK:
+		return router_crisis_ack(w, g);
 	case GRAMMAR_ASK:
 		return router_ask_exception(w);
 	case GRAMMAR_CALL:

@@ -5,8 +5,10 @@
  * guardians: the crisis may be at home), the staff member's messages to the student stay
  * one-to-one with the same alerts, and every message in it is flagged for review. It
  * stays open crisis-window hours after its last message, or until an administrator
- * texts CLOSE @name. Its state is read from the records (rec_crisis_open), so a restart
- * changes nothing. */
+ * texts CLOSE @name. An administrator texts ACK @name to say it is seen to: recorded
+ * (rule "crisis-ack"), the staff member told; chaperoned alerts the IT and administrator
+ * contacts about a crisis conversation nobody acknowledged in time (daemon_alerts.c).
+ * Its state is read from the records (rec_crisis_open), so a restart changes nothing. */
 #include <talloc.h>
 
 #include "gateway/relay/router_internal.h"
@@ -120,4 +122,53 @@ int router_crisis_close(struct work *w, const struct grammar_parse *g)
 		return -1;
 	return router_reply(w, vid, "Closed: the crisis conversation of %s with %s.",
 			    student->display, staff->display);
+}
+
+int router_crisis_ack(struct work *w, const struct grammar_parse *g)
+{
+	const char *handle = g->n_addrs ? g->addrs[0].word : "";
+	struct dir_person *student = g->n_addrs ? dir_person_by_handle(w->r->dir, handle) : NULL;
+	struct dir_person *staff;
+	struct dir_team *team;
+	int64_t vid;
+	int rc;
+
+	if (w->sender->role != DIR_ADMIN) {
+		vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, "", NULL, NULL,
+				     "ACK from %s, not an administrator", w->sender->display);
+		return vid > 0 ? router_reply(w, vid,
+					      "Only an administrator can acknowledge a crisis "
+					      "conversation; nothing was sent.")
+			       : -1;
+	}
+	rc = student ? crisis_of(w, student, &staff, &team) : 0;
+	if (rc < 0)
+		return -1;
+	if (!rc) {
+		vid =
+		    router_verdict(w, REC_V_COMMAND, REC_REPLY, "", NULL, NULL, "ACK @%s", handle);
+		return vid > 0 ? router_reply(w, vid,
+					      "No open crisis conversation with @%s on this "
+					      "number.",
+					      handle)
+			       : -1;
+	}
+	w->crisis = true; /* part of the crisis record: flagged */
+	vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, REC_RULE_CRISIS_ACK, team, NULL,
+			     "crisis conversation of %s with %s acknowledged by %s",
+			     student->display, staff->display, w->sender->display);
+	/* The student's thread as it was (same team, same staff member): an unaddressed
+	 * message goes where it went before. */
+	if (vid <= 0 || rec_thread_add(w->r->store, w->in->at, w->in->relay, student->id, team->id,
+				       staff->id, w->message_id) < 0)
+		return -1;
+	if (router_tell(w, vid, w->in->relay, staff,
+			"%s has acknowledged the crisis conversation with %s.", w->sender->display,
+			student->display) < 0)
+		return -1;
+	return router_reply(
+	    w, vid,
+	    "Acknowledged: the crisis conversation of %s with %s. It stays open until "
+	    "you text CLOSE @%s.",
+	    student->display, staff->display, handle);
 }

@@ -132,6 +132,9 @@ int router_crisis_staff(struct work *w, struct policy_request *req);
 int router_crisis_family(struct work *w, struct policy_request *req);
 /* CLOSE @name from an administrator. */
 int router_crisis_close(struct work *w, const struct grammar_parse *g);
+/* ACK @name from an administrator: the crisis conversation is seen to (chaperoned's
+ * `alert crisis-unacknowledged` counts until one). */
+int router_crisis_ack(struct work *w, const struct grammar_parse *g);
 
 /* ---- router_decide.c: administrators' decisions by SMS ---- */
 

@@ -215,6 +215,9 @@ int rec_thread_last(struct store *s, const char *relay, int64_t person_id, int64
 int rec_crisis_open(struct store *s, const char *relay, int64_t student_id, int64_t since,
 		    int64_t *staff_id, int64_t *team_id);
 #define REC_RULE_CRISIS_CLOSE "crisis-close"
+/* An administrator's ACK @name: a thread row of the student (with its staff member) whose
+ * verdict's rules are "crisis-ack"; rec_crisis_open does not count it as a message. */
+#define REC_RULE_CRISIS_ACK "crisis-ack"
 
 /* A request for an exception, made by SMS (ASK) after a message to one student was
  * refused, and its answer (ALLOW, DENY). */

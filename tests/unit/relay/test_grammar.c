@@ -526,6 +526,25 @@ static void test_close(void **state)
 	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
 }
 
+/* ACK @name acknowledges a crisis conversation; ACK alone or with more is a message. */
+static void test_ack(void **state)
+{
+	(void)state;
+	parse("ACK @jamier");
+	assert_int_equal(g.kind, GRAMMAR_ACK);
+	assert_int_equal(g.n_addrs, 1);
+	assert_addr(0, GRAMMAR_ADDR_HANDLE, "jamier", "");
+	parse("Ack @JamieR!");
+	assert_int_equal(g.kind, GRAMMAR_ACK);
+	assert_addr(0, GRAMMAR_ADDR_HANDLE, "jamier", "");
+	parse("ACK");
+	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
+	parse("ack #soccer");
+	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
+	parse("ACK @jamier on my way");
+	assert_int_equal(g.kind, GRAMMAR_MESSAGE);
+}
+
 /* CALL @name [!urgent] [!crisis] asks for a call; "Call me later" is a message. */
 static void test_call(void **state)
 {
@@ -653,7 +672,8 @@ static void test_random_text(void **state)
 				assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
 					    *c == '_' || *c == '-' || *c == '.');
 		}
-		if (g.kind != GRAMMAR_MESSAGE && g.kind != GRAMMAR_WHO && g.kind != GRAMMAR_CLOSE)
+		if (g.kind != GRAMMAR_MESSAGE && g.kind != GRAMMAR_WHO && g.kind != GRAMMAR_CLOSE &&
+		    g.kind != GRAMMAR_ACK)
 			assert_int_equal(g.n_addrs, 0);
 		{
 			struct grammar_decision d;
@@ -702,6 +722,7 @@ int main(void)
 	    cmocka_unit_test(test_very_long_input),
 	    cmocka_unit_test(test_length_not_nul),
 	    cmocka_unit_test(test_close),
+	    cmocka_unit_test(test_ack),
 	    cmocka_unit_test(test_call),
 	    cmocka_unit_test(test_decisions),
 	    cmocka_unit_test(test_random_text),
