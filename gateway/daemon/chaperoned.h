@@ -112,6 +112,11 @@ struct chaperoned {
 	int64_t disk_alerted_at;    /* wall ms of the last disk alert, 0: none since it was fine */
 	unsigned alert_anchor_days; /* no anchor for this many days is texted about; 0: never */
 	int64_t anchor_alerted_at;  /* wall ms of the last anchor alert, 0: none since one */
+	unsigned alert_crisis_min;  /* a crisis not acknowledged this long is texted; 0: never */
+	/* Crisis conversations (their opening messages) alerted about by this process: the
+	 * records say it too, but an alert nobody could be texted leaves no record. */
+	int64_t crisis_alerted[32];
+	unsigned n_crisis_alerted;
 	struct osmo_timer_list alert_timer; /* the checks of daemon_alerts.c */
 	unsigned ctrl_port;		    /* the CTRL interface on 127.0.0.1, 0: off */
 	char *statsd_host;		    /* StatsD (UDP), NULL: off */

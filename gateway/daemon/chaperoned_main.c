@@ -494,6 +494,7 @@ int main(int argc, char **argv)
 	d->alert_modem_down_s = 300; /* five minutes: a modem resetting itself is back sooner */
 	d->alert_disk_full_pct = 90;
 	d->alert_anchor_days = 35; /* a monthly anchor, with a few days' grace */
+	d->alert_crisis_min = 15;
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
 	logging_setup(ctx);
 	d->ctrs = rate_ctr_group_alloc(ctx, &ctrg_desc, 0);

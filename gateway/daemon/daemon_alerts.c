@@ -8,6 +8,7 @@
  *    alert modem-down 300           (daemon_modems.c)
  *    alert disk-full 90             (% of the archive's disk used; 0: never)
  *    alert anchor-overdue 35        (days without an anchor; 0: never)
+ *    alert crisis-unacknowledged 15 (minutes; 0: never)
  *
  * The archive's disk is checked at start and every X9 seconds (`timer relay X9`, 60 by
  * default): used as `df` counts it (what root keeps back counts as used) at or above the
@@ -16,6 +17,15 @@
  * newest `chaperone records anchor` or disposal recorded (access_last_anchor), or with
  * none ever, the archive's beginning; older than the setting is alerted once, then once a
  * day until an anchor is taken.
+ *
+ * A crisis conversation (gateway/relay/router_crisis.c) that no administrator acknowledged
+ * (ACK @name) or closed within the setting after it opened is alerted once, checked at
+ * every X9 too: to the contacts and again to the people the crisis alerted when it opened,
+ * from its own relay number when that modem is up. The alert names neither the student
+ * nor what was written, only when, where and by whom it opened: it goes to the IT person
+ * too. Which conversations are open, acknowledged and alerted about is read from the
+ * records each time (the alert is recorded against the message that opened it), so a
+ * restart neither loses a pending alert nor repeats one.
  *
  * Every alert goes to the it-contact and to every admin-contact, each number once, through
  * the relay itself: from a relay number whose modem is up and has room left, else from the
@@ -28,13 +38,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
 #include <osmocom/core/logging.h>
+#include <osmocom/core/utils.h>
 
 #include <talloc.h>
 
 #include "gateway/daemon/chaperoned.h"
 #include "storage/archive/access_log.h"
+#include "storage/model/directory.h"
+#include "storage/records/records.h"
 
 struct daemon_modem *daemon_alert_modem(struct chaperoned *d, struct daemon_modem *near)
 {
@@ -52,41 +66,49 @@ struct daemon_modem *daemon_alert_modem(struct chaperoned *d, struct daemon_mode
 	return NULL;
 }
 
-/* Text `text` to the it-contact and every admin-contact, each once, from `from`. */
-static void to_contacts(struct chaperoned *d, struct daemon_modem *from, const char *text)
+/* Text `text` to the it-contact, every admin-contact and the `extra` numbers, each once,
+ * from `from`, recorded as about message_id (0: none). */
+static void to_contacts(struct chaperoned *d, struct daemon_modem *from, const char *text,
+			int64_t message_id, const char *const *extra, unsigned n_extra)
 {
-	const char *sent[DAEMON_MAX_ADMIN_CONTACTS + 1];
+	const char **to;
 	unsigned n = 0;
 
 	if (!d->router || !from || !from->relay_number)
 		return;
+	to = talloc_array(d, const char *, 1 + d->n_admin_contacts + n_extra);
+	if (!to)
+		return;
 	if (d->it_contact)
-		sent[n++] = d->it_contact;
-	for (unsigned i = 0; i < d->n_admin_contacts; i++) {
-		bool dup = false;
+		to[n++] = d->it_contact;
+	for (unsigned i = 0; i < d->n_admin_contacts + n_extra; i++) {
+		const char *num =
+		    i < d->n_admin_contacts ? d->admin_contacts[i] : extra[i - d->n_admin_contacts];
+		bool dup = !num || !*num;
 
-		for (unsigned k = 0; k < n; k++)
-			dup |= !strcmp(sent[k], d->admin_contacts[i]);
+		for (unsigned k = 0; k < n && !dup; k++)
+			dup = !strcmp(to[k], num);
 		if (!dup)
-			sent[n++] = d->admin_contacts[i];
+			to[n++] = num;
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (router_alert(d->router, from->relay_number, sent[i], text, 0, store_now_ms()) <
-		    0)
+		if (router_alert(d->router, from->relay_number, to[i], text, message_id,
+				 store_now_ms()) < 0)
 			LOGP(DSTORE, LOGL_ERROR, "the alert to %s could not be recorded: %s\n",
-			     sent[i], store_errmsg(d->store));
+			     to[i], store_errmsg(d->store));
+	talloc_free(to);
 }
 
 void daemon_alert(struct chaperoned *d, struct daemon_modem *near, const char *text)
 {
 	LOGP(DRELAY, LOGL_ERROR, "alert: %s\n", text);
-	to_contacts(d, daemon_alert_modem(d, near), text);
+	to_contacts(d, daemon_alert_modem(d, near), text, 0, NULL, 0);
 }
 
 void daemon_alert_clear(struct chaperoned *d, struct daemon_modem *near, const char *text)
 {
 	LOGP(DRELAY, LOGL_NOTICE, "alert over: %s\n", text);
-	to_contacts(d, daemon_alert_modem(d, near), text);
+	to_contacts(d, daemon_alert_modem(d, near), text, 0, NULL, 0);
 }
 
 #define DAY_MS (24LL * 3600 * 1000)
@@ -201,6 +223,109 @@ static void check_anchor(struct chaperoned *d, int64_t now)
 	daemon_alert(d, NULL, text);
 }
 
+/* ---- Crisis conversations no administrator acknowledged ---- */
+
+struct crises {
+	struct rec_crisis *c;
+	unsigned n;
+};
+
+static void crisis_due(const struct rec_crisis *c, void *data)
+{
+	struct crises *l = data;
+	struct rec_crisis *more = talloc_realloc(g_daemon, l->c, struct rec_crisis, l->n + 1);
+
+	if (!more)
+		return;
+	l->c = more;
+	l->c[l->n] = *c;
+	l->c[l->n].relay = talloc_strdup(l->c, c->relay);
+	l->n++;
+}
+
+struct numbers {
+	const char **n;
+	unsigned count;
+};
+
+static void crisis_alerted(int64_t person_id, const char *number, void *data)
+{
+	struct numbers *l = data;
+	const char **more = talloc_realloc(g_daemon, l->n, const char *, l->count + 1);
+
+	(void)person_id;
+	if (!more || !number)
+		return;
+	l->n = more;
+	l->n[l->count++] = talloc_strdup(l->n, number);
+}
+
+static bool crisis_seen(struct chaperoned *d, int64_t message_id)
+{
+	for (unsigned i = 0; i < d->n_crisis_alerted && i < ARRAY_SIZE(d->crisis_alerted); i++)
+		if (d->crisis_alerted[i] == message_id)
+			return true;
+	return false;
+}
+
+static void alert_crisis(struct chaperoned *d, const struct rec_crisis *c, int64_t now)
+{
+	const struct directory *dir = router_directory(d->router);
+	const struct dir_person *staff = dir ? dir_person_by_id(dir, c->staff_id) : NULL;
+	struct daemon_modem *dm, *from = NULL;
+	struct numbers alerted = {0};
+	time_t opened = (time_t)(c->opened_at / 1000), t_now = (time_t)(now / 1000);
+	struct tm lo, ln;
+	char when[32], text[400];
+	long long minutes = (now - c->opened_at) / 60000;
+
+	localtime_r(&opened, &lo);
+	localtime_r(&t_now, &ln);
+	strftime(when, sizeof(when),
+		 lo.tm_yday == ln.tm_yday && lo.tm_year == ln.tm_year ? "%H:%M" : "%H:%M on %b %e",
+		 &lo);
+	snprintf(text, sizeof(text),
+		 "A crisis conversation opened at %s on %s by %s has not been acknowledged by an "
+		 "administrator for %lld minute%s. The administrators it alerted answer ACK @name "
+		 "to %s (alert crisis-unacknowledged %u).",
+		 when, c->relay, staff ? staff->display : "a staff member", minutes,
+		 minutes == 1 ? "" : "s", c->relay, d->alert_crisis_min);
+	LOGP(DRELAY, LOGL_ERROR, "alert: %s\n", text);
+	d->crisis_alerted[d->n_crisis_alerted++ % ARRAY_SIZE(d->crisis_alerted)] = c->message_id;
+	/* From the number the crisis is on, which its administrators know, when it can. */
+	llist_for_each_entry (dm, &d->modems, list)
+		if (dm->relay_number && !strcmp(dm->relay_number, c->relay))
+			from = dm;
+	if (!from || !from->modem || modem_paced(from->modem) ||
+	    modem_get_state(from->modem) != MODEM_ST_READY)
+		from = daemon_alert_modem(d, from);
+	if (rec_crisis_alerted(d->store, c->verdict_id, crisis_alerted, &alerted) < 0)
+		LOGP(DSTORE, LOGL_ERROR, "cannot read whom the crisis alerted: %s\n",
+		     store_errmsg(d->store));
+	to_contacts(d, from, text, c->message_id, alerted.n, alerted.count);
+	talloc_free(alerted.n);
+}
+
+static void check_crises(struct chaperoned *d, int64_t now)
+{
+	int64_t window = (int64_t)d->rcfg.crisis_window_s * 1000;
+	struct crises l = {0};
+
+	if (!d->alert_crisis_min || !d->store || !d->router)
+		return;
+	if (rec_crises_open(d->store, now - window, window, crisis_due, &l) < 0) {
+		LOGP(DSTORE, LOGL_ERROR, "cannot read the open crisis conversations: %s\n",
+		     store_errmsg(d->store));
+		talloc_free(l.c);
+		return;
+	}
+	for (unsigned i = 0; i < l.n; i++)
+		if (!l.c[i].acknowledged && !l.c[i].alerted && !crisis_seen(d, l.c[i].message_id) &&
+		    now - l.c[i].opened_at >= (int64_t)d->alert_crisis_min * 60000)
+			alert_crisis(d, &l.c[i], now);
+	talloc_free(l.c);
+}
+
 /* ---- The checks, now and every X9 ---- */
 
 static void alerts_cb(void *data)
@@ -211,6 +336,7 @@ static void alerts_cb(void *data)
 	if (!d->stopping) {
 		check_disk(d, now);
 		check_anchor(d, now);
+		check_crises(d, now);
 	}
 	daemon_timer_schedule(&d->alert_timer, DAEMON_T_ALERT_CHECK);
 }

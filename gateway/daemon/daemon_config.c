@@ -16,6 +16,7 @@
  *    alert modem-down 300
  *    alert disk-full 90
  *    alert anchor-overdue 35
+ *    alert crisis-unacknowledged 15
  *    prompts /etc/chaperone/prompts
  *   policy
  *    guardians-on-team-messages yes
@@ -253,6 +254,16 @@ DEFUN(cfg_alert_anchor, cfg_alert_anchor_cmd, "alert anchor-overdue <0-3650>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_alert_crisis, cfg_alert_crisis_cmd, "alert crisis-unacknowledged <0-1440>",
+      "Text the it-contact and admin-contacts about the relay itself\n"
+      "When no administrator acknowledged (ACK @name) or closed a crisis conversation this "
+      "long after it opened (the administrators it alerted are texted again)\n"
+      "Minutes (0: never)\n")
+{
+	g_daemon->alert_crisis_min = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_ctrl_port, cfg_ctrl_port_cmd, "ctrl-port <0-65535>",
       "The CTRL interface (read-only figures, on 127.0.0.1); read at start-up\n"
       "TCP port (0: off)\n")
@@ -325,6 +336,7 @@ static int write_chaperone(struct vty *vty)
 	vty_out(vty, " alert modem-down %u%s", d->alert_modem_down_s, VTY_NEWLINE);
 	vty_out(vty, " alert disk-full %u%s", d->alert_disk_full_pct, VTY_NEWLINE);
 	vty_out(vty, " alert anchor-overdue %u%s", d->alert_anchor_days, VTY_NEWLINE);
+	vty_out(vty, " alert crisis-unacknowledged %u%s", d->alert_crisis_min, VTY_NEWLINE);
 	if (d->ctrl_port)
 		vty_out(vty, " ctrl-port %u%s", d->ctrl_port, VTY_NEWLINE);
 	if (d->statsd_host)
@@ -741,6 +753,7 @@ void daemon_config_init(struct chaperoned *d)
 	install_element(CHAPERONE_NODE, &cfg_no_admin_contact_cmd);
 	install_element(CHAPERONE_NODE, &cfg_alert_disk_full_cmd);
 	install_element(CHAPERONE_NODE, &cfg_alert_anchor_cmd);
+	install_element(CHAPERONE_NODE, &cfg_alert_crisis_cmd);
 
 	install_element(CONFIG_NODE, &cfg_policy_cmd);
 	install_node(&policy_node, write_policy);

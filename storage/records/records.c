@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The message records: SQL for what the router and `chaperone held` write and read. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <talloc.h>
@@ -771,6 +772,150 @@ int rec_crisis_open(struct store *s, const char *relay, int64_t student_id, int6
 	}
 	sqlite3_reset(st);
 	return rc;
+}
+
+/* Students with a crisis message on a relay at or after since: the sender of a student's
+ * crisis message, the addressed student of a staff member's. Flagged verdicts are few
+ * (a partial index), so this never walks the threads. */
+#define CRISIS_RULE_SQL "',' || v.rules || ',' LIKE '%,crisis,%'"
+static const char crisis_students_sql[] =
+    "SELECT v.relay, v.sender_id FROM verdicts v JOIN persons p ON p.id = v.sender_id"
+    " WHERE v.flagged = 1 AND v.at >= ?1 AND p.role = 'student' AND " CRISIS_RULE_SQL
+    " UNION SELECT v.relay, d.recipient_id FROM verdicts v"
+    " JOIN deliveries d ON d.verdict_id = v.id JOIN persons p ON p.id = d.recipient_id"
+    " WHERE v.flagged = 1 AND v.at >= ?1 AND d.why = 'addressed' AND p.role = 'student'"
+    " AND " CRISIS_RULE_SQL;
+
+/* One student's crisis rows on a relay, in order (threads_person): messages, closes,
+ * acknowledgements. */
+static const char crisis_rows_sql[] =
+    "SELECT t.at, coalesce(t.counterpart_id, 0), coalesce(t.team_id, 0), t.message_id, v.id,"
+    " v.rules FROM threads t JOIN verdicts v ON v.message_id = t.message_id"
+    " WHERE t.person_id = ?1 AND t.relay = ?2 AND v.flagged = 1"
+    " AND v.action IN ('deliver', 'reply')"
+    " AND (v.rules IN ('" REC_RULE_CRISIS_CLOSE "', '" REC_RULE_CRISIS_ACK "') OR " CRISIS_RULE_SQL
+    ") ORDER BY t.id";
+
+static int crisis_walk(struct store *s, const char *relay, int64_t student, int64_t window_ms,
+		       struct rec_crisis *c)
+{
+	sqlite3_stmt *st = store_stmt(s, crisis_rows_sql);
+	bool open = false;
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, student);
+	store_bind_text(st, 2, relay);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *rules = (const char *)sqlite3_column_text(st, 5);
+		int64_t at = sqlite3_column_int64(st, 0);
+
+		if (!rules)
+			continue;
+		if (!strcmp(rules, REC_RULE_CRISIS_CLOSE)) {
+			open = false;
+			continue;
+		}
+		if (!strcmp(rules, REC_RULE_CRISIS_ACK)) {
+			if (open)
+				c->acknowledged = true;
+			continue;
+		}
+		if (open && at - c->last_at > window_ms)
+			open = false; /* it ran out: this one opens another */
+		if (!open) {
+			open = true;
+			c->staff_id = sqlite3_column_int64(st, 1);
+			c->team_id = sqlite3_column_int64(st, 2);
+			c->message_id = sqlite3_column_int64(st, 3);
+			c->verdict_id = sqlite3_column_int64(st, 4);
+			c->opened_at = at;
+			c->acknowledged = false;
+		}
+		c->last_at = at;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (!open)
+		return 0;
+	st = store_stmt(s, "SELECT 1 FROM deliveries WHERE message_id = ?1 AND why = 'alert'"
+			   " LIMIT 1");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, c->message_id);
+	rc = sqlite3_step(st);
+	c->alerted = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 1 : -1;
+}
+
+int rec_crises_open(struct store *s, int64_t since, int64_t window_ms,
+		    void (*cb)(const struct rec_crisis *c, void *data), void *data)
+{
+	sqlite3_stmt *st = store_stmt(s, crisis_students_sql);
+	struct pair {
+		char relay[32];
+		int64_t student;
+	} *pairs = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	/* Collected first: the walk of each uses statements of its own. */
+	sqlite3_bind_int64(st, 1, since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *relay = (const char *)sqlite3_column_text(st, 0);
+
+		if (n == cap) {
+			struct pair *p = realloc(pairs, (cap = cap ? 2 * cap : 8) * sizeof(*p));
+			if (!p) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			pairs = p;
+		}
+		snprintf(pairs[n].relay, sizeof(pairs[n].relay), "%s", relay ? relay : "");
+		pairs[n++].student = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(pairs);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct rec_crisis c = {.relay = pairs[i].relay, .student_id = pairs[i].student};
+
+		rc = crisis_walk(s, pairs[i].relay, pairs[i].student, window_ms, &c);
+		if (rc < 0) {
+			free(pairs);
+			return -1;
+		}
+		if (rc && c.last_at >= since)
+			cb(&c, data);
+	}
+	free(pairs);
+	return 0;
+}
+
+int rec_crisis_alerted(struct store *s, int64_t verdict_id,
+		       void (*cb)(int64_t person_id, const char *number, void *data), void *data)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(min(recipient_id), 0), recipient_number"
+					 " FROM deliveries WHERE verdict_id = ?1"
+					 " AND why = 'crisis-alert' GROUP BY recipient_number"
+					 " ORDER BY min(id)");
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, verdict_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1), data);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int rec_last_guardian_block(struct store *s, void *ctx, const char *relay, int64_t sender_id,

@@ -219,6 +219,27 @@ int rec_crisis_open(struct store *s, const char *relay, int64_t student_id, int6
  * verdict's rules are "crisis-ack"; rec_crisis_open does not count it as a message. */
 #define REC_RULE_CRISIS_ACK "crisis-ack"
 
+/* A crisis conversation as the records tell it (rec_crises_open). */
+struct rec_crisis {
+	const char *relay;
+	int64_t student_id, staff_id, team_id;
+	/* The message that opened it (a staff member's !crisis answer), its verdict and
+	 * time; its last crisis message's time. */
+	int64_t message_id, verdict_id, opened_at, last_at;
+	bool acknowledged; /* an administrator's ACK since it opened */
+	bool alerted;	   /* an alert (delivery "alert") about its opening message exists */
+};
+/* Every crisis conversation open now: a crisis message at or after `since` (now less the
+ * crisis window), not closed since it opened; cb for each, oldest first. It opened with
+ * the first crisis message after the last close, or after a gap of more than the window
+ * (window_ms). 0, or -1 when the archive could not be read. */
+int rec_crises_open(struct store *s, int64_t since, int64_t window_ms,
+		    void (*cb)(const struct rec_crisis *c, void *data), void *data);
+/* The people a crisis verdict alerted (deliveries "crisis-alert"): cb for each number
+ * once. 0 or -1. */
+int rec_crisis_alerted(struct store *s, int64_t verdict_id,
+		       void (*cb)(int64_t person_id, const char *number, void *data), void *data);
+
 /* A request for an exception, made by SMS (ASK) after a message to one student was
  * refused, and its answer (ALLOW, DENY). */
 struct rec_exception_request {

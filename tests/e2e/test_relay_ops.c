@@ -12,11 +12,15 @@
  *   CTRL's archive-disk-free.
  * - Anchors: `chaperone records anchor` is recorded and CTRL's last-anchor says when; on a
  *   clock moved 36 days on, no anchor is texted about, once, then a day later again.
+ * - A crisis conversation no administrator acknowledged (ACK @name) for 15 minutes, on a
+ *   moved clock and across restarts: texted once to the contacts and the administrators
+ *   it alerted, without the student's name.
  *
  *   test_relay_ops BUILD_DIR SOURCE_DIR */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
@@ -377,6 +381,91 @@ static int moved_clock_start(void **state)
 	return 0;
 }
 
+/* The crisis alert's recipients: the contacts and the administrators the crisis alerted. */
+#define CRISIS_ALERTED IT, ADMIN, ROSA, HELEN, OMAR
+#define CRISIS_ALERT   "A crisis conversation opened at "
+
+static long long message_id(const char *text)
+{
+	return relay_sql_int(env, "SELECT max(id) FROM messages WHERE text = '%s'", text);
+}
+
+static long long alerts_about(long long message)
+{
+	return relay_sql_int(
+	    env, "SELECT count(*) FROM deliveries WHERE why = 'alert' AND message_id = %lld",
+	    message);
+}
+
+/* A crisis conversation nobody acknowledged for `alert crisis-unacknowledged` minutes (15
+ * by default) is texted to the contacts and to the administrators it alerted, once, without
+ * the student's name or what was written; an administrator's ACK @name (not a coach's)
+ * stops it for another. The pending alert survives a restart (it is read from the
+ * records), and a restart after it does not repeat it. */
+static void test_crisis_unacknowledged(void **state)
+{
+	static const char *const open_a = "!crisis @jamier I am here for you. Call me now";
+	static const char *const open_b = "!crisis @alexk Stay where you are, I am coming";
+	long long a, b;
+	char *text;
+
+	(void)state;
+	relay_text(env, DANA, RELAY_SOCCER, open_a);
+	relay_expect_all(env, "CRISIS [Soccer] Coach Dana Lee answered Jamie R. one-to-one", ROSA,
+			 HELEN, OMAR);
+	relay_text(env, DANA, RELAY_SOCCER, open_b);
+	relay_expect_all(env, "CRISIS [Soccer] Coach Dana Lee answered Alex K. one-to-one", ROSA,
+			 HELEN, OMAR);
+	a = message_id(open_a);
+	b = message_id(open_b);
+	RELAY_CHECK(env, a > 0 && b > 0);
+	/* A coach cannot acknowledge it; an administrator can, and the coach is told. */
+	relay_text(env, MARCUS, RELAY_SOCCER, "ACK @alexk");
+	free(relay_expect(env, MARCUS,
+			  RELAY_REPLY "Only an administrator can acknowledge a crisis conversation",
+			  RELAY_WAIT_MS));
+	relay_text(env, HELEN, RELAY_SOCCER, "Ack @alexk");
+	free(relay_expect(env, HELEN,
+			  RELAY_REPLY "Acknowledged: the crisis conversation of Alex K. with Coach "
+				      "Dana Lee.",
+			  RELAY_WAIT_MS));
+	free(relay_expect(env, DANA,
+			  "Principal Helen Park has acknowledged the crisis "
+			  "conversation with Alex K.",
+			  RELAY_WAIT_MS));
+	RELAY_CHECK(env,
+		    relay_sql_int(env, "SELECT count(*) FROM verdicts WHERE rules = 'crisis-ack'"
+				       " AND flagged = 1 AND reason LIKE '%%acknowledged by"
+				       " Principal Helen Park'") == 1);
+	/* Not yet: the checks (every second) find it younger than 15 minutes. */
+	usleep(2500 * 1000);
+	RELAY_CHECK(env, inbox_with(IT, CRISIS_ALERT) == 0);
+	/* A restart before it is due loses nothing. */
+	relay_kill(env, SIGTERM);
+	relay_launch(env);
+	relay_clock(env, "+16m");
+	text = relay_expect(env, IT, CRISIS_ALERT, RELAY_WAIT_MS);
+	print_message("%s\n", text);
+	RELAY_HAS(env, text,
+		  " on " RELAY_SOCCER " by Coach Dana Lee has not been acknowledged by "
+		  "an administrator for 16 minutes.");
+	RELAY_CHECK(env, !strstr(text, "Jamie") && !strstr(text, "jamier") &&
+			     !strstr(text, "I am here"));
+	free(text);
+	relay_expect_all(env, CRISIS_ALERT, ADMIN, ROSA, HELEN, OMAR);
+	relay_wait_sql_int(
+	    env, 5, 10000,
+	    "SELECT count(*) FROM deliveries WHERE why = 'alert' AND message_id = %lld", a);
+	/* Once; none about the acknowledged one; a restart does not repeat it. */
+	relay_kill(env, SIGTERM);
+	relay_launch(env);
+	usleep(2500 * 1000);
+	RELAY_CHECK(env, alerts_about(a) == 5);
+	RELAY_CHECK(env, alerts_about(b) == 0);
+	RELAY_CHECK(env, inbox_with(IT, CRISIS_ALERT) == 1);
+	RELAY_CHECK(env, inbox_with(ROSA, CRISIS_ALERT) == 1);
+}
+
 /* No anchor for `alert anchor-overdue` days (35 by default): the archive's beginning
  * counts while none was ever taken. Texted once, and a day later again, counted from
  * the anchor taken meanwhile. */
@@ -428,6 +517,8 @@ int main(int argc, char **argv)
 
 	/* Last: each moves the clock further on. */
 	const struct CMUnitTest moved[] = {
+	    cmocka_unit_test_setup_teardown(test_crisis_unacknowledged, relay_test_setup,
+					    relay_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_anchor_overdue, relay_test_setup,
 					    relay_test_teardown),
 	};
