@@ -232,7 +232,8 @@ struct rec_crisis {
 /* Every crisis conversation open now: a crisis message at or after `since` (now less the
  * crisis window), not closed since it opened; cb for each, oldest first. It opened with
  * the first crisis message after the last close, or after a gap of more than the window
- * (window_ms). 0, or -1 when the archive could not be read. */
+ * (window_ms). c and its relay are valid during the call only. 0, or -1 when the archive
+ * could not be read. */
 int rec_crises_open(struct store *s, int64_t since, int64_t window_ms,
 		    void (*cb)(const struct rec_crisis *c, void *data), void *data);
 /* The people a crisis verdict alerted (deliveries "crisis-alert"): cb for each number

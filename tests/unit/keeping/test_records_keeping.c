@@ -582,6 +582,43 @@ static void test_dry_run_changes_nothing(void **state)
 	assert_verifies(e, 0);
 }
 
+/* What chaperoned counts `alert anchor-overdue` from: the newest recorded anchor or
+ * disposal (whose certificate carries the head), never a dry run or another access; with
+ * neither, the archive's beginning, its first message when that is older than the file. */
+static void test_last_anchor(void **state)
+{
+	struct env *e = *state;
+	struct disposal_who who = {.operator= "Records Officer", .os_user = "tester"};
+	struct access_entry a = {.operator= "Clerk", .results = -1, .detail = "a line"};
+	struct disposal_plan *p;
+	char err[256];
+	int64_t at = 0;
+
+	assert_int_equal(access_last_anchor(e->s, &at), 0);
+	exchange(e->s, e->now - 10 * YEAR_MS, "jamier", "soccer", TO_COACH, "Old");
+	assert_int_equal(access_archive_began(e->s, &at), 1);
+	assert_int_equal(at, e->now - 10 * YEAR_MS);
+	a.action = "anchor";
+	a.at = e->now - 60 * DAY_MS;
+	assert_true(access_log_add(e->s, &a) > 0);
+	a.at = e->now - 40 * DAY_MS;
+	assert_true(access_log_add(e->s, &a) > 0);
+	a.action = "verify";
+	a.at = e->now - 30 * DAY_MS;
+	assert_true(access_log_add(e->s, &a) > 0);
+	assert_int_equal(access_last_anchor(e->s, &at), 1);
+	assert_int_equal(at, e->now - 40 * DAY_MS);
+	assert_int_equal(
+	    disposal_dry_run(e->s, e->ctx, e->now - 20 * DAY_MS, &who, false, &p, err, sizeof(err)),
+	    0);
+	assert_int_equal(access_last_anchor(e->s, &at), 1);
+	assert_int_equal(at, e->now - 40 * DAY_MS);
+	p = dispose(e, e->now - 10 * DAY_MS);
+	assert_true(p->total > 0);
+	assert_int_equal(access_last_anchor(e->s, &at), 1);
+	assert_int_equal(at, e->now - 10 * DAY_MS);
+}
+
 /* ---- Holds ---- */
 
 static void test_hold_by_person(void **state)
@@ -881,6 +918,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_dispose_clears_and_verifies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dispose_needs_authorization, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dry_run_changes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_last_anchor, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hold_by_person, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hold_by_team, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hold_by_dates, setup, teardown),

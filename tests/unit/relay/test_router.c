@@ -619,6 +619,105 @@ static void test_concat_refs_per_number(void **state)
 	assert_int_equal(router_concat_ref(next, ROSA) >= 0, 1);
 }
 
+struct crises_seen {
+	struct rec_crisis c[4];
+	char relay[4][32];
+	unsigned n;
+};
+
+static void crisis_seen(const struct rec_crisis *c, void *data)
+{
+	struct crises_seen *l = data;
+
+	if (l->n < 4) {
+		l->c[l->n] = *c;
+		snprintf(l->relay[l->n], sizeof(l->relay[0]), "%s", c->relay);
+	}
+	l->n++;
+}
+
+static struct crises_seen crises_at(struct env *e, int64_t now)
+{
+	struct crises_seen l = {0};
+	int64_t window = (int64_t)e->cfg.crisis_window_s * 1000;
+
+	assert_int_equal(rec_crises_open(e->store, now - window, window, crisis_seen, &l), 0);
+	return l;
+}
+
+static void alerted_number(int64_t person_id, const char *number, void *data)
+{
+	char *all = data;
+
+	(void)person_id;
+	strcat(all, number);
+	strcat(all, " ");
+}
+
+/* What chaperoned's crisis alert reads: the open crisis conversations, when and by which
+ * message each opened, whether an administrator acknowledged it (ACK @name, a coach may
+ * not) and whether an alert about it was recorded; a CLOSE ends it, a new !crisis opens
+ * another, the window closes it. */
+static void test_crises_open_from_records(void **state)
+{
+	struct env *e = *state;
+	const int64_t MIN = 60 * 1000;
+	struct crises_seen l;
+	int64_t a, b;
+	char alerted[256] = "";
+
+	a = text_at(e, COACH, SOCCER_RELAY, "!crisis @jamier I am here", T0);
+	assert_true(a > 0);
+	l = crises_at(e, T0 + MIN);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.relay[0], SOCCER_RELAY);
+	assert_int_equal(l.c[0].message_id, a);
+	assert_int_equal(l.c[0].opened_at, T0);
+	assert_false(l.c[0].acknowledged);
+	assert_false(l.c[0].alerted);
+	assert_int_equal(count(e, "SELECT id FROM persons WHERE handle = 'jamier'"),
+			 l.c[0].student_id);
+	assert_int_equal(count(e, "SELECT id FROM persons WHERE phone = '" COACH "'"),
+			 l.c[0].staff_id);
+	assert_int_equal(rec_crisis_alerted(e->store, l.c[0].verdict_id, alerted_number, alerted),
+			 0);
+	assert_string_equal(alerted, "+16175550201 +16175550202 +16175550203 ");
+	/* The student's answer continues it; a coach's ACK is refused. */
+	assert_true(text_at(e, JAMIE, SOCCER_RELAY, "ok", T0 + MIN) > 0);
+	assert_true(text_at(e, COACH, SOCCER_RELAY, "ACK @jamier", T0 + 2 * MIN) > 0);
+	assert_true(sent_to(e, COACH, "Only an administrator can acknowledge a crisis"));
+	l = crises_at(e, T0 + 2 * MIN);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.c[0].opened_at, T0);
+	assert_int_equal(l.c[0].last_at, T0 + MIN);
+	assert_false(l.c[0].acknowledged);
+	/* The athletic director acknowledges it; an alert about it is recorded. */
+	assert_true(text_at(e, ROSA, SOCCER_RELAY, "ACK @jamier", T0 + 3 * MIN) > 0);
+	assert_true(sent_to(e, ROSA, "Acknowledged: the crisis conversation of Jamie R."));
+	assert_true(sent_to(e, COACH, "Athletic Director Rosa Delgado has acknowledged"));
+	assert_true(
+	    router_alert(e->router, SOCCER_RELAY, "+16175550999", "a crisis", a, T0 + 4 * MIN) > 0);
+	l = crises_at(e, T0 + 4 * MIN);
+	assert_int_equal(l.n, 1);
+	assert_true(l.c[0].acknowledged);
+	assert_true(l.c[0].alerted);
+	/* Closed, then a new one: not acknowledged, not alerted. */
+	assert_true(text_at(e, ROSA, SOCCER_RELAY, "CLOSE @jamier", T0 + 5 * MIN) > 0);
+	assert_int_equal(crises_at(e, T0 + 5 * MIN).n, 0);
+	b = text_at(e, COACH, SOCCER_RELAY, "!crisis @jamier Call me", T0 + 6 * MIN);
+	l = crises_at(e, T0 + 6 * MIN);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.c[0].message_id, b);
+	assert_false(l.c[0].acknowledged);
+	assert_false(l.c[0].alerted);
+	/* ACK with no open crisis says so; past the window nothing is open. */
+	assert_true(text_at(e, ROSA, SOCCER_RELAY, "ACK @alexk", T0 + 7 * MIN) > 0);
+	assert_true(sent_to(e, ROSA, "No open crisis conversation with @alexk on this number."));
+	assert_int_equal(
+	    crises_at(e, T0 + 6 * MIN + (int64_t)e->cfg.crisis_window_s * 1000 + MIN).n, 0);
+	assert_all_recorded(e);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,6 +741,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_reports_matched_in_archive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concat_refs_per_number, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_directory_edit_seen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crises_open_from_records, setup, teardown),
 	};
 
 	fixture_dir = argc > 1 ? argv[1] : "tests/fixtures/district";
