@@ -13,6 +13,8 @@
  *   daemon_calls.c      calls into a relay number; call recordings
  *   daemon_call_flow.c  relayed calls: dialled, announced, bridged, recorded
  *   daemon_ctrl.c       the figures for machines: CTRL interface and StatsD
+ *   daemon_alerts.c     alerts texted to the IT and administrator contacts: the modems,
+ *                       the archive's disk, its last anchor, crises not acknowledged
  *
  * Start-up order is what makes "nothing lost" hold across restarts: the store opens
  * first; PDUs recorded but never assembled are fed to reassembly again; deliveries left
