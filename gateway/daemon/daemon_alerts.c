@@ -128,10 +128,10 @@ int daemon_archive_disk(struct chaperoned *d, uint64_t *free_bytes, unsigned *us
 	if (!path)
 		return -ENOMEM;
 	dir = dirname(path);
-	rc = statvfs(dir, &sv);
+	rc = statvfs(dir, &sv) < 0 ? -errno : 0;
 	talloc_free(path);
 	if (rc < 0)
-		return -errno;
+		return rc;
 	/* As df: used is what is not free; the share is of what users can have. */
 	used = (uint64_t)(sv.f_blocks - sv.f_bfree) * sv.f_frsize;
 	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
@@ -154,7 +154,7 @@ static void check_disk(struct chaperoned *d, int64_t now)
 {
 	uint64_t free_bytes;
 	unsigned pct;
-	char text[320], left[32];
+	char text[512], left[32];
 	int rc;
 
 	if (!d->alert_disk_full_pct) {
@@ -169,7 +169,8 @@ static void check_disk(struct chaperoned *d, int64_t now)
 	}
 	if (pct < d->alert_disk_full_pct) {
 		if (d->disk_alerted_at)
-			LOGP(DSTORE, LOGL_NOTICE, "the archive's disk is %u%% full again\n", pct);
+			LOGP(DSTORE, LOGL_NOTICE,
+			     "the archive's disk is below alert disk-full again: %u%% used\n", pct);
 		d->disk_alerted_at = 0;
 		return;
 	}
