@@ -238,7 +238,7 @@ $before"
 	# what the console changed (a value, a setting removed, one added, a logging level).
 	cp "$cfg" "$work/example.orig"
 	"$client" run "$port" "$VTY_LOGIN" "$VTY_ENABLE" "configure terminal" "policy" \
-		"digest-hour 18" "no quiet-hours" "exit" "chaperone" "it-contact +15550199" \
+		"digest-hour 18" "no quiet-hours" "exit" "chaperone" "admin-contact +15550199" \
 		"exit" "log stderr" "logging level relay info" "end" "write" >"$work/write.out"
 	grep -q "Configuration saved to $cfg (its comments and order kept: 1 changed, [0-9]* added, 1 removed)" \
 		"$work/write.out" || fail "write said: $(cat "$work/write.out")"
