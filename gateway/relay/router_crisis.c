@@ -75,35 +75,45 @@ int router_crisis_family(struct work *w, struct policy_request *req)
 	return 1;
 }
 
-int router_crisis_close(struct work *w, const struct grammar_parse *g)
+/* CLOSE @name and ACK @name: from an administrator, about an open crisis conversation on
+ * this relay. 1 with *student, *staff, *team set; 0 when refused or there is none (the
+ * sender told, the command recorded); -1 when the archive failed. */
+static int crisis_command(struct work *w, const struct grammar_parse *g, const char *word,
+			  const char *only_admins, struct dir_person **student,
+			  struct dir_person **staff, struct dir_team **team)
 {
-	struct dir_person *student =
-	    g->n_addrs ? dir_person_by_handle(w->r->dir, g->addrs[0].word) : NULL;
-	struct dir_person *staff;
-	struct dir_team *team;
+	const char *handle = g->n_addrs ? g->addrs[0].word : "";
 	int64_t vid;
 	int rc;
 
+	*student = g->n_addrs ? dir_person_by_handle(w->r->dir, handle) : NULL;
 	if (w->sender->role != DIR_ADMIN) {
 		vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, "", NULL, NULL,
-				     "CLOSE from %s, not an administrator", w->sender->display);
-		return vid > 0 ? router_reply(w, vid,
-					      "Only an administrator can close a crisis "
-					      "conversation.")
-			       : -1;
+				     "%s from %s, not an administrator", word, w->sender->display);
+		return vid > 0 && router_reply(w, vid, "%s", only_admins) == 0 ? 0 : -1;
 	}
-	rc = student ? crisis_of(w, student, &staff, &team) : 0;
-	if (rc < 0)
-		return -1;
-	if (!rc) {
-		vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, "", NULL, NULL, "CLOSE @%s",
-				     g->n_addrs ? g->addrs[0].word : "");
-		return vid > 0 ? router_reply(w, vid,
-					      "No open crisis conversation with @%s on this "
-					      "number.",
-					      g->n_addrs ? g->addrs[0].word : "")
-			       : -1;
-	}
+	rc = *student ? crisis_of(w, *student, staff, team) : 0;
+	if (rc)
+		return rc;
+	vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, "", NULL, NULL, "%s @%s", word, handle);
+	return vid > 0 &&
+		       router_reply(w, vid, "No open crisis conversation with @%s on this number.",
+				    handle) == 0
+		   ? 0
+		   : -1;
+}
+
+int router_crisis_close(struct work *w, const struct grammar_parse *g)
+{
+	struct dir_person *student, *staff;
+	struct dir_team *team;
+	int64_t vid;
+	int rc =
+	    crisis_command(w, g, "CLOSE", "Only an administrator can close a crisis conversation.",
+			   &student, &staff, &team);
+
+	if (rc <= 0)
+		return rc;
 	w->crisis = true; /* the closing is part of the crisis record: flagged */
 	vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, REC_RULE_CRISIS_CLOSE, team, NULL,
 			     "crisis conversation of %s with %s closed by %s", student->display,
@@ -127,32 +137,16 @@ int router_crisis_close(struct work *w, const struct grammar_parse *g)
 int router_crisis_ack(struct work *w, const struct grammar_parse *g)
 {
 	const char *handle = g->n_addrs ? g->addrs[0].word : "";
-	struct dir_person *student = g->n_addrs ? dir_person_by_handle(w->r->dir, handle) : NULL;
-	struct dir_person *staff;
+	struct dir_person *student, *staff;
 	struct dir_team *team;
 	int64_t vid;
-	int rc;
+	int rc = crisis_command(w, g, "ACK",
+				"Only an administrator can acknowledge a crisis conversation; "
+				"nothing was sent.",
+				&student, &staff, &team);
 
-	if (w->sender->role != DIR_ADMIN) {
-		vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, "", NULL, NULL,
-				     "ACK from %s, not an administrator", w->sender->display);
-		return vid > 0 ? router_reply(w, vid,
-					      "Only an administrator can acknowledge a crisis "
-					      "conversation; nothing was sent.")
-			       : -1;
-	}
-	rc = student ? crisis_of(w, student, &staff, &team) : 0;
-	if (rc < 0)
-		return -1;
-	if (!rc) {
-		vid =
-		    router_verdict(w, REC_V_COMMAND, REC_REPLY, "", NULL, NULL, "ACK @%s", handle);
-		return vid > 0 ? router_reply(w, vid,
-					      "No open crisis conversation with @%s on this "
-					      "number.",
-					      handle)
-			       : -1;
-	}
+	if (rc <= 0)
+		return rc;
 	w->crisis = true; /* part of the crisis record: flagged */
 	vid = router_verdict(w, REC_V_COMMAND, REC_REPLY, REC_RULE_CRISIS_ACK, team, NULL,
 			     "crisis conversation of %s with %s acknowledged by %s",
