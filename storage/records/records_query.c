@@ -105,6 +105,18 @@ void rq_bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
 		store_bind_text(st, i, v);
 }
 
+void rq_bind_filters(struct run *r, sqlite3_stmt *st)
+{
+	rq_bind_named_int(st, ":since", r->since);
+	rq_bind_named_int(st, ":until", r->until);
+	if (r->person_id)
+		rq_bind_named_int(st, ":person", r->person_id);
+	rq_bind_named_text(st, ":number", r->number);
+	if (r->team_id)
+		rq_bind_named_int(st, ":team", r->team_id);
+	rq_bind_named_text(st, ":relay", r->relay);
+}
+
 /* ---- Validating the query ---- */
 
 static bool valid_verdict(const char *v)

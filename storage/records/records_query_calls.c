@@ -56,18 +56,6 @@ static char *where(struct run *r)
 	return w;
 }
 
-static void bind_filters(struct run *r, sqlite3_stmt *st)
-{
-	rq_bind_named_int(st, ":since", r->since);
-	rq_bind_named_int(st, ":until", r->until);
-	if (r->person_id)
-		rq_bind_named_int(st, ":person", r->person_id);
-	rq_bind_named_text(st, ":number", r->number);
-	if (r->team_id)
-		rq_bind_named_int(st, ":team", r->team_id);
-	rq_bind_named_text(st, ":relay", r->relay);
-}
-
 static const char *col_dup(void *ctx, sqlite3_stmt *st, int i)
 {
 	return TXT(st, i) ? talloc_strdup(ctx, TXT(st, i)) : NULL;
@@ -284,8 +272,8 @@ int rq_calls(struct run *r)
 				   " LIMIT 1");
 	if (!st || !st_count || !st_legs || !st_events || !st_rec)
 		return -1;
-	bind_filters(r, st);
-	bind_filters(r, st_count);
+	rq_bind_filters(r, st);
+	rq_bind_filters(r, st_count);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rq_call *c;
 		if (q->limit && res->n_calls == q->limit)

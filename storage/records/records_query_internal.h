@@ -122,6 +122,9 @@ sqlite3_stmt *rq_prepare_tmp(struct run *r, const char *sql);
 /* Bind a named parameter (":since"), if the statement has it. */
 void rq_bind_named_int(sqlite3_stmt *st, const char *name, int64_t v);
 void rq_bind_named_text(sqlite3_stmt *st, const char *name, const char *v);
+/* Bind the filters messages and calls share (:since, :until, :person, :number, :team,
+ * :relay) wherever the statement names them. */
+void rq_bind_filters(struct run *r, sqlite3_stmt *st);
 
 /* ---- The directory, cached for the run (records_query_directory.c) ---- */
 

@@ -22,14 +22,7 @@
 /* Everything the query's filters name, bound by name wherever a statement uses it. */
 static void bind_query(struct run *r, sqlite3_stmt *st)
 {
-	rq_bind_named_int(st, ":since", r->since);
-	rq_bind_named_int(st, ":until", r->until);
-	if (r->person_id)
-		rq_bind_named_int(st, ":person", r->person_id);
-	rq_bind_named_text(st, ":number", r->number);
-	if (r->team_id)
-		rq_bind_named_int(st, ":team", r->team_id);
-	rq_bind_named_text(st, ":relay", r->relay);
+	rq_bind_filters(r, st);
 	rq_bind_named_text(st, ":verdict", r->q->verdict);
 	rq_bind_named_text(st, ":rule", r->q->rule);
 	rq_bind_named_text(st, ":text", r->q->text);
